@@ -1,0 +1,157 @@
+//! The cookie-date algorithm, RFC 6265bis §5.1.1.
+//!
+//! Browsers do not parse `Expires` as an HTTP date: they tokenise on a wide set
+//! of delimiters and pick out a time, a day, a month and a year in any order.
+//! That is what this module does, on bytes, without allocating.
+
+use crate::time::Timestamp;
+
+/// Parses a cookie-date (RFC 6265bis §5.1.1). `None` means "failed to parse":
+/// the `Expires` attribute is then ignored (§5.6.1 step 2).
+pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
+    let mut time: Option<(u32, u32, u32)> = None;
+    let mut day_of_month: Option<u32> = None;
+    let mut month: Option<u32> = None;
+    let mut year: Option<u32> = None;
+
+    // §5.1.1 step 1: split the cookie-date into date-tokens.
+    for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
+        // §5.1.1 step 2.1: the first token matching the time production.
+        if time.is_none() {
+            if let Some(hms) = match_time(token) {
+                time = Some(hms);
+                continue;
+            }
+        }
+        // §5.1.1 step 2.2: day-of-month.
+        if day_of_month.is_none() {
+            if let Some(day) = match_digits_prefix(token, 1, 2) {
+                day_of_month = Some(day);
+                continue;
+            }
+        }
+        // §5.1.1 step 2.3: month.
+        if month.is_none() {
+            if let Some(m) = match_month(token) {
+                month = Some(m);
+                continue;
+            }
+        }
+        // §5.1.1 step 2.4: year.
+        if year.is_none() {
+            if let Some(y) = match_digits_prefix(token, 2, 4) {
+                year = Some(y);
+                continue;
+            }
+        }
+    }
+
+    // §5.1.1 step 5: every field must have been found.
+    let (hour, minute, second) = time?;
+    let day = day_of_month?;
+    let month = month?;
+    let mut year = year?;
+    // §5.1.1 steps 3 and 4: two-digit years.
+    if (70..=99).contains(&year) {
+        year += 1900;
+    } else if year <= 69 {
+        year += 2000;
+    }
+    // §5.1.1 step 5: range checks.
+    if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // §5.1.1 step 6: the date must exist (no 31 April); from_civil checks it.
+    Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
+}
+
+/// `delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E` (§5.1.1).
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, 0x09 | 0x20..=0x2F | 0x3B..=0x40 | 0x5B..=0x60 | 0x7B..=0x7E)
+}
+
+/// `1*N DIGIT [ non-digit *OCTET ]` with between `min` and `max` digits.
+fn match_digits_prefix(token: &[u8], min: usize, max: usize) -> Option<u32> {
+    let digits = token.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits < min || digits > max {
+        return None;
+    }
+    Some(token[..digits].iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
+}
+
+/// `time = hms-time [ non-digit *OCTET ]`, `hms-time = time-field ":" time-field ":" time-field`,
+/// `time-field = 1*2DIGIT`.
+fn match_time(token: &[u8]) -> Option<(u32, u32, u32)> {
+    let mut rest = token;
+    let mut fields = [0u32; 3];
+    for (i, field) in fields.iter_mut().enumerate() {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=2).contains(&digits) {
+            return None;
+        }
+        *field = rest[..digits].iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0'));
+        rest = &rest[digits..];
+        if i < 2 {
+            rest = rest.strip_prefix(b":")?;
+        }
+    }
+    // After the third field only a non-digit may follow; the digit case was
+    // already excluded by the 2-digit limit above.
+    Some((fields[0], fields[1], fields[2]))
+}
+
+/// `month = ( "jan" / "feb" / ... / "dec" ) *OCTET`, case-insensitive.
+fn match_month(token: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] =
+        [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
+    let prefix = token.get(..3)?;
+    MONTHS
+        .iter()
+        .position(|m| prefix.eq_ignore_ascii_case(&m[..]))
+        .map(|i| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<Timestamp> {
+        Timestamp::from_civil(y, mo, d, h, mi, s)
+    }
+
+    #[test]
+    fn tokens_in_any_order() {
+        assert_eq!(parse_cookie_date(b"Wed, 09 Dec 2009 16:27:23 GMT"), at(2009, 12, 9, 16, 27, 23));
+        assert_eq!(parse_cookie_date(b"16:27:23 2009 Dec 09"), at(2009, 12, 9, 16, 27, 23));
+    }
+
+    #[test]
+    fn two_digit_years_step_3_and_4() {
+        assert_eq!(parse_cookie_date(b"1 Jan 70 00:00:00"), at(1970, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"1 Jan 69 00:00:00"), at(2069, 1, 1, 0, 0, 0));
+    }
+
+    #[test]
+    fn range_checks_step_5() {
+        assert_eq!(parse_cookie_date(b"1 Jan 1600 00:00:00"), None);
+        assert_eq!(parse_cookie_date(b"32 Jan 2000 00:00:00"), None);
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 24:00:00"), None);
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 00:60:00"), None);
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 00:00:60"), None);
+        assert_eq!(parse_cookie_date(b"1 Jan 2000"), None, "no time");
+    }
+
+    #[test]
+    fn nonexistent_date_step_6() {
+        assert_eq!(parse_cookie_date(b"31 Apr 2000 00:00:00"), None);
+        assert_eq!(parse_cookie_date(b"29 Feb 2001 00:00:00"), None);
+    }
+
+    #[test]
+    fn trailing_octets_after_fields() {
+        assert_eq!(parse_cookie_date(b"10-Decembrrr-2007 17:02:24xyz"), at(2007, 12, 10, 17, 2, 24));
+        // `time = hms-time [ non-digit *OCTET ]`: ":4" is a non-digit tail.
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 1:2:3:4"), at(2000, 1, 1, 1, 2, 3));
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 1:2:345"), None, "three-digit time-field");
+    }
+}

@@ -1,0 +1,187 @@
+//! Saving and loading a jar: crumb's own JSON form (persistent cookies with
+//! every field) and the Netscape `cookies.txt` form that curl, wget and
+//! yt-dlp read and write.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cookie::Cookie;
+use crate::jar::Jar;
+use crate::set_cookie::SameSite;
+use crate::time::{Clock, Timestamp};
+
+/// Why a saved jar could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PersistError {
+    /// The JSON is malformed or does not describe a jar.
+    #[error("invalid jar JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The saved jar has a format version this crate does not read.
+    #[error("unsupported jar format version {0} (this build reads version 1)")]
+    Version(u32),
+    /// A `cookies.txt` line does not have seven tab-separated fields.
+    #[error("cookies.txt line {line}: {reason}")]
+    Netscape {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedJar {
+    format: String,
+    version: u32,
+    cookies: Vec<Cookie>,
+}
+
+const FORMAT: &str = "crumb-jar";
+
+impl<C: Clock> Jar<C> {
+    /// Serialises the jar's persistent, unexpired cookies as JSON. Session
+    /// cookies are left out: loading the result is "the session is over" (§5.7).
+    pub fn to_json(&self) -> String {
+        let now = self.clock().now();
+        let mut cookies: Vec<Cookie> = self.iter().filter(|c| c.is_persistent() && !c.is_expired(now)).cloned().collect();
+        cookies.sort_by_key(|c| (c.creation, c.creation_index));
+        let saved = SavedJar { format: FORMAT.to_owned(), version: 1, cookies };
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(&saved).unwrap_or_default()
+    }
+
+    /// Adds the cookies of a jar saved with [`Jar::to_json`]; expired ones are dropped.
+    pub fn load_json(&mut self, json: &str) -> Result<usize, PersistError> {
+        let saved: SavedJar = serde_json::from_str(json)?;
+        if saved.format != FORMAT || saved.version != 1 {
+            return Err(PersistError::Version(saved.version));
+        }
+        let before = self.len();
+        for cookie in saved.cookies {
+            self.insert(cookie);
+        }
+        Ok(self.len() - before)
+    }
+
+    /// Writes the jar in the Netscape `cookies.txt` format: one line per
+    /// cookie, tab-separated `domain`, `include-subdomains`, `path`,
+    /// `secure`, `expiry` (Unix seconds, 0 for a session cookie), `name`,
+    /// `value`; `HttpOnly` cookies get curl's `#HttpOnly_` domain prefix.
+    pub fn to_netscape(&self) -> String {
+        let now = self.clock().now();
+        let mut cookies: Vec<&Cookie> = self.iter().filter(|c| !c.is_expired(now)).collect();
+        cookies.sort_by_key(|c| (&c.domain, &c.path, c.creation, c.creation_index));
+        let mut out = String::from("# Netscape HTTP Cookie File\n# Written by crumb. Edit at your own risk.\n\n");
+        for c in cookies {
+            let domain = if c.host_only { c.domain.clone() } else { format!(".{}", c.domain) };
+            out.push_str(&format!(
+                "{}{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                if c.http_only { "#HttpOnly_" } else { "" },
+                domain,
+                if c.host_only { "FALSE" } else { "TRUE" },
+                c.path,
+                if c.secure { "TRUE" } else { "FALSE" },
+                c.expiry.map_or(0, |e| e.unix_seconds().max(1)),
+                c.name_str(),
+                c.value_str(),
+            ));
+        }
+        out
+    }
+
+    /// Adds the cookies of a Netscape `cookies.txt` file. Comments and blank
+    /// lines are skipped; expired cookies are dropped; an expiry of 0 makes
+    /// a session cookie. Returns how many cookies were added.
+    pub fn load_netscape(&mut self, text: &str) -> Result<usize, PersistError> {
+        let now = self.clock().now();
+        let mut added = 0;
+        for (index, raw_line) in text.lines().enumerate() {
+            let line_no = index + 1;
+            let line = raw_line.trim_end_matches('\r');
+            let (http_only, line) = match line.strip_prefix("#HttpOnly_") {
+                Some(rest) => (true, rest),
+                None => (false, line),
+            };
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            if fields.len() != 7 {
+                return Err(PersistError::Netscape {
+                    line: line_no,
+                    reason: format!("expected 7 tab-separated fields, found {}", fields.len()),
+                });
+            }
+            let flag = |value: &str, what: &str| match value {
+                "TRUE" => Ok(true),
+                "FALSE" => Ok(false),
+                other => Err(PersistError::Netscape {
+                    line: line_no,
+                    reason: format!("{what} must be TRUE or FALSE, not {other:?}"),
+                }),
+            };
+            let include_subdomains = flag(fields[1], "include-subdomains")?;
+            let secure = flag(fields[3], "secure")?;
+            let expiry_seconds: i64 = fields[4].parse().map_err(|_| PersistError::Netscape {
+                line: line_no,
+                reason: format!("expiry must be Unix seconds, not {:?}", fields[4]),
+            })?;
+            let domain = fields[0].trim_start_matches('.').to_ascii_lowercase();
+            if domain.is_empty() {
+                return Err(PersistError::Netscape { line: line_no, reason: "empty domain".into() });
+            }
+            let path = if fields[2].starts_with('/') { fields[2].to_owned() } else { "/".to_owned() };
+            let cookie = Cookie {
+                name: fields[5].as_bytes().to_vec(),
+                value: fields[6].as_bytes().to_vec(),
+                domain,
+                host_only: !include_subdomains,
+                path,
+                secure,
+                http_only,
+                same_site: SameSite::Unspecified,
+                partition_key: None,
+                expiry: (expiry_seconds != 0).then(|| Timestamp::from_unix_seconds(expiry_seconds)),
+                creation: now,
+                last_access: now,
+                creation_index: 0,
+            };
+            if cookie.is_expired(now) {
+                continue;
+            }
+            self.insert(cookie);
+            added += 1;
+        }
+        Ok(added)
+    }
+}
+
+/// Serde for cookie bytes: a JSON string when they are UTF-8, otherwise
+/// `{"base64": "..."}`, so that no byte is lost.
+pub(crate) mod text_or_bytes {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        Bytes { base64: String },
+    }
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Repr::Text(text.to_owned()),
+            Err(_) => Repr::Bytes { base64: base64::engine::general_purpose::STANDARD.encode(bytes) },
+        }
+        .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        match Repr::deserialize(deserializer)? {
+            Repr::Text(text) => Ok(text.into_bytes()),
+            Repr::Bytes { base64 } => base64::engine::general_purpose::STANDARD
+                .decode(base64)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}

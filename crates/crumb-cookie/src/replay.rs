@@ -1,0 +1,217 @@
+//! The replay protocol of `crumb jar replay`: browser cookie scenarios in,
+//! the `Cookie` headers the jar sends out (see `docs/replay.md`).
+//!
+//! Each scenario starts from an empty jar on a virtual clock. Each step is a
+//! top-level navigation the user typed (a same-site GET over HTTP): the jar's
+//! `Cookie` header for the step's URL is observed, then the step's
+//! `Set-Cookie` values are stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::jar::Jar;
+use crate::request::{RequestContext, RequestUrl};
+use crate::time::{ManualClock, Timestamp};
+
+/// The virtual clock's default start: 2026-01-01T00:00:00Z.
+pub const DEFAULT_START: Timestamp = Timestamp::from_unix_seconds(1_767_225_600);
+
+/// The longest a step may move the clock on.
+pub const MAX_ADVANCE_SECONDS: u32 = 60;
+
+/// One scenario: a name (`family/rest`) and its steps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Unique name; the part before the first `/` is the family.
+    pub name: String,
+    /// The navigations, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The family: the name up to the first `/`.
+    pub fn family(&self) -> &str {
+        self.name.split('/').next().unwrap_or(&self.name)
+    }
+}
+
+/// One top-level navigation and the `Set-Cookie` values of its response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// `http` or `https` URL without a port.
+    pub url: String,
+    /// `Set-Cookie` header values, in order.
+    #[serde(default)]
+    pub set_cookie: Vec<String>,
+    /// Seconds the clock moves on before this step's request (0–60).
+    #[serde(default)]
+    pub advance_seconds: u32,
+}
+
+/// The `Cookie` headers a jar sent, one per step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The scenario's name.
+    pub name: String,
+    /// `observed[i]` is the `Cookie` header of step i's request (`""` for none).
+    pub observed: Vec<String>,
+    /// Set when the scenario could not be run to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why the replay input could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A line is not a scenario.
+    #[error("line {line}: not a scenario: {source}")]
+    Scenario {
+        /// 1-based line number.
+        line: usize,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+}
+
+/// Reads JSON Lines scenarios, skipping blank lines and `#` comments.
+pub fn parse_scenarios(jsonl: &str) -> Result<Vec<Scenario>, ReplayError> {
+    jsonl
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .map(|(index, line)| {
+            serde_json::from_str(line).map_err(|source| ReplayError::Scenario { line: index + 1, source })
+        })
+        .collect()
+}
+
+/// Runs one scenario through a fresh jar whose clock starts at `start`.
+pub fn run_scenario(scenario: &Scenario, start: Timestamp) -> Observation {
+    let clock = ManualClock::new(start);
+    let mut jar = Jar::with_clock(&clock);
+    let ctx = RequestContext::typed_navigation();
+    let mut observed = Vec::with_capacity(scenario.steps.len());
+    for (index, step) in scenario.steps.iter().enumerate() {
+        if step.advance_seconds > MAX_ADVANCE_SECONDS {
+            return failed(scenario, observed, format!("step {index}: advance_seconds over {MAX_ADVANCE_SECONDS}"));
+        }
+        clock.advance_seconds(i64::from(step.advance_seconds));
+        let url = match RequestUrl::parse(&step.url) {
+            Ok(url) => url,
+            Err(e) => return failed(scenario, observed, format!("step {index}: {e}")),
+        };
+        let header = jar.cookie_header_bytes(&url, ctx).unwrap_or_default();
+        observed.push(decode_header(header));
+        for value in &step.set_cookie {
+            // The outcome (stored or the rule that refused it) is not part of the protocol.
+            let _ = jar.set_cookie(&url, http_layer_field_value(value), ctx);
+        }
+    }
+    Observation { name: scenario.name.clone(), observed, error: None }
+}
+
+fn failed(scenario: &Scenario, observed: Vec<String>, error: String) -> Observation {
+    Observation { name: scenario.name.clone(), observed, error: Some(error) }
+}
+
+/// What a browser's HTTP/1.1 parser hands to the cookie code for a header
+/// line: the field value ends at a bare CR (Chromium's header assembly
+/// treats it as a line break), and surrounding SP/HTAB are removed
+/// (RFC 9110 §5.5).
+pub fn http_layer_field_value(value: &str) -> &[u8] {
+    let bytes = value.as_bytes();
+    let end = bytes.iter().position(|&b| b == b'\r').unwrap_or(bytes.len());
+    crate::set_cookie::trim_wsp(&bytes[..end])
+}
+
+/// Header bytes as text: UTF-8 when valid, Latin-1 otherwise (RUNNER.md).
+fn decode_header(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
+    }
+}
+
+/// Replays one input line: `None` for a blank or comment line; a malformed
+/// scenario yields an observation with `error` set (and the name, if the line
+/// has one), so the replay goes on.
+pub fn replay_line(line: &str, start: Timestamp) -> Option<Observation> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return None;
+    }
+    Some(match serde_json::from_str::<Scenario>(trimmed) {
+        Ok(scenario) => run_scenario(&scenario, start),
+        Err(e) => {
+            let name = serde_json::from_str::<serde_json::Value>(trimmed)
+                .ok()
+                .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            Observation { name, observed: Vec::new(), error: Some(format!("not a scenario: {e}")) }
+        }
+    })
+}
+
+/// Runs every scenario of a JSON Lines input and returns the JSON Lines
+/// output, one observation per scenario, in input order.
+pub fn replay_jsonl(jsonl: &str, start: Timestamp) -> String {
+    let mut out = String::new();
+    for observation in jsonl.lines().filter_map(|line| replay_line(line, start)) {
+        // An observation is strings only; serialising it cannot fail.
+        out.push_str(&serde_json::to_string(&observation).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runner_example() {
+        let input = r#"{"name": "domain/parent-cookie", "steps": [{"url": "http://home.example.org/", "set_cookie": ["a=1; Domain=example.org; Path=/"]}, {"url": "http://sub.home.example.org/"}, {"url": "https://example.org/x?y", "advance_seconds": 2}]}"#;
+        assert_eq!(
+            replay_jsonl(input, DEFAULT_START),
+            "{\"name\":\"domain/parent-cookie\",\"observed\":[\"\",\"a=1\",\"a=1\"]}\n"
+        );
+    }
+
+    #[test]
+    fn comments_blank_lines_and_bad_lines() {
+        let input = "# comment\n\n{\"name\": \"x/broken\", \"steps\": 3}\nnot json\n";
+        let out: Vec<Observation> = replay_jsonl(input, DEFAULT_START)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].name, "x/broken");
+        assert!(out[0].error.is_some() && out[1].error.is_some());
+    }
+
+    #[test]
+    fn virtual_clock_expires_cookies() {
+        let scenario = Scenario {
+            name: "expiry/max-age".into(),
+            steps: vec![
+                Step { url: "http://a.example.com/".into(), set_cookie: vec!["a=1; Max-Age=2".into()], advance_seconds: 0 },
+                Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 1 },
+                Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 1 },
+            ],
+        };
+        assert_eq!(run_scenario(&scenario, DEFAULT_START).observed, ["", "a=1", ""]);
+    }
+
+    #[test]
+    fn bare_cr_ends_the_field_value_as_in_chromium() {
+        assert_eq!(http_layer_field_value(" AAA=BB\rZYX"), b"AAA=BB");
+    }
+
+    #[test]
+    fn advance_over_limit_is_an_error() {
+        let scenario = Scenario {
+            name: "x/y".into(),
+            steps: vec![Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 61 }],
+        };
+        assert!(run_scenario(&scenario, DEFAULT_START).error.is_some());
+    }
+}

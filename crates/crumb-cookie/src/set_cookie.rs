@@ -1,0 +1,483 @@
+//! Parsing a `Set-Cookie` header value, RFC 6265bis §5.6.
+//!
+//! The parser works on the raw bytes the HTTP layer hands over, borrows from
+//! them and does not allocate. It applies only the syntax rules of §5.6; the
+//! rules that need the request (domain, path defaults, secure origins,
+//! prefixes, public suffixes) belong to the storage model in [`crate::jar`].
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::date::parse_cookie_date;
+use crate::time::Timestamp;
+
+/// The most octets a cookie's name and value may hold together (§5.6 step 5,
+/// and §6.1 "Limits").
+pub const MAX_NAME_VALUE_BYTES: usize = 4096;
+
+/// The most octets an attribute value may hold; longer ones are ignored
+/// (§5.6, "If the cookie-attribute-value contains more than 1024 octets").
+pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1024;
+
+/// The `SameSite` attribute as parsed (§5.6.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+pub enum SameSite {
+    /// Absent, or a value other than `Strict`, `Lax` or `None` — the draft's
+    /// "Default" enforcement. Browsers treat it as `Lax` when sending.
+    #[default]
+    Unspecified,
+    /// `SameSite=None`: sent cross-site; requires `Secure` (§5.7).
+    None,
+    /// `SameSite=Lax`: sent cross-site only on safe top-level navigations.
+    Lax,
+    /// `SameSite=Strict`: sent only same-site.
+    Strict,
+}
+
+impl SameSite {
+    /// The attribute value as written in a `Set-Cookie` header, if any.
+    pub fn as_attribute_value(self) -> Option<&'static str> {
+        match self {
+            SameSite::Unspecified => None,
+            SameSite::None => Some("None"),
+            SameSite::Lax => Some("Lax"),
+            SameSite::Strict => Some("Strict"),
+        }
+    }
+}
+
+/// Why a `Set-Cookie` value was ignored entirely.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// A control character other than HTAB appears in the line.
+    #[error("RFC 6265bis §5.6 step 1: control character 0x{byte:02X} at byte {index}; the whole line is ignored")]
+    ControlCharacter {
+        /// The offending byte.
+        byte: u8,
+        /// Its position in the line.
+        index: usize,
+    },
+    /// Name and value are both empty.
+    #[error("RFC 6265bis §5.6 step 5: the cookie has neither a name nor a value")]
+    EmptyNameAndValue,
+    /// Name and value together exceed [`MAX_NAME_VALUE_BYTES`].
+    #[error("RFC 6265bis §5.6 step 6: name and value are {len} bytes together; the limit is 4096")]
+    NameValueTooLong {
+        /// The combined length.
+        len: usize,
+    },
+    /// A nameless cookie whose value holds `=`: it would come back as a
+    /// different, named cookie, so Chromium refuses it.
+    #[error("Chromium (ParsedCookie): a nameless cookie's value may not contain '=' (it would read back as a named cookie)")]
+    NamelessValueWithEquals,
+}
+
+/// One parsed `Set-Cookie` header value, borrowing from the input.
+///
+/// Attributes follow §5.6: the last occurrence of each wins, unknown ones are
+/// ignored, values over 1024 bytes are ignored, and `Max-Age` takes precedence
+/// over `Expires` when the cookie is stored (§5.7 step 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetCookie<'a> {
+    name: &'a [u8],
+    value: &'a [u8],
+    expires: Option<Timestamp>,
+    max_age: Option<i64>,
+    domain: Option<&'a [u8]>,
+    path: Option<&'a [u8]>,
+    secure: bool,
+    http_only: bool,
+    same_site: SameSite,
+    partitioned: bool,
+}
+
+impl<'a> SetCookie<'a> {
+    /// Parses a `Set-Cookie` header value given as text.
+    pub fn parse(line: &'a str) -> Result<Self, ParseError> {
+        Self::parse_bytes(line.as_bytes())
+    }
+
+    /// Parses a `Set-Cookie` header value given as raw bytes (§5.6).
+    pub fn parse_bytes(line: &'a [u8]) -> Result<Self, ParseError> {
+        // §5.6 step 1: a control character other than HTAB rejects the line.
+        if let Some(index) = line.iter().position(|&b| is_forbidden_control(b)) {
+            return Err(ParseError::ControlCharacter { byte: line[index], index });
+        }
+        // §5.6 step 2: the name-value-pair runs up to the first ';'.
+        let (pair, mut unparsed) = match memchr(b';', line) {
+            Some(i) => (&line[..i], &line[i..]),
+            None => (line, &line[line.len()..]),
+        };
+        // §5.6 step 3: no '=' makes a nameless cookie whose value is the pair.
+        let (name, value) = match memchr(b'=', pair) {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (&pair[..0], pair),
+        };
+        // §5.6 step 4: remove leading and trailing WSP (SP and HTAB only).
+        let name = trim_wsp(name);
+        let value = trim_wsp(value);
+        // §5.6 step 5: a cookie with neither name nor value is ignored.
+        if name.is_empty() && value.is_empty() {
+            return Err(ParseError::EmptyNameAndValue);
+        }
+        // §5.6 step 6: name and value may hold 4096 octets together.
+        if name.len() + value.len() > MAX_NAME_VALUE_BYTES {
+            return Err(ParseError::NameValueTooLong { len: name.len() + value.len() });
+        }
+        // Chromium: a nameless cookie must not carry '=' in its value.
+        if name.is_empty() && memchr(b'=', value).is_some() {
+            return Err(ParseError::NamelessValueWithEquals);
+        }
+
+        let mut cookie = SetCookie {
+            name,
+            value,
+            expires: None,
+            max_age: None,
+            domain: None,
+            path: None,
+            secure: false,
+            http_only: false,
+            same_site: SameSite::Unspecified,
+            partitioned: false,
+        };
+
+        // §5.6 step 9: process the unparsed-attributes one cookie-av at a time.
+        while !unparsed.is_empty() {
+            // §5.6 step 9.1: discard the leading ';'; the cookie-av runs to the next ';'.
+            unparsed = &unparsed[1..];
+            let av = match memchr(b';', unparsed) {
+                Some(i) => {
+                    let av = &unparsed[..i];
+                    unparsed = &unparsed[i..];
+                    av
+                }
+                None => std::mem::take(&mut unparsed),
+            };
+            // §5.6 step 9.2–9.4: split at the first '=' and trim WSP.
+            let (attr_name, attr_value) = match memchr(b'=', av) {
+                Some(i) => (trim_wsp(&av[..i]), trim_wsp(&av[i + 1..])),
+                None => (trim_wsp(av), &av[..0]),
+            };
+            // §5.6 step 9.5: over-long attribute values are ignored.
+            if attr_value.len() > MAX_ATTRIBUTE_VALUE_BYTES {
+                continue;
+            }
+            cookie.apply_attribute(attr_name, attr_value);
+        }
+        Ok(cookie)
+    }
+
+    /// §5.6.1–§5.6.7: one attribute, matched case-insensitively; the last
+    /// occurrence of each wins.
+    fn apply_attribute(&mut self, name: &'a [u8], value: &'a [u8]) {
+        if name.eq_ignore_ascii_case(b"expires") {
+            // §5.6.1 step 1–2: a value that fails the cookie-date algorithm is ignored.
+            if let Some(expiry) = parse_cookie_date(value) {
+                self.expires = Some(expiry);
+            }
+        } else if name.eq_ignore_ascii_case(b"max-age") {
+            // §5.6.2: ignored unless `-`? DIGIT+.
+            if let Some(delta) = parse_max_age(value) {
+                self.max_age = Some(delta);
+            }
+        } else if name.eq_ignore_ascii_case(b"domain") {
+            // §5.6.3 steps 1–2: drop one leading '.'; an empty value is kept
+            // and makes the cookie host-only (§5.7 step 9).
+            self.domain = Some(value.strip_prefix(b".").unwrap_or(value));
+        } else if name.eq_ignore_ascii_case(b"path") {
+            // §5.6.4: kept as written; an empty value or one not starting with
+            // '/' means the default-path, resolved against the request.
+            self.path = Some(value);
+        } else if name.eq_ignore_ascii_case(b"secure") {
+            // §5.6.5: the value is ignored.
+            self.secure = true;
+        } else if name.eq_ignore_ascii_case(b"httponly") {
+            // §5.6.6: the value is ignored.
+            self.http_only = true;
+        } else if name.eq_ignore_ascii_case(b"samesite") {
+            // §5.6.7 steps 1–4: an unknown value means "Default".
+            self.same_site = if value.eq_ignore_ascii_case(b"none") {
+                SameSite::None
+            } else if value.eq_ignore_ascii_case(b"strict") {
+                SameSite::Strict
+            } else if value.eq_ignore_ascii_case(b"lax") {
+                SameSite::Lax
+            } else {
+                SameSite::Unspecified
+            };
+        } else if name.eq_ignore_ascii_case(b"partitioned") {
+            // CHIPS (draft-cutler-httpbis-partitioned-cookies §2.1): the value is ignored.
+            self.partitioned = true;
+        }
+        // §5.6 step 9.6: any other attribute is ignored.
+    }
+
+    /// The cookie's name, as bytes (may be empty: a nameless cookie).
+    pub fn name(&self) -> &'a [u8] {
+        self.name
+    }
+
+    /// The cookie's value, as bytes.
+    pub fn value(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// The name as text (invalid UTF-8 replaced).
+    pub fn name_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.name)
+    }
+
+    /// The value as text (invalid UTF-8 replaced).
+    pub fn value_str(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.value)
+    }
+
+    /// The last valid `Expires` date, if any.
+    pub fn expires(&self) -> Option<Timestamp> {
+        self.expires
+    }
+
+    /// The last valid `Max-Age`, in seconds (may be zero or negative).
+    pub fn max_age(&self) -> Option<i64> {
+        self.max_age
+    }
+
+    /// The last `Domain` value with one leading dot removed, as written
+    /// (`Some(b"")` for an empty `Domain=`).
+    pub fn domain_raw(&self) -> Option<&'a [u8]> {
+        self.domain
+    }
+
+    /// The last `Domain` value canonicalised (§5.6.3 step 3 and §5.1.2):
+    /// lower-cased, internationalised labels converted to A-labels.
+    /// `Ok(None)` when there is no `Domain` attribute, `Ok(Some(""))` when it is empty.
+    pub fn domain(&self) -> Result<Option<String>, crate::domain::DomainError> {
+        match self.domain {
+            None => Ok(None),
+            Some([]) => Ok(Some(String::new())),
+            Some(raw) => crate::domain::canonicalize_domain(raw).map(Some),
+        }
+    }
+
+    /// The last `Path` value as written, if any. Whether it is used or the
+    /// default-path replaces it is decided against the request (§5.6.4).
+    pub fn path(&self) -> Option<&'a [u8]> {
+        self.path
+    }
+
+    /// Whether `Secure` is present.
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Whether `HttpOnly` is present.
+    pub fn http_only(&self) -> bool {
+        self.http_only
+    }
+
+    /// The last `SameSite` value.
+    pub fn same_site(&self) -> SameSite {
+        self.same_site
+    }
+
+    /// Whether `Partitioned` is present.
+    pub fn partitioned(&self) -> bool {
+        self.partitioned
+    }
+}
+
+impl fmt::Display for SetCookie<'_> {
+    /// Writes the cookie back as a `Set-Cookie` value, attributes normalised.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.name.is_empty() {
+            write!(f, "{}=", String::from_utf8_lossy(self.name))?;
+        }
+        f.write_str(&String::from_utf8_lossy(self.value))?;
+        if let Some(expires) = self.expires {
+            write!(f, "; Expires={expires}")?;
+        }
+        if let Some(max_age) = self.max_age {
+            write!(f, "; Max-Age={max_age}")?;
+        }
+        if let Some(domain) = self.domain {
+            write!(f, "; Domain={}", String::from_utf8_lossy(domain))?;
+        }
+        if let Some(path) = self.path {
+            write!(f, "; Path={}", String::from_utf8_lossy(path))?;
+        }
+        if self.secure {
+            f.write_str("; Secure")?;
+        }
+        if self.http_only {
+            f.write_str("; HttpOnly")?;
+        }
+        if let Some(same_site) = self.same_site.as_attribute_value() {
+            write!(f, "; SameSite={same_site}")?;
+        }
+        if self.partitioned {
+            f.write_str("; Partitioned")?;
+        }
+        Ok(())
+    }
+}
+
+/// §5.6.2 steps 1–3: `Max-Age` is an optional '-' and one or more digits;
+/// anything else is ignored. Large values saturate.
+fn parse_max_age(value: &[u8]) -> Option<i64> {
+    let (negative, digits) = match value.strip_prefix(b"-") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let magnitude = digits
+        .iter()
+        .try_fold(0i64, |n, &d| n.checked_mul(10)?.checked_add(i64::from(d - b'0')))
+        .unwrap_or(i64::MAX);
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// `%x00-08 / %x0A-1F / %x7F`: the controls that reject a line (§5.6 step 1).
+pub(crate) fn is_forbidden_control(b: u8) -> bool {
+    matches!(b, 0x00..=0x08 | 0x0A..=0x1F | 0x7F)
+}
+
+/// Removes leading and trailing SP and HTAB (WSP).
+pub(crate) fn trim_wsp(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+#[inline]
+pub(crate) fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> SetCookie<'_> {
+        SetCookie::parse(line).unwrap()
+    }
+
+    #[test]
+    fn step_1_control_characters_reject_the_line() {
+        assert_eq!(
+            SetCookie::parse("a=b\x01c"),
+            Err(ParseError::ControlCharacter { byte: 1, index: 3 })
+        );
+        assert!(SetCookie::parse("a=b\rc").is_err());
+        assert!(SetCookie::parse("a=b; Path=/\x7f").is_err());
+        assert!(SetCookie::parse("a=b\tc").is_ok(), "HTAB is allowed");
+    }
+
+    #[test]
+    fn step_3_nameless_cookie() {
+        let c = parse("foo");
+        assert_eq!(c.name(), b"");
+        assert_eq!(c.value(), b"foo");
+        let c = parse("=foo");
+        assert_eq!((c.name(), c.value()), (&b""[..], &b"foo"[..]));
+    }
+
+    #[test]
+    fn step_4_only_sp_and_htab_are_trimmed() {
+        let c = parse(" \t a \t = \t b \t ");
+        assert_eq!((c.name(), c.value()), (&b"a"[..], &b"b"[..]));
+        let c = SetCookie::parse("\u{2000}__Host-sid=1").unwrap();
+        assert_eq!(c.name(), "\u{2000}__Host-sid".as_bytes(), "Unicode space is part of the name");
+    }
+
+    #[test]
+    fn step_5_empty_name_and_value_rejected() {
+        assert_eq!(SetCookie::parse(""), Err(ParseError::EmptyNameAndValue));
+        assert_eq!(SetCookie::parse("="), Err(ParseError::EmptyNameAndValue));
+        assert_eq!(SetCookie::parse(" ; Path=/"), Err(ParseError::EmptyNameAndValue));
+    }
+
+    #[test]
+    fn step_6_size_limit() {
+        let ok = format!("{}={}", "n".repeat(2048), "v".repeat(2048));
+        assert!(SetCookie::parse(&ok).is_ok());
+        let too_long = format!("{}={}", "n".repeat(2048), "v".repeat(2049));
+        assert_eq!(SetCookie::parse(&too_long), Err(ParseError::NameValueTooLong { len: 4097 }));
+    }
+
+    #[test]
+    fn chromium_rejects_nameless_value_with_equals() {
+        assert_eq!(SetCookie::parse("=a=bar"), Err(ParseError::NamelessValueWithEquals));
+    }
+
+    #[test]
+    fn attribute_values_over_1024_bytes_are_ignored() {
+        let line = format!("a=b; Path=/{}; Secure", "p".repeat(1024));
+        let c = parse(&line);
+        assert_eq!(c.path(), None);
+        assert!(c.secure());
+        let line = format!("a=b; Path=/{}", "p".repeat(1023));
+        assert_eq!(parse(&line).path().map(<[u8]>::len), Some(1024));
+    }
+
+    #[test]
+    fn last_duplicate_attribute_wins() {
+        let c = parse("a=b; Path=/one; path=/two; SameSite=Strict; samesite=Lax");
+        assert_eq!(c.path(), Some(&b"/two"[..]));
+        assert_eq!(c.same_site(), SameSite::Lax);
+    }
+
+    #[test]
+    fn unknown_attributes_ignored_and_names_case_insensitive() {
+        let c = parse("a=b; FOO=bar; sEcUrE; HTTPONLY=whatever; Partitioned");
+        assert!(c.secure() && c.http_only() && c.partitioned());
+    }
+
+    #[test]
+    fn expires_uses_cookie_date_algorithm_and_bad_dates_are_ignored() {
+        let c = parse("a=b; Expires=Wed, 09 Dec 2009 16:27:23 GMT; Expires=garbage");
+        assert_eq!(c.expires(), Timestamp::from_civil(2009, 12, 9, 16, 27, 23));
+    }
+
+    #[test]
+    fn max_age_forms() {
+        assert_eq!(parse("a=b; Max-Age=10").max_age(), Some(10));
+        assert_eq!(parse("a=b; Max-Age=0").max_age(), Some(0));
+        assert_eq!(parse("a=b; Max-Age=-5").max_age(), Some(-5));
+        assert_eq!(parse("a=b; Max-Age=+5").max_age(), None);
+        assert_eq!(parse("a=b; Max-Age=5s").max_age(), None);
+        assert_eq!(parse("a=b; Max-Age=-").max_age(), None);
+        assert_eq!(parse("a=b; Max-Age=99999999999999999999999").max_age(), Some(i64::MAX));
+    }
+
+    #[test]
+    fn domain_leading_dot_case_and_empty() {
+        let c = parse("a=b; Domain=.EXAMPLE.com");
+        assert_eq!(c.domain_raw(), Some(&b"EXAMPLE.com"[..]));
+        assert_eq!(c.domain().unwrap().as_deref(), Some("example.com"));
+        let c = parse("a=b; Domain=example.com; Domain=");
+        assert_eq!(c.domain().unwrap().as_deref(), Some(""));
+        let c = parse("a=b; Domain=bücher.example");
+        assert_eq!(c.domain().unwrap().as_deref(), Some("xn--bcher-kva.example"));
+    }
+
+    #[test]
+    fn same_site_unknown_is_unspecified() {
+        assert_eq!(parse("a=b; SameSite=Bogus").same_site(), SameSite::Unspecified);
+        assert_eq!(parse("a=b; SameSite=NONE").same_site(), SameSite::None);
+    }
+
+    #[test]
+    fn display_round_trips_semantics() {
+        let c = parse("a=b; path=/x; secure; httponly; samesite=strict; max-age=5");
+        let again = c.to_string();
+        let reparsed = SetCookie::parse(&again).unwrap();
+        assert_eq!(reparsed, c);
+    }
+}

@@ -1,0 +1,277 @@
+//! Signed and encrypted cookie values for servers, with key rotation.
+//!
+//! A [`Keyring`] holds the current key and any number of older ones: the
+//! current key signs and encrypts, every key verifies and decrypts, so keys
+//! can be rotated without signing everyone out. Each value is bound to the
+//! cookie's name, so a value cannot be moved from one cookie to another.
+//!
+//! - Signed (`s1.<key id>.<value>.<tag>`): HMAC-SHA-256; the value stays
+//!   readable (base64url), the tag proves the server wrote it.
+//! - Sealed (`e1.<key id>.<nonce+ciphertext>`): XChaCha20-Poly1305 with a
+//!   random 192-bit nonce; the value is secret and authenticated.
+//!
+//! Every output uses only base64url characters and `.`, all valid cookie-octets.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The shortest master secret accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Why a key could not be made or a value could not be opened.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The master secret is shorter than [`MIN_SECRET_BYTES`].
+    #[error("a cookie key needs at least {MIN_SECRET_BYTES} bytes of secret, got {0}")]
+    SecretTooShort(usize),
+    /// The value is not in a format this module writes.
+    #[error("malformed protected cookie value")]
+    Malformed,
+    /// No key in the ring has the value's key id (rotated out, or forged).
+    #[error("the cookie was protected with a key that is no longer in the keyring")]
+    UnknownKey,
+    /// The tag does not verify: tampered, or bound to another cookie name.
+    #[error("the cookie value failed authentication")]
+    BadTag,
+    /// Encryption failed (cannot happen with valid keys; reported, not panicked).
+    #[error("encryption failed")]
+    Encrypt,
+    /// The system random source failed.
+    #[error("no randomness available for a nonce")]
+    Random,
+}
+
+/// One key: subkeys for MAC and AEAD derived from a master secret.
+#[derive(Clone)]
+pub struct Key {
+    id: String,
+    mac_key: [u8; 32],
+    aead_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets are never printed.
+        f.debug_struct("Key").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl Key {
+    /// Derives a key from a master secret of at least 32 random bytes.
+    pub fn from_secret(secret: &[u8]) -> Result<Self, ValueError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ValueError::SecretTooShort(secret.len()));
+        }
+        let derive = |label: &[u8]| -> [u8; 32] {
+            // HMAC accepts keys of any length, so this cannot fail.
+            let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
+        let id_bytes = derive(b"crumb-cookie key id v1");
+        Ok(Key {
+            id: URL_SAFE_NO_PAD.encode(&id_bytes[..6]),
+            mac_key: derive(b"crumb-cookie hmac-sha256 v1"),
+            aead_key: derive(b"crumb-cookie xchacha20poly1305 v1"),
+        })
+    }
+
+    /// A new key from the system's random source.
+    pub fn generate() -> Result<Self, ValueError> {
+        let mut secret = [0u8; 32];
+        getrandom::getrandom(&mut secret).map_err(|_| ValueError::Random)?;
+        Key::from_secret(&secret)
+    }
+
+    /// The public key id written into values (derived, not secret).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn mac(&self, name: &str, value: &[u8]) -> HmacSha256 {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).unwrap_or_else(|_| unreachable!());
+        mac.update(b"crumb-signed\0");
+        mac.update(&(name.len() as u64).to_be_bytes());
+        mac.update(name.as_bytes());
+        mac.update(value);
+        mac
+    }
+}
+
+/// The current key and the older keys still accepted.
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    keys: Vec<Key>,
+}
+
+impl Keyring {
+    /// A ring whose current key is `current`.
+    pub fn new(current: Key) -> Self {
+        Keyring { keys: vec![current] }
+    }
+
+    /// Adds an older key that still verifies and decrypts.
+    pub fn with_previous(mut self, previous: Key) -> Self {
+        self.keys.push(previous);
+        self
+    }
+
+    /// Makes `key` the current key; the old current key stays as a previous one.
+    pub fn rotate(&mut self, key: Key) {
+        self.keys.insert(0, key);
+    }
+
+    /// Drops previous keys beyond the `keep` most recent ones.
+    pub fn retire_older_than(&mut self, keep: usize) {
+        self.keys.truncate(keep.max(1));
+    }
+
+    fn current(&self) -> &Key {
+        &self.keys[0]
+    }
+
+    fn key(&self, id: &str) -> Result<&Key, ValueError> {
+        self.keys.iter().find(|k| k.id == id).ok_or(ValueError::UnknownKey)
+    }
+
+    /// Signs `value` for the cookie `name` with the current key.
+    pub fn sign(&self, name: &str, value: &[u8]) -> String {
+        let key = self.current();
+        let tag = key.mac(name, value).finalize().into_bytes();
+        format!("s1.{}.{}.{}", key.id, URL_SAFE_NO_PAD.encode(value), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// Verifies a signed value for the cookie `name` and returns the value.
+    /// The tag is compared in constant time.
+    pub fn verify(&self, name: &str, signed: &str) -> Result<Vec<u8>, ValueError> {
+        let mut parts = signed.split('.');
+        let (Some("s1"), Some(id), Some(value), Some(tag), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ValueError::Malformed);
+        };
+        let key = self.key(id)?;
+        let value = URL_SAFE_NO_PAD.decode(value).map_err(|_| ValueError::Malformed)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| ValueError::Malformed)?;
+        key.mac(name, &value).verify_slice(&tag).map_err(|_| ValueError::BadTag)?;
+        Ok(value)
+    }
+
+    /// Encrypts `plaintext` for the cookie `name` with the current key.
+    pub fn seal(&self, name: &str, plaintext: &[u8]) -> Result<String, ValueError> {
+        let key = self.current();
+        let mut nonce = [0u8; 24];
+        getrandom::getrandom(&mut nonce).map_err(|_| ValueError::Random)?;
+        let cipher = XChaCha20Poly1305::new((&key.aead_key).into());
+        let aad = aad(name);
+        let ciphertext = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
+            .map_err(|_| ValueError::Encrypt)?;
+        let mut body = nonce.to_vec();
+        body.extend_from_slice(&ciphertext);
+        Ok(format!("e1.{}.{}", key.id, URL_SAFE_NO_PAD.encode(body)))
+    }
+
+    /// Decrypts a sealed value for the cookie `name`.
+    pub fn open(&self, name: &str, sealed: &str) -> Result<Vec<u8>, ValueError> {
+        let mut parts = sealed.split('.');
+        let (Some("e1"), Some(id), Some(body), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(ValueError::Malformed);
+        };
+        let key = self.key(id)?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| ValueError::Malformed)?;
+        if body.len() < 24 + 16 {
+            return Err(ValueError::Malformed);
+        }
+        let (nonce, ciphertext) = body.split_at(24);
+        let cipher = XChaCha20Poly1305::new((&key.aead_key).into());
+        let aad = aad(name);
+        cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
+            .map_err(|_| ValueError::BadTag)
+    }
+}
+
+fn aad(name: &str) -> Vec<u8> {
+    let mut aad = b"crumb-sealed\0".to_vec();
+    aad.extend_from_slice(name.as_bytes());
+    aad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> Key {
+        Key::from_secret(&[byte; 32]).unwrap()
+    }
+
+    #[test]
+    fn sign_and_verify_bound_to_name() {
+        let ring = Keyring::new(key(1));
+        let signed = ring.sign("sid", b"user-42");
+        assert_eq!(ring.verify("sid", &signed).unwrap(), b"user-42");
+        assert_eq!(ring.verify("other", &signed), Err(ValueError::BadTag));
+    }
+
+    #[test]
+    fn tampering_is_detected() {
+        let ring = Keyring::new(key(1));
+        let signed = ring.sign("sid", b"user-42");
+        let forged = signed.replace(&URL_SAFE_NO_PAD.encode(b"user-42"), &URL_SAFE_NO_PAD.encode(b"user-43"));
+        assert_eq!(ring.verify("sid", &forged), Err(ValueError::BadTag));
+        assert_eq!(ring.verify("sid", "s1.x.y"), Err(ValueError::Malformed));
+        assert_eq!(ring.verify("sid", "garbage"), Err(ValueError::Malformed));
+    }
+
+    #[test]
+    fn rotation_newest_signs_older_verify() {
+        let old = Keyring::new(key(1));
+        let signed_with_old = old.sign("sid", b"v");
+        let sealed_with_old = old.seal("sid", b"secret").unwrap();
+        let mut ring = old.clone();
+        ring.rotate(key(2));
+        assert_eq!(ring.verify("sid", &signed_with_old).unwrap(), b"v");
+        assert_eq!(ring.open("sid", &sealed_with_old).unwrap(), b"secret");
+        let signed_new = ring.sign("sid", b"v");
+        assert!(signed_new.contains(key(2).id()));
+        assert_eq!(old.verify("sid", &signed_new), Err(ValueError::UnknownKey));
+        ring.retire_older_than(1);
+        assert_eq!(ring.verify("sid", &signed_with_old), Err(ValueError::UnknownKey));
+    }
+
+    #[test]
+    fn seal_and_open() {
+        let ring = Keyring::new(key(7));
+        let sealed = ring.seal("prefs", b"{\"theme\":\"dark\"}").unwrap();
+        assert!(!sealed.contains("theme"));
+        assert_eq!(ring.open("prefs", &sealed).unwrap(), b"{\"theme\":\"dark\"}");
+        assert_eq!(ring.open("other", &sealed), Err(ValueError::BadTag));
+        let mut tampered = sealed.into_bytes();
+        let middle = tampered.len() - 10;
+        tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+        assert_eq!(ring.open("prefs", std::str::from_utf8(&tampered).unwrap()), Err(ValueError::BadTag));
+    }
+
+    #[test]
+    fn short_secrets_refused_and_debug_hides_keys() {
+        assert_eq!(Key::from_secret(&[0; 31]).unwrap_err(), ValueError::SecretTooShort(31));
+        let debug = format!("{:?}", key(3));
+        assert!(!debug.contains("mac_key") && debug.contains("id"));
+    }
+
+    #[test]
+    fn outputs_are_cookie_octets() {
+        let ring = Keyring::new(key(9));
+        for value in [ring.sign("n", b"\x00\xff;, "), ring.seal("n", b"x").unwrap()] {
+            assert!(value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)), "{value}");
+        }
+    }
+}
