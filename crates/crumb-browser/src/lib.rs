@@ -1,0 +1,27 @@
+//! Test support for crumb: drives real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) through chromedriver with `fantoccini`.
+//!
+//! What it is:
+//! - [`browser`]: a general headless-browser session type ([`Browser`]) wrapping a fantoccini
+//!   client, a fresh profile directory and the chromedriver process, cleaned up on drop. Usable for
+//!   any browser test (e.g. a web app's consent banner), not just cookies.
+//! - [`server`]: a loopback HTTP + HTTPS (self-signed) server that records the exact `Cookie`
+//!   request header and answers with scripted raw `Set-Cookie` headers.
+//! - [`runner`]: runs cookie scenarios in the format of `shared/conformance/RUNNER.md` in Chromium
+//!   (a fresh profile per scenario, each step a typed-URL-like top-level navigation) and checks the
+//!   setup (a `Secure` cookie must come back over https and not over http).
+//! - [`scenario`]: the serde types of that protocol.
+//!
+//! What it is not: a cookie implementation, a dependency of crumb proper, or something that works
+//! without Chromium installed (callers should check [`chromium_available`] and skip). It never talks
+//! to anything but loopback: every host name is mapped to 127.0.0.1 in the browser.
+
+pub mod browser;
+pub mod runner;
+pub mod scenario;
+pub mod server;
+
+pub use browser::{chromium_available, Browser, BrowserOptions, ChromeDriver};
+pub use runner::{run_scenario_in_chromium, ChromiumRunner};
+pub use scenario::{parse_scenarios, Observation, Scenario, Step};
+pub use server::CookieServer;
