@@ -229,7 +229,8 @@ impl ResponseCookie {
         if lower.starts_with("__secure-") && !self.secure {
             return Err(BuildError::SecurePrefix);
         }
-        if lower.starts_with("__host-") && (!self.secure || self.domain.is_some() || self.path.as_deref() != Some("/")) {
+        if lower.starts_with("__host-") && (!self.secure || self.domain.is_some() || self.path.as_deref() != Some("/"))
+        {
             return Err(BuildError::HostPrefix);
         }
         if self.same_site == SameSite::None && !self.secure {
@@ -376,9 +377,18 @@ mod tests {
     #[test]
     fn prefix_rules() {
         let at = now();
-        assert_eq!(ResponseCookie::new("__Secure-a", "b").secure(false).to_header_value_at(at), Err(BuildError::SecurePrefix));
-        assert_eq!(ResponseCookie::new("__Host-a", "b").domain("example.com").to_header_value_at(at), Err(BuildError::HostPrefix));
-        assert_eq!(ResponseCookie::new("__host-a", "b").path(Some("/x")).to_header_value_at(at), Err(BuildError::HostPrefix));
+        assert_eq!(
+            ResponseCookie::new("__Secure-a", "b").secure(false).to_header_value_at(at),
+            Err(BuildError::SecurePrefix)
+        );
+        assert_eq!(
+            ResponseCookie::new("__Host-a", "b").domain("example.com").to_header_value_at(at),
+            Err(BuildError::HostPrefix)
+        );
+        assert_eq!(
+            ResponseCookie::new("__host-a", "b").path(Some("/x")).to_header_value_at(at),
+            Err(BuildError::HostPrefix)
+        );
         assert!(ResponseCookie::host_prefixed("a", "b").to_header_value_at(at).is_ok());
         assert_eq!(
             ResponseCookie::new("a", "b").same_site(SameSite::None).secure(false).to_header_value_at(at),

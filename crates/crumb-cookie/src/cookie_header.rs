@@ -127,10 +127,7 @@ impl<'a> CookieHeader<'a> {
 
     /// Every UTF-8 value sent under `name`, in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a str> + 's {
-        self.pairs
-            .iter()
-            .filter(move |p| p.name == name.as_bytes())
-            .filter_map(CookiePair::value_str)
+        self.pairs.iter().filter(move |p| p.name == name.as_bytes()).filter_map(CookiePair::value_str)
     }
 }
 
@@ -169,13 +166,10 @@ mod tests {
 
     #[test]
     fn tolerates_nameless_and_malformed_pairs() {
-        assert_eq!(pairs(b";;a=1;  ; =x; lone ;b=;c==d"), [
-            (&b"a"[..], &b"1"[..]),
-            (b"", b"x"),
-            (b"", b"lone"),
-            (b"b", b""),
-            (b"c", b"=d"),
-        ]);
+        assert_eq!(
+            pairs(b";;a=1;  ; =x; lone ;b=;c==d"),
+            [(&b"a"[..], &b"1"[..]), (b"", b"x"), (b"", b"lone"), (b"b", b""), (b"c", b"=d"),]
+        );
     }
 
     #[test]

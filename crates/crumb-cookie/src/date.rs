@@ -105,10 +105,7 @@ fn match_month(token: &[u8]) -> Option<u32> {
     const MONTHS: [&[u8; 3]; 12] =
         [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
     let prefix = token.get(..3)?;
-    MONTHS
-        .iter()
-        .position(|m| prefix.eq_ignore_ascii_case(&m[..]))
-        .map(|i| i as u32 + 1)
+    MONTHS.iter().position(|m| prefix.eq_ignore_ascii_case(&m[..])).map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]

@@ -100,7 +100,9 @@ pub enum Rejection {
     #[error("RFC 6265bis §5.7 step 20 (§4.1.3.1): a __Secure- cookie must be Secure and set from a secure origin")]
     SecurePrefix,
     /// `__Host-` without `Secure`, with a `Domain`, or with a path other than `/`.
-    #[error("RFC 6265bis §5.7 step 21 (§4.1.3.2): a __Host- cookie must be Secure, host-only (no Domain) and have Path=/")]
+    #[error(
+        "RFC 6265bis §5.7 step 21 (§4.1.3.2): a __Host- cookie must be Secure, host-only (no Domain) and have Path=/"
+    )]
     HostPrefix,
     /// `__Http-` without `Secure` and `HttpOnly`, or set from script.
     #[error("Chromium __Http- prefix: the cookie must be Secure and HttpOnly and set over HTTP")]
@@ -229,7 +231,12 @@ impl<C: Clock> Jar<C> {
 
     /// Processes one `Set-Cookie` header value received in the response to
     /// a request for `url` made in `ctx` (§5.7).
-    pub fn set_cookie(&mut self, url: &RequestUrl, header_value: impl AsRef<[u8]>, ctx: RequestContext) -> Result<Stored, Rejection> {
+    pub fn set_cookie(
+        &mut self,
+        url: &RequestUrl,
+        header_value: impl AsRef<[u8]>,
+        ctx: RequestContext,
+    ) -> Result<Stored, Rejection> {
         let now = self.clock.now();
         let cookie = self.admit(url, header_value.as_ref(), ctx, now)?;
         Ok(self.store(cookie, now))
@@ -238,13 +245,24 @@ impl<C: Clock> Jar<C> {
     /// Runs the storage model without changing the jar: the cookie that
     /// would be stored, or the rule that refuses it. The answer to "why
     /// isn't my cookie set?".
-    pub fn check(&self, url: &RequestUrl, header_value: impl AsRef<[u8]>, ctx: RequestContext) -> Result<Cookie, Rejection> {
+    pub fn check(
+        &self,
+        url: &RequestUrl,
+        header_value: impl AsRef<[u8]>,
+        ctx: RequestContext,
+    ) -> Result<Cookie, Rejection> {
         self.admit(url, header_value.as_ref(), ctx, self.clock.now())
     }
 
     /// §5.6 and §5.7 steps 1–23.2: parses and checks a `Set-Cookie` value
     /// against the request and the jar's contents.
-    fn admit(&self, url: &RequestUrl, header_value: &[u8], ctx: RequestContext, now: Timestamp) -> Result<Cookie, Rejection> {
+    fn admit(
+        &self,
+        url: &RequestUrl,
+        header_value: &[u8],
+        ctx: RequestContext,
+        now: Timestamp,
+    ) -> Result<Cookie, Rejection> {
         let parsed = SetCookie::parse_bytes(header_value)?;
         let cookie = self.create(url, &parsed, ctx, now)?;
         // §5.7 step 23.2: scripts cannot replace an HttpOnly cookie.
@@ -259,7 +277,13 @@ impl<C: Clock> Jar<C> {
     }
 
     /// §5.7 steps 2–22: builds the cookie record or names the rule that refuses it.
-    fn create(&self, url: &RequestUrl, parsed: &SetCookie<'_>, ctx: RequestContext, now: Timestamp) -> Result<Cookie, Rejection> {
+    fn create(
+        &self,
+        url: &RequestUrl,
+        parsed: &SetCookie<'_>,
+        ctx: RequestContext,
+        now: Timestamp,
+    ) -> Result<Cookie, Rejection> {
         let host = url.host();
         let secure_origin = self.is_secure_origin(url);
 
@@ -344,7 +368,10 @@ impl<C: Clock> Jar<C> {
         }
 
         // §5.7 steps 20–21 and Chromium's __Http- prefixes; prefixes match case-insensitively.
-        let host_rules = secure && host_only && cookie.path == "/" && parsed.domain_raw().is_none_or(<[u8]>::is_empty);
+        // __Host-: Secure, host-only (no Domain attribute; Chromium also allows
+        // a Domain equal to an IP-address host) and a Path attribute of "/".
+        let no_domain = parsed.domain_raw().is_none_or(<[u8]>::is_empty) || domain::is_ip_literal(host);
+        let host_rules = secure && host_only && no_domain && parsed.path() == Some(&b"/"[..]);
         let http_rules = secure && http_only && ctx.api == Api::Http;
         if starts_with_ignore_case(name, b"__Host-Http-") {
             if !(host_rules && http_rules) {
@@ -614,9 +641,7 @@ fn same_site_allows(cookie: &Cookie, ctx: RequestContext, now: Timestamp, lax_un
 fn partition_allows(cookie: &Cookie, request_site: &str, ctx: RequestContext) -> bool {
     match &cookie.partition_key {
         None => true,
-        Some(key) => {
-            key == request_site && (ctx.site_relation == SiteRelation::SameSite || ctx.top_level_navigation)
-        }
+        Some(key) => key == request_site && (ctx.site_relation == SiteRelation::SameSite || ctx.top_level_navigation),
     }
 }
 

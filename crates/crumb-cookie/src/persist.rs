@@ -42,7 +42,8 @@ impl<C: Clock> Jar<C> {
     /// cookies are left out: loading the result is "the session is over" (§5.7).
     pub fn to_json(&self) -> String {
         let now = self.clock().now();
-        let mut cookies: Vec<Cookie> = self.iter().filter(|c| c.is_persistent() && !c.is_expired(now)).cloned().collect();
+        let mut cookies: Vec<Cookie> =
+            self.iter().filter(|c| c.is_persistent() && !c.is_expired(now)).cloned().collect();
         cookies.sort_by_key(|c| (c.creation, c.creation_index));
         let saved = SavedJar { format: FORMAT.to_owned(), version: 1, cookies };
         // Serialising plain data with string keys cannot fail.
@@ -66,24 +67,28 @@ impl<C: Clock> Jar<C> {
     /// cookie, tab-separated `domain`, `include-subdomains`, `path`,
     /// `secure`, `expiry` (Unix seconds, 0 for a session cookie), `name`,
     /// `value`; `HttpOnly` cookies get curl's `#HttpOnly_` domain prefix.
-    pub fn to_netscape(&self) -> String {
+    /// Names and values are written as their exact bytes.
+    pub fn to_netscape(&self) -> Vec<u8> {
         let now = self.clock().now();
         let mut cookies: Vec<&Cookie> = self.iter().filter(|c| !c.is_expired(now)).collect();
         cookies.sort_by_key(|c| (&c.domain, &c.path, c.creation, c.creation_index));
-        let mut out = String::from("# Netscape HTTP Cookie File\n# Written by crumb. Edit at your own risk.\n\n");
+        let mut out = b"# Netscape HTTP Cookie File\n# Written by crumb. Edit at your own risk.\n\n".to_vec();
         for c in cookies {
-            let domain = if c.host_only { c.domain.clone() } else { format!(".{}", c.domain) };
-            out.push_str(&format!(
-                "{}{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            let line = format!(
+                "{}{}{}\t{}\t{}\t{}\t{}\t",
                 if c.http_only { "#HttpOnly_" } else { "" },
-                domain,
+                if c.host_only { "" } else { "." },
+                c.domain,
                 if c.host_only { "FALSE" } else { "TRUE" },
                 c.path,
                 if c.secure { "TRUE" } else { "FALSE" },
                 c.expiry.map_or(0, |e| e.unix_seconds().max(1)),
-                c.name_str(),
-                c.value_str(),
-            ));
+            );
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(&c.name);
+            out.push(b'\t');
+            out.extend_from_slice(&c.value);
+            out.push(b'\n');
         }
         out
     }
@@ -91,51 +96,49 @@ impl<C: Clock> Jar<C> {
     /// Adds the cookies of a Netscape `cookies.txt` file. Comments and blank
     /// lines are skipped; expired cookies are dropped; an expiry of 0 makes
     /// a session cookie. Returns how many cookies were added.
-    pub fn load_netscape(&mut self, text: &str) -> Result<usize, PersistError> {
+    pub fn load_netscape(&mut self, text: &[u8]) -> Result<usize, PersistError> {
         let now = self.clock().now();
         let mut added = 0;
-        for (index, raw_line) in text.lines().enumerate() {
+        for (index, raw_line) in text.split(|&b| b == b'\n').enumerate() {
             let line_no = index + 1;
-            let line = raw_line.trim_end_matches('\r');
-            let (http_only, line) = match line.strip_prefix("#HttpOnly_") {
+            let error = |reason: String| PersistError::Netscape { line: line_no, reason };
+            let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
+            let (http_only, line) = match line.strip_prefix(b"#HttpOnly_") {
                 Some(rest) => (true, rest),
                 None => (false, line),
             };
-            if line.trim().is_empty() || line.starts_with('#') {
+            if line.iter().all(u8::is_ascii_whitespace) || line.starts_with(b"#") {
                 continue;
             }
-            let fields: Vec<&str> = line.split('\t').collect();
+            let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
             if fields.len() != 7 {
-                return Err(PersistError::Netscape {
-                    line: line_no,
-                    reason: format!("expected 7 tab-separated fields, found {}", fields.len()),
-                });
+                return Err(error(format!("expected 7 tab-separated fields, found {}", fields.len())));
             }
-            let flag = |value: &str, what: &str| match value {
-                "TRUE" => Ok(true),
-                "FALSE" => Ok(false),
-                other => Err(PersistError::Netscape {
-                    line: line_no,
-                    reason: format!("{what} must be TRUE or FALSE, not {other:?}"),
-                }),
+            fn text_field<'l>(value: &'l [u8], what: &str, line: usize) -> Result<&'l str, PersistError> {
+                std::str::from_utf8(value)
+                    .map_err(|_| PersistError::Netscape { line, reason: format!("the {what} field is not UTF-8") })
+            }
+            let flag = |value: &[u8], what: &str| match value {
+                b"TRUE" => Ok(true),
+                b"FALSE" => Ok(false),
+                other => Err(error(format!("{what} must be TRUE or FALSE, not {:?}", String::from_utf8_lossy(other)))),
             };
             let include_subdomains = flag(fields[1], "include-subdomains")?;
             let secure = flag(fields[3], "secure")?;
-            let expiry_seconds: i64 = fields[4].parse().map_err(|_| PersistError::Netscape {
-                line: line_no,
-                reason: format!("expiry must be Unix seconds, not {:?}", fields[4]),
-            })?;
-            let domain = fields[0].trim_start_matches('.').to_ascii_lowercase();
+            let expiry_text = text_field(fields[4], "expiry", line_no)?;
+            let expiry_seconds: i64 =
+                expiry_text.parse().map_err(|_| error(format!("expiry must be Unix seconds, not {expiry_text:?}")))?;
+            let domain = text_field(fields[0], "domain", line_no)?.trim_start_matches('.').to_ascii_lowercase();
             if domain.is_empty() {
-                return Err(PersistError::Netscape { line: line_no, reason: "empty domain".into() });
+                return Err(error("empty domain".into()));
             }
-            let path = if fields[2].starts_with('/') { fields[2].to_owned() } else { "/".to_owned() };
+            let path = text_field(fields[2], "path", line_no)?;
             let cookie = Cookie {
-                name: fields[5].as_bytes().to_vec(),
-                value: fields[6].as_bytes().to_vec(),
+                name: fields[5].to_vec(),
+                value: fields[6].to_vec(),
                 domain,
                 host_only: !include_subdomains,
-                path,
+                path: if path.starts_with('/') { path.to_owned() } else { "/".to_owned() },
                 secure,
                 http_only,
                 same_site: SameSite::Unspecified,
@@ -179,9 +182,9 @@ pub(crate) mod text_or_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         match Repr::deserialize(deserializer)? {
             Repr::Text(text) => Ok(text.into_bytes()),
-            Repr::Bytes { base64 } => base64::engine::general_purpose::STANDARD
-                .decode(base64)
-                .map_err(serde::de::Error::custom),
+            Repr::Bytes { base64 } => {
+                base64::engine::general_purpose::STANDARD.decode(base64).map_err(serde::de::Error::custom)
+            }
         }
     }
 }

@@ -179,10 +179,8 @@ mod tests {
     #[test]
     fn comments_blank_lines_and_bad_lines() {
         let input = "# comment\n\n{\"name\": \"x/broken\", \"steps\": 3}\nnot json\n";
-        let out: Vec<Observation> = replay_jsonl(input, DEFAULT_START)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let out: Vec<Observation> =
+            replay_jsonl(input, DEFAULT_START).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].name, "x/broken");
         assert!(out[0].error.is_some() && out[1].error.is_some());
@@ -193,7 +191,11 @@ mod tests {
         let scenario = Scenario {
             name: "expiry/max-age".into(),
             steps: vec![
-                Step { url: "http://a.example.com/".into(), set_cookie: vec!["a=1; Max-Age=2".into()], advance_seconds: 0 },
+                Step {
+                    url: "http://a.example.com/".into(),
+                    set_cookie: vec!["a=1; Max-Age=2".into()],
+                    advance_seconds: 0,
+                },
                 Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 1 },
                 Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 1 },
             ],

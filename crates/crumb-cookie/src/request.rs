@@ -39,11 +39,7 @@ impl RequestUrl {
         if host.is_empty() {
             return Err(UrlError::NoHost);
         }
-        Ok(RequestUrl {
-            scheme: url.scheme().to_owned(),
-            host: host.to_owned(),
-            path: url.path().to_owned(),
-        })
+        Ok(RequestUrl { scheme: url.scheme().to_owned(), host: host.to_owned(), path: url.path().to_owned() })
     }
 
     /// The scheme, lower-case.

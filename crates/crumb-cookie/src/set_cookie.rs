@@ -68,7 +68,9 @@ pub enum ParseError {
     },
     /// A nameless cookie whose value holds `=`: it would come back as a
     /// different, named cookie, so Chromium refuses it.
-    #[error("Chromium (ParsedCookie): a nameless cookie's value may not contain '=' (it would read back as a named cookie)")]
+    #[error(
+        "Chromium (ParsedCookie): a nameless cookie's value may not contain '=' (it would read back as a named cookie)"
+    )]
     NamelessValueWithEquals,
 }
 
@@ -332,10 +334,8 @@ fn parse_max_age(value: &[u8]) -> Option<i64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let magnitude = digits
-        .iter()
-        .try_fold(0i64, |n, &d| n.checked_mul(10)?.checked_add(i64::from(d - b'0')))
-        .unwrap_or(i64::MAX);
+    let magnitude =
+        digits.iter().try_fold(0i64, |n, &d| n.checked_mul(10)?.checked_add(i64::from(d - b'0'))).unwrap_or(i64::MAX);
     Some(if negative { -magnitude } else { magnitude })
 }
 
@@ -370,10 +370,7 @@ mod tests {
 
     #[test]
     fn step_1_control_characters_reject_the_line() {
-        assert_eq!(
-            SetCookie::parse("a=b\x01c"),
-            Err(ParseError::ControlCharacter { byte: 1, index: 3 })
-        );
+        assert_eq!(SetCookie::parse("a=b\x01c"), Err(ParseError::ControlCharacter { byte: 1, index: 3 }));
         assert!(SetCookie::parse("a=b\rc").is_err());
         assert!(SetCookie::parse("a=b; Path=/\x7f").is_err());
         assert!(SetCookie::parse("a=b\tc").is_ok(), "HTAB is allowed");

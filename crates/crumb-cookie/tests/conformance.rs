@@ -6,6 +6,8 @@
 //! from the suite's expected header (five cases, listed in `docs/replay.md`),
 //! the test expects Chromium's header.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use crumb_cookie::replay::{run_scenario, Scenario, Step, DEFAULT_START};
 use crumb_cookie::{parse_cookie_date, Timestamp};
 use serde::Deserialize;
@@ -70,8 +72,15 @@ struct DateVector {
 fn parse_iso(text: &str) -> Timestamp {
     // "YYYY-MM-DDTHH:MM:SSZ"
     let field = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap();
-    Timestamp::from_civil(i64::from(field(0..4)), field(5..7), field(8..10), field(11..13), field(14..16), field(17..19))
-        .unwrap()
+    Timestamp::from_civil(
+        i64::from(field(0..4)),
+        field(5..7),
+        field(8..10),
+        field(11..13),
+        field(14..16),
+        field(17..19),
+    )
+    .unwrap()
 }
 
 #[test]

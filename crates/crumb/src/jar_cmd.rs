@@ -151,7 +151,7 @@ fn load_jar(path: &Path) -> anyhow::Result<Jar> {
 }
 
 fn import(cookies_txt: &Path, jar_path: &Path) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(cookies_txt).with_context(|| format!("reading {}", cookies_txt.display()))?;
+    let text = std::fs::read(cookies_txt).with_context(|| format!("reading {}", cookies_txt.display()))?;
     let mut jar = load_jar(jar_path)?;
     let added = jar.load_netscape(&text).with_context(|| format!("in {}", cookies_txt.display()))?;
     let sessions = jar.iter().filter(|c| !c.is_persistent()).count();
@@ -159,7 +159,11 @@ fn import(cookies_txt: &Path, jar_path: &Path) -> anyhow::Result<ExitCode> {
     eprintln!(
         "imported {added} cookies into {}{}",
         jar_path.display(),
-        if sessions > 0 { format!(" ({sessions} session cookies were not kept: the jar file holds persistent cookies only)") } else { String::new() }
+        if sessions > 0 {
+            format!(" ({sessions} session cookies were not kept: the jar file holds persistent cookies only)")
+        } else {
+            String::new()
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -172,7 +176,7 @@ fn export(jar_path: &Path, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let text = jar.to_netscape();
     match output {
         Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        None => std::io::stdout().write_all(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }
