@@ -76,7 +76,9 @@ impl BrowserOptions {
             disable_https_upgrades: true,
             window_size: (1280, 800),
             page_load_timeout: Duration::from_secs(20),
-            extra_args: Vec::new(),
+            extra_args: std::env::var("CRUMB_CHROMIUM_EXTRA_ARGS")
+                .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
         })
     }
 
@@ -95,6 +97,11 @@ impl BrowserOptions {
             "--disable-sync",
             "--disable-extensions",
             "--disable-default-apps",
+            "--disable-breakpad",
+            "--disable-client-side-phishing-detection",
+            "--disable-domain-reliability",
+            "--disable-renderer-backgrounding",
+            "--mute-audio",
             "--password-store=basic",
             "--use-mock-keychain",
         ]

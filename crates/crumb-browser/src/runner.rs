@@ -108,11 +108,19 @@ impl ChromiumRunner {
             }
             rewrite_url(&step.url, 1, 2, "t")?;
         }
+        let t0 = std::time::Instant::now();
         let browser = self.launch(slot).await?;
+        let trace = std::env::var_os("CRUMB_BROWSER_TRACE").is_some();
+        if trace {
+            eprintln!("[{}] launch {:?}", scenario.name, t0.elapsed());
+        }
         let result = async {
             for (i, step) in scenario.steps.iter().enumerate() {
                 let header = self.run_step(&browser, step).await.with_context(|| format!("step {i} ({})", step.url))?;
                 observed.push(header);
+                if trace {
+                    eprintln!("[{}] step {i} {:?}", scenario.name, t0.elapsed());
+                }
             }
             anyhow::Ok(())
         }
@@ -120,6 +128,9 @@ impl ChromiumRunner {
         let closed = tokio::time::timeout(Duration::from_secs(10), browser.close()).await;
         if !matches!(closed, Ok(Ok(()))) {
             self.reset_driver(slot).await;
+        }
+        if trace {
+            eprintln!("[{}] closed {:?}", scenario.name, t0.elapsed());
         }
         result
     }
