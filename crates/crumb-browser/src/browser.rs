@@ -66,7 +66,7 @@ pub struct BrowserOptions {
 
 impl BrowserOptions {
     /// The standard quiet, offline, headless setup, with binaries found by [`find_chromium`] and
-    /// [`find_chromedriver`].
+    /// [`find_chromedriver`]. `$CRUMB_CHROMIUM_EXTRA_ARGS` (whitespace-separated) adds flags.
     pub fn detect() -> anyhow::Result<BrowserOptions> {
         Ok(BrowserOptions {
             chromium: find_chromium().context("Chromium not found (apt-get install chromium)")?,

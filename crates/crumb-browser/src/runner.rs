@@ -1,5 +1,7 @@
 //! Running cookie scenarios in Chromium: one fresh browser profile per scenario, each step a
 //! top-level navigation to the local [`CookieServer`].
+//!
+//! Set `CRUMB_BROWSER_TRACE=1` to print per-step timings to stderr.
 
 use std::sync::Arc;
 use std::time::Duration;
