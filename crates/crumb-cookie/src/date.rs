@@ -65,6 +65,25 @@ pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
     Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
 }
 
+/// Whether the cookie-date has every field and fails §5.1.1 step 5 only
+/// because its year is before 1601 (Chromium saturates such dates to the
+/// earliest time instead of failing).
+pub(crate) fn is_before_1601(input: &[u8]) -> bool {
+    let mut fields = (false, false, false, None);
+    for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
+        if !fields.0 && match_time(token).is_some() {
+            fields.0 = true;
+        } else if !fields.1 && match_digits_prefix(token, 1, 2).is_some() {
+            fields.1 = true;
+        } else if !fields.2 && match_month(token).is_some() {
+            fields.2 = true;
+        } else if fields.3.is_none() {
+            fields.3 = match_digits_prefix(token, 2, 4);
+        }
+    }
+    matches!(fields, (true, true, true, Some(year)) if (100..1601).contains(&year))
+}
+
 /// `delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E` (§5.1.1).
 fn is_delimiter(b: u8) -> bool {
     matches!(b, 0x09 | 0x20..=0x2F | 0x3B..=0x40 | 0x5B..=0x60 | 0x7B..=0x7E)

@@ -59,9 +59,6 @@ pub enum Rejection {
     /// The header value does not parse (§5.6).
     #[error(transparent)]
     Parse(#[from] ParseError),
-    /// A `Domain` attribute with a non-ASCII character.
-    #[error("RFC 6265bis §5.7 step 8: the Domain attribute holds a non-ASCII character")]
-    DomainNotAscii,
     /// A `Domain` attribute that is not a host name.
     #[error("RFC 6265bis §5.1.2: the Domain attribute is not a valid host name ({0})")]
     DomainInvalid(String),
@@ -297,14 +294,15 @@ impl<C: Clock> Jar<C> {
 
         // §5.7 steps 7–10: the domain attribute.
         let domain_attribute = match parsed.domain_raw() {
-            None | Some([]) => None,
-            Some(raw) => {
-                // §5.7 step 8: only US-ASCII (Chromium: EXCLUDE_DOMAIN_NON_ASCII).
-                if !raw.is_ascii() {
-                    return Err(Rejection::DomainNotAscii);
-                }
-                Some(canonicalize_domain(raw).map_err(|e| Rejection::DomainInvalid(e.to_string()))?)
+            None => None,
+            // Chromium: `Domain=.` names no host and rejects the cookie.
+            Some([]) if parsed.domain_attribute() == Some(&b"."[..]) => {
+                return Err(Rejection::DomainInvalid("\".\" names no host".into()));
             }
+            Some([]) => None,
+            // §5.7 step 8 would refuse non-ASCII; Chromium (whose
+            // kCookieDomainRejectNonASCII is off) converts it to A-labels (§5.1.2).
+            Some(raw) => Some(canonicalize_domain(raw).map_err(|e| Rejection::DomainInvalid(e.to_string()))?),
         };
         let (domain, host_only) = match domain_attribute {
             None => (host.to_owned(), true),
@@ -345,8 +343,9 @@ impl<C: Clock> Jar<C> {
             creation_index: 0,
         };
 
-        // §5.7 step 16: leave secure cookies alone.
-        if !secure && !url.has_secure_scheme() && self.overlays_secure_cookie(&cookie) {
+        // §5.7 step 16: leave secure cookies alone (Chromium counts
+        // localhost as a secure origin here too).
+        if !secure && !secure_origin && self.overlays_secure_cookie(&cookie) {
             return Err(Rejection::OverlaysSecureCookie);
         }
 
@@ -425,11 +424,20 @@ impl<C: Clock> Jar<C> {
         let cookies = self.sites.entry(key.clone()).or_default();
         let existing = cookies.iter().position(|old| old.same_identity(&cookie));
         if let Some(i) = existing {
-            // §5.7 step 23.3 keeps the old creation time, step 23.4 removes the old cookie.
+            // §5.7 step 23.4 removes the old cookie.
             let old = cookies.swap_remove(i);
             self.len -= 1;
-            cookie.creation = old.creation;
-            cookie.creation_index = old.creation_index;
+            // §5.7 step 23.3 keeps the old creation time; Chromium
+            // (CookieMonster::MaybeDeleteEquivalentCookieAndUpdateStatus)
+            // keeps it only when the value is unchanged, so a changed cookie
+            // moves to the end of its path group.
+            if old.value == cookie.value {
+                cookie.creation = old.creation;
+                cookie.creation_index = old.creation_index;
+            } else {
+                cookie.creation_index = self.next_index;
+                self.next_index += 1;
+            }
         } else {
             cookie.creation_index = self.next_index;
             self.next_index += 1;

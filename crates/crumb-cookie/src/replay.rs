@@ -101,9 +101,9 @@ pub fn run_scenario(scenario: &Scenario, start: Timestamp) -> Observation {
         };
         let header = jar.cookie_header_bytes(&url, ctx).unwrap_or_default();
         observed.push(decode_header(header));
-        for value in &step.set_cookie {
+        for value in step.set_cookie.iter().flat_map(|v| http_layer_set_cookies(v)) {
             // The outcome (stored or the rule that refused it) is not part of the protocol.
-            let _ = jar.set_cookie(&url, http_layer_field_value(value), ctx);
+            let _ = jar.set_cookie(&url, value, ctx);
         }
     }
     Observation { name: scenario.name.clone(), observed, error: None }
@@ -113,14 +113,22 @@ fn failed(scenario: &Scenario, observed: Vec<String>, error: String) -> Observat
     Observation { name: scenario.name.clone(), observed, error: Some(error) }
 }
 
-/// What a browser's HTTP/1.1 parser hands to the cookie code for a header
-/// line: the field value ends at a bare CR (Chromium's header assembly
-/// treats it as a line break), and surrounding SP/HTAB are removed
-/// (RFC 9110 §5.5).
-pub fn http_layer_field_value(value: &str) -> &[u8] {
-    let bytes = value.as_bytes();
-    let end = bytes.iter().position(|&b| b == b'\r').unwrap_or(bytes.len());
-    crate::set_cookie::trim_wsp(&bytes[..end])
+/// What a browser's HTTP/1.1 parser makes of one `Set-Cookie` header line
+/// that holds bare CRs: Chromium's header assembly treats a bare CR as a
+/// line break, so the field value ends there and each following piece is a
+/// header line of its own — another `Set-Cookie` if it is one, otherwise
+/// dropped. Surrounding SP/HTAB are removed (RFC 9110 §5.5).
+pub fn http_layer_set_cookies(value: &str) -> Vec<&[u8]> {
+    let mut pieces = value.as_bytes().split(|&b| b == b'\r');
+    let mut values: Vec<&[u8]> = pieces.next().map(crate::set_cookie::trim_wsp).into_iter().collect();
+    for line in pieces {
+        if let Some(colon) = line.iter().position(|&b| b == b':') {
+            if line[..colon].eq_ignore_ascii_case(b"set-cookie") {
+                values.push(crate::set_cookie::trim_wsp(&line[colon + 1..]));
+            }
+        }
+    }
+    values
 }
 
 /// Header bytes as text: UTF-8 when valid, Latin-1 otherwise (RUNNER.md).
@@ -205,7 +213,8 @@ mod tests {
 
     #[test]
     fn bare_cr_ends_the_field_value_as_in_chromium() {
-        assert_eq!(http_layer_field_value(" AAA=BB\rZYX"), b"AAA=BB");
+        assert_eq!(http_layer_set_cookies(" AAA=BB\rZYX"), [&b"AAA=BB"[..]]);
+        assert_eq!(http_layer_set_cookies("a=1\rSet-Cookie: b=2\rX-Other: c=3"), [&b"a=1"[..], b"b=2"]);
     }
 
     #[test]

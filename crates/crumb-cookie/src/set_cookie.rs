@@ -66,6 +66,9 @@ pub enum ParseError {
         /// The combined length.
         len: usize,
     },
+    /// HTAB inside the name or the value (after trimming).
+    #[error("Chromium (ParsedCookie::IsValidCookieName/Value): a tab inside the cookie's name or value rejects it")]
+    TabInNameOrValue,
     /// A nameless cookie whose value holds `=`: it would come back as a
     /// different, named cookie, so Chromium refuses it.
     #[error(
@@ -126,6 +129,11 @@ impl<'a> SetCookie<'a> {
         if name.len() + value.len() > MAX_NAME_VALUE_BYTES {
             return Err(ParseError::NameValueTooLong { len: name.len() + value.len() });
         }
+        // Chromium: control characters, HTAB included, are invalid inside a
+        // name or value; 6265bis tolerates HTAB there.
+        if name.contains(&b'\t') || value.contains(&b'\t') {
+            return Err(ParseError::TabInNameOrValue);
+        }
         // Chromium: a nameless cookie must not carry '=' in its value.
         if name.is_empty() && memchr(b'=', value).is_some() {
             return Err(ParseError::NamelessValueWithEquals);
@@ -174,19 +182,18 @@ impl<'a> SetCookie<'a> {
     /// occurrence of each wins.
     fn apply_attribute(&mut self, name: &'a [u8], value: &'a [u8]) {
         if name.eq_ignore_ascii_case(b"expires") {
-            // §5.6.1 step 1–2: a value that fails the cookie-date algorithm is ignored.
-            if let Some(expiry) = parse_cookie_date(value) {
-                self.expires = Some(expiry);
-            }
+            // §5.6.1 steps 1–2: a value that fails the cookie-date algorithm
+            // is ignored. Chromium (ParsedCookie::SetupAttributes) keeps only
+            // the last Expires, so an invalid last one cancels an earlier valid one.
+            self.expires = parse_expires(value);
         } else if name.eq_ignore_ascii_case(b"max-age") {
-            // §5.6.2: ignored unless `-`? DIGIT+.
-            if let Some(delta) = parse_max_age(value) {
-                self.max_age = Some(delta);
-            }
+            // §5.6.2: `-`? DIGIT+ (Chromium also takes a leading `+`); as for
+            // Expires, the last Max-Age counts even when it is invalid.
+            self.max_age = parse_max_age(value);
         } else if name.eq_ignore_ascii_case(b"domain") {
             // §5.6.3 steps 1–2: drop one leading '.'; an empty value is kept
             // and makes the cookie host-only (§5.7 step 9).
-            self.domain = Some(value.strip_prefix(b".").unwrap_or(value));
+            self.domain = Some(value);
         } else if name.eq_ignore_ascii_case(b"path") {
             // §5.6.4: kept as written; an empty value or one not starting with
             // '/' means the default-path, resolved against the request.
@@ -248,6 +255,11 @@ impl<'a> SetCookie<'a> {
     /// The last `Domain` value with one leading dot removed, as written
     /// (`Some(b"")` for an empty `Domain=`).
     pub fn domain_raw(&self) -> Option<&'a [u8]> {
+        self.domain.map(|d| d.strip_prefix(b".").unwrap_or(d))
+    }
+
+    /// The last `Domain` value exactly as written (leading dot kept).
+    pub fn domain_attribute(&self) -> Option<&'a [u8]> {
         self.domain
     }
 
@@ -255,7 +267,7 @@ impl<'a> SetCookie<'a> {
     /// lower-cased, internationalised labels converted to A-labels.
     /// `Ok(None)` when there is no `Domain` attribute, `Ok(Some(""))` when it is empty.
     pub fn domain(&self) -> Result<Option<String>, crate::domain::DomainError> {
-        match self.domain {
+        match self.domain_raw() {
             None => Ok(None),
             Some([]) => Ok(Some(String::new())),
             Some(raw) => crate::domain::canonicalize_domain(raw).map(Some),
@@ -324,12 +336,21 @@ impl fmt::Display for SetCookie<'_> {
     }
 }
 
-/// §5.6.2 steps 1–3: `Max-Age` is an optional '-' and one or more digits;
-/// anything else is ignored. Large values saturate.
+/// §5.1.1 for `Expires`, with Chromium's treatment of years before 1601:
+/// the date is the earliest time (the cookie is expired) instead of a
+/// failure that would make a session cookie.
+fn parse_expires(value: &[u8]) -> Option<Timestamp> {
+    parse_cookie_date(value).or_else(|| crate::date::is_before_1601(value).then_some(Timestamp::MIN))
+}
+
+/// §5.6.2 steps 1–3: `Max-Age` is an optional sign and one or more digits;
+/// anything else is ignored. 6265bis allows only '-'; Chromium
+/// (`base::StringToInt64`) also accepts '+'. Large values saturate.
 fn parse_max_age(value: &[u8]) -> Option<i64> {
-    let (negative, digits) = match value.strip_prefix(b"-") {
-        Some(rest) => (true, rest),
-        None => (false, value),
+    let (negative, digits) = match value {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, value),
     };
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
@@ -373,7 +394,12 @@ mod tests {
         assert_eq!(SetCookie::parse("a=b\x01c"), Err(ParseError::ControlCharacter { byte: 1, index: 3 }));
         assert!(SetCookie::parse("a=b\rc").is_err());
         assert!(SetCookie::parse("a=b; Path=/\x7f").is_err());
-        assert!(SetCookie::parse("a=b\tc").is_ok(), "HTAB is allowed");
+        assert!(SetCookie::parse("a=b; Path=/\tx").is_ok(), "HTAB is no control character for the line");
+        assert_eq!(
+            SetCookie::parse("a=b\tc"),
+            Err(ParseError::TabInNameOrValue),
+            "but Chromium refuses it inside a value"
+        );
     }
 
     #[test]
@@ -438,8 +464,10 @@ mod tests {
 
     #[test]
     fn expires_uses_cookie_date_algorithm_and_bad_dates_are_ignored() {
-        let c = parse("a=b; Expires=Wed, 09 Dec 2009 16:27:23 GMT; Expires=garbage");
+        let c = parse("a=b; Expires=garbage; Expires=Wed, 09 Dec 2009 16:27:23 GMT");
         assert_eq!(c.expires(), Timestamp::from_civil(2009, 12, 9, 16, 27, 23));
+        assert_eq!(parse("a=b; Expires=Wed, 09 Dec 2009 16:27:23 GMT; Expires=garbage").expires(), None);
+        assert_eq!(parse("a=b; Expires=Sat, 01 Jan 1600 00:00:00 GMT").expires(), Some(Timestamp::MIN));
     }
 
     #[test]
@@ -447,7 +475,8 @@ mod tests {
         assert_eq!(parse("a=b; Max-Age=10").max_age(), Some(10));
         assert_eq!(parse("a=b; Max-Age=0").max_age(), Some(0));
         assert_eq!(parse("a=b; Max-Age=-5").max_age(), Some(-5));
-        assert_eq!(parse("a=b; Max-Age=+5").max_age(), None);
+        assert_eq!(parse("a=b; Max-Age=+5").max_age(), Some(5), "Chromium accepts '+'");
+        assert_eq!(parse("a=b; Max-Age=0; Max-Age=x").max_age(), None, "the last Max-Age counts");
         assert_eq!(parse("a=b; Max-Age=5s").max_age(), None);
         assert_eq!(parse("a=b; Max-Age=-").max_age(), None);
         assert_eq!(parse("a=b; Max-Age=99999999999999999999999").max_age(), Some(i64::MAX));
@@ -457,6 +486,7 @@ mod tests {
     fn domain_leading_dot_case_and_empty() {
         let c = parse("a=b; Domain=.EXAMPLE.com");
         assert_eq!(c.domain_raw(), Some(&b"EXAMPLE.com"[..]));
+        assert_eq!(c.domain_attribute(), Some(&b".EXAMPLE.com"[..]));
         assert_eq!(c.domain().unwrap().as_deref(), Some("example.com"));
         let c = parse("a=b; Domain=example.com; Domain=");
         assert_eq!(c.domain().unwrap().as_deref(), Some(""));

@@ -106,10 +106,21 @@ fn ip_hosts_take_only_host_cookies() {
 }
 
 #[test]
-fn non_ascii_domain_rejected_5_7_step_8() {
+fn non_ascii_domain_converted_to_a_labels_like_chromium() {
     let clock = ManualClock::new(DEFAULT_START);
     let mut jar = jar(&clock);
-    assert_eq!(set(&mut jar, "http://www.xn--bcher-kva.de/", "a=1; Domain=bücher.de"), Err(Rejection::DomainNotAscii));
+    set(&mut jar, "http://www.xn--bcher-kva.de/", "a=1; Domain=bücher.de").unwrap();
+    assert_eq!(jar.iter().next().unwrap().domain, "xn--bcher-kva.de");
+    assert_eq!(header(&mut jar, "http://bücher.de/", nav()), "a=1");
+}
+
+#[test]
+fn domain_dot_only_rejected_like_chromium() {
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = jar(&clock);
+    assert!(matches!(set(&mut jar, "http://www.example.com/", "a=1; Domain=."), Err(Rejection::DomainInvalid(_))));
+    set(&mut jar, "http://www.example.com/", "a=1; Domain=").unwrap();
+    assert!(jar.iter().next().unwrap().host_only, "an empty Domain makes a host-only cookie");
 }
 
 #[test]
@@ -171,6 +182,9 @@ fn insecure_origin_cannot_overlay_secure_cookie_5_7_step_16() {
         set(&mut jar, "http://www.example.com/", "sid=evil; Path=/deeper"),
         Err(Rejection::OverlaysSecureCookie)
     );
+    // localhost counts as a secure origin (Chromium).
+    set(&mut jar, "https://localhost/", "sid=1; Secure").unwrap();
+    set(&mut jar, "http://localhost/", "sid=2").unwrap();
     // A different name is fine, and so is the same name over https.
     set(&mut jar, "http://www.example.com/", "other=1").unwrap();
     set(&mut jar, "https://www.example.com/", "sid=new").unwrap();
@@ -273,7 +287,7 @@ fn partitioned_requires_secure_chips() {
 }
 
 #[test]
-fn replacement_keeps_creation_time_5_7_step_23() {
+fn replacement_keeps_creation_time_for_same_value_5_7_step_23() {
     let clock = ManualClock::new(DEFAULT_START);
     let mut jar = jar(&clock);
     let at = "http://example.com/";
@@ -283,10 +297,13 @@ fn replacement_keeps_creation_time_5_7_step_23() {
     clock.advance_seconds(1);
     assert_eq!(set(&mut jar, at, "a=1; Max-Age=100"), Ok(Stored::Replaced));
     assert_eq!(jar.len(), 2);
-    assert_eq!(header(&mut jar, at, nav()), "a=1; b=2", "a keeps its earlier creation time");
+    assert_eq!(header(&mut jar, at, nav()), "a=1; b=2", "same value: a keeps its earlier creation time");
     let a = jar.iter().find(|c| c.name == b"a").unwrap();
     assert_eq!(a.creation, DEFAULT_START);
     assert!(a.is_persistent());
+    // Chromium: a new value is a new cookie for ordering purposes.
+    assert_eq!(set(&mut jar, at, "a=changed"), Ok(Stored::Replaced));
+    assert_eq!(header(&mut jar, at, nav()), "b=2; a=changed");
 }
 
 #[test]
