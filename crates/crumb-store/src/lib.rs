@@ -1,0 +1,76 @@
+//! # crumb-store
+//!
+//! crumb's domain records — consent decisions and recognised visitors — and
+//! the [`Store`] trait that keeps them, with two backends that pass one
+//! shared test suite:
+//!
+//! - [`sqlite::SqliteStore`]: the embedded default, one file (`crumb.db`),
+//!   WAL, every acknowledged write fsync'd before it returns;
+//! - [`postgres::PgStore`]: for several crumb nodes behind a load balancer.
+//!
+//! Both apply their own versioned migrations (`migrations/<backend>/NNNN_*.sql`)
+//! at open. No SQL leaves this crate: the server speaks only the trait.
+//! This crate does not know HTTP, cookies or configuration files.
+//!
+//! `suite` (hidden from the docs) is the conformance suite both backends run in their tests.
+
+#![warn(missing_docs)]
+
+pub mod consent;
+pub mod error;
+pub mod migrations;
+pub mod postgres;
+pub mod sqlite;
+pub mod suite;
+pub mod visitor;
+
+pub use consent::{ConsentAction, ConsentRecord};
+pub use error::StoreError;
+pub use visitor::VisitorStatus;
+
+/// Milliseconds since the Unix epoch, UTC: how the store keeps time.
+pub type UnixMillis = i64;
+
+/// Durable storage of crumb's records.
+///
+/// Every method that writes returns only once the write is durable: a
+/// caller that acknowledged a record to a client can rely on it surviving a
+/// crash of the process or the machine.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is (`"sqlite"`, `"postgres"`), for logs and health.
+    fn backend(&self) -> &'static str;
+
+    /// Appends one consent decision. Records are never updated or deleted by
+    /// this API: a change of mind is a new record. Fails with
+    /// [`StoreError::Duplicate`] if the receipt id exists.
+    async fn append_consent(&self, record: &ConsentRecord) -> Result<(), StoreError>;
+
+    /// The record with this receipt id (the proof of consent).
+    async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError>;
+
+    /// Every record of one consent id (one browser), oldest first.
+    async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError>;
+
+    /// The number of consent records of the site (all consent ids).
+    async fn count_consents(&self, site: &str) -> Result<u64, StoreError>;
+
+    /// Records a request by a visitor that has a visitor id: creates the
+    /// visitor on first sight, and counts a new visit when `new_visit` is
+    /// true (the request opened a new browsing session). Returns the
+    /// visitor's state after the update.
+    async fn touch_visitor(
+        &self,
+        site: &str,
+        visitor_id: &str,
+        new_visit: bool,
+        at: UnixMillis,
+    ) -> Result<VisitorStatus, StoreError>;
+
+    /// A visitor's state, if known.
+    async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError>;
+
+    /// Forgets a visitor (after statistics consent is withdrawn). Returns
+    /// whether one was removed.
+    async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,386 @@
+//! The PostgreSQL backend, for several crumb nodes behind a load balancer.
+//!
+//! Durability: PostgreSQL's default `synchronous_commit = on` makes a commit
+//! wait until its WAL record is flushed to disk, so every write here is
+//! durable when the call returns (each statement is its own transaction).
+//! crumb does not change that setting; a server configured with
+//! `synchronous_commit = off` would give that guarantee up.
+//!
+//! Several nodes may start at once: migrations run in one transaction that
+//! first takes a transaction-scoped advisory lock (`pg_advisory_xact_lock`),
+//! so exactly one node applies each migration and the others wait, then see
+//! it applied. The lock is released by the commit or rollback, even if the
+//! node dies mid-migration.
+//!
+//! Connection strings may hold a password: they never appear in errors or
+//! logs. Connections are pooled (`deadpool-postgres`), without TLS.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use crate::migrations::{self, POSTGRES};
+use crate::{ConsentAction, ConsentRecord, Store, StoreError, UnixMillis, VisitorStatus};
+
+const BACKEND: &str = "postgres";
+
+/// The advisory-lock key migrations take ("crumb" in ASCII).
+const MIGRATION_LOCK: i64 = 0x63_72_75_6d_62;
+
+/// Connections kept by one node.
+const POOL_SIZE: usize = 16;
+
+/// How long a new connection may take, unless the URL sets `connect_timeout`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request waits for a free pooled connection.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
+const RECORD_COLUMNS: &str =
+    "receipt_id, consent_id, site, policy_version, granted, refused, gpc, dnt, language, action, recorded_at";
+
+/// crumb's records in PostgreSQL.
+///
+/// Cheap to clone: clones share the connection pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    /// The private schema of a store made for tests.
+    test_schema: Option<String>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No connection details: they may include a password.
+        f.debug_struct("PgStore").field("test_schema", &self.test_schema).finish_non_exhaustive()
+    }
+}
+
+/// Maps a database error; a unique (or primary-key) violation is a duplicate.
+fn backend_error(error: tokio_postgres::Error) -> StoreError {
+    if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        return StoreError::Duplicate;
+    }
+    StoreError::Backend { backend: BACKEND, detail: error.to_string() }
+}
+
+fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::Backend { backend: BACKEND, detail: format!("connection pool: {error}") }
+}
+
+/// Parses a connection URL without ever echoing it (it may hold a password).
+fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|_| StoreError::Open {
+        backend: BACKEND,
+        detail: "the connection URL is not valid (expected postgres://user@host:port/database)".into(),
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("crumb");
+    }
+    Ok(config)
+}
+
+/// A schema name no other test uses: `crumb_test_` and 16 hex digits.
+fn random_test_schema() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("no randomness for a test schema: {e}") })?;
+    Ok(format!("crumb_test_{:016x}", u64::from_le_bytes(bytes)))
+}
+
+/// Whether `name` is one of [`random_test_schema`]'s names (so it can be
+/// put in SQL unquoted).
+fn is_test_schema_name(name: &str) -> bool {
+    name.strip_prefix("crumb_test_")
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user[:password]@host:port/database`,
+    /// or the key-value form `host=… user=… dbname=…`), and applies pending
+    /// migrations under an advisory lock.
+    ///
+    /// Fails with [`StoreError::Open`] when the database cannot be reached
+    /// (the message never includes the URL), and with
+    /// [`StoreError::SchemaTooNew`] if a newer crumb migrated it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(parse_url(url)?, None).await
+    }
+
+    /// For tests: connects like [`PgStore::connect`], but in a fresh schema
+    /// `crumb_test_<random>` of its own (every pooled connection has it as
+    /// `search_path`), so tests running at once never see each other's rows.
+    /// Call [`PgStore::drop_test_schema`] at the end of the test to remove it.
+    pub async fn connect_isolated_for_tests(url: &str) -> Result<Self, StoreError> {
+        Self::connect_to_test_schema(url, &random_test_schema()?).await
+    }
+
+    /// For tests: connects in the given test schema (as named by
+    /// [`PgStore::test_schema`] of another store), creating it if needed —
+    /// to reopen a store, or to start several "nodes" on one schema.
+    pub async fn connect_to_test_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        if !is_test_schema_name(schema) {
+            return Err(StoreError::Open { backend: BACKEND, detail: format!("not a test schema name: {schema:?}") });
+        }
+        let mut config = parse_url(url)?;
+        config.options(format!("-c search_path={schema}"));
+        Self::connect_with(config, Some(schema.to_owned())).await
+    }
+
+    /// The private schema of a store made by
+    /// [`PgStore::connect_isolated_for_tests`] or
+    /// [`PgStore::connect_to_test_schema`]; `None` for [`PgStore::connect`].
+    pub fn test_schema(&self) -> Option<&str> {
+        self.test_schema.as_deref()
+    }
+
+    /// For tests: drops this store's test schema with everything in it, and
+    /// closes the pool. Does nothing (but close) for a store made by
+    /// [`PgStore::connect`].
+    pub async fn drop_test_schema(self) -> Result<(), StoreError> {
+        if let Some(schema) = &self.test_schema {
+            let client = self.pool.get().await.map_err(pool_error)?;
+            client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.map_err(backend_error)?;
+        }
+        self.pool.close();
+        Ok(())
+    }
+
+    async fn connect_with(config: tokio_postgres::Config, test_schema: Option<String>) -> Result<Self, StoreError> {
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(|e| StoreError::Open { backend: BACKEND, detail: e.to_string() })?;
+        let store = PgStore { pool, test_schema };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client =
+            self.pool.get().await.map_err(|e| StoreError::Open { backend: BACKEND, detail: e.to_string() })?;
+        let at = |version: u32| {
+            move |e: tokio_postgres::Error| StoreError::Migration { backend: BACKEND, version, detail: e.to_string() }
+        };
+        // Everything below is one transaction: the advisory lock is held
+        // until it commits or rolls back, and a failed migration leaves no
+        // trace (DDL is transactional in PostgreSQL).
+        let tx = client.transaction().await.map_err(at(0))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(at(0))?;
+        if let Some(schema) = &self.test_schema {
+            // Under the lock: several test "nodes" may share one schema.
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).await.map_err(at(0))?;
+        }
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .await
+        .map_err(at(0))?;
+        let current: i32 =
+            tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await.map_err(at(0))?.get(0);
+        let supported = migrations::latest(POSTGRES);
+        if i64::from(current) > i64::from(supported) {
+            let found = u32::try_from(current).unwrap_or(u32::MAX);
+            return Err(StoreError::SchemaTooNew { backend: BACKEND, found, supported });
+        }
+        for migration in POSTGRES.iter().filter(|m| i64::from(m.version) > i64::from(current)) {
+            let version = i32::try_from(migration.version).map_err(|_| StoreError::Migration {
+                backend: BACKEND,
+                version: migration.version,
+                detail: "version out of range".into(),
+            })?;
+            tx.batch_execute(migration.sql).await.map_err(at(migration.version))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at)
+                 VALUES ($1, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT)",
+                &[&version],
+            )
+            .await
+            .map_err(at(migration.version))?;
+        }
+        tx.commit().await.map_err(at(migrations::latest(POSTGRES)))
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+}
+
+fn record_from_row(row: &Row) -> Result<ConsentRecord, StoreError> {
+    let column = |e: tokio_postgres::Error| StoreError::Backend { backend: BACKEND, detail: e.to_string() };
+    let action: String = row.try_get(9).map_err(column)?;
+    Ok(ConsentRecord {
+        receipt_id: row.try_get(0).map_err(column)?,
+        consent_id: row.try_get(1).map_err(column)?,
+        site: row.try_get(2).map_err(column)?,
+        policy_version: row.try_get(3).map_err(column)?,
+        granted: row.try_get(4).map_err(column)?,
+        refused: row.try_get(5).map_err(column)?,
+        gpc: row.try_get(6).map_err(column)?,
+        dnt: row.try_get(7).map_err(column)?,
+        language: row.try_get(8).map_err(column)?,
+        action: ConsentAction::parse(&action)
+            .ok_or_else(|| StoreError::Backend { backend: BACKEND, detail: format!("unknown action {action:?}") })?,
+        recorded_at: row.try_get(10).map_err(column)?,
+    })
+}
+
+fn visitor_from_row(row: &Row) -> Result<VisitorStatus, StoreError> {
+    let column = |e: tokio_postgres::Error| StoreError::Backend { backend: BACKEND, detail: e.to_string() };
+    let visits: i64 = row.try_get(3).map_err(column)?;
+    Ok(VisitorStatus {
+        visitor_id: row.try_get(0).map_err(column)?,
+        first_seen: row.try_get(1).map_err(column)?,
+        last_seen: row.try_get(2).map_err(column)?,
+        visits: u64::try_from(visits)
+            .map_err(|_| StoreError::Backend { backend: BACKEND, detail: format!("negative visit count {visits}") })?,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn append_consent(&self, record: &ConsentRecord) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "INSERT INTO consent_records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            ))
+            .await
+            .map_err(backend_error)?;
+        client
+            .execute(
+                &statement,
+                &[
+                    &record.receipt_id,
+                    &record.consent_id,
+                    &record.site,
+                    &record.policy_version,
+                    &record.granted,
+                    &record.refused,
+                    &record.gpc,
+                    &record.dnt,
+                    &record.language,
+                    &record.action.as_str(),
+                    &record.recorded_at,
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend_error)
+    }
+
+    async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = $1"))
+            .await
+            .map_err(backend_error)?;
+        let row = client.query_opt(&statement, &[&receipt_id]).await.map_err(backend_error)?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM consent_records WHERE consent_id = $1 ORDER BY recorded_at, seq"
+            ))
+            .await
+            .map_err(backend_error)?;
+        let rows = client.query(&statement, &[&consent_id]).await.map_err(backend_error)?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = $1")
+            .await
+            .map_err(backend_error)?;
+        let count: i64 = client.query_one(&statement, &[&site]).await.map_err(backend_error)?.get(0);
+        // COUNT(*) is never negative.
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn touch_visitor(
+        &self,
+        site: &str,
+        visitor_id: &str,
+        new_visit: bool,
+        at: UnixMillis,
+    ) -> Result<VisitorStatus, StoreError> {
+        let client = self.client().await?;
+        // One statement: PostgreSQL locks the conflicting row, so concurrent
+        // nodes each add their visit. LEAST/GREATEST keep first/last seen
+        // right when requests arrive out of order.
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES ($1, $2, $3, $3, 1)
+                 ON CONFLICT (site, visitor_id) DO UPDATE SET
+                     first_seen = LEAST(visitors.first_seen, EXCLUDED.first_seen),
+                     last_seen = GREATEST(visitors.last_seen, EXCLUDED.last_seen),
+                     visits = visitors.visits + (CASE WHEN $4 THEN 1 ELSE 0 END)
+                 RETURNING visitor_id, first_seen, last_seen, visits",
+            )
+            .await
+            .map_err(backend_error)?;
+        let row = client.query_one(&statement, &[&site, &visitor_id, &at, &new_visit]).await.map_err(backend_error)?;
+        visitor_from_row(&row)
+    }
+
+    async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT visitor_id, first_seen, last_seen, visits FROM visitors WHERE site = $1 AND visitor_id = $2",
+            )
+            .await
+            .map_err(backend_error)?;
+        let row = client.query_opt(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
+        row.as_ref().map(visitor_from_row).transpose()
+    }
+
+    async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("DELETE FROM visitors WHERE site = $1 AND visitor_id = $2")
+            .await
+            .map_err(backend_error)?;
+        let removed = client.execute(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
+        Ok(removed > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_schema_names_are_safe_identifiers() {
+        let name = random_test_schema().unwrap();
+        assert!(is_test_schema_name(&name), "{name}");
+        assert_eq!(name.len(), "crumb_test_".len() + 16);
+        for bad in ["crumb_test_", "public", "crumb_test_x; DROP TABLE t", "crumb_test_ABC", "crumb_test_1\""] {
+            assert!(!is_test_schema_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invalid_urls_are_not_echoed() {
+        let error = parse_url("postgres://alice:s3cret@host:notaport/db").unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("s3cret") && !text.contains("alice"), "{text}");
+    }
+}

@@ -1,0 +1,144 @@
+//! The shared suite on PostgreSQL, plus its migrations and multi-node start.
+//!
+//! Needs `CRUMB_TEST_POSTGRES_URL` (CI: `postgres://postgres@127.0.0.1:5432/test`);
+//! without it each test prints `SKIPPED: CRUMB_TEST_POSTGRES_URL not set` and
+//! passes. Each test works in a schema of its own and drops it at the end.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use crumb_store::postgres::PgStore;
+use crumb_store::{ConsentAction, ConsentRecord, Store, StoreError};
+
+fn url() -> Option<String> {
+    let url = std::env::var("CRUMB_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("SKIPPED: CRUMB_TEST_POSTGRES_URL not set");
+    }
+    url
+}
+
+/// A plain client whose `search_path` is `schema`.
+async fn raw_client(url: &str, schema: &str) -> tokio_postgres::Client {
+    let mut config: tokio_postgres::Config = url.parse().unwrap();
+    config.options(format!("-c search_path={schema}"));
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+async fn migration_versions(url: &str, schema: &str) -> Vec<i32> {
+    let client = raw_client(url, schema).await;
+    let rows = client.query("SELECT version FROM schema_migrations ORDER BY version", &[]).await.unwrap();
+    rows.iter().map(|row| row.get(0)).collect()
+}
+
+fn fresh_schema_name() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).unwrap();
+    format!("crumb_test_{:016x}", u64::from_le_bytes(bytes))
+}
+
+fn consent(receipt: &str) -> ConsentRecord {
+    ConsentRecord {
+        receipt_id: receipt.to_owned(),
+        consent_id: "c".to_owned(),
+        site: "s".to_owned(),
+        policy_version: "1".to_owned(),
+        granted: vec!["necessary".to_owned()],
+        refused: vec!["marketing".to_owned()],
+        gpc: true,
+        dnt: true,
+        language: "fr-CA".to_owned(),
+        action: ConsentAction::Updated,
+        recorded_at: 7,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_suite() {
+    let Some(url) = url() else { return };
+    let store = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+    assert_eq!(store.backend(), "postgres");
+    crumb_store::suite::run(Arc::new(store.clone())).await;
+    store.drop_test_schema().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_keeps_data_and_applies_nothing() {
+    let Some(url) = url() else { return };
+    let store = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+    let schema = store.test_schema().unwrap().to_owned();
+    store.append_consent(&consent("r-keep")).await.unwrap();
+    store.touch_visitor("s", "v", true, 3).await.unwrap();
+    assert_eq!(migration_versions(&url, &schema).await, [1]);
+    let again = PgStore::connect_to_test_schema(&url, &schema).await.unwrap();
+    assert_eq!(migration_versions(&url, &schema).await, [1], "migrations are applied once");
+    assert_eq!(again.consent_by_receipt("r-keep").await.unwrap(), Some(consent("r-keep")));
+    assert_eq!(again.visitor("s", "v").await.unwrap().unwrap().visits, 1);
+    drop(again);
+    store.drop_test_schema().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_a_newer_schema() {
+    let Some(url) = url() else { return };
+    let store = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+    let schema = store.test_schema().unwrap().to_owned();
+    raw_client(&url, &schema)
+        .await
+        .execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)", &[])
+        .await
+        .unwrap();
+    match PgStore::connect_to_test_schema(&url, &schema).await {
+        Err(StoreError::SchemaTooNew { backend: "postgres", found: 999, supported: 1 }) => {}
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    store.drop_test_schema().await.unwrap();
+}
+
+/// Several nodes starting at once on an empty database: the advisory lock
+/// lets one migrate, and the others find the schema ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_starting_together_migrate_once() {
+    let Some(url) = url() else { return };
+    let schema = fresh_schema_name();
+    let nodes: Vec<_> = (0..5)
+        .map(|_| {
+            let (url, schema) = (url.clone(), schema.clone());
+            tokio::spawn(async move { PgStore::connect_to_test_schema(&url, &schema).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for node in nodes {
+        stores.push(node.await.unwrap().unwrap());
+    }
+    assert_eq!(migration_versions(&url, &schema).await, [1]);
+    stores[0].touch_visitor("s", "v", true, 1).await.unwrap();
+    assert_eq!(stores[4].touch_visitor("s", "v", true, 2).await.unwrap().visits, 2, "nodes share the tables");
+    let first = stores.swap_remove(0);
+    drop(stores);
+    first.drop_test_schema().await.unwrap();
+}
+
+/// crumb relies on PostgreSQL's default: a commit returns once it is on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_commits_synchronously() {
+    let Some(url) = url() else { return };
+    let client = raw_client(&url, "public").await;
+    let setting: String = client.query_one("SHOW synchronous_commit", &[]).await.unwrap().get(0);
+    assert_ne!(setting, "off", "synchronous_commit = off would lose acknowledged consent on a crash");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_never_show_the_url() {
+    // Needs no server: nothing listens on port 1.
+    let error = PgStore::connect("postgres://user:s3cret@127.0.0.1:1/none").await.unwrap_err();
+    assert!(matches!(error, StoreError::Open { backend: "postgres", .. }), "{error:?}");
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains("s3cret"), "{text}");
+    let error = PgStore::connect("postgres://user:s3cret@127.0.0.1:notaport/none").await.unwrap_err();
+    assert!(!format!("{error} {error:?}").contains("s3cret"));
+    let error = PgStore::connect_to_test_schema("postgres://127.0.0.1:1/x", "public; DROP TABLE x").await.unwrap_err();
+    assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+}

@@ -1,0 +1,156 @@
+//! The shared suite on SQLite, plus SQLite's own guarantees: durable
+//! pragmas, persistence across reopen, migrations, two stores on one file.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crumb_store::sqlite::SqliteStore;
+use crumb_store::{ConsentAction, ConsentRecord, Store, StoreError};
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let mut bytes = [0u8; 8];
+        getrandom::getrandom(&mut bytes).unwrap();
+        TempDir(std::env::temp_dir().join(format!("crumb-store-{name}-{:016x}", u64::from_le_bytes(bytes))))
+    }
+
+    fn db(&self) -> PathBuf {
+        // Not created yet: open() creates the directory.
+        self.0.join("data").join("crumb.db")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn migration_rows(path: &Path) -> Vec<(u32, i64)> {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement =
+        connection.prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version").unwrap();
+    statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
+}
+
+fn consent(receipt: &str) -> ConsentRecord {
+    ConsentRecord {
+        receipt_id: receipt.to_owned(),
+        consent_id: "c".to_owned(),
+        site: "s".to_owned(),
+        policy_version: "1".to_owned(),
+        granted: vec!["necessary".to_owned()],
+        refused: vec![],
+        gpc: false,
+        dnt: true,
+        language: "de".to_owned(),
+        action: ConsentAction::Given,
+        recorded_at: 7,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_suite_in_memory() {
+    crumb_store::suite::run(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_suite_on_a_file() {
+    let dir = TempDir::new("suite");
+    crumb_store::suite::run(Arc::new(SqliteStore::open(&dir.db()).unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wal_and_synchronous_full() {
+    let dir = TempDir::new("pragmas");
+    let store = SqliteStore::open(&dir.db()).unwrap();
+    assert_eq!(store.pragma("journal_mode").await.unwrap(), "wal");
+    assert_eq!(store.pragma("synchronous").await.unwrap(), "2", "2 is FULL: every commit is fsync'd");
+    assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
+    assert_eq!(store.pragma("busy_timeout").await.unwrap(), "5000");
+    assert_eq!(store.backend(), "sqlite");
+    // WAL is a property of the file: a plain connection sees it too.
+    let plain = rusqlite::Connection::open(dir.db()).unwrap();
+    let mode: String = plain.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_persists_across_reopen() {
+    let dir = TempDir::new("persist");
+    let store = SqliteStore::open(&dir.db()).unwrap();
+    store.append_consent(&consent("r-persist")).await.unwrap();
+    store.touch_visitor("s", "v", true, 5).await.unwrap();
+    drop(store);
+    let reopened = SqliteStore::open(&dir.db()).unwrap();
+    assert_eq!(reopened.consent_by_receipt("r-persist").await.unwrap(), Some(consent("r-persist")));
+    assert_eq!(reopened.visitor("s", "v").await.unwrap().unwrap().visits, 1);
+    assert!(matches!(reopened.append_consent(&consent("r-persist")).await, Err(StoreError::Duplicate)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_are_recorded_once() {
+    let dir = TempDir::new("migrations");
+    drop(SqliteStore::open(&dir.db()).unwrap());
+    let first = migration_rows(&dir.db());
+    assert_eq!(first.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1]);
+    assert!(first[0].1 > 1_700_000_000_000, "applied_at is Unix milliseconds: {}", first[0].1);
+    drop(SqliteStore::open(&dir.db()).unwrap());
+    drop(SqliteStore::open(&dir.db()).unwrap());
+    assert_eq!(migration_rows(&dir.db()), first, "reopening applies nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_a_newer_schema() {
+    let dir = TempDir::new("schema");
+    drop(SqliteStore::open(&dir.db()).unwrap());
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    connection.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)", []).unwrap();
+    drop(connection);
+    match SqliteStore::open(&dir.db()) {
+        Err(StoreError::SchemaTooNew { backend: "sqlite", found: 999, supported: 1 }) => {}
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    let message = SqliteStore::open(&dir.db()).unwrap_err().to_string();
+    assert!(message.contains("999") && message.contains("upgrade"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_fails_cleanly_where_no_file_can_be() {
+    let dir = TempDir::new("blocked");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let blocker = dir.0.join("a-file");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    match SqliteStore::open(&blocker.join("crumb.db")) {
+        Err(StoreError::Open { backend: "sqlite", .. }) => {}
+        other => panic!("expected Open error, got {other:?}"),
+    }
+    match SqliteStore::open(&blocker) {
+        Err(StoreError::Open { .. } | StoreError::Migration { .. }) => {}
+        other => panic!("a file that is not a database must be refused, got {other:?}"),
+    }
+}
+
+/// Two stores on one file stand for two processes: the upsert stays atomic
+/// and `busy_timeout` absorbs the lock contention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_count_exactly() {
+    let dir = TempDir::new("two");
+    let a: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.db()).unwrap());
+    let b: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.db()).unwrap());
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move { store.touch_visitor("s", "shared", true, i).await.unwrap() })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(a.visitor("s", "shared").await.unwrap().unwrap().visits, 20);
+    assert_eq!(b.visitor("s", "shared").await.unwrap().unwrap().visits, 20);
+}
