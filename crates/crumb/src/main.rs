@@ -1,6 +1,8 @@
-//! The `crumb` binary: `crumb serve` (to come) and the cookie tools.
+//! The `crumb` binary: `crumb serve`, the main job, and the tools around it.
 
 mod jar_cmd;
+mod policy_cmd;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -14,6 +16,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the consent API, the site script, the policy page (and the demo site).
+    Serve(serve::ServeArgs),
+    /// Check a crumb.toml, or print the cookie policy it generates.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
     /// Cookie-jar tools: replay scenarios, explain a Set-Cookie, import and export cookies.txt.
     #[command(subcommand)]
     Jar(jar_cmd::JarCommand),
@@ -22,6 +29,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => serve::run(args).map(|()| std::process::ExitCode::SUCCESS),
+        Command::Policy(command) => policy_cmd::run(command),
         Command::Jar(command) => jar_cmd::run(command),
     };
     match result {

@@ -1,0 +1,75 @@
+//! The router: every route, the body limit and request tracing.
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::{consent, demo, policy, script};
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+
+/// The application's routes over `state`.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/api/consent", post(consent::post_consent).get(consent::get_state))
+        .route("/api/consent/{receipt_id}", get(consent::get_receipt))
+        .route("/crumb.js", get(script::crumb_js))
+        .route("/policy", get(policy::policy_html))
+        .route("/policy.json", get(policy::policy_json))
+        .route("/.well-known/gpc.json", get(gpc_json))
+        .route("/healthz", get(healthz));
+    if state.config.demo {
+        router = router
+            .route("/", get(demo::home))
+            .route("/products", get(demo::products))
+            .route("/about", get(demo::about))
+            .route("/demo/preferences", post(demo::save_preferences));
+    }
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such page or endpoint")
+}
+
+/// `GET /healthz`: the store answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.count_consents(&state.config.site_name).await {
+        Ok(_) => Json(json!({"status": "ok", "store": state.store.backend()})).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "store": state.store.backend()})))
+                .into_response()
+        }
+    }
+}
+
+/// `GET /.well-known/gpc.json` (Global Privacy Control §4.2), when GPC is honoured.
+async fn gpc_json(State(state): State<AppState>) -> Response {
+    if !state.config.honour_gpc {
+        return Problem::not_found("this site does not honour Global Privacy Control").into_response();
+    }
+    let version = &state.config.policy_version;
+    let last_update =
+        if version.len() == 10 && version.as_bytes()[4] == b'-' { version.clone() } else { String::new() };
+    let mut body = json!({"gpc": true});
+    if !last_update.is_empty() {
+        body["lastUpdate"] = json!(last_update);
+    }
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    response
+}

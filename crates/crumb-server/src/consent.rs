@@ -1,0 +1,370 @@
+//! Consent: recording decisions, receipts, the current state, withdrawal.
+//!
+//! A decision is appended to the store — durably, before the response — and
+//! the browser gets a signed consent cookie holding its consent id, the
+//! policy version and the granted categories. Refusing or withdrawing a
+//! category expires every declared cookie of that category.
+
+use std::collections::BTreeSet;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crumb_store::{ConsentAction, ConsentRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::category::{Category, Signal, Signals};
+use crate::i18n::{self, Language};
+use crate::keys::random_id;
+use crate::problem::Problem;
+use crate::request_info::{check_same_origin, cookie, raw_signals, signals};
+use crate::state::AppState;
+use crate::visitors::recognise;
+
+/// What the browser's consent cookie says, once verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentCookie {
+    /// The pseudonymous consent id.
+    pub consent_id: String,
+    /// The policy version decided on.
+    pub policy_version: String,
+    /// Granted optional categories.
+    pub granted: BTreeSet<Category>,
+    /// When it was decided (Unix seconds).
+    pub decided_at: i64,
+}
+
+impl ConsentCookie {
+    fn encode(&self) -> String {
+        let granted: Vec<&str> = self.granted.iter().map(|c| c.id()).collect();
+        format!("{}|{}|{}|{}", self.consent_id, self.policy_version, granted.join(","), self.decided_at)
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(4, '|');
+        let consent_id = parts.next()?.to_owned();
+        let policy_version = parts.next()?.to_owned();
+        let granted = parts.next()?.split(',').filter(|s| !s.is_empty()).map(Category::parse).collect::<Option<_>>()?;
+        let decided_at = parts.next()?.parse().ok()?;
+        Some(ConsentCookie { consent_id, policy_version, granted, decided_at })
+    }
+}
+
+/// Reads and verifies the consent cookie; a forged or stale-key cookie counts as none.
+pub fn read_consent(state: &AppState, headers: &HeaderMap) -> Option<ConsentCookie> {
+    let value = cookie(headers, &state.names.consent)?;
+    let payload = state.keys.verify(&state.names.consent, value).ok()?;
+    ConsentCookie::decode(std::str::from_utf8(&payload).ok()?)
+}
+
+/// Whether the visitor must be asked (again).
+pub fn needs_prompt(state: &AppState, consent: Option<&ConsentCookie>) -> bool {
+    let Some(consent) = consent else { return true };
+    let expired = consent.decided_at + i64::from(state.config.consent_days) * 86_400 <= state.now_millis() / 1000;
+    let changed = state.config.reprompt_on_change && consent.policy_version != state.config.policy_version;
+    expired || changed
+}
+
+/// The body of `POST /api/consent`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// Categories granted; the other optional categories are refused.
+    pub granted: Vec<String>,
+    /// The banner's language.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// The receipt returned for a recorded decision.
+#[derive(Debug, Serialize)]
+pub struct Receipt {
+    /// The receipt id: `GET /api/consent/{receipt_id}` returns the record.
+    pub receipt_id: String,
+    /// The browser's pseudonymous consent id.
+    pub consent_id: String,
+    /// given / updated / withdrawn.
+    pub action: ConsentAction,
+    /// Categories in force.
+    pub granted: Vec<String>,
+    /// Categories refused.
+    pub refused: Vec<String>,
+    /// Categories a privacy signal refused, with the signal.
+    pub refused_by_signal: Vec<(String, Signal)>,
+    /// The policy version.
+    pub policy_version: String,
+    /// When it was recorded (Unix ms).
+    pub recorded_at: i64,
+    /// Where the receipt can be fetched.
+    pub receipt_url: String,
+}
+
+/// `POST /api/consent`: records a decision.
+pub async fn post_consent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<ConsentRequest>, JsonRejection>,
+) -> Response {
+    match record_decision(&state, &headers, body).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn record_decision(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Json<ConsentRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    check_same_origin(headers, &state.config).map_err(Problem::forbidden)?;
+    let Json(request) = body.map_err(|rejection| match rejection {
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the decision as Content-Type: application/json",
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Body too large",
+            format!("a consent decision fits in {} bytes", crate::app::BODY_LIMIT_BYTES),
+        ),
+        other => Problem::bad_request(other.body_text()),
+    })?;
+
+    let declared = state.config.categories();
+    let mut wanted = BTreeSet::new();
+    for id in &request.granted {
+        match Category::parse(id) {
+            Some(Category::Necessary) => {}
+            Some(category) if declared.contains(&category) => {
+                wanted.insert(category);
+            }
+            Some(category) => {
+                return Err(Problem::unprocessable(format!(
+                    "granted: this site declares no {} cookie, so there is nothing to grant",
+                    category.id()
+                )))
+            }
+            None => {
+                return Err(Problem::unprocessable(format!(
+                    "granted: unknown category {id:?}; use preferences, statistics or marketing"
+                )))
+            }
+        }
+    }
+    let language = match request.language.as_deref() {
+        None => state.config.default_language(),
+        Some(code) => Language::parse(code)
+            .filter(|l| state.config.languages.contains(l))
+            .ok_or_else(|| Problem::unprocessable(format!("language: {code:?} is not one of this site's languages")))?,
+    };
+
+    let honoured = signals(headers, &state.config);
+    let mut refused_by_signal = Vec::new();
+    let granted: BTreeSet<Category> = wanted
+        .into_iter()
+        .filter(|category| match honoured.refuses(*category) {
+            Some(signal) => {
+                refused_by_signal.push((category.id().to_owned(), signal));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let refused: Vec<Category> =
+        Category::OPTIONAL.into_iter().filter(|c| declared.contains(c) && !granted.contains(c)).collect();
+
+    let previous = read_consent(state, headers);
+    let action = match &previous {
+        None => ConsentAction::Given,
+        Some(p) if !p.granted.is_empty() && granted.is_empty() => ConsentAction::Withdrawn,
+        Some(_) => ConsentAction::Updated,
+    };
+    let consent_id = previous.as_ref().map_or_else(random_id, |p| p.consent_id.clone());
+    let (gpc_sent, dnt_sent) = raw_signals(headers);
+    let now = state.now_millis();
+    let record = ConsentRecord {
+        receipt_id: random_id(),
+        consent_id: consent_id.clone(),
+        site: state.config.site_name.clone(),
+        policy_version: state.config.policy_version.clone(),
+        granted: std::iter::once("necessary".to_owned()).chain(granted.iter().map(|c| c.id().to_owned())).collect(),
+        refused: refused.iter().map(|c| c.id().to_owned()).collect(),
+        gpc: gpc_sent,
+        dnt: dnt_sent,
+        language: language.code().to_owned(),
+        action,
+        recorded_at: now,
+    };
+    // Durable before we answer: the store returns only after the commit is on disk.
+    state.store.append_consent(&record).await?;
+    tracing::info!(receipt = %record.receipt_id, action = action.as_str(), granted = ?record.granted, "consent recorded");
+
+    let consent_cookie = ConsentCookie {
+        consent_id,
+        policy_version: record.policy_version.clone(),
+        granted: granted.clone(),
+        decided_at: now / 1000,
+    };
+    let mut set_cookies: Vec<String> = Vec::new();
+    set_cookies.extend(
+        state.own_cookie(
+            &state.names.consent,
+            state.keys.sign(&state.names.consent, consent_cookie.encode().as_bytes()),
+        ),
+    );
+    // Withdrawal is as easy as giving: every declared cookie of a refused
+    // category that the browser holds is expired (crumb's own through recognition below).
+    for declaration in state.config.cookies.iter().filter(|d| refused.contains(&d.category) && !d.set_by_crumb) {
+        if cookie(headers, &declaration.name).is_some() {
+            set_cookies.extend(state.expire(declaration));
+        }
+    }
+    if refused.contains(&Category::Statistics) {
+        if let Some(visitor_id) = cookie(headers, &state.names.visitor) {
+            state.store.forget_visitor(&state.config.site_name, visitor_id).await?;
+        }
+    }
+    // The new decision applies at once: a visitor id starts with statistics
+    // consent, and cookies of refused categories that crumb sets are expired.
+    let recognition = recognise(state, headers, &granted, honoured).await?;
+    set_cookies.extend(recognition.set_cookies);
+
+    let receipt = Receipt {
+        receipt_url: format!("/api/consent/{}", record.receipt_id),
+        receipt_id: record.receipt_id,
+        consent_id: record.consent_id,
+        action,
+        granted: record.granted,
+        refused: record.refused,
+        refused_by_signal,
+        policy_version: record.policy_version,
+        recorded_at: now,
+    };
+    let mut response = (StatusCode::CREATED, Json(receipt)).into_response();
+    append_cookies(&mut response, set_cookies);
+    Ok(response)
+}
+
+/// Adds `Set-Cookie` headers and marks the response uncacheable.
+pub fn append_cookies(response: &mut Response, set_cookies: Vec<String>) {
+    let headers = response.headers_mut();
+    for value in set_cookies {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// `GET /api/consent/{receipt_id}`: the recorded decision (proof of consent).
+pub async fn get_receipt(State(state): State<AppState>, Path(receipt_id): Path<String>) -> Response {
+    if receipt_id.len() > 64 {
+        return Problem::not_found("no consent record has this receipt id").into_response();
+    }
+    match state.store.consent_by_receipt(&receipt_id).await {
+        Ok(Some(record)) => {
+            let mut response = Json(record).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(None) => Problem::not_found("no consent record has this receipt id").into_response(),
+        Err(error) => Problem::from(error).into_response(),
+    }
+}
+
+/// The visitor's consent state, for the script.
+#[derive(Debug, Serialize)]
+pub struct ConsentStateView {
+    /// Whether a decision is in force.
+    pub decided: bool,
+    /// Whether the banner must be shown.
+    pub needs_prompt: bool,
+    /// Granted categories (necessary included).
+    pub granted: Vec<String>,
+    /// Categories the browser's signals refuse, with the signal.
+    pub refused_by_signal: Vec<(String, Signal)>,
+    /// The policy version in force.
+    pub policy_version: String,
+    /// New or returning, when statistics consent allows knowing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<VisitorView>,
+}
+
+/// What the site may know of a visitor.
+#[derive(Debug, Serialize)]
+pub struct VisitorView {
+    /// Seen in an earlier visit.
+    pub returning: bool,
+    /// Visits so far.
+    pub visits: u64,
+}
+
+/// Computes the state view and recognition cookies for a page load.
+pub async fn current_state(state: &AppState, headers: &HeaderMap) -> Result<(ConsentStateView, Vec<String>), Problem> {
+    let honoured = signals(headers, &state.config);
+    let consent = read_consent(state, headers);
+    let prompt = needs_prompt(state, consent.as_ref());
+    // A stale decision (expired, or for an older policy) grants nothing until renewed.
+    let granted: BTreeSet<Category> = match &consent {
+        Some(c) if !prompt => c.granted.iter().copied().filter(|c| honoured.refuses(*c).is_none()).collect(),
+        _ => BTreeSet::new(),
+    };
+    let recognition = recognise(state, headers, &granted, honoured).await?;
+    let view = ConsentStateView {
+        decided: consent.is_some() && !prompt,
+        needs_prompt: prompt,
+        granted: std::iter::once("necessary".to_owned()).chain(granted.iter().map(|c| c.id().to_owned())).collect(),
+        refused_by_signal: refused_by_signals(honoured),
+        policy_version: state.config.policy_version.clone(),
+        visitor: recognition.visitor.map(|v| VisitorView { returning: v.is_returning(), visits: v.visits }),
+    };
+    Ok((view, recognition.set_cookies))
+}
+
+fn refused_by_signals(signals: Signals) -> Vec<(String, Signal)> {
+    Category::OPTIONAL.into_iter().filter_map(|c| signals.refuses(c).map(|s| (c.id().to_owned(), s))).collect()
+}
+
+/// `GET /api/consent`: the visitor's consent state; also recognises the visit.
+pub async fn get_state(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match current_state(&state, &headers).await {
+        Ok((view, set_cookies)) => {
+            let mut response = Json(view).into_response();
+            append_cookies(&mut response, set_cookies);
+            response
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// Negotiates the language of a request for this site.
+pub fn language_for(state: &AppState, headers: &HeaderMap, explicit: Option<&str>) -> Language {
+    let from_preferences = read_consent(state, headers)
+        .filter(|c| c.granted.contains(&Category::Preferences))
+        .and_then(|_| cookie(headers, &state.names.preferences))
+        .and_then(|prefs| prefs.split('&').find_map(|kv| kv.strip_prefix("lang=")).map(str::to_owned));
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    i18n::negotiate(&state.config.languages, explicit.or(from_preferences.as_deref()), accept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consent_cookie_round_trip() {
+        let cookie = ConsentCookie {
+            consent_id: "abc".into(),
+            policy_version: "2026-11-29".into(),
+            granted: [Category::Statistics, Category::Preferences].into_iter().collect(),
+            decided_at: 1_700_000_000,
+        };
+        assert_eq!(ConsentCookie::decode(&cookie.encode()), Some(cookie));
+        assert_eq!(ConsentCookie::decode("a|b|bogus|1"), None);
+    }
+}

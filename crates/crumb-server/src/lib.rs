@@ -1,0 +1,36 @@
+//! # crumb-server
+//!
+//! crumb's HTTP application, one module per capability:
+//!
+//! - [`consent`]: recording decisions (`POST /api/consent`), receipts, the
+//!   visitor's current state, withdrawal that expires cookies;
+//! - [`visitors`]: the visit session cookie and, with statistics consent,
+//!   the persistent visitor id that tells new from returning visitors;
+//! - [`policy`]: the cookie policy page generated from the declaration;
+//! - [`script`]: the banner and preference centre (`/crumb.js`);
+//! - [`demo`]: a small demo site that embeds the script.
+//!
+//! Handlers are thin: they parse the request, call one domain function and
+//! map its result. State ([`AppState`]) is passed explicitly. Every bad
+//! request gets an RFC 9457 problem response. This crate does not parse
+//! cookies itself (that is `crumb-cookie`) or touch SQL (that is `crumb-store`).
+
+pub mod app;
+pub mod category;
+pub mod config;
+pub mod consent;
+pub mod demo;
+pub mod html;
+pub mod i18n;
+pub mod keys;
+pub mod own_cookies;
+pub mod policy;
+pub mod problem;
+pub mod request_info;
+pub mod script;
+pub mod state;
+pub mod visitors;
+
+pub use app::router;
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,65 @@
+//! The state every handler shares, passed explicitly.
+
+use std::sync::Arc;
+
+use crumb_cookie::{Keyring, ResponseCookie};
+use crumb_store::Store;
+
+use crate::config::{Config, CookieDeclaration};
+use crate::own_cookies::OwnCookieNames;
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated declaration and settings.
+    pub config: Arc<Config>,
+    /// Where records go.
+    pub store: Arc<dyn Store>,
+    /// Keys for signing crumb's cookies.
+    pub keys: Arc<Keyring>,
+    /// Names of crumb's own cookies.
+    pub names: Arc<OwnCookieNames>,
+    /// The time source, in Unix milliseconds (injectable for tests).
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl AppState {
+    /// State over a config, a store and keys, on the system clock.
+    pub fn new(config: Config, store: Arc<dyn Store>, keys: Keyring) -> Self {
+        let names = OwnCookieNames::new(config.secure_origins());
+        AppState {
+            config: Arc::new(config),
+            store,
+            keys: Arc::new(keys),
+            names: Arc::new(names),
+            clock: Arc::new(|| crumb_cookie::Timestamp::now().unix_micros() / 1000),
+        }
+    }
+
+    /// Now, in Unix milliseconds.
+    pub fn now_millis(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// A `Set-Cookie` for one of crumb's own cookies, with its declared lifetime and attributes.
+    pub fn own_cookie(&self, name: &str, value: String) -> Option<String> {
+        let declaration = self.config.own_cookie(name)?;
+        let mut cookie = ResponseCookie::new(name, value).secure(declaration.secure).http_only(declaration.http_only);
+        if let Some(seconds) = declaration.lifetime.seconds() {
+            cookie = cookie.max_age(seconds);
+        }
+        cookie.to_header_value().ok()
+    }
+
+    /// A `Set-Cookie` that deletes a declared cookie (same name, domain, path, Secure).
+    pub fn expire(&self, declaration: &CookieDeclaration) -> Option<String> {
+        let mut cookie = ResponseCookie::removal(declaration.name.clone())
+            .path(Some(&declaration.path))
+            .secure(declaration.secure)
+            .http_only(declaration.http_only);
+        if let Some(domain) = &declaration.domain {
+            cookie = cookie.domain(domain.clone());
+        }
+        cookie.to_header_value().ok()
+    }
+}

@@ -1,0 +1,95 @@
+//! The policy page, the site script and the well-known endpoints.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{stores, Browser};
+
+#[tokio::test]
+async fn policy_json_lists_every_declared_cookie() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    let policy = browser.get("/policy.json?lang=fr").await.json();
+    assert_eq!(policy["language"], "fr");
+    let names: Vec<String> = policy["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["cookies"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap().to_owned()))
+        .collect();
+    let config = crumb_server::config::demo();
+    let declared: Vec<String> = config.cookies.iter().map(|c| c.name.clone()).collect();
+    let mut sorted_names = names.clone();
+    sorted_names.sort();
+    let mut sorted_declared = declared.clone();
+    sorted_declared.sort();
+    assert_eq!(sorted_names, sorted_declared);
+    assert_eq!(policy["honour_gpc"], true);
+    assert_eq!(policy["consent_lifetime_days"], 182);
+}
+
+#[tokio::test]
+async fn policy_page_is_translated_and_states_the_signals() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    let english = browser.get("/policy").await;
+    assert_eq!(english.status, StatusCode::OK);
+    let html = english.text();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("We honour Do Not Track"));
+    for browser_name in ["Chrome", "Firefox", "Safari", "Edge"] {
+        assert!(html.contains(browser_name), "{browser_name}");
+    }
+    assert!(html.contains("privacy@demo.example"));
+    assert!(html.contains("data-cookie=\"__Host-crumb_vid\""));
+    let german = browser
+        .send(
+            axum::http::Request::get("/policy")
+                .header("accept-language", "de-DE,de;q=0.9")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
+    assert!(german.contains("<html lang=\"de\">"));
+}
+
+#[tokio::test]
+async fn a_site_that_ignores_dnt_says_so() {
+    let (_, store) = stores().await.remove(0);
+    let mut config = crumb_server::config::demo();
+    config.honour_dnt = false;
+    config.honour_gpc = false;
+    let mut browser = Browser::new(config, store);
+    let html = browser.get("/policy").await.text();
+    assert!(html.contains("We do not act on Do Not Track signals"), "{html}");
+    assert!(html.contains("We do not act on Global Privacy Control signals"));
+    assert_eq!(browser.get("/.well-known/gpc.json").await.status, StatusCode::NOT_FOUND);
+    // And DNT no longer refuses anything.
+    let receipt = browser.post_consent(&["statistics"], &[("dnt", "1")]).await.json();
+    assert_eq!(receipt["granted"], serde_json::json!(["necessary", "statistics"]));
+}
+
+#[tokio::test]
+async fn gpc_well_known_and_health() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    let gpc = browser.get("/.well-known/gpc.json").await.json();
+    assert_eq!(gpc, serde_json::json!({"gpc": true, "lastUpdate": "2026-11-29"}));
+    let health = browser.get("/healthz").await.json();
+    assert_eq!(health["status"], "ok");
+}
+
+#[tokio::test]
+async fn script_inlines_one_language_and_fits_the_budget() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    let script = browser.get("/crumb.js?lang=fr").await;
+    assert_eq!(script.headers["content-type"], "text/javascript; charset=utf-8");
+    let text = script.text();
+    assert!(text.contains("\"lang\":\"fr\""));
+    assert!(!text.contains("__CRUMB_CONFIG__"));
+    assert!(!text.contains("\"lang\":\"de\""), "only the visitor's language is sent");
+    assert!(text.contains("crumb:consent"));
+}

@@ -1,0 +1,61 @@
+//! `crumb policy …`: check a declaration, print the policy it generates.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use crumb_server::i18n::Language;
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a crumb.toml: prints every error with file, line and rule.
+    Check {
+        /// The declaration to check.
+        config: PathBuf,
+    },
+    /// Print the cookie policy a declaration generates (the built-in demo without --config).
+    Show {
+        /// The declaration.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Language code (en, fr, de, es, it, nl, pt, pl).
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Print JSON instead of HTML.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PolicyCommand::Check { config } => match crumb_server::config::load(&config) {
+            Ok(parsed) => {
+                println!(
+                    "{}: valid — {} cookies declared ({} set by crumb), policy version {}",
+                    config.display(),
+                    parsed.cookies.len(),
+                    parsed.cookies.iter().filter(|c| c.set_by_crumb).count(),
+                    parsed.policy_version
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        PolicyCommand::Show { config, lang, json } => {
+            let parsed = crate::serve::load_config(config.as_deref())?;
+            let language = Language::parse(&lang)
+                .filter(|l| parsed.languages.contains(l))
+                .ok_or_else(|| anyhow::anyhow!("--lang {lang:?}: not one of the declaration's languages"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&crumb_server::policy::build(&parsed, language))?);
+            } else {
+                println!("{}", crumb_server::policy::render(&parsed, language));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `crumb serve`: the consent server (and, by default, the demo site).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use crumb_server::config::{self, Config, StorageConfig};
+use crumb_server::{keys, router, AppState};
+use crumb_store::Store;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The cookie declaration; without it crumb serves the built-in demo declaration.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides the config's server.listen).
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+/// Loads the configuration named on the command line, or the built-in demo.
+pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    match path {
+        Some(path) => config::load(path).map_err(|errors| anyhow::anyhow!("invalid configuration:\n{errors}")),
+        None => Ok(config::demo()),
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, String)> {
+    match &config.storage {
+        StorageConfig::Sqlite(path) => {
+            let store = crumb_store::sqlite::SqliteStore::open(path)?;
+            Ok((Arc::new(store), format!("SQLite at {}", path.display())))
+        }
+        StorageConfig::Postgres { url_env } => {
+            let url = std::env::var(url_env).with_context(|| {
+                format!("storage.backend is postgres: set the environment variable {url_env} to its URL")
+            })?;
+            let store = crumb_store::postgres::PgStore::connect(&url).await?;
+            Ok((Arc::new(store), "PostgreSQL".to_owned()))
+        }
+    }
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    let mut config = load_config(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let (store, store_description) = open_store(&config).await?;
+    let keyring = keys::load_or_create(&config.secret_file)?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    let url = if address.ip().is_loopback() {
+        format!("http://localhost:{}/", address.port())
+    } else {
+        format!("http://{address}/")
+    };
+    let demo = config.demo;
+    let site = config.site_name.clone();
+    let source = config.source.clone();
+    let app = router(AppState::new(config, store, keyring));
+    println!("crumb is serving {site} ({source}), records in {store_description}");
+    if demo {
+        println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
+    } else {
+        println!("listening on {url}: the site script is {url}crumb.js, the policy {url}policy");
+    }
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    // If the signal handler cannot be installed the server runs until killed.
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,203 @@
+/* crumb — consent banner and preference centre. No dependencies. */
+(function () {
+  "use strict";
+  var C = __CRUMB_CONFIG__, t = C.t, d = document, state = null, banner = null, overlay = null, opener = null;
+  var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save };
+  window.crumb = api;
+
+  function el(tag, attrs, text) {
+    var e = d.createElement(tag);
+    for (var k in attrs) if (attrs[k] !== null) e.setAttribute(k, attrs[k]);
+    if (text) e.textContent = text;
+    return e;
+  }
+  function site(s) { return s.split("{site}").join(C.site); }
+  function signalOf(id) {
+    var r = state ? state.refused_by_signal : [];
+    for (var i = 0; i < r.length; i++) if (r[i][0] === id) return r[i][1];
+    return null;
+  }
+  function optional() {
+    return C.cats.filter(function (c) { return c.id !== "necessary"; }).map(function (c) { return c.id; });
+  }
+  function allowed() { return optional().filter(function (id) { return !signalOf(id); }); }
+  function has(list, id) { return list.indexOf(id) >= 0; }
+
+  function announce(text) {
+    var live = d.getElementById("crumb-live");
+    if (!live) { live = el("div", { id: "crumb-live", role: "status", "class": "crumb-s" }); d.body.appendChild(live); }
+    live.textContent = text;
+  }
+
+  function activate(granted) {
+    var list = d.querySelectorAll('script[type="text/plain"][data-crumb-category]');
+    for (var i = 0; i < list.length; i++) {
+      var old = list[i];
+      if (!has(granted, old.getAttribute("data-crumb-category"))) continue;
+      var s = d.createElement("script");
+      for (var j = 0; j < old.attributes.length; j++) {
+        var a = old.attributes[j];
+        if (a.name !== "type" && a.name !== "data-crumb-category") s.setAttribute(a.name, a.value);
+      }
+      s.text = old.text;
+      old.parentNode.replaceChild(s, old);
+    }
+  }
+
+  function forget(granted) {
+    C.cats.forEach(function (c) {
+      if (c.id === "necessary" || has(granted, c.id)) return;
+      c.cookies.forEach(function (k) {
+        var base = k.name + "=; Max-Age=0; Path=" + (k.path || "/");
+        d.cookie = base;
+        if (k.domain) d.cookie = base + "; Domain=" + k.domain;
+      });
+    });
+  }
+
+  function apply(granted) {
+    api.consent = { granted: granted.slice(), decided: true };
+    activate(granted);
+    forget(granted);
+    if (typeof window.gtag === "function") {
+      var m = has(granted, "marketing") ? "granted" : "denied";
+      window.gtag("consent", "update", {
+        ad_storage: m, ad_user_data: m, ad_personalization: m,
+        analytics_storage: has(granted, "statistics") ? "granted" : "denied"
+      });
+    }
+    d.dispatchEvent(new CustomEvent("crumb:consent", { detail: api.consent }));
+  }
+
+  function save(granted) {
+    return fetch(C.api, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ granted: granted, language: C.lang })
+    }).then(function (r) {
+      if (!r.ok) throw new Error("crumb: consent not saved (" + r.status + ")");
+      return r.json();
+    }).then(function (receipt) {
+      api.receipt = receipt;
+      apply(receipt.granted);
+      close();
+      announce(t.saved);
+      return receipt;
+    });
+  }
+  function acceptAll() { return save(allowed()); }
+  function rejectAll() { return save([]); }
+
+  function buttons(extra) {
+    var row = el("div", { "class": "crumb-x" });
+    var reject = el("button", { type: "button", "data-crumb": "reject" }, t.reject_all);
+    var accept = el("button", { type: "button", "data-crumb": "accept" }, t.accept_all);
+    reject.onclick = rejectAll;
+    accept.onclick = acceptAll;
+    row.appendChild(reject);
+    if (extra) row.appendChild(extra);
+    row.appendChild(accept);
+    return row;
+  }
+
+  function signalNotes(parent) {
+    ["gpc", "dnt"].forEach(function (s) {
+      var off = optional().filter(function (id) { return signalOf(id) === s; });
+      if (off.length) parent.appendChild(el("p", { "data-crumb-signal": s }, t["refused_" + s]));
+    });
+  }
+
+  function showBanner() {
+    if (banner) return;
+    banner = el("section", { "class": "crumb-b", role: "dialog", "aria-modal": "false", "aria-labelledby": "crumb-bt", "aria-describedby": "crumb-bd", lang: C.lang });
+    banner.appendChild(el("h2", { id: "crumb-bt" }, site(t.banner_title)));
+    banner.appendChild(el("p", { id: "crumb-bd" }, t.banner_text));
+    signalNotes(banner);
+    var choose = el("button", { type: "button", "class": "crumb-2", "data-crumb": "choose" }, t.customise);
+    choose.onclick = function () { openSettings(); };
+    banner.appendChild(buttons(choose));
+    var more = el("p", {});
+    more.appendChild(el("a", { href: C.policy }, t.policy_link));
+    banner.appendChild(more);
+    d.body.appendChild(banner);
+    banner.querySelector("button").focus();
+  }
+
+  function openSettings(ev) {
+    if (ev && ev.preventDefault) ev.preventDefault();
+    if (overlay) return;
+    opener = d.activeElement;
+    var granted = api.consent ? api.consent.granted : [];
+    overlay = el("div", { "class": "crumb-o" });
+    var box = el("div", { "class": "crumb-d", role: "dialog", "aria-modal": "true", "aria-labelledby": "crumb-st", lang: C.lang });
+    box.appendChild(el("h2", { id: "crumb-st" }, t.settings_title));
+    box.appendChild(el("p", {}, t.settings_text));
+    var form = el("form", {});
+    C.cats.forEach(function (c) {
+      var fs = el("fieldset", {}), sig = signalOf(c.id), id = "crumb-c-" + c.id;
+      fs.appendChild(el("legend", {}, c.name));
+      var label = el("label", { "for": id });
+      var box2 = el("input", { type: "checkbox", id: id, name: c.id, "aria-describedby": id + "-d" });
+      if (c.id === "necessary") { box2.checked = true; box2.disabled = true; }
+      else if (sig) { box2.checked = false; box2.disabled = true; }
+      else box2.checked = has(granted, c.id);
+      label.appendChild(box2);
+      label.appendChild(d.createTextNode(c.id === "necessary" ? t.always_on : c.name));
+      fs.appendChild(label);
+      var desc = el("small", { id: id + "-d" }, sig ? t["refused_" + sig] + " " + c.desc : c.desc);
+      fs.appendChild(desc);
+      var ul = el("ul", { "aria-label": t.cookies_in_category });
+      c.cookies.forEach(function (k) { ul.appendChild(el("li", {}, k.name + " — " + k.purpose + " (" + k.lifetime + ")")); });
+      fs.appendChild(ul);
+      form.appendChild(fs);
+    });
+    var saveBtn = el("button", { type: "submit", "class": "crumb-2", "data-crumb": "save" }, t.save);
+    form.onsubmit = function (e) {
+      e.preventDefault();
+      save(optional().filter(function (id) { var i = form.elements[id]; return i && i.checked && !i.disabled; }));
+    };
+    form.appendChild(buttons(saveBtn));
+    var closeBtn = el("button", { type: "button", "class": "crumb-2", "data-crumb": "close" }, t.close);
+    closeBtn.onclick = close;
+    var row = el("div", { "class": "crumb-x" });
+    row.appendChild(closeBtn);
+    form.appendChild(row);
+    box.appendChild(form);
+    overlay.appendChild(box);
+    overlay.addEventListener("keydown", trap);
+    d.body.appendChild(overlay);
+    var first = box.querySelector("input:not([disabled]),button");
+    if (first) first.focus();
+  }
+
+  function trap(e) {
+    if (e.key === "Escape") { close(); return; }
+    if (e.key !== "Tab") return;
+    var f = overlay.querySelectorAll("input:not([disabled]),button,a[href]");
+    var first = f[0], last = f[f.length - 1];
+    if (e.shiftKey && d.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && d.activeElement === last) { e.preventDefault(); first.focus(); }
+  }
+
+  function close() {
+    var wasOpen = overlay;
+    if (overlay) { overlay.parentNode.removeChild(overlay); overlay = null; }
+    if (banner && api.consent && api.consent.decided) { banner.parentNode.removeChild(banner); banner = null; }
+    if (wasOpen && banner) banner.querySelector("button").focus();
+    else if (wasOpen && opener && opener.focus) opener.focus();
+  }
+
+  function start() {
+    d.addEventListener("click", function (e) {
+      var target = e.target.closest ? e.target.closest("[data-crumb-open]") : null;
+      if (target) openSettings(e);
+    });
+    fetch(C.api, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
+      state = s;
+      if (s.decided) apply(s.granted);
+      else api.consent = { granted: ["necessary"], decided: false };
+      if (s.needs_prompt) showBanner();
+    });
+  }
+  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start); else start();
+})();
