@@ -235,7 +235,7 @@ fn parse_cookie_request_header(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("cookie", &label), header.as_str(), |b, header| {
             b.iter(|| {
                 let mut n = 0;
-                for cookie in cookie::Cookie::split_parse(black_box(*header)) {
+                for cookie in cookie::Cookie::split_parse(black_box(header)) {
                     let cookie = cookie.expect("header parses");
                     black_box(cookie.name());
                     black_box(cookie.value());
@@ -314,7 +314,7 @@ fn jar_work() -> JarWork {
 
 /// Our jar filled with the work's cookies, on a manual clock standing at the
 /// real time (so that expiry dates mean the same to both jars).
-fn fill_crumb(clock: &ManualClock, sets: &[(RequestUrl, String)]) -> Jar<&ManualClock> {
+fn fill_crumb<'c>(clock: &'c ManualClock, sets: &[(RequestUrl, String)]) -> Jar<&'c ManualClock> {
     let mut jar = Jar::with_clock(clock);
     let ctx = RequestContext::typed_navigation();
     for (url, value) in sets {
@@ -351,7 +351,7 @@ fn jar(c: &mut Criterion) {
     let ctx = RequestContext::typed_navigation();
     let mut sent = (0, 0);
     for (ours, theirs) in crumb_lookups.iter().zip(&store_lookups) {
-        let ours = crumb_jar.cookie_header_bytes(ours, ctx).map_or(0, |h| parse_cookie_header(&h).count());
+        let ours = crumb_jar.cookie_header_bytes(ours, ctx).map_or(0, |h: Vec<u8>| parse_cookie_header(&h).count());
         let theirs = store.get_request_values(theirs).count();
         assert_eq!(ours, theirs, "the jars disagree on a lookup");
         sent.0 += ours;
