@@ -15,6 +15,9 @@
   function signalOf(id) {
     var r = state ? state.refused_by_signal : [];
     for (var i = 0; i < r.length; i++) if (r[i][0] === id) return r[i][1];
+    // The browser's own signals count even if a proxy dropped the headers.
+    if (C.gpc && navigator.globalPrivacyControl === true && id === "marketing") return "gpc";
+    if (C.dnt && navigator.doNotTrack === "1" && (id === "marketing" || id === "statistics")) return "dnt";
     return null;
   }
   function optional() {

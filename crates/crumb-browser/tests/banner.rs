@@ -201,6 +201,65 @@ async fn the_whole_flow_works_with_the_keyboard_alone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_mode_event_and_client_side_gpc() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    browser.navigate_raw(&format!("{}/about", server.origin)).await.unwrap();
+    banner_shown(&browser).await;
+    // A page with Google's tag: crumb must update Consent Mode v2 and fire crumb:consent.
+    js(
+        &browser,
+        "window.gtagCalls=[]; window.gtag=function(){window.gtagCalls.push(Array.from(arguments))};\
+         document.addEventListener('crumb:consent',function(e){window.crumbEvent=e.detail.granted.join(',')}); return true",
+    )
+    .await;
+    click(&browser, "[data-crumb=accept]").await;
+    wait_until(&browser, "return !!window.crumbEvent").await;
+    assert_eq!(js(&browser, "return window.crumbEvent").await, "necessary,preferences,statistics,marketing");
+    let update = js(&browser, "return window.gtagCalls[0]").await;
+    assert_eq!(
+        update,
+        serde_json::json!(["consent", "update", {"ad_storage": "granted", "ad_user_data": "granted", "ad_personalization": "granted", "analytics_storage": "granted"}])
+    );
+    assert_eq!(js(&browser, "return window.demoMarketingRan === true").await, true);
+    browser.close().await.unwrap();
+
+    // A browser that sends Global Privacy Control is not offered marketing, and is told why.
+    let Some(gpc_browser) = browser_with_gpc().await else { return };
+    gpc_browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    banner_shown(&gpc_browser).await;
+    assert_eq!(js(&gpc_browser, "return !!document.querySelector('[data-crumb-signal=gpc]')").await, true);
+    click(&gpc_browser, "[data-crumb=accept]").await;
+    wait_until(&gpc_browser, "return !document.querySelector('.crumb-b')").await;
+    assert_eq!(js(&gpc_browser, "return crumb.consent.granted.join(',')").await, "necessary,preferences,statistics");
+    assert_eq!(js(&gpc_browser, "return window.demoMarketingRan === true").await, false);
+    gpc_browser.close().await.unwrap();
+}
+
+/// Chromium has no GPC switch; a script added before any page script sets `navigator.globalPrivacyControl`.
+async fn browser_with_gpc() -> Option<Browser> {
+    let browser = browser().await?;
+    browser.client().issue_cmd(AddScript).await.ok()?;
+    Some(browser)
+}
+
+#[derive(Debug)]
+struct AddScript;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddScript {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "cmd": "Page.addScriptToEvaluateOnNewDocument",
+            "params": {"source": "Object.defineProperty(Navigator.prototype,'globalPrivacyControl',{get:function(){return true}})"}
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_banner_and_policy() {
     if std::env::var_os("CRUMB_SCREENSHOTS").is_none() {
         eprintln!("SKIPPED: set CRUMB_SCREENSHOTS=1 to refresh docs/screenshots");

@@ -61,6 +61,8 @@ pub fn render(state: &AppState, language: Language) -> String {
         "policy": format!("/policy?lang={}", language.code()),
         "lang": language.code(),
         "site": state.config.site_name,
+        "gpc": state.config.honour_gpc,
+        "dnt": state.config.honour_dnt,
     });
     // JSON inside a script: "</" must not close the element.
     let config = config.to_string().replace("</", "<\\/");
