@@ -6,57 +6,68 @@
 
 use crate::time::Timestamp;
 
-/// Parses a cookie-date (RFC 6265bis §5.1.1). `None` means "failed to parse":
-/// the `Expires` attribute is then ignored (§5.6.1 step 2).
-pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
-    let mut time: Option<(u32, u32, u32)> = None;
-    let mut day_of_month: Option<u32> = None;
-    let mut month: Option<u32> = None;
-    let mut year: Option<u32> = None;
+/// The fields §5.1.1 step 2 finds, before the year is widened and checked.
+#[derive(Default)]
+struct Fields {
+    time: Option<(u32, u32, u32)>,
+    day_of_month: Option<u32>,
+    month: Option<u32>,
+    year: Option<u32>,
+}
 
+/// §5.1.1 steps 1–2: tokenise and pick the first time, day-of-month, month
+/// and year, in that order of preference for each token.
+fn scan(input: &[u8]) -> Fields {
+    let mut fields = Fields::default();
     // §5.1.1 step 1: split the cookie-date into date-tokens.
     for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
         // §5.1.1 step 2.1: the first token matching the time production.
-        if time.is_none() {
+        if fields.time.is_none() {
             if let Some(hms) = match_time(token) {
-                time = Some(hms);
+                fields.time = Some(hms);
                 continue;
             }
         }
         // §5.1.1 step 2.2: day-of-month.
-        if day_of_month.is_none() {
+        if fields.day_of_month.is_none() {
             if let Some(day) = match_digits_prefix(token, 1, 2) {
-                day_of_month = Some(day);
+                fields.day_of_month = Some(day);
                 continue;
             }
         }
         // §5.1.1 step 2.3: month.
-        if month.is_none() {
+        if fields.month.is_none() {
             if let Some(m) = match_month(token) {
-                month = Some(m);
+                fields.month = Some(m);
                 continue;
             }
         }
         // §5.1.1 step 2.4: year.
-        if year.is_none() {
-            if let Some(y) = match_digits_prefix(token, 2, 4) {
-                year = Some(y);
-                continue;
-            }
+        if fields.year.is_none() {
+            fields.year = match_digits_prefix(token, 2, 4);
         }
     }
+    fields
+}
 
-    // §5.1.1 step 5: every field must have been found.
-    let (hour, minute, second) = time?;
-    let day = day_of_month?;
-    let month = month?;
-    let mut year = year?;
-    // §5.1.1 steps 3 and 4: two-digit years.
-    if (70..=99).contains(&year) {
-        year += 1900;
-    } else if year <= 69 {
-        year += 2000;
+/// §5.1.1 steps 3–4: two-digit years.
+fn widen_year(year: u32) -> u32 {
+    match year {
+        70..=99 => year + 1900,
+        0..=69 => year + 2000,
+        _ => year,
     }
+}
+
+/// Parses a cookie-date (RFC 6265bis §5.1.1). `None` means "failed to parse":
+/// the `Expires` attribute is then ignored (§5.6.1 step 2).
+pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
+    let fields = scan(input);
+    // §5.1.1 step 5: every field must have been found.
+    let (hour, minute, second) = fields.time?;
+    let day = fields.day_of_month?;
+    let month = fields.month?;
+    let year = widen_year(fields.year?);
     // §5.1.1 step 5: range checks.
     if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
         return None;
@@ -65,23 +76,15 @@ pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
     Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
 }
 
-/// Whether the cookie-date has every field and fails §5.1.1 step 5 only
-/// because its year is before 1601 (Chromium saturates such dates to the
-/// earliest time instead of failing).
+/// Whether the cookie-date has every field and a year before 1601 (which
+/// §5.1.1 step 5 rejects; Chromium saturates such dates to the earliest
+/// time instead).
 pub(crate) fn is_before_1601(input: &[u8]) -> bool {
-    let mut fields = (false, false, false, None);
-    for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
-        if !fields.0 && match_time(token).is_some() {
-            fields.0 = true;
-        } else if !fields.1 && match_digits_prefix(token, 1, 2).is_some() {
-            fields.1 = true;
-        } else if !fields.2 && match_month(token).is_some() {
-            fields.2 = true;
-        } else if fields.3.is_none() {
-            fields.3 = match_digits_prefix(token, 2, 4);
-        }
-    }
-    matches!(fields, (true, true, true, Some(year)) if (100..1601).contains(&year))
+    let fields = scan(input);
+    fields.time.is_some()
+        && fields.day_of_month.is_some()
+        && fields.month.is_some()
+        && fields.year.is_some_and(|year| widen_year(year) < 1601)
 }
 
 /// `delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E` (§5.1.1).
