@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crumb_store::sqlite::SqliteStore;
-use crumb_store::{ConsentAction, ConsentRecord, Store, StoreError};
+use crumb_store::{AccountStore, ConsentAction, ConsentRecord, Store, StoreError};
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -97,7 +97,7 @@ async fn migrations_are_recorded_once() {
     let dir = TempDir::new("migrations");
     drop(SqliteStore::open(&dir.db()).unwrap());
     let first = migration_rows(&dir.db());
-    assert_eq!(first.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1]);
+    assert_eq!(first.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2], "version 2: accounts");
     assert!(first[0].1 > 1_700_000_000_000, "applied_at is Unix milliseconds: {}", first[0].1);
     drop(SqliteStore::open(&dir.db()).unwrap());
     drop(SqliteStore::open(&dir.db()).unwrap());
@@ -112,7 +112,7 @@ async fn refuses_a_newer_schema() {
     connection.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)", []).unwrap();
     drop(connection);
     match SqliteStore::open(&dir.db()) {
-        Err(StoreError::SchemaTooNew { backend: "sqlite", found: 999, supported: 1 }) => {}
+        Err(StoreError::SchemaTooNew { backend: "sqlite", found: 999, supported: 2 }) => {}
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
     let message = SqliteStore::open(&dir.db()).unwrap_err().to_string();
@@ -153,4 +153,26 @@ async fn two_stores_on_one_file_count_exactly() {
     }
     assert_eq!(a.visitor("s", "shared").await.unwrap().unwrap().visits, 20);
     assert_eq!(b.visitor("s", "shared").await.unwrap().unwrap().visits, 20);
+}
+
+/// A file made by a crumb that knew only version 1 is brought to the latest
+/// version at open, its records kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrades_a_version_1_file() {
+    let dir = TempDir::new("upgrade");
+    std::fs::create_dir_all(dir.db().parent().unwrap()).unwrap();
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL) STRICT",
+        )
+        .unwrap();
+    connection.execute_batch(crumb_store::migrations::SQLITE[0].sql).unwrap();
+    connection.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1700000000001)", []).unwrap();
+    connection.execute("INSERT INTO visitors VALUES ('s', 'v-old', 1, 2, 3)", []).unwrap();
+    drop(connection);
+    let store = SqliteStore::open(&dir.db()).unwrap();
+    assert_eq!(migration_rows(&dir.db()).iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(store.visitor("s", "v-old").await.unwrap().unwrap().visits, 3);
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
 }
