@@ -11,7 +11,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::{consent, demo, policy, script};
+use crate::{accounts, consent, demo, policy, script};
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
@@ -25,7 +25,18 @@ pub fn router(state: AppState) -> Router {
         .route("/policy", get(policy::policy_html))
         .route("/policy.json", get(policy::policy_json))
         .route("/.well-known/gpc.json", get(gpc_json))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .route("/account", get(accounts::page))
+        .route("/api/account", get(accounts::me))
+        .route("/api/account/register", post(accounts::register))
+        .route("/api/account/sign-in", post(accounts::sign_in))
+        .route("/api/account/sign-out", post(accounts::sign_out))
+        .route("/api/account/sign-out-everywhere", post(accounts::sign_out_everywhere))
+        .route("/api/account/password", post(accounts::change_password))
+        .route("/api/account/devices/{device_id}/sign-out", post(accounts::sign_out_device))
+        .route("/api/account/data", get(accounts::export))
+        .route("/api/account/delete", post(accounts::erase))
+        .route("/admin", get(accounts::admin));
     if state.config.demo {
         router = router
             .route("/", get(demo::home))

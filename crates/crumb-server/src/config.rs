@@ -176,6 +176,19 @@ pub struct Config {
     pub listen: String,
     /// Serve the demo site.
     pub demo: bool,
+    /// Accounts and sign-in, if enabled.
+    pub accounts: Option<AccountSettings>,
+}
+
+/// `[accounts]`: sign-in, sessions and remember-me.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// Days a remember-me token lasts (at most 400).
+    pub remember_days: u32,
+    /// Minutes of inactivity after which a session ends.
+    pub idle_minutes: u32,
+    /// Hours after which a session ends however active.
+    pub absolute_hours: u32,
 }
 
 impl Config {
@@ -224,8 +237,33 @@ struct RawConfig {
     keys: RawKeys,
     #[serde(default)]
     server: RawServer,
+    #[serde(default)]
+    accounts: Option<RawAccounts>,
     #[serde(default, rename = "cookie")]
     cookies: Vec<Spanned<RawCookie>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccounts {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "default_remember_days")]
+    remember_days: Spanned<u32>,
+    #[serde(default = "default_idle_minutes")]
+    idle_minutes: u32,
+    #[serde(default = "default_absolute_hours")]
+    absolute_hours: u32,
+}
+
+fn default_remember_days() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
+}
+fn default_idle_minutes() -> u32 {
+    30
+}
+fn default_absolute_hours() -> u32 {
+    12
 }
 
 #[derive(Deserialize)]
@@ -467,8 +505,30 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         .iter()
         .all(|o| o.starts_with("https://") || o.starts_with("http://localhost") || o.starts_with("http://127.0.0.1"));
 
+    // Accounts.
+    let accounts = match &raw.accounts {
+        Some(a) if a.enabled => {
+            let days = *a.remember_days.get_ref();
+            if days == 0 || days > 400 {
+                error(
+                    line_of(a.remember_days.span()),
+                    format!("accounts.remember_days = {days}: must be 1 to 400 (RFC 6265bis §5.5 caps cookie lifetimes at 400 days)"),
+                );
+            }
+            if a.idle_minutes == 0 || a.absolute_hours == 0 {
+                error(None, "accounts.idle_minutes and accounts.absolute_hours must be positive".into());
+            }
+            Some(AccountSettings {
+                remember_days: days,
+                idle_minutes: a.idle_minutes,
+                absolute_hours: a.absolute_hours,
+            })
+        }
+        _ => None,
+    };
+
     // Cookies: crumb's own first, then the site's.
-    let mut cookies = crate::own_cookies::declarations(secure, consent_days);
+    let mut cookies = crate::own_cookies::declarations(secure, consent_days, accounts.as_ref());
     let mut seen: HashSet<(String, Option<String>, String)> =
         cookies.iter().map(|c| (c.name.clone(), c.domain.clone(), c.path.clone())).collect();
     let mut errors_at_line: Vec<(Option<usize>, String)> = Vec::new();
@@ -583,6 +643,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         secret_file: raw.keys.secret_file,
         listen: raw.server.listen,
         demo: raw.server.demo,
+        accounts,
     })
 }
 

@@ -15,7 +15,9 @@
 //! request gets an RFC 9457 problem response. This crate does not parse
 //! cookies itself (that is `crumb-cookie`) or touch SQL (that is `crumb-store`).
 
+pub mod accounts;
 pub mod app;
+pub mod auth;
 pub mod category;
 pub mod config;
 pub mod consent;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::category::Category;
-use crate::config::{CookieDeclaration, Lifetime, Provider};
+use crate::config::{AccountSettings, CookieDeclaration, Lifetime, Provider};
 
 /// Names of crumb's own cookies. With secure origins they carry the
 /// `__Host-` prefix (Secure, no Domain, Path=/); on plain-http origins
@@ -19,6 +19,12 @@ pub struct OwnCookieNames {
     pub visitor: String,
     /// Language and theme: preferences.
     pub preferences: String,
+    /// The signed-in session: necessary, a session cookie.
+    pub auth: String,
+    /// Remember me: necessary once the user asks for it.
+    pub remember: String,
+    /// Which of the user's devices this browser is: necessary for signed-in users.
+    pub device: String,
     /// Whether the names carry `__Host-` and the cookies are `Secure`.
     pub secure: bool,
 }
@@ -32,6 +38,9 @@ impl OwnCookieNames {
             consent: format!("{prefix}crumb_consent"),
             visitor: format!("{prefix}crumb_vid"),
             preferences: format!("{prefix}crumb_prefs"),
+            auth: format!("{prefix}crumb_auth"),
+            remember: format!("{prefix}crumb_remember"),
+            device: format!("{prefix}crumb_device"),
             secure,
         }
     }
@@ -47,7 +56,10 @@ fn purposes(texts: [(&str, &str); 8]) -> BTreeMap<String, String> {
 }
 
 /// The declarations of crumb's own cookies.
-pub fn declarations(secure: bool, consent_days: u32) -> Vec<CookieDeclaration> {
+/// Devices are remembered as long as the longest remember-me token.
+pub const DEVICE_LIFETIME_SECONDS: i64 = 400 * 86_400;
+
+pub fn declarations(secure: bool, consent_days: u32, accounts: Option<&AccountSettings>) -> Vec<CookieDeclaration> {
     let names = OwnCookieNames::new(secure);
     let own = |name: String, category, lifetime, purpose| CookieDeclaration {
         name,
@@ -61,7 +73,7 @@ pub fn declarations(secure: bool, consent_days: u32) -> Vec<CookieDeclaration> {
         http_only: true,
         set_by_crumb: true,
     };
-    vec![
+    let mut declarations = vec![
         own(
             names.session,
             Category::Necessary,
@@ -122,5 +134,53 @@ pub fn declarations(secure: bool, consent_days: u32) -> Vec<CookieDeclaration> {
                 ("pl", "Zapamiętuje wybrany język i motyw."),
             ]),
         ),
-    ]
+    ];
+    if let Some(accounts) = accounts {
+        declarations.push(own(
+            names.auth,
+            Category::Necessary,
+            Lifetime::Session,
+            purposes([
+                ("en", "Keeps you signed in during this visit. It holds a random number, never your password."),
+                ("fr", "Vous garde connecté pendant cette visite. Il contient un numéro aléatoire, jamais votre mot de passe."),
+                ("de", "Hält Sie während dieses Besuchs angemeldet. Enthält eine Zufallszahl, nie Ihr Passwort."),
+                ("es", "Mantiene su sesión iniciada durante esta visita. Contiene un número aleatorio, nunca su contraseña."),
+                ("it", "Ti mantiene connesso durante questa visita. Contiene un numero casuale, mai la tua password."),
+                ("nl", "Houdt u aangemeld tijdens dit bezoek. Bevat een willekeurig nummer, nooit uw wachtwoord."),
+                ("pt", "Mantém a sessão iniciada durante esta visita. Contém um número aleatório, nunca a sua palavra-passe."),
+                ("pl", "Utrzymuje zalogowanie podczas tej wizyty. Zawiera losowy numer, nigdy hasło."),
+            ]),
+        ));
+        declarations.push(own(
+            names.remember,
+            Category::Necessary,
+            Lifetime::Seconds(i64::from(accounts.remember_days) * 86_400),
+            purposes([
+                ("en", "Only if you tick \"Remember me\": signs you in again on this device. It changes at every use and never holds your password."),
+                ("fr", "Seulement si vous cochez « Se souvenir de moi » : vous reconnecte sur cet appareil. Il change à chaque usage et ne contient jamais votre mot de passe."),
+                ("de", "Nur wenn Sie „Angemeldet bleiben“ wählen: meldet Sie auf diesem Gerät wieder an. Ändert sich bei jeder Nutzung, enthält nie Ihr Passwort."),
+                ("es", "Solo si marca «Recordarme»: vuelve a iniciar su sesión en este dispositivo. Cambia en cada uso y nunca contiene su contraseña."),
+                ("it", "Solo se selezioni «Ricordami»: ti riconnette su questo dispositivo. Cambia a ogni uso e non contiene mai la tua password."),
+                ("nl", "Alleen als u „Onthoud mij” aanvinkt: meldt u opnieuw aan op dit apparaat. Verandert bij elk gebruik, bevat nooit uw wachtwoord."),
+                ("pt", "Só se marcar «Lembrar-me»: volta a iniciar a sessão neste dispositivo. Muda a cada utilização e nunca contém a sua palavra-passe."),
+                ("pl", "Tylko po zaznaczeniu „Zapamiętaj mnie”: ponownie loguje na tym urządzeniu. Zmienia się przy każdym użyciu, nigdy nie zawiera hasła."),
+            ]),
+        ));
+        declarations.push(own(
+            names.device,
+            Category::Necessary,
+            Lifetime::Seconds(DEVICE_LIFETIME_SECONDS),
+            purposes([
+                ("en", "Set when you sign in: tells which of your devices this is, so you can see and sign out your devices."),
+                ("fr", "Déposé à la connexion : indique lequel de vos appareils est celui-ci, pour que vous puissiez les voir et les déconnecter."),
+                ("de", "Beim Anmelden gesetzt: erkennt, welches Ihrer Geräte dies ist, damit Sie Ihre Geräte sehen und abmelden können."),
+                ("es", "Se crea al iniciar sesión: indica cuál de sus dispositivos es este, para que pueda verlos y cerrar su sesión."),
+                ("it", "Impostato all'accesso: indica quale dei tuoi dispositivi è questo, per vederli e disconnetterli."),
+                ("nl", "Gezet bij het aanmelden: geeft aan welk van uw apparaten dit is, zodat u ze kunt zien en afmelden."),
+                ("pt", "Criado ao iniciar sessão: indica qual dos seus dispositivos é este, para os poder ver e terminar a sessão."),
+                ("pl", "Ustawiany przy logowaniu: wskazuje, które to z Twoich urządzeń, aby można je było przeglądać i wylogować."),
+            ]),
+        ));
+    }
+    declarations
 }

@@ -1,5 +1,6 @@
 //! The `crumb` binary: `crumb serve`, the main job, and the tools around it.
 
+mod admin_cmd;
 mod jar_cmd;
 mod policy_cmd;
 mod serve;
@@ -21,6 +22,9 @@ enum Command {
     /// Check a crumb.toml, or print the cookie policy it generates.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Administration: create the first administrator.
+    #[command(subcommand)]
+    Admin(admin_cmd::AdminCommand),
     /// Cookie-jar tools: replay scenarios, explain a Set-Cookie, import and export cookies.txt.
     #[command(subcommand)]
     Jar(jar_cmd::JarCommand),
@@ -31,6 +35,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args).map(|()| std::process::ExitCode::SUCCESS),
         Command::Policy(command) => policy_cmd::run(command),
+        Command::Admin(command) => admin_cmd::run(command),
         Command::Jar(command) => jar_cmd::run(command),
     };
     match result {

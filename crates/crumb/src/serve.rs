@@ -27,7 +27,7 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
     }
 }
 
-async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, String)> {
+pub async fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, String)> {
     match &config.storage {
         StorageConfig::Sqlite(path) => {
             let store = crumb_store::sqlite::SqliteStore::open(path)?;

@@ -1,0 +1,539 @@
+//! Accounts: register, sign in (optionally "remember me"), sign out, sign
+//! out everywhere, change the password, list and sign out devices, download
+//! and erase one's data. Each action is one JSON API endpoint that also
+//! accepts an HTML form post (then answers with a redirect to `/account`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use crumb_store::{Account, Device};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{self, check_csrf, fold_email, resolve, SignedIn};
+use crate::consent::append_cookies;
+use crate::html::escape;
+use crate::keys::random_id;
+use crate::problem::Problem;
+use crate::request_info::{check_same_origin, cookie};
+use crate::state::AppState;
+
+/// Shortest password accepted (OWASP ASVS 2.1.1).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (ASVS 2.1.2).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// Failures within this window count towards throttling.
+const THROTTLE_WINDOW_MS: i64 = 15 * 60_000;
+/// Failures allowed before delays start.
+const FREE_FAILURES: u32 = 3;
+
+/// The body of an action: JSON, or a form (HTML).
+struct Input<T> {
+    value: T,
+    from_form: bool,
+}
+
+fn parse_input<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<Input<T>, Problem> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with("application/json") {
+        serde_json::from_slice(body)
+            .map(|value| Input { value, from_form: false })
+            .map_err(|e| Problem::bad_request(e.to_string()))
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes(body)
+            .map(|value| Input { value, from_form: true })
+            .map_err(|e| Problem::bad_request(e.to_string()))
+    } else {
+        Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send application/json or a form",
+        ))
+    }
+}
+
+fn accounts_enabled(state: &AppState) -> Result<(), Problem> {
+    if state.config.accounts.is_some() {
+        Ok(())
+    } else {
+        Err(Problem::not_found("accounts are not enabled on this site"))
+    }
+}
+
+/// A reply: JSON for API callers, a redirect to `/account` for forms.
+fn reply(from_form: bool, status: StatusCode, body: serde_json::Value, set_cookies: Vec<String>) -> Response {
+    let mut response = if from_form {
+        let notice = body.get("notice").and_then(|n| n.as_str()).unwrap_or("");
+        Redirect::to(&format!("/account?notice={}", urlencode(notice))).into_response()
+    } else if status == StatusCode::NO_CONTENT {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (status, Json(body)).into_response()
+    };
+    append_cookies(&mut response, set_cookies);
+    response
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn validate_password(password: &str) -> Result<(), Problem> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(Problem::unprocessable(format!("password: at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(Problem::unprocessable(format!("password: at most {MAX_PASSWORD_CHARS} characters")));
+    }
+    Ok(())
+}
+
+/// `{email, password}`.
+#[derive(Deserialize)]
+pub struct Credentials {
+    email: String,
+    password: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    remember: bool,
+}
+
+fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Bool(b) => b,
+        Value::Text(t) => matches!(t.as_str(), "on" | "true" | "1" | "yes"),
+    })
+}
+
+/// `POST /api/account/register`. The answer is the same whether or not the
+/// address was already registered (no user enumeration), and takes as long.
+pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        accounts_enabled(&state)?;
+        check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
+        let Input { value: credentials, from_form } = parse_input::<Credentials>(&headers, &body)?;
+        let email_folded = fold_email(&credentials.email);
+        if !email_folded.contains('@') || email_folded.len() > 254 {
+            return Err(Problem::unprocessable("email: not an e-mail address"));
+        }
+        validate_password(&credentials.password)?;
+        let password_hash = auth::hash_password(credentials.password).await?;
+        let account = Account {
+            user_id: random_id(),
+            email: credentials.email.trim().to_owned(),
+            email_folded,
+            password_hash,
+            is_admin: false,
+            created_at: state.now_millis(),
+            theft_detected_at: None,
+        };
+        match state.store.create_account(&account).await {
+            Ok(()) | Err(crumb_store::StoreError::Duplicate) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let notice = "If this address was not registered yet, the account now exists: sign in with it.";
+        Ok(reply(from_form, StatusCode::ACCEPTED, json!({"notice": notice}), vec![]))
+    })
+    .await
+}
+
+/// Delay demanded after `failures` recent failures: none for the first
+/// few, then doubling from 1 s, at most 15 minutes.
+fn throttle_delay_ms(failures: u32) -> i64 {
+    if failures < FREE_FAILURES {
+        return 0;
+    }
+    (1_000i64 << (failures - FREE_FAILURES).min(10)).min(15 * 60_000)
+}
+
+fn client_address(headers: &HeaderMap) -> String {
+    // Behind a proxy the first X-Forwarded-For hop is the client; without one, the socket is loopback in tests.
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map_or_else(|| "direct".to_owned(), |v| v.trim().to_owned())
+}
+
+/// `POST /api/account/sign-in`.
+pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        accounts_enabled(&state)?;
+        check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
+        let Input { value: credentials, from_form } = parse_input::<Credentials>(&headers, &body)?;
+        let email_folded = fold_email(&credentials.email);
+        let now = state.now_millis();
+        let window = now - THROTTLE_WINDOW_MS;
+        let keys = [format!("email:{email_folded}"), format!("ip:{}", client_address(&headers))];
+        for key in &keys {
+            let (failures, last) = state.store.failed_logins(key, window).await?;
+            let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
+            if throttle_delay_ms(failures) > 0 && wait > 0 {
+                let seconds = (wait + 999) / 1000;
+                let mut response = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "throttled",
+                    "Too many attempts",
+                    format!("too many failed sign-ins; try again in {seconds} s"),
+                )
+                .into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                return Ok(response);
+            }
+        }
+        let account = state.store.account_by_email(&email_folded).await?;
+        let valid = auth::verify_password(credentials.password, account.as_ref().map(|a| a.password_hash.clone())).await;
+        let Some(account) = account.filter(|_| valid) else {
+            for key in &keys {
+                state.store.record_failed_login(key, now, window).await?;
+            }
+            return Err(Problem::new(StatusCode::UNAUTHORIZED, "sign-in-failed", "Sign-in failed", "wrong e-mail or password"));
+        };
+        for key in &keys {
+            state.store.clear_failed_logins(key).await?;
+        }
+
+        let mut set_cookies = Vec::new();
+        // No fixation: whatever session came with the request ends; a new id is issued.
+        if let Some(old) = cookie(&headers, &state.names.auth) {
+            state.store.delete_session(&auth::hash_secret(old)).await?;
+        }
+        let device_id = cookie(&headers, &state.names.device).filter(|d| d.len() == 22).map_or_else(random_id, str::to_owned);
+        let (browser, os) = auth::device_family(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
+        let existing = state.store.device(&account.user_id, &device_id).await?;
+        state
+            .store
+            .upsert_device(&Device {
+                device_id: device_id.clone(),
+                user_id: account.user_id.clone(),
+                browser,
+                os,
+                first_seen: existing.as_ref().map_or(now, |d| d.first_seen),
+                last_seen: now,
+                linked_visitor_id: existing.and_then(|d| d.linked_visitor_id),
+            })
+            .await?;
+        let (session_id, _) = auth::new_session(&state, &account.user_id, &device_id).await?;
+        set_cookies.extend(state.own_cookie(&state.names.auth, session_id.clone()));
+        set_cookies.extend(state.own_cookie(&state.names.device, device_id.clone()));
+        state.store.delete_device_remember_tokens(&account.user_id, &device_id).await?;
+        if credentials.remember {
+            let value = auth::new_remember_token(&state, &account.user_id, &device_id).await?;
+            set_cookies.extend(state.own_cookie(&state.names.remember, value));
+        } else if cookie(&headers, &state.names.remember).is_some() {
+            set_cookies.extend(auth::expire(&state, &state.names.remember));
+        }
+        let theft = account.theft_detected_at;
+        if theft.is_some() {
+            state.store.set_theft_detected(&account.user_id, None).await?;
+        }
+        let body = json!({
+            "email": account.email,
+            "csrf_token": auth::csrf_token(&state, &session_id),
+            "theft_detected_at": theft,
+            "notice": if theft.is_some() {
+                "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password."
+            } else { "Signed in." },
+        });
+        Ok(reply(from_form, StatusCode::OK, body, set_cookies))
+    })
+    .await
+}
+
+/// Runs an action, turning a problem into its response.
+async fn run(action: impl std::future::Future<Output = Result<Response, Problem>>) -> Response {
+    match action.await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// Resolves the session or fails with 401; the cookies to send come along.
+async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<(SignedIn, Vec<String>), Problem> {
+    accounts_enabled(state)?;
+    let resolution = resolve(state, headers).await?;
+    match resolution.signed_in {
+        Some(signed_in) => Ok((signed_in, resolution.set_cookies)),
+        None => Err(Problem::new(StatusCode::UNAUTHORIZED, "not-signed-in", "Not signed in", "sign in first")),
+    }
+}
+
+/// An action with no fields besides the CSRF token (read by `signed_in_action`).
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {}
+
+/// Checks origin and CSRF for a signed-in action; returns the user, the cookies and whether it came from a form.
+async fn signed_in_action<T: DeserializeOwned + Default>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(SignedIn, Vec<String>, T, bool, Option<String>), Problem> {
+    check_same_origin(headers, &state.config).map_err(Problem::forbidden)?;
+    let (signed_in, set_cookies) = require_signed_in(state, headers).await?;
+    let (value, from_form, csrf) = if body.is_empty() {
+        (T::default(), false, None)
+    } else {
+        let input = parse_input::<serde_json::Value>(headers, body)?;
+        let csrf = input.value.get("csrf").and_then(|c| c.as_str()).map(str::to_owned);
+        let value = serde_json::from_value(input.value).map_err(|e| Problem::bad_request(e.to_string()))?;
+        (value, input.from_form, csrf)
+    };
+    check_csrf(state, &signed_in, headers, csrf.as_deref())?;
+    Ok((signed_in, set_cookies, value, from_form, csrf))
+}
+
+/// `POST /api/account/sign-out`: ends this session and this device's remember-me token.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        let (signed_in, _, _form, from_form, _) = signed_in_action::<CsrfForm>(&state, &headers, &body).await?;
+        state.store.delete_session(&signed_in.session.id_hash).await?;
+        state.store.delete_device_remember_tokens(&signed_in.account.user_id, &signed_in.session.device_id).await?;
+        let cookies =
+            [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
+        Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out."}), cookies))
+    })
+    .await
+}
+
+/// `POST /api/account/sign-out-everywhere`.
+pub async fn sign_out_everywhere(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        let (signed_in, _, _form, from_form, _) = signed_in_action::<CsrfForm>(&state, &headers, &body).await?;
+        auth::revoke_everything(&state, &signed_in.account.user_id).await?;
+        let cookies =
+            [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
+        Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out on every device."}), cookies))
+    })
+    .await
+}
+
+/// `{current, new}`.
+#[derive(Deserialize, Default)]
+pub struct PasswordChange {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+/// `POST /api/account/password`: a privilege change, so every session and
+/// token ends and this browser gets a fresh session id.
+pub async fn change_password(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        let (signed_in, _, change, from_form, _) = signed_in_action::<PasswordChange>(&state, &headers, &body).await?;
+        if !auth::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
+            return Err(Problem::new(StatusCode::UNAUTHORIZED, "sign-in-failed", "Wrong password", "the current password is wrong"));
+        }
+        validate_password(&change.new)?;
+        let hash = auth::hash_password(change.new).await?;
+        state.store.set_password(&signed_in.account.user_id, &hash).await?;
+        auth::revoke_everything(&state, &signed_in.account.user_id).await?;
+        let (session_id, _) = auth::new_session(&state, &signed_in.account.user_id, &signed_in.session.device_id).await?;
+        let mut cookies: Vec<String> = state.own_cookie(&state.names.auth, session_id.clone()).into_iter().collect();
+        cookies.extend(auth::expire(&state, &state.names.remember));
+        let body = json!({"notice": "Password changed; other devices were signed out.", "csrf_token": auth::csrf_token(&state, &session_id)});
+        Ok(reply(from_form, StatusCode::OK, body, cookies))
+    })
+    .await
+}
+
+/// `GET /api/account`: who is signed in, their devices and a CSRF token.
+pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    run(async {
+        let (signed_in, cookies) = require_signed_in(&state, &headers).await?;
+        let devices = state.store.user_devices(&signed_in.account.user_id).await?;
+        let body = json!({
+            "email": signed_in.account.email,
+            "is_admin": signed_in.account.is_admin,
+            "csrf_token": auth::csrf_token(&state, &signed_in.session_id),
+            "this_device": signed_in.session.device_id,
+            "devices": devices,
+        });
+        let mut response = Json(body).into_response();
+        append_cookies(&mut response, cookies);
+        Ok(response)
+    })
+    .await
+}
+
+/// `POST /api/account/devices/{device_id}/sign-out`.
+pub async fn sign_out_device(
+    State(state): State<AppState>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(async {
+        let (signed_in, cookies, _form, from_form, _) = signed_in_action::<CsrfForm>(&state, &headers, &body).await?;
+        let user = &signed_in.account.user_id;
+        if state.store.device(user, &device_id).await?.is_none() {
+            return Err(Problem::not_found("no such device"));
+        }
+        state.store.delete_device_sessions(user, &device_id).await?;
+        state.store.delete_device_remember_tokens(user, &device_id).await?;
+        state.store.delete_device(user, &device_id).await?;
+        Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "The device was signed out."}), cookies))
+    })
+    .await
+}
+
+/// `GET /api/account/data`: everything crumb holds about the signed-in user.
+pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    run(async {
+        let (signed_in, cookies) = require_signed_in(&state, &headers).await?;
+        let user = &signed_in.account.user_id;
+        let consent_receipts = match cookie(&headers, &state.names.consent) {
+            Some(_) => match crate::consent::read_consent(&state, &headers) {
+                Some(c) => state.store.consent_history(&c.consent_id).await?,
+                None => vec![],
+            },
+            None => vec![],
+        };
+        let body = json!({
+            "account": signed_in.account,
+            "sessions": state.store.user_sessions(user).await?,
+            "remember_me_tokens": state.store.user_remember_tokens(user).await?,
+            "devices": state.store.user_devices(user).await?,
+            "consent_receipts_of_this_browser": consent_receipts,
+        });
+        let mut response = Json(body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"my-crumb-data.json\""),
+        );
+        append_cookies(&mut response, cookies);
+        Ok(response)
+    })
+    .await
+}
+
+/// `{password}` to confirm erasure.
+#[derive(Deserialize, Default)]
+pub struct Confirm {
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /api/account/delete`: erases the account and unlinks its identifiers.
+pub async fn erase(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        let (signed_in, _, confirm, from_form, _) = signed_in_action::<Confirm>(&state, &headers, &body).await?;
+        if !auth::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
+            return Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "sign-in-failed",
+                "Wrong password",
+                "confirm with your password",
+            ));
+        }
+        state.store.delete_account(&signed_in.account.user_id).await?;
+        let cookies = [&state.names.auth, &state.names.remember, &state.names.device]
+            .into_iter()
+            .filter_map(|n| auth::expire(&state, n))
+            .collect();
+        Ok(reply(
+            from_form,
+            StatusCode::NO_CONTENT,
+            json!({"notice": "Your account and everything linked to it were erased."}),
+            cookies,
+        ))
+    })
+    .await
+}
+
+/// `GET /account`: the account page (forms when signed out, the account when signed in).
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    run(async {
+        accounts_enabled(&state)?;
+        let resolution = resolve(&state, &headers).await?;
+        let language = crate::consent::language_for(&state, &headers, None);
+        let notice = query.get("notice").map(|n| format!("<p role=\"status\" id=\"notice\">{}</p>", escape(n))).unwrap_or_default();
+        let main = match &resolution.signed_in {
+            None => format!(
+                r#"<main id="main"><h1>Your account</h1>{notice}
+<form method="post" action="/api/account/sign-in" id="sign-in"><h2>Sign in</h2>
+<label>E-mail <input type="email" name="email" autocomplete="username" required></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<label><input type="checkbox" name="remember" value="on"> Remember me on this device</label>
+<button type="submit">Sign in</button></form>
+<form method="post" action="/api/account/register" id="register"><h2>Register</h2>
+<label>E-mail <input type="email" name="email" autocomplete="username" required></label>
+<label>Password (at least {MIN_PASSWORD_CHARS} characters) <input type="password" name="password" autocomplete="new-password" minlength="{MIN_PASSWORD_CHARS}" required></label>
+<button type="submit">Register</button></form></main>"#
+            ),
+            Some(signed_in) => {
+                let csrf = escape(&auth::csrf_token(&state, &signed_in.session_id));
+                let devices = state.store.user_devices(&signed_in.account.user_id).await?;
+                let rows: String = devices
+                    .iter()
+                    .map(|d| {
+                        let this = if d.device_id == signed_in.session.device_id { " (this device)" } else { "" };
+                        format!(
+                            "<li data-device=\"{id}\">{browser} on {os}{this} — first seen {first}, last seen {last} <form method=\"post\" action=\"/api/account/devices/{id}/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out this device</button></form></li>",
+                            id = escape(&d.device_id),
+                            browser = escape(&d.browser),
+                            os = escape(&d.os),
+                            first = crumb_cookie::Timestamp::from_unix_micros(d.first_seen * 1000),
+                            last = crumb_cookie::Timestamp::from_unix_micros(d.last_seen * 1000),
+                        )
+                    })
+                    .collect();
+                format!(
+                    r#"<main id="main"><h1>Your account</h1>{notice}<p id="signed-in-as">Signed in as {email}</p>
+<h2>Your devices</h2><ul id="devices">{rows}</ul>
+<form method="post" action="/api/account/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out</button></form>
+<form method="post" action="/api/account/sign-out-everywhere"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out everywhere</button></form>
+<h2>Change password</h2><form method="post" action="/api/account/password"><input type="hidden" name="csrf" value="{csrf}">
+<label>Current password <input type="password" name="current" autocomplete="current-password" required></label>
+<label>New password <input type="password" name="new" autocomplete="new-password" minlength="{MIN_PASSWORD_CHARS}" required></label>
+<button type="submit">Change password</button></form>
+<h2>Your data</h2><p><a href="/api/account/data">Download everything we hold about you (JSON)</a></p>
+<form method="post" action="/api/account/delete"><input type="hidden" name="csrf" value="{csrf}">
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<button type="submit">Erase my account</button></form></main>"#,
+                    email = escape(&signed_in.account.email),
+                )
+            }
+        };
+        let mut response = Html(crate::demo::page(language, "Your account", &main, &escape(&state.config.site_name))).into_response();
+        append_cookies(&mut response, resolution.set_cookies);
+        Ok(response)
+    })
+    .await
+}
+
+/// `GET /admin`: the administrators' page (others get 403, signed-out visitors 401).
+pub async fn admin(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    run(async {
+        let (signed_in, cookies) = require_signed_in(&state, &headers).await?;
+        if !signed_in.account.is_admin {
+            return Err(Problem::forbidden("administrators only"));
+        }
+        let consents = state.store.count_consents(&state.config.site_name).await?;
+        let accounts = state.store.count_accounts().await?;
+        let main = format!(
+            "<main id=\"main\"><h1>Administration</h1><p id=\"admin-summary\">{consents} consent records, {accounts} accounts.</p><p><a href=\"/policy\">Cookie policy</a> · <a href=\"/policy.json\">policy.json</a></p></main>"
+        );
+        let language = crate::consent::language_for(&state, &headers, None);
+        let mut response = Html(crate::demo::page(language, "Administration", &main, &escape(&state.config.site_name))).into_response();
+        append_cookies(&mut response, cookies);
+        Ok(response)
+    })
+    .await
+}

@@ -1,0 +1,297 @@
+//! Signed-in sessions: the session cookie, remember-me with theft
+//! detection, CSRF tokens, password hashing and sign-in throttling.
+//!
+//! OWASP ASVS v4 V3 and the OWASP Session Management cheat sheet are the
+//! rules here; `docs/security.md` maps each requirement to this code.
+
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use crumb_store::{Account, RememberToken, SessionRecord};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::problem::Problem;
+use crate::request_info::cookie;
+use crate::state::AppState;
+
+/// 256 random bits, base64url: session ids, validators, selectors.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    // Without randomness no session can be safe; the OS source failing is unrecoverable.
+    getrandom::getrandom(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256, hex: how session ids and validators are stored.
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Constant-time string comparison.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
+fn argon2() -> argon2::Argon2<'static> {
+    // These constants are within Argon2's limits, so `Params::new` cannot fail.
+    let params = argon2::Params::new(19_456, 2, 1, None).unwrap_or_else(|_| unreachable!());
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Hashes a password (on the blocking pool: it is deliberately slow).
+pub async fn hash_password(password: String) -> Result<String, Problem> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt).map_err(|_| Problem::unavailable())?;
+        let salt = SaltString::encode_b64(&salt).map_err(|_| Problem::unavailable())?;
+        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| Problem::unavailable())
+    })
+    .await
+    .map_err(|_| Problem::unavailable())?
+}
+
+/// An Argon2id hash of a random password, made once: checking against it
+/// when an account does not exist takes as long as a real check (no timing oracle).
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            use argon2::password_hash::{PasswordHasher, SaltString};
+            let salt = SaltString::encode_b64(&[7u8; 16]).unwrap_or_else(|_| unreachable!());
+            argon2().hash_password(random_secret().as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+        })
+        .clone()
+}
+
+/// Verifies a password against a PHC hash (or the dummy hash), in constant time.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    let exists = hash.is_some();
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(dummy_hash);
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
+        ok && exists
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The e-mail as a login key: trimmed and case-folded.
+pub fn fold_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A signed-in request.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The account.
+    pub account: Account,
+    /// The session (as stored).
+    pub session: SessionRecord,
+    /// The session id from the cookie (for the CSRF token).
+    pub session_id: String,
+}
+
+/// The CSRF token of a session: HMAC of the session id under the server key.
+pub fn csrf_token(state: &AppState, session_id: &str) -> String {
+    // HMAC accepts keys of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(state.keys.sign("crumb-csrf-key", b"").as_bytes())
+        .unwrap_or_else(|_| unreachable!());
+    mac.update(session_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Checks the CSRF token sent with a state-changing request (header
+/// `X-CSRF-Token` or form field `csrf`).
+pub fn check_csrf(
+    state: &AppState,
+    signed_in: &SignedIn,
+    headers: &HeaderMap,
+    form_token: Option<&str>,
+) -> Result<(), Problem> {
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).or(form_token).unwrap_or("");
+    if same(sent, &csrf_token(state, &signed_in.session_id)) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden("missing or wrong CSRF token"))
+    }
+}
+
+/// What resolving the request's session did: who is signed in, and the cookies to send.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// The signed-in user, if any.
+    pub signed_in: Option<SignedIn>,
+    /// `Set-Cookie` values (rotated remember-me, new session, expirations).
+    pub set_cookies: Vec<String>,
+}
+
+/// Finds the signed-in user: the session cookie if valid (idle and
+/// absolute timeouts), else a remember-me token (rotated on every use; an
+/// already-used validator revokes everything of that user).
+pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Resolution, Problem> {
+    let Some(settings) = state.config.accounts.clone() else { return Ok(Resolution::default()) };
+    let names = &state.names;
+    let now = state.now_millis();
+    let mut resolution = Resolution::default();
+
+    if let Some(session_id) = cookie(headers, &names.auth) {
+        let id_hash = hash_secret(session_id);
+        if let Some(session) = state.store.session(&id_hash).await? {
+            let idle_ok = now - session.last_seen < i64::from(settings.idle_minutes) * 60_000;
+            let absolute_ok = now - session.created_at < i64::from(settings.absolute_hours) * 3_600_000;
+            if idle_ok && absolute_ok {
+                if let Some(account) = state.store.account(&session.user_id).await? {
+                    state.store.touch_session(&id_hash, now).await?;
+                    resolution.signed_in = Some(SignedIn { account, session, session_id: session_id.to_owned() });
+                    return Ok(resolution);
+                }
+            }
+            state.store.delete_session(&id_hash).await?;
+        }
+        resolution.set_cookies.extend(expire(state, &names.auth));
+    }
+
+    let Some(remember) = cookie(headers, &names.remember) else { return Ok(resolution) };
+    let Some((selector, validator)) = remember.split_once(':') else {
+        resolution.set_cookies.extend(expire(state, &names.remember));
+        return Ok(resolution);
+    };
+    let token = match state.store.remember_token(selector).await? {
+        Some(token) if token.expires_at > now => token,
+        _ => {
+            resolution.set_cookies.extend(expire(state, &names.remember));
+            return Ok(resolution);
+        }
+    };
+    let presented = hash_secret(validator);
+    if token.previous_validator_hash.as_deref().is_some_and(|previous| same(previous, &presented)) {
+        // An old validator came back: someone holds a copy of the cookie.
+        tracing::warn!(user = %token.user_id, "remember-me token reuse: revoking every session and token of the user");
+        revoke_everything(state, &token.user_id).await?;
+        state.store.set_theft_detected(&token.user_id, Some(now)).await?;
+        resolution.set_cookies.extend(expire(state, &names.remember));
+        return Ok(resolution);
+    }
+    if !same(&token.validator_hash, &presented) {
+        resolution.set_cookies.extend(expire(state, &names.remember));
+        return Ok(resolution);
+    }
+    let new_validator = random_secret();
+    if !state.store.rotate_remember_token(selector, &token.validator_hash, &hash_secret(&new_validator)).await? {
+        // Rotated concurrently by another request with the same cookie: treat as not signed in.
+        return Ok(resolution);
+    }
+    let Some(account) = state.store.account(&token.user_id).await? else { return Ok(resolution) };
+    let (session_id, session) = new_session(state, &account.user_id, &token.device_id).await?;
+    resolution.set_cookies.extend(state.own_cookie(&names.auth, session_id.clone()));
+    resolution.set_cookies.extend(state.own_cookie(&names.remember, format!("{selector}:{new_validator}")));
+    resolution.signed_in = Some(SignedIn { account, session, session_id });
+    Ok(resolution)
+}
+
+/// Creates a server-side session; returns the id for the cookie and the record.
+pub async fn new_session(state: &AppState, user_id: &str, device_id: &str) -> Result<(String, SessionRecord), Problem> {
+    let session_id = random_secret();
+    let now = state.now_millis();
+    let session = SessionRecord {
+        id_hash: hash_secret(&session_id),
+        user_id: user_id.to_owned(),
+        device_id: device_id.to_owned(),
+        created_at: now,
+        last_seen: now,
+    };
+    state.store.create_session(&session).await?;
+    Ok((session_id, session))
+}
+
+/// Issues a remember-me token; returns the cookie value `selector:validator`.
+pub async fn new_remember_token(state: &AppState, user_id: &str, device_id: &str) -> Result<String, Problem> {
+    let days = state.config.accounts.as_ref().map_or(30, |a| a.remember_days);
+    let (selector, validator) = (random_secret(), random_secret());
+    let now = state.now_millis();
+    state
+        .store
+        .create_remember_token(&RememberToken {
+            selector: selector.clone(),
+            validator_hash: hash_secret(&validator),
+            previous_validator_hash: None,
+            user_id: user_id.to_owned(),
+            device_id: device_id.to_owned(),
+            created_at: now,
+            expires_at: now + i64::from(days) * 86_400_000,
+        })
+        .await?;
+    Ok(format!("{selector}:{validator}"))
+}
+
+/// Deletes every session and remember-me token of a user.
+pub async fn revoke_everything(state: &AppState, user_id: &str) -> Result<(), Problem> {
+    state.store.delete_user_sessions(user_id).await?;
+    state.store.delete_user_remember_tokens(user_id).await?;
+    Ok(())
+}
+
+/// A `Set-Cookie` that deletes one of crumb's own cookies.
+pub fn expire(state: &AppState, name: &str) -> Option<String> {
+    state.config.own_cookie(name).and_then(|d| state.expire(d))
+}
+
+/// Browser and OS family from a User-Agent, for the devices page.
+pub fn device_family(user_agent: &str) -> (String, String) {
+    let browser = if user_agent.contains("Edg/") {
+        "Edge"
+    } else if user_agent.contains("Firefox/") {
+        "Firefox"
+    } else if user_agent.contains("Chrome/")
+        || user_agent.contains("Chromium/")
+        || user_agent.contains("HeadlessChrome/")
+    {
+        "Chrome"
+    } else if user_agent.contains("Safari/") {
+        "Safari"
+    } else {
+        "Other browser"
+    };
+    let os = if user_agent.contains("Android") {
+        "Android"
+    } else if user_agent.contains("iPhone") || user_agent.contains("iPad") {
+        "iOS"
+    } else if user_agent.contains("Windows") {
+        "Windows"
+    } else if user_agent.contains("Mac OS X") {
+        "macOS"
+    } else if user_agent.contains("Linux") {
+        "Linux"
+    } else {
+        "Other OS"
+    };
+    (browser.to_owned(), os.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_hashing_round_trip_and_dummy() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!verify_password("wrong".into(), Some(hash)).await);
+        assert!(!verify_password("anything".into(), None).await, "the dummy hash never matches");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(fold_email("  Alice@Example.COM "), "alice@example.com");
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+        assert_eq!(hash_secret("x").len(), 64);
+        assert_eq!(device_family("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0 Safari/537.36"), ("Chrome".to_owned(), "Linux".to_owned()));
+    }
+}
