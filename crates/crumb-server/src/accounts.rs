@@ -480,6 +480,9 @@ pub async fn page(
             Some(signed_in) => {
                 let csrf = escape(&auth::csrf_token(&state, &signed_in.session_id));
                 let devices = state.store.user_devices(&signed_in.account.user_id).await?;
+                let this_linked = devices
+                    .iter()
+                    .any(|d| d.device_id == signed_in.session.device_id && d.linked_visitor_id.is_some());
                 let rows: String = devices
                     .iter()
                     .map(|d| {
@@ -499,6 +502,8 @@ pub async fn page(
 <h2>Your devices</h2><ul id="devices">{rows}</ul>
 <form method="post" action="/api/account/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out</button></form>
 <form method="post" action="/api/account/sign-out-everywhere"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out everywhere</button></form>
+<h2>Cross-device measurement</h2><p>Count this device together with your other devices in our anonymous statistics (needs statistics consent; never with Do Not Track). Linked: <span id="linked">{linked}</span></p>
+<form method="post" action="/api/account/cross-device"><input type="hidden" name="csrf" value="{csrf}"><label><input type="checkbox" name="enabled" value="on"{linked_checked}> Link this device</label> <button type="submit">Save</button></form>
 <h2>Change password</h2><form method="post" action="/api/account/password"><input type="hidden" name="csrf" value="{csrf}">
 <label>Current password <input type="password" name="current" autocomplete="current-password" required></label>
 <label>New password <input type="password" name="new" autocomplete="new-password" minlength="{MIN_PASSWORD_CHARS}" required></label>
@@ -508,6 +513,8 @@ pub async fn page(
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <button type="submit">Erase my account</button></form></main>"#,
                     email = escape(&signed_in.account.email),
+                    linked = if this_linked { "yes" } else { "no" },
+                    linked_checked = if this_linked { " checked" } else { "" },
                 )
             }
         };
@@ -534,6 +541,82 @@ pub async fn admin(State(state): State<AppState>, headers: HeaderMap) -> Respons
         let mut response = Html(crate::demo::page(language, "Administration", &main, &escape(&state.config.site_name))).into_response();
         append_cookies(&mut response, cookies);
         Ok(response)
+    })
+    .await
+}
+
+/// `{enabled}`.
+#[derive(Deserialize, Default)]
+pub struct CrossDevice {
+    #[serde(default, deserialize_with = "checkbox")]
+    enabled: bool,
+}
+
+/// The pseudonymous cross-device id of a user: HMAC of the user id under
+/// the server key, so analytics can join a user's devices without ever
+/// seeing the account.
+pub fn cross_device_id(state: &AppState, user_id: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    // HMAC accepts keys of any length.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(
+        state.keys.sign("crumb-cross-device-key", b"").as_bytes(),
+    )
+    .unwrap_or_else(|_| unreachable!());
+    mac.update(user_id.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// `POST /api/account/cross-device`: links (or unlinks) this device for
+/// cross-device measurement. Linking needs the browser's statistics consent
+/// and is refused when a privacy signal the site honours objects to statistics.
+pub async fn cross_device(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(async {
+        let (signed_in, cookies, choice, from_form, _) =
+            signed_in_action::<CrossDevice>(&state, &headers, &body).await?;
+        let user = &signed_in.account.user_id;
+        let device = &signed_in.session.device_id;
+        if !state.config.accounts.as_ref().is_some_and(|a| a.cross_device) {
+            return Err(Problem::not_found("cross-device measurement is not declared in this site's crumb.toml"));
+        }
+        if choice.enabled {
+            let signals = crate::request_info::signals(&headers, &state.config);
+            // Following a user across devices is tracking: Global Privacy Control refuses it too.
+            let refusal = if signals.gpc {
+                Some(crate::category::Signal::Gpc)
+            } else {
+                signals.refuses(crate::category::Category::Statistics)
+            };
+            if let Some(signal) = refusal {
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    "refused-by-signal",
+                    "Refused by your browser's signal",
+                    format!("your browser sends {signal:?}, which this site honours: devices are not linked"),
+                ));
+            }
+            let consented = crate::consent::read_consent(&state, &headers).is_some_and(|c| {
+                c.granted.contains(&crate::category::Category::Statistics)
+                    && !crate::consent::needs_prompt(&state, Some(&c))
+            });
+            if !consented {
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    "consent-required",
+                    "Statistics consent required",
+                    "cross-device measurement needs statistics consent in this browser",
+                ));
+            }
+            state.store.link_device_visitor(user, device, Some(&cross_device_id(&state, user))).await?;
+        } else {
+            state.store.link_device_visitor(user, device, None).await?;
+        }
+        let notice = if choice.enabled {
+            "This device counts with your other devices."
+        } else {
+            "This device is no longer linked."
+        };
+        Ok(reply(from_form, StatusCode::OK, json!({"notice": notice, "linked": choice.enabled}), cookies))
     })
     .await
 }

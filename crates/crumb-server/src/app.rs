@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/account/devices/{device_id}/sign-out", post(accounts::sign_out_device))
         .route("/api/account/data", get(accounts::export))
         .route("/api/account/delete", post(accounts::erase))
+        .route("/api/account/cross-device", post(accounts::cross_device))
         .route("/admin", get(accounts::admin));
     if state.config.demo {
         router = router

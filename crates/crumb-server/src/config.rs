@@ -189,6 +189,9 @@ pub struct AccountSettings {
     pub idle_minutes: u32,
     /// Hours after which a session ends however active.
     pub absolute_hours: u32,
+    /// Whether signed-in users may link their devices for cross-device
+    /// measurement (with statistics consent; refused by GPC and, as configured, DNT).
+    pub cross_device: bool,
 }
 
 impl Config {
@@ -254,6 +257,8 @@ struct RawAccounts {
     idle_minutes: u32,
     #[serde(default = "default_absolute_hours")]
     absolute_hours: u32,
+    #[serde(default)]
+    cross_device: bool,
 }
 
 fn default_remember_days() -> Spanned<u32> {
@@ -522,6 +527,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
                 remember_days: days,
                 idle_minutes: a.idle_minutes,
                 absolute_hours: a.absolute_hours,
+                cross_device: a.cross_device,
             })
         }
         _ => None,

@@ -372,3 +372,53 @@ async fn password_change_signs_out_other_devices_and_rotates_this_session() {
         );
     }
 }
+
+#[tokio::test]
+async fn cross_device_linking_needs_consent_and_respects_dnt() {
+    for (backend, store) in stores().await {
+        let mut laptop = Browser::demo(store.clone());
+        let csrf = register_and_sign_in(&mut laptop, "jo@example.com", false).await;
+        let link = |enabled: bool, csrf: &str| {
+            json_post("/api/account/cross-device", serde_json::json!({"enabled": enabled}), Some(csrf))
+        };
+        let refused = laptop.send(link(true, &csrf)).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{backend}: no statistics consent yet");
+        assert_eq!(refused.json()["type"], "/problems/consent-required");
+        laptop.post_consent(&["statistics"], &[]).await;
+        let mut with_dnt = link(true, &csrf);
+        with_dnt.headers_mut().insert("dnt", "1".parse().unwrap());
+        assert_eq!(laptop.send(with_dnt).await.json()["type"], "/problems/refused-by-signal", "{backend}");
+        let mut with_gpc = link(true, &csrf);
+        with_gpc.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+        assert_eq!(laptop.send(with_gpc).await.json()["type"], "/problems/refused-by-signal", "{backend}");
+        assert_eq!(laptop.send(link(true, &csrf)).await.status, StatusCode::OK, "{backend}");
+        let mut phone = browser_clone(&laptop);
+        let phone_csrf = phone
+            .send(json_post(
+                "/api/account/sign-in",
+                serde_json::json!({"email": "jo@example.com", "password": PASSWORD}),
+                None,
+            ))
+            .await
+            .json()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        phone.post_consent(&["statistics"], &[]).await;
+        assert_eq!(phone.send(link(true, &phone_csrf)).await.status, StatusCode::OK);
+        let devices = laptop.get("/api/account").await.json()["devices"].clone();
+        let linked: Vec<&str> =
+            devices.as_array().unwrap().iter().map(|d| d["linked_visitor_id"].as_str().unwrap()).collect();
+        assert_eq!(linked.len(), 2, "{backend}");
+        assert_eq!(linked[0], linked[1], "{backend}: one pseudonymous id across the user's devices");
+        let account = store.account_by_email("jo@example.com").await.unwrap().unwrap();
+        assert!(!linked[0].contains(&account.user_id), "the analytics id does not reveal the account");
+        assert_eq!(phone.send(link(false, &phone_csrf)).await.status, StatusCode::OK);
+        let devices = laptop.get("/api/account").await.json()["devices"].clone();
+        assert_eq!(
+            devices.as_array().unwrap().iter().filter(|d| d["linked_visitor_id"].is_string()).count(),
+            1,
+            "{backend}"
+        );
+    }
+}
