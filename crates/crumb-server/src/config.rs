@@ -213,6 +213,29 @@ impl Config {
         self.cookies.iter().find(|c| c.set_by_crumb && c.name == name)
     }
 
+    /// The version a consent decision is made against: the policy version
+    /// plus a digest of the cookie declaration, so that changing any
+    /// declared cookie re-prompts visitors (when `reprompt_on_change`) even
+    /// if the policy version was not bumped.
+    pub fn consent_version(&self) -> String {
+        use sha2::Digest as _;
+        let mut digest = sha2::Sha256::new();
+        for cookie in &self.cookies {
+            digest.update(format!(
+                "{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}",
+                cookie.name,
+                cookie.category.id(),
+                cookie.lifetime,
+                cookie.provider,
+                cookie.purpose,
+                cookie.domain,
+                cookie.path
+            ));
+        }
+        let hex: String = digest.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("{}+{hex}", self.policy_version)
+    }
+
     /// Whether cookies can be `Secure` with the `__Host-` prefix: every
     /// origin is https, or loopback (which browsers treat as secure).
     pub fn secure_origins(&self) -> bool {
@@ -686,6 +709,16 @@ email = "privacy@shop.example"
         let config = demo();
         assert!(config.cookies.iter().any(|c| c.set_by_crumb));
         assert!(config.honour_gpc && config.honour_dnt);
+    }
+
+    #[test]
+    fn consent_version_changes_with_the_declaration() {
+        let config = demo();
+        let mut changed = demo();
+        assert_eq!(config.consent_version(), changed.consent_version());
+        assert!(config.consent_version().starts_with("2026-11-29+"));
+        changed.cookies.last_mut().unwrap().lifetime = Lifetime::Seconds(86_400);
+        assert_ne!(config.consent_version(), changed.consent_version());
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn read_consent(state: &AppState, headers: &HeaderMap) -> Option<ConsentCook
 pub fn needs_prompt(state: &AppState, consent: Option<&ConsentCookie>) -> bool {
     let Some(consent) = consent else { return true };
     let expired = consent.decided_at + i64::from(state.config.consent_days) * 86_400 <= state.now_millis() / 1000;
-    let changed = state.config.reprompt_on_change && consent.policy_version != state.config.policy_version;
+    let changed = state.config.reprompt_on_change && consent.policy_version != state.config.consent_version();
     expired || changed
 }
 
@@ -191,7 +191,7 @@ async fn record_decision(
         receipt_id: random_id(),
         consent_id: consent_id.clone(),
         site: state.config.site_name.clone(),
-        policy_version: state.config.policy_version.clone(),
+        policy_version: state.config.consent_version(),
         granted: std::iter::once("necessary".to_owned()).chain(granted.iter().map(|c| c.id().to_owned())).collect(),
         refused: refused.iter().map(|c| c.id().to_owned()).collect(),
         gpc: gpc_sent,
@@ -288,7 +288,7 @@ pub struct ConsentStateView {
     pub granted: Vec<String>,
     /// Categories the browser's signals refuse, with the signal.
     pub refused_by_signal: Vec<(String, Signal)>,
-    /// The policy version in force.
+    /// The policy version in force, with the declaration digest.
     pub policy_version: String,
     /// New or returning, when statistics consent allows knowing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,7 +320,7 @@ pub async fn current_state(state: &AppState, headers: &HeaderMap) -> Result<(Con
         needs_prompt: prompt,
         granted: std::iter::once("necessary".to_owned()).chain(granted.iter().map(|c| c.id().to_owned())).collect(),
         refused_by_signal: refused_by_signals(honoured),
-        policy_version: state.config.policy_version.clone(),
+        policy_version: state.config.consent_version(),
         visitor: recognition.visitor.map(|v| VisitorView { returning: v.is_returning(), visits: v.visits }),
     };
     Ok((view, recognition.set_cookies))
