@@ -142,11 +142,14 @@ pub struct ThemeForm {
 pub async fn save_preferences(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<ThemeForm>,
+    form: Result<Form<ThemeForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     if let Err(detail) = check_same_origin(&headers, &state.config) {
         return Problem::forbidden(detail).into_response();
     }
+    let Ok(Form(form)) = form else {
+        return Problem::bad_request("send the theme as a form field: theme=light or theme=dark").into_response();
+    };
     if form.theme != "light" && form.theme != "dark" {
         return Problem::unprocessable("theme must be light or dark").into_response();
     }

@@ -177,6 +177,19 @@ async fn bad_requests_get_problem_responses() {
             ),
             (Request::get("/api/consent/nope").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not-found"),
             (Request::get("/no/such/page").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not-found"),
+            (
+                Request::delete("/api/consent").body(Body::empty()).unwrap(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+            ),
+            (
+                Request::post("/demo/preferences")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from("colour=red"))
+                    .unwrap(),
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+            ),
         ];
         for (request, status, kind) in cases {
             let what = format!("{} {}", request.method(), request.uri());
