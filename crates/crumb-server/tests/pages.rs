@@ -92,4 +92,13 @@ async fn script_inlines_one_language_and_fits_the_budget() {
     assert!(!text.contains("__CRUMB_CONFIG__"));
     assert!(!text.contains("\"lang\":\"de\""), "only the visitor's language is sent");
     assert!(text.contains("crumb:consent"));
+    // Budget: script + CSS + one language (and the site's declaration) at most 6 KB gzipped.
+    for lang in ["en", "fr", "de", "es", "it", "nl", "pt", "pl"] {
+        let body = browser.get(&format!("/crumb.js?lang={lang}")).await.body;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut encoder, &body).unwrap();
+        let gzipped = encoder.finish().unwrap().len();
+        eprintln!("crumb.js?lang={lang}: {} bytes, {gzipped} gzipped", body.len());
+        assert!(gzipped <= 6 * 1024, "{lang}: {gzipped} bytes gzipped");
+    }
 }
