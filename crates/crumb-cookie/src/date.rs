@@ -62,6 +62,9 @@ fn widen_year(year: u32) -> u32 {
 /// Parses a cookie-date (RFC 6265bis §5.1.1). `None` means "failed to parse":
 /// the `Expires` attribute is then ignored (§5.6.1 step 2).
 pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
+    if let Some(fixed) = parse_fixed_layout(input) {
+        return fixed;
+    }
     let fields = scan(input);
     // §5.1.1 step 5: every field must have been found.
     let (hour, minute, second) = fields.time?;
@@ -74,6 +77,41 @@ pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
     }
     // §5.1.1 step 6: the date must exist (no 31 April); from_civil checks it.
     Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
+}
+
+/// A fast path for what servers almost always send, `Wdy, DD Mon YYYY
+/// HH:MM:SS GMT` (IMF-fixdate) or `Wdy, DD-Mon-YYYY HH:MM:SS GMT`: the
+/// general algorithm gives the same answer for these (the weekday token
+/// matches no production, the others in the order the layout has them),
+/// so this returns `Some(answer)` for an exact layout match and `None` to
+/// fall back to the general algorithm for anything else.
+fn parse_fixed_layout(input: &[u8]) -> Option<Option<Timestamp>> {
+    const WEEKDAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    let bytes: &[u8; 29] = input.try_into().ok()?;
+    let separator = bytes[7];
+    let layout_ok = bytes[3] == b','
+        && bytes[4] == b' '
+        && (separator == b' ' || separator == b'-')
+        && bytes[11] == separator
+        && bytes[16] == b' '
+        && bytes[19] == b':'
+        && bytes[22] == b':'
+        && &bytes[25..] == b" GMT"
+        && WEEKDAYS.iter().any(|w| bytes[..3].eq_ignore_ascii_case(&w[..]));
+    if !layout_ok {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let (day, year, hour, minute, second) =
+        (number(5..7)?, number(12..16)?, number(17..19)?, number(20..22)?, number(23..25)?);
+    let month = match_month(&bytes[8..11])?;
+    // The same range checks as §5.1.1 step 5, and the date must exist (step 6).
+    if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+        return Some(None);
+    }
+    Some(Timestamp::from_civil(i64::from(year), month, day, hour, minute, second))
 }
 
 /// Whether the cookie-date has every field and a year before 1601 (which
@@ -158,6 +196,31 @@ mod tests {
         assert_eq!(parse_cookie_date(b"1 Jan 2000 00:60:00"), None);
         assert_eq!(parse_cookie_date(b"1 Jan 2000 00:00:60"), None);
         assert_eq!(parse_cookie_date(b"1 Jan 2000"), None, "no time");
+    }
+
+    #[test]
+    fn fixed_layout_fast_path_agrees_with_the_general_algorithm() {
+        for input in [
+            "Wed, 09 Dec 2009 16:27:23 GMT",
+            "Thu, 01-Jan-2026 00:00:00 GMT",
+            "sat, 31 Apr 2026 00:00:00 GMT",
+            "Sun, 01 Jan 1600 00:00:00 GMT",
+            "Mon, 10 Dec 2007 24:00:00 GMT",
+            "Tue, 29 Feb 2028 23:59:59 GMT",
+            "Fri, 1x Dec 2009 16:27:23 GMT",
+        ] {
+            let fields = scan(input.as_bytes());
+            let general = (|| {
+                let (hour, minute, second) = fields.time?;
+                let (day, month, year) = (fields.day_of_month?, fields.month?, widen_year(fields.year?));
+                if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+                    return None;
+                }
+                Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
+            })();
+            assert_eq!(parse_cookie_date(input.as_bytes()), general, "{input}");
+        }
+        assert!(parse_fixed_layout(b"Jan, 09 Dec 2009 16:27:23 GMT").is_none(), "not a weekday: general path");
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub fn canonicalize_domain(raw: &[u8]) -> Result<String, DomainError> {
 
 /// Whether `host` (canonical) is an IP address literal, IPv6 in brackets.
 pub fn is_ip_literal(host: &str) -> bool {
+    // Cheap pre-check: an IPv4 literal ends in a digit, an IPv6 one starts with '['.
+    if !host.starts_with('[') && !host.ends_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return inner.parse::<Ipv6Addr>().is_ok();
     }
