@@ -141,6 +141,16 @@ impl Keyring {
         self.keys.iter().find(|k| k.id == id).ok_or(ValueError::UnknownKey)
     }
 
+    /// A 32-byte key for another purpose (`label`), derived from the current
+    /// key: CSRF tokens, pseudonymous ids. It changes when the key rotates.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.current().mac_key).unwrap_or_else(|_| unreachable!());
+        mac.update(b"crumb-derive\0");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Signs `value` for the cookie `name` with the current key.
     pub fn sign(&self, name: &str, value: &[u8]) -> String {
         let key = self.current();
@@ -245,6 +255,14 @@ mod tests {
         assert_eq!(old.verify("sid", &signed_new), Err(ValueError::UnknownKey));
         ring.retire_older_than(1);
         assert_eq!(ring.verify("sid", &signed_with_old), Err(ValueError::UnknownKey));
+    }
+
+    #[test]
+    fn derived_keys_depend_on_label_and_key() {
+        let ring = Keyring::new(key(1));
+        assert_eq!(ring.derive("csrf"), Keyring::new(key(1)).derive("csrf"));
+        assert_ne!(ring.derive("csrf"), ring.derive("other"));
+        assert_ne!(ring.derive("csrf"), Keyring::new(key(2)).derive("csrf"));
     }
 
     #[test]

@@ -559,10 +559,8 @@ pub fn cross_device_id(state: &AppState, user_id: &str) -> String {
     use base64::Engine as _;
     use hmac::Mac as _;
     // HMAC accepts keys of any length.
-    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(
-        state.keys.sign("crumb-cross-device-key", b"").as_bytes(),
-    )
-    .unwrap_or_else(|_| unreachable!());
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&state.keys.derive("crumb cross-device v1"))
+        .unwrap_or_else(|_| unreachable!());
     mac.update(user_id.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
 }

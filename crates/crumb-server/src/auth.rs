@@ -100,8 +100,8 @@ pub struct SignedIn {
 /// The CSRF token of a session: HMAC of the session id under the server key.
 pub fn csrf_token(state: &AppState, session_id: &str) -> String {
     // HMAC accepts keys of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(state.keys.sign("crumb-csrf-key", b"").as_bytes())
-        .unwrap_or_else(|_| unreachable!());
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(&state.keys.derive("crumb csrf v1")).unwrap_or_else(|_| unreachable!());
     mac.update(session_id.as_bytes());
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
