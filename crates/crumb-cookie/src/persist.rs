@@ -67,10 +67,13 @@ impl<C: Clock> Jar<C> {
     /// cookie, tab-separated `domain`, `include-subdomains`, `path`,
     /// `secure`, `expiry` (Unix seconds, 0 for a session cookie), `name`,
     /// `value`; `HttpOnly` cookies get curl's `#HttpOnly_` domain prefix.
-    /// Names and values are written as their exact bytes.
+    /// Names and values are written as their exact bytes. A cookie whose
+    /// path holds a tab (allowed inside a `Path` attribute) cannot be written
+    /// in this tab-separated format and is left out.
     pub fn to_netscape(&self) -> Vec<u8> {
         let now = self.clock().now();
-        let mut cookies: Vec<&Cookie> = self.iter().filter(|c| !c.is_expired(now)).collect();
+        let mut cookies: Vec<&Cookie> =
+            self.iter().filter(|c| !c.is_expired(now) && !c.path.contains(['\t', '\r', '\n'])).collect();
         cookies.sort_by_key(|c| (&c.domain, &c.path, c.creation, c.creation_index));
         let mut out = b"# Netscape HTTP Cookie File\n# Written by crumb. Edit at your own risk.\n\n".to_vec();
         for c in cookies {

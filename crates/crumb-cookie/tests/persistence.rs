@@ -118,3 +118,17 @@ fn netscape_reads_curl_output_and_reports_bad_lines() {
     }
     assert!(matches!(jar.load_netscape(b"too\tfew\n"), Err(PersistError::Netscape { line: 1, .. })));
 }
+
+#[test]
+fn netscape_leaves_out_what_it_cannot_express() {
+    // Found by the jar_ops fuzz target: a tab inside a Path attribute.
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = Jar::with_clock(&clock);
+    let nav = RequestContext::typed_navigation();
+    jar.set_cookie(&url("https://example.com/"), "a=1; Path=/x\ty", nav).unwrap();
+    jar.set_cookie(&url("https://example.com/"), "b=2; Path=/", nav).unwrap();
+    let text = jar.to_netscape();
+    let mut loaded = Jar::with_clock(&clock);
+    assert_eq!(loaded.load_netscape(&text).unwrap(), 1);
+    assert_eq!(loaded.iter().next().unwrap().name, b"b");
+}
