@@ -42,4 +42,10 @@ pub enum StoreError {
         /// The database's message.
         detail: String,
     },
+    /// Stored data could not be decoded (a damaged row).
+    #[error("stored data is damaged: {detail}")]
+    Corrupt {
+        /// What could not be decoded.
+        detail: String,
+    },
 }

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod analytics;
 pub mod consent;
 pub mod error;
 pub mod migrations;
@@ -26,6 +27,7 @@ pub mod suite;
 pub mod visitor;
 
 pub use account::{Account, AccountStore, Device, RememberToken, SessionRecord};
+pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord};
 pub use error::StoreError;
 pub use visitor::VisitorStatus;
@@ -39,7 +41,7 @@ pub type UnixMillis = i64;
 /// caller that acknowledged a record to a client can rely on it surviving a
 /// crash of the process or the machine.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + Send + Sync + 'static {
+pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
     /// Which backend this is (`"sqlite"`, `"postgres"`), for logs and health.
     fn backend(&self) -> &'static str;
 

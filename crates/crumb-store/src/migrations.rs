@@ -24,12 +24,14 @@ pub struct Migration {
 pub const SQLITE: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_accounts.sql") },
+    Migration { version: 3, sql: include_str!("../migrations/sqlite/0003_analytics.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../migrations/postgres/0002_accounts.sql") },
+    Migration { version: 3, sql: include_str!("../migrations/postgres/0003_analytics.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

@@ -15,6 +15,8 @@
 //! Connection strings may hold a password: they never appear in errors or
 //! logs. Connections are pooled (`deadpool-postgres`), without TLS.
 
+mod analytics;
+
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};

@@ -11,6 +11,8 @@
 //! `busy_timeout` covers other processes (a backup, the `sqlite3` shell)
 //! holding the file's lock for a moment.
 
+mod analytics;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;

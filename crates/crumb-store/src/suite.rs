@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::analytics::{rollup, EventKind, EventRecord, Granularity};
 use crate::{Account, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError};
 
 /// A typical record; checks adjust the fields they test.
@@ -48,6 +49,10 @@ pub async fn run(store: Arc<dyn Store>) {
     check("login_throttle", login_throttle(&*store)).await;
     check("delete_account_leaves_nothing", delete_account_leaves_nothing(&*store)).await;
     check("rows_need_an_account", rows_need_an_account(&*store)).await;
+    check("analytics_events_round_trip", analytics_events_round_trip(&*store)).await;
+    check("analytics_rollups_equal_raw_counts", analytics_rollups_equal_raw_counts(&*store)).await;
+    check("analytics_cross_device_and_purge", analytics_cross_device_and_purge(&*store)).await;
+    check("analytics_shared_salt", analytics_shared_salt(&*store)).await;
 }
 
 async fn check(name: &str, work: impl std::future::Future<Output = ()>) {
@@ -572,4 +577,118 @@ async fn rows_need_an_account(store: &dyn Store) {
     assert_eq!(store.session("s-orphan").await.unwrap(), None);
     assert_eq!(store.remember_token("t-orphan").await.unwrap(), None);
     assert_eq!(store.user_devices("no-such-user").await.unwrap(), []);
+}
+
+// ---- analytics ----
+
+const DAY: i64 = crate::analytics::DAY_MILLIS;
+const DAY0: i64 = 20_000 * DAY;
+
+fn analytics_event(site: &str, visitor: i64, at: i64, path: &str) -> EventRecord {
+    EventRecord {
+        site: site.to_owned(),
+        at,
+        visitor,
+        cookieless: false,
+        user: None,
+        kind: EventKind::Pageview,
+        name: "pageview".to_owned(),
+        path: path.to_owned(),
+        source: "news.example".to_owned(),
+        utm_source: "letter".to_owned(),
+        utm_medium: String::new(),
+        utm_campaign: "spring".to_owned(),
+        browser: "Firefox".to_owned(),
+        os: "Linux".to_owned(),
+        device: "desktop".to_owned(),
+        props: vec![],
+    }
+}
+
+async fn analytics_events_round_trip(store: &dyn Store) {
+    let mut custom = analytics_event("an-1", -5, DAY0 + 10, "/join");
+    custom.kind = EventKind::Custom;
+    custom.name = "signup".to_owned();
+    custom.props = vec![("plan".to_owned(), "pro ✓".to_owned()), ("n".to_owned(), "1".to_owned())];
+    custom.user = Some(i64::MIN);
+    custom.cookieless = true;
+    let view = analytics_event("an-1", -5, DAY0 + 5, "/");
+    store.append_events(&[view.clone(), custom.clone()]).await.unwrap();
+    store.append_events(&[analytics_event("an-other", 9, DAY0, "/")]).await.unwrap();
+    store.append_events(&[]).await.unwrap();
+    let mut events = store.events_between("an-1", DAY0, DAY0 + DAY).await.unwrap();
+    events.sort_by_key(|e| e.event.at);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].event, view);
+    assert_eq!(events[1].event, custom);
+    assert!(events.iter().all(|e| e.first_seen == DAY0 + 5), "first sighting is the visitor's earliest event");
+    assert!(store.events_between("an-1", DAY0 + 11, DAY0 + DAY).await.unwrap().is_empty(), "[from, to)");
+    assert_eq!(store.first_event_at("an-1").await.unwrap(), Some(DAY0 + 5));
+    assert_eq!(store.first_event_at("an-none").await.unwrap(), None);
+}
+
+async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
+    let site = "an-2";
+    let mut events = Vec::new();
+    for i in 0..600i64 {
+        let visitor = i % 37;
+        let at = DAY0 + (i * 131 % 1440) * 60_000 + i;
+        events.push(analytics_event(site, visitor, at, ["/", "/a", "/b", "/c"][(i % 4) as usize]));
+    }
+    for batch in events.chunks(100) {
+        store.append_events(batch).await.unwrap();
+    }
+    let raw = store.events_between(site, DAY0, DAY0 + DAY).await.unwrap();
+    assert_eq!(raw.len(), 600);
+    let rollup = rollup::aggregate(raw);
+    assert_eq!(store.rolled_until(site).await.unwrap(), None);
+    store.commit_day_rollup(site, DAY0, &rollup.hourly, &rollup.daily).await.unwrap();
+    // Committing again replaces rather than doubles.
+    store.commit_day_rollup(site, DAY0, &rollup.hourly, &rollup.daily).await.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
+
+    let daily = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY).await.unwrap();
+    let hourly = store.rollups(site, Granularity::Hour, DAY0, DAY0 + DAY).await.unwrap();
+    assert_eq!(daily.len(), rollup.daily.len());
+    assert_eq!(hourly.len(), rollup.hourly.len());
+    let total = daily.iter().find(|r| r.dimension == "total").unwrap();
+    assert_eq!(total.counts.pageviews, 600, "every raw page view is in the daily total");
+    assert_eq!(total.visitors.count(), 37, "distinct visitors survive storage");
+    let hourly_views: u64 = hourly.iter().filter(|r| r.dimension == "page").map(|r| r.counts.pageviews).sum();
+    assert_eq!(hourly_views, 600);
+    let pages: u64 = daily.iter().filter(|r| r.dimension == "page").map(|r| r.counts.pageviews).sum();
+    assert_eq!(pages, 600);
+    for stored in &daily {
+        let fresh = rollup.daily.iter().find(|r| r.dimension == stored.dimension && r.value == stored.value).unwrap();
+        assert_eq!(stored.counts, fresh.counts, "{} {}", stored.dimension, stored.value);
+        assert_eq!(stored.visitors.count(), fresh.visitors.count());
+    }
+    // An earlier day committed later does not move the mark back.
+    store.commit_day_rollup(site, DAY0 - DAY, &[], &[]).await.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
+    assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY).await.unwrap().is_empty());
+}
+
+async fn analytics_cross_device_and_purge(store: &dyn Store) {
+    let site = "an-3";
+    let mut batch = Vec::new();
+    for (user, visitor) in [(1, 10), (1, 11), (2, 20), (2, 20), (3, 30), (3, 31), (3, 32)] {
+        let mut event = analytics_event(site, visitor, DAY0 + visitor, "/");
+        event.user = Some(user);
+        batch.push(event);
+    }
+    batch.push(analytics_event(site, 99, DAY0 + 99, "/"));
+    store.append_events(&batch).await.unwrap();
+    assert_eq!(store.cross_device_users(site, DAY0, DAY0 + DAY).await.unwrap(), (2, 3));
+    assert_eq!(store.cross_device_users(site, DAY0 + DAY, DAY0 + 2 * DAY).await.unwrap(), (0, 0));
+    assert_eq!(store.purge_events_before(site, DAY0 + 30).await.unwrap(), 4);
+    assert_eq!(store.events_between(site, 0, i64::MAX).await.unwrap().len(), 4);
+}
+
+async fn analytics_shared_salt(store: &dyn Store) {
+    let first = store.shared_salt(DAY0, &[1; 32]).await.unwrap();
+    assert_eq!(first, vec![1; 32]);
+    assert_eq!(store.shared_salt(DAY0, &[2; 32]).await.unwrap(), vec![1; 32], "the first node's salt wins");
+    assert_eq!(store.shared_salt(DAY0 + DAY, &[3; 32]).await.unwrap(), vec![3; 32]);
+    assert_eq!(store.shared_salt(DAY0, &[4; 32]).await.unwrap(), vec![4; 32], "an earlier day's salt was forgotten");
 }

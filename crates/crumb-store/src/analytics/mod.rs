@@ -1,0 +1,256 @@
+//! Aggregated anonymous statistics: raw events, their rollups and the
+//! [`AnalyticsStore`] trait both backends implement.
+//!
+//! What is stored, and what is not:
+//!
+//! - a raw event ([`EventRecord`]) holds a *visitor key* — a keyed hash of
+//!   the visitor cookie, or of a daily salt with the client's address and
+//!   user agent when the site counts cookieless — never the cookie value,
+//!   the address or the user agent; browser, OS and device class are
+//!   derived before storage. Raw events are kept for the configured number
+//!   of days, then purged.
+//! - hourly and daily rollup rows ([`RollupRow`]) are kept for good: counts
+//!   and a [`VisitorSketch`] per (bucket, dimension, value). Reports over
+//!   long ranges read only rollups.
+//!
+//! How a visit is cut ([`rollup`]): the events of one visitor key, in time
+//! order, with a new visit after 30 minutes without an event and at each
+//! UTC midnight (so every day rolls up on its own).
+
+pub mod rollup;
+pub mod sketch;
+
+use serde::{Deserialize, Serialize};
+
+pub use sketch::VisitorSketch;
+
+use crate::{StoreError, UnixMillis};
+
+/// A day, in milliseconds.
+pub const DAY_MILLIS: UnixMillis = 86_400_000;
+/// An hour, in milliseconds.
+pub const HOUR_MILLIS: UnixMillis = 3_600_000;
+
+/// What an event records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A page view (including a single-page-app navigation).
+    Pageview,
+    /// A custom event named by the site, with properties.
+    Custom,
+    /// A click on a link to another site.
+    Outbound,
+}
+
+impl EventKind {
+    /// The stored code.
+    pub fn code(self) -> i16 {
+        match self {
+            EventKind::Pageview => 0,
+            EventKind::Custom => 1,
+            EventKind::Outbound => 2,
+        }
+    }
+
+    /// The kind of a stored code.
+    pub fn from_code(code: i64) -> Result<Self, StoreError> {
+        match code {
+            0 => Ok(EventKind::Pageview),
+            1 => Ok(EventKind::Custom),
+            2 => Ok(EventKind::Outbound),
+            other => Err(StoreError::Corrupt { detail: format!("event kind {other}") }),
+        }
+    }
+}
+
+/// One accepted event, as ingestion derived it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The site (crumb.toml's `site.name`).
+    pub site: String,
+    /// When it was received.
+    pub at: UnixMillis,
+    /// Keyed hash of the visitor cookie, or of the daily cookieless key.
+    pub visitor: i64,
+    /// Counted without a cookie (daily key: new vs returning is unknown).
+    pub cookieless: bool,
+    /// Keyed hash of the signed-in account, when cross-device linking is allowed.
+    pub user: Option<i64>,
+    /// Page view, custom event or outbound link.
+    pub kind: EventKind,
+    /// The event name (`pageview` for page views, the link's URL for outbound clicks).
+    pub name: String,
+    /// The page's path (no query string).
+    pub path: String,
+    /// Referrer source: a host such as `news.ycombinator.com`, or empty for direct.
+    pub source: String,
+    /// `utm_source`, or empty.
+    pub utm_source: String,
+    /// `utm_medium`, or empty.
+    pub utm_medium: String,
+    /// `utm_campaign`, or empty.
+    pub utm_campaign: String,
+    /// Browser family, e.g. `Chrome`.
+    pub browser: String,
+    /// Operating system family, e.g. `Android`.
+    pub os: String,
+    /// `desktop`, `mobile`, `tablet` or `other`.
+    pub device: String,
+    /// Custom event properties, in the order sent.
+    pub props: Vec<(String, String)>,
+}
+
+/// An event read back for aggregation, with its visitor's first sighting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The event.
+    pub event: EventRecord,
+    /// When its visitor key was first seen (for new vs returning).
+    pub first_seen: UnixMillis,
+}
+
+/// Rollup resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// One row set per hour.
+    Hour,
+    /// One row set per UTC day.
+    Day,
+}
+
+impl Granularity {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Granularity::Hour => "h",
+            Granularity::Day => "d",
+        }
+    }
+
+    /// Bucket length.
+    pub fn millis(self) -> UnixMillis {
+        match self {
+            Granularity::Hour => HOUR_MILLIS,
+            Granularity::Day => DAY_MILLIS,
+        }
+    }
+
+    /// The start of the bucket holding `at`.
+    pub fn bucket(self, at: UnixMillis) -> UnixMillis {
+        at - at.rem_euclid(self.millis())
+    }
+}
+
+/// The counters of one rollup row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Page views.
+    pub pageviews: u64,
+    /// Visits (sessions).
+    pub visits: u64,
+    /// Visits with at most one page view and no custom event.
+    pub bounces: u64,
+    /// Sum of visit durations, in milliseconds (first to last event).
+    pub duration_ms: u64,
+    /// Custom events and outbound clicks.
+    pub events: u64,
+    /// Visits that were a visitor's first.
+    pub new_visits: u64,
+}
+
+impl Counts {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &Counts) {
+        self.pageviews += other.pageviews;
+        self.visits += other.visits;
+        self.bounces += other.bounces;
+        self.duration_ms += other.duration_ms;
+        self.events += other.events;
+        self.new_visits += other.new_visits;
+    }
+}
+
+/// One rollup row: counts and distinct visitors of one value of one
+/// dimension in one bucket.
+#[derive(Clone, Debug)]
+pub struct RollupRow {
+    /// Bucket start (hour or UTC day).
+    pub bucket: UnixMillis,
+    /// What the row is about: `total`, `page`, `source`, … (see [`rollup::Dimension`]).
+    pub dimension: String,
+    /// The value: a path, a host, a browser family …; empty for `total`.
+    pub value: String,
+    /// The counters.
+    pub counts: Counts,
+    /// Distinct visitors.
+    pub visitors: VisitorSketch,
+}
+
+/// Storage of raw events and rollups.
+///
+/// Every write returns once it is durable, as for [`Store`](crate::Store).
+#[async_trait::async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// Appends events in one transaction (group commit) and records each
+    /// visitor key's first sighting.
+    async fn append_events(&self, events: &[EventRecord]) -> Result<(), StoreError>;
+
+    /// The raw events of a site received in `[from, to)`, in no particular order.
+    async fn events_between(
+        &self,
+        site: &str,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The earliest raw event of a site still kept.
+    async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
+
+    /// Stores the rollup of one UTC day (`day` is its start) in one
+    /// transaction: replaces the day's hourly and daily rows and advances
+    /// the site's rolled-up mark to the day's end.
+    async fn commit_day_rollup(
+        &self,
+        site: &str,
+        day: UnixMillis,
+        hourly: &[RollupRow],
+        daily: &[RollupRow],
+    ) -> Result<(), StoreError>;
+
+    /// Where rolled-up days end for a site (`None` before the first rollup).
+    async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
+
+    /// Rollup rows of a site with buckets in `[from, to)`.
+    async fn rollups(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<RollupRow>, StoreError>;
+
+    /// Signed-in users seen with two or more visitor keys in `[from, to)`,
+    /// and all signed-in users seen (from raw events).
+    async fn cross_device_users(&self, site: &str, from: UnixMillis, to: UnixMillis) -> Result<(u64, u64), StoreError>;
+
+    /// Deletes raw events received before `before`. Returns how many.
+    async fn purge_events_before(&self, site: &str, before: UnixMillis) -> Result<u64, StoreError>;
+
+    /// The cookieless salt of a UTC day, shared by every node of a
+    /// multi-node deployment: stores `candidate` if the day has none yet
+    /// and returns the day's salt; forgets salts of earlier days. A
+    /// single-node deployment never calls this: its salt stays in memory.
+    async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError>;
+}
+
+/// Encodes event properties for storage (a JSON array of pairs).
+pub fn props_to_json(props: &[(String, String)]) -> String {
+    serde_json::to_string(props).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Decodes stored event properties.
+pub fn props_from_json(json: &str) -> Result<Vec<(String, String)>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt { detail: format!("event properties: {e}") })
+}

@@ -1,0 +1,303 @@
+//! [`AnalyticsStore`] on PostgreSQL. Batches go in as arrays (`unnest`), so
+//! a group commit of hundreds of events is three statements.
+
+use tokio_postgres::Row;
+
+use super::{backend_error, PgStore};
+use crate::analytics::{
+    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
+    StoredEvent, VisitorSketch, DAY_MILLIS,
+};
+use crate::{StoreError, UnixMillis};
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn stored(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn column_error(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Corrupt { detail: e.to_string() }
+}
+
+fn event_from_row(site: &str, row: &Row) -> Result<StoredEvent, StoreError> {
+    let kind: i16 = row.try_get(4).map_err(column_error)?;
+    let props: String = row.try_get(14).map_err(column_error)?;
+    Ok(StoredEvent {
+        event: EventRecord {
+            site: site.to_owned(),
+            at: row.try_get(0).map_err(column_error)?,
+            visitor: row.try_get(1).map_err(column_error)?,
+            cookieless: row.try_get(2).map_err(column_error)?,
+            user: row.try_get(3).map_err(column_error)?,
+            kind: EventKind::from_code(i64::from(kind))?,
+            name: row.try_get(5).map_err(column_error)?,
+            path: row.try_get(6).map_err(column_error)?,
+            source: row.try_get(7).map_err(column_error)?,
+            utm_source: row.try_get(8).map_err(column_error)?,
+            utm_medium: row.try_get(9).map_err(column_error)?,
+            utm_campaign: row.try_get(10).map_err(column_error)?,
+            browser: row.try_get(11).map_err(column_error)?,
+            os: row.try_get(12).map_err(column_error)?,
+            device: row.try_get(13).map_err(column_error)?,
+            props: props_from_json(&props)?,
+        },
+        first_seen: row.try_get(15).map_err(column_error)?,
+    })
+}
+
+fn rollup_from_row(row: &Row) -> Result<RollupRow, StoreError> {
+    let get = |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(column_error) };
+    let sketch: &[u8] = row.try_get(9).map_err(column_error)?;
+    Ok(RollupRow {
+        bucket: row.try_get(0).map_err(column_error)?,
+        dimension: row.try_get(1).map_err(column_error)?,
+        value: row.try_get(2).map_err(column_error)?,
+        counts: Counts {
+            pageviews: get(3)?,
+            visits: get(4)?,
+            bounces: get(5)?,
+            duration_ms: get(6)?,
+            events: get(7)?,
+            new_visits: get(8)?,
+        },
+        visitors: VisitorSketch::from_bytes(sketch)?,
+    })
+}
+
+async fn insert_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    site: &str,
+    granularity: Granularity,
+    rows: &[RollupRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let buckets: Vec<i64> = rows.iter().map(|r| r.bucket).collect();
+    let dimensions: Vec<&str> = rows.iter().map(|r| r.dimension.as_str()).collect();
+    let values: Vec<&str> = rows.iter().map(|r| r.value.as_str()).collect();
+    let column = |f: fn(&Counts) -> u64| -> Vec<i64> { rows.iter().map(|r| stored(f(&r.counts))).collect() };
+    let (pageviews, visits, bounces) = (column(|c| c.pageviews), column(|c| c.visits), column(|c| c.bounces));
+    let (duration, events, new_visits) = (column(|c| c.duration_ms), column(|c| c.events), column(|c| c.new_visits));
+    let sketches: Vec<Vec<u8>> = rows.iter().map(|r| r.visitors.to_bytes()).collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO analytics_rollups (site, granularity, bucket, dimension, value, pageviews, visits, bounces,
+                 duration_ms, events, new_visits, visitors)
+             SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+                 $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[])",
+        )
+        .await
+        .map_err(backend_error)?;
+    tx.execute(
+        &statement,
+        &[
+            &site,
+            &granularity.code(),
+            &buckets,
+            &dimensions,
+            &values,
+            &pageviews,
+            &visits,
+            &bounces,
+            &duration,
+            &events,
+            &new_visits,
+            &sketches,
+        ],
+    )
+    .await
+    .map_err(backend_error)?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl AnalyticsStore for PgStore {
+    async fn append_events(&self, events: &[EventRecord]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let text = |f: fn(&EventRecord) -> &str| -> Vec<&str> { events.iter().map(f).collect() };
+        let sites = text(|e| &e.site);
+        let at: Vec<i64> = events.iter().map(|e| e.at).collect();
+        let visitors: Vec<i64> = events.iter().map(|e| e.visitor).collect();
+        let cookieless: Vec<bool> = events.iter().map(|e| e.cookieless).collect();
+        let users: Vec<Option<i64>> = events.iter().map(|e| e.user).collect();
+        let kinds: Vec<i16> = events.iter().map(|e| e.kind.code()).collect();
+        let (names, paths, sources) = (text(|e| &e.name), text(|e| &e.path), text(|e| &e.source));
+        let (utm_sources, utm_media, utm_campaigns) =
+            (text(|e| &e.utm_source), text(|e| &e.utm_medium), text(|e| &e.utm_campaign));
+        let (browsers, systems, devices) = (text(|e| &e.browser), text(|e| &e.os), text(|e| &e.device));
+        let props: Vec<String> = events.iter().map(|e| props_to_json(&e.props)).collect();
+
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO analytics_events (site, at, visitor, cookieless, user_key, kind, name, path, source,
+                     utm_source, utm_medium, utm_campaign, browser, os, device, props)
+                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[], $5::bigint[],
+                     $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                     $13::text[], $14::text[], $15::text[], $16::text[])",
+            )
+            .await
+            .map_err(backend_error)?;
+        tx.execute(
+            &insert,
+            &[
+                &sites,
+                &at,
+                &visitors,
+                &cookieless,
+                &users,
+                &kinds,
+                &names,
+                &paths,
+                &sources,
+                &utm_sources,
+                &utm_media,
+                &utm_campaigns,
+                &browsers,
+                &systems,
+                &devices,
+                &props,
+            ],
+        )
+        .await
+        .map_err(backend_error)?;
+        let first_seen = tx
+            .prepare_cached(
+                "INSERT INTO analytics_visitors (site, visitor, first_seen)
+                 SELECT DISTINCT ON (site, visitor) site, visitor, at
+                 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS batch (site, visitor, at)
+                 ORDER BY site, visitor, at
+                 ON CONFLICT (site, visitor) DO NOTHING",
+            )
+            .await
+            .map_err(backend_error)?;
+        tx.execute(&first_seen, &[&sites, &visitors, &at]).await.map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn events_between(
+        &self,
+        site: &str,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.query_all(
+            "SELECT e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
+                    e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props,
+                    COALESCE(v.first_seen, e.at)
+             FROM analytics_events e
+             LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
+             WHERE e.site = $1 AND e.at >= $2 AND e.at < $3",
+            &[&site, &from, &to],
+            |row| event_from_row(site, row),
+        )
+        .await
+    }
+
+    async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
+        let first = self
+            .query_opt("SELECT MIN(at) FROM analytics_events WHERE site = $1", &[&site], |row| {
+                row.try_get::<_, Option<i64>>(0).map_err(column_error)
+            })
+            .await?;
+        Ok(first.flatten())
+    }
+
+    async fn commit_day_rollup(
+        &self,
+        site: &str,
+        day: UnixMillis,
+        hourly: &[RollupRow],
+        daily: &[RollupRow],
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        tx.execute(
+            "DELETE FROM analytics_rollups WHERE site = $1 AND bucket >= $2 AND bucket < $3",
+            &[&site, &day, &(day + DAY_MILLIS)],
+        )
+        .await
+        .map_err(backend_error)?;
+        insert_rows(&tx, site, Granularity::Hour, hourly).await?;
+        insert_rows(&tx, site, Granularity::Day, daily).await?;
+        tx.execute(
+            "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES ($1, $2)
+             ON CONFLICT (site) DO UPDATE
+             SET rolled_until = GREATEST(analytics_rollup_marks.rolled_until, excluded.rolled_until)",
+            &[&site, &(day + DAY_MILLIS)],
+        )
+        .await
+        .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
+        self.query_opt("SELECT rolled_until FROM analytics_rollup_marks WHERE site = $1", &[&site], |row| {
+            row.try_get(0).map_err(column_error)
+        })
+        .await
+    }
+
+    async fn rollups(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        self.query_all(
+            "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
+             FROM analytics_rollups
+             WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4",
+            &[&site, &granularity.code(), &from, &to],
+            rollup_from_row,
+        )
+        .await
+    }
+
+    async fn cross_device_users(&self, site: &str, from: UnixMillis, to: UnixMillis) -> Result<(u64, u64), StoreError> {
+        let counts = self
+            .query_opt(
+                "SELECT COUNT(*) FILTER (WHERE devices > 1), COUNT(*) FROM (
+                     SELECT COUNT(DISTINCT visitor) AS devices FROM analytics_events
+                     WHERE site = $1 AND at >= $2 AND at < $3 AND user_key IS NOT NULL
+                     GROUP BY user_key) AS per_user",
+                &[&site, &from, &to],
+                |row| {
+                    let cross: i64 = row.try_get(0).map_err(column_error)?;
+                    let all: i64 = row.try_get(1).map_err(column_error)?;
+                    Ok((count(cross), count(all)))
+                },
+            )
+            .await?;
+        Ok(counts.unwrap_or((0, 0)))
+    }
+
+    async fn purge_events_before(&self, site: &str, before: UnixMillis) -> Result<u64, StoreError> {
+        self.execute("DELETE FROM analytics_events WHERE site = $1 AND at < $2", &[&site, &before]).await
+    }
+
+    async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        tx.execute("DELETE FROM analytics_salts WHERE day < $1", &[&day]).await.map_err(backend_error)?;
+        tx.execute(
+            "INSERT INTO analytics_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
+            &[&day, &candidate],
+        )
+        .await
+        .map_err(backend_error)?;
+        let row =
+            tx.query_one("SELECT salt FROM analytics_salts WHERE day = $1", &[&day]).await.map_err(backend_error)?;
+        let salt: Vec<u8> = row.try_get(0).map_err(column_error)?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(salt)
+    }
+}

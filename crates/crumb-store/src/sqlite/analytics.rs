@@ -1,0 +1,298 @@
+//! [`AnalyticsStore`] on SQLite.
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use super::{backend_error, SqliteStore};
+use crate::analytics::{
+    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
+    StoredEvent, VisitorSketch, DAY_MILLIS,
+};
+use crate::{StoreError, UnixMillis};
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn stored(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn insert_rows(
+    tx: &rusqlite::Transaction<'_>,
+    site: &str,
+    granularity: Granularity,
+    rows: &[RollupRow],
+) -> Result<(), StoreError> {
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO analytics_rollups (site, granularity, bucket, dimension, value, pageviews, visits, bounces,
+                 duration_ms, events, new_visits, visitors)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .map_err(backend_error)?;
+    for row in rows {
+        let c = &row.counts;
+        insert
+            .execute(params![
+                site,
+                granularity.code(),
+                row.bucket,
+                row.dimension,
+                row.value,
+                stored(c.pageviews),
+                stored(c.visits),
+                stored(c.bounces),
+                stored(c.duration_ms),
+                stored(c.events),
+                stored(c.new_visits),
+                row.visitors.to_bytes(),
+            ])
+            .map_err(backend_error)?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl AnalyticsStore for SqliteStore {
+    async fn append_events(&self, events: &[EventRecord]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let events = events.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO analytics_events (site, at, visitor, cookieless, user_key, kind, name, path,
+                             source, utm_source, utm_medium, utm_campaign, browser, os, device, props)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    )
+                    .map_err(backend_error)?;
+                let mut first_seen = tx
+                    .prepare_cached(
+                        "INSERT INTO analytics_visitors (site, visitor, first_seen) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (site, visitor) DO NOTHING",
+                    )
+                    .map_err(backend_error)?;
+                for e in &events {
+                    insert
+                        .execute(params![
+                            e.site,
+                            e.at,
+                            e.visitor,
+                            e.cookieless,
+                            e.user,
+                            e.kind.code(),
+                            e.name,
+                            e.path,
+                            e.source,
+                            e.utm_source,
+                            e.utm_medium,
+                            e.utm_campaign,
+                            e.browser,
+                            e.os,
+                            e.device,
+                            props_to_json(&e.props),
+                        ])
+                        .map_err(backend_error)?;
+                    first_seen.execute(params![e.site, e.visitor, e.at]).map_err(backend_error)?;
+                }
+            }
+            tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn events_between(
+        &self,
+        site: &str,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
+                            e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props,
+                            COALESCE(v.first_seen, e.at)
+                     FROM analytics_events e
+                     LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
+                     WHERE e.site = ?1 AND e.at >= ?2 AND e.at < ?3",
+                )
+                .map_err(backend_error)?;
+            let mut rows = statement.query(params![site, from, to]).map_err(backend_error)?;
+            let mut events = Vec::new();
+            while let Some(row) = rows.next().map_err(backend_error)? {
+                let kind: i64 = row.get(4).map_err(backend_error)?;
+                let props: String = row.get(14).map_err(backend_error)?;
+                events.push(StoredEvent {
+                    event: EventRecord {
+                        site: site.clone(),
+                        at: row.get(0).map_err(backend_error)?,
+                        visitor: row.get(1).map_err(backend_error)?,
+                        cookieless: row.get(2).map_err(backend_error)?,
+                        user: row.get(3).map_err(backend_error)?,
+                        kind: EventKind::from_code(kind)?,
+                        name: row.get(5).map_err(backend_error)?,
+                        path: row.get(6).map_err(backend_error)?,
+                        source: row.get(7).map_err(backend_error)?,
+                        utm_source: row.get(8).map_err(backend_error)?,
+                        utm_medium: row.get(9).map_err(backend_error)?,
+                        utm_campaign: row.get(10).map_err(backend_error)?,
+                        browser: row.get(11).map_err(backend_error)?,
+                        os: row.get(12).map_err(backend_error)?,
+                        device: row.get(13).map_err(backend_error)?,
+                        props: props_from_json(&props)?,
+                    },
+                    first_seen: row.get(15).map_err(backend_error)?,
+                });
+            }
+            Ok(events)
+        })
+        .await
+    }
+
+    async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            c.query_row("SELECT MIN(at) FROM analytics_events WHERE site = ?1", params![site], |row| row.get(0))
+                .map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn commit_day_rollup(
+        &self,
+        site: &str,
+        day: UnixMillis,
+        hourly: &[RollupRow],
+        daily: &[RollupRow],
+    ) -> Result<(), StoreError> {
+        let (site, hourly, daily) = (site.to_owned(), hourly.to_vec(), daily.to_vec());
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
+            tx.execute(
+                "DELETE FROM analytics_rollups WHERE site = ?1 AND bucket >= ?2 AND bucket < ?3",
+                params![site, day, day + DAY_MILLIS],
+            )
+            .map_err(backend_error)?;
+            insert_rows(&tx, &site, Granularity::Hour, &hourly)?;
+            insert_rows(&tx, &site, Granularity::Day, &daily)?;
+            tx.execute(
+                "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES (?1, ?2)
+                 ON CONFLICT (site) DO UPDATE SET rolled_until = MAX(rolled_until, excluded.rolled_until)",
+                params![site, day + DAY_MILLIS],
+            )
+            .map_err(backend_error)?;
+            tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            c.query_row("SELECT rolled_until FROM analytics_rollup_marks WHERE site = ?1", params![site], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn rollups(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits,
+                            visitors
+                     FROM analytics_rollups
+                     WHERE site = ?1 AND granularity = ?2 AND bucket >= ?3 AND bucket < ?4",
+                )
+                .map_err(backend_error)?;
+            let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(backend_error)? {
+                let get =
+                    |i: usize| -> Result<u64, StoreError> { row.get::<_, i64>(i).map(count).map_err(backend_error) };
+                let sketch = row
+                    .get_ref(9)
+                    .map_err(backend_error)?
+                    .as_blob()
+                    .map_err(|e| StoreError::Corrupt { detail: format!("visitor sketch: {e}") })?;
+                out.push(RollupRow {
+                    bucket: row.get(0).map_err(backend_error)?,
+                    dimension: row.get(1).map_err(backend_error)?,
+                    value: row.get(2).map_err(backend_error)?,
+                    counts: Counts {
+                        pageviews: get(3)?,
+                        visits: get(4)?,
+                        bounces: get(5)?,
+                        duration_ms: get(6)?,
+                        events: get(7)?,
+                        new_visits: get(8)?,
+                    },
+                    visitors: VisitorSketch::from_bytes(sketch)?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn cross_device_users(&self, site: &str, from: UnixMillis, to: UnixMillis) -> Result<(u64, u64), StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT COALESCE(SUM(devices > 1), 0), COUNT(*) FROM (
+                     SELECT COUNT(DISTINCT visitor) AS devices FROM analytics_events
+                     WHERE site = ?1 AND at >= ?2 AND at < ?3 AND user_key IS NOT NULL
+                     GROUP BY user_key)",
+                params![site, from, to],
+                |row| Ok((count(row.get(0)?), count(row.get(1)?))),
+            )
+            .map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn purge_events_before(&self, site: &str, before: UnixMillis) -> Result<u64, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let removed = c
+                .execute("DELETE FROM analytics_events WHERE site = ?1 AND at < ?2", params![site, before])
+                .map_err(backend_error)?;
+            Ok(removed as u64)
+        })
+        .await
+    }
+
+    async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let candidate = candidate.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
+            tx.execute("DELETE FROM analytics_salts WHERE day < ?1", params![day]).map_err(backend_error)?;
+            tx.execute(
+                "INSERT INTO analytics_salts (day, salt) VALUES (?1, ?2) ON CONFLICT (day) DO NOTHING",
+                params![day, candidate],
+            )
+            .map_err(backend_error)?;
+            let salt: Vec<u8> = tx
+                .query_row("SELECT salt FROM analytics_salts WHERE day = ?1", params![day], |row| row.get(0))
+                .map_err(backend_error)?;
+            tx.commit().map_err(backend_error)?;
+            Ok(salt)
+        })
+        .await
+    }
+}
