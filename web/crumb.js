@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var C = __CRUMB_CONFIG__, t = C.t, d = document, state = null, banner = null, overlay = null, opener = null;
-  var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save };
+  var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
   window.crumb = api;
 
   function el(tag, attrs, text) {
@@ -58,8 +58,47 @@
     });
   }
 
+  /* Statistics: page views (also single-page-app navigations), custom
+     events (crumb.track(name, props)) and outbound links, to /api/event.
+     With statistics consent the server counts by the visitor cookie;
+     without it only if the site counts cookieless, and never under a
+     signal the site honours. */
+  var lastView = null;
+  function counting() {
+    if (!C.stats || signalOf("statistics")) return false;
+    return (api.consent && has(api.consent.granted, "statistics")) || C.stats.cookieless;
+  }
+  function send(body) {
+    if (!counting()) return;
+    body.url = location.href;
+    var json = JSON.stringify(body);
+    try {
+      fetch(C.stats.api, { method: "POST", keepalive: true, credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: json })["catch"](function () {});
+    } catch (e) { if (navigator.sendBeacon) navigator.sendBeacon(C.stats.api, json); }
+  }
+  function view() {
+    if (!counting() || lastView === location.href) return;
+    var ref = lastView === null ? d.referrer : "";
+    lastView = location.href;
+    send({ name: "pageview", referrer: ref });
+  }
+  function track(name, props) { send({ name: String(name), props: props || {} }); }
+  function watchNavigation() {
+    ["pushState", "replaceState"].forEach(function (m) {
+      var original = history[m];
+      history[m] = function () { var r = original.apply(this, arguments); setTimeout(view, 0); return r; };
+    });
+    window.addEventListener("popstate", view);
+    d.addEventListener("click", function (e) {
+      var a = e.target.closest ? e.target.closest("a[href]") : null;
+      if (a && /^https?:$/.test(a.protocol) && a.host !== location.host) send({ name: "outbound", link: a.href });
+    }, true);
+  }
+
   function apply(granted) {
     api.consent = { granted: granted.slice(), decided: true };
+    if (has(granted, "statistics")) view();
     activate(granted);
     forget(granted);
     if (typeof window.gtag === "function") {
@@ -200,6 +239,7 @@
       if (s.decided) apply(s.granted);
       else api.consent = { granted: ["necessary"], decided: false };
       if (s.needs_prompt) showBanner();
+      if (C.stats) { watchNavigation(); view(); }
     });
   }
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start); else start();

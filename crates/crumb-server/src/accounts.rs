@@ -261,7 +261,8 @@ async fn run(action: impl std::future::Future<Output = Result<Response, Problem>
 }
 
 /// Resolves the session or fails with 401; the cookies to send come along.
-async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<(SignedIn, Vec<String>), Problem> {
+/// The signed-in user, or 401.
+pub async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<(SignedIn, Vec<String>), Problem> {
     accounts_enabled(state)?;
     let resolution = resolve(state, headers).await?;
     match resolution.signed_in {

@@ -9,6 +9,7 @@ use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::analytics::{dashboard, ingest};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::{accounts, consent, demo, policy, script};
@@ -37,7 +38,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/account/data", get(accounts::export))
         .route("/api/account/delete", post(accounts::erase))
         .route("/api/account/cross-device", post(accounts::cross_device))
-        .route("/admin", get(accounts::admin));
+        .route("/admin", get(accounts::admin))
+        .route("/api/event", post(ingest::post_event))
+        .route("/dashboard", get(dashboard::page))
+        .route("/api/stats", get(dashboard::stats_json))
+        .route("/api/stats.csv", get(dashboard::stats_csv))
+        .route("/api/stats/realtime", get(dashboard::realtime_json))
+        .route("/api/stats/funnel", get(dashboard::funnel_json));
     if state.config.demo {
         router = router
             .route("/", get(demo::home))

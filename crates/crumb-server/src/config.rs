@@ -178,6 +178,8 @@ pub struct Config {
     pub demo: bool,
     /// Accounts and sign-in, if enabled.
     pub accounts: Option<AccountSettings>,
+    /// `[analytics]`.
+    pub analytics: AnalyticsSettings,
 }
 
 /// `[accounts]`: sign-in, sessions and remember-me.
@@ -192,6 +194,39 @@ pub struct AccountSettings {
     /// Whether signed-in users may link their devices for cross-device
     /// measurement (with statistics consent; refused by GPC and, as configured, DNT).
     pub cross_device: bool,
+}
+
+/// `[analytics]`: aggregated anonymous statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyticsSettings {
+    /// Whether the tracker runs and `/api/event` accepts events.
+    pub enabled: bool,
+    /// Count visitors without statistics consent, without a cookie, by a
+    /// daily-salted hash (new vs returning is then unknown).
+    pub cookieless: bool,
+    /// The anonymity floor k: report rows with fewer distinct visitors fold into "other".
+    pub min_visitors: u32,
+    /// Days raw events are kept (rollups are kept for good).
+    pub raw_retention_days: u32,
+    /// Goals: named conversions, each a custom event name or a page path.
+    pub goals: Vec<Goal>,
+}
+
+/// A goal: visitors who fired an event or saw a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Goal {
+    /// Shown on the dashboard.
+    pub name: String,
+    /// A custom event name (`event = "signup"`) …
+    pub event: Option<String>,
+    /// … or a page path (`path = "/thanks"`).
+    pub path: Option<String>,
+}
+
+impl Default for AnalyticsSettings {
+    fn default() -> Self {
+        AnalyticsSettings { enabled: true, cookieless: false, min_visitors: 10, raw_retention_days: 30, goals: vec![] }
+    }
 }
 
 impl Config {
@@ -265,6 +300,8 @@ struct RawConfig {
     server: RawServer,
     #[serde(default)]
     accounts: Option<RawAccounts>,
+    #[serde(default)]
+    analytics: Option<Spanned<RawAnalytics>>,
     #[serde(default, rename = "cookie")]
     cookies: Vec<Spanned<RawCookie>>,
 }
@@ -331,6 +368,36 @@ impl Default for RawSignals {
     fn default() -> Self {
         RawSignals { honour_gpc: true, honour_dnt: true }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnalytics {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default)]
+    cookieless: bool,
+    #[serde(default = "default_min_visitors")]
+    min_visitors: u32,
+    #[serde(default = "default_raw_retention_days")]
+    raw_retention_days: u32,
+    #[serde(default, rename = "goal")]
+    goals: Vec<RawGoal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGoal {
+    name: String,
+    event: Option<String>,
+    path: Option<String>,
+}
+
+fn default_min_visitors() -> u32 {
+    10
+}
+fn default_raw_retention_days() -> u32 {
+    30
 }
 
 fn yes() -> bool {
@@ -556,6 +623,40 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         _ => None,
     };
 
+    // Analytics.
+    let analytics = match &raw.analytics {
+        None => AnalyticsSettings::default(),
+        Some(spanned) => {
+            let line = line_of(spanned.span());
+            let a = spanned.get_ref();
+            if a.min_visitors == 0 {
+                error(line, "analytics.min_visitors = 0: the anonymity floor must be at least 1".into());
+            }
+            if a.raw_retention_days == 0 || a.raw_retention_days > 400 {
+                error(line, format!("analytics.raw_retention_days = {}: must be 1 to 400", a.raw_retention_days));
+            }
+            for goal in &a.goals {
+                if goal.event.is_some() == goal.path.is_some() {
+                    error(line, format!("analytics goal {:?}: give exactly one of `event` or `path`", goal.name));
+                }
+                if goal.path.as_deref().is_some_and(|p| !p.starts_with('/')) {
+                    error(line, format!("analytics goal {:?}: `path` must start with /", goal.name));
+                }
+            }
+            AnalyticsSettings {
+                enabled: a.enabled,
+                cookieless: a.cookieless,
+                min_visitors: a.min_visitors,
+                raw_retention_days: a.raw_retention_days,
+                goals: a
+                    .goals
+                    .iter()
+                    .map(|g| Goal { name: g.name.clone(), event: g.event.clone(), path: g.path.clone() })
+                    .collect(),
+            }
+        }
+    };
+
     // Cookies: crumb's own first, then the site's.
     let mut cookies = crate::own_cookies::declarations(secure, consent_days, accounts.as_ref());
     let mut seen: HashSet<(String, Option<String>, String)> =
@@ -673,6 +774,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         listen: raw.server.listen,
         demo: raw.server.demo,
         accounts,
+        analytics,
     })
 }
 

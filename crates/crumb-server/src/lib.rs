@@ -8,6 +8,7 @@
 //!   the persistent visitor id that tells new from returning visitors;
 //! - [`policy`]: the cookie policy page generated from the declaration;
 //! - [`script`]: the banner and preference centre (`/crumb.js`);
+//! - [`analytics`]: the tracker's events, rollups, reports and the dashboard;
 //! - [`demo`]: a small demo site that embeds the script.
 //!
 //! Handlers are thin: they parse the request, call one domain function and
@@ -16,6 +17,7 @@
 //! cookies itself (that is `crumb-cookie`) or touch SQL (that is `crumb-store`).
 
 pub mod accounts;
+pub mod analytics;
 pub mod app;
 pub mod auth;
 pub mod category;

@@ -63,6 +63,10 @@ pub fn render(state: &AppState, language: Language) -> String {
         "site": state.config.site_name,
         "gpc": state.config.honour_gpc,
         "dnt": state.config.honour_dnt,
+        "stats": state.config.analytics.enabled.then(|| json!({
+            "api": "/api/event",
+            "cookieless": state.config.analytics.cookieless,
+        })),
     });
     // JSON inside a script: "</" must not close the element.
     let config = config.to_string().replace("</", "<\\/");

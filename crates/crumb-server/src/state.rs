@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crumb_cookie::{Keyring, ResponseCookie};
 use crumb_store::Store;
 
+use crate::analytics::Analytics;
 use crate::config::{Config, CookieDeclaration};
 use crate::own_cookies::OwnCookieNames;
 
@@ -21,13 +22,17 @@ pub struct AppState {
     pub names: Arc<OwnCookieNames>,
     /// The time source, in Unix milliseconds (injectable for tests).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Statistics: the event writer, salts and visitor keys.
+    pub analytics: Arc<Analytics>,
 }
 
 impl AppState {
     /// State over a config, a store and keys, on the system clock.
     pub fn new(config: Config, store: Arc<dyn Store>, keys: Keyring) -> Self {
         let names = OwnCookieNames::new(config.secure_origins());
+        let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store)));
         AppState {
+            analytics,
             config: Arc::new(config),
             store,
             keys: Arc::new(keys),

@@ -139,6 +139,7 @@ fn browser_clone(browser: &Browser) -> Browser {
         clock: browser.clock.clone(),
         jar: crumb_cookie::Jar::with_clock(browser.clock.clone()),
         origin: browser.origin.clone(),
+        state: browser.state.clone(),
     }
 }
 

@@ -72,14 +72,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let demo = config.demo;
     let site = config.site_name.clone();
     let source = config.source.clone();
-    let app = router(AppState::new(config, store, keyring));
+    let state = AppState::new(config, store, keyring);
+    // Roll up closed days and purge old raw events: now, then every ten minutes.
+    crumb_server::analytics::jobs::spawn(state.clone(), std::time::Duration::from_secs(600));
+    let app = router(state);
     println!("crumb is serving {site} ({source}), records in {store_description}");
     if demo {
         println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
     } else {
         println!("listening on {url}: the site script is {url}crumb.js, the policy {url}policy");
     }
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    // The client address reaches cookieless counting only as part of a salted hash.
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 

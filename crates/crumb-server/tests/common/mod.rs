@@ -37,6 +37,7 @@ pub struct Browser {
     pub clock: Arc<ManualClock>,
     pub jar: Jar<Arc<ManualClock>>,
     pub origin: String,
+    pub state: AppState,
 }
 
 pub struct Reply {
@@ -71,7 +72,8 @@ impl Browser {
         let server_clock = clock.clone();
         state.clock = Arc::new(move || crumb_cookie::Clock::now(&*server_clock).unix_micros() / 1000);
         Browser {
-            app: router(state),
+            app: router(state.clone()),
+            state,
             clock: clock.clone(),
             jar: Jar::with_clock(clock),
             origin: "http://localhost:8080".into(),
@@ -124,5 +126,18 @@ impl Browser {
     /// The browser is closed and reopened: session cookies go.
     pub fn restart(&mut self) {
         self.jar.end_session();
+    }
+}
+
+impl Browser {
+    /// Another browser (empty jar) on the same server and clock.
+    pub fn sibling(&self) -> Browser {
+        Browser {
+            app: self.app.clone(),
+            clock: self.clock.clone(),
+            jar: Jar::with_clock(self.clock.clone()),
+            origin: self.origin.clone(),
+            state: self.state.clone(),
+        }
     }
 }

@@ -304,6 +304,41 @@ fn add_visit(visit: &Visit<'_>, granularity: Granularity, accumulator: &mut Accu
     }
 }
 
+/// One step of a funnel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunnelStep {
+    /// A page view of this path.
+    Page(String),
+    /// A custom event of this name.
+    Event(String),
+}
+
+impl FunnelStep {
+    fn matches(&self, event: &super::EventRecord) -> bool {
+        match self {
+            FunnelStep::Page(path) => event.kind == EventKind::Pageview && event.path == *path,
+            FunnelStep::Event(name) => event.kind == EventKind::Custom && event.name == *name,
+        }
+    }
+}
+
+/// Distinct visitors who, within one visit, reached each step of `steps`
+/// in order (other events may come between steps).
+pub fn funnel(mut events: Vec<StoredEvent>, steps: &[FunnelStep]) -> Vec<VisitorSketch> {
+    events.sort_unstable_by_key(|e| (e.event.visitor, e.event.cookieless, e.event.at));
+    let mut reached = vec![VisitorSketch::new(); steps.len()];
+    for visit in visits(&events) {
+        let mut next = 0;
+        for stored in visit.events {
+            if next < steps.len() && steps[next].matches(&stored.event) {
+                reached[next].insert(stored.event.visitor);
+                next += 1;
+            }
+        }
+    }
+    reached
+}
+
 /// Merges rows of the same dimension and value across buckets (for a
 /// report over a range), keyed by (dimension, value).
 pub fn merge_rows<'a>(
@@ -411,6 +446,26 @@ mod tests {
         assert_eq!(row(&rollup.daily, "outbound", "https://example.net/x").counts.events, 1);
         let total = row(&rollup.daily, "total", "");
         assert_eq!((total.counts.events, total.counts.bounces), (2, 0), "an event is engagement");
+    }
+
+    #[test]
+    fn funnels_count_steps_in_order_within_a_visit() {
+        let steps = [FunnelStep::Page("/".into()), FunnelStep::Page("/cart".into()), FunnelStep::Event("buy".into())];
+        let events = vec![
+            // 1: all three steps, with another page between.
+            view(1, DAY0, "/"),
+            view(1, DAY0 + MIN, "/about"),
+            view(1, DAY0 + 2 * MIN, "/cart"),
+            event(1, DAY0 + 3 * MIN, EventKind::Custom, "buy", "/cart"),
+            // 2: steps out of order count only the first.
+            view(2, DAY0 + 2 * MIN, "/cart"),
+            view(2, DAY0 + 3 * MIN, "/"),
+            // 3: the second step comes in a later visit: not the same funnel.
+            view(3, DAY0, "/"),
+            view(3, DAY0 + 40 * MIN, "/cart"),
+        ];
+        let reached: Vec<u64> = funnel(events, &steps).iter().map(VisitorSketch::count).collect();
+        assert_eq!(reached, [3, 1, 1]);
     }
 
     #[test]

@@ -1,0 +1,468 @@
+//! `/dashboard` and the statistics API, for administrators only.
+//!
+//! - `GET /dashboard`: server-rendered page with an SVG time-series chart,
+//!   the date picker and every report table (no script, no CDN);
+//! - `GET /api/stats`: the same report as JSON;
+//! - `GET /api/stats/realtime`: the last five minutes;
+//! - `GET /api/stats/funnel?steps=/a,/b,event:name`: a funnel;
+//! - `GET /api/stats.csv`: the report as CSV.
+
+use std::fmt::Write as _;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+
+use super::report::{self, Point, RangeQuery, Report, TableRow, Totals};
+use crate::consent::append_cookies;
+use crate::html::escape;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+const DASHBOARD_CSS: &str = include_str!("../../../../web/dashboard.css");
+
+async fn admin_only(state: &AppState, headers: &HeaderMap) -> Result<Vec<String>, Problem> {
+    let (signed_in, cookies) = crate::accounts::require_signed_in(state, headers).await?;
+    if !signed_in.account.is_admin {
+        return Err(Problem::forbidden("the statistics are for administrators only"));
+    }
+    Ok(cookies)
+}
+
+fn private(mut response: Response, cookies: Vec<String>) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    append_cookies(&mut response, cookies);
+    response
+}
+
+fn query(query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>) -> Result<RangeQuery, Problem> {
+    query.map(|Query(q)| q).map_err(|e| Problem::bad_request(e.body_text()))
+}
+
+/// `GET /api/stats`.
+pub async fn stats_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let result = async {
+        let cookies = admin_only(&state, &headers).await?;
+        let q = query(range_query)?;
+        let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+        Ok::<_, Problem>(private(Json(report).into_response(), cookies))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /api/stats/realtime`.
+pub async fn realtime_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let cookies = admin_only(&state, &headers).await?;
+        let realtime = report::realtime(&state).await?;
+        Ok::<_, Problem>(private(Json(realtime).into_response(), cookies))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /api/stats/funnel`.
+pub async fn funnel_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let result = async {
+        let cookies = admin_only(&state, &headers).await?;
+        let q = query(range_query)?;
+        let steps = q.steps.clone().ok_or_else(|| Problem::bad_request("steps: give the funnel's steps"))?;
+        let funnel = report::funnel(&state, q.range(state.now_millis())?, &steps).await?;
+        Ok::<_, Problem>(private(Json(funnel).into_response(), cookies))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /api/stats.csv`.
+pub async fn stats_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let result = async {
+        let cookies = admin_only(&state, &headers).await?;
+        let mut q = query(range_query)?;
+        q.limit = Some(q.limit.unwrap_or(1000));
+        let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+        let mut response = to_csv(&report).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        let disposition = format!("attachment; filename=\"crumb-stats-{}-{}.csv\"", report.from, report.to);
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        Ok::<_, Problem>(private(response, cookies))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// A CSV field (RFC 4180 quoting; a leading `=`, `+`, `-`, `@` is
+/// prefixed with `'` so spreadsheets do not run it as a formula).
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+fn number<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The report as CSV: one line per series point and per table row.
+pub fn to_csv(report: &Report) -> String {
+    let mut out = String::from("section,value,visitors,visits,pageviews,events,bounce_rate,suppressed\n");
+    let t = &report.totals;
+    let _ = writeln!(
+        out,
+        "totals,{}..{},{},{},{},{},{},{}",
+        report.from,
+        report.to,
+        number(t.visitors),
+        number(t.visits),
+        number(t.pageviews),
+        number(t.events),
+        number(t.bounce_rate),
+        t.suppressed
+    );
+    for point in &report.series {
+        let _ = writeln!(
+            out,
+            "series,{},{},{},{},,,{}",
+            point.bucket,
+            number(point.visitors),
+            number(point.visits),
+            number(point.pageviews),
+            point.suppressed
+        );
+    }
+    for (table, rows) in &report.tables {
+        for row in rows {
+            let _ = writeln!(
+                out,
+                "{table},{},{},{},{},{},{},{}",
+                csv_field(&row.value),
+                number(row.visitors),
+                number(row.visits),
+                number(row.pageviews),
+                number(row.events),
+                number(row.bounce_rate),
+                row.suppressed
+            );
+        }
+    }
+    out
+}
+
+/// `GET /dashboard`.
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let result = async {
+        let cookies = admin_only(&state, &headers).await?;
+        let q = query(range_query)?;
+        let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+        let realtime = report::realtime(&state).await?;
+        let live = match realtime.visitors {
+            Some(n) => format!("{n} visitors in the last 5 minutes"),
+            None => format!("fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
+        };
+        Ok::<_, Problem>(private(Html(render(&report, &live)).into_response(), cookies))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn figure(value: Option<u64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| v.to_string())
+}
+
+fn change(current: Option<f64>, previous: Option<f64>) -> String {
+    match (current, previous) {
+        (Some(c), Some(p)) if p > 0.0 => format!("{:+.0} % vs previous period", (c - p) / p * 100.0),
+        _ => String::new(),
+    }
+}
+
+fn kpis(totals: &Totals, previous: &Totals, k: u64) -> String {
+    if totals.suppressed {
+        return format!("<p class=\"floor\" id=\"totals-suppressed\">Fewer than {k} visitors in this range: figures are withheld.</p>");
+    }
+    let as_f = |v: Option<u64>| v.map(|n| n as f64);
+    let items = [
+        (
+            "visitors",
+            "Unique visitors",
+            figure(totals.visitors),
+            change(as_f(totals.visitors), as_f(previous.visitors)),
+        ),
+        ("visits", "Visits", figure(totals.visits), change(as_f(totals.visits), as_f(previous.visits))),
+        ("pageviews", "Page views", figure(totals.pageviews), change(as_f(totals.pageviews), as_f(previous.pageviews))),
+        (
+            "bounce",
+            "Bounce rate",
+            totals.bounce_rate.map_or("—".into(), |b| format!("{b} %")),
+            change(totals.bounce_rate, previous.bounce_rate),
+        ),
+        (
+            "duration",
+            "Visit duration",
+            totals.visit_duration_s.map_or("—".into(), |d| format!("{}m {:02}s", (d as u64) / 60, (d as u64) % 60)),
+            change(totals.visit_duration_s, previous.visit_duration_s),
+        ),
+        ("new", "New visits", figure(totals.new_visits), String::new()),
+        ("returning", "Returning visits", figure(totals.returning_visits), String::new()),
+        ("events", "Events", figure(totals.events), change(as_f(totals.events), as_f(previous.events))),
+    ];
+    let mut out = String::from("<ul class=\"kpis\">");
+    for (id, label, value, delta) in items {
+        let _ = write!(
+            out,
+            "<li id=\"kpi-{id}\"><span class=\"l\">{label}</span><span class=\"n\">{}</span><span class=\"d\">{}</span></li>",
+            escape(&value),
+            escape(&delta)
+        );
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// An SVG line chart of visitors and page views.
+pub fn chart(series: &[Point]) -> String {
+    const W: f64 = 1000.0;
+    const H: f64 = 260.0;
+    const PAD_L: f64 = 48.0;
+    const PAD_B: f64 = 28.0;
+    let max = series.iter().filter_map(|p| p.pageviews.max(p.visitors)).max().unwrap_or(0).max(1) as f64;
+    let n = series.len().max(2) as f64;
+    let x = |i: usize| PAD_L + (W - PAD_L - 8.0) * i as f64 / (n - 1.0);
+    let y = |v: u64| 8.0 + (H - PAD_B - 8.0) * (1.0 - v as f64 / max);
+    let line = |pick: fn(&Point) -> Option<u64>| {
+        let mut d = String::new();
+        let mut pen_down = false;
+        for (i, point) in series.iter().enumerate() {
+            match pick(point) {
+                Some(v) => {
+                    let _ = write!(d, "{}{:.1},{:.1} ", if pen_down { "L" } else { "M" }, x(i), y(v));
+                    pen_down = true;
+                }
+                None => pen_down = false,
+            }
+        }
+        d
+    };
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"chart-title\" id=\"chart\"><title id=\"chart-title\">Visitors and page views per {}</title>",
+        if series.first().is_some_and(|p| p.bucket.contains('T')) { "hour" } else { "day" }
+    );
+    for step in 0..=4 {
+        let value = (max * f64::from(step) / 4.0).round() as u64;
+        let _ = write!(
+            svg,
+            "<line x1=\"{PAD_L}\" x2=\"{W}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"currentColor\" stroke-opacity=\".15\"/><text x=\"{tx}\" y=\"{ty:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"currentColor\">{value}</text>",
+            y = y(value),
+            tx = PAD_L - 6.0,
+            ty = y(value) + 4.0
+        );
+    }
+    let label_every = (series.len() / 8).max(1);
+    for (i, point) in series.iter().enumerate().filter(|(i, _)| i % label_every == 0) {
+        let label = point.bucket.split('T').nth(1).map_or_else(|| point.bucket[5..].to_owned(), |h| h[..5].to_owned());
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" fill=\"currentColor\">{}</text>",
+            x(i),
+            H - 8.0,
+            escape(&label)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<path d=\"{}\" fill=\"none\" stroke=\"var(--accent2)\" stroke-width=\"2\" data-series=\"pageviews\"/><path d=\"{}\" fill=\"none\" stroke=\"var(--accent)\" stroke-width=\"3\" data-series=\"visitors\"/>",
+        line(|p| p.pageviews),
+        line(|p| p.visitors)
+    );
+    for (i, point) in series.iter().enumerate() {
+        if let Some(v) = point.visitors {
+            let _ = write!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"var(--accent)\"><title>{}: {} visitors, {} page views</title></circle>",
+                x(i),
+                y(v),
+                escape(&point.bucket),
+                v,
+                figure(point.pageviews)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+const TABLE_TITLES: [(&str, &str, &str); 14] = [
+    ("page", "Top pages", "Page"),
+    ("entry", "Entry pages", "Page"),
+    ("exit", "Exit pages", "Page"),
+    ("source", "Sources", "Source"),
+    ("utm_source", "UTM sources", "utm_source"),
+    ("utm_medium", "UTM media", "utm_medium"),
+    ("utm_campaign", "UTM campaigns", "utm_campaign"),
+    ("browser", "Browsers", "Browser"),
+    ("os", "Operating systems", "OS"),
+    ("device", "Devices", "Device"),
+    ("visitor_type", "New vs returning", "Visitors"),
+    ("event", "Custom events", "Event"),
+    ("property", "Event properties", "Event · property · value"),
+    ("outbound", "Outbound links", "Link"),
+];
+
+fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> String {
+    let events = matches!(id, "event" | "property" | "outbound");
+    let mut out = format!(
+        "<section class=\"card\" id=\"table-{id}\"><h2>{title}</h2><table><thead><tr><th scope=\"col\">{column}</th><th scope=\"col\">Visitors</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        if events { "Events" } else { "Visits" }
+    );
+    if rows.is_empty() {
+        out.push_str("<tr><td colspan=\"3\">No data</td></tr>");
+    }
+    for row in rows {
+        let value = if id == "source" && row.value.is_empty() {
+            "Direct / none".to_owned()
+        } else if id == "property" {
+            row.value.replace('\u{1f}', " · ")
+        } else {
+            row.value.clone()
+        };
+        let (visitors, second) = if row.suppressed {
+            (format!("fewer than {k}"), "—".to_owned())
+        } else {
+            (figure(row.visitors), figure(if events { row.events } else { row.visits }))
+        };
+        let class = if row.other { " class=\"other\"" } else { "" };
+        let _ = write!(
+            out,
+            "<tr><td{class}>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&value),
+            escape(&visitors),
+            escape(&second)
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
+}
+
+/// The dashboard page.
+pub fn render(report: &Report, live: &str) -> String {
+    let k = report.min_visitors;
+    let mut tables = String::new();
+    for (id, title, column) in TABLE_TITLES {
+        if let Some(rows) = report.tables.get(id) {
+            tables.push_str(&table(id, title, column, rows, k));
+        }
+    }
+    let mut goals = String::new();
+    if !report.goals.is_empty() {
+        goals.push_str("<section class=\"card\" id=\"goals\"><h2>Goals</h2><table><thead><tr><th scope=\"col\">Goal</th><th scope=\"col\">Visitors</th><th scope=\"col\">Conversions</th><th scope=\"col\">Rate</th></tr></thead><tbody>");
+        for goal in &report.goals {
+            let _ = write!(
+                goals,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&goal.name),
+                if goal.suppressed { format!("fewer than {k}") } else { figure(goal.visitors) },
+                figure(goal.conversions),
+                goal.conversion_rate.map_or("—".into(), |r| format!("{r} %"))
+            );
+        }
+        goals.push_str("</tbody></table></section>");
+    }
+    let cross = &report.cross_device;
+    let cross_text = match (cross.suppressed, cross.users_on_several_devices, cross.signed_in_users) {
+        (false, Some(several), Some(all)) => {
+            format!("{several} of {all} signed-in users with linked devices used more than one device.")
+        }
+        _ => format!("Fewer than {k} signed-in users: withheld."),
+    };
+    format!(
+        r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Statistics · {site}</title>
+<style>{css}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header><h1>Statistics · {site}</h1><nav aria-label="Admin"><a href="/admin">Administration</a> · <a href="/api/stats.csv?from={from}&amp;to={to}">CSV</a> · <a href="/api/stats?from={from}&amp;to={to}">JSON</a></nav></header>
+<main id="main">
+<form class="range" method="get" action="/dashboard" aria-label="Date range">
+<label>From <input type="date" name="from" value="{from}" required></label>
+<label>To <input type="date" name="to" value="{to}" required></label>
+<button type="submit">Show</button>
+<span class="presets"><a href="/dashboard?period=today">Today</a><a href="/dashboard?period=7d">7 days</a><a href="/dashboard?period=30d">30 days</a><a href="/dashboard?period=90d">90 days</a><a href="/dashboard?period=365d">12 months</a></span>
+</form>
+<p class="floor" id="floor">Anonymity floor: rows with fewer than <strong id="min-visitors">{k}</strong> visitors are folded into “(other)” or withheld. <span id="realtime">{live}</span>.</p>
+{kpis}
+<figure><div class="legend"><span><i style="background:var(--accent)"></i>Visitors</span><span><i style="background:var(--accent2)"></i>Page views</span></div>{chart}<figcaption>{from} to {to}, per {granularity}; points under the floor are left out.</figcaption></figure>
+<p id="cross-device">{cross_text}{partial}</p>
+<div class="grid">{goals}{tables}</div>
+</main>
+</body>
+</html>
+"##,
+        site = escape(&report.site),
+        css = DASHBOARD_CSS,
+        from = report.from,
+        to = report.to,
+        live = escape(live),
+        kpis = kpis(&report.totals, &report.previous, k),
+        chart = chart(&report.series),
+        granularity = match report.granularity {
+            crumb_store::analytics::Granularity::Hour => "hour",
+            crumb_store::analytics::Granularity::Day => "day",
+        },
+        cross_text = escape(&cross_text),
+        partial = if cross.partial { " (counted over the days whose raw events are still kept)" } else { "" },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("/a,b"), "\"/a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=cmd()"), "'=cmd()");
+        assert_eq!(csv_field("/plain"), "/plain");
+    }
+
+    #[test]
+    fn the_chart_skips_withheld_points() {
+        let point = |bucket: &str, v: Option<u64>| Point {
+            bucket: bucket.into(),
+            at: 0,
+            suppressed: v.is_none(),
+            visitors: v,
+            pageviews: v.map(|n| n * 2),
+            visits: v,
+        };
+        let svg = chart(&[point("2026-11-01", Some(10)), point("2026-11-02", None), point("2026-11-03", Some(30))]);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<circle").count(), 2, "no marker for the withheld day");
+        assert!(svg.contains("data-series=\"visitors\""));
+        assert!(svg.contains("M48.0"), "the line restarts after the gap");
+    }
+}

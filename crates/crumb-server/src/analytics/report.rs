@@ -1,0 +1,718 @@
+//! Reports: rollups over a date range (and raw events for the part not yet
+//! rolled up), merged per dimension, with the anonymity floor applied.
+//!
+//! The floor: a row with fewer than k distinct visitors is folded into
+//! "other"; if "other" itself stays under k, the smallest shown rows are
+//! folded into it too (otherwise it could be worked out as the total minus
+//! the shown rows), and if it still stays under k it is shown without
+//! figures. Totals and time-series points under k are shown without
+//! figures as well. Nothing is ever reported per visitor.
+
+use std::collections::BTreeMap;
+
+use crumb_cookie::Timestamp;
+use crumb_store::analytics::rollup::{self, Dimension, FunnelStep};
+use crumb_store::analytics::{Counts, Granularity, RollupRow, VisitorSketch, DAY_MILLIS};
+use crumb_store::UnixMillis;
+use serde::{Deserialize, Serialize};
+
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The label of the row that holds folded rows.
+pub const OTHER: &str = "(other)";
+
+/// Ranges longer than this many days are refused.
+pub const MAX_RANGE_DAYS: i64 = 3 * 366;
+
+/// A report's date range: whole UTC days, `to` inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    /// Start of the first day.
+    pub from: UnixMillis,
+    /// End of the last day (exclusive).
+    pub to: UnixMillis,
+}
+
+impl DateRange {
+    /// Days in the range.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from) / DAY_MILLIS
+    }
+
+    /// The range of the same length just before.
+    pub fn previous(&self) -> DateRange {
+        DateRange { from: self.from - (self.to - self.from), to: self.from }
+    }
+
+    /// Hourly for one or two days, daily above.
+    pub fn granularity(&self) -> Granularity {
+        if self.days() <= 2 {
+            Granularity::Hour
+        } else {
+            Granularity::Day
+        }
+    }
+}
+
+/// `YYYY-MM-DD` of a UTC day start.
+pub fn format_day(at: UnixMillis) -> String {
+    let civil = Timestamp::from_unix_micros(at * 1000).to_civil();
+    format!("{:04}-{:02}-{:02}", civil.year, civil.month, civil.day)
+}
+
+/// The start of the UTC day `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> Option<UnixMillis> {
+    let mut parts = text.splitn(3, '-');
+    let year = parts.next()?.parse().ok()?;
+    let month = parts.next()?.parse().ok()?;
+    let day = parts.next()?.parse().ok()?;
+    Some(Timestamp::from_civil(year, month, day, 0, 0, 0)?.unix_seconds() * 1000)
+}
+
+/// The query string of report endpoints.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (inclusive).
+    pub to: Option<String>,
+    /// Instead of from/to: `today`, `7d`, `30d`, `90d`, `365d`.
+    pub period: Option<String>,
+    /// Rows per table (default 10, at most 1,000).
+    pub limit: Option<usize>,
+    /// Funnel steps, comma-separated: `/path` or `event:name`.
+    pub steps: Option<String>,
+}
+
+impl RangeQuery {
+    /// The range asked for, relative to `now` (default: the last 30 days, today included).
+    pub fn range(&self, now: UnixMillis) -> Result<DateRange, Problem> {
+        let today = now - now.rem_euclid(DAY_MILLIS);
+        let range = match (&self.from, &self.to, &self.period) {
+            (Some(from), Some(to), None) => {
+                let bad = |name: &str, value: &str| Problem::bad_request(format!("{name}={value:?}: use YYYY-MM-DD"));
+                let from_day = parse_day(from).ok_or_else(|| bad("from", from))?;
+                let to_day = parse_day(to).ok_or_else(|| bad("to", to))?;
+                if to_day < from_day {
+                    return Err(Problem::bad_request("to is before from"));
+                }
+                DateRange { from: from_day, to: to_day + DAY_MILLIS }
+            }
+            (None, None, period) => {
+                let days = match period.as_deref().unwrap_or("30d") {
+                    "today" => 1,
+                    "7d" => 7,
+                    "30d" => 30,
+                    "90d" => 90,
+                    "365d" => 365,
+                    other => {
+                        return Err(Problem::bad_request(format!(
+                            "period={other:?}: use today, 7d, 30d, 90d or 365d (or from and to)"
+                        )))
+                    }
+                };
+                DateRange { from: today - (days - 1) * DAY_MILLIS, to: today + DAY_MILLIS }
+            }
+            _ => return Err(Problem::bad_request("give both from and to, or period, not a mix")),
+        };
+        if range.days() > MAX_RANGE_DAYS {
+            return Err(Problem::bad_request(format!("a report covers at most {MAX_RANGE_DAYS} days")));
+        }
+        Ok(range)
+    }
+
+    /// Rows per table.
+    pub fn limit(&self) -> usize {
+        self.limit.unwrap_or(10).clamp(1, 1000)
+    }
+}
+
+/// Headline figures; all `None` when the floor hides them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Fewer than k visitors: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors.
+    pub visitors: Option<u64>,
+    /// Page views.
+    pub pageviews: Option<u64>,
+    /// Visits.
+    pub visits: Option<u64>,
+    /// Share of visits with one page view and no event, in percent.
+    pub bounce_rate: Option<f64>,
+    /// Mean visit duration, in seconds.
+    pub visit_duration_s: Option<f64>,
+    /// Custom events and outbound clicks.
+    pub events: Option<u64>,
+    /// Visits that were a visitor's first.
+    pub new_visits: Option<u64>,
+    /// Visits by visitors seen before (cookie visitors only).
+    pub returning_visits: Option<u64>,
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        ((part as f64 / whole as f64) * 1000.0).round() / 10.0
+    }
+}
+
+impl Totals {
+    fn of(counts: &Counts, visitors: u64, returning: u64, k: u64) -> Totals {
+        if visitors < k && visitors > 0 {
+            return Totals { suppressed: true, ..Totals::default() };
+        }
+        Totals {
+            suppressed: false,
+            visitors: Some(visitors),
+            pageviews: Some(counts.pageviews),
+            visits: Some(counts.visits),
+            bounce_rate: Some(ratio(counts.bounces, counts.visits)),
+            visit_duration_s: Some(if counts.visits == 0 {
+                0.0
+            } else {
+                (counts.duration_ms as f64 / counts.visits as f64 / 100.0).round() / 10.0
+            }),
+            events: Some(counts.events),
+            new_visits: Some(counts.new_visits),
+            returning_visits: Some(returning),
+        }
+    }
+}
+
+/// One point of the time series.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// Bucket start, `YYYY-MM-DD` or `YYYY-MM-DDTHH:00Z`.
+    pub bucket: String,
+    /// Bucket start, Unix milliseconds.
+    pub at: UnixMillis,
+    /// Fewer than k visitors: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors.
+    pub visitors: Option<u64>,
+    /// Page views.
+    pub pageviews: Option<u64>,
+    /// Visits.
+    pub visits: Option<u64>,
+}
+
+/// One row of a report table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TableRow {
+    /// The value (path, source, browser …), or `(other)`.
+    pub value: String,
+    /// This row holds folded rows.
+    pub other: bool,
+    /// Fewer than k visitors even after folding: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors.
+    pub visitors: Option<u64>,
+    /// Visits.
+    pub visits: Option<u64>,
+    /// Page views.
+    pub pageviews: Option<u64>,
+    /// Custom events (event tables).
+    pub events: Option<u64>,
+    /// Bounce rate of the visits, percent (visit tables).
+    pub bounce_rate: Option<f64>,
+}
+
+/// A goal's conversions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GoalRow {
+    /// The goal's name.
+    pub name: String,
+    /// Fewer than k visitors converted: figures withheld.
+    pub suppressed: bool,
+    /// Visitors who converted.
+    pub visitors: Option<u64>,
+    /// Conversions (events or page views).
+    pub conversions: Option<u64>,
+    /// Converted visitors / all visitors, percent.
+    pub conversion_rate: Option<f64>,
+}
+
+/// Signed-in users seen on several devices (from raw events).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CrossDevice {
+    /// Fewer than k signed-in users: figures withheld.
+    pub suppressed: bool,
+    /// Users seen on two or more devices (`None` if fewer than k).
+    pub users_on_several_devices: Option<u64>,
+    /// Signed-in users with linked devices.
+    pub signed_in_users: Option<u64>,
+    /// Whether the range reaches beyond the raw-event retention (older days are not counted).
+    pub partial: bool,
+}
+
+/// A whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The site.
+    pub site: String,
+    /// First day.
+    pub from: String,
+    /// Last day (inclusive).
+    pub to: String,
+    /// `hour` or `day`.
+    pub granularity: Granularity,
+    /// The anonymity floor k.
+    pub min_visitors: u64,
+    /// Headline figures.
+    pub totals: Totals,
+    /// The same figures for the period before, for comparison.
+    pub previous: Totals,
+    /// The time series.
+    pub series: Vec<Point>,
+    /// Tables by dimension name (`page`, `entry`, `exit`, `source`, …).
+    pub tables: BTreeMap<&'static str, Vec<TableRow>>,
+    /// Configured goals.
+    pub goals: Vec<GoalRow>,
+    /// Cross-device users.
+    pub cross_device: CrossDevice,
+}
+
+/// The dimensions shown as tables.
+pub const TABLES: [Dimension; 14] = [
+    Dimension::Page,
+    Dimension::Entry,
+    Dimension::Exit,
+    Dimension::Source,
+    Dimension::UtmSource,
+    Dimension::UtmMedium,
+    Dimension::UtmCampaign,
+    Dimension::Browser,
+    Dimension::Os,
+    Dimension::Device,
+    Dimension::VisitorType,
+    Dimension::Event,
+    Dimension::Property,
+    Dimension::Outbound,
+];
+
+/// Rows for `range` at `granularity`: rollups where the range is rolled
+/// up, raw events aggregated on the fly for the rest.
+pub async fn rows(state: &AppState, range: DateRange, granularity: Granularity) -> Result<Vec<RollupRow>, Problem> {
+    let site = &state.config.site_name;
+    let rolled_until = state.store.rolled_until(site).await?.unwrap_or(i64::MIN);
+    let split = rolled_until.clamp(range.from, range.to);
+    let mut rows =
+        if split > range.from { state.store.rollups(site, granularity, range.from, split).await? } else { Vec::new() };
+    let open_to = range.to.min(state.now_millis() + 1);
+    if split < open_to {
+        let events = state.store.events_between(site, split, open_to).await?;
+        let fresh =
+            tokio::task::spawn_blocking(move || rollup::aggregate(events)).await.map_err(|_| Problem::unavailable())?;
+        rows.extend(match granularity {
+            Granularity::Hour => fresh.hourly,
+            Granularity::Day => fresh.daily,
+        });
+    }
+    Ok(rows)
+}
+
+/// Applies the floor to one table's merged rows.
+pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit: usize) -> Vec<TableRow> {
+    let mut with_count: Vec<(String, Counts, VisitorSketch, u64)> = rows
+        .drain(..)
+        .map(|(value, counts, sketch)| {
+            let n = sketch.count();
+            (value, counts, sketch, n)
+        })
+        .collect();
+    with_count.sort_by(|a, b| b.3.cmp(&a.3).then(b.1.pageviews.cmp(&a.1.pageviews)).then(a.0.cmp(&b.0)));
+    let mut shown = Vec::new();
+    let mut other: Option<(Counts, VisitorSketch)> = None;
+    let fold = |other: &mut Option<(Counts, VisitorSketch)>, counts: &Counts, sketch: &VisitorSketch| {
+        let (c, s) = other.get_or_insert_with(Default::default);
+        c.add(counts);
+        s.merge(sketch);
+    };
+    for (value, counts, sketch, count) in with_count {
+        if count >= k && shown.len() < limit {
+            shown.push((value, counts, sketch, count));
+        } else {
+            fold(&mut other, &counts, &sketch);
+        }
+    }
+    // Complementary suppression: "other" must not be a small group either.
+    while other.as_ref().is_some_and(|(_, s)| s.count() < k) {
+        let Some((_, counts, sketch, _)) = shown.pop() else { break };
+        fold(&mut other, &counts, &sketch);
+    }
+    let row = |value: String, other: bool, counts: &Counts, visitors: u64| TableRow {
+        value,
+        other,
+        suppressed: false,
+        visitors: Some(visitors),
+        visits: Some(counts.visits),
+        pageviews: Some(counts.pageviews),
+        events: Some(counts.events),
+        bounce_rate: Some(ratio(counts.bounces, counts.visits)),
+    };
+    let mut table: Vec<TableRow> = shown.iter().map(|(v, c, _, n)| row(v.clone(), false, c, *n)).collect();
+    if let Some((counts, sketch)) = other {
+        let count = sketch.count();
+        if count >= k {
+            table.push(row(OTHER.to_owned(), true, &counts, count));
+        } else {
+            table.push(TableRow {
+                value: OTHER.to_owned(),
+                other: true,
+                suppressed: true,
+                visitors: None,
+                visits: None,
+                pageviews: None,
+                events: None,
+                bounce_rate: None,
+            });
+        }
+    }
+    table
+}
+
+fn totals_of(rows: &[RollupRow], k: u64) -> Totals {
+    let mut counts = Counts::default();
+    let mut visitors = VisitorSketch::new();
+    let mut returning = 0;
+    for row in rows {
+        if row.dimension == Dimension::Total.name() {
+            counts.add(&row.counts);
+            visitors.merge(&row.visitors);
+        } else if row.dimension == Dimension::VisitorType.name() && row.value == "returning" {
+            returning += row.counts.visits;
+        }
+    }
+    Totals::of(&counts, visitors.count(), returning, k)
+}
+
+/// Builds the report for `range`: the dashboard's main query.
+pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<Report, Problem> {
+    let k = u64::from(state.config.analytics.min_visitors);
+    let granularity = range.granularity();
+    let current = rows(state, range, granularity).await?;
+    let previous_rows = rows(state, range.previous(), Granularity::Day).await?;
+    let now = state.now_millis();
+    let retention_start = now - i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
+    let (cross, signed_in) =
+        state.store.cross_device_users(&state.config.site_name, range.from.max(retention_start), range.to).await?;
+    let goals = state.config.analytics.goals.clone();
+    let series_range = range;
+    tokio::task::spawn_blocking(move || {
+        let totals = totals_of(&current, k);
+        let previous = totals_of(&previous_rows, k);
+
+        let mut by_bucket: BTreeMap<UnixMillis, (Counts, VisitorSketch)> = BTreeMap::new();
+        for row in current.iter().filter(|r| r.dimension == Dimension::Total.name()) {
+            let entry = by_bucket.entry(row.bucket).or_default();
+            entry.0.add(&row.counts);
+            entry.1.merge(&row.visitors);
+        }
+        let step = granularity.millis();
+        let series = (0..)
+            .map(|i| series_range.from + i * step)
+            .take_while(|at| *at < series_range.to)
+            .map(|at| {
+                let (counts, sketch) = by_bucket.remove(&at).unwrap_or_default();
+                let visitors = sketch.count();
+                let suppressed = visitors > 0 && visitors < k;
+                let bucket = match granularity {
+                    Granularity::Day => format_day(at),
+                    Granularity::Hour => format!(
+                        "{}T{:02}:00Z",
+                        format_day(at - at.rem_euclid(DAY_MILLIS)),
+                        at.rem_euclid(DAY_MILLIS) / 3_600_000
+                    ),
+                };
+                Point {
+                    bucket,
+                    at,
+                    suppressed,
+                    visitors: (!suppressed).then_some(visitors),
+                    pageviews: (!suppressed).then_some(counts.pageviews),
+                    visits: (!suppressed).then_some(counts.visits),
+                }
+            })
+            .collect();
+
+        let merged = rollup::merge_rows(current.iter().filter(|r| r.dimension != Dimension::Total.name()));
+        let mut per_dimension: BTreeMap<String, Vec<(String, Counts, VisitorSketch)>> = BTreeMap::new();
+        for ((dimension, value), (counts, sketch)) in merged {
+            per_dimension.entry(dimension).or_default().push((value, counts, sketch));
+        }
+        let total_visitors = totals.visitors.unwrap_or(0);
+        let goals = goals
+            .iter()
+            .map(|goal| {
+                let (dimension, value) = match (&goal.event, &goal.path) {
+                    (Some(event), _) => (Dimension::Event, event.as_str()),
+                    (None, Some(path)) => (Dimension::Page, path.as_str()),
+                    (None, None) => (Dimension::Event, ""),
+                };
+                let found =
+                    per_dimension.get(dimension.name()).and_then(|rows| rows.iter().find(|(v, _, _)| v == value));
+                let (visitors, conversions) = found.map_or((0, 0), |(_, c, s)| {
+                    (s.count(), if dimension == Dimension::Page { c.pageviews } else { c.events })
+                });
+                let suppressed = visitors > 0 && visitors < k;
+                GoalRow {
+                    name: goal.name.clone(),
+                    suppressed,
+                    visitors: (!suppressed).then_some(visitors),
+                    conversions: (!suppressed).then_some(conversions),
+                    conversion_rate: (!suppressed).then(|| ratio(visitors, total_visitors)),
+                }
+            })
+            .collect();
+        let mut tables = BTreeMap::new();
+        for dimension in TABLES {
+            let rows = per_dimension.remove(dimension.name()).unwrap_or_default();
+            tables.insert(dimension.name(), floor_table(rows, k, limit));
+        }
+        let cross_suppressed = signed_in < k && signed_in > 0;
+        Report {
+            site: String::new(),
+            from: format_day(series_range.from),
+            to: format_day(series_range.to - DAY_MILLIS),
+            granularity,
+            min_visitors: k,
+            totals,
+            previous,
+            series,
+            tables,
+            goals,
+            cross_device: CrossDevice {
+                suppressed: cross_suppressed || (cross > 0 && cross < k),
+                users_on_several_devices: (!cross_suppressed && (cross == 0 || cross >= k)).then_some(cross),
+                signed_in_users: (!cross_suppressed).then_some(signed_in),
+                partial: series_range.from < retention_start,
+            },
+        }
+    })
+    .await
+    .map_err(|_| Problem::unavailable())
+    .map(|mut report| {
+        report.site = state.config.site_name.clone();
+        report
+    })
+}
+
+/// Live figures of the last five minutes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Realtime {
+    /// Fewer than k visitors: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors in the last five minutes.
+    pub visitors: Option<u64>,
+    /// Page views in the last five minutes.
+    pub pageviews: Option<u64>,
+    /// Top pages (with the floor).
+    pub pages: Vec<TableRow>,
+    /// The anonymity floor.
+    pub min_visitors: u64,
+}
+
+/// The last five minutes, from raw events.
+pub async fn realtime(state: &AppState) -> Result<Realtime, Problem> {
+    let k = u64::from(state.config.analytics.min_visitors);
+    let now = state.now_millis();
+    let events = state.store.events_between(&state.config.site_name, now - 5 * 60_000, now + 1).await?;
+    let rollup = rollup::aggregate(events);
+    let merged = rollup::merge_rows(rollup.daily.iter());
+    let (mut counts, mut visitors) = (Counts::default(), VisitorSketch::new());
+    let mut pages = Vec::new();
+    for ((dimension, value), (c, s)) in merged {
+        if dimension == Dimension::Total.name() {
+            counts.add(&c);
+            visitors.merge(&s);
+        } else if dimension == Dimension::Page.name() {
+            pages.push((value, c, s));
+        }
+    }
+    let count = visitors.count();
+    let suppressed = count > 0 && count < k;
+    Ok(Realtime {
+        suppressed,
+        visitors: (!suppressed).then_some(count),
+        pageviews: (!suppressed).then_some(counts.pageviews),
+        pages: floor_table(pages, k, 10),
+        min_visitors: k,
+    })
+}
+
+/// A funnel's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FunnelReport {
+    /// First day.
+    pub from: String,
+    /// Last day (inclusive).
+    pub to: String,
+    /// Each step with the visitors who reached it.
+    pub steps: Vec<FunnelStepRow>,
+    /// Whether the range reaches beyond the raw-event retention.
+    pub partial: bool,
+}
+
+/// One funnel step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FunnelStepRow {
+    /// As asked (`/path` or `event:name`).
+    pub step: String,
+    /// Fewer than k visitors: withheld.
+    pub suppressed: bool,
+    /// Visitors who reached this step in order within one visit.
+    pub visitors: Option<u64>,
+    /// Share of the first step's visitors, percent.
+    pub conversion_rate: Option<f64>,
+}
+
+/// Parses `steps=/a,/b,event:signup`.
+pub fn parse_steps(text: &str) -> Result<Vec<FunnelStep>, Problem> {
+    let steps: Vec<FunnelStep> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|step| match step.strip_prefix("event:") {
+            Some(name) if !name.is_empty() => Ok(FunnelStep::Event(name.to_owned())),
+            None if step.starts_with('/') => Ok(FunnelStep::Page(step.to_owned())),
+            _ => Err(Problem::bad_request(format!("steps: {step:?} is neither /path nor event:name"))),
+        })
+        .collect::<Result<_, _>>()?;
+    if !(2..=10).contains(&steps.len()) {
+        return Err(Problem::bad_request("steps: a funnel has 2 to 10 steps"));
+    }
+    Ok(steps)
+}
+
+/// A funnel over raw events (kept `raw_retention_days`).
+pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Result<FunnelReport, Problem> {
+    let steps = parse_steps(steps_text)?;
+    let k = u64::from(state.config.analytics.min_visitors);
+    let now = state.now_millis();
+    let retention_start = now - i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
+    let events = state.store.events_between(&state.config.site_name, range.from.max(retention_start), range.to).await?;
+    let labels: Vec<String> =
+        steps_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let reached = tokio::task::spawn_blocking(move || rollup::funnel(events, &steps))
+        .await
+        .map_err(|_| Problem::unavailable())?;
+    let first = reached.first().map_or(0, VisitorSketch::count);
+    let steps = labels
+        .into_iter()
+        .zip(reached.iter())
+        .map(|(step, sketch)| {
+            let visitors = sketch.count();
+            let suppressed = visitors > 0 && visitors < k;
+            FunnelStepRow {
+                step,
+                suppressed,
+                visitors: (!suppressed).then_some(visitors),
+                conversion_rate: (!suppressed).then(|| ratio(visitors, first)),
+            }
+        })
+        .collect();
+    Ok(FunnelReport {
+        from: format_day(range.from),
+        to: format_day(range.to - DAY_MILLIS),
+        steps,
+        partial: range.from < retention_start,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sketch(visitors: std::ops::Range<i64>) -> VisitorSketch {
+        let mut s = VisitorSketch::new();
+        visitors.for_each(|v| s.insert(v * 7919));
+        s
+    }
+
+    fn row(value: &str, visitors: std::ops::Range<i64>) -> (String, Counts, VisitorSketch) {
+        let n = (visitors.end - visitors.start) as u64;
+        (value.to_owned(), Counts { pageviews: n, visits: n, ..Counts::default() }, sketch(visitors))
+    }
+
+    #[test]
+    fn k_minus_one_folds_and_k_shows() {
+        let k = 10;
+        let table = floor_table(vec![row("/big", 0..50), row("/k", 100..110), row("/k-1", 200..209)], k, 10);
+        let values: Vec<&str> = table.iter().map(|r| r.value.as_str()).collect();
+        // /k-1 folds; "other" would then hold 9 visitors, so the smallest shown row (/k) folds too.
+        assert_eq!(values, ["/big", OTHER]);
+        assert_eq!(table[1].visitors, Some(19));
+        assert!(!table[1].suppressed);
+
+        let table = floor_table(
+            vec![row("/big", 0..50), row("/k", 100..110), row("/k-1", 200..209), row("/k2", 300..310)],
+            k,
+            10,
+        );
+        let values: Vec<&str> = table.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values, ["/big", "/k", OTHER], "/k2 (the last of the ties) folded to lift other to k");
+        assert!(table.iter().all(|r| r.visitors.unwrap_or(k) >= k));
+    }
+
+    #[test]
+    fn exactly_k_is_shown() {
+        let table = floor_table(vec![row("/a", 0..10), row("/b", 10..20)], 10, 10);
+        assert_eq!(
+            table.iter().map(|r| (r.value.as_str(), r.visitors)).collect::<Vec<_>>(),
+            [("/a", Some(10)), ("/b", Some(10))]
+        );
+    }
+
+    #[test]
+    fn a_small_other_alone_is_withheld() {
+        let table = floor_table(vec![row("/a", 0..3), row("/b", 3..5)], 10, 10);
+        assert_eq!(table.len(), 1);
+        assert!(table[0].suppressed && table[0].other);
+        assert_eq!(table[0].visitors, None);
+        assert_eq!(table[0].pageviews, None);
+    }
+
+    #[test]
+    fn the_limit_folds_the_tail_into_other() {
+        let rows: Vec<_> = (0..5).map(|i| row(&format!("/{i}"), i * 100..i * 100 + 20 + i)).collect();
+        let table = floor_table(rows, 10, 2);
+        assert_eq!(table.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(), ["/4", "/3", OTHER]);
+        assert_eq!(table[2].visitors, Some(63));
+    }
+
+    #[test]
+    fn ranges() {
+        let now = parse_day("2026-11-29").unwrap() + 5 * 3_600_000;
+        let q = RangeQuery { from: Some("2026-11-01".into()), to: Some("2026-11-03".into()), ..RangeQuery::default() };
+        let range = q.range(now).unwrap();
+        assert_eq!(range.days(), 3);
+        assert_eq!(format_day(range.previous().from), "2026-10-29");
+        let q = RangeQuery { period: Some("7d".into()), ..RangeQuery::default() };
+        let range = q.range(now).unwrap();
+        assert_eq!((format_day(range.from), range.days()), ("2026-11-23".to_owned(), 7));
+        assert_eq!(range.granularity(), Granularity::Day);
+        let q = RangeQuery { period: Some("today".into()), ..RangeQuery::default() };
+        assert_eq!(q.range(now).unwrap().granularity(), Granularity::Hour);
+        for bad in [
+            RangeQuery { from: Some("2026-13-01".into()), to: Some("2026-11-03".into()), ..RangeQuery::default() },
+            RangeQuery { from: Some("2026-11-05".into()), to: Some("2026-11-03".into()), ..RangeQuery::default() },
+            RangeQuery { period: Some("forever".into()), ..RangeQuery::default() },
+            RangeQuery { from: Some("2026-11-05".into()), ..RangeQuery::default() },
+            RangeQuery { from: Some("2000-01-01".into()), to: Some("2026-11-03".into()), ..RangeQuery::default() },
+        ] {
+            assert!(bad.range(now).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn funnel_steps() {
+        assert_eq!(parse_steps("/, /cart ,event:buy").unwrap().len(), 3);
+        assert!(parse_steps("/").is_err());
+        assert!(parse_steps("/a,cart").is_err());
+        assert!(parse_steps("/a,event:").is_err());
+    }
+}

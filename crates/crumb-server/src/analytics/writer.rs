@@ -1,0 +1,72 @@
+//! Group commit: events from concurrent requests are written in one
+//! transaction, and each request is answered once that transaction is
+//! durable. While one batch commits, the next one gathers.
+
+use std::sync::{Arc, OnceLock};
+
+use crumb_store::analytics::EventRecord;
+use crumb_store::{Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+/// Events written in one transaction at most.
+pub const MAX_BATCH: usize = 1024;
+/// Events waiting for a commit at most; more wait for room (backpressure).
+pub const QUEUE: usize = 16 * 1024;
+
+type Done = oneshot::Sender<Result<(), String>>;
+
+/// The writer task's handle.
+pub struct EventWriter {
+    store: Arc<dyn Store>,
+    sender: OnceLock<mpsc::Sender<(EventRecord, Done)>>,
+}
+
+impl EventWriter {
+    /// A writer over `store`; its task starts with the first event.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        EventWriter { store, sender: OnceLock::new() }
+    }
+
+    /// Writes one event; returns once it is durable.
+    pub async fn write(&self, event: EventRecord) -> Result<(), StoreError> {
+        let sender = self.sender.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(QUEUE);
+            tokio::spawn(run(Arc::clone(&self.store), receiver));
+            sender
+        });
+        let (done, committed) = oneshot::channel();
+        let gone = || StoreError::Backend { backend: "writer", detail: "the event writer stopped".into() };
+        sender.send((event, done)).await.map_err(|_| gone())?;
+        committed
+            .await
+            .map_err(|_| gone())?
+            .map_err(|detail| StoreError::Backend { backend: self.store.backend(), detail })
+    }
+}
+
+async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<(EventRecord, Done)>) {
+    let mut events = Vec::with_capacity(MAX_BATCH);
+    let mut waiting = Vec::with_capacity(MAX_BATCH);
+    while let Some((event, done)) = receiver.recv().await {
+        events.push(event);
+        waiting.push(done);
+        while events.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok((event, done)) => {
+                    events.push(event);
+                    waiting.push(done);
+                }
+                Err(_) => break,
+            }
+        }
+        let result = store.append_events(&events).await.map_err(|e| {
+            tracing::error!(error = %e, events = events.len(), "storing analytics events failed");
+            e.to_string()
+        });
+        events.clear();
+        for done in waiting.drain(..) {
+            // The request may have gone (client disconnected): nothing to tell.
+            let _ = done.send(result.clone());
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! Statistics end to end through the real router, on every store backend:
+//! ingestion (consent, cookieless, bots, bad input), visits and returning
+//! visitors, rollups equal to raw counts, the anonymity floor, the
+//! dashboard and the statistics API.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{stores, Browser};
+use crumb_server::analytics::jobs;
+use crumb_server::config;
+
+const CHROME: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const PASSWORD: &str = "correct horse battery staple";
+/// 2026-05-28T20:26:40Z, the test clock's start.
+const DAY: &str = "2026-05-28";
+
+fn config_with(analytics: &str) -> crumb_server::Config {
+    let text = format!("{}\n[analytics]\n{analytics}\n", config::DEMO_TOML);
+    config::parse(&text, "crumb.toml").unwrap()
+}
+
+fn event(body: serde_json::Value, user_agent: &str) -> Request<Body> {
+    Request::post("/api/event")
+        .header("content-type", "application/json")
+        .header("origin", "http://localhost:8080")
+        .header("user-agent", user_agent)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn view(path: &str) -> Request<Body> {
+    event(
+        serde_json::json!({"name": "pageview", "url": format!("http://localhost:8080{path}"), "referrer": "https://news.example/x"}),
+        CHROME,
+    )
+}
+
+async fn admin(browser: &Browser) -> Browser {
+    let mut admin = browser.sibling();
+    let json = |path: &str, body: serde_json::Value| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .header("origin", "http://localhost:8080")
+            .header("user-agent", CHROME)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let reply = admin
+        .send(json("/api/account/register", serde_json::json!({"email": "admin@shop.example", "password": PASSWORD})))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
+    let account = admin.state.store.account_by_email("admin@shop.example").await.unwrap().unwrap();
+    admin.state.store.set_admin(&account.user_id, true).await.unwrap();
+    let reply = admin
+        .send(json("/api/account/sign-in", serde_json::json!({"email": "admin@shop.example", "password": PASSWORD})))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    admin
+}
+
+fn advance_minutes(browser: &Browser, minutes: i64) {
+    browser.clock.advance_seconds(minutes * 60);
+}
+
+#[tokio::test]
+async fn consented_visits_new_and_returning_and_rollups_equal_raw_counts() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with("min_visitors = 1"), store);
+        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        let reply = visitor.send(view("/")).await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend}: {}", reply.text());
+        assert!(visitor.cookie_names().contains(&"__Host-crumb_vid".to_owned()), "{backend}: visitor cookie set");
+        advance_minutes(&visitor, 10);
+        assert_eq!(visitor.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        let custom = event(
+            serde_json::json!({"name": "signup", "url": "http://localhost:8080/products", "props": {"plan": "pro", "seats": 3}}),
+            CHROME,
+        );
+        assert_eq!(visitor.send(custom).await.status, StatusCode::ACCEPTED);
+        // 31 minutes of silence: the next page view opens a second visit.
+        advance_minutes(&visitor, 31);
+        assert_eq!(visitor.send(view("/about")).await.status, StatusCode::ACCEPTED);
+        // The next day: a returning visitor.
+        advance_minutes(&visitor, 24 * 60);
+        assert_eq!(visitor.send(view("/")).await.status, StatusCode::ACCEPTED);
+
+        let admin = admin(&visitor).await;
+        let mut admin = admin;
+        let range = format!("/api/stats?from={DAY}&to=2026-05-29");
+        let before = admin.get(&range).await;
+        assert_eq!(before.status, StatusCode::OK, "{backend}: {}", before.text());
+        let before = before.json();
+        let totals = &before["totals"];
+        assert_eq!(totals["visitors"], 1, "{backend}: {totals}");
+        assert_eq!(totals["visits"], 3, "{backend}: split at 30 minutes and at midnight");
+        assert_eq!(totals["pageviews"], 4);
+        assert_eq!(totals["events"], 1);
+        assert_eq!(totals["new_visits"], 1);
+        assert_eq!(totals["returning_visits"], 2);
+        let rows = |report: &serde_json::Value, table: &str| -> Vec<(String, u64)> {
+            report["tables"][table]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["value"].as_str().unwrap().to_owned(), r["visits"].as_u64().unwrap_or(0)))
+                .collect()
+        };
+        assert!(rows(&before, "event").iter().any(|(v, _)| v == "signup"));
+        assert!(rows(&before, "source").iter().any(|(v, _)| v == "news.example"));
+        assert!(rows(&before, "property").iter().any(|(v, _)| v == "signup\u{1f}seats\u{1f}3"));
+        assert_eq!(rows(&before, "browser"), [("Chrome".to_owned(), 3)]);
+
+        // Roll the first day up (it is over), and the report reads the same.
+        let job = jobs::run_once(&visitor.state).await.unwrap();
+        assert_eq!(job.days_rolled, 1, "{backend}");
+        assert_eq!(jobs::run_once(&visitor.state).await.unwrap().days_rolled, 0, "idempotent");
+        let after = admin.get(&range).await.json();
+        assert_eq!(after["totals"], before["totals"], "{backend}: rollups equal raw counts");
+        assert_eq!(after["tables"], before["tables"], "{backend}");
+        assert_eq!(after["series"], before["series"], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn without_consent_nothing_is_counted_and_no_cookie_is_set() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with("min_visitors = 1"), store);
+        let reply = visitor.send(view("/")).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{backend}");
+        assert_eq!(reply.headers["x-crumb-dropped"], "no-consent");
+        assert!(reply.set_cookies().is_empty());
+        // Refusing statistics changes nothing.
+        visitor.post_consent(&[], &[]).await;
+        assert_eq!(visitor.send(view("/")).await.headers["x-crumb-dropped"], "no-consent");
+        assert!(!visitor.cookie_names().contains(&"__Host-crumb_vid".to_owned()));
+        let store = visitor.state.store.clone();
+        assert!(store.events_between("Crumb Demo Shop", 0, i64::MAX).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn cookieless_counting_when_the_site_allows_it() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with("min_visitors = 1\ncookieless = true"), store);
+        let reply = visitor.send(view("/")).await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend}");
+        assert!(reply.set_cookies().is_empty(), "{backend}: no cookie without consent");
+        assert_eq!(visitor.send(view("/about")).await.status, StatusCode::ACCEPTED);
+        // Another user agent is another visitor.
+        let mut other = visitor.sibling();
+        let firefox = event(
+            serde_json::json!({"name": "pageview", "url": "http://localhost:8080/"}),
+            "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+        );
+        assert_eq!(other.send(firefox).await.status, StatusCode::ACCEPTED);
+        // Do Not Track, honoured by the demo, stops even cookieless counting.
+        let mut dnt = view("/");
+        dnt.headers_mut().insert("dnt", "1".parse().unwrap());
+        assert_eq!(visitor.send(dnt).await.headers["x-crumb-dropped"], "privacy-signal");
+
+        let mut admin = admin(&visitor).await;
+        let report = admin.get(&format!("/api/stats?from={DAY}&to={DAY}")).await.json();
+        assert_eq!(report["totals"]["visitors"], 2, "{backend}: {}", report["totals"]);
+        assert_eq!(report["totals"]["visits"], 2);
+        assert_eq!(report["totals"]["new_visits"], 0, "cookieless visitors are neither new nor returning");
+        let tracking: Vec<_> = report["tables"]["visitor_type"].as_array().unwrap().clone();
+        assert!(tracking.is_empty(), "{backend}: {tracking:?}");
+    }
+}
+
+#[tokio::test]
+async fn bots_are_dropped() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with("min_visitors = 1\ncookieless = true"), store);
+        for bot in [
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "curl/8.5.0",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+            "",
+        ] {
+            let reply = visitor.send(event(serde_json::json!({"name": "pageview", "url": "http://localhost:8080/"}), bot)).await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT, "{backend}: {bot:?}");
+            assert_eq!(reply.headers["x-crumb-dropped"], "bot");
+        }
+        let events = visitor.state.store.events_between("Crumb Demo Shop", 0, i64::MAX).await.unwrap();
+        assert!(events.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn bad_events_get_problems() {
+    let (_, store) = stores().await.remove(0);
+    let mut visitor = Browser::new(config_with("min_visitors = 1\ncookieless = true"), store);
+    let cases: Vec<(Request<Body>, StatusCode)> = vec![
+        (
+            Request::post("/api/event")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("user-agent", CHROME)
+                .body(Body::from("name=pageview"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            Request::post("/api/event")
+                .header("content-type", "text/plain;charset=UTF-8")
+                .header("user-agent", CHROME)
+                .body(Body::from("{not json"))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            event(serde_json::json!({"name": "pageview", "url": "https://elsewhere.example/"}), CHROME),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            event(serde_json::json!({"name": "pageview", "url": "javascript:1"}), CHROME),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            event(serde_json::json!({"name": "", "url": "http://localhost:8080/"}), CHROME),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            event(serde_json::json!({"name": "outbound", "url": "http://localhost:8080/"}), CHROME),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            event(
+                serde_json::json!({"name": "x", "url": "http://localhost:8080/", "props": {"nested": {"a": 1}}}),
+                CHROME,
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            event(
+                serde_json::json!({"name": "x", "url": "http://localhost:8080/", "props": (0..11).map(|i| (format!("k{i}"), serde_json::json!(i))).collect::<serde_json::Map<_, _>>()}),
+                CHROME,
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            event(serde_json::json!({"name": "pageview", "url": "http://localhost:8080/", "extra": 1}), CHROME),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            event(
+                serde_json::json!({"name": "x", "url": "http://localhost:8080/", "props": {"k": "v".repeat(5000)}}),
+                CHROME,
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            Request::post("/api/event")
+                .header("content-type", "application/json")
+                .header("origin", "https://evil.example")
+                .header("user-agent", CHROME)
+                .body(Body::from(r#"{"name":"pageview","url":"http://localhost:8080/"}"#))
+                .unwrap(),
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (request, status) in cases {
+        let reply = visitor.send(request).await;
+        assert_eq!(reply.status, status, "{}", reply.text());
+        assert_eq!(reply.headers["content-type"], "application/problem+json");
+        assert!(reply.json()["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    // Outbound clicks keep host and path only.
+    let outbound = event(
+        serde_json::json!({"name": "outbound", "url": "http://localhost:8080/", "link": "https://partner.example/offer?email=a@b.c"}),
+        CHROME,
+    );
+    assert_eq!(visitor.send(outbound).await.status, StatusCode::ACCEPTED);
+    let events = visitor.state.store.events_between("Crumb Demo Shop", 0, i64::MAX).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event.name, "partner.example/offer");
+}
+
+/// k − 1 visitors fold into "other", k show.
+#[tokio::test]
+async fn the_anonymity_floor_folds_small_rows() {
+    for (backend, store) in stores().await {
+        let first = Browser::new(config_with("min_visitors = 3"), store);
+        let mut browsers: Vec<Browser> = (0..8).map(|_| first.sibling()).collect();
+        for (i, browser) in browsers.iter_mut().enumerate() {
+            browser.post_consent(&["statistics"], &[]).await;
+            // 3 visitors on /k, 2 on /k-minus-1, 3 on /other-k.
+            let path = match i {
+                0..=2 => "/k",
+                3..=4 => "/k-minus-1",
+                _ => "/other-k",
+            };
+            assert_eq!(browser.send(view(path)).await.status, StatusCode::ACCEPTED);
+        }
+        let mut admin = admin(&first).await;
+        let report = admin.get(&format!("/api/stats?from={DAY}&to={DAY}")).await.json();
+        assert_eq!(report["min_visitors"], 3);
+        let pages: Vec<(String, Option<u64>)> = report["tables"]["page"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["value"].as_str().unwrap().to_owned(), r["visitors"].as_u64()))
+            .collect();
+        assert!(pages.contains(&("/k".to_owned(), Some(3))), "{backend}: {pages:?}");
+        assert!(!pages.iter().any(|(v, _)| v == "/k-minus-1"), "{backend}: k−1 visitors must fold: {pages:?}");
+        let other = pages.iter().find(|(v, _)| v == "(other)").unwrap();
+        assert!(other.1.unwrap() >= 3, "{backend}: other is not a small group either: {pages:?}");
+        assert!(pages.iter().all(|(_, n)| n.is_none_or(|n| n >= 3)), "{backend}: {pages:?}");
+        // No endpoint takes a visitor id or returns one.
+        let text = admin.get(&format!("/api/stats?from={DAY}&to={DAY}&limit=1000")).await.text();
+        for browser in &browsers {
+            let vid = browser.jar.iter().find(|c| c.name == b"__Host-crumb_vid").unwrap().value_str().into_owned();
+            assert!(!text.contains(&vid), "{backend}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_small_site_is_withheld_entirely_under_the_default_floor() {
+    let (_, store) = stores().await.remove(0);
+    let mut visitor = Browser::new(config_with(""), store);
+    visitor.post_consent(&["statistics"], &[]).await;
+    visitor.send(view("/")).await;
+    let mut admin = admin(&visitor).await;
+    let report = admin.get("/api/stats?period=today").await.json();
+    assert_eq!(report["min_visitors"], 10, "the default floor");
+    assert_eq!(report["totals"]["suppressed"], true);
+    assert!(report["totals"]["visitors"].is_null());
+    assert!(report["series"].as_array().unwrap().iter().all(|p| p["visitors"].is_null() || p["visitors"] == 0));
+    let page = admin.get("/dashboard?period=today").await;
+    assert!(page.text().contains("Fewer than 10 visitors"));
+}
+
+#[tokio::test]
+async fn dashboard_and_api_are_for_administrators_only() {
+    let (_, store) = stores().await.remove(0);
+    let mut visitor = Browser::new(
+        config_with("min_visitors = 1\n[[analytics.goal]]\nname = \"Signed up\"\nevent = \"signup\""),
+        store,
+    );
+    visitor.post_consent(&["statistics"], &[]).await;
+    visitor.send(view("/")).await;
+    advance_minutes(&visitor, 1);
+    visitor.send(view("/products")).await;
+    visitor.send(event(serde_json::json!({"name": "signup", "url": "http://localhost:8080/products"}), CHROME)).await;
+    for path in
+        ["/dashboard", "/api/stats", "/api/stats.csv", "/api/stats/realtime", "/api/stats/funnel?steps=/,/products"]
+    {
+        let reply = visitor.get(path).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(reply.headers["content-type"], "application/problem+json");
+    }
+    let mut admin = admin(&visitor).await;
+    let page = admin.get("/dashboard").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let html = page.text();
+    assert!(html.contains("<svg") && html.contains("id=\"chart\""));
+    assert!(html.contains("id=\"min-visitors\">1<"));
+    assert!(html.contains("Signed up"));
+    assert!(html.contains("/products"));
+    assert!(html.contains("name=\"viewport\""), "readable on a phone");
+
+    let csv = admin.get(&format!("/api/stats.csv?from={DAY}&to={DAY}")).await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text();
+    assert!(csv.starts_with("section,value,visitors"));
+    assert!(csv.lines().any(|l| l.starts_with("page,/products,1,")), "{csv}");
+
+    let realtime = admin.get("/api/stats/realtime").await.json();
+    assert_eq!(realtime["visitors"], 1);
+    assert_eq!(realtime["pageviews"], 2);
+
+    let funnel =
+        admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&steps=/,/products,event:signup")).await.json();
+    let reached: Vec<_> = funnel["steps"].as_array().unwrap().iter().map(|s| s["visitors"].as_u64()).collect();
+    assert_eq!(reached, [Some(1), Some(1), Some(1)]);
+    let funnel = admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&steps=/products,/")).await.json();
+    assert_eq!(funnel["steps"][1]["visitors"], 0, "steps count in order");
+
+    let report = admin.get("/api/stats").await.json();
+    assert_eq!(report["goals"][0]["visitors"], 1);
+    assert_eq!(report["goals"][0]["conversion_rate"], 100.0);
+    for bad in [
+        "/api/stats?period=forever",
+        "/api/stats?from=2026-02-30&to=2026-03-01",
+        "/api/stats?nope=1",
+        "/api/stats/funnel?steps=/",
+    ] {
+        let reply = admin.get(bad).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {}", reply.text());
+    }
+}
