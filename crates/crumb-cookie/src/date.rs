@@ -80,38 +80,71 @@ pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
 }
 
 /// A fast path for what servers almost always send, `Wdy, DD Mon YYYY
-/// HH:MM:SS GMT` (IMF-fixdate) or `Wdy, DD-Mon-YYYY HH:MM:SS GMT`: the
-/// general algorithm gives the same answer for these (the weekday token
-/// matches no production, the others in the order the layout has them),
-/// so this returns `Some(answer)` for an exact layout match and `None` to
-/// fall back to the general algorithm for anything else.
+/// HH:MM:SS GMT` (IMF-fixdate) or `Wdy, DD-Mon-YYYY HH:MM:SS GMT`, and the
+/// same with a two-digit year (`Wdy, DD-Mon-YY HH:MM:SS GMT`): the general
+/// algorithm gives the same answer for these (the weekday token matches no
+/// production, the others in the order the layout has them, and a two-digit
+/// year is widened by steps 3–4 as there), so this returns `Some(answer)` for
+/// an exact layout match and `None` to fall back to the general algorithm
+/// for anything else.
 fn parse_fixed_layout(input: &[u8]) -> Option<Option<Timestamp>> {
-    const WEEKDAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-    let bytes: &[u8; 29] = input.try_into().ok()?;
-    let separator = bytes[7];
-    let layout_ok = bytes[3] == b','
-        && bytes[4] == b' '
+    if let Ok(input) = <&[u8; 29]>::try_from(input) {
+        parse_layout(input)
+    } else if let Ok(input) = <&[u8; 27]>::try_from(input) {
+        parse_layout(input)
+    } else {
+        None
+    }
+}
+
+/// [`parse_fixed_layout`] for one length: 29 bytes for a four-digit year,
+/// 27 for a two-digit one. With the length fixed, every index is a constant.
+#[inline(always)]
+fn parse_layout<const N: usize>(input: &[u8; N]) -> Option<Option<Timestamp>> {
+    // How far the time moves right for a four-digit year.
+    let o = N - 27;
+    let separator = input[7];
+    let layout_ok = input[3] == b','
+        && input[4] == b' '
         && (separator == b' ' || separator == b'-')
-        && bytes[11] == separator
-        && bytes[16] == b' '
-        && bytes[19] == b':'
-        && bytes[22] == b':'
-        && &bytes[25..] == b" GMT"
-        && WEEKDAYS.iter().any(|w| bytes[..3].eq_ignore_ascii_case(&w[..]));
+        && input[11] == separator
+        && input[14 + o] == b' '
+        && input[17 + o] == b':'
+        && input[20 + o] == b':'
+        && input[23 + o..] == *b" GMT"
+        && is_weekday(&input[..3]);
     if !layout_ok {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        bytes[range].iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
-    let (day, year, hour, minute, second) =
-        (number(5..7)?, number(12..16)?, number(17..19)?, number(20..22)?, number(23..25)?);
-    let month = match_month(&bytes[8..11])?;
-    // The same range checks as §5.1.1 step 5, and the date must exist (step 6).
+    let two_digits = |at: usize| two_digits(input[at], input[at + 1]);
+    let year = if o == 2 { two_digits(12)? * 100 + two_digits(14)? } else { two_digits(12)? };
+    let (day, hour, minute, second) = (two_digits(5)?, two_digits(15 + o)?, two_digits(18 + o)?, two_digits(21 + o)?);
+    let month = match_month(&input[8..11])?;
+    // §5.1.1 steps 3–4 widen a year value below 100, however many digits
+    // it was written with ("0009" is 2009, as in the general algorithm);
+    // then the same range checks as step 5, and the date must exist (step 6).
+    let year = widen_year(year);
     if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
         return Some(None);
     }
     Some(Timestamp::from_civil(i64::from(year), month, day, hour, minute, second))
+}
+
+/// The value of two ASCII digits, or `None`.
+#[inline(always)]
+fn two_digits(tens: u8, ones: u8) -> Option<u32> {
+    let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (tens < 10 && ones < 10).then(|| u32::from(tens) * 10 + u32::from(ones))
+}
+
+/// Whether `token` is a three-letter English weekday name, in any case.
+/// `| 0x20` maps an ASCII letter to its lower case and no other byte onto a
+/// lower-case letter, so the comparison is exactly `eq_ignore_ascii_case`.
+fn is_weekday(token: &[u8]) -> bool {
+    let &[a, b, c] = token else {
+        return false;
+    };
+    matches!(&[a | 0x20, b | 0x20, c | 0x20], b"mon" | b"tue" | b"wed" | b"thu" | b"fri" | b"sat" | b"sun")
 }
 
 /// Whether the cookie-date has every field and a year before 1601 (which
@@ -161,11 +194,27 @@ fn match_time(token: &[u8]) -> Option<(u32, u32, u32)> {
 }
 
 /// `month = ( "jan" / "feb" / ... / "dec" ) *OCTET`, case-insensitive.
+/// `| 0x20` maps an ASCII letter to its lower case and no other byte onto a
+/// lower-case letter, so the comparison is exactly `eq_ignore_ascii_case`.
 fn match_month(token: &[u8]) -> Option<u32> {
-    const MONTHS: [&[u8; 3]; 12] =
-        [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
-    let prefix = token.get(..3)?;
-    MONTHS.iter().position(|m| prefix.eq_ignore_ascii_case(&m[..])).map(|i| i as u32 + 1)
+    let &[a, b, c, ..] = token else {
+        return None;
+    };
+    Some(match &[a | 0x20, b | 0x20, c | 0x20] {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -208,6 +257,8 @@ mod tests {
             "Mon, 10 Dec 2007 24:00:00 GMT",
             "Tue, 29 Feb 2028 23:59:59 GMT",
             "Fri, 1x Dec 2009 16:27:23 GMT",
+            "Wed, 09 Dec 0009 16:27:23 GMT",
+            "Wed, 09 Dec 0070 16:27:23 GMT",
         ] {
             let fields = scan(input.as_bytes());
             let general = (|| {
@@ -221,6 +272,53 @@ mod tests {
             assert_eq!(parse_cookie_date(input.as_bytes()), general, "{input}");
         }
         assert!(parse_fixed_layout(b"Jan, 09 Dec 2009 16:27:23 GMT").is_none(), "not a weekday: general path");
+    }
+
+    /// §5.1.1 without the fast path.
+    fn general(input: &[u8]) -> Option<Timestamp> {
+        let fields = scan(input);
+        let (hour, minute, second) = fields.time?;
+        let (day, month, year) = (fields.day_of_month?, fields.month?, widen_year(fields.year?));
+        if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn fast_path_agrees_with_the_general_algorithm_on_near_layouts(
+            template in proptest::sample::select(vec![
+                "Wed, 09 Dec 2009 16:27:23 GMT",
+                "Thu, 01-Jan-2026 00:00:00 GMT",
+                "Thu, 01-Jan-26 00:30:00 GMT",
+                "Fri, 01 Jan 70 23:59:59 GMT",
+            ]),
+            edits in proptest::collection::vec((0usize..29, proptest::sample::select(
+                b"0123456789 -:,;aAjJnNmMoOtTwWdDeEcCfFrRsSuUgGyYpPvVlLbB\x00\xff\x80".to_vec())), 0..3),
+        ) {
+            let mut input = template.as_bytes().to_vec();
+            for (at, byte) in edits {
+                if let Some(b) = input.get_mut(at) {
+                    *b = byte;
+                }
+            }
+            proptest::prop_assert_eq!(parse_cookie_date(&input), general(&input), "{:?}", String::from_utf8_lossy(&input));
+        }
+    }
+
+    #[test]
+    fn month_and_weekday_names_match_exactly_in_any_case() {
+        for a in 0..=255u8 {
+            for (b, c) in [(b'a', b'n'), (b'A', b'N'), (b'e', b'c'), (b'O', b'v'), (b'u', b'n'), (b'h', b'u')] {
+                let token = [a, b, c];
+                let expected = [b"jan", b"dec", b"nov", b"jun"].iter().any(|m| token.eq_ignore_ascii_case(&m[..]));
+                assert_eq!(match_month(&token).is_some(), expected, "{token:?}");
+                let weekday = [b"sun", b"thu"].iter().any(|w| token.eq_ignore_ascii_case(&w[..]));
+                assert_eq!(is_weekday(&token), weekday, "{token:?}");
+            }
+        }
     }
 
     #[test]
