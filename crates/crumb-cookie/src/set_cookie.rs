@@ -120,7 +120,8 @@ impl<'a> SetCookie<'a> {
             None => (line, &line[line.len()..]),
         };
         // §5.6 step 3: no '=' makes a nameless cookie whose value is the pair.
-        let (name, value) = match memchr(b'=', pair) {
+        // (Names are short: the word-at-a-time scan beats `memchr` here.)
+        let (name, value) = match find_either(b'=', b'=', pair) {
             Some(i) => (&pair[..i], &pair[i + 1..]),
             None => (&pair[..0], pair),
         };
@@ -498,20 +499,26 @@ pub(crate) fn trim_wsp(bytes: &[u8]) -> &[u8] {
 
 /// Removes leading SP and HTAB.
 #[inline]
-fn trim_wsp_start(mut bytes: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = bytes {
-        bytes = rest;
+fn trim_wsp_start(bytes: &[u8]) -> &[u8] {
+    match bytes {
+        [b' ' | b'\t', rest @ ..] => {
+            let n = rest.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(rest.len());
+            &rest[n..]
+        }
+        _ => bytes,
     }
-    bytes
 }
 
 /// Removes trailing SP and HTAB.
 #[inline]
-fn trim_wsp_end(mut bytes: &[u8]) -> &[u8] {
-    while let [rest @ .., b' ' | b'\t'] = bytes {
-        bytes = rest;
+fn trim_wsp_end(bytes: &[u8]) -> &[u8] {
+    match bytes {
+        [rest @ .., b' ' | b'\t'] => {
+            let n = rest.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
+            &rest[..n]
+        }
+        _ => bytes,
     }
-    bytes
 }
 
 /// The first `needle` in `haystack` (SIMD-accelerated by the `memchr` crate).
