@@ -642,9 +642,9 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     assert_eq!(raw.len(), 600);
     let rollup = rollup::aggregate(raw);
     assert_eq!(store.rolled_until(site).await.unwrap(), None);
-    store.commit_day_rollup(site, DAY0, &rollup.hourly, &rollup.daily).await.unwrap();
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
     // Committing again replaces rather than doubles.
-    store.commit_day_rollup(site, DAY0, &rollup.hourly, &rollup.daily).await.unwrap();
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
 
     let daily = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY).await.unwrap();
@@ -664,7 +664,7 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
         assert_eq!(stored.visitors.count(), fresh.visitors.count());
     }
     // An earlier day committed later does not move the mark back.
-    store.commit_day_rollup(site, DAY0 - DAY, &[], &[]).await.unwrap();
+    store.commit_rollup(site, DAY0 - DAY, DAY0, &[], &[]).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
     assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY).await.unwrap().is_empty());
 }

@@ -1,6 +1,7 @@
 //! The `crumb` binary: `crumb serve`, the main job, and the tools around it.
 
 mod admin_cmd;
+mod analytics_cmd;
 mod jar_cmd;
 mod policy_cmd;
 mod serve;
@@ -25,6 +26,9 @@ enum Command {
     /// Administration: create the first administrator.
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
+    /// Statistics tools: synthetic traffic, rollups.
+    #[command(subcommand)]
+    Analytics(analytics_cmd::AnalyticsCommand),
     /// Cookie-jar tools: replay scenarios, explain a Set-Cookie, import and export cookies.txt.
     #[command(subcommand)]
     Jar(jar_cmd::JarCommand),
@@ -37,6 +41,7 @@ fn main() -> std::process::ExitCode {
         Command::Policy(command) => policy_cmd::run(command),
         Command::Admin(command) => admin_cmd::run(command),
         Command::Jar(command) => jar_cmd::run(command),
+        Command::Analytics(command) => analytics_cmd::run(command),
     };
     match result {
         Ok(code) => code,

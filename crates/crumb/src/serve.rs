@@ -73,8 +73,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let site = config.site_name.clone();
     let source = config.source.clone();
     let state = AppState::new(config, store, keyring);
-    // Roll up closed days and purge old raw events: now, then every ten minutes.
-    crumb_server::analytics::jobs::spawn(state.clone(), std::time::Duration::from_secs(600));
+    // Roll up closed days (and today, provisionally) and purge old raw events: now, then every minute.
+    crumb_server::analytics::jobs::spawn(state.clone(), std::time::Duration::from_secs(60));
     let app = router(state);
     println!("crumb is serving {site} ({source}), records in {store_description}");
     if demo {

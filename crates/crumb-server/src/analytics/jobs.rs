@@ -1,9 +1,13 @@
-//! Background work: rolling up closed days and purging old raw events.
+//! Background work: rolling up days and purging old raw events.
 //!
-//! A UTC day is rolled up once it has been over for [`GRACE_MILLIS`] (its
-//! visits are cut at midnight, so nothing after it can change it). Raw
-//! events older than the retention are deleted only after their day was
-//! rolled up. Both steps are idempotent: several nodes may run them.
+//! A UTC day is rolled up for good once it has been over for
+//! [`GRACE_MILLIS`] (its visits are cut at midnight, so nothing after it
+//! can change it). Today is rolled up *provisionally* up to the last
+//! [`PROVISIONAL_STEP_MILLIS`] boundary, so a report reads at most a few
+//! minutes of raw events; a visit in progress at that boundary counts as
+//! two visits until the day's final rollup replaces the provisional rows.
+//! Raw events older than the retention are deleted only after their day
+//! was rolled up. Every step is idempotent: several nodes may run them.
 
 use std::time::Duration;
 
@@ -12,14 +16,19 @@ use crumb_store::StoreError;
 
 use crate::state::AppState;
 
-/// How long after midnight a day is rolled up.
+/// How long after midnight a day is rolled up for good.
 pub const GRACE_MILLIS: i64 = 30 * 60 * 1000;
+
+/// Today's provisional rollup advances in steps of this length.
+pub const PROVISIONAL_STEP_MILLIS: i64 = 5 * 60 * 1000;
 
 /// What one run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JobReport {
-    /// Days rolled up.
+    /// Days rolled up for good.
     pub days_rolled: u32,
+    /// Whether today's provisional rollup advanced.
+    pub provisional: bool,
     /// Raw events purged.
     pub events_purged: u64,
 }
@@ -30,27 +39,38 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     let store = &state.store;
     let now = state.now_millis();
     let mut report = JobReport::default();
-    let first_open = match store.rolled_until(site).await? {
-        Some(until) => until,
-        None => match store.first_event_at(site).await? {
-            Some(first) => first - first.rem_euclid(DAY_MILLIS),
-            None => return Ok(report),
-        },
+    let mark = match store.rolled_until(site).await? {
+        Some(until) => Some(until),
+        None => store.first_event_at(site).await?,
     };
-    let mut day = first_open;
+    let Some(mark) = mark else { return Ok(report) };
+    let mut day = mark - mark.rem_euclid(DAY_MILLIS);
     while day + DAY_MILLIS + GRACE_MILLIS <= now {
-        let events = store.events_between(site, day, day + DAY_MILLIS).await?;
-        let rolled = tokio::task::spawn_blocking(move || rollup::aggregate(events))
-            .await
-            .map_err(|e| StoreError::Backend { backend: "rollup", detail: e.to_string() })?;
-        store.commit_day_rollup(site, day, &rolled.hourly, &rolled.daily).await?;
+        roll_up(state, day, day + DAY_MILLIS).await?;
         report.days_rolled += 1;
         day += DAY_MILLIS;
+    }
+    let today = now - now.rem_euclid(DAY_MILLIS);
+    let cut = now - now.rem_euclid(PROVISIONAL_STEP_MILLIS);
+    let mark = store.rolled_until(site).await?.unwrap_or(i64::MIN);
+    // Only once the days before are final, and only forward.
+    if day == today && cut > today && cut > mark {
+        roll_up(state, today, cut).await?;
+        report.provisional = true;
     }
     let retention = i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
     let keep_from = (now - retention).min(store.rolled_until(site).await?.unwrap_or(i64::MIN));
     report.events_purged = store.purge_events_before(site, keep_from).await?;
     Ok(report)
+}
+
+async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<(), StoreError> {
+    let site = &state.config.site_name;
+    let events = state.store.events_between(site, day, until).await?;
+    let rolled = tokio::task::spawn_blocking(move || rollup::aggregate(events))
+        .await
+        .map_err(|e| StoreError::Backend { backend: "rollup", detail: e.to_string() })?;
+    state.store.commit_rollup(site, day, until, &rolled.hourly, &rolled.daily).await
 }
 
 /// Runs [`run_once`] now and then every `every`, for the life of the process.
@@ -61,6 +81,7 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
             ticker.tick().await;
             match run_once(&state).await {
                 Ok(report) if report.days_rolled > 0 || report.events_purged > 0 => {
+                    // (Provisional steps are routine: not logged.)
                     tracing::info!(days = report.days_rolled, purged = report.events_purged, "analytics rollup");
                 }
                 Ok(_) => {}

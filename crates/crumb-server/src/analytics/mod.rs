@@ -6,7 +6,8 @@
 //! - [`client`]: user agent, referrer and UTM derivation;
 //! - [`jobs`]: daily rollups and raw-event retention;
 //! - [`report`]: reports with the anonymity floor;
-//! - [`dashboard`]: `/dashboard` and the statistics API for administrators.
+//! - [`dashboard`]: `/dashboard` and the statistics API for administrators;
+//! - [`synth`]: synthetic traffic for benchmarks and demos.
 //!
 //! Storage and the cutting of visits live in `crumb_store::analytics`.
 
@@ -16,6 +17,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod report;
 pub mod salt;
+pub mod synth;
 pub mod writer;
 
 pub use ingest::Analytics;

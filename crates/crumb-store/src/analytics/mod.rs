@@ -208,18 +208,21 @@ pub trait AnalyticsStore: Send + Sync {
     /// The earliest raw event of a site still kept.
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
 
-    /// Stores the rollup of one UTC day (`day` is its start) in one
-    /// transaction: replaces the day's hourly and daily rows and advances
-    /// the site's rolled-up mark to the day's end.
-    async fn commit_day_rollup(
+    /// Stores the rollup of the events of one UTC day (`day` is its start)
+    /// received before `until` (the day's end once it is closed; earlier for
+    /// today's provisional rollup), in one transaction: replaces the day's
+    /// hourly and daily rows and advances the site's rolled-up mark to
+    /// `until` (never back).
+    async fn commit_rollup(
         &self,
         site: &str,
         day: UnixMillis,
+        until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
     ) -> Result<(), StoreError>;
 
-    /// Where rolled-up days end for a site (`None` before the first rollup).
+    /// The instant before which a site's events are rolled up (`None` before the first rollup).
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
 
     /// Rollup rows of a site with buckets in `[from, to)`.

@@ -210,10 +210,11 @@ impl AnalyticsStore for PgStore {
         Ok(first.flatten())
     }
 
-    async fn commit_day_rollup(
+    async fn commit_rollup(
         &self,
         site: &str,
         day: UnixMillis,
+        until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
     ) -> Result<(), StoreError> {
@@ -231,7 +232,7 @@ impl AnalyticsStore for PgStore {
             "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES ($1, $2)
              ON CONFLICT (site) DO UPDATE
              SET rolled_until = GREATEST(analytics_rollup_marks.rolled_until, excluded.rolled_until)",
-            &[&site, &(day + DAY_MILLIS)],
+            &[&site, &until],
         )
         .await
         .map_err(backend_error)?;

@@ -163,10 +163,11 @@ impl AnalyticsStore for SqliteStore {
         .await
     }
 
-    async fn commit_day_rollup(
+    async fn commit_rollup(
         &self,
         site: &str,
         day: UnixMillis,
+        until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
     ) -> Result<(), StoreError> {
@@ -183,7 +184,7 @@ impl AnalyticsStore for SqliteStore {
             tx.execute(
                 "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES (?1, ?2)
                  ON CONFLICT (site) DO UPDATE SET rolled_until = MAX(rolled_until, excluded.rolled_until)",
-                params![site, day + DAY_MILLIS],
+                params![site, until],
             )
             .map_err(backend_error)?;
             tx.commit().map_err(backend_error)
