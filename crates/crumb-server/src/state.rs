@@ -30,7 +30,7 @@ impl AppState {
     /// State over a config, a store and keys, on the system clock.
     pub fn new(config: Config, store: Arc<dyn Store>, keys: Keyring) -> Self {
         let names = OwnCookieNames::new(config.secure_origins());
-        let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store)));
+        let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store), &config.origins));
         AppState {
             analytics,
             config: Arc::new(config),

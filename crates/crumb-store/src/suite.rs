@@ -647,8 +647,8 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
 
-    let daily = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY).await.unwrap();
-    let hourly = store.rollups(site, Granularity::Hour, DAY0, DAY0 + DAY).await.unwrap();
+    let daily = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[]).await.unwrap();
+    let hourly = store.rollups(site, Granularity::Hour, DAY0, DAY0 + DAY, &[]).await.unwrap();
     assert_eq!(daily.len(), rollup.daily.len());
     assert_eq!(hourly.len(), rollup.hourly.len());
     let total = daily.iter().find(|r| r.dimension == "total").unwrap();
@@ -663,10 +663,27 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
         assert_eq!(stored.counts, fresh.counts, "{} {}", stored.dimension, stored.value);
         assert_eq!(stored.visitors.count(), fresh.visitors.count());
     }
+    // Selected dimensions, summaries and values agree with the full rows.
+    let pages_only = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &["page", "total"]).await.unwrap();
+    assert_eq!(pages_only.len(), daily.iter().filter(|r| r.dimension == "page" || r.dimension == "total").count());
+    let summary = store.rollup_summary(site, Granularity::Hour, DAY0, DAY0 + DAY).await.unwrap();
+    assert!(summary.iter().all(|s| s.dimension != "total"));
+    let views: u64 = summary.iter().filter(|s| s.dimension == "page").map(|s| s.counts.pageviews).sum();
+    assert_eq!(views, 600, "hourly sums add up to the day");
+    let slash = summary.iter().find(|s| s.dimension == "page" && s.value == "/a").unwrap();
+    let values = store
+        .rollup_values(site, Granularity::Hour, DAY0, DAY0 + DAY, "page", &["/a".to_owned(), "/none".to_owned()])
+        .await
+        .unwrap();
+    assert!(values.iter().all(|r| r.value == "/a"));
+    assert_eq!(values.iter().map(|r| r.counts.pageviews).sum::<u64>(), slash.counts.pageviews);
+    let mut merged = crate::analytics::VisitorSketch::new();
+    values.iter().for_each(|r| merged.merge(&r.visitors));
+    assert!(slash.min_visitors <= merged.count(), "a single hour's count is a lower bound");
     // An earlier day committed later does not move the mark back.
     store.commit_rollup(site, DAY0 - DAY, DAY0, &[], &[]).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
-    assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY).await.unwrap().is_empty());
+    assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY, &[]).await.unwrap().is_empty());
 }
 
 async fn analytics_cross_device_and_purge(store: &dyn Store) {

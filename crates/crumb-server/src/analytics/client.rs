@@ -24,18 +24,21 @@ fn bot_list() -> &'static isbot::Bots {
 /// crawlers, monitors and HTTP libraries (which includes headless
 /// browsers), or a crawler by `woothee`.
 pub fn is_bot(user_agent: &str) -> bool {
-    let user_agent = user_agent.trim();
-    if user_agent.is_empty() || bot_list().is_bot(user_agent) {
-        return true;
-    }
-    woothee::parser::Parser::new().parse(user_agent).is_some_and(|r| r.category == "crawler")
+    classify(user_agent).is_none()
 }
 
-/// Classifies a (non-bot) user agent.
-pub fn classify(user_agent: &str) -> Client {
+/// Classifies a user agent; `None` for a bot (see [`is_bot`]).
+pub fn classify(user_agent: &str) -> Option<Client> {
+    let user_agent = user_agent.trim();
+    if user_agent.is_empty() || bot_list().is_bot(user_agent) {
+        return None;
+    }
     let Some(result) = woothee::parser::Parser::new().parse(user_agent) else {
-        return Client { browser: "Unknown".into(), os: "Unknown".into(), device: "other" };
+        return Some(Client { browser: "Unknown".into(), os: "Unknown".into(), device: "other" });
     };
+    if result.category == "crawler" {
+        return None;
+    }
     let unknown = |s: &str| if s.is_empty() || s == "UNKNOWN" { "Unknown".to_owned() } else { s.to_owned() };
     let tablet = result.os == "iPad" || (result.os == "Android" && !user_agent.contains("Mobile"));
     let device = match result.category {
@@ -44,7 +47,7 @@ pub fn classify(user_agent: &str) -> Client {
         "smartphone" | "mobilephone" => "mobile",
         _ => "other",
     };
-    Client { browser: unknown(result.name), os: unknown(result.os), device }
+    Some(Client { browser: unknown(result.name), os: unknown(result.os), device })
 }
 
 /// Where a visit came from: the referrer's host without `www.`, or empty
@@ -144,11 +147,14 @@ mod tests {
 
     #[test]
     fn browsers_systems_and_devices() {
-        assert_eq!(classify(CHROME_LINUX), Client { browser: "Chrome".into(), os: "Linux".into(), device: "desktop" });
-        let iphone = classify(SAFARI_IPHONE);
+        assert_eq!(
+            classify(CHROME_LINUX),
+            Some(Client { browser: "Chrome".into(), os: "Linux".into(), device: "desktop" })
+        );
+        let iphone = classify(SAFARI_IPHONE).unwrap();
         assert_eq!((iphone.browser.as_str(), iphone.os.as_str(), iphone.device), ("Safari", "iPhone", "mobile"));
-        assert_eq!(classify(ANDROID_TABLET).device, "tablet");
-        assert_eq!(classify("something odd").device, "other");
+        assert_eq!(classify(ANDROID_TABLET).unwrap().device, "tablet");
+        assert_eq!(classify("something odd").unwrap().device, "other");
     }
 
     #[test]

@@ -152,7 +152,10 @@ pub fn to_csv(report: &Report) -> String {
                 out,
                 "{table},{},{},{},{},{},{},{}",
                 csv_field(&row.value),
-                number(row.visitors),
+                row.visitors.map_or_else(
+                    || row.visitors_at_least.map(|n| format!("{n}+")).unwrap_or_default(),
+                    |n| n.to_string()
+                ),
                 number(row.visits),
                 number(row.pageviews),
                 number(row.events),
@@ -346,6 +349,8 @@ fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> Stri
         };
         let (visitors, second) = if row.suppressed {
             (format!("fewer than {k}"), "—".to_owned())
+        } else if let (None, Some(at_least)) = (row.visitors, row.visitors_at_least) {
+            (format!("{at_least}+"), figure(if events { row.events } else { row.visits }))
         } else {
             (figure(row.visitors), figure(if events { row.events } else { row.visits }))
         };

@@ -51,15 +51,18 @@ pub struct Analytics {
     pub writer: EventWriter,
     /// The day's cookieless salt.
     pub salt: SaltKeeper,
+    /// Hosts of the site's origins: where events may come from.
+    pub own_hosts: Vec<String>,
     visitor_key: [u8; 32],
     user_key: [u8; 32],
 }
 
 impl Analytics {
     /// The parts for one process, keyed from the site's keyring.
-    pub fn new(keys: &crumb_cookie::Keyring, store: Arc<dyn crumb_store::Store>) -> Self {
+    pub fn new(keys: &crumb_cookie::Keyring, store: Arc<dyn crumb_store::Store>, origins: &[String]) -> Self {
         let shared_salt = store.backend() != "sqlite";
         Analytics {
+            own_hosts: own_hosts(origins),
             writer: EventWriter::new(store),
             salt: SaltKeeper::new(shared_salt),
             visitor_key: keys.derive("crumb analytics visitor v1"),
@@ -213,16 +216,16 @@ pub async fn accept(
     let (kind, name) = validate_name(&event)?;
     let page = client::page_url(&event.url)
         .ok_or_else(|| Problem::unprocessable("url: not an http(s) URL of a page of this site"))?;
-    let own_hosts = own_hosts(state);
+    let own_hosts = &state.analytics.own_hosts;
     if !own_hosts.contains(&page.host) {
         return Err(Problem::unprocessable(format!("url: {} is not a host of this site", page.host)));
     }
     let props = validate_props(kind, &event.props)?;
 
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if client::is_bot(user_agent) {
+    let Some(derived) = client::classify(user_agent) else {
         return Ok(Outcome::Dropped(Dropped::Bot));
-    }
+    };
     if signals(headers, &state.config).refuses(Category::Statistics).is_some() {
         return Ok(Outcome::Dropped(Dropped::Signal));
     }
@@ -253,7 +256,6 @@ pub async fn accept(
     };
     let user = if statistics { cross_device_user(state, headers).await? } else { None };
 
-    let derived = client::classify(user_agent);
     let record = EventRecord {
         site: site.clone(),
         at: now,
@@ -264,7 +266,7 @@ pub async fn accept(
         name,
         path: page.path,
         source: if kind == EventKind::Pageview {
-            client::referrer_source(&event.referrer, &own_hosts)
+            client::referrer_source(&event.referrer, own_hosts)
         } else {
             String::new()
         },
@@ -338,13 +340,8 @@ fn validate_props(
 }
 
 /// Hosts of the site's origins, lower-cased, without port.
-fn own_hosts(state: &AppState) -> Vec<String> {
-    state
-        .config
-        .origins
-        .iter()
-        .filter_map(|origin| url::Url::parse(origin).ok()?.host_str().map(str::to_ascii_lowercase))
-        .collect()
+fn own_hosts(origins: &[String]) -> Vec<String> {
+    origins.iter().filter_map(|origin| url::Url::parse(origin).ok()?.host_str().map(str::to_ascii_lowercase)).collect()
 }
 
 /// The user key of a signed-in user whose device is linked for cross-device

@@ -8,7 +8,7 @@
 //! figures. Totals and time-series points under k are shown without
 //! figures as well. Nothing is ever reported per visitor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crumb_cookie::Timestamp;
 use crumb_store::analytics::rollup::{self, Dimension, FunnelStep};
@@ -211,6 +211,8 @@ pub struct TableRow {
     pub suppressed: bool,
     /// Distinct visitors.
     pub visitors: Option<u64>,
+    /// For a large "other": a lower bound of its distinct visitors (not counted exactly).
+    pub visitors_at_least: Option<u64>,
     /// Visits.
     pub visits: Option<u64>,
     /// Page views.
@@ -294,25 +296,182 @@ pub const TABLES: [Dimension; 14] = [
     Dimension::Outbound,
 ];
 
-/// Rows for `range` at `granularity`: rollups where the range is rolled
-/// up, raw events aggregated on the fly for the rest.
-pub async fn rows(state: &AppState, range: DateRange, granularity: Granularity) -> Result<Vec<RollupRow>, Problem> {
+/// The split of a range between stored rollups and raw events: rollups
+/// cover `[range.from, split)`, `fresh` is the rest aggregated from raw
+/// events (at most minutes, once the rollup job runs).
+pub struct Sources {
+    /// Where stored rollups end.
+    pub split: UnixMillis,
+    /// The raw tail, rolled up in memory.
+    pub fresh: rollup::Rollup,
+}
+
+/// Finds where stored rollups end in `range` and aggregates the raw tail.
+pub async fn sources(state: &AppState, range: DateRange) -> Result<Sources, Problem> {
     let site = &state.config.site_name;
     let rolled_until = state.store.rolled_until(site).await?.unwrap_or(i64::MIN);
     let split = rolled_until.clamp(range.from, range.to);
-    let mut rows =
-        if split > range.from { state.store.rollups(site, granularity, range.from, split).await? } else { Vec::new() };
     let open_to = range.to.min(state.now_millis() + 1);
-    if split < open_to {
+    let fresh = if split < open_to {
         let events = state.store.events_between(site, split, open_to).await?;
-        let fresh =
-            tokio::task::spawn_blocking(move || rollup::aggregate(events)).await.map_err(|_| Problem::unavailable())?;
-        rows.extend(match granularity {
-            Granularity::Hour => fresh.hourly,
-            Granularity::Day => fresh.daily,
+        tokio::task::spawn_blocking(move || rollup::aggregate(events)).await.map_err(|_| Problem::unavailable())?
+    } else {
+        rollup::Rollup::default()
+    };
+    Ok(Sources { split, fresh })
+}
+
+/// Rows of some dimensions over `range`: stored rollups plus the raw tail.
+async fn rows_of(
+    state: &AppState,
+    range: DateRange,
+    sources: &Sources,
+    granularity: Granularity,
+    dimensions: &[&str],
+) -> Result<Vec<RollupRow>, Problem> {
+    let mut rows = if sources.split > range.from {
+        state.store.rollups(&state.config.site_name, granularity, range.from, sources.split, dimensions).await?
+    } else {
+        Vec::new()
+    };
+    let fresh = match granularity {
+        Granularity::Hour => &sources.fresh.hourly,
+        Granularity::Day => &sources.fresh.daily,
+    };
+    rows.extend(fresh.iter().filter(|r| dimensions.contains(&r.dimension.as_str())).cloned());
+    Ok(rows)
+}
+
+/// Every row (all dimensions) over `range`, for tests and exports that need them all.
+pub async fn rows(state: &AppState, range: DateRange, granularity: Granularity) -> Result<Vec<RollupRow>, Problem> {
+    let sources = sources(state, range).await?;
+    let mut rows = if sources.split > range.from {
+        state.store.rollups(&state.config.site_name, granularity, range.from, sources.split, &[]).await?
+    } else {
+        Vec::new()
+    };
+    rows.extend(match granularity {
+        Granularity::Hour => sources.fresh.hourly,
+        Granularity::Day => sources.fresh.daily,
+    });
+    Ok(rows)
+}
+
+/// The counter a table ranks its values by.
+fn rank_metric(dimension: Dimension, counts: &Counts) -> u64 {
+    match dimension {
+        Dimension::Page => counts.pageviews,
+        Dimension::Event | Dimension::Property | Dimension::Outbound => counts.events,
+        _ => counts.visits,
+    }
+}
+
+/// One value of a table before the floor: summed counters and a lower bound of its visitors.
+struct Ranked {
+    value: String,
+    counts: Counts,
+    min_visitors: u64,
+}
+
+/// Sketches of `values` of one dimension over the range, stored and fresh merged.
+async fn sketches_of(
+    state: &AppState,
+    range: DateRange,
+    sources: &Sources,
+    dimension: Dimension,
+    values: Vec<String>,
+) -> Result<HashMap<String, VisitorSketch>, Problem> {
+    let mut sketches: HashMap<String, VisitorSketch> = HashMap::new();
+    if sources.split > range.from && !values.is_empty() {
+        let stored = state
+            .store
+            .rollup_values(
+                &state.config.site_name,
+                Granularity::Day,
+                range.from,
+                sources.split,
+                dimension.name(),
+                &values,
+            )
+            .await?;
+        for row in stored {
+            sketches.entry(row.value).or_default().merge(&row.visitors);
+        }
+    }
+    for row in sources.fresh.daily.iter().filter(|r| r.dimension == dimension.name() && values.contains(&r.value)) {
+        sketches.entry(row.value.clone()).or_default().merge(&row.visitors);
+    }
+    Ok(sketches)
+}
+
+/// One table with the floor. The top `limit` values by traffic are
+/// candidates; their distinct visitors come from merged sketches. The rest
+/// fold into "other", whose size is known from counters and, as a lower
+/// bound, from the largest single-day count among its values; only when
+/// that bound is under k are the folded values' sketches read (small sites)
+/// and the exact floor of [`floor_table`] applied.
+async fn table(
+    state: &AppState,
+    range: DateRange,
+    sources: &Sources,
+    dimension: Dimension,
+    mut ranked: Vec<Ranked>,
+    k: u64,
+    limit: usize,
+) -> Result<Vec<TableRow>, Problem> {
+    ranked.sort_by(|a, b| {
+        rank_metric(dimension, &b.counts).cmp(&rank_metric(dimension, &a.counts)).then_with(|| a.value.cmp(&b.value))
+    });
+    let candidates: Vec<String> = ranked.iter().take(limit).map(|r| r.value.clone()).collect();
+    let sketches = sketches_of(state, range, sources, dimension, candidates).await?;
+    let mut shown = Vec::new();
+    let mut other_counts = Counts::default();
+    let mut other_bound = 0;
+    let mut folded = 0usize;
+    for entry in &ranked {
+        let visitors = sketches.get(&entry.value).map(VisitorSketch::count);
+        match visitors {
+            Some(n) if n >= k && shown.len() < limit => shown.push((entry, n)),
+            _ => {
+                folded += 1;
+                other_counts.add(&entry.counts);
+                other_bound = other_bound.max(visitors.unwrap_or(entry.min_visitors)).max(entry.min_visitors);
+            }
+        }
+    }
+    if folded > 0 && other_bound < k {
+        // A small "other": decide exactly, with every value's sketch.
+        let values: Vec<String> = ranked.iter().map(|r| r.value.clone()).collect();
+        let mut all = sketches_of(state, range, sources, dimension, values).await?;
+        let rows = ranked.into_iter().map(|r| {
+            let sketch = all.remove(&r.value).unwrap_or_default();
+            (r.value, r.counts, sketch)
         });
+        return Ok(floor_table(rows.collect(), k, limit));
+    }
+    let mut rows: Vec<TableRow> =
+        shown.into_iter().map(|(entry, n)| table_row(entry.value.clone(), false, &entry.counts, n)).collect();
+    if folded > 0 {
+        let mut other = table_row(OTHER.to_owned(), true, &other_counts, other_bound);
+        other.visitors = None;
+        other.visitors_at_least = Some(other_bound);
+        rows.push(other);
     }
     Ok(rows)
+}
+
+fn table_row(value: String, other: bool, counts: &Counts, visitors: u64) -> TableRow {
+    TableRow {
+        value,
+        other,
+        suppressed: false,
+        visitors: Some(visitors),
+        visitors_at_least: None,
+        visits: Some(counts.visits),
+        pageviews: Some(counts.pageviews),
+        events: Some(counts.events),
+        bounce_rate: Some(ratio(counts.bounces, counts.visits)),
+    }
 }
 
 /// Applies the floor to one table's merged rows.
@@ -344,16 +503,7 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
         let Some((_, counts, sketch, _)) = shown.pop() else { break };
         fold(&mut other, &counts, &sketch);
     }
-    let row = |value: String, other: bool, counts: &Counts, visitors: u64| TableRow {
-        value,
-        other,
-        suppressed: false,
-        visitors: Some(visitors),
-        visits: Some(counts.visits),
-        pageviews: Some(counts.pageviews),
-        events: Some(counts.events),
-        bounce_rate: Some(ratio(counts.bounces, counts.visits)),
-    };
+    let row = table_row;
     let mut table: Vec<TableRow> = shown.iter().map(|(v, c, _, n)| row(v.clone(), false, c, *n)).collect();
     if let Some((counts, sketch)) = other {
         let count = sketch.count();
@@ -365,6 +515,7 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
                 other: true,
                 suppressed: true,
                 visitors: None,
+                visitors_at_least: None,
                 visits: None,
                 pageviews: None,
                 events: None,
@@ -375,130 +526,187 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
     table
 }
 
-fn totals_of(rows: &[RollupRow], k: u64) -> Totals {
+fn totals_of(rows: &[RollupRow], returning: u64, k: u64) -> Totals {
     let mut counts = Counts::default();
     let mut visitors = VisitorSketch::new();
-    let mut returning = 0;
-    for row in rows {
-        if row.dimension == Dimension::Total.name() {
-            counts.add(&row.counts);
-            visitors.merge(&row.visitors);
-        } else if row.dimension == Dimension::VisitorType.name() && row.value == "returning" {
-            returning += row.counts.visits;
-        }
+    for row in rows.iter().filter(|r| r.dimension == Dimension::Total.name()) {
+        counts.add(&row.counts);
+        visitors.merge(&row.visitors);
     }
     Totals::of(&counts, visitors.count(), returning, k)
+}
+
+fn returning_visits(rows: &[RollupRow]) -> u64 {
+    rows.iter()
+        .filter(|r| r.dimension == Dimension::VisitorType.name() && r.value == "returning")
+        .map(|r| r.counts.visits)
+        .sum()
+}
+
+fn series_of(rows: &[RollupRow], range: DateRange, granularity: Granularity, k: u64) -> Vec<Point> {
+    let mut by_bucket: BTreeMap<UnixMillis, (Counts, VisitorSketch)> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.dimension == Dimension::Total.name()) {
+        let entry = by_bucket.entry(row.bucket).or_default();
+        entry.0.add(&row.counts);
+        entry.1.merge(&row.visitors);
+    }
+    let step = granularity.millis();
+    (0..)
+        .map(|i| range.from + i * step)
+        .take_while(|at| *at < range.to)
+        .map(|at| {
+            let (counts, sketch) = by_bucket.remove(&at).unwrap_or_default();
+            let visitors = sketch.count();
+            let suppressed = visitors > 0 && visitors < k;
+            let bucket = match granularity {
+                Granularity::Day => format_day(at),
+                Granularity::Hour => {
+                    format!(
+                        "{}T{:02}:00Z",
+                        format_day(at - at.rem_euclid(DAY_MILLIS)),
+                        at.rem_euclid(DAY_MILLIS) / 3_600_000
+                    )
+                }
+            };
+            Point {
+                bucket,
+                at,
+                suppressed,
+                visitors: (!suppressed).then_some(visitors),
+                pageviews: (!suppressed).then_some(counts.pageviews),
+                visits: (!suppressed).then_some(counts.visits),
+            }
+        })
+        .collect()
 }
 
 /// Builds the report for `range`: the dashboard's main query.
 pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<Report, Problem> {
     let k = u64::from(state.config.analytics.min_visitors);
+    let site = &state.config.site_name;
     let granularity = range.granularity();
-    let current = rows(state, range, granularity).await?;
-    let previous_rows = rows(state, range.previous(), Granularity::Day).await?;
+    let current = sources(state, range).await?;
+
+    // Totals, series and the previous period: `total` rows only.
+    let totals_rows =
+        rows_of(state, range, &current, granularity, &[Dimension::Total.name(), Dimension::VisitorType.name()]).await?;
+    let previous_range = range.previous();
+    let previous = sources(state, previous_range).await?;
+    let previous_rows = rows_of(
+        state,
+        previous_range,
+        &previous,
+        Granularity::Day,
+        &[Dimension::Total.name(), Dimension::VisitorType.name()],
+    )
+    .await?;
+
+    // Tables: counters summed in the store, sketches only for the values shown.
+    let summary = if current.split > range.from {
+        state.store.rollup_summary(site, Granularity::Day, range.from, current.split).await?
+    } else {
+        Vec::new()
+    };
+    let mut ranked: HashMap<String, HashMap<String, Ranked>> = HashMap::new();
+    for row in summary {
+        ranked
+            .entry(row.dimension)
+            .or_default()
+            .insert(row.value.clone(), Ranked { value: row.value, counts: row.counts, min_visitors: row.min_visitors });
+    }
+    for row in current.fresh.daily.iter().filter(|r| r.dimension != Dimension::Total.name()) {
+        let entry = ranked
+            .entry(row.dimension.clone())
+            .or_default()
+            .entry(row.value.clone())
+            .or_insert_with(|| Ranked { value: row.value.clone(), counts: Counts::default(), min_visitors: 0 });
+        entry.counts.add(&row.counts);
+        entry.min_visitors = entry.min_visitors.max(row.visitors.count());
+    }
+    let mut tables = BTreeMap::new();
+    for dimension in TABLES {
+        let values: Vec<Ranked> =
+            ranked.remove(dimension.name()).map(|m| m.into_values().collect()).unwrap_or_default();
+        tables.insert(dimension.name(), table(state, range, &current, dimension, values, k, limit).await?);
+    }
+
+    let totals = totals_of(&totals_rows, returning_visits(&totals_rows), k);
+    let total_visitors = totals.visitors.unwrap_or(0);
+    let mut goals = Vec::new();
+    for goal in &state.config.analytics.goals {
+        let (dimension, value) = match (&goal.event, &goal.path) {
+            (Some(event), _) => (Dimension::Event, event.clone()),
+            (None, Some(path)) => (Dimension::Page, path.clone()),
+            (None, None) => continue,
+        };
+        let sketches = sketches_of(state, range, &current, dimension, vec![value.clone()]).await?;
+        let visitors = sketches.get(&value).map_or(0, VisitorSketch::count);
+        let counts = tables_counts(state, range, &current, dimension, &value).await?;
+        let conversions = if dimension == Dimension::Page { counts.pageviews } else { counts.events };
+        let suppressed = visitors > 0 && visitors < k;
+        goals.push(GoalRow {
+            name: goal.name.clone(),
+            suppressed,
+            visitors: (!suppressed).then_some(visitors),
+            conversions: (!suppressed).then_some(conversions),
+            conversion_rate: (!suppressed).then(|| ratio(visitors, total_visitors)),
+        });
+    }
+
     let now = state.now_millis();
     let retention_start = now - i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
-    let (cross, signed_in) =
-        state.store.cross_device_users(&state.config.site_name, range.from.max(retention_start), range.to).await?;
-    let goals = state.config.analytics.goals.clone();
-    let series_range = range;
-    tokio::task::spawn_blocking(move || {
-        let totals = totals_of(&current, k);
-        let previous = totals_of(&previous_rows, k);
-
-        let mut by_bucket: BTreeMap<UnixMillis, (Counts, VisitorSketch)> = BTreeMap::new();
-        for row in current.iter().filter(|r| r.dimension == Dimension::Total.name()) {
-            let entry = by_bucket.entry(row.bucket).or_default();
-            entry.0.add(&row.counts);
-            entry.1.merge(&row.visitors);
-        }
-        let step = granularity.millis();
-        let series = (0..)
-            .map(|i| series_range.from + i * step)
-            .take_while(|at| *at < series_range.to)
-            .map(|at| {
-                let (counts, sketch) = by_bucket.remove(&at).unwrap_or_default();
-                let visitors = sketch.count();
-                let suppressed = visitors > 0 && visitors < k;
-                let bucket = match granularity {
-                    Granularity::Day => format_day(at),
-                    Granularity::Hour => format!(
-                        "{}T{:02}:00Z",
-                        format_day(at - at.rem_euclid(DAY_MILLIS)),
-                        at.rem_euclid(DAY_MILLIS) / 3_600_000
-                    ),
-                };
-                Point {
-                    bucket,
-                    at,
-                    suppressed,
-                    visitors: (!suppressed).then_some(visitors),
-                    pageviews: (!suppressed).then_some(counts.pageviews),
-                    visits: (!suppressed).then_some(counts.visits),
-                }
-            })
-            .collect();
-
-        let merged = rollup::merge_rows(current.iter().filter(|r| r.dimension != Dimension::Total.name()));
-        let mut per_dimension: BTreeMap<String, Vec<(String, Counts, VisitorSketch)>> = BTreeMap::new();
-        for ((dimension, value), (counts, sketch)) in merged {
-            per_dimension.entry(dimension).or_default().push((value, counts, sketch));
-        }
-        let total_visitors = totals.visitors.unwrap_or(0);
-        let goals = goals
-            .iter()
-            .map(|goal| {
-                let (dimension, value) = match (&goal.event, &goal.path) {
-                    (Some(event), _) => (Dimension::Event, event.as_str()),
-                    (None, Some(path)) => (Dimension::Page, path.as_str()),
-                    (None, None) => (Dimension::Event, ""),
-                };
-                let found =
-                    per_dimension.get(dimension.name()).and_then(|rows| rows.iter().find(|(v, _, _)| v == value));
-                let (visitors, conversions) = found.map_or((0, 0), |(_, c, s)| {
-                    (s.count(), if dimension == Dimension::Page { c.pageviews } else { c.events })
-                });
-                let suppressed = visitors > 0 && visitors < k;
-                GoalRow {
-                    name: goal.name.clone(),
-                    suppressed,
-                    visitors: (!suppressed).then_some(visitors),
-                    conversions: (!suppressed).then_some(conversions),
-                    conversion_rate: (!suppressed).then(|| ratio(visitors, total_visitors)),
-                }
-            })
-            .collect();
-        let mut tables = BTreeMap::new();
-        for dimension in TABLES {
-            let rows = per_dimension.remove(dimension.name()).unwrap_or_default();
-            tables.insert(dimension.name(), floor_table(rows, k, limit));
-        }
-        let cross_suppressed = signed_in < k && signed_in > 0;
-        Report {
-            site: String::new(),
-            from: format_day(series_range.from),
-            to: format_day(series_range.to - DAY_MILLIS),
-            granularity,
-            min_visitors: k,
-            totals,
-            previous,
-            series,
-            tables,
-            goals,
-            cross_device: CrossDevice {
-                suppressed: cross_suppressed || (cross > 0 && cross < k),
-                users_on_several_devices: (!cross_suppressed && (cross == 0 || cross >= k)).then_some(cross),
-                signed_in_users: (!cross_suppressed).then_some(signed_in),
-                partial: series_range.from < retention_start,
-            },
-        }
+    let (cross, signed_in) = state.store.cross_device_users(site, range.from.max(retention_start), range.to).await?;
+    let cross_suppressed = signed_in < k && signed_in > 0;
+    Ok(Report {
+        site: site.clone(),
+        from: format_day(range.from),
+        to: format_day(range.to - DAY_MILLIS),
+        granularity,
+        min_visitors: k,
+        series: series_of(&totals_rows, range, granularity, k),
+        totals,
+        previous: totals_of(&previous_rows, returning_visits(&previous_rows), k),
+        tables,
+        goals,
+        cross_device: CrossDevice {
+            suppressed: cross_suppressed || (cross > 0 && cross < k),
+            users_on_several_devices: (!cross_suppressed && (cross == 0 || cross >= k)).then_some(cross),
+            signed_in_users: (!cross_suppressed).then_some(signed_in),
+            partial: range.from < retention_start,
+        },
     })
-    .await
-    .map_err(|_| Problem::unavailable())
-    .map(|mut report| {
-        report.site = state.config.site_name.clone();
-        report
-    })
+}
+
+/// The summed counters of one value (for goals).
+async fn tables_counts(
+    state: &AppState,
+    range: DateRange,
+    sources: &Sources,
+    dimension: Dimension,
+    value: &str,
+) -> Result<Counts, Problem> {
+    let mut counts = Counts::default();
+    if sources.split > range.from {
+        let rows = state
+            .store
+            .rollup_values(
+                &state.config.site_name,
+                Granularity::Day,
+                range.from,
+                sources.split,
+                dimension.name(),
+                &[value.to_owned()],
+            )
+            .await?;
+        rows.iter().for_each(|r| counts.add(&r.counts));
+    }
+    sources
+        .fresh
+        .daily
+        .iter()
+        .filter(|r| r.dimension == dimension.name() && r.value == value)
+        .for_each(|r| counts.add(&r.counts));
+    Ok(counts)
 }
 
 /// Live figures of the last five minutes.

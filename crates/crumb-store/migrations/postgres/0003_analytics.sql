@@ -22,6 +22,9 @@ CREATE TABLE analytics_events (
     props        TEXT NOT NULL -- JSON array of [key, value] pairs
 );
 CREATE INDEX analytics_events_by_time ON analytics_events (site, at);
+-- Cross-device counts read only signed-in events.
+CREATE INDEX analytics_events_signed_in ON analytics_events (site, at, user_key, visitor)
+    WHERE user_key IS NOT NULL;
 
 -- When each visitor key was first seen: new vs returning.
 CREATE TABLE analytics_visitors (
@@ -43,9 +46,12 @@ CREATE TABLE analytics_rollups (
     duration_ms BIGINT NOT NULL,
     events      BIGINT NOT NULL,
     new_visits  BIGINT NOT NULL,
+    visitor_count BIGINT NOT NULL, -- the sketch's estimate: a lower bound for merged rows
     visitors    BYTEA NOT NULL, -- a mergeable distinct-count sketch
     PRIMARY KEY (site, granularity, bucket, dimension, value)
 );
+-- Reports read sketches of a few values over a range.
+CREATE INDEX analytics_rollups_by_value ON analytics_rollups (site, granularity, dimension, value, bucket);
 
 CREATE TABLE analytics_rollup_marks (
     site         TEXT PRIMARY KEY,

@@ -188,6 +188,20 @@ pub struct RollupRow {
     pub visitors: VisitorSketch,
 }
 
+/// One value's counters summed over a range of buckets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RollupSummary {
+    /// The dimension.
+    pub dimension: String,
+    /// The value.
+    pub value: String,
+    /// Summed counters.
+    pub counts: Counts,
+    /// The largest distinct-visitor count of a single bucket: a lower bound
+    /// of the value's distinct visitors over the range.
+    pub min_visitors: u64,
+}
+
 /// Storage of raw events and rollups.
 ///
 /// Every write returns once it is durable, as for [`Store`](crate::Store).
@@ -225,13 +239,36 @@ pub trait AnalyticsStore: Send + Sync {
     /// The instant before which a site's events are rolled up (`None` before the first rollup).
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
 
-    /// Rollup rows of a site with buckets in `[from, to)`.
+    /// Rollup rows of a site with buckets in `[from, to)`, of the given
+    /// dimensions (every dimension when `dimensions` is empty).
     async fn rollups(
         &self,
         site: &str,
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
+        dimensions: &[&str],
+    ) -> Result<Vec<RollupRow>, StoreError>;
+
+    /// Counters summed per (dimension, value) over buckets in `[from, to)`,
+    /// every dimension but `total`, without reading a sketch.
+    async fn rollup_summary(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<RollupSummary>, StoreError>;
+
+    /// Rollup rows (with sketches) of some values of one dimension, buckets in `[from, to)`.
+    async fn rollup_values(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+        dimension: &str,
+        values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError>;
 
     /// Signed-in users seen with two or more visitor keys in `[from, to)`,

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::sketch::Precision;
 use super::{Counts, EventKind, Granularity, RollupRow, StoredEvent, VisitorSketch, DAY_MILLIS};
 use crate::UnixMillis;
 
@@ -93,6 +94,15 @@ impl Dimension {
         }
     }
 
+    /// How precise its rows' visitor sketches are: fine for the site's
+    /// totals, coarse for the many rows of every other dimension.
+    pub fn precision(self) -> Precision {
+        match self {
+            Dimension::Total => Precision::Fine,
+            _ => Precision::Coarse,
+        }
+    }
+
     /// The dimension of a stored name.
     pub fn from_name(name: &str) -> Option<Dimension> {
         Dimension::ALL.into_iter().find(|d| d.name() == name)
@@ -111,7 +121,6 @@ pub struct Rollup {
     pub daily: Vec<RollupRow>,
 }
 
-#[derive(Default)]
 struct Cell {
     counts: Counts,
     visitors: VisitorSketch,
@@ -125,7 +134,10 @@ struct Accumulator {
 impl Accumulator {
     fn cell(&mut self, bucket: UnixMillis, dimension: Dimension, value: &str) -> &mut Cell {
         let key = (bucket, dimension, value.to_owned());
-        self.cells.entry(key).or_default()
+        self.cells.entry(key).or_insert_with(|| Cell {
+            counts: Counts::default(),
+            visitors: VisitorSketch::with_precision(dimension.precision()),
+        })
     }
 
     fn into_rows(self) -> Vec<RollupRow> {

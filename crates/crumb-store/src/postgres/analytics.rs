@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 use super::{backend_error, PgStore};
 use crate::analytics::{
     props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
-    StoredEvent, VisitorSketch, DAY_MILLIS,
+    RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
 
@@ -83,12 +83,13 @@ async fn insert_rows(
     let (pageviews, visits, bounces) = (column(|c| c.pageviews), column(|c| c.visits), column(|c| c.bounces));
     let (duration, events, new_visits) = (column(|c| c.duration_ms), column(|c| c.events), column(|c| c.new_visits));
     let sketches: Vec<Vec<u8>> = rows.iter().map(|r| r.visitors.to_bytes()).collect();
+    let visitor_counts: Vec<i64> = rows.iter().map(|r| stored(r.visitors.count())).collect();
     let statement = tx
         .prepare_cached(
             "INSERT INTO analytics_rollups (site, granularity, bucket, dimension, value, pageviews, visits, bounces,
-                 duration_ms, events, new_visits, visitors)
+                 duration_ms, events, new_visits, visitor_count, visitors)
              SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-                 $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[])",
+                 $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bytea[])",
         )
         .await
         .map_err(backend_error)?;
@@ -106,6 +107,7 @@ async fn insert_rows(
             &duration,
             &events,
             &new_visits,
+            &visitor_counts,
             &sketches,
         ],
     )
@@ -252,12 +254,84 @@ impl AnalyticsStore for PgStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
+        dimensions: &[&str],
     ) -> Result<Vec<RollupRow>, StoreError> {
+        if dimensions.is_empty() {
+            return self
+                .query_all(
+                    "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits,
+                            visitors
+                     FROM analytics_rollups
+                     WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4",
+                    &[&site, &granularity.code(), &from, &to],
+                    rollup_from_row,
+                )
+                .await;
+        }
+        let dimensions: Vec<&str> = dimensions.to_vec();
         self.query_all(
             "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
              FROM analytics_rollups
-             WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4",
+             WHERE site = $1 AND granularity = $2 AND dimension = ANY($5) AND bucket >= $3 AND bucket < $4",
+            &[&site, &granularity.code(), &from, &to, &dimensions],
+            rollup_from_row,
+        )
+        .await
+    }
+
+    async fn rollup_summary(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<RollupSummary>, StoreError> {
+        self.query_all(
+            "SELECT dimension, value, SUM(pageviews)::bigint, SUM(visits)::bigint, SUM(bounces)::bigint,
+                    SUM(duration_ms)::bigint, SUM(events)::bigint, SUM(new_visits)::bigint, MAX(visitor_count)
+             FROM analytics_rollups
+             WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4 AND dimension <> 'total'
+             GROUP BY dimension, value",
             &[&site, &granularity.code(), &from, &to],
+            |row| {
+                let get =
+                    |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(column_error) };
+                Ok(RollupSummary {
+                    dimension: row.try_get(0).map_err(column_error)?,
+                    value: row.try_get(1).map_err(column_error)?,
+                    counts: Counts {
+                        pageviews: get(2)?,
+                        visits: get(3)?,
+                        bounces: get(4)?,
+                        duration_ms: get(5)?,
+                        events: get(6)?,
+                        new_visits: get(7)?,
+                    },
+                    min_visitors: get(8)?,
+                })
+            },
+        )
+        .await
+    }
+
+    async fn rollup_values(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+        dimension: &str,
+        values: &[String],
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query_all(
+            "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
+             FROM analytics_rollups
+             WHERE site = $1 AND granularity = $2 AND dimension = $3 AND value = ANY($4)
+               AND bucket >= $5 AND bucket < $6",
+            &[&site, &granularity.code(), &dimension, &values, &from, &to],
             rollup_from_row,
         )
         .await

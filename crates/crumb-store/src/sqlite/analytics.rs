@@ -1,11 +1,13 @@
 //! [`AnalyticsStore`] on SQLite.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::{backend_error, SqliteStore};
 use crate::analytics::{
     props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
-    StoredEvent, VisitorSketch, DAY_MILLIS,
+    RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
 
@@ -26,8 +28,8 @@ fn insert_rows(
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO analytics_rollups (site, granularity, bucket, dimension, value, pageviews, visits, bounces,
-                 duration_ms, events, new_visits, visitors)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 duration_ms, events, new_visits, visitor_count, visitors)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(backend_error)?;
     for row in rows {
@@ -45,11 +47,38 @@ fn insert_rows(
                 stored(c.duration_ms),
                 stored(c.events),
                 stored(c.new_visits),
+                stored(row.visitors.count()),
                 row.visitors.to_bytes(),
             ])
             .map_err(backend_error)?;
     }
     Ok(())
+}
+
+const ROW_COLUMNS: &str =
+    "bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors";
+
+fn rollup_from_row(row: &rusqlite::Row<'_>) -> Result<RollupRow, StoreError> {
+    let get = |i: usize| -> Result<u64, StoreError> { row.get::<_, i64>(i).map(count).map_err(backend_error) };
+    let sketch = row
+        .get_ref(9)
+        .map_err(backend_error)?
+        .as_blob()
+        .map_err(|e| StoreError::Corrupt { detail: format!("visitor sketch: {e}") })?;
+    Ok(RollupRow {
+        bucket: row.get(0).map_err(backend_error)?,
+        dimension: row.get(1).map_err(backend_error)?,
+        value: row.get(2).map_err(backend_error)?,
+        counts: Counts {
+            pageviews: get(3)?,
+            visits: get(4)?,
+            bounces: get(5)?,
+            duration_ms: get(6)?,
+            events: get(7)?,
+            new_visits: get(8)?,
+        },
+        visitors: VisitorSketch::from_bytes(sketch)?,
+    })
 }
 
 #[async_trait::async_trait]
@@ -210,41 +239,135 @@ impl AnalyticsStore for SqliteStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
+        dimensions: &[&str],
     ) -> Result<Vec<RollupRow>, StoreError> {
         let site = site.to_owned();
+        let dimensions: Vec<String> = dimensions.iter().map(|d| (*d).to_owned()).collect();
         self.with(move |c| {
+            let mut out = Vec::new();
+            if dimensions.is_empty() {
+                let mut statement = c
+                    .prepare_cached(&format!(
+                        "SELECT {ROW_COLUMNS} FROM analytics_rollups
+                         WHERE site = ?1 AND granularity = ?2 AND bucket >= ?3 AND bucket < ?4"
+                    ))
+                    .map_err(backend_error)?;
+                let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
+                while let Some(row) = rows.next().map_err(backend_error)? {
+                    out.push(rollup_from_row(row)?);
+                }
+            } else {
+                let mut statement = c
+                    .prepare_cached(&format!(
+                        "SELECT {ROW_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
+                         WHERE site = ?1 AND granularity = ?2 AND dimension = ?3 AND bucket >= ?4 AND bucket < ?5"
+                    ))
+                    .map_err(backend_error)?;
+                for dimension in &dimensions {
+                    let mut rows = statement
+                        .query(params![site, granularity.code(), dimension, from, to])
+                        .map_err(backend_error)?;
+                    while let Some(row) = rows.next().map_err(backend_error)? {
+                        out.push(rollup_from_row(row)?);
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn rollup_summary(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> Result<Vec<RollupSummary>, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            // Summed here rather than by GROUP BY: SQLite's grouping sorts
+            // the rows first, a hash map does not.
             let mut statement = c
                 .prepare_cached(
-                    "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits,
-                            visitors
-                     FROM analytics_rollups
+                    "SELECT dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitor_count
+                     FROM analytics_rollups INDEXED BY analytics_rollups_counts
                      WHERE site = ?1 AND granularity = ?2 AND bucket >= ?3 AND bucket < ?4",
                 )
                 .map_err(backend_error)?;
             let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
-            let mut out = Vec::new();
+            let mut sums: HashMap<String, HashMap<String, RollupSummary>> = HashMap::new();
             while let Some(row) = rows.next().map_err(backend_error)? {
+                let text = |i: usize| -> Result<&str, StoreError> {
+                    row.get_ref(i)
+                        .map_err(backend_error)?
+                        .as_str()
+                        .map_err(|e| StoreError::Corrupt { detail: format!("rollup key: {e}") })
+                };
+                let dimension = text(0)?;
+                if dimension == "total" {
+                    continue;
+                }
+                let value = text(1)?;
                 let get =
                     |i: usize| -> Result<u64, StoreError> { row.get::<_, i64>(i).map(count).map_err(backend_error) };
-                let sketch = row
-                    .get_ref(9)
-                    .map_err(backend_error)?
-                    .as_blob()
-                    .map_err(|e| StoreError::Corrupt { detail: format!("visitor sketch: {e}") })?;
-                out.push(RollupRow {
-                    bucket: row.get(0).map_err(backend_error)?,
-                    dimension: row.get(1).map_err(backend_error)?,
-                    value: row.get(2).map_err(backend_error)?,
-                    counts: Counts {
-                        pageviews: get(3)?,
-                        visits: get(4)?,
-                        bounces: get(5)?,
-                        duration_ms: get(6)?,
-                        events: get(7)?,
-                        new_visits: get(8)?,
-                    },
-                    visitors: VisitorSketch::from_bytes(sketch)?,
-                });
+                let counts = Counts {
+                    pageviews: get(2)?,
+                    visits: get(3)?,
+                    bounces: get(4)?,
+                    duration_ms: get(5)?,
+                    events: get(6)?,
+                    new_visits: get(7)?,
+                };
+                let visitors = get(8)?;
+                // The common case is a key seen before: look it up without allocating.
+                if !sums.contains_key(dimension) {
+                    sums.insert(dimension.to_owned(), HashMap::new());
+                }
+                let Some(values) = sums.get_mut(dimension) else { continue };
+                let entry = match values.get_mut(value) {
+                    Some(entry) => entry,
+                    None => values.entry(value.to_owned()).or_insert_with(|| RollupSummary {
+                        dimension: dimension.to_owned(),
+                        value: value.to_owned(),
+                        counts: Counts::default(),
+                        min_visitors: 0,
+                    }),
+                };
+                entry.counts.add(&counts);
+                entry.min_visitors = entry.min_visitors.max(visitors);
+            }
+            Ok(sums.into_values().flat_map(HashMap::into_values).collect())
+        })
+        .await
+    }
+
+    async fn rollup_values(
+        &self,
+        site: &str,
+        granularity: Granularity,
+        from: UnixMillis,
+        to: UnixMillis,
+        dimension: &str,
+        values: &[String],
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let (site, dimension, values) = (site.to_owned(), dimension.to_owned(), values.to_vec());
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "SELECT {ROW_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
+                     WHERE site = ?1 AND granularity = ?2 AND dimension = ?3 AND value = ?4
+                       AND bucket >= ?5 AND bucket < ?6"
+                ))
+                .map_err(backend_error)?;
+            let mut out = Vec::new();
+            for value in &values {
+                let mut rows = statement
+                    .query(params![site, granularity.code(), dimension, value, from, to])
+                    .map_err(backend_error)?;
+                while let Some(row) = rows.next().map_err(backend_error)? {
+                    out.push(rollup_from_row(row)?);
+                }
             }
             Ok(out)
         })

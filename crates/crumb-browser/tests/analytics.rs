@@ -1,0 +1,217 @@
+//! Statistics end to end in real headless Chromium: the tracker in
+//! crumb.js, `POST /api/event`, rollups and the dashboard an administrator
+//! opens. With statistics consent: page views (including a single-page-app
+//! navigation), a custom event, and a returning visitor on a second day
+//! (the server's clock is moved); without consent: nothing, or a cookieless
+//! count when the site allows it. Skips, saying so, without Chromium.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crumb_browser::browser::{chromium_available, Browser, BrowserOptions};
+use crumb_store::Store;
+use fantoccini::Locator;
+
+const USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const SITE: &str = "Crumb Demo Shop";
+const PASSWORD: &str = "correct horse battery staple";
+const DAY_MILLIS: i64 = 86_400_000;
+
+struct Server {
+    origin: String,
+    store: Arc<dyn Store>,
+    state: crumb_server::AppState,
+    /// Added to the real time on the server's clock.
+    offset: Arc<AtomicI64>,
+    _data: tempfile::TempDir,
+}
+
+async fn start_server(analytics: &str) -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap());
+    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
+    let text = format!("{}\n[analytics]\n{analytics}\n", crumb_server::config::DEMO_TOML);
+    let config = crumb_server::config::parse(&text, "crumb.toml").unwrap();
+    let mut state = crumb_server::AppState::new(config, store.clone(), keys);
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    state.clock =
+        Arc::new(move || crumb_cookie::Timestamp::now().unix_micros() / 1000 + clock_offset.load(Ordering::SeqCst));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = crumb_server::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
+    });
+    Server { origin: format!("http://localhost:{port}"), store, state, offset, _data: data }
+}
+
+async fn browser(user_agent: Option<&str>) -> Browser {
+    let mut options = BrowserOptions::detect().unwrap();
+    if let Some(user_agent) = user_agent {
+        options.extra_args.push(format!("--user-agent={user_agent}"));
+    }
+    Browser::launch(&options).await.unwrap()
+}
+
+async fn js(browser: &Browser, script: &str) -> serde_json::Value {
+    browser.client().execute(script, vec![]).await.unwrap()
+}
+
+async fn wait_for_events(server: &Server, count: usize) -> Vec<crumb_store::analytics::StoredEvent> {
+    for _ in 0..100 {
+        let events = server.store.events_between(SITE, 0, i64::MAX).await.unwrap();
+        if events.len() >= count {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let events = server.store.events_between(SITE, 0, i64::MAX).await.unwrap();
+    panic!("expected {count} events, the store has {}: {events:?}", events.len());
+}
+
+async fn cookie_names(browser: &Browser) -> Vec<String> {
+    browser.client().get_all_cookies().await.unwrap().iter().map(|c| c.name().to_owned()).collect()
+}
+
+async fn wait_banner(browser: &Browser) {
+    for _ in 0..100 {
+        if js(browser, "return !!document.querySelector('.crumb-b')").await == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no banner");
+}
+
+fn skip() -> bool {
+    if chromium_available() {
+        return false;
+    }
+    eprintln!("SKIPPED: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_custom_event() {
+    if skip() {
+        return;
+    }
+    let server = start_server("min_visitors = 1").await;
+    let visitor = browser(Some(USER_AGENT)).await;
+    visitor.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    wait_banner(&visitor).await;
+    assert!(wait_for_events_none(&server).await, "nothing is sent before consent");
+    visitor.client().find(Locator::Css("[data-crumb=accept]")).await.unwrap().click().await.unwrap();
+    let events = wait_for_events(&server, 1).await;
+    assert_eq!(events[0].event.path, "/");
+    assert!(!events[0].event.cookieless);
+    assert!(cookie_names(&visitor).await.contains(&"__Host-crumb_vid".to_owned()), "the visitor cookie is set");
+
+    visitor.navigate_raw(&format!("{}/products", server.origin)).await.unwrap();
+    wait_for_events(&server, 2).await;
+    js(&visitor, "crumb.track('signup', {plan: 'pro'}); return true").await;
+    wait_for_events(&server, 3).await;
+    js(&visitor, "history.pushState({}, '', '/spa-page'); return true").await;
+    let events = wait_for_events(&server, 4).await;
+    assert!(events.iter().any(|e| e.event.path == "/spa-page"), "a single-page-app navigation counts");
+
+    // The next day, the same browser comes back.
+    server.offset.store(DAY_MILLIS, Ordering::SeqCst);
+    visitor.navigate_raw(&format!("{}/about", server.origin)).await.unwrap();
+    wait_for_events(&server, 5).await;
+    let first_day = crumb_server::analytics::report::format_day(
+        crumb_cookie::Timestamp::now().unix_micros() / 1000 / DAY_MILLIS * DAY_MILLIS,
+    );
+    let second_day = crumb_server::analytics::report::format_day(
+        (crumb_cookie::Timestamp::now().unix_micros() / 1000 + DAY_MILLIS) / DAY_MILLIS * DAY_MILLIS,
+    );
+    // The first day is over on the server's clock: roll it up, as the job does.
+    server.offset.store(DAY_MILLIS + 3_600_000, Ordering::SeqCst);
+    let job = crumb_server::analytics::jobs::run_once(&server.state).await.unwrap();
+    assert_eq!(job.days_rolled, 1);
+
+    // An administrator opens the dashboard in the same browser.
+    let hash = crumb_server::auth::hash_password(PASSWORD.to_owned()).await.unwrap();
+    let admin = crumb_store::Account {
+        user_id: "admin".into(),
+        email: "admin@demo.example".into(),
+        email_folded: "admin@demo.example".into(),
+        password_hash: hash,
+        is_admin: true,
+        created_at: 0,
+        theft_detected_at: None,
+    };
+    server.store.create_account(&admin).await.unwrap();
+    let client = visitor.client();
+    visitor.navigate_raw(&format!("{}/account", server.origin)).await.unwrap();
+    client
+        .find(Locator::Css("#sign-in input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys("admin@demo.example")
+        .await
+        .unwrap();
+    client.find(Locator::Css("#sign-in input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    client.find(Locator::Css("#sign-in button")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("#signed-in-as")).await.unwrap();
+    visitor.navigate_raw(&format!("{}/dashboard?from={first_day}&to={second_day}", server.origin)).await.unwrap();
+    let text = |css: &'static str| async move { client.find(Locator::Css(css)).await.unwrap().text().await.unwrap() };
+    assert!(text("#kpi-visitors").await.contains('1'), "one visitor: {}", text("#kpi-visitors").await);
+    let visits = text("#kpi-visits").await;
+    assert!(visits.contains('2'), "a visit each day: {visits}");
+    assert!(text("#kpi-returning").await.contains('1'), "returning on the second day");
+    assert!(text("#kpi-new").await.contains('1'));
+    assert!(text("#table-event").await.contains("signup"));
+    assert!(text("#table-page").await.contains("/spa-page"));
+    assert!(text("#min-visitors").await.contains('1'));
+    let points = client.find_all(Locator::Css("#chart circle")).await.unwrap().len();
+    assert_eq!(points, 2, "one chart point per day");
+    visitor.close().await.unwrap();
+}
+
+async fn wait_for_events_none(server: &Server) -> bool {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.store.events_between(SITE, 0, i64::MAX).await.unwrap().is_empty()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_consent_no_cookie_and_no_count_unless_cookieless() {
+    if skip() {
+        return;
+    }
+    // Cookieless counting off (the default): reject, browse, nothing.
+    let server = start_server("min_visitors = 1").await;
+    let visitor = browser(Some(USER_AGENT)).await;
+    visitor.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    wait_banner(&visitor).await;
+    visitor.client().find(Locator::Css("[data-crumb=reject]")).await.unwrap().click().await.unwrap();
+    visitor.navigate_raw(&format!("{}/products", server.origin)).await.unwrap();
+    assert!(wait_for_events_none(&server).await, "nothing counted");
+    let names = cookie_names(&visitor).await;
+    assert!(!names.contains(&"__Host-crumb_vid".to_owned()), "{names:?}");
+    visitor.close().await.unwrap();
+
+    // Cookieless counting on: counted, still no cookie beyond the necessary ones.
+    let server = start_server("min_visitors = 1\ncookieless = true").await;
+    let visitor = browser(Some(USER_AGENT)).await;
+    visitor.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    let events = wait_for_events(&server, 1).await;
+    assert!(events[0].event.cookieless, "counted without a cookie");
+    let mut names = cookie_names(&visitor).await;
+    names.sort();
+    assert_eq!(names, ["__Host-crumb_session"], "only the necessary session cookie");
+    visitor.close().await.unwrap();
+
+    // Headless Chromium's own user agent is a bot: dropped.
+    let server = start_server("min_visitors = 1\ncookieless = true").await;
+    let headless = browser(None).await;
+    headless.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    wait_banner(&headless).await;
+    assert!(wait_for_events_none(&server).await, "a headless browser is a bot");
+    headless.close().await.unwrap();
+}

@@ -1,0 +1,189 @@
+//! Statistics benchmarks, peers in the same run:
+//!
+//! - `ingest`: `POST /api/event` throughput on loopback, crumb (validation,
+//!   bot check, user-agent parsing, keyed hashing, group commit to SQLite
+//!   with `synchronous = FULL`: every 202 is durable) against a bare axum
+//!   handler that answers 204 (the ceiling), with 64 and with 256 requests in flight;
+//! - `dashboard`: the dashboard's main query (`report::build` over the last
+//!   30 days: totals, previous period, series, every table with the floor)
+//!   over `CRUMB_BENCH_EVENTS` synthetic events (default 1,000,000) on
+//!   SQLite, and on PostgreSQL when `CRUMB_BENCH_POSTGRES_URL` is set.
+//!   The filled stores are kept (`target/crumb-bench/`, schema
+//!   `crumb_test_<events in hex>`) and reused by later runs.
+//!
+//! `cargo bench -p crumb-server --bench analytics`
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use axum::routing::post;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use crumb_server::analytics::jobs;
+use crumb_server::analytics::report::{self, DateRange};
+use crumb_server::analytics::synth::{generate, SynthPlan};
+use crumb_server::{config, router, AppState};
+use crumb_store::analytics::DAY_MILLIS;
+use crumb_store::Store;
+
+const CHROME: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+/// The synthetic traffic ends at 2026-11-29T12:02:00Z; the benchmark's clock stands there.
+const END: i64 = 1_795_953_720_000;
+
+fn keyring() -> crumb_cookie::Keyring {
+    crumb_cookie::Keyring::new(crumb_cookie::Key::from_secret(&[7u8; 32]).unwrap())
+}
+
+fn bench_config() -> crumb_server::Config {
+    let text = format!("{}\n[analytics]\ncookieless = true\nmin_visitors = 10\n", config::DEMO_TOML);
+    config::parse(&text, "bench.toml").unwrap()
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    format!("http://{address}/api/event")
+}
+
+/// Sends `total` events with `concurrency` in flight; returns the elapsed time and how many got 202.
+async fn fire(client: &reqwest::Client, url: &str, total: u64, concurrency: u64) -> (Duration, u64) {
+    let next = Arc::new(AtomicU64::new(0));
+    let accepted = Arc::new(AtomicU64::new(0));
+    let body = r#"{"name":"pageview","url":"http://localhost:8080/products?utm_source=bench","referrer":"https://news.example/"}"#;
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, url, next, accepted) = (client.clone(), url.to_owned(), next.clone(), accepted.clone());
+            tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("origin", "http://localhost:8080")
+                        .header("user-agent", CHROME)
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    if response.status() == StatusCode::ACCEPTED {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    (started.elapsed(), accepted.load(Ordering::Relaxed))
+}
+
+fn ingest(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let dir = std::env::temp_dir().join(format!("crumb-bench-ingest-{}", std::process::id()));
+    let store: Arc<dyn Store> = Arc::new(crumb_store::sqlite::SqliteStore::open(&dir.join("crumb.db")).unwrap());
+    let state = AppState::new(bench_config(), store.clone(), keyring());
+    let (crumb_url, bare_url, client) = runtime.block_on(async {
+        let crumb_url = serve(router(state.clone())).await;
+        let bare_url = serve(axum::Router::new().route("/api/event", post(|| async { StatusCode::NO_CONTENT }))).await;
+        (crumb_url, bare_url, reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap())
+    });
+    let accepted_total = Arc::new(AtomicU64::new(0));
+    let mut group = c.benchmark_group("ingest");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(8));
+    for concurrency in [64u64, 256] {
+        group.bench_function(format!("bare_axum_204/{concurrency}_in_flight"), |b| {
+            b.iter_custom(|iters| runtime.block_on(fire(&client, &bare_url, iters, concurrency)).0);
+        });
+        group.bench_function(format!("crumb_post_event/{concurrency}_in_flight"), |b| {
+            b.iter_custom(|iters| {
+                let (elapsed, accepted) = runtime.block_on(fire(&client, &crumb_url, iters, concurrency));
+                assert_eq!(accepted, iters, "every event is accepted");
+                accepted_total.fetch_add(accepted, Ordering::Relaxed);
+                elapsed
+            });
+        });
+    }
+    group.finish();
+    let stored = runtime.block_on(store.events_between(&state.config.site_name, 0, i64::MAX)).unwrap().len() as u64;
+    let accepted = accepted_total.load(Ordering::Relaxed);
+    println!("ingest: {accepted} events answered 202, {stored} in the store");
+    assert_eq!(stored, accepted, "every accepted event is durable in the store");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Fills `store` with the synthetic traffic unless a complete fill is there.
+async fn ensure_filled(state: &AppState, events: u64) {
+    let site = state.config.site_name.clone();
+    if state.store.rolled_until(&site).await.unwrap().is_some() {
+        return;
+    }
+    eprintln!(
+        "dashboard: filling the {} store with {events} synthetic events (kept for later runs)",
+        state.store.backend()
+    );
+    let plan = SynthPlan { site, events, days: 60, end: END, seed: 1 };
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+    let generator =
+        tokio::task::spawn_blocking(move || generate(&plan, 20_000, |chunk| sender.blocking_send(chunk).unwrap()));
+    let started = Instant::now();
+    while let Some(chunk) = receiver.recv().await {
+        state.store.append_events(&chunk).await.unwrap();
+    }
+    generator.await.unwrap();
+    eprintln!("dashboard: written in {:.0} s; rolling up", started.elapsed().as_secs_f64());
+    let report = jobs::run_once(state).await.unwrap();
+    eprintln!("dashboard: {} days rolled up, today provisionally: {}", report.days_rolled, report.provisional);
+}
+
+fn dashboard(c: &mut Criterion) {
+    let events: u64 = std::env::var("CRUMB_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let mut stores: Vec<(&str, Arc<dyn Store>)> = Vec::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/crumb-bench");
+    let sqlite = crumb_store::sqlite::SqliteStore::open(&dir.join(format!("dashboard-{events}.db"))).unwrap();
+    stores.push(("sqlite", Arc::new(sqlite)));
+    match std::env::var("CRUMB_BENCH_POSTGRES_URL") {
+        Ok(url) => {
+            let schema = format!("crumb_test_{events:x}");
+            let pg = runtime.block_on(crumb_store::postgres::PgStore::connect_to_test_schema(&url, &schema)).unwrap();
+            stores.push(("postgres", Arc::new(pg)));
+        }
+        Err(_) => eprintln!("dashboard: CRUMB_BENCH_POSTGRES_URL not set: PostgreSQL skipped"),
+    }
+    let mut group = c.benchmark_group(format!("dashboard_{events}_events"));
+    group.sample_size(30);
+    for (backend, store) in stores {
+        let mut state = AppState::new(bench_config(), store, keyring());
+        state.clock = Arc::new(|| END);
+        runtime.block_on(ensure_filled(&state, events));
+        let today = END - END.rem_euclid(DAY_MILLIS);
+        let range = DateRange { from: today - 29 * DAY_MILLIS, to: today + DAY_MILLIS };
+        let report = runtime.block_on(report::build(&state, range, 10)).unwrap();
+        eprintln!(
+            "dashboard ({backend}): last 30 days: {:?} visitors, {:?} page views, {:?} visits, {} top pages shown",
+            report.totals.visitors,
+            report.totals.pageviews,
+            report.totals.visits,
+            report.tables["page"].len()
+        );
+        group.bench_function(format!("{backend}_last_30_days"), |b| {
+            b.iter(|| runtime.block_on(report::build(&state, range, 10)).unwrap());
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest, dashboard);
+criterion_main!(benches);
