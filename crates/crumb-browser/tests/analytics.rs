@@ -19,6 +19,8 @@ const USER_AGENT: &str =
 const SITE: &str = "Crumb Demo Shop";
 const PASSWORD: &str = "correct horse battery staple";
 const DAY_MILLIS: i64 = 86_400_000;
+/// 2026-11-20T10:00:00Z.
+const START: i64 = 1_795_168_800_000;
 
 struct Server {
     origin: String,
@@ -37,10 +39,13 @@ async fn start_server(analytics: &str) -> Server {
     let text = format!("{}\n[analytics]\n{analytics}\n", crumb_server::config::DEMO_TOML);
     let config = crumb_server::config::parse(&text, "crumb.toml").unwrap();
     let mut state = crumb_server::AppState::new(config, store.clone(), keys);
+    // The server's clock starts at 2026-11-20T10:00:00Z and runs at the real pace, plus `offset`.
     let offset = Arc::new(AtomicI64::new(0));
     let clock_offset = offset.clone();
-    state.clock =
-        Arc::new(move || crumb_cookie::Timestamp::now().unix_micros() / 1000 + clock_offset.load(Ordering::SeqCst));
+    let started = std::time::Instant::now();
+    state.clock = Arc::new(move || {
+        START + i64::try_from(started.elapsed().as_millis()).unwrap() + clock_offset.load(Ordering::SeqCst)
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let app = crumb_server::router(state.clone());
@@ -124,12 +129,7 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     server.offset.store(DAY_MILLIS, Ordering::SeqCst);
     visitor.navigate_raw(&format!("{}/about", server.origin)).await.unwrap();
     wait_for_events(&server, 5).await;
-    let first_day = crumb_server::analytics::report::format_day(
-        crumb_cookie::Timestamp::now().unix_micros() / 1000 / DAY_MILLIS * DAY_MILLIS,
-    );
-    let second_day = crumb_server::analytics::report::format_day(
-        (crumb_cookie::Timestamp::now().unix_micros() / 1000 + DAY_MILLIS) / DAY_MILLIS * DAY_MILLIS,
-    );
+    let (first_day, second_day) = ("2026-11-20", "2026-11-21");
     // The first day is over on the server's clock: roll it up, as the job does.
     server.offset.store(DAY_MILLIS + 3_600_000, Ordering::SeqCst);
     let job = crumb_server::analytics::jobs::run_once(&server.state).await.unwrap();
@@ -162,15 +162,20 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     visitor.navigate_raw(&format!("{}/dashboard?from={first_day}&to={second_day}", server.origin)).await.unwrap();
     let text = |css: &'static str| async move { client.find(Locator::Css(css)).await.unwrap().text().await.unwrap() };
     assert!(text("#kpi-visitors").await.contains('1'), "one visitor: {}", text("#kpi-visitors").await);
+    // Day 1: one visit. Day 2: /about, then an hour later /account (the
+    // administrator's sign-in page also runs the tracker): two more visits.
     let visits = text("#kpi-visits").await;
-    assert!(visits.contains('2'), "a visit each day: {visits}");
-    assert!(text("#kpi-returning").await.contains('1'), "returning on the second day");
+    assert!(visits.contains('3'), "visits: {visits}");
+    let returning = text("#kpi-returning").await;
+    assert!(returning.contains('2'), "both visits of the second day are a returning visitor's: {returning}");
     assert!(text("#kpi-new").await.contains('1'));
     assert!(text("#table-event").await.contains("signup"));
     assert!(text("#table-page").await.contains("/spa-page"));
     assert!(text("#min-visitors").await.contains('1'));
-    let points = client.find_all(Locator::Css("#chart circle")).await.unwrap().len();
-    assert_eq!(points, 2, "one chart point per day");
+    let points = client.find_all(Locator::Css("#chart circle")).await.unwrap();
+    assert_eq!(points.len(), 48, "a two-day range is charted per hour");
+    let chart = client.find(Locator::Css("#chart")).await.unwrap().html(false).await.unwrap();
+    assert_eq!(chart.matches(": 1 visitors").count(), 3, "three hours with a visit: {chart}");
     visitor.close().await.unwrap();
 }
 
