@@ -86,6 +86,19 @@ pub struct Policy {
     pub contact: Contact,
     /// Categories and cookies.
     pub categories: Vec<PolicyCategory>,
+    /// How statistics are counted (when they are).
+    pub statistics: Option<PolicyStatistics>,
+}
+
+/// What the policy says about crumb's own statistics.
+#[derive(Debug, Serialize)]
+pub struct PolicyStatistics {
+    /// The anonymity floor k.
+    pub min_visitors: u32,
+    /// Days raw events are kept.
+    pub raw_retention_days: u32,
+    /// Whether visits are counted without consent, without a cookie.
+    pub cookieless: bool,
 }
 
 /// The controller's contact details.
@@ -168,6 +181,11 @@ pub fn build(config: &Config, language: Language) -> Policy {
         consent_lifetime_days: config.consent_days,
         honour_gpc: config.honour_gpc,
         honour_dnt: config.honour_dnt,
+        statistics: config.analytics.enabled.then(|| PolicyStatistics {
+            min_visitors: config.analytics.min_visitors,
+            raw_retention_days: config.analytics.raw_retention_days,
+            cookieless: config.analytics.cookieless,
+        }),
         contact: Contact {
             name: config.contact_name.clone(),
             address: config.contact_address.clone(),
@@ -255,6 +273,17 @@ pub fn render(config: &Config, language: Language) -> String {
         escape(s.get(if policy.honour_gpc { "gpc_honoured" } else { "gpc_not_honoured" })),
         escape(s.get(if policy.honour_dnt { "dnt_honoured" } else { "dnt_not_honoured" }))
     ));
+    if let Some(statistics) = &policy.statistics {
+        body.push_str(&format!(
+            "<h2>{}</h2>\n<p id=\"statistics\">{}</p>\n<p id=\"cookieless\">{}</p>\n",
+            escape(s.get("stats_title")),
+            escape(&s.fill(
+                "stats_text",
+                &[("k", &statistics.min_visitors.to_string()), ("days", &statistics.raw_retention_days.to_string())]
+            )),
+            escape(s.get(if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" }))
+        ));
+    }
     body.push_str(&format!(
         "<h2>{}</h2>\n<p>{}</p>\n<ul>\n",
         escape(s.get("block_title")),

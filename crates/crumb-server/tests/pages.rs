@@ -102,3 +102,25 @@ async fn script_inlines_one_language_and_fits_the_budget() {
         assert!(gzipped <= 6 * 1024, "{lang}: {gzipped} bytes gzipped");
     }
 }
+
+#[tokio::test]
+async fn the_policy_states_how_statistics_are_counted() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store.clone());
+    let html = browser.get("/policy").await.text();
+    assert!(html.contains("no report shows a group of fewer than 10 visitors"), "{html}");
+    assert!(html.contains("deleted after 30 days"));
+    assert!(html.contains("Without your consent we do not count your visits at all."));
+    let mut config = crumb_server::config::demo();
+    config.analytics.cookieless = true;
+    config.analytics.min_visitors = 25;
+    let mut browser = Browser::new(config, store);
+    let html = browser.get("/policy?lang=de").await.text();
+    assert!(html.contains("weniger als 25 Besuchern"), "{html}");
+    assert!(html.contains("ohne Cookie"));
+    let json = browser.get("/policy.json").await.json();
+    assert_eq!(
+        json["statistics"],
+        serde_json::json!({"min_visitors": 25, "raw_retention_days": 30, "cookieless": true})
+    );
+}

@@ -125,7 +125,15 @@ impl AnalyticsStore for SqliteStore {
                             props_to_json(&e.props),
                         ])
                         .map_err(backend_error)?;
-                    first_seen.execute(params![e.site, e.visitor, e.at]).map_err(backend_error)?;
+                }
+                // One first sighting per visitor of the batch: the earliest.
+                let mut earliest: HashMap<(&str, i64), i64> = HashMap::new();
+                for e in &events {
+                    let at = earliest.entry((e.site.as_str(), e.visitor)).or_insert(e.at);
+                    *at = (*at).min(e.at);
+                }
+                for ((site, visitor), at) in earliest {
+                    first_seen.execute(params![site, visitor, at]).map_err(backend_error)?;
                 }
             }
             tx.commit().map_err(backend_error)
