@@ -395,3 +395,81 @@ async fn dashboard_and_api_are_for_administrators_only() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {}", reply.text());
     }
 }
+
+/// A signed-in user who linked two devices counts as one cross-device user.
+#[tokio::test]
+async fn cross_device_users_from_linked_devices() {
+    for (backend, store) in stores().await {
+        let first = Browser::new(config_with("min_visitors = 1"), store);
+        let json = |path: &str, body: serde_json::Value, csrf: Option<&str>| {
+            let mut builder = Request::post(path)
+                .header("content-type", "application/json")
+                .header("origin", "http://localhost:8080")
+                .header("user-agent", CHROME);
+            if let Some(token) = csrf {
+                builder = builder.header("x-csrf-token", token);
+            }
+            builder.body(Body::from(body.to_string())).unwrap()
+        };
+        let mut laptop = first.sibling();
+        laptop
+            .send(json(
+                "/api/account/register",
+                serde_json::json!({"email": "jo@example.com", "password": PASSWORD}),
+                None,
+            ))
+            .await;
+        let mut devices = Vec::new();
+        for _ in 0..2 {
+            let mut device = laptop.sibling();
+            let reply = device
+                .send(json(
+                    "/api/account/sign-in",
+                    serde_json::json!({"email": "jo@example.com", "password": PASSWORD}),
+                    None,
+                ))
+                .await;
+            let csrf = reply.json()["csrf_token"].as_str().unwrap().to_owned();
+            device.post_consent(&["statistics"], &[]).await;
+            let linked =
+                device.send(json("/api/account/cross-device", serde_json::json!({"enabled": true}), Some(&csrf))).await;
+            assert_eq!(linked.status, StatusCode::OK, "{backend}: {}", linked.text());
+            assert_eq!(device.send(view("/")).await.status, StatusCode::ACCEPTED);
+            devices.push(device);
+        }
+        // A signed-out visitor on a third browser does not count.
+        let mut other = laptop.sibling();
+        other.post_consent(&["statistics"], &[]).await;
+        other.send(view("/")).await;
+        let events = laptop.state.store.events_between("Crumb Demo Shop", 0, i64::MAX).await.unwrap();
+        let users: std::collections::HashSet<_> = events.iter().filter_map(|e| e.event.user).collect();
+        assert_eq!(users.len(), 1, "{backend}: one user key for both devices");
+        let mut admin = admin(&first).await;
+        let report = admin.get(&format!("/api/stats?from={DAY}&to={DAY}")).await.json();
+        assert_eq!(report["cross_device"]["users_on_several_devices"], 1, "{backend}: {}", report["cross_device"]);
+        assert_eq!(report["cross_device"]["signed_in_users"], 1);
+        assert_eq!(report["totals"]["visitors"], 3, "{backend}: three browsers");
+    }
+}
+
+/// With a small limit, the tail folds into a large "other" whose visitors
+/// are given as a lower bound.
+#[tokio::test]
+async fn a_large_other_row_gives_a_lower_bound() {
+    let (_, store) = stores().await.remove(0);
+    let first = Browser::new(config_with("min_visitors = 1"), store);
+    for path in ["/a", "/a", "/b", "/c"] {
+        let mut browser = first.sibling();
+        browser.post_consent(&["statistics"], &[]).await;
+        browser.send(view(path)).await;
+    }
+    let mut admin = admin(&first).await;
+    let report = admin.get(&format!("/api/stats?from={DAY}&to={DAY}&limit=1")).await.json();
+    let pages = report["tables"]["page"].as_array().unwrap();
+    assert_eq!(pages[0]["value"], "/a");
+    assert_eq!(pages[0]["visitors"], 2);
+    assert_eq!(pages[1]["value"], "(other)");
+    assert_eq!(pages[1]["pageviews"], 2, "the folded rows' counters are exact");
+    assert!(pages[1]["visitors"].is_null());
+    assert!(pages[1]["visitors_at_least"].as_u64().unwrap() >= 1);
+}
