@@ -623,12 +623,23 @@ pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<R
         entry.counts.add(&row.counts);
         entry.min_visitors = entry.min_visitors.max(row.visitors.count());
     }
-    let mut tables = BTreeMap::new();
-    for dimension in TABLES {
-        let values: Vec<Ranked> =
-            ranked.remove(dimension.name()).map(|m| m.into_values().collect()).unwrap_or_default();
-        tables.insert(dimension.name(), table(state, range, &current, dimension, values, k, limit).await?);
-    }
+    // The tables' sketch reads and merges run concurrently: with PostgreSQL
+    // on several pooled connections, with SQLite one table's merging
+    // overlaps the next one's read.
+    let current_ref = &current;
+    let pending: Vec<_> = TABLES
+        .into_iter()
+        .map(|dimension| {
+            let values: Vec<Ranked> =
+                ranked.remove(dimension.name()).map(|m| m.into_values().collect()).unwrap_or_default();
+            async move {
+                let rows = table(state, range, current_ref, dimension, values, k, limit).await?;
+                Ok::<_, Problem>((dimension.name(), rows))
+            }
+        })
+        .collect();
+    let tables: BTreeMap<&'static str, Vec<TableRow>> =
+        futures_util::future::try_join_all(pending).await?.into_iter().collect();
 
     let totals = totals_of(&totals_rows, returning_visits(&totals_rows), k);
     let total_visitors = totals.visitors.unwrap_or(0);
