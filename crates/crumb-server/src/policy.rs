@@ -181,7 +181,7 @@ pub fn build(config: &Config, language: Language) -> Policy {
         consent_lifetime_days: config.consent_days,
         honour_gpc: config.honour_gpc,
         honour_dnt: config.honour_dnt,
-        statistics: config.analytics.enabled.then(|| PolicyStatistics {
+        statistics: config.analytics.enabled.then_some(PolicyStatistics {
             min_visitors: config.analytics.min_visitors,
             raw_retention_days: config.analytics.raw_retention_days,
             cookieless: config.analytics.cookieless,
