@@ -82,6 +82,6 @@ pub async fn recognise(
 }
 
 /// Whether a cookie value looks like one of crumb's ids (22 base64url characters).
-fn is_id(value: &str) -> bool {
+pub(crate) fn is_id(value: &str) -> bool {
     value.len() == 22 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

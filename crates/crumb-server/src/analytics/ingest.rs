@@ -238,7 +238,7 @@ pub async fn accept(
         && !needs_prompt(state, consent.as_ref());
     let (visitor, cookieless) = if statistics {
         let names = &state.names;
-        let visitor_id = match cookie(headers, &names.visitor).filter(|v| is_id(v)) {
+        let visitor_id = match cookie(headers, &names.visitor).filter(|v| crate::visitors::is_id(v)) {
             Some(id) => id.to_owned(),
             None => {
                 let id = random_id();
@@ -354,9 +354,4 @@ async fn cross_device_user(state: &AppState, headers: &HeaderMap) -> Result<Opti
     let Some(session) = state.store.session(&crate::auth::hash_secret(session_id)).await? else { return Ok(None) };
     let device = state.store.device(&session.user_id, &session.device_id).await?;
     Ok(device.and_then(|d| d.linked_visitor_id).map(|cross_device_id| state.analytics.user_key(&cross_device_id)))
-}
-
-/// Whether a cookie value looks like one of crumb's ids (22 base64url characters).
-fn is_id(value: &str) -> bool {
-    value.len() == 22 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

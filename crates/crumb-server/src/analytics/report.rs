@@ -342,21 +342,6 @@ async fn rows_of(
     Ok(rows)
 }
 
-/// Every row (all dimensions) over `range`, for tests and exports that need them all.
-pub async fn rows(state: &AppState, range: DateRange, granularity: Granularity) -> Result<Vec<RollupRow>, Problem> {
-    let sources = sources(state, range).await?;
-    let mut rows = if sources.split > range.from {
-        state.store.rollups(&state.config.site_name, granularity, range.from, sources.split, &[]).await?
-    } else {
-        Vec::new()
-    };
-    rows.extend(match granularity {
-        Granularity::Hour => sources.fresh.hourly,
-        Granularity::Day => sources.fresh.daily,
-    });
-    Ok(rows)
-}
-
 /// The counter a table ranks its values by.
 fn rank_metric(dimension: Dimension, counts: &Counts) -> u64 {
     match dimension {
