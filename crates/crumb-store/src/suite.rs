@@ -613,9 +613,9 @@ async fn analytics_events_round_trip(store: &dyn Store) {
     custom.user = Some(i64::MIN);
     custom.cookieless = true;
     let view = analytics_event("an-1", -5, DAY0 + 5, "/");
-    store.append_events(&[view.clone(), custom.clone()]).await.unwrap();
-    store.append_events(&[analytics_event("an-other", 9, DAY0, "/")]).await.unwrap();
-    store.append_events(&[]).await.unwrap();
+    store.append_events(vec![view.clone(), custom.clone()]).await.unwrap();
+    store.append_events(vec![analytics_event("an-other", 9, DAY0, "/")]).await.unwrap();
+    store.append_events(Vec::new()).await.unwrap();
     let mut events = store.events_between("an-1", DAY0, DAY0 + DAY).await.unwrap();
     events.sort_by_key(|e| e.event.at);
     assert_eq!(events.len(), 2);
@@ -636,7 +636,7 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
         events.push(analytics_event(site, visitor, at, ["/", "/a", "/b", "/c"][(i % 4) as usize]));
     }
     for batch in events.chunks(100) {
-        store.append_events(batch).await.unwrap();
+        store.append_events(batch.to_vec()).await.unwrap();
     }
     let raw = store.events_between(site, DAY0, DAY0 + DAY).await.unwrap();
     assert_eq!(raw.len(), 600);
@@ -695,7 +695,7 @@ async fn analytics_cross_device_and_purge(store: &dyn Store) {
         batch.push(event);
     }
     batch.push(analytics_event(site, 99, DAY0 + 99, "/"));
-    store.append_events(&batch).await.unwrap();
+    store.append_events(batch).await.unwrap();
     assert_eq!(store.cross_device_users(site, DAY0, DAY0 + DAY).await.unwrap(), (2, 3));
     assert_eq!(store.cross_device_users(site, DAY0 + DAY, DAY0 + 2 * DAY).await.unwrap(), (0, 0));
     assert_eq!(store.purge_events_before(site, DAY0 + 30).await.unwrap(), 4);

@@ -65,9 +65,10 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
                 });
                 let mut written = 0u64;
                 while let Some(chunk) = receiver.recv().await {
-                    store.append_events(&chunk).await?;
-                    written += chunk.len() as u64;
-                    if written % 1_000_000 < chunk.len() as u64 {
+                    let chunk_len = chunk.len() as u64;
+                    store.append_events(chunk).await?;
+                    written += chunk_len;
+                    if written % 1_000_000 < chunk_len {
                         eprintln!("{written} events written");
                     }
                 }

@@ -2,7 +2,8 @@
 //! browser, OS and device class (from the user agent, which is then
 //! dropped), whether it is a bot, the referrer's source and the UTM fields.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Browser, OS and device class of a user agent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +49,54 @@ pub fn classify(user_agent: &str) -> Option<Client> {
         _ => "other",
     };
     Some(Client { browser: unknown(result.name), os: unknown(result.os), device })
+}
+
+/// [`classify`] with a bounded memory of the user agents seen.
+///
+/// A site's traffic comes from a few hundred distinct user-agent strings,
+/// and parsing one costs microseconds (the bot list's patterns, then
+/// `woothee`'s), so each string is classified once. The memory holds at
+/// most [`ClientCache::CAPACITY`] strings and is emptied when full: a flood
+/// of unique strings costs what no cache would, never unbounded memory.
+#[derive(Debug, Default)]
+pub struct ClientCache {
+    seen: Mutex<HashMap<Box<str>, Option<Client>>>,
+}
+
+impl ClientCache {
+    /// User-agent strings remembered at most.
+    pub const CAPACITY: usize = 4096;
+
+    /// [`classify`]`(user_agent)`, from memory when the string was seen.
+    pub fn classify(&self, user_agent: &str) -> Option<Client> {
+        if let Some(known) = self.lock().get(user_agent) {
+            return known.clone();
+        }
+        // Parsed outside the lock: other requests go on meanwhile.
+        let client = classify(user_agent);
+        let mut seen = self.lock();
+        if seen.len() >= Self::CAPACITY {
+            seen.clear();
+        }
+        seen.insert(user_agent.into(), client.clone());
+        client
+    }
+
+    /// How many user agents are remembered.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no user agent is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Option<Client>>> {
+        // A panic while holding the lock cannot leave the map inconsistent
+        // (each change is one call), so a poisoned lock is still usable.
+        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Where a visit came from: the referrer's host without `www.`, or empty
@@ -155,6 +204,24 @@ mod tests {
         assert_eq!((iphone.browser.as_str(), iphone.os.as_str(), iphone.device), ("Safari", "iPhone", "mobile"));
         assert_eq!(classify(ANDROID_TABLET).unwrap().device, "tablet");
         assert_eq!(classify("something odd").unwrap().device, "other");
+    }
+
+    #[test]
+    fn the_cache_answers_as_classify_does_and_stays_bounded() {
+        let cache = ClientCache::default();
+        for user_agent in [CHROME_LINUX, SAFARI_IPHONE, ANDROID_TABLET, "curl/8.5.0", "", "something odd"] {
+            assert_eq!(cache.classify(user_agent), classify(user_agent), "first sight of {user_agent:?}");
+            assert_eq!(cache.classify(user_agent), classify(user_agent), "from memory: {user_agent:?}");
+        }
+        assert_eq!(cache.len(), 6);
+        for n in 0..ClientCache::CAPACITY + 10 {
+            let user_agent = format!("{CHROME_LINUX} Extra/{n}");
+            assert_eq!(cache.classify(&user_agent), classify(&user_agent));
+            assert!(cache.len() <= ClientCache::CAPACITY);
+        }
+        assert!(cache.len() <= ClientCache::CAPACITY);
+        assert!(!cache.is_empty());
+        assert_eq!(cache.classify("curl/8.5.0"), None, "a bot stays a bot after the memory was emptied");
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct Analytics {
     pub salt: SaltKeeper,
     /// Hosts of the site's origins: where events may come from.
     pub own_hosts: Vec<String>,
+    /// User agents already classified.
+    pub clients: client::ClientCache,
     visitor_key: [u8; 32],
     user_key: [u8; 32],
 }
@@ -63,6 +65,7 @@ impl Analytics {
         let shared_salt = store.backend() != "sqlite";
         Analytics {
             own_hosts: own_hosts(origins),
+            clients: client::ClientCache::default(),
             writer: EventWriter::new(store),
             salt: SaltKeeper::new(shared_salt),
             visitor_key: keys.derive("crumb analytics visitor v1"),
@@ -223,7 +226,7 @@ pub async fn accept(
     let props = validate_props(kind, &event.props)?;
 
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let Some(derived) = client::classify(user_agent) else {
+    let Some(derived) = state.analytics.clients.classify(user_agent) else {
         return Ok(Outcome::Dropped(Dropped::Bot));
     };
     if signals(headers, &state.config).refuses(Category::Statistics).is_some() {

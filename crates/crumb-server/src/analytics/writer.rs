@@ -45,8 +45,8 @@ impl EventWriter {
 }
 
 async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<(EventRecord, Done)>) {
-    let mut events = Vec::with_capacity(MAX_BATCH);
-    let mut waiting = Vec::with_capacity(MAX_BATCH);
+    let mut events = Vec::new();
+    let mut waiting = Vec::new();
     while let Some((event, done)) = receiver.recv().await {
         events.push(event);
         waiting.push(done);
@@ -66,11 +66,13 @@ async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<(EventRecord, D
                 }
             }
         }
-        let result = store.append_events(&events).await.map_err(|e| {
-            tracing::error!(error = %e, events = events.len(), "storing analytics events failed");
+        // The batch goes to the store; the next one is likely of its size.
+        let batch_len = events.len();
+        let batch = std::mem::replace(&mut events, Vec::with_capacity(batch_len));
+        let result = store.append_events(batch).await.map_err(|e| {
+            tracing::error!(error = %e, events = batch_len, "storing analytics events failed");
             e.to_string()
         });
-        events.clear();
         for done in waiting.drain(..) {
             // The request may have gone (client disconnected): nothing to tell.
             let _ = done.send(result.clone());

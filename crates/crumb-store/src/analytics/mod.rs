@@ -208,8 +208,9 @@ pub struct RollupSummary {
 #[async_trait::async_trait]
 pub trait AnalyticsStore: Send + Sync {
     /// Appends events in one transaction (group commit) and records each
-    /// visitor key's first sighting.
-    async fn append_events(&self, events: &[EventRecord]) -> Result<(), StoreError>;
+    /// visitor key's first sighting. The events are taken, not borrowed: a
+    /// backend that writes on another thread needs them there, uncopied.
+    async fn append_events(&self, events: Vec<EventRecord>) -> Result<(), StoreError>;
 
     /// The raw events of a site received in `[from, to)`, in no particular order.
     async fn events_between(

@@ -118,7 +118,7 @@ async fn insert_rows(
 
 #[async_trait::async_trait]
 impl AnalyticsStore for PgStore {
-    async fn append_events(&self, events: &[EventRecord]) -> Result<(), StoreError> {
+    async fn append_events(&self, events: Vec<EventRecord>) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }

@@ -81,51 +81,79 @@ fn rollup_from_row(row: &rusqlite::Row<'_>) -> Result<RollupRow, StoreError> {
     })
 }
 
+/// Events inserted by one statement (16 columns each: 256 parameters, far
+/// under SQLite's limit of 32,766).
+const EVENTS_PER_INSERT: usize = 16;
+
+/// `INSERT INTO analytics_events … VALUES (…), (…)` for `rows` rows.
+fn insert_events_sql(rows: usize) -> String {
+    let row = format!("({})", ["?"; 16].join(", "));
+    format!(
+        "INSERT INTO analytics_events (site, at, visitor, cookieless, user_key, kind, name, path, source, utm_source,
+             utm_medium, utm_campaign, browser, os, device, props) VALUES {}",
+        vec![row; rows].join(", ")
+    )
+}
+
+/// Binds an event's 16 column values, in [`insert_events_sql`]'s order,
+/// from parameter `first` (1-based) on.
+fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecord) -> rusqlite::Result<()> {
+    let props = props_to_json(&e.props);
+    let values: [&dyn rusqlite::ToSql; 16] = [
+        &e.site,
+        &e.at,
+        &e.visitor,
+        &e.cookieless,
+        &e.user,
+        &e.kind.code(),
+        &e.name,
+        &e.path,
+        &e.source,
+        &e.utm_source,
+        &e.utm_medium,
+        &e.utm_campaign,
+        &e.browser,
+        &e.os,
+        &e.device,
+        &props,
+    ];
+    for (offset, value) in values.into_iter().enumerate() {
+        // SQLite copies bound text (SQLITE_TRANSIENT), so `props` may go.
+        insert.raw_bind_parameter(first + offset, value)?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl AnalyticsStore for SqliteStore {
-    async fn append_events(&self, events: &[EventRecord]) -> Result<(), StoreError> {
+    async fn append_events(&self, events: Vec<EventRecord>) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }
-        let events = events.to_vec();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
             {
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT INTO analytics_events (site, at, visitor, cookieless, user_key, kind, name, path,
-                             source, utm_source, utm_medium, utm_campaign, browser, os, device, props)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-                    )
-                    .map_err(backend_error)?;
+                // Rows go in EVENTS_PER_INSERT at a time: one statement step
+                // per row costs more than the row itself.
+                let mut chunks = events.chunks_exact(EVENTS_PER_INSERT);
+                let mut insert = tx.prepare_cached(&insert_events_sql(EVENTS_PER_INSERT)).map_err(backend_error)?;
+                for chunk in &mut chunks {
+                    for (row, event) in chunk.iter().enumerate() {
+                        bind_event(&mut insert, 1 + 16 * row, event).map_err(backend_error)?;
+                    }
+                    insert.raw_execute().map_err(backend_error)?;
+                }
+                let mut insert_one = tx.prepare_cached(&insert_events_sql(1)).map_err(backend_error)?;
+                for event in chunks.remainder() {
+                    bind_event(&mut insert_one, 1, event).map_err(backend_error)?;
+                    insert_one.raw_execute().map_err(backend_error)?;
+                }
                 let mut first_seen = tx
                     .prepare_cached(
                         "INSERT INTO analytics_visitors (site, visitor, first_seen) VALUES (?1, ?2, ?3)
                          ON CONFLICT (site, visitor) DO NOTHING",
                     )
                     .map_err(backend_error)?;
-                for e in &events {
-                    insert
-                        .execute(params![
-                            e.site,
-                            e.at,
-                            e.visitor,
-                            e.cookieless,
-                            e.user,
-                            e.kind.code(),
-                            e.name,
-                            e.path,
-                            e.source,
-                            e.utm_source,
-                            e.utm_medium,
-                            e.utm_campaign,
-                            e.browser,
-                            e.os,
-                            e.device,
-                            props_to_json(&e.props),
-                        ])
-                        .map_err(backend_error)?;
-                }
                 // One first sighting per visitor of the batch: the earliest.
                 let mut earliest: HashMap<(&str, i64), i64> = HashMap::new();
                 for e in &events {
