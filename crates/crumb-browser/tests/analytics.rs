@@ -176,6 +176,39 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     assert_eq!(points.len(), 48, "a two-day range is charted per hour");
     let chart = client.find(Locator::Css("#chart")).await.unwrap().html(false).await.unwrap();
     assert_eq!(chart.matches(": 1 visitors").count(), 3, "three hours with a visit: {chart}");
+
+    // Readable on a phone: at 320 CSS pixels (the narrowest phones in use)
+    // nothing makes the page scroll sideways, every block fits the screen,
+    // and text stays at a readable size.
+    client.set_window_size(320, 740).await.unwrap();
+    let layout = js(
+        &visitor,
+        "const w = window.innerWidth;
+         const blocks = [...document.querySelectorAll('header, form.range, .kpis li, figure, section.card')];
+         const outside = blocks.filter(b => { const r = b.getBoundingClientRect(); return r.left < 0 || r.right > w + 0.5; })
+           .map(b => b.className || b.tagName);
+         const widest = [...document.body.querySelectorAll('*')]
+           .filter(e => e.getBoundingClientRect().right > w + 0.5 && !e.closest('section.card'))
+           .map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 30));
+         const sizes = [...document.querySelectorAll('td, th, .kpis .l, figcaption')]
+           .map(e => parseFloat(getComputedStyle(e).fontSize));
+         return {width: w, scroll: document.documentElement.scrollWidth, blocks: blocks.length, outside, widest,
+                 smallest: Math.min(...sizes)};",
+    )
+    .await;
+    assert!(layout["width"].as_f64().unwrap() <= 330.0, "the window did not narrow: {layout}");
+    assert!(layout["scroll"].as_f64() <= layout["width"].as_f64(), "the page scrolls sideways: {layout}");
+    assert!(layout["blocks"].as_u64().unwrap() > 20, "{layout}");
+    assert_eq!(layout["outside"], serde_json::json!([]), "blocks wider than the screen: {layout}");
+    assert_eq!(layout["widest"], serde_json::json!([]), "elements past the screen's edge: {layout}");
+    assert!(layout["smallest"].as_f64().unwrap() >= 12.0, "text too small on a phone: {layout}");
+    // The whole page in one picture, for a person to look at.
+    let height = js(&visitor, "return document.documentElement.scrollHeight").await.as_u64().unwrap();
+    client.set_window_size(320, u32::try_from(height.min(8000)).unwrap()).await.unwrap();
+    let screenshot = client.screenshot().await.unwrap();
+    let shot_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-320px.png");
+    std::fs::write(&shot_path, screenshot).unwrap();
+    eprintln!("dashboard at 320 px: {}", shot_path.display());
     visitor.close().await.unwrap();
 }
 
