@@ -52,6 +52,7 @@ pub async fn run(store: Arc<dyn Store>) {
     check("analytics_events_round_trip", analytics_events_round_trip(&*store)).await;
     check("analytics_rollups_equal_raw_counts", analytics_rollups_equal_raw_counts(&*store)).await;
     check("analytics_cross_device_and_purge", analytics_cross_device_and_purge(&*store)).await;
+    check("analytics_forget_a_visitor", analytics_forget_a_visitor(&*store)).await;
     check("analytics_shared_salt", analytics_shared_salt(&*store)).await;
 }
 
@@ -700,6 +701,31 @@ async fn analytics_cross_device_and_purge(store: &dyn Store) {
     assert_eq!(store.cross_device_users(site, DAY0 + DAY, DAY0 + 2 * DAY).await.unwrap(), (0, 0));
     assert_eq!(store.purge_events_before(site, DAY0 + 30).await.unwrap(), 4);
     assert_eq!(store.events_between(site, 0, i64::MAX).await.unwrap().len(), 4);
+}
+
+async fn analytics_forget_a_visitor(store: &dyn Store) {
+    let site = "an-4";
+    assert_eq!(store.forget_requested(site).await.unwrap(), 0, "nothing asked, nothing done");
+    let mut batch = Vec::new();
+    for day in 0..3 {
+        for visitor in [1, 2] {
+            batch.push(analytics_event(site, visitor, DAY0 + day * DAY + visitor, "/"));
+        }
+    }
+    batch.push(analytics_event("an-4-other-site", 1, DAY0, "/"));
+    store.append_events(batch).await.unwrap();
+    store.request_forget(site, 1, DAY0 + 3 * DAY).await.unwrap();
+    assert_eq!(store.events_between(site, 0, i64::MAX).await.unwrap().len(), 6, "deleted by the job, not at once");
+    assert_eq!(store.forget_requested(site).await.unwrap(), 3, "visitor 1's events of three days");
+    let left = store.events_between(site, 0, i64::MAX).await.unwrap();
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().all(|e| e.event.visitor == 2 && e.first_seen == DAY0 + 2));
+    assert_eq!(store.events_between("an-4-other-site", 0, i64::MAX).await.unwrap().len(), 1, "other sites untouched");
+    assert_eq!(store.forget_requested(site).await.unwrap(), 0, "the request is done");
+    // The first sighting went too: the same key seen again is new.
+    store.append_events(vec![analytics_event(site, 1, DAY0 + 5 * DAY, "/")]).await.unwrap();
+    let again = store.events_between(site, DAY0 + 5 * DAY, DAY0 + 6 * DAY).await.unwrap();
+    assert_eq!(again[0].first_seen, DAY0 + 5 * DAY);
 }
 
 async fn analytics_shared_salt(store: &dyn Store) {

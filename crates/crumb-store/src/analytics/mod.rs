@@ -279,6 +279,16 @@ pub trait AnalyticsStore: Send + Sync {
     /// Deletes raw events received before `before`. Returns how many.
     async fn purge_events_before(&self, site: &str, before: UnixMillis) -> Result<u64, StoreError>;
 
+    /// Records that a visitor key's raw events and first sighting are to be
+    /// deleted (statistics consent was withdrawn); durable on return.
+    /// [`forget_requested`](Self::forget_requested) does the deleting.
+    async fn request_forget(&self, site: &str, visitor: i64, requested_at: UnixMillis) -> Result<(), StoreError>;
+
+    /// Deletes the raw events and first sightings of every visitor key of a
+    /// site asked to be forgotten, then those requests; returns how many raw
+    /// events went. Rollups are left as they are.
+    async fn forget_requested(&self, site: &str) -> Result<u64, StoreError>;
+
     /// The cookieless salt of a UTC day, shared by every node of a
     /// multi-node deployment: stores `candidate` if the day has none yet
     /// and returns the day's salt; forgets salts of earlier days. A

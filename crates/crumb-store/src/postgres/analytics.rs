@@ -359,6 +359,48 @@ impl AnalyticsStore for PgStore {
         self.execute("DELETE FROM analytics_events WHERE site = $1 AND at < $2", &[&site, &before]).await
     }
 
+    async fn request_forget(&self, site: &str, visitor: i64, requested_at: UnixMillis) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO analytics_forget (site, visitor, requested_at) VALUES ($1, $2, $3)
+             ON CONFLICT (site, visitor) DO UPDATE SET requested_at = excluded.requested_at",
+            &[&site, &visitor, &requested_at],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn forget_requested(&self, site: &str) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let requested_until: Option<i64> = tx
+            .query_one("SELECT MAX(requested_at) FROM analytics_forget WHERE site = $1", &[&site])
+            .await
+            .map_err(backend_error)?
+            .get(0);
+        let Some(requested_until) = requested_until else { return Ok(0) };
+        // PostgreSQL locks only the rows it deletes: one statement will do.
+        let removed = tx
+            .execute(
+                "DELETE FROM analytics_events
+                 WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)",
+                &[&site],
+            )
+            .await
+            .map_err(backend_error)?;
+        tx.execute(
+            "DELETE FROM analytics_visitors
+             WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)",
+            &[&site],
+        )
+        .await
+        .map_err(backend_error)?;
+        tx.execute("DELETE FROM analytics_forget WHERE site = $1 AND requested_at <= $2", &[&site, &requested_until])
+            .await
+            .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(removed)
+    }
+
     async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;

@@ -437,6 +437,82 @@ impl AnalyticsStore for SqliteStore {
         .await
     }
 
+    async fn request_forget(&self, site: &str, visitor: i64, requested_at: UnixMillis) -> Result<(), StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO analytics_forget (site, visitor, requested_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (site, visitor) DO UPDATE SET requested_at = excluded.requested_at",
+                params![site, visitor, requested_at],
+            )
+            .map_err(backend_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn forget_requested(&self, site: &str) -> Result<u64, StoreError> {
+        let owned_site = site.to_owned();
+        let pending = self
+            .with(move |c| {
+                c.query_row(
+                    "SELECT MAX(requested_at), (SELECT MIN(at) FROM analytics_events WHERE site = ?1),
+                            (SELECT MAX(at) FROM analytics_events WHERE site = ?1)
+                     FROM analytics_forget WHERE site = ?1",
+                    params![owned_site],
+                    |row| {
+                        Ok((
+                            row.get::<_, Option<i64>>(0)?,
+                            row.get::<_, Option<i64>>(1)?,
+                            row.get::<_, Option<i64>>(2)?,
+                        ))
+                    },
+                )
+                .map_err(backend_error)
+            })
+            .await?;
+        let (Some(requested_until), first, last) = pending else { return Ok(0) };
+        let mut removed = 0u64;
+        // A day of raw events per transaction: SQLite has one writer, and
+        // event ingestion waits for it.
+        if let (Some(first), Some(last)) = (first, last) {
+            let mut day = first - first.rem_euclid(DAY_MILLIS);
+            while day <= last {
+                let site = site.to_owned();
+                removed += self
+                    .with(move |c| {
+                        c.execute(
+                            "DELETE FROM analytics_events WHERE site = ?1 AND at >= ?2 AND at < ?3
+                               AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)",
+                            params![site, day, day + DAY_MILLIS],
+                        )
+                        .map(|n| n as u64)
+                        .map_err(backend_error)
+                    })
+                    .await?;
+                day += DAY_MILLIS;
+            }
+        }
+        let site = site.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
+            tx.execute(
+                "DELETE FROM analytics_visitors
+                 WHERE site = ?1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)",
+                params![site],
+            )
+            .map_err(backend_error)?;
+            tx.execute(
+                "DELETE FROM analytics_forget WHERE site = ?1 AND requested_at <= ?2",
+                params![site, requested_until],
+            )
+            .map_err(backend_error)?;
+            tx.commit().map_err(backend_error)
+        })
+        .await?;
+        Ok(removed)
+    }
+
     async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
         let candidate = candidate.to_vec();
         self.with(move |c| {
