@@ -226,7 +226,12 @@ async fn record_decision(
     }
     if refused.contains(&Category::Statistics) {
         if let Some(visitor_id) = cookie(headers, &state.names.visitor) {
-            state.store.forget_visitor(&state.config.site_name, visitor_id).await?;
+            let site = &state.config.site_name;
+            state.store.forget_visitor(site, visitor_id).await?;
+            // The raw statistics events of this visitor go too, with the next
+            // rollup job (a minute at most under `crumb serve`).
+            let visitor_key = state.analytics.visitor_key(site, visitor_id);
+            state.store.request_forget(site, visitor_key, now).await?;
         }
     }
     // The new decision applies at once: a visitor id starts with statistics

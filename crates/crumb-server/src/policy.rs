@@ -275,13 +275,14 @@ pub fn render(config: &Config, language: Language) -> String {
     ));
     if let Some(statistics) = &policy.statistics {
         body.push_str(&format!(
-            "<h2>{}</h2>\n<p id=\"statistics\">{}</p>\n<p id=\"cookieless\">{}</p>\n",
+            "<h2>{}</h2>\n<p id=\"statistics\">{}</p>\n<p id=\"cookieless\">{}</p>\n<p id=\"stats-withdraw\">{}</p>\n",
             escape(s.get("stats_title")),
             escape(&s.fill(
                 "stats_text",
                 &[("k", &statistics.min_visitors.to_string()), ("days", &statistics.raw_retention_days.to_string())]
             )),
-            escape(s.get(if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" }))
+            escape(s.get(if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" })),
+            escape(s.get("stats_withdraw"))
         ));
     }
     body.push_str(&format!(

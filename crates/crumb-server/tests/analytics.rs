@@ -126,6 +126,36 @@ async fn consented_visits_new_and_returning_and_rollups_equal_raw_counts() {
 }
 
 #[tokio::test]
+async fn withdrawing_statistics_consent_deletes_the_visitors_raw_events() {
+    for (backend, store) in stores().await {
+        let mut leaving = Browser::new(config_with("min_visitors = 1"), store);
+        let mut staying = leaving.sibling();
+        for browser in [&mut leaving, &mut staying] {
+            assert_eq!(browser.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+            assert_eq!(browser.send(view("/")).await.status, StatusCode::ACCEPTED);
+            assert_eq!(browser.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        }
+        let site = leaving.state.config.site_name.clone();
+        let store = leaving.state.store.clone();
+        assert_eq!(store.events_between(&site, 0, i64::MAX).await.unwrap().len(), 4, "{backend}");
+
+        let reply = leaving.post_consent(&[], &[]).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{backend}: {}", reply.text());
+        assert_eq!(reply.json()["action"], "withdrawn", "{backend}");
+        let job = jobs::run_once(&leaving.state).await.unwrap();
+        assert_eq!(job.events_forgotten, 2, "{backend}: the leaving visitor's two page views");
+        let left = store.events_between(&site, 0, i64::MAX).await.unwrap();
+        assert_eq!(left.len(), 2, "{backend}");
+        assert!(left.iter().all(|e| e.event.visitor == left[0].event.visitor), "{backend}: one visitor's events stay");
+        assert_eq!(jobs::run_once(&leaving.state).await.unwrap().events_forgotten, 0, "{backend}: done once");
+        // Without consent, the browser is no longer counted.
+        let reply = leaving.send(view("/about")).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{backend}");
+        assert_eq!(store.events_between(&site, 0, i64::MAX).await.unwrap().len(), 2, "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn without_consent_nothing_is_counted_and_no_cookie_is_set() {
     for (backend, store) in stores().await {
         let mut visitor = Browser::new(config_with("min_visitors = 1"), store);

@@ -111,6 +111,7 @@ async fn the_policy_states_how_statistics_are_counted() {
     assert!(html.contains("no report shows a group of fewer than 10 visitors"), "{html}");
     assert!(html.contains("deleted after 30 days"));
     assert!(html.contains("Without your consent we do not count your visits at all."));
+    assert!(html.contains("the raw records of your visits are deleted within minutes"), "{html}");
     let mut config = crumb_server::config::demo();
     config.analytics.cookieless = true;
     config.analytics.min_visitors = 25;
@@ -118,6 +119,7 @@ async fn the_policy_states_how_statistics_are_counted() {
     let html = browser.get("/policy?lang=de").await.text();
     assert!(html.contains("weniger als 25 Besuchern"), "{html}");
     assert!(html.contains("ohne Cookie"));
+    assert!(html.contains("Rohdaten Ihrer Besuche binnen Minuten gelöscht"));
     let json = browser.get("/policy.json").await.json();
     assert_eq!(
         json["statistics"],

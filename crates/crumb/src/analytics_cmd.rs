@@ -91,7 +91,10 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
                 let keys = crumb_server::keys::load_or_create(&config.secret_file)?;
                 let state = AppState::new(config, store, keys);
                 let report = jobs::run_once(&state).await?;
-                println!("rolled up {} days, purged {} raw events", report.days_rolled, report.events_purged);
+                println!(
+                    "rolled up {} days, purged {} raw events, deleted {} of visitors who withdrew consent",
+                    report.days_rolled, report.events_purged, report.events_forgotten
+                );
                 Ok(ExitCode::SUCCESS)
             }
         }

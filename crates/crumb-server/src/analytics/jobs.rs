@@ -7,7 +7,9 @@
 //! minutes of raw events; a visit in progress at that boundary counts as
 //! two visits until the day's final rollup replaces the provisional rows.
 //! Raw events older than the retention are deleted only after their day
-//! was rolled up. Every step is idempotent: several nodes may run them.
+//! was rolled up. First, the raw events of visitors who withdrew
+//! statistics consent are deleted. Every step is idempotent: several nodes
+//! may run them.
 
 use std::time::Duration;
 
@@ -31,14 +33,17 @@ pub struct JobReport {
     pub provisional: bool,
     /// Raw events purged.
     pub events_purged: u64,
+    /// Raw events deleted because their visitor withdrew consent.
+    pub events_forgotten: u64,
 }
 
-/// Rolls up every closed day not rolled up yet, then purges raw events past retention.
+/// Deletes the raw events of visitors who withdrew consent, rolls up every
+/// closed day not rolled up yet, then purges raw events past retention.
 pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     let site = &state.config.site_name;
     let store = &state.store;
     let now = state.now_millis();
-    let mut report = JobReport::default();
+    let mut report = JobReport { events_forgotten: store.forget_requested(site).await?, ..JobReport::default() };
     let mark = match store.rolled_until(site).await? {
         Some(until) => Some(until),
         None => store.first_event_at(site).await?,
@@ -80,9 +85,14 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
         loop {
             ticker.tick().await;
             match run_once(&state).await {
-                Ok(report) if report.days_rolled > 0 || report.events_purged > 0 => {
+                Ok(report) if report.days_rolled > 0 || report.events_purged > 0 || report.events_forgotten > 0 => {
                     // (Provisional steps are routine: not logged.)
-                    tracing::info!(days = report.days_rolled, purged = report.events_purged, "analytics rollup");
+                    tracing::info!(
+                        days = report.days_rolled,
+                        purged = report.events_purged,
+                        forgotten = report.events_forgotten,
+                        "analytics rollup"
+                    );
                 }
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "analytics rollup failed"),
