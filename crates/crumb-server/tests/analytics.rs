@@ -197,8 +197,15 @@ async fn cookieless_counting_when_the_site_allows_it() {
         assert_eq!(report["totals"]["visitors"], 2, "{backend}: {}", report["totals"]);
         assert_eq!(report["totals"]["visits"], 2);
         assert_eq!(report["totals"]["new_visits"], 0, "cookieless visitors are neither new nor returning");
-        let tracking: Vec<_> = report["tables"]["visitor_type"].as_array().unwrap().clone();
-        assert!(tracking.is_empty(), "{backend}: {tracking:?}");
+        let visitor_types: Vec<_> = report["tables"]["visitor_type"].as_array().unwrap().clone();
+        assert!(visitor_types.is_empty(), "{backend}: {visitor_types:?}");
+        let tracking = &report["tables"]["tracking"];
+        assert_eq!(tracking[0]["value"], "cookieless", "{backend}: {tracking}");
+        assert_eq!(tracking[0]["visits"], 2, "{backend}: {tracking}");
+        assert_eq!(tracking.as_array().unwrap().len(), 1, "{backend}: no visit was counted with a cookie");
+        let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}")).await.text();
+        assert!(page.contains("How visits were counted"), "{backend}");
+        assert!(page.contains("Without consent (cookieless, a day at most)"), "{backend}");
     }
 }
 

@@ -9,10 +9,13 @@
 
 use std::fmt::Write as _;
 
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+
+use crumb_store::analytics::rollup::Dimension;
 
 use super::report::{self, Point, RangeQuery, Report, TableRow, Totals};
 use crate::consent::append_cookies;
@@ -22,86 +25,79 @@ use crate::state::AppState;
 
 const DASHBOARD_CSS: &str = include_str!("../../../../web/dashboard.css");
 
-async fn admin_only(state: &AppState, headers: &HeaderMap) -> Result<Vec<String>, Problem> {
-    let (signed_in, cookies) = crate::accounts::require_signed_in(state, headers).await?;
-    if !signed_in.account.is_admin {
-        return Err(Problem::forbidden("the statistics are for administrators only"));
+/// A signed-in administrator. Extracting it answers 401 to a visitor who is
+/// not signed in and 403 to one who is not an administrator; the cookies the
+/// sign-in check refreshed go on the response ([`Admin::private`]).
+pub struct Admin {
+    cookies: Vec<String>,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let (signed_in, cookies) = crate::accounts::require_signed_in(state, &parts.headers).await?;
+        if !signed_in.account.is_admin {
+            return Err(Problem::forbidden("the statistics are for administrators only"));
+        }
+        Ok(Admin { cookies })
     }
-    Ok(cookies)
 }
 
-fn private(mut response: Response, cookies: Vec<String>) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    append_cookies(&mut response, cookies);
-    response
+impl Admin {
+    /// `response`, uncacheable, with the refreshed cookies.
+    fn private(self, response: impl IntoResponse) -> Response {
+        let mut response = response.into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        append_cookies(&mut response, self.cookies);
+        response
+    }
 }
 
-fn query(query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>) -> Result<RangeQuery, Problem> {
-    query.map(|Query(q)| q).map_err(|e| Problem::bad_request(e.body_text()))
+/// The range query (`from`, `to`, `period`, `limit`, `steps`); a malformed
+/// one is answered 400 with a problem.
+pub struct Range(RangeQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for Range {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let Query(range_query) = Query::<RangeQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Problem::bad_request(e.body_text()))?;
+        Ok(Range(range_query))
+    }
 }
 
 /// `GET /api/stats`.
-pub async fn stats_json(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let result = async {
-        let cookies = admin_only(&state, &headers).await?;
-        let q = query(range_query)?;
-        let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
-        Ok::<_, Problem>(private(Json(report).into_response(), cookies))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+pub async fn stats_json(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
+    let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+    Ok(admin.private(Json(report)))
 }
 
 /// `GET /api/stats/realtime`.
-pub async fn realtime_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let result = async {
-        let cookies = admin_only(&state, &headers).await?;
-        let realtime = report::realtime(&state).await?;
-        Ok::<_, Problem>(private(Json(realtime).into_response(), cookies))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+pub async fn realtime_json(State(state): State<AppState>, admin: Admin) -> Result<Response, Problem> {
+    let realtime = report::realtime(&state).await?;
+    Ok(admin.private(Json(realtime)))
 }
 
 /// `GET /api/stats/funnel`.
-pub async fn funnel_json(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let result = async {
-        let cookies = admin_only(&state, &headers).await?;
-        let q = query(range_query)?;
-        let steps = q.steps.clone().ok_or_else(|| Problem::bad_request("steps: give the funnel's steps"))?;
-        let funnel = report::funnel(&state, q.range(state.now_millis())?, &steps).await?;
-        Ok::<_, Problem>(private(Json(funnel).into_response(), cookies))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+pub async fn funnel_json(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
+    let steps = q.steps.as_deref().ok_or_else(|| Problem::bad_request("steps: give the funnel's steps"))?;
+    let funnel = report::funnel(&state, q.range(state.now_millis())?, steps).await?;
+    Ok(admin.private(Json(funnel)))
 }
 
 /// `GET /api/stats.csv`.
-pub async fn stats_csv(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let result = async {
-        let cookies = admin_only(&state, &headers).await?;
-        let mut q = query(range_query)?;
-        q.limit = Some(q.limit.unwrap_or(1000));
-        let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
-        let mut response = to_csv(&report).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-        let disposition = format!("attachment; filename=\"crumb-stats-{}-{}.csv\"", report.from, report.to);
-        if let Ok(value) = HeaderValue::from_str(&disposition) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        Ok::<_, Problem>(private(response, cookies))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+pub async fn stats_csv(State(state): State<AppState>, admin: Admin, Range(mut q): Range) -> Result<Response, Problem> {
+    q.limit = Some(q.limit.unwrap_or(1000));
+    let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+    let disposition = format!("attachment; filename=\"crumb-stats-{}-{}.csv\"", report.from, report.to);
+    let mut response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&report)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(admin.private(response))
 }
 
 /// A CSV field (RFC 4180 quoting; a leading `=`, `+`, `-`, `@` is
@@ -168,23 +164,14 @@ pub fn to_csv(report: &Report) -> String {
 }
 
 /// `GET /dashboard`.
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    range_query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let result = async {
-        let cookies = admin_only(&state, &headers).await?;
-        let q = query(range_query)?;
-        let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
-        let realtime = report::realtime(&state).await?;
-        let live = match realtime.visitors {
-            Some(n) => format!("{n} visitors in the last 5 minutes"),
-            None => format!("fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
-        };
-        Ok::<_, Problem>(private(Html(render(&report, &live)).into_response(), cookies))
+pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
+    let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+    let realtime = report::realtime(&state).await?;
+    let live = match realtime.visitors {
+        Some(n) => format!("{n} visitors in the last 5 minutes"),
+        None => format!("fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
     };
-    result.await.unwrap_or_else(IntoResponse::into_response)
+    Ok(admin.private(Html(render(&report, &live))))
 }
 
 fn figure(value: Option<u64>) -> String {
@@ -313,22 +300,27 @@ pub fn chart(series: &[Point]) -> String {
     svg
 }
 
-const TABLE_TITLES: [(&str, &str, &str); 14] = [
-    ("page", "Top pages", "Page"),
-    ("entry", "Entry pages", "Page"),
-    ("exit", "Exit pages", "Page"),
-    ("source", "Sources", "Source"),
-    ("utm_source", "UTM sources", "utm_source"),
-    ("utm_medium", "UTM media", "utm_medium"),
-    ("utm_campaign", "UTM campaigns", "utm_campaign"),
-    ("browser", "Browsers", "Browser"),
-    ("os", "Operating systems", "OS"),
-    ("device", "Devices", "Device"),
-    ("visitor_type", "New vs returning", "Visitors"),
-    ("event", "Custom events", "Event"),
-    ("property", "Event properties", "Event · property · value"),
-    ("outbound", "Outbound links", "Link"),
-];
+/// A table's heading and its first column's heading.
+fn headings(dimension: Dimension) -> (&'static str, &'static str) {
+    match dimension {
+        Dimension::Total => ("Totals", ""),
+        Dimension::Page => ("Top pages", "Page"),
+        Dimension::Entry => ("Entry pages", "Page"),
+        Dimension::Exit => ("Exit pages", "Page"),
+        Dimension::Source => ("Sources", "Source"),
+        Dimension::UtmSource => ("UTM sources", "utm_source"),
+        Dimension::UtmMedium => ("UTM media", "utm_medium"),
+        Dimension::UtmCampaign => ("UTM campaigns", "utm_campaign"),
+        Dimension::Browser => ("Browsers", "Browser"),
+        Dimension::Os => ("Operating systems", "OS"),
+        Dimension::Device => ("Devices", "Device"),
+        Dimension::VisitorType => ("New vs returning", "Visitors"),
+        Dimension::Tracking => ("How visits were counted", "Counted"),
+        Dimension::Event => ("Custom events", "Event"),
+        Dimension::Property => ("Event properties", "Event · property · value"),
+        Dimension::Outbound => ("Outbound links", "Link"),
+    }
+}
 
 fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> String {
     let events = matches!(id, "event" | "property" | "outbound");
@@ -340,12 +332,12 @@ fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> Stri
         out.push_str("<tr><td colspan=\"3\">No data</td></tr>");
     }
     for row in rows {
-        let value = if id == "source" && row.value.is_empty() {
-            "Direct / none".to_owned()
-        } else if id == "property" {
-            row.value.replace('\u{1f}', " · ")
-        } else {
-            row.value.clone()
+        let value = match (id, row.value.as_str()) {
+            ("source", "") => "Direct / none".to_owned(),
+            ("property", property) => property.replace('\u{1f}', " · "),
+            ("tracking", "cookie") => "With consent (visitor cookie)".to_owned(),
+            ("tracking", "cookieless") => "Without consent (cookieless, a day at most)".to_owned(),
+            (_, value) => value.to_owned(),
         };
         let (visitors, second) = if row.suppressed {
             (format!("fewer than {k}"), "—".to_owned())
@@ -371,9 +363,10 @@ fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> Stri
 pub fn render(report: &Report, live: &str) -> String {
     let k = report.min_visitors;
     let mut tables = String::new();
-    for (id, title, column) in TABLE_TITLES {
-        if let Some(rows) = report.tables.get(id) {
-            tables.push_str(&table(id, title, column, rows, k));
+    for dimension in report::tables() {
+        if let Some(rows) = report.tables.get(dimension.name()) {
+            let (title, column) = headings(dimension);
+            tables.push_str(&table(dimension.name(), title, column, rows, k));
         }
     }
     let mut goals = String::new();

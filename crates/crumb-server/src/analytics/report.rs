@@ -278,23 +278,11 @@ pub struct Report {
     pub cross_device: CrossDevice,
 }
 
-/// The dimensions shown as tables.
-pub const TABLES: [Dimension; 14] = [
-    Dimension::Page,
-    Dimension::Entry,
-    Dimension::Exit,
-    Dimension::Source,
-    Dimension::UtmSource,
-    Dimension::UtmMedium,
-    Dimension::UtmCampaign,
-    Dimension::Browser,
-    Dimension::Os,
-    Dimension::Device,
-    Dimension::VisitorType,
-    Dimension::Event,
-    Dimension::Property,
-    Dimension::Outbound,
-];
+/// The dimensions reported as tables, in display order: every one but the
+/// site's total, which the headline figures report.
+pub fn tables() -> impl Iterator<Item = Dimension> {
+    Dimension::ALL.into_iter().filter(|dimension| *dimension != Dimension::Total)
+}
 
 /// The split of a range between stored rollups and raw events: rollups
 /// cover `[range.from, split)`, `fresh` is the rest aggregated from raw
@@ -612,8 +600,7 @@ pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<R
     // on several pooled connections, with SQLite one table's merging
     // overlaps the next one's read.
     let current_ref = &current;
-    let pending: Vec<_> = TABLES
-        .into_iter()
+    let pending: Vec<_> = tables()
         .map(|dimension| {
             let values: Vec<Ranked> =
                 ranked.remove(dimension.name()).map(|m| m.into_values().collect()).unwrap_or_default();
