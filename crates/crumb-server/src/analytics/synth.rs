@@ -11,6 +11,7 @@
 use crumb_store::analytics::{EventKind, EventRecord, DAY_MILLIS};
 use crumb_store::UnixMillis;
 use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 /// What to generate.
@@ -122,7 +123,9 @@ pub fn generate(plan: &SynthPlan, chunk: usize, mut sink: impl FnMut(Vec<EventRe
             }
             planned += 2; // fewer than a visit's mean, so the day's target is reached; the surplus is cut
         }
-        visits.sort_unstable();
+        // In random order: the surplus visits cut below are spread over the
+        // day (in time order the cut fell on the day's last hours).
+        visits.shuffle(&mut rng);
         let mut day_events: Vec<EventRecord> = Vec::new();
         for start in visits {
             if day_events.len() as u64 >= target {
@@ -216,5 +219,22 @@ mod tests {
         let views = all.iter().filter(|e| e.kind == EventKind::Pageview).count();
         assert!(views * 10 > all.len() * 8, "mostly page views");
         assert!(all.iter().any(|e| e.kind == EventKind::Custom) && all.iter().any(|e| e.kind == EventKind::Outbound));
+    }
+
+    #[test]
+    fn traffic_fills_every_hour_of_the_day_up_to_the_end() {
+        let end = 20_000 * DAY_MILLIS + 13 * 3_600_000;
+        let plan = SynthPlan { site: "s".into(), events: 50_000, days: 7, end, seed: 5 };
+        let mut all = Vec::new();
+        generate(&plan, 10_000, |chunk| all.extend(chunk));
+        let hour_of_day = |at: UnixMillis| at.rem_euclid(DAY_MILLIS) / 3_600_000;
+        for hour in 0..24 {
+            assert!(
+                all.iter().any(|e| e.at < end - DAY_MILLIS && hour_of_day(e.at) == hour),
+                "no traffic at {hour}:00"
+            );
+        }
+        let last_hour = all.iter().filter(|e| e.at > end - 3_600_000).count();
+        assert!(last_hour > 50, "today's last hour has its share: {last_hour}");
     }
 }
