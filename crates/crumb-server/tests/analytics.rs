@@ -126,54 +126,6 @@ async fn consented_visits_new_and_returning_and_rollups_equal_raw_counts() {
 }
 
 #[tokio::test]
-async fn a_visit_going_on_across_a_provisional_rollup_counts_once() {
-    for (backend, store) in stores().await {
-        let mut visitor = Browser::new(config_with("min_visitors = 1"), store);
-        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
-        // 20:26:40: a page view; 20:30:40: the job rolls today up to 20:30,
-        // while the visit goes on; 20:32:40 and 20:40:40: two more page views.
-        assert_eq!(visitor.send(view("/")).await.status, StatusCode::ACCEPTED);
-        advance_minutes(&visitor, 4);
-        assert!(jobs::run_once(&visitor.state).await.unwrap().provisional, "{backend}");
-        advance_minutes(&visitor, 2);
-        assert_eq!(visitor.send(view("/products")).await.status, StatusCode::ACCEPTED);
-        advance_minutes(&visitor, 8);
-        assert_eq!(visitor.send(view("/about")).await.status, StatusCode::ACCEPTED);
-        let mut admin = admin(&visitor).await;
-        let range = format!("/api/stats?from={DAY}&to={DAY}");
-        let before = admin.get(&range).await.json();
-        let totals = &before["totals"];
-        assert_eq!(totals["visits"], 1, "{backend}: one visit across the cut: {totals}");
-        assert_eq!(totals["pageviews"], 3, "{backend}");
-        assert_eq!(totals["bounce_rate"], 0.0, "{backend}: three pages are no bounce: {totals}");
-        let exits = &before["tables"]["exit"];
-        assert_eq!(exits.as_array().unwrap().len(), 1, "{backend}: {exits}");
-        assert_eq!(exits[0]["value"], "/about", "{backend}");
-        // Another provisional step, and then the day's final rollup: the same figures.
-        advance_minutes(&visitor, 10);
-        assert!(jobs::run_once(&visitor.state).await.unwrap().provisional, "{backend}");
-        let again = admin.get(&range).await.json();
-        assert_eq!(again["totals"], before["totals"], "{backend}");
-        assert_eq!(again["tables"], before["tables"], "{backend}");
-        // 20:50:40 + 4 hours: the day is over, with its grace period.
-        advance_minutes(&visitor, 4 * 60);
-        assert_eq!(jobs::run_once(&visitor.state).await.unwrap().days_rolled, 1, "{backend}");
-        // (The administrator's session has timed out meanwhile: sign in again.)
-        let sign_in = Request::post("/api/account/sign-in")
-            .header("content-type", "application/json")
-            .header("origin", "http://localhost:8080")
-            .body(Body::from(serde_json::json!({"email": "admin@shop.example", "password": PASSWORD}).to_string()))
-            .unwrap();
-        assert_eq!(admin.send(sign_in).await.status, StatusCode::OK, "{backend}");
-        let after = admin.get(&range).await;
-        assert_eq!(after.status, StatusCode::OK, "{backend}: {}", after.text());
-        let after = after.json();
-        assert_eq!(after["totals"], before["totals"], "{backend}: the final rollup agrees");
-        assert_eq!(after["tables"], before["tables"], "{backend}");
-    }
-}
-
-#[tokio::test]
 async fn withdrawing_statistics_consent_deletes_the_visitors_raw_events() {
     for (backend, store) in stores().await {
         let mut leaving = Browser::new(config_with("min_visitors = 1"), store);

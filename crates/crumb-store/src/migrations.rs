@@ -25,7 +25,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_accounts.sql") },
     Migration { version: 3, sql: include_str!("../migrations/sqlite/0003_analytics.sql") },
-    Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_forget_and_open_visits.sql") },
+    Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_analytics_forget.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -33,7 +33,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../migrations/postgres/0002_accounts.sql") },
     Migration { version: 3, sql: include_str!("../migrations/postgres/0003_analytics.sql") },
-    Migration { version: 4, sql: include_str!("../migrations/postgres/0004_forget_and_open_visits.sql") },
+    Migration { version: 4, sql: include_str!("../migrations/postgres/0004_analytics_forget.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

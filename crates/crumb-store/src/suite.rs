@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::analytics::{rollup, EventKind, EventRecord, Granularity, RollupMark};
+use crate::analytics::{rollup, EventKind, EventRecord, Granularity};
 use crate::{Account, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError};
 
 /// A typical record; checks adjust the fields they test.
@@ -643,9 +643,9 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     assert_eq!(raw.len(), 600);
     let rollup = rollup::aggregate(raw);
     assert_eq!(store.rolled_until(site).await.unwrap(), None);
-    store.commit_rollup(site, DAY0, RollupMark::closed(DAY0 + DAY), &rollup.hourly, &rollup.daily).await.unwrap();
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
     // Committing again replaces rather than doubles.
-    store.commit_rollup(site, DAY0, RollupMark::closed(DAY0 + DAY), &rollup.hourly, &rollup.daily).await.unwrap();
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
 
     let daily = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[]).await.unwrap();
@@ -682,15 +682,8 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     values.iter().for_each(|r| merged.merge(&r.visitors));
     assert!(slash.min_visitors <= merged.count(), "a single hour's count is a lower bound");
     // An earlier day committed later does not move the mark back.
-    store.commit_rollup(site, DAY0 - DAY, RollupMark::closed(DAY0), &[], &[]).await.unwrap();
+    store.commit_rollup(site, DAY0 - DAY, DAY0, &[], &[]).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
-    assert_eq!(store.rollup_mark(site).await.unwrap(), Some(RollupMark::closed(DAY0 + DAY)));
-    // A provisional mark keeps where its open visits began; an older one does not overwrite it.
-    let provisional = RollupMark { until: DAY0 + DAY + 600_000, open_from: DAY0 + DAY + 100_000 };
-    store.commit_rollup(site, DAY0 + DAY, provisional, &[], &[]).await.unwrap();
-    store.commit_rollup(site, DAY0 - DAY, RollupMark::closed(DAY0), &[], &[]).await.unwrap();
-    assert_eq!(store.rollup_mark(site).await.unwrap(), Some(provisional));
-    assert_eq!(store.rollup_mark("an-no-such-site").await.unwrap(), None);
     assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY, &[]).await.unwrap().is_empty());
 }
 

@@ -4,9 +4,8 @@
 //! [`GRACE_MILLIS`] (its visits are cut at midnight, so nothing after it
 //! can change it). Today is rolled up *provisionally* up to the last
 //! [`PROVISIONAL_STEP_MILLIS`] boundary, so a report reads at most a few
-//! minutes of raw events; visits still in progress at that boundary are
-//! left out of the provisional rows and counted whole from raw events
-//! (see [`rollup::Visits`]), so no visit counts twice.
+//! minutes of raw events; a visit in progress at that boundary counts as
+//! two visits until the day's final rollup replaces the provisional rows.
 //! Raw events older than the retention are deleted only after their day
 //! was rolled up. First, the raw events of visitors who withdrew
 //! statistics consent are deleted. Every step is idempotent: several nodes
@@ -14,8 +13,7 @@
 
 use std::time::Duration;
 
-use crumb_store::analytics::rollup::{self, Visits};
-use crumb_store::analytics::{RollupMark, DAY_MILLIS};
+use crumb_store::analytics::{rollup, DAY_MILLIS};
 use crumb_store::StoreError;
 
 use crate::state::AppState;
@@ -53,7 +51,7 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     let Some(mark) = mark else { return Ok(report) };
     let mut day = mark - mark.rem_euclid(DAY_MILLIS);
     while day + DAY_MILLIS + GRACE_MILLIS <= now {
-        roll_up(state, day, day + DAY_MILLIS, Visits::All).await?;
+        roll_up(state, day, day + DAY_MILLIS).await?;
         report.days_rolled += 1;
         day += DAY_MILLIS;
     }
@@ -62,7 +60,7 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     let mark = store.rolled_until(site).await?.unwrap_or(i64::MIN);
     // Only once the days before are final, and only forward.
     if day == today && cut > today && cut > mark {
-        roll_up(state, today, cut, Visits::ClosedBy(cut)).await?;
+        roll_up(state, today, cut).await?;
         report.provisional = true;
     }
     let retention = i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
@@ -71,14 +69,13 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     Ok(report)
 }
 
-async fn roll_up(state: &AppState, day: i64, until: i64, which: Visits) -> Result<(), StoreError> {
+async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<(), StoreError> {
     let site = &state.config.site_name;
     let events = state.store.events_between(site, day, until).await?;
-    let (rolled, earliest_open) = tokio::task::spawn_blocking(move || rollup::aggregate_visits(events, which))
+    let rolled = tokio::task::spawn_blocking(move || rollup::aggregate(events))
         .await
         .map_err(|e| StoreError::Backend { backend: "rollup", detail: e.to_string() })?;
-    let mark = RollupMark { until, open_from: earliest_open.unwrap_or(until) };
-    state.store.commit_rollup(site, day, mark, &rolled.hourly, &rolled.daily).await
+    state.store.commit_rollup(site, day, until, &rolled.hourly, &rolled.daily).await
 }
 
 /// Runs [`run_once`] now and then every `every`, for the life of the process.

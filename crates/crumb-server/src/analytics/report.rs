@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crumb_cookie::Timestamp;
 use crumb_store::analytics::rollup::{self, Dimension, FunnelStep};
-use crumb_store::analytics::{Counts, Granularity, RollupMark, RollupRow, VisitorSketch, DAY_MILLIS};
+use crumb_store::analytics::{Counts, Granularity, RollupRow, VisitorSketch, DAY_MILLIS};
 use crumb_store::UnixMillis;
 use serde::{Deserialize, Serialize};
 
@@ -294,20 +294,15 @@ pub struct Sources {
     pub fresh: rollup::Rollup,
 }
 
-/// Finds where stored rollups end in `range` and aggregates the raw tail:
-/// the events after the split, and the visits a provisional rollup left
-/// open at it, whole.
+/// Finds where stored rollups end in `range` and aggregates the raw tail.
 pub async fn sources(state: &AppState, range: DateRange) -> Result<Sources, Problem> {
     let site = &state.config.site_name;
-    let mark = state.store.rollup_mark(site).await?.unwrap_or(RollupMark::closed(i64::MIN));
-    let split = mark.until.clamp(range.from, range.to);
-    // Open visits began the same UTC day as the split, so within a range of whole days.
-    let read_from = if split == mark.until { mark.open_from.clamp(range.from, split) } else { split };
+    let rolled_until = state.store.rolled_until(site).await?.unwrap_or(i64::MIN);
+    let split = rolled_until.clamp(range.from, range.to);
     let open_to = range.to.min(state.now_millis() + 1);
-    let fresh = if read_from < open_to {
-        let events = state.store.events_between(site, read_from, open_to).await?;
-        let tail = move || rollup::aggregate_visits(events, rollup::Visits::OpenAt(split)).0;
-        tokio::task::spawn_blocking(tail).await.map_err(|_| Problem::unavailable())?
+    let fresh = if split < open_to {
+        let events = state.store.events_between(site, split, open_to).await?;
+        tokio::task::spawn_blocking(move || rollup::aggregate(events)).await.map_err(|_| Problem::unavailable())?
     } else {
         rollup::Rollup::default()
     };

@@ -202,24 +202,6 @@ pub struct RollupSummary {
     pub min_visitors: u64,
 }
 
-/// How far a site's events are rolled up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RollupMark {
-    /// Events received before this instant are rolled up…
-    pub until: UnixMillis,
-    /// … except the visits still open at `until`, which began at this
-    /// instant at the earliest (`until` itself when none was open). Reports
-    /// count those from raw events ([`rollup::Visits::OpenAt`]).
-    pub open_from: UnixMillis,
-}
-
-impl RollupMark {
-    /// The mark of a rollup that left no visit open (a closed day).
-    pub fn closed(until: UnixMillis) -> Self {
-        RollupMark { until, open_from: until }
-    }
-}
-
 /// Storage of raw events and rollups.
 ///
 /// Every write returns once it is durable, as for [`Store`](crate::Store).
@@ -242,25 +224,21 @@ pub trait AnalyticsStore: Send + Sync {
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
 
     /// Stores the rollup of the events of one UTC day (`day` is its start)
-    /// received before `mark.until` (the day's end once it is closed; earlier
-    /// for today's provisional rollup), in one transaction: replaces the
-    /// day's hourly and daily rows and advances the site's mark to `mark`
-    /// (never back).
+    /// received before `until` (the day's end once it is closed; earlier for
+    /// today's provisional rollup), in one transaction: replaces the day's
+    /// hourly and daily rows and advances the site's rolled-up mark to
+    /// `until` (never back).
     async fn commit_rollup(
         &self,
         site: &str,
         day: UnixMillis,
-        mark: RollupMark,
+        until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
     ) -> Result<(), StoreError>;
 
     /// The instant before which a site's events are rolled up (`None` before the first rollup).
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
-
-    /// The site's whole mark: [`rolled_until`](Self::rolled_until) and where
-    /// the visits left open by a provisional rollup begin.
-    async fn rollup_mark(&self, site: &str) -> Result<Option<RollupMark>, StoreError>;
 
     /// Rollup rows of a site with buckets in `[from, to)`, of the given
     /// dimensions (every dimension when `dimensions` is empty).

@@ -199,55 +199,16 @@ fn visits(events: &[StoredEvent]) -> impl Iterator<Item = Visit<'_>> {
 ///
 /// Events may come in any order and span several days; each visit counts in
 /// the hour and day it started, each event in its own.
-pub fn aggregate(events: Vec<StoredEvent>) -> Rollup {
-    aggregate_visits(events, Visits::All).0
-}
-
-/// Which visits an aggregation counts, around a provisional cut.
-///
-/// Today is rolled up while visits go on. A visit whose last event is
-/// within [`VISIT_TIMEOUT_MILLIS`] of the cut may still go on after it, so
-/// the provisional rollup leaves such *open* visits out, and the report's
-/// raw tail counts them whole: every visit is counted once, in one place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visits {
-    /// Every visit (a closed day).
-    All,
-    /// Visits over by the cut (a provisional rollup up to the cut).
-    ClosedBy(UnixMillis),
-    /// Visits still open at the cut or begun after it (the raw tail).
-    OpenAt(UnixMillis),
-}
-
-impl Visits {
-    fn keeps(self, last_at: UnixMillis) -> bool {
-        match self {
-            Visits::All => true,
-            Visits::ClosedBy(cut) => last_at < cut - VISIT_TIMEOUT_MILLIS,
-            Visits::OpenAt(cut) => last_at >= cut - VISIT_TIMEOUT_MILLIS,
-        }
-    }
-}
-
-/// [`aggregate`], counting only the visits `which` keeps; also returns when
-/// the earliest visit left out began (`None` when none was).
-pub fn aggregate_visits(mut events: Vec<StoredEvent>, which: Visits) -> (Rollup, Option<UnixMillis>) {
+pub fn aggregate(mut events: Vec<StoredEvent>) -> Rollup {
     events.sort_unstable_by_key(|e| (e.event.visitor, e.event.cookieless, e.event.at));
     let mut hourly = Accumulator::default();
     let mut daily = Accumulator::default();
-    let mut earliest_left_out: Option<UnixMillis> = None;
     for visit in visits(&events) {
-        let last_at = visit.events.last().map_or(visit.first().event.at, |e| e.event.at);
-        if !which.keeps(last_at) {
-            let start = visit.first().event.at;
-            earliest_left_out = Some(earliest_left_out.map_or(start, |earliest| earliest.min(start)));
-            continue;
-        }
         for (granularity, accumulator) in [(Granularity::Hour, &mut hourly), (Granularity::Day, &mut daily)] {
             add_visit(&visit, granularity, accumulator);
         }
     }
-    (Rollup { hourly: hourly.into_rows(), daily: daily.into_rows() }, earliest_left_out)
+    Rollup { hourly: hourly.into_rows(), daily: daily.into_rows() }
 }
 
 fn add_visit(visit: &Visit<'_>, granularity: Granularity, accumulator: &mut Accumulator) {
@@ -461,42 +422,6 @@ mod tests {
         assert_eq!(row(&rollup.daily, "entry", "/a").counts.visits, 1);
         assert_eq!(row(&rollup.daily, "exit", "/c").counts.visits, 1);
         assert_eq!(row(&rollup.daily, "entry", "/d").counts.visits, 1);
-    }
-
-    #[test]
-    fn a_visit_open_at_a_cut_is_counted_once_by_the_rollup_and_the_tail_together() {
-        let minute = 60_000;
-        let cut = DAY0 + 600 * minute;
-        // Visitor 1: a visit over by the cut. Visitor 2: a visit going on
-        // across it. Visitor 3: a visit after it.
-        let all = vec![
-            view(1, cut - 100 * minute, "/a"),
-            view(1, cut - 90 * minute, "/b"),
-            view(2, cut - 40 * minute, "/a"),
-            view(2, cut - 20 * minute, "/b"),
-            view(2, cut + 5 * minute, "/c"),
-            view(3, cut + 10 * minute, "/a"),
-        ];
-        let before_cut: Vec<_> = all.iter().filter(|e| e.event.at < cut).cloned().collect();
-        let (rolled, open_from) = aggregate_visits(before_cut, Visits::ClosedBy(cut));
-        assert_eq!(open_from, Some(cut - 40 * minute), "visitor 2's visit is open at the cut");
-        assert_eq!(row(&rolled.daily, "total", "").counts.visits, 1);
-        let tail: Vec<_> = all.iter().filter(|e| e.event.at >= cut - 40 * minute).cloned().collect();
-        let (fresh, _) = aggregate_visits(tail, Visits::OpenAt(cut));
-        assert_eq!(row(&fresh.daily, "total", "").counts.visits, 2, "visitor 2's whole visit and visitor 3's");
-        assert_eq!(row(&fresh.daily, "total", "").counts.pageviews, 4);
-        let whole = aggregate(all);
-        let merged = |name: &str, value: &str| {
-            let mut counts = Counts::default();
-            for part in rolled.daily.iter().chain(&fresh.daily).filter(|r| r.dimension == name && r.value == value) {
-                counts.add(&part.counts);
-            }
-            counts
-        };
-        assert_eq!(merged("total", ""), row(&whole.daily, "total", "").counts, "cut and stitched = whole");
-        for (dimension, value) in [("exit", "/b"), ("exit", "/c"), ("entry", "/a"), ("page", "/b")] {
-            assert_eq!(merged(dimension, value), row(&whole.daily, dimension, value).counts, "{dimension} {value}");
-        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 
 use super::{backend_error, PgStore};
 use crate::analytics::{
-    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupMark, RollupRow,
+    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
     RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
@@ -216,7 +216,7 @@ impl AnalyticsStore for PgStore {
         &self,
         site: &str,
         day: UnixMillis,
-        mark: RollupMark,
+        until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
     ) -> Result<(), StoreError> {
@@ -231,12 +231,10 @@ impl AnalyticsStore for PgStore {
         insert_rows(&tx, site, Granularity::Hour, hourly).await?;
         insert_rows(&tx, site, Granularity::Day, daily).await?;
         tx.execute(
-            "INSERT INTO analytics_rollup_marks (site, rolled_until, open_from) VALUES ($1, $2, $3)
-             ON CONFLICT (site) DO UPDATE SET
-                 rolled_until = GREATEST(analytics_rollup_marks.rolled_until, excluded.rolled_until),
-                 open_from = CASE WHEN excluded.rolled_until >= analytics_rollup_marks.rolled_until
-                                  THEN excluded.open_from ELSE analytics_rollup_marks.open_from END",
-            &[&site, &mark.until, &mark.open_from],
+            "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES ($1, $2)
+             ON CONFLICT (site) DO UPDATE
+             SET rolled_until = GREATEST(analytics_rollup_marks.rolled_until, excluded.rolled_until)",
+            &[&site, &until],
         )
         .await
         .map_err(backend_error)?;
@@ -247,20 +245,6 @@ impl AnalyticsStore for PgStore {
         self.query_opt("SELECT rolled_until FROM analytics_rollup_marks WHERE site = $1", &[&site], |row| {
             row.try_get(0).map_err(column_error)
         })
-        .await
-    }
-
-    async fn rollup_mark(&self, site: &str) -> Result<Option<RollupMark>, StoreError> {
-        self.query_opt(
-            "SELECT rolled_until, COALESCE(open_from, rolled_until) FROM analytics_rollup_marks WHERE site = $1",
-            &[&site],
-            |row| {
-                Ok(RollupMark {
-                    until: row.try_get(0).map_err(column_error)?,
-                    open_from: row.try_get(1).map_err(column_error)?,
-                })
-            },
-        )
         .await
     }
 

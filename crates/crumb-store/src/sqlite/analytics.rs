@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::{backend_error, SqliteStore};
 use crate::analytics::{
-    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupMark, RollupRow,
+    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
     RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
@@ -232,7 +232,7 @@ impl AnalyticsStore for SqliteStore {
         &self,
         site: &str,
         day: UnixMillis,
-        mark: RollupMark,
+        until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
     ) -> Result<(), StoreError> {
@@ -246,14 +246,10 @@ impl AnalyticsStore for SqliteStore {
             .map_err(backend_error)?;
             insert_rows(&tx, &site, Granularity::Hour, &hourly)?;
             insert_rows(&tx, &site, Granularity::Day, &daily)?;
-            // (SET expressions read the row as it was: both see the old rolled_until.)
             tx.execute(
-                "INSERT INTO analytics_rollup_marks (site, rolled_until, open_from) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (site) DO UPDATE SET
-                     rolled_until = MAX(rolled_until, excluded.rolled_until),
-                     open_from = CASE WHEN excluded.rolled_until >= rolled_until
-                                      THEN excluded.open_from ELSE open_from END",
-                params![site, mark.until, mark.open_from],
+                "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES (?1, ?2)
+                 ON CONFLICT (site) DO UPDATE SET rolled_until = MAX(rolled_until, excluded.rolled_until)",
+                params![site, until],
             )
             .map_err(backend_error)?;
             tx.commit().map_err(backend_error)
@@ -267,20 +263,6 @@ impl AnalyticsStore for SqliteStore {
             c.query_row("SELECT rolled_until FROM analytics_rollup_marks WHERE site = ?1", params![site], |row| {
                 row.get(0)
             })
-            .optional()
-            .map_err(backend_error)
-        })
-        .await
-    }
-
-    async fn rollup_mark(&self, site: &str) -> Result<Option<RollupMark>, StoreError> {
-        let site = site.to_owned();
-        self.with(move |c| {
-            c.query_row(
-                "SELECT rolled_until, COALESCE(open_from, rolled_until) FROM analytics_rollup_marks WHERE site = ?1",
-                params![site],
-                |row| Ok(RollupMark { until: row.get(0)?, open_from: row.get(1)? }),
-            )
             .optional()
             .map_err(backend_error)
         })

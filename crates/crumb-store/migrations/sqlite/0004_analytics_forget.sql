@@ -8,8 +8,3 @@ CREATE TABLE analytics_forget (
     requested_at INTEGER NOT NULL, -- Unix milliseconds, UTC
     PRIMARY KEY (site, visitor)
 ) WITHOUT ROWID;
-
--- Today's provisional rollup leaves out visits still open at its cut; they
--- began at `open_from` at the earliest, and reports count them from the raw
--- events. NULL: nothing was left out (the same as `rolled_until`).
-ALTER TABLE analytics_rollup_marks ADD COLUMN open_from INTEGER;
