@@ -1,6 +1,7 @@
 //! [`AnalyticsStore`] on SQLite.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
@@ -81,13 +82,16 @@ fn rollup_from_row(row: &rusqlite::Row<'_>) -> Result<RollupRow, StoreError> {
     })
 }
 
-/// Events inserted by one statement (16 columns each: 256 parameters, far
-/// under SQLite's limit of 32,766).
+/// Columns of `analytics_events` written per event.
+const EVENT_COLUMNS: usize = 16;
+
+/// Events inserted by one statement (256 parameters, far under SQLite's
+/// limit of 32,766).
 const EVENTS_PER_INSERT: usize = 16;
 
 /// `INSERT INTO analytics_events … VALUES (…), (…)` for `rows` rows.
 fn insert_events_sql(rows: usize) -> String {
-    let row = format!("({})", ["?"; 16].join(", "));
+    let row = format!("({})", ["?"; EVENT_COLUMNS].join(", "));
     format!(
         "INSERT INTO analytics_events (site, at, visitor, cookieless, user_key, kind, name, path, source, utm_source,
              utm_medium, utm_campaign, browser, os, device, props) VALUES {}",
@@ -95,11 +99,15 @@ fn insert_events_sql(rows: usize) -> String {
     )
 }
 
-/// Binds an event's 16 column values, in [`insert_events_sql`]'s order,
+/// The statements' text, built once (the statement cache is keyed by it).
+static INSERT_MANY_EVENTS: LazyLock<String> = LazyLock::new(|| insert_events_sql(EVENTS_PER_INSERT));
+static INSERT_ONE_EVENT: LazyLock<String> = LazyLock::new(|| insert_events_sql(1));
+
+/// Binds an event's [`EVENT_COLUMNS`] values, in [`insert_events_sql`]'s order,
 /// from parameter `first` (1-based) on.
 fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecord) -> rusqlite::Result<()> {
     let props = props_to_json(&e.props);
-    let values: [&dyn rusqlite::ToSql; 16] = [
+    let values: [&dyn rusqlite::ToSql; EVENT_COLUMNS] = [
         &e.site,
         &e.at,
         &e.visitor,
@@ -136,14 +144,14 @@ impl AnalyticsStore for SqliteStore {
                 // Rows go in EVENTS_PER_INSERT at a time: one statement step
                 // per row costs more than the row itself.
                 let mut chunks = events.chunks_exact(EVENTS_PER_INSERT);
-                let mut insert = tx.prepare_cached(&insert_events_sql(EVENTS_PER_INSERT)).map_err(backend_error)?;
+                let mut insert = tx.prepare_cached(&INSERT_MANY_EVENTS).map_err(backend_error)?;
                 for chunk in &mut chunks {
                     for (row, event) in chunk.iter().enumerate() {
-                        bind_event(&mut insert, 1 + 16 * row, event).map_err(backend_error)?;
+                        bind_event(&mut insert, 1 + EVENT_COLUMNS * row, event).map_err(backend_error)?;
                     }
                     insert.raw_execute().map_err(backend_error)?;
                 }
-                let mut insert_one = tx.prepare_cached(&insert_events_sql(1)).map_err(backend_error)?;
+                let mut insert_one = tx.prepare_cached(&INSERT_ONE_EVENT).map_err(backend_error)?;
                 for event in chunks.remainder() {
                     bind_event(&mut insert_one, 1, event).map_err(backend_error)?;
                     insert_one.raw_execute().map_err(backend_error)?;
