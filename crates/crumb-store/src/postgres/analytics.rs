@@ -376,7 +376,8 @@ impl AnalyticsStore for PgStore {
             .query_one("SELECT MAX(requested_at) FROM analytics_forget WHERE site = $1", &[&site])
             .await
             .map_err(backend_error)?
-            .get(0);
+            .try_get(0)
+            .map_err(column_error)?;
         let Some(requested_until) = requested_until else { return Ok(0) };
         // PostgreSQL locks only the rows it deletes: one statement will do.
         let removed = tx
