@@ -4,6 +4,9 @@
 //!   bot check, user-agent parsing, keyed hashing, group commit to SQLite
 //!   with `synchronous = FULL`: every 202 is durable) against a bare axum
 //!   handler that answers 204 (the ceiling), with 64 and with 256 requests in flight;
+//!   then paired rounds (bare and crumb back to back, in alternating order)
+//!   print the median ratio, which a change in the machine's speed between
+//!   criterion's separate runs cannot skew;
 //! - `dashboard`: the dashboard's main query (`report::build` over the last
 //!   30 days: totals, previous period, series, every table with the floor)
 //!   over `CRUMB_BENCH_EVENTS` synthetic events (default 1,000,000) on
@@ -14,7 +17,7 @@
 //! `cargo bench -p crumb-server --bench analytics`
 #![allow(clippy::unwrap_used)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -86,6 +89,11 @@ async fn fire(client: &reqwest::Client, url: &str, total: u64, concurrency: u64)
     (started.elapsed(), accepted.load(Ordering::Relaxed))
 }
 
+/// Paired rounds (bare, then crumb, or the other way round) after the criterion runs.
+const PAIRED_ROUNDS: usize = 12;
+/// Events per side of a paired round.
+const PAIRED_EVENTS: u64 = 20_000;
+
 fn ingest(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = std::env::temp_dir().join(format!("crumb-bench-ingest-{}", std::process::id()));
@@ -98,6 +106,7 @@ fn ingest(c: &mut Criterion) {
     });
     let accepted_total = Arc::new(AtomicU64::new(0));
     let bare_total = AtomicU64::new(0);
+    let measured = AtomicBool::new(false);
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
@@ -111,6 +120,7 @@ fn ingest(c: &mut Criterion) {
         });
         group.bench_function(format!("crumb_post_event/{concurrency}_in_flight"), |b| {
             b.iter_custom(|iters| {
+                measured.store(true, Ordering::Relaxed);
                 let (elapsed, accepted) = runtime.block_on(fire(&client, &crumb_url, iters, concurrency));
                 assert_eq!(accepted, iters, "every event is accepted");
                 accepted_total.fetch_add(accepted, Ordering::Relaxed);
@@ -119,6 +129,35 @@ fn ingest(c: &mut Criterion) {
         });
     }
     group.finish();
+    // Paired rounds, in ABBA order so that a drift of the machine's speed
+    // cancels out: the ratio is read within each round, not across runs.
+    // Only when the benchmarks above were measured (not filtered out, not `--test`).
+    let measuring = measured.load(Ordering::Relaxed) && !std::env::args().any(|arg| arg == "--test");
+    for concurrency in [64u64, 256].into_iter().filter(|_| measuring) {
+        let mut ratios = Vec::new();
+        for round in 0..PAIRED_ROUNDS {
+            let fire_timed = |url: &str| runtime.block_on(fire(&client, url, PAIRED_EVENTS, concurrency));
+            let (bare, crumb) = if round % 2 == 0 {
+                let bare = fire_timed(&bare_url).0;
+                (bare, fire_timed(&crumb_url))
+            } else {
+                let crumb = fire_timed(&crumb_url);
+                (fire_timed(&bare_url).0, crumb)
+            };
+            assert_eq!(crumb.1, PAIRED_EVENTS, "every event is accepted");
+            accepted_total.fetch_add(crumb.1, Ordering::Relaxed);
+            bare_total.fetch_add(PAIRED_EVENTS, Ordering::Relaxed);
+            ratios.push(bare.as_secs_f64() / crumb.0.as_secs_f64());
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "ingest: {concurrency} in flight, crumb/bare throughput over {PAIRED_ROUNDS} paired rounds of {PAIRED_EVENTS} \
+             events: median {:.2} (lowest {:.2}, highest {:.2})",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
+    }
     let stored = runtime.block_on(store.events_between(&state.config.site_name, 0, i64::MAX)).unwrap().len() as u64;
     let accepted = accepted_total.load(Ordering::Relaxed);
     println!(
@@ -174,18 +213,23 @@ fn dashboard(c: &mut Criterion) {
     for (backend, store) in stores {
         let mut state = AppState::new(bench_config(), store, keyring());
         state.clock = Arc::new(|| END);
-        runtime.block_on(ensure_filled(&state, events));
         let today = END - END.rem_euclid(DAY_MILLIS);
         let range = DateRange { from: today - 29 * DAY_MILLIS, to: today + DAY_MILLIS };
-        let report = runtime.block_on(report::build(&state, range, 10)).unwrap();
-        eprintln!(
-            "dashboard ({backend}): last 30 days: {:?} visitors, {:?} page views, {:?} visits, {} top pages shown",
-            report.totals.visitors,
-            report.totals.pageviews,
-            report.totals.visits,
-            report.tables["page"].len()
-        );
+        // Filled only when this benchmark runs (not when a filter leaves it out).
+        let filled = std::sync::Once::new();
         group.bench_function(format!("{backend}_last_30_days"), |b| {
+            filled.call_once(|| {
+                runtime.block_on(ensure_filled(&state, events));
+                let report = runtime.block_on(report::build(&state, range, 10)).unwrap();
+                eprintln!(
+                    "dashboard ({backend}): last 30 days: {:?} visitors, {:?} page views, {:?} visits, \
+                     {} top pages shown",
+                    report.totals.visitors,
+                    report.totals.pageviews,
+                    report.totals.visits,
+                    report.tables["page"].len()
+                );
+            });
             b.iter(|| runtime.block_on(report::build(&state, range, 10)).unwrap());
         });
     }
