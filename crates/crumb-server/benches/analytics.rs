@@ -6,7 +6,9 @@
 //!   handler that answers 204 (the ceiling), with 64 and with 256 requests in flight;
 //!   then paired rounds (bare and crumb back to back, in alternating order)
 //!   print the median ratio, which a change in the machine's speed between
-//!   criterion's separate runs cannot skew;
+//!   criterion's separate runs cannot skew. They follow any measuring of the
+//!   ingest benchmarks, `--profile-time` included; `CRUMB_BENCH_PAIRED_ROUNDS=0`
+//!   leaves them out (for a profile of one benchmark alone);
 //! - `dashboard`: the dashboard's main query (`report::build` over the last
 //!   30 days: totals, previous period, series, every table with the floor)
 //!   over `CRUMB_BENCH_EVENTS` synthetic events (default 1,000,000) on
@@ -89,8 +91,11 @@ async fn fire(client: &reqwest::Client, url: &str, total: u64, concurrency: u64)
     (started.elapsed(), accepted.load(Ordering::Relaxed))
 }
 
-/// Paired rounds (bare, then crumb, or the other way round) after the criterion runs.
-const PAIRED_ROUNDS: usize = 12;
+/// Paired rounds (bare, then crumb, or the other way round) after the criterion
+/// runs, unless `CRUMB_BENCH_PAIRED_ROUNDS` says otherwise (0 for a clean profile).
+fn paired_rounds() -> usize {
+    std::env::var("CRUMB_BENCH_PAIRED_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
+}
 /// Events per side of a paired round.
 const PAIRED_EVENTS: u64 = 20_000;
 
@@ -133,9 +138,10 @@ fn ingest(c: &mut Criterion) {
     // cancels out: the ratio is read within each round, not across runs.
     // Only when the benchmarks above were measured (not filtered out, not `--test`).
     let measuring = measured.load(Ordering::Relaxed) && !std::env::args().any(|arg| arg == "--test");
-    for concurrency in [64u64, 256].into_iter().filter(|_| measuring) {
+    let rounds = if measuring { paired_rounds() } else { 0 };
+    for concurrency in [64u64, 256].into_iter().filter(|_| rounds > 0) {
         let mut ratios = Vec::new();
-        for round in 0..PAIRED_ROUNDS {
+        for round in 0..rounds {
             let fire_timed = |url: &str| runtime.block_on(fire(&client, url, PAIRED_EVENTS, concurrency));
             let (bare, crumb) = if round % 2 == 0 {
                 let bare = fire_timed(&bare_url).0;
@@ -151,7 +157,7 @@ fn ingest(c: &mut Criterion) {
         }
         ratios.sort_by(f64::total_cmp);
         println!(
-            "ingest: {concurrency} in flight, crumb/bare throughput over {PAIRED_ROUNDS} paired rounds of {PAIRED_EVENTS} \
+            "ingest: {concurrency} in flight, crumb/bare throughput over {rounds} paired rounds of {PAIRED_EVENTS} \
              events: median {:.2} (lowest {:.2}, highest {:.2})",
             ratios[ratios.len() / 2],
             ratios[0],
