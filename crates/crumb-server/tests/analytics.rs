@@ -119,6 +119,14 @@ async fn consented_visits_new_and_returning_and_rollups_equal_raw_counts() {
         assert_eq!(job.days_rolled, 1, "{backend}");
         assert_eq!(jobs::run_once(&visitor.state).await.unwrap().days_rolled, 0, "idempotent");
         let after = admin.get(&range).await.json();
+        assert_eq!(before["provisional"], false, "{backend}: nothing rolled up yet, all from raw events");
+        assert_eq!(after["provisional"], true, "{backend}: today is rolled up provisionally");
+        let first_day = admin.get(&format!("/api/stats?from={DAY}&to={DAY}")).await.json();
+        assert_eq!(first_day["provisional"], false, "{backend}: the first day is final");
+        let page = admin.get(&format!("/dashboard?from={DAY}&to=2026-05-29")).await.text();
+        assert!(page.contains("id=\"provisional\"") && page.contains("counts as two"), "{backend}: {page}");
+        let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}")).await.text();
+        assert!(!page.contains("id=\"provisional\""), "{backend}: no note for final days");
         assert_eq!(after["totals"], before["totals"], "{backend}: rollups equal raw counts");
         assert_eq!(after["tables"], before["tables"], "{backend}");
         assert_eq!(after["series"], before["series"], "{backend}");

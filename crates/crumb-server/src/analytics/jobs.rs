@@ -5,7 +5,8 @@
 //! can change it). Today is rolled up *provisionally* up to the last
 //! [`PROVISIONAL_STEP_MILLIS`] boundary, so a report reads at most a few
 //! minutes of raw events; a visit in progress at that boundary counts as
-//! two visits until the day's final rollup replaces the provisional rows.
+//! two visits until the day's final rollup replaces the provisional rows
+//! (a report over such a range says so: `Report::provisional`).
 //! Raw events older than the retention are deleted only after their day
 //! was rolled up. First, the raw events of visitors who withdrew
 //! statistics consent are deleted. Every step is idempotent: several nodes

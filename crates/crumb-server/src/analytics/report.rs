@@ -276,6 +276,10 @@ pub struct Report {
     pub goals: Vec<GoalRow>,
     /// Cross-device users.
     pub cross_device: CrossDevice,
+    /// Whether the range takes in today's provisional rollup: until the day
+    /// is rolled up for good, a visit that went on across the rollup's last
+    /// cut counts as two.
+    pub provisional: bool,
 }
 
 /// The dimensions reported as tables, in display order: every one but the
@@ -292,6 +296,14 @@ pub struct Sources {
     pub split: UnixMillis,
     /// The raw tail, rolled up in memory.
     pub fresh: rollup::Rollup,
+}
+
+impl Sources {
+    /// Whether stored rollups end inside `range` part-way through a day: at
+    /// today's provisional cut, where the rollup and the raw tail meet.
+    pub fn is_provisional(&self, range: DateRange) -> bool {
+        range.from < self.split && self.split < range.to && self.split.rem_euclid(DAY_MILLIS) != 0
+    }
 }
 
 /// Finds where stored rollups end in `range` and aggregates the raw tail.
@@ -657,6 +669,7 @@ pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<R
             signed_in_users: (!cross_suppressed).then_some(signed_in),
             partial: range.from < retention_start,
         },
+        provisional: current.is_provisional(range),
     })
 }
 
@@ -817,6 +830,19 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_is_provisional_only_where_rollups_end_inside_a_day_of_it() {
+        let day = 20_000 * DAY_MILLIS;
+        let two_days = DateRange { from: day - DAY_MILLIS, to: day + DAY_MILLIS };
+        let ending_at = |split| Sources { split, fresh: rollup::Rollup::default() };
+        assert!(ending_at(day + 600 * 60_000).is_provisional(two_days), "today's cut at 10:00");
+        assert!(!ending_at(day).is_provisional(two_days), "yesterday final, today not rolled up yet");
+        assert!(!ending_at(two_days.from).is_provisional(two_days), "nothing rolled up: raw events only");
+        assert!(!ending_at(two_days.to).is_provisional(two_days), "the whole range final");
+        let yesterday = DateRange { from: day - DAY_MILLIS, to: day };
+        assert!(!ending_at(yesterday.to).is_provisional(yesterday), "a cut after the range is not in it");
+    }
 
     fn sketch(visitors: std::ops::Range<i64>) -> VisitorSketch {
         let mut s = VisitorSketch::new();
