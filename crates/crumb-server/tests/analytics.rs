@@ -39,27 +39,38 @@ fn view(path: &str) -> Request<Body> {
     )
 }
 
+fn json_post(path: &str, body: serde_json::Value) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .header("origin", "http://localhost:8080")
+        .header("user-agent", CHROME)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
 async fn admin(browser: &Browser) -> Browser {
     let mut admin = browser.sibling();
-    let json = |path: &str, body: serde_json::Value| {
-        Request::post(path)
-            .header("content-type", "application/json")
-            .header("origin", "http://localhost:8080")
-            .header("user-agent", CHROME)
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    };
     let reply = admin
-        .send(json("/api/account/register", serde_json::json!({"email": "admin@shop.example", "password": PASSWORD})))
+        .send(json_post(
+            "/api/account/register",
+            serde_json::json!({"email": "admin@shop.example", "password": PASSWORD}),
+        ))
         .await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
     let account = admin.state.store.account_by_email("admin@shop.example").await.unwrap().unwrap();
     admin.state.store.set_admin(&account.user_id, true).await.unwrap();
+    sign_in(&mut admin).await;
+    admin
+}
+
+async fn sign_in(admin: &mut Browser) {
     let reply = admin
-        .send(json("/api/account/sign-in", serde_json::json!({"email": "admin@shop.example", "password": PASSWORD})))
+        .send(json_post(
+            "/api/account/sign-in",
+            serde_json::json!({"email": "admin@shop.example", "password": PASSWORD}),
+        ))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    admin
 }
 
 fn advance_minutes(browser: &Browser, minutes: i64) {
@@ -119,18 +130,65 @@ async fn consented_visits_new_and_returning_and_rollups_equal_raw_counts() {
         assert_eq!(job.days_rolled, 1, "{backend}");
         assert_eq!(jobs::run_once(&visitor.state).await.unwrap().days_rolled, 0, "idempotent");
         let after = admin.get(&range).await.json();
-        assert_eq!(before["provisional"], false, "{backend}: nothing rolled up yet, all from raw events");
-        assert_eq!(after["provisional"], true, "{backend}: today is rolled up provisionally");
-        let first_day = admin.get(&format!("/api/stats?from={DAY}&to={DAY}")).await.json();
-        assert_eq!(first_day["provisional"], false, "{backend}: the first day is final");
-        let page = admin.get(&format!("/dashboard?from={DAY}&to=2026-05-29")).await.text();
-        assert!(page.contains("id=\"provisional\"") && page.contains("counts as two"), "{backend}: {page}");
-        let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}")).await.text();
-        assert!(!page.contains("id=\"provisional\""), "{backend}: no note for final days");
         assert_eq!(after["totals"], before["totals"], "{backend}: rollups equal raw counts");
         assert_eq!(after["tables"], before["tables"], "{backend}");
         assert_eq!(after["series"], before["series"], "{backend}");
     }
+}
+
+#[tokio::test]
+async fn a_visit_across_todays_provisional_cuts_counts_once() {
+    for (backend, store) in stores().await {
+        // The clock starts at 20:26:40. Visitor 1 browses across the 20:30
+        // and 20:40 cuts; visitor 2's single page view ends before them.
+        let mut first = Browser::new(config_with("min_visitors = 1"), store);
+        let mut second = first.sibling();
+        assert_eq!(first.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(second.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(second.send(view("/about")).await.status, StatusCode::ACCEPTED);
+        advance_minutes(&first, 1);
+        assert_eq!(first.send(view("/")).await.status, StatusCode::ACCEPTED);
+        let mut admin = admin(&first).await;
+        let range = format!("/api/stats?from={DAY}&to={DAY}");
+        let expected = |visits: u64, pageviews: u64, bounce_rate: f64| serde_json::json!({"visits": visits, "pageviews": pageviews, "bounce_rate": bounce_rate});
+        let totals = |report: serde_json::Value| {
+            let t = &report["totals"];
+            serde_json::json!({"visits": t["visits"], "pageviews": t["pageviews"], "bounce_rate": t["bounce_rate"]})
+        };
+
+        advance_minutes(&first, 5); // 20:32:40: the cut is 20:30, a minute behind the clock at least.
+        assert!(jobs::run_once(&first.state).await.unwrap().provisional, "{backend}");
+        assert_eq!(first.state.store.rolled_until(&first.state.config.site_name).await.unwrap(), Some(cut(20, 30)));
+        assert_eq!(totals(admin.get(&range).await.json()), expected(2, 2, 100.0), "{backend}: at the first cut");
+        advance_minutes(&first, 3);
+        assert_eq!(first.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        assert_eq!(totals(admin.get(&range).await.json()), expected(2, 3, 50.0), "{backend}: continued in the tail");
+        advance_minutes(&first, 6); // 20:41:40: the 20:40 cut takes in the second page view.
+        assert!(jobs::run_once(&first.state).await.unwrap().provisional, "{backend}");
+        assert_eq!(first.state.store.rolled_until(&first.state.config.site_name).await.unwrap(), Some(cut(20, 40)));
+        advance_minutes(&first, 1);
+        assert_eq!(first.send(view("/about")).await.status, StatusCode::ACCEPTED);
+        let today = admin.get(&range).await.json();
+        assert_eq!(totals(today.clone()), expected(2, 4, 50.0), "{backend}: one visit across two cuts");
+        let entries = &today["tables"]["entry"];
+        assert_eq!(entries.as_array().map(Vec::len), Some(2), "{backend}: {entries}");
+        assert!(today["tables"]["exit"].as_array().unwrap().iter().all(|row| row["value"] == "/about"));
+
+        // The day's final rollup reads the same.
+        advance_minutes(&first, 4 * 60);
+        assert_eq!(jobs::run_once(&first.state).await.unwrap().days_rolled, 1, "{backend}");
+        sign_in(&mut admin).await; // (signed out after hours idle)
+        let final_day = admin.get(&range).await;
+        assert_eq!(final_day.status, StatusCode::OK, "{backend}: {}", final_day.text());
+        let final_day = final_day.json();
+        assert_eq!(final_day["totals"], today["totals"], "{backend}");
+        assert_eq!(final_day["tables"], today["tables"], "{backend}");
+    }
+}
+
+/// 2026-05-28 at `hour`:`minute` UTC, in Unix milliseconds.
+fn cut(hour: i64, minute: i64) -> i64 {
+    1_779_926_400_000 + (hour * 60 + minute) * 60_000
 }
 
 #[tokio::test]

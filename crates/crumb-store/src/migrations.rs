@@ -26,6 +26,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_accounts.sql") },
     Migration { version: 3, sql: include_str!("../migrations/sqlite/0003_analytics.sql") },
     Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_analytics_forget.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_analytics_open_visits.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -34,6 +35,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../migrations/postgres/0002_accounts.sql") },
     Migration { version: 3, sql: include_str!("../migrations/postgres/0003_analytics.sql") },
     Migration { version: 4, sql: include_str!("../migrations/postgres/0004_analytics_forget.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/postgres/0005_analytics_open_visits.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

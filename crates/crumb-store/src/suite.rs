@@ -53,6 +53,7 @@ pub async fn run(store: Arc<dyn Store>) {
     check("analytics_rollups_equal_raw_counts", analytics_rollups_equal_raw_counts(&*store)).await;
     check("analytics_cross_device_and_purge", analytics_cross_device_and_purge(&*store)).await;
     check("analytics_forget_a_visitor", analytics_forget_a_visitor(&*store)).await;
+    check("analytics_open_visits", analytics_open_visits(&*store)).await;
     check("analytics_shared_salt", analytics_shared_salt(&*store)).await;
 }
 
@@ -643,9 +644,9 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     assert_eq!(raw.len(), 600);
     let rollup = rollup::aggregate(raw);
     assert_eq!(store.rolled_until(site).await.unwrap(), None);
-    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap();
     // Committing again replaces rather than doubles.
-    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily).await.unwrap();
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
 
     let daily = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[]).await.unwrap();
@@ -681,9 +682,12 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     let mut merged = crate::analytics::VisitorSketch::new();
     values.iter().for_each(|r| merged.merge(&r.visitors));
     assert!(slash.min_visitors <= merged.count(), "a single hour's count is a lower bound");
-    // An earlier day committed later does not move the mark back.
-    store.commit_rollup(site, DAY0 - DAY, DAY0, &[], &[]).await.unwrap();
+    // An earlier day committed later (another node's, late) changes nothing.
+    store.commit_rollup(site, DAY0 - DAY, DAY0, &[], &[], &[]).await.unwrap();
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
+    store.commit_rollup(site, DAY0, DAY0 + DAY / 2, &[], &[], &[]).await.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
+    assert_eq!(store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[]).await.unwrap().len(), daily.len());
     assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY, &[]).await.unwrap().is_empty());
 }
 
@@ -726,6 +730,41 @@ async fn analytics_forget_a_visitor(store: &dyn Store) {
     store.append_events(vec![analytics_event(site, 1, DAY0 + 5 * DAY, "/")]).await.unwrap();
     let again = store.events_between(site, DAY0 + 5 * DAY, DAY0 + 6 * DAY).await.unwrap();
     assert_eq!(again[0].first_seen, DAY0 + 5 * DAY);
+}
+
+async fn analytics_open_visits(store: &dyn Store) {
+    let site = "an-5";
+    let cut = DAY0 + DAY / 2;
+    let mut signup = analytics_event(site, 2, cut - 60_000, "/join");
+    signup.kind = EventKind::Custom;
+    signup.name = "signup".to_owned();
+    signup.props = vec![("plan".to_owned(), "pro ✓".to_owned())];
+    let events = vec![analytics_event(site, 1, cut - 120_000, "/"), signup, analytics_event(site, 3, DAY0, "/")];
+    store.append_events(events).await.unwrap();
+    let (rollup, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut);
+    assert_eq!(open.len(), 2, "visitors 1 and 2 were seen in the last half hour");
+    assert_eq!(store.open_visits(site, DAY0).await.unwrap(), vec![], "none before a rollup");
+    store.commit_rollup(site, DAY0, cut, &rollup.hourly, &rollup.daily, &open).await.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(cut));
+    let mut stored = store.open_visits(site, DAY0).await.unwrap();
+    stored.sort_by_key(|state| state.visitor);
+    assert_eq!(stored, open, "the state survives storage");
+    assert_eq!(store.open_visits(site, DAY0 - DAY).await.unwrap(), vec![], "kept per day");
+
+    // The next rollup of the day replaces them; the final one leaves none.
+    store.commit_rollup(site, DAY0, cut + 300_000, &rollup.hourly, &rollup.daily, &open[..1]).await.unwrap();
+    assert_eq!(store.open_visits(site, DAY0).await.unwrap(), open[..1]);
+    store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap();
+    assert_eq!(store.open_visits(site, DAY0).await.unwrap(), vec![]);
+
+    // A visitor forgotten takes their open visit along (stored under the
+    // next day here: the mark has passed this one).
+    let (_, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut);
+    store.commit_rollup(site, DAY0 + DAY, DAY0 + DAY + 60_000, &[], &[], &open).await.unwrap();
+    store.request_forget(site, 1, cut).await.unwrap();
+    store.forget_requested(site).await.unwrap();
+    let left = store.open_visits(site, DAY0 + DAY).await.unwrap();
+    assert_eq!(left.iter().map(|state| state.visitor).collect::<Vec<_>>(), [2]);
 }
 
 async fn analytics_shared_salt(store: &dyn Store) {

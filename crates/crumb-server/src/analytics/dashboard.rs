@@ -17,7 +17,6 @@ use axum::Json;
 
 use crumb_store::analytics::rollup::Dimension;
 
-use super::jobs;
 use super::report::{self, Point, RangeQuery, Report, TableRow, Totals};
 use crate::consent::append_cookies;
 use crate::html::escape;
@@ -392,17 +391,6 @@ pub fn render(report: &Report, live: &str) -> String {
         }
         _ => format!("Fewer than {k} signed-in users: withheld."),
     };
-    let provisional = if report.provisional {
-        format!(
-            "\n<p class=\"floor\" id=\"provisional\">Today is provisional: until the day is rolled up for good \
-             ({} minutes after midnight UTC), a visit that went on across the last rollup (every {} minutes) counts \
-             as two.</p>",
-            jobs::GRACE_MILLIS / 60_000,
-            jobs::PROVISIONAL_STEP_MILLIS / 60_000
-        )
-    } else {
-        String::new()
-    };
     format!(
         r##"<!doctype html>
 <html lang="en">
@@ -425,7 +413,7 @@ pub fn render(report: &Report, live: &str) -> String {
 <p class="floor" id="floor">Anonymity floor: rows with fewer than <strong id="min-visitors">{k}</strong> visitors are folded into “(other)” or withheld. <span id="realtime">{live}</span>.</p>
 {kpis}
 <figure><div class="legend"><span><i style="background:var(--accent)"></i>Visitors</span><span><i style="background:var(--accent2)"></i>Page views</span></div>{chart}<figcaption>{from} to {to}, per {granularity}; points under the floor are left out.</figcaption></figure>
-<p id="cross-device">{cross_text}{partial}</p>{provisional}
+<p id="cross-device">{cross_text}{partial}</p>
 <div class="grid">{goals}{tables}</div>
 </main>
 </body>

@@ -3,14 +3,14 @@
 //! A UTC day is rolled up for good once it has been over for
 //! [`GRACE_MILLIS`] (its visits are cut at midnight, so nothing after it
 //! can change it). Today is rolled up *provisionally* up to the last
-//! [`PROVISIONAL_STEP_MILLIS`] boundary, so a report reads at most a few
-//! minutes of raw events; a visit in progress at that boundary counts as
-//! two visits until the day's final rollup replaces the provisional rows
-//! (a report over such a range says so: `Report::provisional`).
-//! Raw events older than the retention are deleted only after their day
-//! was rolled up. First, the raw events of visitors who withdrew
-//! statistics consent are deleted. Every step is idempotent: several nodes
-//! may run them.
+//! [`PROVISIONAL_STEP_MILLIS`] boundary at least [`PROVISIONAL_LAG_MILLIS`]
+//! ago, so a report reads at most a few minutes of raw events; visits that
+//! may still go on at that cut are stored as open visits, which the
+//! report's raw tail continues, so none counts twice
+//! ([`rollup::aggregate_provisional`]). Raw events older than the retention
+//! are deleted only after their day was rolled up. First, the raw events of
+//! visitors who withdrew statistics consent are deleted. Every step is
+//! idempotent: several nodes may run them.
 
 use std::time::Duration;
 
@@ -24,6 +24,11 @@ pub const GRACE_MILLIS: i64 = 30 * 60 * 1000;
 
 /// Today's provisional rollup advances in steps of this length.
 pub const PROVISIONAL_STEP_MILLIS: i64 = 5 * 60 * 1000;
+
+/// Today's provisional cut stays at least this far behind the clock, so
+/// that every event received before it is written when the cut is rolled
+/// up (a group commit takes milliseconds; nodes' clocks may differ a little).
+pub const PROVISIONAL_LAG_MILLIS: i64 = 60 * 1000;
 
 /// What one run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,7 +62,8 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
         day += DAY_MILLIS;
     }
     let today = now - now.rem_euclid(DAY_MILLIS);
-    let cut = now - now.rem_euclid(PROVISIONAL_STEP_MILLIS);
+    let lagging = now - PROVISIONAL_LAG_MILLIS;
+    let cut = lagging - lagging.rem_euclid(PROVISIONAL_STEP_MILLIS);
     let mark = store.rolled_until(site).await?.unwrap_or(i64::MIN);
     // Only once the days before are final, and only forward.
     if day == today && cut > today && cut > mark {
@@ -70,13 +76,22 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     Ok(report)
 }
 
+/// Rolls up the events of the day starting at `day` received before
+/// `until`: the whole day, or today up to a provisional cut.
 async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<(), StoreError> {
     let site = &state.config.site_name;
     let events = state.store.events_between(site, day, until).await?;
-    let rolled = tokio::task::spawn_blocking(move || rollup::aggregate(events))
-        .await
-        .map_err(|e| StoreError::Backend { backend: "rollup", detail: e.to_string() })?;
-    state.store.commit_rollup(site, day, until, &rolled.hourly, &rolled.daily).await
+    let closed = until >= day + DAY_MILLIS;
+    let (rolled, open_visits) = tokio::task::spawn_blocking(move || {
+        if closed {
+            (rollup::aggregate(events), Vec::new())
+        } else {
+            rollup::aggregate_provisional(events, until)
+        }
+    })
+    .await
+    .map_err(|e| StoreError::Backend { backend: "rollup", detail: e.to_string() })?;
+    state.store.commit_rollup(site, day, until, &rolled.hourly, &rolled.daily, &open_visits).await
 }
 
 /// Runs [`run_once`] now and then every `every`, for the life of the process.

@@ -276,10 +276,6 @@ pub struct Report {
     pub goals: Vec<GoalRow>,
     /// Cross-device users.
     pub cross_device: CrossDevice,
-    /// Whether the range takes in today's provisional rollup: until the day
-    /// is rolled up for good, a visit that went on across the rollup's last
-    /// cut counts as two.
-    pub provisional: bool,
 }
 
 /// The dimensions reported as tables, in display order: every one but the
@@ -298,26 +294,29 @@ pub struct Sources {
     pub fresh: rollup::Rollup,
 }
 
-impl Sources {
-    /// Whether stored rollups end inside `range` part-way through a day: at
-    /// today's provisional cut, where the rollup and the raw tail meet.
-    pub fn is_provisional(&self, range: DateRange) -> bool {
-        range.from < self.split && self.split < range.to && self.split.rem_euclid(DAY_MILLIS) != 0
-    }
-}
-
 /// Finds where stored rollups end in `range` and aggregates the raw tail.
+/// When the rollups end at today's provisional cut, the tail continues the
+/// visits left open there, so that none counts twice.
 pub async fn sources(state: &AppState, range: DateRange) -> Result<Sources, Problem> {
     let site = &state.config.site_name;
     let rolled_until = state.store.rolled_until(site).await?.unwrap_or(i64::MIN);
     let split = rolled_until.clamp(range.from, range.to);
     let open_to = range.to.min(state.now_millis() + 1);
-    let fresh = if split < open_to {
-        let events = state.store.events_between(site, split, open_to).await?;
-        tokio::task::spawn_blocking(move || rollup::aggregate(events)).await.map_err(|_| Problem::unavailable())?
-    } else {
-        rollup::Rollup::default()
+    if split >= open_to {
+        return Ok(Sources { split, fresh: rollup::Rollup::default() });
+    }
+    let at_provisional_cut = split == rolled_until && split.rem_euclid(DAY_MILLIS) != 0;
+    let open_visits = async {
+        if at_provisional_cut {
+            state.store.open_visits(site, split - split.rem_euclid(DAY_MILLIS)).await
+        } else {
+            Ok(Vec::new())
+        }
     };
+    let (events, open_visits) = tokio::try_join!(state.store.events_between(site, split, open_to), open_visits)?;
+    let fresh = tokio::task::spawn_blocking(move || rollup::aggregate_continuing(events, open_visits))
+        .await
+        .map_err(|_| Problem::unavailable())?;
     Ok(Sources { split, fresh })
 }
 
@@ -669,7 +668,6 @@ pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<R
             signed_in_users: (!cross_suppressed).then_some(signed_in),
             partial: range.from < retention_start,
         },
-        provisional: current.is_provisional(range),
     })
 }
 
@@ -830,19 +828,6 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_range_is_provisional_only_where_rollups_end_inside_a_day_of_it() {
-        let day = 20_000 * DAY_MILLIS;
-        let two_days = DateRange { from: day - DAY_MILLIS, to: day + DAY_MILLIS };
-        let ending_at = |split| Sources { split, fresh: rollup::Rollup::default() };
-        assert!(ending_at(day + 600 * 60_000).is_provisional(two_days), "today's cut at 10:00");
-        assert!(!ending_at(day).is_provisional(two_days), "yesterday final, today not rolled up yet");
-        assert!(!ending_at(two_days.from).is_provisional(two_days), "nothing rolled up: raw events only");
-        assert!(!ending_at(two_days.to).is_provisional(two_days), "the whole range final");
-        let yesterday = DateRange { from: day - DAY_MILLIS, to: day };
-        assert!(!ending_at(yesterday.to).is_provisional(yesterday), "a cut after the range is not in it");
-    }
 
     fn sketch(visitors: std::ops::Range<i64>) -> VisitorSketch {
         let mut s = VisitorSketch::new();

@@ -22,6 +22,7 @@ pub mod sketch;
 
 use serde::{Deserialize, Serialize};
 
+pub use rollup::OpenVisit;
 pub use sketch::VisitorSketch;
 
 use crate::{StoreError, UnixMillis};
@@ -226,8 +227,10 @@ pub trait AnalyticsStore: Send + Sync {
     /// Stores the rollup of the events of one UTC day (`day` is its start)
     /// received before `until` (the day's end once it is closed; earlier for
     /// today's provisional rollup), in one transaction: replaces the day's
-    /// hourly and daily rows and advances the site's rolled-up mark to
-    /// `until` (never back).
+    /// hourly and daily rows and its open visits (those a provisional
+    /// rollup left open; none for a closed day) and advances the site's
+    /// rolled-up mark to `until`. A rollup older than the mark (another
+    /// node's, late) changes nothing.
     async fn commit_rollup(
         &self,
         site: &str,
@@ -235,7 +238,11 @@ pub trait AnalyticsStore: Send + Sync {
         until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
+        open_visits: &[OpenVisit],
     ) -> Result<(), StoreError>;
+
+    /// The visits left open by the latest rollup of the UTC day starting at `day`.
+    async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError>;
 
     /// The instant before which a site's events are rolled up (`None` before the first rollup).
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
@@ -284,9 +291,9 @@ pub trait AnalyticsStore: Send + Sync {
     /// [`forget_requested`](Self::forget_requested) does the deleting.
     async fn request_forget(&self, site: &str, visitor: i64, requested_at: UnixMillis) -> Result<(), StoreError>;
 
-    /// Deletes the raw events and first sightings of every visitor key of a
-    /// site asked to be forgotten, then those requests; returns how many raw
-    /// events went. Rollups are left as they are.
+    /// Deletes the raw events, first sightings and open visits of every
+    /// visitor key of a site asked to be forgotten, then those requests;
+    /// returns how many raw events went. Rollups are left as they are.
     async fn forget_requested(&self, site: &str) -> Result<u64, StoreError>;
 
     /// The cookieless salt of a UTC day, shared by every node of a

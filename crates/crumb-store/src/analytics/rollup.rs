@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sketch::Precision;
 use super::{Counts, EventKind, Granularity, RollupRow, StoredEvent, VisitorSketch, DAY_MILLIS};
-use crate::UnixMillis;
+use crate::{StoreError, UnixMillis};
 
 /// A visit ends after this long without an event.
 pub const VISIT_TIMEOUT_MILLIS: UnixMillis = 30 * 60 * 1000;
@@ -252,6 +252,16 @@ pub struct OpenVisit {
 }
 
 impl OpenVisit {
+    /// The stored form (JSON).
+    pub fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self).map_err(|e| StoreError::Corrupt { detail: format!("open visit: {e}") })
+    }
+
+    /// Reads the stored form.
+    pub fn from_json(json: &str) -> Result<OpenVisit, StoreError> {
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt { detail: format!("open visit: {e}") })
+    }
+
     /// Whether an event at `at` continues this visit.
     fn continues_at(&self, at: UnixMillis) -> bool {
         at >= self.last_at && same_visit(self.last_at, at)

@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 
 use super::{backend_error, PgStore};
 use crate::analytics::{
-    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
+    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, OpenVisit, RollupRow,
     RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
@@ -219,9 +219,29 @@ impl AnalyticsStore for PgStore {
         until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
+        open_visits: &[OpenVisit],
     ) -> Result<(), StoreError> {
+        let states: Vec<String> = open_visits.iter().map(OpenVisit::to_json).collect::<Result<_, _>>()?;
+        let visitors: Vec<i64> = open_visits.iter().map(|state| state.visitor).collect();
+        let cookieless: Vec<bool> = open_visits.iter().map(|state| state.cookieless).collect();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;
+        // The mark's row is locked until commit: concurrent rollups of a site take turns.
+        tx.execute(
+            "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES ($1, $2) ON CONFLICT (site) DO NOTHING",
+            &[&site, &i64::MIN],
+        )
+        .await
+        .map_err(backend_error)?;
+        let mark: i64 = tx
+            .query_one("SELECT rolled_until FROM analytics_rollup_marks WHERE site = $1 FOR UPDATE", &[&site])
+            .await
+            .map_err(backend_error)?
+            .try_get(0)
+            .map_err(column_error)?;
+        if mark > until {
+            return tx.commit().await.map_err(backend_error);
+        }
         tx.execute(
             "DELETE FROM analytics_rollups WHERE site = $1 AND bucket >= $2 AND bucket < $3",
             &[&site, &day, &(day + DAY_MILLIS)],
@@ -230,15 +250,32 @@ impl AnalyticsStore for PgStore {
         .map_err(backend_error)?;
         insert_rows(&tx, site, Granularity::Hour, hourly).await?;
         insert_rows(&tx, site, Granularity::Day, daily).await?;
-        tx.execute(
-            "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES ($1, $2)
-             ON CONFLICT (site) DO UPDATE
-             SET rolled_until = GREATEST(analytics_rollup_marks.rolled_until, excluded.rolled_until)",
-            &[&site, &until],
-        )
-        .await
-        .map_err(backend_error)?;
+        tx.execute("DELETE FROM analytics_open_visits WHERE site = $1 AND day = $2", &[&site, &day])
+            .await
+            .map_err(backend_error)?;
+        if !open_visits.is_empty() {
+            tx.execute(
+                "INSERT INTO analytics_open_visits (site, day, visitor, cookieless, state)
+                 SELECT $1, $2, * FROM unnest($3::bigint[], $4::boolean[], $5::text[])",
+                &[&site, &day, &visitors, &cookieless, &states],
+            )
+            .await
+            .map_err(backend_error)?;
+        }
+        tx.execute("UPDATE analytics_rollup_marks SET rolled_until = $2 WHERE site = $1", &[&site, &until])
+            .await
+            .map_err(backend_error)?;
         tx.commit().await.map_err(backend_error)
+    }
+
+    async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT state FROM analytics_open_visits WHERE site = $1 AND day = $2")
+            .await
+            .map_err(backend_error)?;
+        let rows = client.query(&statement, &[&site, &day]).await.map_err(backend_error)?;
+        rows.iter().map(|row| OpenVisit::from_json(row.try_get::<_, &str>(0).map_err(column_error)?)).collect()
     }
 
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
@@ -390,6 +427,13 @@ impl AnalyticsStore for PgStore {
             .map_err(backend_error)?;
         tx.execute(
             "DELETE FROM analytics_visitors
+             WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)",
+            &[&site],
+        )
+        .await
+        .map_err(backend_error)?;
+        tx.execute(
+            "DELETE FROM analytics_open_visits
              WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)",
             &[&site],
         )

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::{backend_error, SqliteStore};
 use crate::analytics::{
-    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, RollupRow,
+    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, OpenVisit, RollupRow,
     RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
@@ -243,10 +243,24 @@ impl AnalyticsStore for SqliteStore {
         until: UnixMillis,
         hourly: &[RollupRow],
         daily: &[RollupRow],
+        open_visits: &[OpenVisit],
     ) -> Result<(), StoreError> {
         let (site, hourly, daily) = (site.to_owned(), hourly.to_vec(), daily.to_vec());
+        let open_visits: Vec<(i64, bool, String)> = open_visits
+            .iter()
+            .map(|state| Ok((state.visitor, state.cookieless, state.to_json()?)))
+            .collect::<Result<_, StoreError>>()?;
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
+            let mark: Option<i64> = tx
+                .query_row("SELECT rolled_until FROM analytics_rollup_marks WHERE site = ?1", params![site], |row| {
+                    row.get(0)
+                })
+                .optional()
+                .map_err(backend_error)?;
+            if mark.is_some_and(|mark| mark > until) {
+                return Ok(());
+            }
             tx.execute(
                 "DELETE FROM analytics_rollups WHERE site = ?1 AND bucket >= ?2 AND bucket < ?3",
                 params![site, day, day + DAY_MILLIS],
@@ -254,13 +268,43 @@ impl AnalyticsStore for SqliteStore {
             .map_err(backend_error)?;
             insert_rows(&tx, &site, Granularity::Hour, &hourly)?;
             insert_rows(&tx, &site, Granularity::Day, &daily)?;
+            tx.execute("DELETE FROM analytics_open_visits WHERE site = ?1 AND day = ?2", params![site, day])
+                .map_err(backend_error)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO analytics_open_visits (site, day, visitor, cookieless, state)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .map_err(backend_error)?;
+                for (visitor, cookieless, state) in &open_visits {
+                    insert.execute(params![site, day, visitor, cookieless, state]).map_err(backend_error)?;
+                }
+            }
             tx.execute(
                 "INSERT INTO analytics_rollup_marks (site, rolled_until) VALUES (?1, ?2)
-                 ON CONFLICT (site) DO UPDATE SET rolled_until = MAX(rolled_until, excluded.rolled_until)",
+                 ON CONFLICT (site) DO UPDATE SET rolled_until = excluded.rolled_until",
                 params![site, until],
             )
             .map_err(backend_error)?;
             tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached("SELECT state FROM analytics_open_visits WHERE site = ?1 AND day = ?2")
+                .map_err(backend_error)?;
+            let mut rows = statement.query(params![site, day]).map_err(backend_error)?;
+            let mut open_visits = Vec::new();
+            while let Some(row) = rows.next().map_err(backend_error)? {
+                let state: String = row.get(0).map_err(backend_error)?;
+                open_visits.push(OpenVisit::from_json(&state)?);
+            }
+            Ok(open_visits)
         })
         .await
     }
@@ -506,6 +550,12 @@ impl AnalyticsStore for SqliteStore {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
             tx.execute(
                 "DELETE FROM analytics_visitors
+                 WHERE site = ?1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)",
+                params![site],
+            )
+            .map_err(backend_error)?;
+            tx.execute(
+                "DELETE FROM analytics_open_visits
                  WHERE site = ?1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)",
                 params![site],
             )
