@@ -576,3 +576,59 @@ async fn a_large_other_row_gives_a_lower_bound() {
     assert!(pages[1]["visitors"].is_null());
     assert!(pages[1]["visitors_at_least"].as_u64().unwrap() >= 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_agree_while_todays_rollup_advances() {
+    use crumb_server::analytics::report::{self, DateRange};
+    use crumb_store::analytics::{rollup, EventKind, EventRecord, DAY_MILLIS};
+
+    for (backend, store) in stores().await {
+        let day = cut(0, 0);
+        let mut state = crumb_server::AppState::new(config_with("min_visitors = 1"), store, common::keyring());
+        state.clock = std::sync::Arc::new(move || day + DAY_MILLIS - 60_000);
+        let site = state.config.site_name.clone();
+        // 30 visitors, each with a page view every 7 minutes all day: visits
+        // that go on across every cut below.
+        let events: Vec<EventRecord> = (0..30i64)
+            .flat_map(|visitor| (0..200i64).map(move |i| (visitor, day + i * 7 * 60_000 + visitor * 1_000)))
+            .map(|(visitor, at)| EventRecord {
+                site: site.clone(),
+                at,
+                visitor,
+                cookieless: false,
+                user: None,
+                kind: EventKind::Pageview,
+                name: "pageview".into(),
+                path: format!("/{}", at % 5),
+                source: String::new(),
+                utm_source: String::new(),
+                utm_medium: String::new(),
+                utm_campaign: String::new(),
+                browser: "Chrome".into(),
+                os: "Linux".into(),
+                device: "desktop".into(),
+                props: vec![],
+            })
+            .collect();
+        state.store.append_events(events).await.unwrap();
+        let range = DateRange { from: day, to: day + DAY_MILLIS };
+        let expected = report::build(&state, range, 10).await.unwrap();
+        assert_eq!(expected.totals.pageviews, Some(6_000), "{backend}");
+
+        // Each provisional rollup is committed while a report is read.
+        for minutes in (30..24 * 60 - 30).step_by(30) {
+            let cut = day + minutes * 60_000;
+            let raw = state.store.events_between(&site, day, cut).await.unwrap();
+            let (rolled, open) = rollup::aggregate_provisional(raw, cut);
+            let store = state.store.clone();
+            let site = site.clone();
+            let commit = tokio::spawn(async move {
+                store.commit_rollup(&site, day, cut, &rolled.hourly, &rolled.daily, &open).await.unwrap();
+            });
+            let report = report::build(&state, range, 10).await.unwrap();
+            commit.await.unwrap();
+            assert_eq!(report.totals, expected.totals, "{backend}: cut at {minutes} minutes");
+            assert_eq!(report.tables, expected.tables, "{backend}: cut at {minutes} minutes");
+        }
+    }
+}

@@ -294,12 +294,13 @@ pub struct Sources {
     pub fresh: rollup::Rollup,
 }
 
-/// Finds where stored rollups end in `range` and aggregates the raw tail.
-/// When the rollups end at today's provisional cut, the tail continues the
-/// visits left open there, so that none counts twice.
-pub async fn sources(state: &AppState, range: DateRange) -> Result<Sources, Problem> {
+/// Finds where stored rollups end in `range`, given the site's rolled-up
+/// mark, and aggregates the raw tail. When the rollups end at today's
+/// provisional cut, the tail continues the visits left open there, so that
+/// none counts twice.
+async fn sources(state: &AppState, range: DateRange, rolled_until: Option<UnixMillis>) -> Result<Sources, Problem> {
     let site = &state.config.site_name;
-    let rolled_until = state.store.rolled_until(site).await?.unwrap_or(i64::MIN);
+    let rolled_until = rolled_until.unwrap_or(i64::MIN);
     let split = rolled_until.clamp(range.from, range.to);
     let open_to = range.to.min(state.now_millis() + 1);
     if split >= open_to {
@@ -564,18 +565,47 @@ fn series_of(rows: &[RollupRow], range: DateRange, granularity: Granularity, k: 
         .collect()
 }
 
+/// How many times [`build`] reads a report whose rollups moved meanwhile.
+const READ_ATTEMPTS: usize = 3;
+
 /// Builds the report for `range`: the dashboard's main query.
+///
+/// Its parts are read one query after another. A rollup committed in
+/// between (today's provisional cut moves every few minutes) would mix two
+/// cuts — the events between them counted in the rollup and again in the
+/// raw tail — so when the site's rolled-up mark moved, the report is read
+/// again.
 pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<Report, Problem> {
+    let site = &state.config.site_name;
+    let mut rolled_until = state.store.rolled_until(site).await?;
+    for _ in 1..READ_ATTEMPTS {
+        let report = build_at(state, range, limit, rolled_until).await?;
+        let moved_to = state.store.rolled_until(site).await?;
+        if moved_to == rolled_until {
+            return Ok(report);
+        }
+        rolled_until = moved_to;
+    }
+    build_at(state, range, limit, rolled_until).await
+}
+
+/// The report for `range` with the site's rollups ending at `rolled_until`.
+async fn build_at(
+    state: &AppState,
+    range: DateRange,
+    limit: usize,
+    rolled_until: Option<UnixMillis>,
+) -> Result<Report, Problem> {
     let k = u64::from(state.config.analytics.min_visitors);
     let site = &state.config.site_name;
     let granularity = range.granularity();
-    let current = sources(state, range).await?;
+    let current = sources(state, range, rolled_until).await?;
 
     // Totals, series and the previous period: `total` rows only.
     let totals_rows =
         rows_of(state, range, &current, granularity, &[Dimension::Total.name(), Dimension::VisitorType.name()]).await?;
     let previous_range = range.previous();
-    let previous = sources(state, previous_range).await?;
+    let previous = sources(state, previous_range, rolled_until).await?;
     let previous_rows = rows_of(
         state,
         previous_range,
