@@ -425,20 +425,12 @@ impl AnalyticsStore for PgStore {
             )
             .await
             .map_err(backend_error)?;
-        tx.execute(
-            "DELETE FROM analytics_visitors
-             WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)",
-            &[&site],
-        )
-        .await
-        .map_err(backend_error)?;
-        tx.execute(
-            "DELETE FROM analytics_open_visits
-             WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)",
-            &[&site],
-        )
-        .await
-        .map_err(backend_error)?;
+        for table in ["analytics_visitors", "analytics_open_visits"] {
+            let forget = format!(
+                "DELETE FROM {table} WHERE site = $1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = $1)"
+            );
+            tx.execute(&forget, &[&site]).await.map_err(backend_error)?;
+        }
         tx.execute("DELETE FROM analytics_forget WHERE site = $1 AND requested_at <= $2", &[&site, &requested_until])
             .await
             .map_err(backend_error)?;

@@ -548,18 +548,12 @@ impl AnalyticsStore for SqliteStore {
         let site = site.to_owned();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
-            tx.execute(
-                "DELETE FROM analytics_visitors
-                 WHERE site = ?1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)",
-                params![site],
-            )
-            .map_err(backend_error)?;
-            tx.execute(
-                "DELETE FROM analytics_open_visits
-                 WHERE site = ?1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)",
-                params![site],
-            )
-            .map_err(backend_error)?;
+            for table in ["analytics_visitors", "analytics_open_visits"] {
+                let forget = format!(
+                    "DELETE FROM {table} WHERE site = ?1 AND visitor IN (SELECT visitor FROM analytics_forget WHERE site = ?1)"
+                );
+                tx.execute(&forget, params![site]).map_err(backend_error)?;
+            }
             tx.execute(
                 "DELETE FROM analytics_forget WHERE site = ?1 AND requested_at <= ?2",
                 params![site, requested_until],
