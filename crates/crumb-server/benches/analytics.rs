@@ -13,6 +13,8 @@
 //!   30 days: totals, previous period, series, every table with the floor)
 //!   over `CRUMB_BENCH_EVENTS` synthetic events (default 1,000,000) on
 //!   SQLite, and on PostgreSQL when `CRUMB_BENCH_POSTGRES_URL` is set.
+//!   Then a funnel (`report::funnel`, three steps) over the same 30 days,
+//!   which reads raw events a day at a time.
 //!   The filled stores are kept (`target/crumb-bench/`, schema
 //!   `crumb_test_<events in hex>`) and reused by later runs.
 //!
@@ -199,6 +201,9 @@ async fn ensure_filled(state: &AppState, events: u64) {
     eprintln!("dashboard: {} days rolled up, today provisionally: {}", report.days_rolled, report.provisional);
 }
 
+/// The funnel the dashboard group measures: home, products, a sign-up.
+const FUNNEL_STEPS: &str = "/,/products,event:signup";
+
 fn dashboard(c: &mut Criterion) {
     let events: u64 = std::env::var("CRUMB_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -237,6 +242,11 @@ fn dashboard(c: &mut Criterion) {
                 );
             });
             b.iter(|| runtime.block_on(report::build(&state, range, 10)).unwrap());
+        });
+        // A funnel reads raw events (kept 30 days), a day at a time.
+        group.bench_function(format!("{backend}_funnel_last_30_days"), |b| {
+            filled.call_once(|| runtime.block_on(ensure_filled(&state, events)));
+            b.iter(|| runtime.block_on(report::funnel(&state, range, FUNNEL_STEPS)).unwrap());
         });
     }
     group.finish();

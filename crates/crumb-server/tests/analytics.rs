@@ -632,3 +632,37 @@ async fn reports_agree_while_todays_rollup_advances() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_funnel_over_several_days_counts_each_days_visits() {
+    for (backend, store) in stores().await {
+        let mut first = Browser::new(config_with("min_visitors = 1"), store);
+        let mut second = first.sibling();
+        assert_eq!(first.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(first.send(view("/")).await.status, StatusCode::ACCEPTED);
+        assert_eq!(first.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        // The next day another visitor goes through the first two steps,
+        // and the first one only views "/products" (out of order).
+        advance_minutes(&first, 24 * 60);
+        assert_eq!(second.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(second.send(view("/")).await.status, StatusCode::ACCEPTED);
+        assert_eq!(second.send(view("/about")).await.status, StatusCode::ACCEPTED);
+        assert_eq!(second.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        assert_eq!(first.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        let signup = event(serde_json::json!({"name": "signup", "url": "http://localhost:8080/products"}), CHROME);
+        assert_eq!(second.send(signup).await.status, StatusCode::ACCEPTED);
+
+        let mut admin = admin(&first).await;
+        let reached = |funnel: serde_json::Value| -> Vec<Option<u64>> {
+            funnel["steps"].as_array().unwrap().iter().map(|s| s["visitors"].as_u64()).collect()
+        };
+        let steps = "steps=/,/products,event:signup";
+        let both_days = admin.get(&format!("/api/stats/funnel?from={DAY}&to=2026-05-29&{steps}")).await;
+        assert_eq!(both_days.status, StatusCode::OK, "{backend}: {}", both_days.text());
+        assert_eq!(reached(both_days.json()), [Some(2), Some(2), Some(1)], "{backend}");
+        let first_day = admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&{steps}")).await.json();
+        assert_eq!(reached(first_day), [Some(1), Some(1), Some(0)], "{backend}");
+        let second_day = admin.get(&format!("/api/stats/funnel?from=2026-05-29&to=2026-05-29&{steps}")).await.json();
+        assert_eq!(reached(second_day), [Some(1), Some(1), Some(1)], "{backend}: the first visitor skipped \"/\"");
+    }
+}

@@ -54,6 +54,7 @@ pub async fn run(store: Arc<dyn Store>) {
     check("analytics_cross_device_and_purge", analytics_cross_device_and_purge(&*store)).await;
     check("analytics_forget_a_visitor", analytics_forget_a_visitor(&*store)).await;
     check("analytics_open_visits", analytics_open_visits(&*store)).await;
+    check("analytics_funnel_events", analytics_funnel_events(&*store)).await;
     check("analytics_shared_salt", analytics_shared_salt(&*store)).await;
 }
 
@@ -765,6 +766,57 @@ async fn analytics_open_visits(store: &dyn Store) {
     store.forget_requested(site).await.unwrap();
     let left = store.open_visits(site, DAY0 + DAY).await.unwrap();
     assert_eq!(left.iter().map(|state| state.visitor).collect::<Vec<_>>(), [2]);
+}
+
+async fn analytics_funnel_events(store: &dyn Store) {
+    use crate::analytics::rollup::{FunnelEvent, FunnelStep};
+    let site = "an-6";
+    let of_kind = |kind: EventKind, name: &str, path: &str, at: i64| {
+        let mut event = analytics_event(site, 7, at, path);
+        (event.kind, event.name) = (kind, name.to_owned());
+        event
+    };
+    let mut cookieless = analytics_event(site, 8, DAY0 + 5, "/cart");
+    cookieless.cookieless = true;
+    store
+        .append_events(vec![
+            analytics_event(site, 7, DAY0 + 1, "/"),
+            of_kind(EventKind::Custom, "buy", "/cart", DAY0 + 2),
+            of_kind(EventKind::Outbound, "buy", "/", DAY0 + 3),
+            of_kind(EventKind::Custom, "other", "/cart", DAY0 + 4),
+            cookieless,
+            analytics_event(site, 7, DAY0 + DAY, "/"),
+            analytics_event("an-6-other-site", 7, DAY0 + 6, "/"),
+        ])
+        .await
+        .unwrap();
+    // A page view of "/" matches steps 0 and 3; an outbound click named
+    // "buy" is no custom event; a custom event's path is not a page view.
+    let steps = [
+        FunnelStep::Page("/".to_owned()),
+        FunnelStep::Page("/cart".to_owned()),
+        FunnelStep::Event("buy".to_owned()),
+        FunnelStep::Page("/".to_owned()),
+    ];
+    let mut events = store.funnel_events(site, DAY0, DAY0 + DAY, &steps).await.unwrap();
+    events.sort_by_key(|e| e.at);
+    let at = |visitor: i64, cookieless: bool, offset: i64, steps: u32| FunnelEvent {
+        visitor,
+        cookieless,
+        at: DAY0 + offset,
+        steps,
+    };
+    assert_eq!(
+        events,
+        [
+            at(7, false, 1, 0b1001),
+            at(7, false, 2, 0b0100),
+            at(7, false, 3, 0),
+            at(7, false, 4, 0),
+            at(8, true, 5, 0b0010)
+        ]
+    );
+    assert!(store.funnel_events(site, DAY0, DAY0 + DAY, &[]).await.unwrap().iter().all(|e| e.steps == 0));
 }
 
 async fn analytics_shared_salt(store: &dyn Store) {

@@ -826,12 +826,23 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
     let retention_start = now - i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
-    let events = state.store.events_between(&state.config.site_name, range.from.max(retention_start), range.to).await?;
     let labels: Vec<String> =
         steps_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    let reached = tokio::task::spawn_blocking(move || rollup::funnel(events, &steps))
+    // A day at a time (visits end at midnight): the raw events held at once
+    // are one day's, reduced to visitor, time and the steps each matches.
+    let mut reached = vec![VisitorSketch::new(); steps.len()];
+    let mut from = range.from.max(retention_start);
+    while from < range.to {
+        let to = (from - from.rem_euclid(DAY_MILLIS) + DAY_MILLIS).min(range.to);
+        let events = state.store.funnel_events(&state.config.site_name, from, to, &steps).await?;
+        reached = tokio::task::spawn_blocking(move || {
+            rollup::funnel(events, &mut reached);
+            reached
+        })
         .await
         .map_err(|_| Problem::unavailable())?;
+        from = to;
+    }
     let first = reached.first().map_or(0, VisitorSketch::count);
     let steps = labels
         .into_iter()

@@ -221,6 +221,17 @@ pub trait AnalyticsStore: Send + Sync {
         to: UnixMillis,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// The raw events of a site received in `[from, to)`, in no particular
+    /// order, reduced to what a funnel of `steps` reads (steps after the
+    /// first [`rollup::MAX_FUNNEL_STEPS`] match nothing).
+    async fn funnel_events(
+        &self,
+        site: &str,
+        from: UnixMillis,
+        to: UnixMillis,
+        steps: &[rollup::FunnelStep],
+    ) -> Result<Vec<rollup::FunnelEvent>, StoreError>;
+
     /// The earliest raw event of a site still kept.
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
 
@@ -301,6 +312,44 @@ pub trait AnalyticsStore: Send + Sync {
     /// and returns the day's salt; forgets salts of earlier days. A
     /// single-node deployment never calls this: its salt stays in memory.
     async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError>;
+}
+
+/// The SQL expression (over `analytics_events`' columns) whose value has
+/// bit `i` set when the event matches `steps[i]`; step `i`'s path or name is
+/// the parameter `placeholder(i)`.
+pub(crate) fn funnel_steps_sql(steps: &[rollup::FunnelStep], placeholder: impl Fn(usize) -> String) -> String {
+    if steps.is_empty() {
+        return "0".to_owned();
+    }
+    let terms: Vec<String> = steps
+        .iter()
+        .take(rollup::MAX_FUNNEL_STEPS)
+        .enumerate()
+        .map(|(i, step)| {
+            let (kind, column) = match step {
+                rollup::FunnelStep::Page(_) => (EventKind::Pageview, "path"),
+                rollup::FunnelStep::Event(_) => (EventKind::Custom, "name"),
+            };
+            format!(
+                "(CASE WHEN kind = {} AND {column} = {} THEN {} ELSE 0 END)",
+                kind.code(),
+                placeholder(i),
+                1u32 << i
+            )
+        })
+        .collect();
+    terms.join(" + ")
+}
+
+/// The path or name each step matches, in order (the parameters of [`funnel_steps_sql`]).
+pub(crate) fn funnel_step_values(steps: &[rollup::FunnelStep]) -> Vec<&str> {
+    steps
+        .iter()
+        .take(rollup::MAX_FUNNEL_STEPS)
+        .map(|step| match step {
+            rollup::FunnelStep::Page(value) | rollup::FunnelStep::Event(value) => value.as_str(),
+        })
+        .collect()
 }
 
 /// Encodes event properties for storage (a JSON array of pairs).

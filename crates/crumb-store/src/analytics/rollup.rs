@@ -554,30 +554,44 @@ pub enum FunnelStep {
     Event(String),
 }
 
-impl FunnelStep {
-    fn matches(&self, event: &super::EventRecord) -> bool {
-        match self {
-            FunnelStep::Page(path) => event.kind == EventKind::Pageview && event.path == *path,
-            FunnelStep::Event(name) => event.kind == EventKind::Custom && event.name == *name,
-        }
-    }
+/// The most steps a funnel has: [`FunnelEvent::steps`] holds one bit per step.
+pub const MAX_FUNNEL_STEPS: usize = 16;
+
+/// A raw event as a funnel reads it: whose, when, and which steps it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FunnelEvent {
+    /// The visitor key.
+    pub visitor: i64,
+    /// Counted without a cookie.
+    pub cookieless: bool,
+    /// When it was received.
+    pub at: UnixMillis,
+    /// Bit `i` set: the event matches step `i` (a page view of its path, or
+    /// a custom event of its name).
+    pub steps: u32,
 }
 
-/// Distinct visitors who, within one visit, reached each step of `steps`
-/// in order (other events may come between steps).
-pub fn funnel(mut events: Vec<StoredEvent>, steps: &[FunnelStep]) -> Vec<VisitorSketch> {
-    events.sort_unstable_by_key(|e| (e.event.visitor, e.event.cookieless, e.event.at));
-    let mut reached = vec![VisitorSketch::new(); steps.len()];
-    for visit in visits(&events) {
-        let mut next = 0;
-        for stored in visit.events {
-            if next < steps.len() && steps[next].matches(&stored.event) {
-                reached[next].insert(stored.event.visitor);
-                next += 1;
-            }
+/// Adds to `reached[i]` the visitors who, within one visit, reached step
+/// `i` of a funnel after steps `0..i` in order (other events may come
+/// between steps). Events may come in any order; the visits are cut as for
+/// rollups, so a funnel over several days may be counted a day at a time.
+pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
+    events.sort_unstable_by_key(|e| (e.visitor, e.cookieless, e.at));
+    let mut next = 0;
+    let mut previous: Option<&FunnelEvent> = None;
+    for event in &events {
+        let same_visit = previous.is_some_and(|p| {
+            p.visitor == event.visitor && p.cookieless == event.cookieless && same_visit(p.at, event.at)
+        });
+        if !same_visit {
+            next = 0;
         }
+        if next < reached.len() && event.steps & (1 << next) != 0 {
+            reached[next].insert(event.visitor);
+            next += 1;
+        }
+        previous = Some(event);
     }
-    reached
 }
 
 /// Merges rows of the same dimension and value across buckets (for a
@@ -691,22 +705,35 @@ mod tests {
 
     #[test]
     fn funnels_count_steps_in_order_within_a_visit() {
-        let steps = [FunnelStep::Page("/".into()), FunnelStep::Page("/cart".into()), FunnelStep::Event("buy".into())];
+        // Steps: 0 = "/", 1 = "/cart", 2 = event "buy"; `steps` are the bits matched.
+        let at = |visitor: i64, minute: i64, steps: u32| FunnelEvent {
+            visitor,
+            cookieless: false,
+            at: DAY0 + minute * MIN,
+            steps,
+        };
         let events = vec![
             // 1: all three steps, with another page between.
-            view(1, DAY0, "/"),
-            view(1, DAY0 + MIN, "/about"),
-            view(1, DAY0 + 2 * MIN, "/cart"),
-            event(1, DAY0 + 3 * MIN, EventKind::Custom, "buy", "/cart"),
+            at(1, 0, 0b001),
+            at(1, 1, 0),
+            at(1, 2, 0b010),
+            at(1, 3, 0b100),
             // 2: steps out of order count only the first.
-            view(2, DAY0 + 2 * MIN, "/cart"),
-            view(2, DAY0 + 3 * MIN, "/"),
+            at(2, 2, 0b010),
+            at(2, 3, 0b001),
             // 3: the second step comes in a later visit: not the same funnel.
-            view(3, DAY0, "/"),
-            view(3, DAY0 + 40 * MIN, "/cart"),
+            at(3, 0, 0b001),
+            at(3, 40, 0b010),
+            // 4: a step repeated ("/" twice) needs two matching events.
+            at(4, 0, 0b011),
+            at(4, 1, 0b011),
         ];
-        let reached: Vec<u64> = funnel(events, &steps).iter().map(VisitorSketch::count).collect();
-        assert_eq!(reached, [3, 1, 1]);
+        let mut reached = vec![VisitorSketch::new(); 3];
+        funnel(events, &mut reached);
+        assert_eq!(reached.iter().map(VisitorSketch::count).collect::<Vec<_>>(), [4, 2, 1]);
+        // A second day adds its visitors; the first day's stay.
+        funnel(vec![at(5, DAY_MILLIS / MIN, 0b001)], &mut reached);
+        assert_eq!(reached[0].count(), 5);
     }
 
     /// (bucket, dimension, value) → counts and distinct visitors, rows of `rollups` added up.

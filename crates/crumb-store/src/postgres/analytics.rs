@@ -4,9 +4,10 @@
 use tokio_postgres::Row;
 
 use super::{backend_error, PgStore};
+use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, OpenVisit, RollupRow,
-    RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
+    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, EventKind,
+    EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
 
@@ -201,6 +202,35 @@ impl AnalyticsStore for PgStore {
             |row| event_from_row(site, row),
         )
         .await
+    }
+
+    async fn funnel_events(
+        &self,
+        site: &str,
+        from: UnixMillis,
+        to: UnixMillis,
+        steps: &[FunnelStep],
+    ) -> Result<Vec<FunnelEvent>, StoreError> {
+        let sql = format!(
+            "SELECT visitor, cookieless, at, {} FROM analytics_events WHERE site = $1 AND at >= $2 AND at < $3",
+            funnel_steps_sql(steps, |i| format!("${}::text", i + 4))
+        );
+        let values = funnel_step_values(steps);
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&site, &from, &to];
+        params.extend(values.iter().map(|value| value as &(dyn tokio_postgres::types::ToSql + Sync)));
+        let client = self.client().await?;
+        let rows = client.query(&sql, &params).await.map_err(backend_error)?;
+        rows.iter()
+            .map(|row| {
+                let steps: i32 = row.try_get(3).map_err(column_error)?;
+                Ok(FunnelEvent {
+                    visitor: row.try_get(0).map_err(column_error)?,
+                    cookieless: row.try_get(1).map_err(column_error)?,
+                    at: row.try_get(2).map_err(column_error)?,
+                    steps: u32::try_from(steps).unwrap_or(0),
+                })
+            })
+            .collect()
     }
 
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {

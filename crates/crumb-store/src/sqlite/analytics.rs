@@ -3,12 +3,14 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 
 use super::{backend_error, SqliteStore};
+use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    props_from_json, props_to_json, AnalyticsStore, Counts, EventKind, EventRecord, Granularity, OpenVisit, RollupRow,
-    RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
+    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, EventKind,
+    EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
 
@@ -220,6 +222,36 @@ impl AnalyticsStore for SqliteStore {
                         props: props_from_json(&props)?,
                     },
                     first_seen: row.get(15).map_err(backend_error)?,
+                });
+            }
+            Ok(events)
+        })
+        .await
+    }
+
+    async fn funnel_events(
+        &self,
+        site: &str,
+        from: UnixMillis,
+        to: UnixMillis,
+        steps: &[FunnelStep],
+    ) -> Result<Vec<FunnelEvent>, StoreError> {
+        let sql = format!(
+            "SELECT visitor, cookieless, at, {} FROM analytics_events WHERE site = ?1 AND at >= ?2 AND at < ?3",
+            funnel_steps_sql(steps, |i| format!("?{}", i + 4))
+        );
+        let mut values: Vec<Value> = vec![Value::Text(site.to_owned()), Value::Integer(from), Value::Integer(to)];
+        values.extend(funnel_step_values(steps).into_iter().map(|value| Value::Text(value.to_owned())));
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(&sql).map_err(backend_error)?;
+            let mut rows = statement.query(params_from_iter(values)).map_err(backend_error)?;
+            let mut events = Vec::new();
+            while let Some(row) = rows.next().map_err(backend_error)? {
+                events.push(FunnelEvent {
+                    visitor: row.get(0).map_err(backend_error)?,
+                    cookieless: row.get(1).map_err(backend_error)?,
+                    at: row.get(2).map_err(backend_error)?,
+                    steps: row.get(3).map_err(backend_error)?,
                 });
             }
             Ok(events)
