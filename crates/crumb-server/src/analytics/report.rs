@@ -14,6 +14,7 @@ use crumb_cookie::Timestamp;
 use crumb_store::analytics::rollup::{self, Dimension, FunnelStep};
 use crumb_store::analytics::{Counts, Granularity, RollupRow, VisitorSketch, DAY_MILLIS};
 use crumb_store::UnixMillis;
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::problem::Problem;
@@ -829,19 +830,28 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
     let labels: Vec<String> =
         steps_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
     // A day at a time (visits end at midnight): the raw events held at once
-    // are one day's, reduced to visitor, time and the steps each matches.
-    let mut reached = vec![VisitorSketch::new(); steps.len()];
+    // are two days' at most, reduced to visitor, time and the steps each
+    // matches; the next day is read while one is counted.
+    let mut days = Vec::new();
     let mut from = range.from.max(retention_start);
     while from < range.to {
         let to = (from - from.rem_euclid(DAY_MILLIS) + DAY_MILLIS).min(range.to);
-        let events = state.store.funnel_events(&state.config.site_name, from, to, &steps).await?;
+        days.push((from, to));
+        from = to;
+    }
+    let steps = &steps;
+    let mut reads = futures_util::stream::iter(days)
+        .map(|(from, to)| state.store.funnel_events(&state.config.site_name, from, to, steps))
+        .buffered(2);
+    let mut reached = vec![VisitorSketch::new(); steps.len()];
+    while let Some(events) = reads.next().await {
+        let events = events?;
         reached = tokio::task::spawn_blocking(move || {
             rollup::funnel(events, &mut reached);
             reached
         })
         .await
         .map_err(|_| Problem::unavailable())?;
-        from = to;
     }
     let first = reached.first().map_or(0, VisitorSketch::count);
     let steps = labels
