@@ -183,6 +183,7 @@ async fn a_visit_across_todays_provisional_cuts_counts_once() {
         let final_day = final_day.json();
         assert_eq!(final_day["totals"], today["totals"], "{backend}");
         assert_eq!(final_day["tables"], today["tables"], "{backend}");
+        assert_eq!(final_day["series"], today["series"], "{backend}: each hour alike");
     }
 }
 
