@@ -752,9 +752,22 @@ async fn analytics_open_visits(store: &dyn Store) {
     assert_eq!(stored, open, "the state survives storage");
     assert_eq!(store.open_visits(site, DAY0 - DAY).await.unwrap(), vec![], "kept per day");
 
-    // The next rollup of the day replaces them; the final one leaves none.
-    store.commit_rollup(site, DAY0, cut + 300_000, &rollup.hourly, &rollup.daily, &open[..1]).await.unwrap();
+    // The next rollup of the day replaces them; a late one (another node's,
+    // at an earlier cut) changes nothing; the final one leaves none.
+    assert!(store.commit_rollup(site, DAY0, cut + 300_000, &rollup.hourly, &rollup.daily, &open[..1]).await.unwrap());
     assert_eq!(store.open_visits(site, DAY0).await.unwrap(), open[..1]);
+    assert!(!store.commit_rollup(site, DAY0, cut, &rollup.hourly, &rollup.daily, &open).await.unwrap());
+    assert_eq!(store.open_visits(site, DAY0).await.unwrap(), open[..1], "the late rollup was not stored");
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(cut + 300_000));
+    // Two nodes committing at once: the later cut wins, whichever lands last.
+    let (earlier, later) = tokio::join!(
+        store.commit_rollup(site, DAY0, cut + 600_000, &rollup.hourly, &rollup.daily, &open),
+        store.commit_rollup(site, DAY0, cut + 900_000, &rollup.hourly, &rollup.daily, &open[1..]),
+    );
+    assert!(later.unwrap(), "the later cut is always stored");
+    earlier.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(cut + 900_000));
+    assert_eq!(store.open_visits(site, DAY0).await.unwrap(), open[1..], "the later cut's open visits");
     store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap();
     assert_eq!(store.open_visits(site, DAY0).await.unwrap(), vec![]);
 
@@ -764,6 +777,11 @@ async fn analytics_open_visits(store: &dyn Store) {
     store.commit_rollup(site, DAY0 + DAY, DAY0 + DAY + 60_000, &[], &[], &open).await.unwrap();
     store.request_forget(site, 1, cut).await.unwrap();
     store.forget_requested(site).await.unwrap();
+    let left = store.open_visits(site, DAY0 + DAY).await.unwrap();
+    assert_eq!(left.iter().map(|state| state.visitor).collect::<Vec<_>>(), [2]);
+    // A rollup read before the forgetting and committed after it (another
+    // node's) does not bring the forgotten visit back.
+    store.commit_rollup(site, DAY0 + DAY, DAY0 + DAY + 120_000, &[], &[], &open).await.unwrap();
     let left = store.open_visits(site, DAY0 + DAY).await.unwrap();
     assert_eq!(left.iter().map(|state| state.visitor).collect::<Vec<_>>(), [2]);
 }

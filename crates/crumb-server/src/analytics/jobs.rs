@@ -57,8 +57,9 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     let Some(mark) = mark else { return Ok(report) };
     let mut day = mark - mark.rem_euclid(DAY_MILLIS);
     while day + DAY_MILLIS + GRACE_MILLIS <= now {
-        roll_up(state, day, day + DAY_MILLIS).await?;
-        report.days_rolled += 1;
+        if roll_up(state, day, day + DAY_MILLIS).await? {
+            report.days_rolled += 1;
+        }
         day += DAY_MILLIS;
     }
     let today = now - now.rem_euclid(DAY_MILLIS);
@@ -67,8 +68,7 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
     let mark = store.rolled_until(site).await?.unwrap_or(i64::MIN);
     // Only once the days before are final, and only forward.
     if day == today && cut > today && cut > mark {
-        roll_up(state, today, cut).await?;
-        report.provisional = true;
+        report.provisional = roll_up(state, today, cut).await?;
     }
     let retention = i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
     let keep_from = (now - retention).min(store.rolled_until(site).await?.unwrap_or(i64::MIN));
@@ -77,8 +77,9 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
 }
 
 /// Rolls up the events of the day starting at `day` received before
-/// `until`: the whole day, or today up to a provisional cut.
-async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<(), StoreError> {
+/// `until`: the whole day, or today up to a provisional cut. Returns whether
+/// it was stored (not when another node had rolled up further meanwhile).
+async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<bool, StoreError> {
     let site = &state.config.site_name;
     let events = state.store.events_between(site, day, until).await?;
     let closed = until >= day + DAY_MILLIS;

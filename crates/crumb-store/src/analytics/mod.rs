@@ -241,7 +241,9 @@ pub trait AnalyticsStore: Send + Sync {
     /// hourly and daily rows and its open visits (those a provisional
     /// rollup left open; none for a closed day) and advances the site's
     /// rolled-up mark to `until`. A rollup older than the mark (another
-    /// node's, late) changes nothing.
+    /// node's, late) changes nothing: returns whether this one was stored.
+    /// Open visits of visitor keys that have no first sighting any more
+    /// (forgotten meanwhile) are left out.
     async fn commit_rollup(
         &self,
         site: &str,
@@ -250,7 +252,7 @@ pub trait AnalyticsStore: Send + Sync {
         hourly: &[RollupRow],
         daily: &[RollupRow],
         open_visits: &[OpenVisit],
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// The visits left open by the latest rollup of the UTC day starting at `day`.
     async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError>;

@@ -1,9 +1,10 @@
 //! Turning raw events into rollup rows: visits cut from each visitor's
 //! events, then counts and visitor sketches per bucket, dimension and value.
 //!
-//! The same function rolls up a closed day for storage and aggregates the
-//! still-open part of a report's range on the fly, so stored rollups and
-//! raw-event counts agree by construction (and a test checks that they do).
+//! The same code rolls up a closed day for storage ([`aggregate`]), today up
+//! to a provisional cut ([`aggregate_provisional`]), and the raw tail of a
+//! report's range on the fly ([`aggregate_continuing`]), so stored rollups
+//! and raw-event counts agree by construction (and tests check that they do).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -212,7 +213,8 @@ fn visits(events: &[StoredEvent]) -> impl Iterator<Item = Visit<'_>> {
 /// ([`aggregate_continuing`]), so no visit counts twice; the day's final
 /// rollup counts every visit from raw events. The state does not grow with
 /// the visit's events, only with the distinct values it touched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OpenVisit {
     /// The visitor key.
     pub visitor: i64,
@@ -232,23 +234,73 @@ pub struct OpenVisit {
     pub exit: Option<String>,
     /// The visit was its visitor's first.
     pub is_new: bool,
-    /// Referrer source of the first event.
-    pub source: String,
-    /// `utm_source` of the first event.
-    pub utm_source: String,
-    /// `utm_medium` of the first event.
-    pub utm_medium: String,
-    /// `utm_campaign` of the first event.
-    pub utm_campaign: String,
-    /// Browser family.
-    pub browser: String,
-    /// Operating system family.
-    pub os: String,
-    /// Device class.
-    pub device: String,
+    /// Where it came from and on what (its first event's).
+    #[serde(flatten)]
+    pub origin: VisitOrigin<String>,
     /// The event-level values it touched, per hour: (hour bucket, dimension,
     /// value). A visit counts once per value and bucket.
     pub touched: Vec<(UnixMillis, Dimension, String)>,
+}
+
+/// A visit's first event's dimensions: where the visit came from, and on
+/// what. `S` is `String` in a stored [`OpenVisit`], `&str` while rolling up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VisitOrigin<S> {
+    /// Referrer source (empty: direct).
+    pub source: S,
+    /// `utm_source`, or empty.
+    pub utm_source: S,
+    /// `utm_medium`, or empty.
+    pub utm_medium: S,
+    /// `utm_campaign`, or empty.
+    pub utm_campaign: S,
+    /// Browser family.
+    pub browser: S,
+    /// Operating system family.
+    pub os: S,
+    /// Device class.
+    pub device: S,
+}
+
+impl<'a> VisitOrigin<&'a str> {
+    fn of(event: &'a super::EventRecord) -> Self {
+        VisitOrigin {
+            source: &event.source,
+            utm_source: &event.utm_source,
+            utm_medium: &event.utm_medium,
+            utm_campaign: &event.utm_campaign,
+            browser: &event.browser,
+            os: &event.os,
+            device: &event.device,
+        }
+    }
+
+    fn to_owned(&self) -> VisitOrigin<String> {
+        VisitOrigin {
+            source: self.source.to_owned(),
+            utm_source: self.utm_source.to_owned(),
+            utm_medium: self.utm_medium.to_owned(),
+            utm_campaign: self.utm_campaign.to_owned(),
+            browser: self.browser.to_owned(),
+            os: self.os.to_owned(),
+            device: self.device.to_owned(),
+        }
+    }
+}
+
+impl VisitOrigin<String> {
+    fn as_str(&self) -> VisitOrigin<&str> {
+        VisitOrigin {
+            source: &self.source,
+            utm_source: &self.utm_source,
+            utm_medium: &self.utm_medium,
+            utm_campaign: &self.utm_campaign,
+            browser: &self.browser,
+            os: &self.os,
+            device: &self.device,
+        }
+    }
 }
 
 impl OpenVisit {
@@ -280,8 +332,7 @@ struct VisitSummary<'a> {
     entry: Option<&'a str>,
     exit: Option<&'a str>,
     is_new: bool,
-    /// The first event's source, UTM fields, browser, OS and device.
-    first: [&'a str; 7],
+    origin: VisitOrigin<&'a str>,
 }
 
 impl<'a> VisitSummary<'a> {
@@ -311,15 +362,7 @@ impl<'a> VisitSummary<'a> {
                 entry,
                 exit,
                 is_new: !first.cookieless && visit.first().first_seen >= first.at,
-                first: [
-                    &first.source,
-                    &first.utm_source,
-                    &first.utm_medium,
-                    &first.utm_campaign,
-                    &first.browser,
-                    &first.os,
-                    &first.device,
-                ],
+                origin: VisitOrigin::of(first),
             },
         }
     }
@@ -335,20 +378,11 @@ impl<'a> VisitSummary<'a> {
             entry: state.entry.as_deref(),
             exit: state.exit.as_deref(),
             is_new: state.is_new,
-            first: [
-                &state.source,
-                &state.utm_source,
-                &state.utm_medium,
-                &state.utm_campaign,
-                &state.browser,
-                &state.os,
-                &state.device,
-            ],
+            origin: state.origin.as_str(),
         }
     }
 
     fn into_state(self, touched: Vec<(UnixMillis, Dimension, Cow<'_, str>)>) -> OpenVisit {
-        let [source, utm_source, utm_medium, utm_campaign, browser, os, device] = self.first.map(str::to_owned);
         OpenVisit {
             visitor: self.visitor,
             cookieless: self.cookieless,
@@ -359,13 +393,7 @@ impl<'a> VisitSummary<'a> {
             entry: self.entry.map(str::to_owned),
             exit: self.exit.map(str::to_owned),
             is_new: self.is_new,
-            source,
-            utm_source,
-            utm_medium,
-            utm_campaign,
-            browser,
-            os,
-            device,
+            origin: self.origin.to_owned(),
             touched: touched
                 .into_iter()
                 .map(|(hour, dimension, value)| (hour, dimension, value.into_owned()))
@@ -384,7 +412,7 @@ pub fn aggregate(events: Vec<StoredEvent>) -> Rollup {
 }
 
 /// Rolls up today's events received before `cut` (a provisional rollup):
-/// visits whose last event is less than [`VISIT_TIMEOUT_MILLIS`] before the
+/// visits whose last event is at most [`VISIT_TIMEOUT_MILLIS`] before the
 /// cut may go on after it, so their visit-level counts are left out and
 /// returned as state to be stored with the rollup.
 pub fn aggregate_provisional(events: Vec<StoredEvent>, cut: UnixMillis) -> (Rollup, Vec<OpenVisit>) {
@@ -464,18 +492,18 @@ fn add_visit(visit: &VisitSummary<'_>, granularity: Granularity, accumulator: &m
         Some("returning")
     };
     let tracking = if visit.cookieless { "cookieless" } else { "cookie" };
-    let [source, utm_source, utm_medium, utm_campaign, browser, os, device] = visit.first;
+    let origin = &visit.origin;
     let visit_dimensions = [
         (Dimension::Total, Some("")),
         (Dimension::Entry, visit.entry),
         (Dimension::Exit, visit.exit),
-        (Dimension::Source, Some(source)),
-        (Dimension::UtmSource, Some(utm_source).filter(|v| !v.is_empty())),
-        (Dimension::UtmMedium, Some(utm_medium).filter(|v| !v.is_empty())),
-        (Dimension::UtmCampaign, Some(utm_campaign).filter(|v| !v.is_empty())),
-        (Dimension::Browser, Some(browser)),
-        (Dimension::Os, Some(os)),
-        (Dimension::Device, Some(device)),
+        (Dimension::Source, Some(origin.source)),
+        (Dimension::UtmSource, Some(origin.utm_source).filter(|v| !v.is_empty())),
+        (Dimension::UtmMedium, Some(origin.utm_medium).filter(|v| !v.is_empty())),
+        (Dimension::UtmCampaign, Some(origin.utm_campaign).filter(|v| !v.is_empty())),
+        (Dimension::Browser, Some(origin.browser)),
+        (Dimension::Os, Some(origin.os)),
+        (Dimension::Device, Some(origin.device)),
         (Dimension::VisitorType, visitor_type),
         (Dimension::Tracking, Some(tracking)),
     ];
@@ -580,10 +608,10 @@ pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
     let mut next = 0;
     let mut previous: Option<&FunnelEvent> = None;
     for event in &events {
-        let same_visit = previous.is_some_and(|p| {
+        let continues = previous.is_some_and(|p| {
             p.visitor == event.visitor && p.cookieless == event.cookieless && same_visit(p.at, event.at)
         });
-        if !same_visit {
+        if !continues {
             next = 0;
         }
         if next < reached.len() && event.steps & (1 << next) != 0 {
@@ -786,6 +814,19 @@ mod tests {
         assert_eq!((total.counts.visits, total.counts.bounces, total.counts.new_visits), (2, 1, 1));
         assert_eq!(row(&tail.daily, "visitor_type", "new").counts.visits, 1);
         assert!(tail.daily.iter().all(|r| r.dimension != "entry" || r.value == "/"), "an event is no page view");
+    }
+
+    #[test]
+    fn open_visit_state_round_trips_and_damage_is_an_error() {
+        let cut = DAY0 + 12 * 60 * MIN;
+        let mut signup = event(1, cut - MIN, EventKind::Custom, "signup", "/join");
+        signup.event.props = vec![("plan".into(), "pro".into())];
+        let (_, open) = aggregate_provisional(vec![view(1, cut - 2 * MIN, "/"), signup], cut);
+        let json = open[0].to_json().unwrap();
+        assert_eq!(OpenVisit::from_json(&json).unwrap(), open[0]);
+        assert!(json.contains("\"browser\":\"Chrome\""), "origin flattened: {json}");
+        assert_eq!(OpenVisit::from_json("{}").unwrap(), OpenVisit::default(), "fields added later default");
+        assert!(matches!(OpenVisit::from_json("[1, 2]"), Err(StoreError::Corrupt { .. })));
     }
 
     #[test]

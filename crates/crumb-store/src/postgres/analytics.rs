@@ -227,7 +227,8 @@ impl AnalyticsStore for PgStore {
                     visitor: row.try_get(0).map_err(column_error)?,
                     cookieless: row.try_get(1).map_err(column_error)?,
                     at: row.try_get(2).map_err(column_error)?,
-                    steps: u32::try_from(steps).unwrap_or(0),
+                    steps: u32::try_from(steps)
+                        .map_err(|_| StoreError::Corrupt { detail: format!("funnel step mask {steps}") })?,
                 })
             })
             .collect()
@@ -250,7 +251,7 @@ impl AnalyticsStore for PgStore {
         hourly: &[RollupRow],
         daily: &[RollupRow],
         open_visits: &[OpenVisit],
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let states: Vec<String> = open_visits.iter().map(OpenVisit::to_json).collect::<Result<_, _>>()?;
         let visitors: Vec<i64> = open_visits.iter().map(|state| state.visitor).collect();
         let cookieless: Vec<bool> = open_visits.iter().map(|state| state.cookieless).collect();
@@ -270,7 +271,8 @@ impl AnalyticsStore for PgStore {
             .try_get(0)
             .map_err(column_error)?;
         if mark > until {
-            return tx.commit().await.map_err(backend_error);
+            tx.commit().await.map_err(backend_error)?;
+            return Ok(false);
         }
         tx.execute(
             "DELETE FROM analytics_rollups WHERE site = $1 AND bucket >= $2 AND bucket < $3",
@@ -286,7 +288,9 @@ impl AnalyticsStore for PgStore {
         if !open_visits.is_empty() {
             tx.execute(
                 "INSERT INTO analytics_open_visits (site, day, visitor, cookieless, state)
-                 SELECT $1, $2, * FROM unnest($3::bigint[], $4::boolean[], $5::text[])",
+                 SELECT $1, $2, o.visitor, o.cookieless, o.state
+                 FROM unnest($3::bigint[], $4::boolean[], $5::text[]) AS o (visitor, cookieless, state)
+                 WHERE EXISTS (SELECT 1 FROM analytics_visitors v WHERE v.site = $1 AND v.visitor = o.visitor)",
                 &[&site, &day, &visitors, &cookieless, &states],
             )
             .await
@@ -295,7 +299,8 @@ impl AnalyticsStore for PgStore {
         tx.execute("UPDATE analytics_rollup_marks SET rolled_until = $2 WHERE site = $1", &[&site, &until])
             .await
             .map_err(backend_error)?;
-        tx.commit().await.map_err(backend_error)
+        tx.commit().await.map_err(backend_error)?;
+        Ok(true)
     }
 
     async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError> {

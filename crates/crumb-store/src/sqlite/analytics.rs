@@ -276,7 +276,7 @@ impl AnalyticsStore for SqliteStore {
         hourly: &[RollupRow],
         daily: &[RollupRow],
         open_visits: &[OpenVisit],
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let (site, hourly, daily) = (site.to_owned(), hourly.to_vec(), daily.to_vec());
         let open_visits: Vec<(i64, bool, String)> = open_visits
             .iter()
@@ -291,7 +291,7 @@ impl AnalyticsStore for SqliteStore {
                 .optional()
                 .map_err(backend_error)?;
             if mark.is_some_and(|mark| mark > until) {
-                return Ok(());
+                return Ok(false);
             }
             tx.execute(
                 "DELETE FROM analytics_rollups WHERE site = ?1 AND bucket >= ?2 AND bucket < ?3",
@@ -306,7 +306,8 @@ impl AnalyticsStore for SqliteStore {
                 let mut insert = tx
                     .prepare_cached(
                         "INSERT INTO analytics_open_visits (site, day, visitor, cookieless, state)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                         SELECT ?1, ?2, ?3, ?4, ?5
+                         WHERE EXISTS (SELECT 1 FROM analytics_visitors WHERE site = ?1 AND visitor = ?3)",
                     )
                     .map_err(backend_error)?;
                 for (visitor, cookieless, state) in &open_visits {
@@ -319,7 +320,8 @@ impl AnalyticsStore for SqliteStore {
                 params![site, until],
             )
             .map_err(backend_error)?;
-            tx.commit().map_err(backend_error)
+            tx.commit().map_err(backend_error)?;
+            Ok(true)
         })
         .await
     }
