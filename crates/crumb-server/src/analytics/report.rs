@@ -14,6 +14,7 @@ use crumb_cookie::Timestamp;
 use crumb_store::analytics::rollup::{self, Dimension, FunnelStep};
 use crumb_store::analytics::{Counts, Granularity, RollupRow, VisitorSketch, DAY_MILLIS};
 use crumb_store::{StoreError, UnixMillis};
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::problem::Problem;
@@ -838,14 +839,24 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
     let labels: Vec<String> =
         steps_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
     // A day at a time (visits end at midnight): the raw events held at once
-    // are two days' at most, reduced to visitor, time and the steps each
-    // matches; the next day is read while one is counted.
-    let mut reached = vec![VisitorSketch::new(); steps.len()];
-    let mut counting: Option<tokio::task::JoinHandle<Vec<VisitorSketch>>> = None;
+    // are three days' at most, reduced to visitor, time and the steps each
+    // matches; two days are read (PostgreSQL: on two connections) while
+    // the one before is counted.
+    let mut days = Vec::new();
     let mut from = range.from.max(retention_start);
     while from < range.to {
         let to = (from - from.rem_euclid(DAY_MILLIS) + DAY_MILLIS).min(range.to);
-        let events = state.store.funnel_events(&state.config.site_name, from, to, &steps).await?;
+        days.push((from, to));
+        from = to;
+    }
+    let steps = &steps;
+    let mut reads = futures_util::stream::iter(days)
+        .map(|(from, to)| state.store.funnel_events(&state.config.site_name, from, to, steps))
+        .buffered(2);
+    let mut reached = vec![VisitorSketch::new(); steps.len()];
+    let mut counting: Option<tokio::task::JoinHandle<Vec<VisitorSketch>>> = None;
+    while let Some(events) = reads.next().await {
+        let events = events?;
         if let Some(counted) = counting.take() {
             reached = counted.await.map_err(|_| Problem::unavailable())?;
         }
@@ -854,7 +865,6 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
             rollup::funnel(events, &mut day_reached);
             day_reached
         }));
-        from = to;
     }
     if let Some(counted) = counting {
         reached = counted.await.map_err(|_| Problem::unavailable())?;
