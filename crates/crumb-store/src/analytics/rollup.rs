@@ -603,23 +603,68 @@ pub struct FunnelEvent {
 /// `i` of a funnel after steps `0..i` in order (other events may come
 /// between steps). Events may come in any order; the visits are cut as for
 /// rollups, so a funnel over several days may be counted a day at a time.
+/// Events received in the same millisecond count in whichever order takes
+/// the visit furthest.
 pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
     events.sort_unstable_by_key(|e| (e.visitor, e.cookieless, e.at));
     let mut next = 0;
     let mut previous: Option<&FunnelEvent> = None;
-    for event in &events {
+    // Which step each event of the same millisecond took, if any.
+    let mut taken: Vec<Option<usize>> = Vec::new();
+    let mut tried: Vec<bool> = Vec::new();
+    for same_instant in events.chunk_by(|a, b| (a.visitor, a.cookieless, a.at) == (b.visitor, b.cookieless, b.at)) {
+        let event = &same_instant[0];
         let continues = previous.is_some_and(|p| {
             p.visitor == event.visitor && p.cookieless == event.cookieless && same_visit(p.at, event.at)
         });
         if !continues {
             next = 0;
         }
-        if next < reached.len() && event.steps & (1 << next) != 0 {
-            reached[next].insert(event.visitor);
-            next += 1;
+        // Events received in the same millisecond have no order between
+        // them (a page view and the event it fired may arrive either way
+        // round): they take as many of the next steps as some order of them
+        // would, each event one step at most (a matching of steps to events,
+        // grown a step at a time).
+        if let [single] = same_instant {
+            if next < reached.len() && single.steps & (1 << next) != 0 {
+                reached[next].insert(event.visitor);
+                next += 1;
+            }
+        } else {
+            taken.clear();
+            taken.resize(same_instant.len(), None);
+            while next < reached.len() {
+                tried.clear();
+                tried.resize(same_instant.len(), false);
+                if !take_step(next, same_instant, &mut taken, &mut tried) {
+                    break;
+                }
+                reached[next].insert(event.visitor);
+                next += 1;
+            }
         }
         previous = Some(event);
     }
+}
+
+/// Gives `step` to one of `events`, moving steps already taken to other
+/// events where needed (an augmenting path); false if no assignment can.
+fn take_step(step: usize, events: &[FunnelEvent], taken: &mut [Option<usize>], tried: &mut [bool]) -> bool {
+    for i in 0..events.len() {
+        if events[i].steps & (1 << step) == 0 || tried[i] {
+            continue;
+        }
+        tried[i] = true;
+        let free = match taken[i] {
+            None => true,
+            Some(other) => take_step(other, events, taken, tried),
+        };
+        if free {
+            taken[i] = Some(step);
+            return true;
+        }
+    }
+    false
 }
 
 /// Merges rows of the same dimension and value across buckets (for a
@@ -729,6 +774,38 @@ mod tests {
         assert_eq!(row(&rollup.daily, "outbound", "https://example.net/x").counts.events, 1);
         let total = row(&rollup.daily, "total", "");
         assert_eq!((total.counts.events, total.counts.bounces), (2, 0), "an event is engagement");
+    }
+
+    #[test]
+    fn funnel_events_of_the_same_millisecond_count_in_whichever_order_goes_furthest() {
+        // Steps: 0 = "/", 1 = event "signup", 2 = "/thanks".
+        let at = |visitor: i64, millis: i64, steps: u32| FunnelEvent {
+            visitor,
+            cookieless: false,
+            at: DAY0 + millis,
+            steps,
+        };
+        for order in [[0b001, 0b010], [0b010, 0b001]] {
+            let events = vec![
+                // 1: the page view and the event it fired, received in the same millisecond.
+                at(1, 5, order[0]),
+                at(1, 5, order[1]),
+                at(1, 9, 0b100),
+                // 2: one event cannot take two steps, even when it matches both.
+                at(2, 5, 0b011),
+                at(2, 9, 0b100),
+                // 3: the same millisecond does not undo an order: "signup" came a millisecond before "/".
+                at(3, 4, 0b010),
+                at(3, 5, 0b001),
+                at(3, 9, 0b100),
+                // 4: the event matching both steps takes the second when the other can take only the first.
+                at(4, 5, if order[0] == 0b001 { 0b011 } else { 0b001 }),
+                at(4, 5, if order[0] == 0b001 { 0b001 } else { 0b011 }),
+            ];
+            let mut reached = vec![VisitorSketch::new(); 3];
+            funnel(events, &mut reached);
+            assert_eq!(reached.iter().map(VisitorSketch::count).collect::<Vec<_>>(), [4, 2, 1], "order {order:?}");
+        }
     }
 
     #[test]
