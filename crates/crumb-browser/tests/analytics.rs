@@ -106,7 +106,10 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     if skip() {
         return;
     }
-    let server = start_server("min_visitors = 1").await;
+    let server = start_server(
+        "min_visitors = 1\n[[analytics.funnel]]\nname = \"Sign-up\"\nsteps = [\"/\", \"/products\", \"event:signup\"]",
+    )
+    .await;
     let visitor = browser(Some(USER_AGENT)).await;
     visitor.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
     wait_banner(&visitor).await;
@@ -176,6 +179,24 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     assert_eq!(points.len(), 48, "a two-day range is charted per hour");
     let chart = client.find(Locator::Css("#chart")).await.unwrap().html(false).await.unwrap();
     assert_eq!(chart.matches(": 1 visitors").count(), 3, "three hours with a visit: {chart}");
+
+    // The funnel of crumb.toml, one click away; then other steps, typed in.
+    let funnel_rows = || async move {
+        let mut rows = Vec::new();
+        for row in client.find_all(Locator::Css("#funnel-steps tbody tr")).await.unwrap() {
+            rows.push(row.text().await.unwrap());
+        }
+        rows
+    };
+    client.find(Locator::LinkText("Sign-up")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("#funnel-steps")).await.unwrap();
+    assert_eq!(funnel_rows().await, ["/ 1 100 %", "/products 1 100 %", "event:signup 1 100 %"]);
+    let steps = client.find(Locator::Css("#funnel input[name=steps]")).await.unwrap();
+    steps.clear().await.unwrap();
+    steps.send_keys("/products, /").await.unwrap();
+    client.find(Locator::Css("#funnel button")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::XPath("//caption[text()='Steps asked']")).await.unwrap();
+    assert_eq!(funnel_rows().await, ["/products 1 100 %", "/ 0 0 %"], "steps count in order");
 
     // Readable on a phone: at 320 CSS pixels (the narrowest phones in use)
     // nothing makes the page scroll sideways, every block fits the screen,

@@ -210,6 +210,8 @@ pub struct AnalyticsSettings {
     pub raw_retention_days: u32,
     /// Goals: named conversions, each a custom event name or a page path.
     pub goals: Vec<Goal>,
+    /// Funnels offered on the dashboard and by name in the API.
+    pub funnels: Vec<Funnel>,
 }
 
 /// A goal: visitors who fired an event or saw a page.
@@ -223,9 +225,25 @@ pub struct Goal {
     pub path: Option<String>,
 }
 
+/// A named funnel (`[[analytics.funnel]]`): ordered steps a visit goes through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funnel {
+    /// Shown on the dashboard; `funnel=<name>` in the API.
+    pub name: String,
+    /// Each `/path` (a page view) or `event:name` (a custom event), 2 to 10.
+    pub steps: Vec<String>,
+}
+
 impl Default for AnalyticsSettings {
     fn default() -> Self {
-        AnalyticsSettings { enabled: true, cookieless: false, min_visitors: 10, raw_retention_days: 30, goals: vec![] }
+        AnalyticsSettings {
+            enabled: true,
+            cookieless: false,
+            min_visitors: 10,
+            raw_retention_days: 30,
+            goals: vec![],
+            funnels: vec![],
+        }
     }
 }
 
@@ -301,7 +319,9 @@ struct RawConfig {
     #[serde(default)]
     accounts: Option<RawAccounts>,
     #[serde(default)]
-    analytics: Option<Spanned<RawAnalytics>>,
+    // Not `Spanned` as a whole: toml cannot give the span of a table that
+    // only `[[analytics.goal]]` defines; its fields carry the lines.
+    analytics: Option<RawAnalytics>,
     #[serde(default, rename = "cookie")]
     cookies: Vec<Spanned<RawCookie>>,
 }
@@ -378,11 +398,20 @@ struct RawAnalytics {
     #[serde(default)]
     cookieless: bool,
     #[serde(default = "default_min_visitors")]
-    min_visitors: u32,
+    min_visitors: Spanned<u32>,
     #[serde(default = "default_raw_retention_days")]
-    raw_retention_days: u32,
+    raw_retention_days: Spanned<u32>,
     #[serde(default, rename = "goal")]
-    goals: Vec<RawGoal>,
+    goals: Vec<Spanned<RawGoal>>,
+    #[serde(default, rename = "funnel")]
+    funnels: Vec<Spanned<RawFunnel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunnel {
+    name: String,
+    steps: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -393,11 +422,11 @@ struct RawGoal {
     path: Option<String>,
 }
 
-fn default_min_visitors() -> u32 {
-    10
+fn default_min_visitors() -> Spanned<u32> {
+    Spanned::new(0..0, 10)
 }
-fn default_raw_retention_days() -> u32 {
-    30
+fn default_raw_retention_days() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
 }
 
 fn yes() -> bool {
@@ -626,16 +655,18 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     // Analytics.
     let analytics = match &raw.analytics {
         None => AnalyticsSettings::default(),
-        Some(spanned) => {
-            let line = line_of(spanned.span());
-            let a = spanned.get_ref();
-            if a.min_visitors == 0 {
+        Some(a) => {
+            if *a.min_visitors.get_ref() == 0 {
+                let line = line_of(a.min_visitors.span());
                 error(line, "analytics.min_visitors = 0: the anonymity floor must be at least 1".into());
             }
-            if a.raw_retention_days == 0 || a.raw_retention_days > 400 {
-                error(line, format!("analytics.raw_retention_days = {}: must be 1 to 400", a.raw_retention_days));
+            let retention = *a.raw_retention_days.get_ref();
+            if retention == 0 || retention > 400 {
+                let line = line_of(a.raw_retention_days.span());
+                error(line, format!("analytics.raw_retention_days = {retention}: must be 1 to 400"));
             }
-            for goal in &a.goals {
+            for spanned in &a.goals {
+                let (line, goal) = (line_of(spanned.span()), spanned.get_ref());
                 if goal.event.is_some() == goal.path.is_some() {
                     error(line, format!("analytics goal {:?}: give exactly one of `event` or `path`", goal.name));
                 }
@@ -643,15 +674,34 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
                     error(line, format!("analytics goal {:?}: `path` must start with /", goal.name));
                 }
             }
+            for (i, spanned) in a.funnels.iter().enumerate() {
+                let (line, funnel) = (line_of(spanned.span()), spanned.get_ref());
+                if funnel.name.trim().is_empty() {
+                    error(line, "analytics funnel: give it a name".into());
+                }
+                if a.funnels[..i].iter().any(|other| other.get_ref().name == funnel.name) {
+                    error(line, format!("analytics funnel {:?}: two funnels have this name", funnel.name));
+                }
+                if let Err(fault) = crate::analytics::report::check_funnel_steps(&funnel.steps) {
+                    error(line, format!("analytics funnel {:?}: {fault}", funnel.name));
+                }
+            }
             AnalyticsSettings {
                 enabled: a.enabled,
                 cookieless: a.cookieless,
-                min_visitors: a.min_visitors,
-                raw_retention_days: a.raw_retention_days,
+                min_visitors: *a.min_visitors.get_ref(),
+                raw_retention_days: retention,
                 goals: a
                     .goals
                     .iter()
+                    .map(|g| g.get_ref())
                     .map(|g| Goal { name: g.name.clone(), event: g.event.clone(), path: g.path.clone() })
+                    .collect(),
+                funnels: a
+                    .funnels
+                    .iter()
+                    .map(|f| f.get_ref())
+                    .map(|f| Funnel { name: f.name.clone(), steps: f.steps.clone() })
                     .collect(),
             }
         }
@@ -861,6 +911,43 @@ email = "privacy@shop.example"
         let text = format!("{MINIMAL}\n[consent]\nlifetime_days = 400\n");
         let message = parse(&text, "crumb.toml").unwrap_err().to_string();
         assert!(message.contains("consent.lifetime_days = 400: must be 1 to 395"), "{message}");
+    }
+
+    #[test]
+    fn analytics_funnels_are_checked() {
+        let funnel = |name: &str, steps: &str| format!("[[analytics.funnel]]\nname = \"{name}\"\nsteps = {steps}\n");
+        let text = format!("{MINIMAL}\n{}", funnel("Buy", r#"["/", "/cart", "event:buy"]"#));
+        let config = parse(&text, "crumb.toml").unwrap();
+        assert_eq!(
+            config.analytics.funnels,
+            [Funnel { name: "Buy".into(), steps: vec!["/".into(), "/cart".into(), "event:buy".into()] }]
+        );
+        for (steps, fault) in [
+            (r#"["/"]"#, "a funnel has 2 to 10 steps, not 1"),
+            (r#"["/", "cart"]"#, "\"cart\" is neither /path nor event:name"),
+            (r#"["/a,b", "/"]"#, "\"/a,b\": a step cannot contain a comma"),
+            (r#"["/", "event:"]"#, "\"event:\" is neither"),
+        ] {
+            let text = format!("{MINIMAL}\n{}", funnel("Buy", steps));
+            let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+            assert!(message.contains(&format!("analytics funnel \"Buy\": {fault}")), "{steps}: {message}");
+        }
+        let text = format!("{MINIMAL}\n{}{}", funnel("Buy", r#"["/", "/a"]"#), funnel("Buy", r#"["/", "/b"]"#));
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(
+            message.starts_with("crumb.toml:16: analytics funnel \"Buy\": two funnels have this name"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn analytics_goals_need_no_analytics_header_and_faults_name_their_line() {
+        let text = format!("{MINIMAL}\n[[analytics.goal]]\nname = \"Signed up\"\nevent = \"signup\"\n");
+        assert_eq!(parse(&text, "crumb.toml").unwrap().analytics.goals.len(), 1);
+        let text = format!("{MINIMAL}\n[analytics]\ncookieless = true\nmin_visitors = 0\n\n[[analytics.goal]]\nname = \"x\"\npath = \"thanks\"\n");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(message.contains("crumb.toml:15: analytics.min_visitors = 0"), "{message}");
+        assert!(message.contains("crumb.toml:17: analytics goal \"x\": `path` must start with /"), "{message}");
     }
 
     #[test]

@@ -500,6 +500,61 @@ async fn dashboard_and_api_are_for_administrators_only() {
     }
 }
 
+/// A funnel of crumb.toml is offered on the dashboard and asked by name in the
+/// API; any steps can be asked on the page; a bad funnel is said, with 400.
+#[tokio::test]
+async fn configured_funnels_on_the_dashboard_and_by_name() {
+    let (_, store) = stores().await.remove(0);
+    let config = config_with(
+        "min_visitors = 1\n[[analytics.funnel]]\nname = \"Sign-up path\"\nsteps = [\"/\", \"/products\", \"event:signup\"]",
+    );
+    let mut visitor = Browser::new(config, store);
+    visitor.post_consent(&["statistics"], &[]).await;
+    visitor.send(view("/")).await;
+    advance_minutes(&visitor, 1);
+    visitor.send(view("/products")).await;
+    let mut admin = admin(&visitor).await;
+
+    let by_name = admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&funnel=Sign-up%20path")).await;
+    assert_eq!(by_name.status, StatusCode::OK, "{}", by_name.text());
+    let by_name = by_name.json();
+    assert_eq!(by_name["name"], "Sign-up path");
+    let reached: Vec<_> = by_name["steps"].as_array().unwrap().iter().map(|s| s["visitors"].as_u64()).collect();
+    assert_eq!(reached, [Some(1), Some(1), Some(0)], "no sign-up yet");
+    assert_eq!(by_name["steps"][2]["step"], "event:signup");
+
+    let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("id=\"funnel\""), "the funnel card is always there");
+    assert!(html.contains("funnel=Sign-up%20path#funnel\">Sign-up path</a>"), "the configured funnel is offered");
+    assert!(!html.contains("id=\"funnel-steps\""), "no funnel is computed unless asked");
+
+    let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}&funnel=Sign-up%20path")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("<caption>Sign-up path</caption>"), "{html}");
+    assert!(html.contains("<tr><td>/products</td><td>1</td><td>100 %</td></tr>"), "{html}");
+    assert!(html.contains("value=\"/,/products,event:signup\""), "the form shows the steps");
+
+    let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}&steps=/products,/")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("<caption>Steps asked</caption>"));
+    assert!(html.contains("<tr><td>/</td><td>0</td>"), "steps count in order: {html}");
+
+    for bad in ["steps=/products", "funnel=Nope", "steps=/,/a&funnel=Sign-up%20path", "steps=/,cart"] {
+        let page = admin.get(&format!("/dashboard?from={DAY}&to={DAY}&{bad}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
+        let html = page.text();
+        assert!(html.contains("id=\"funnel-fault\""), "{bad}: the fault is said in the card");
+        assert!(html.contains("id=\"chart\""), "{bad}: the rest of the dashboard is there");
+        let reply = admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&{bad}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(reply.headers["content-type"], "application/problem+json");
+    }
+}
+
 /// A signed-in user who linked two devices counts as one cross-device user.
 #[tokio::test]
 async fn cross_device_users_from_linked_devices() {

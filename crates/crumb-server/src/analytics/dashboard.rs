@@ -4,7 +4,8 @@
 //!   the date picker and every report table (no script, no CDN);
 //! - `GET /api/stats`: the same report as JSON;
 //! - `GET /api/stats/realtime`: the last five minutes;
-//! - `GET /api/stats/funnel?steps=/a,/b,event:name`: a funnel;
+//! - `GET /api/stats/funnel?steps=/a,/b,event:name` (or `?funnel=<name>`
+//!   of a funnel in `crumb.toml`): a funnel;
 //! - `GET /api/stats.csv`: the report as CSV.
 
 use std::fmt::Write as _;
@@ -17,7 +18,7 @@ use axum::Json;
 
 use crumb_store::analytics::rollup::Dimension;
 
-use super::report::{self, Point, RangeQuery, Report, TableRow, Totals};
+use super::report::{self, FunnelAsked, FunnelReport, Point, RangeQuery, Report, TableRow, Totals};
 use crate::consent::append_cookies;
 use crate::html::escape;
 use crate::problem::Problem;
@@ -83,8 +84,10 @@ pub async fn realtime_json(State(state): State<AppState>, admin: Admin) -> Resul
 
 /// `GET /api/stats/funnel`.
 pub async fn funnel_json(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
-    let steps = q.steps.as_deref().ok_or_else(|| Problem::bad_request("steps: give the funnel's steps"))?;
-    let funnel = report::funnel(&state, q.range(state.now_millis())?, steps).await?;
+    let asked = q.funnel_asked(&state.config.analytics.funnels)?.ok_or_else(|| {
+        Problem::bad_request("steps: give the funnel's steps (or funnel=<name> of a funnel in crumb.toml)")
+    })?;
+    let funnel = report::funnel(&state, q.range(state.now_millis())?, &asked).await?;
     Ok(admin.private(Json(funnel)))
 }
 
@@ -163,15 +166,111 @@ pub fn to_csv(report: &Report) -> String {
     out
 }
 
-/// `GET /dashboard`.
+/// `GET /dashboard`; with `steps` or `funnel`, also that funnel (read from
+/// raw events, so only when asked).
 pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
-    let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
-    let realtime = report::realtime(&state).await?;
+    let range = q.range(state.now_millis())?;
+    let asked = q.funnel_asked(&state.config.analytics.funnels);
+    let funnel = async {
+        match &asked {
+            Ok(Some(asked)) => Some(report::funnel(&state, range, asked).await),
+            _ => None,
+        }
+    };
+    let (report, realtime, funnel) =
+        tokio::join!(report::build(&state, range, q.limit()), report::realtime(&state), funnel);
+    let (report, realtime) = (report?, realtime?);
     let live = match realtime.visitors {
         Some(n) => format!("{n} visitors in the last 5 minutes"),
         None => format!("fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
     };
-    Ok(admin.private(Html(render(&report, &live))))
+    // A funnel the page cannot show is said in its card, with 400.
+    let (funnel, fault) = match (asked, funnel) {
+        (Ok(Some(asked)), Some(Ok(funnel))) => (Some((asked, funnel)), None),
+        (Err(problem), _) | (_, Some(Err(problem))) if problem.status < 500 => (None, Some(problem.detail)),
+        (Err(problem), _) | (_, Some(Err(problem))) => return Err(problem),
+        _ => (None, None),
+    };
+    let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault.as_deref());
+    let mut response = admin.private(Html(render(&report, &live, &card)));
+    if fault.is_some() {
+        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+/// The funnel card: links to the configured funnels, a form for any steps,
+/// and the funnel asked for, if any.
+fn funnel_card(
+    configured: &[crate::config::Funnel],
+    report: &Report,
+    steps: Option<&str>,
+    funnel: Option<(FunnelAsked, FunnelReport)>,
+    fault: Option<&str>,
+) -> String {
+    let k = report.min_visitors;
+    let range = format!("from={}&amp;to={}", report.from, report.to);
+    let steps = funnel.as_ref().map(|(asked, _)| asked.steps.as_str()).or(steps);
+    let mut out = String::from("<section class=\"card wide\" id=\"funnel\"><h2>Funnel</h2>");
+    if !configured.is_empty() {
+        out.push_str("<p class=\"funnels\">");
+        for named in configured {
+            let _ = write!(
+                out,
+                "<a href=\"/dashboard?{range}&amp;funnel={}#funnel\">{}</a> ",
+                escape(&percent_encode(&named.name)),
+                escape(&named.name)
+            );
+        }
+        out.push_str("</p>");
+    }
+    let _ = write!(
+        out,
+        "<form method=\"get\" action=\"/dashboard#funnel\"><input type=\"hidden\" name=\"from\" value=\"{from}\"><input type=\"hidden\" name=\"to\" value=\"{to}\"><label>Steps, in order <input type=\"text\" name=\"steps\" value=\"{steps}\" placeholder=\"/, /products, event:signup\" aria-describedby=\"funnel-help\" required></label> <button type=\"submit\">Show funnel</button><small id=\"funnel-help\">Pages (<code>/path</code>) and custom events (<code>event:name</code>), 2 to 10, separated by commas; a visitor counts at a step when one visit reached it after the steps before, in order.</small></form>",
+        from = report.from,
+        to = report.to,
+        steps = escape(steps.unwrap_or_default()),
+    );
+    if let Some(fault) = fault {
+        let _ = write!(out, "<p class=\"fault\" role=\"alert\" id=\"funnel-fault\">{}</p>", escape(fault));
+    }
+    if let Some((asked, funnel)) = funnel {
+        let title = asked.name.as_deref().unwrap_or("Steps asked");
+        let _ = write!(
+            out,
+            "<table id=\"funnel-steps\"><caption>{}</caption><thead><tr><th scope=\"col\">Step</th><th scope=\"col\">Visitors</th><th scope=\"col\">Of the first step</th></tr></thead><tbody>",
+            escape(title)
+        );
+        for step in &funnel.steps {
+            let visitors = if step.suppressed { format!("fewer than {k}") } else { figure(step.visitors) };
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&step.step),
+                escape(&visitors),
+                step.conversion_rate.map_or("—".into(), |r| format!("{r} %"))
+            );
+        }
+        out.push_str("</tbody></table>");
+        if funnel.partial {
+            out.push_str("<p class=\"floor\">Counted over the days whose raw events are still kept.</p>");
+        }
+    }
+    out.push_str("</section>");
+    out
+}
+
+/// `text` percent-encoded for a query string value.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }
 
 fn figure(value: Option<u64>) -> String {
@@ -360,7 +459,7 @@ fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> Stri
 }
 
 /// The dashboard page.
-pub fn render(report: &Report, live: &str) -> String {
+pub fn render(report: &Report, live: &str, funnel_card: &str) -> String {
     let k = report.min_visitors;
     let mut tables = String::new();
     for dimension in report::tables() {
@@ -414,7 +513,7 @@ pub fn render(report: &Report, live: &str) -> String {
 {kpis}
 <figure><div class="legend"><span><i style="background:var(--accent)"></i>Visitors</span><span><i style="background:var(--accent2)"></i>Page views</span></div>{chart}<figcaption>{from} to {to}, per {granularity}; points under the floor are left out.</figcaption></figure>
 <p id="cross-device">{cross_text}{partial}</p>
-<div class="grid">{goals}{tables}</div>
+<div class="grid">{goals}{funnel_card}{tables}</div>
 </main>
 </body>
 </html>

@@ -17,6 +17,7 @@ use crumb_store::{StoreError, UnixMillis};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Funnel;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -85,9 +86,34 @@ pub struct RangeQuery {
     pub limit: Option<usize>,
     /// Funnel steps, comma-separated: `/path` or `event:name`.
     pub steps: Option<String>,
+    /// Instead of steps: the name of a funnel of `crumb.toml`.
+    pub funnel: Option<String>,
+}
+
+/// The funnel a query asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunnelAsked {
+    /// The name of a configured funnel, if it was asked by name.
+    pub name: Option<String>,
+    /// Its steps, comma-separated.
+    pub steps: String,
 }
 
 impl RangeQuery {
+    /// The funnel asked for by `steps` or by `funnel` (a name among
+    /// `configured`), or none.
+    pub fn funnel_asked(&self, configured: &[Funnel]) -> Result<Option<FunnelAsked>, Problem> {
+        match (&self.steps, &self.funnel) {
+            (None, None) => Ok(None),
+            (Some(steps), None) => Ok(Some(FunnelAsked { name: None, steps: steps.clone() })),
+            (None, Some(name)) => match configured.iter().find(|f| &f.name == name) {
+                Some(funnel) => Ok(Some(FunnelAsked { name: Some(name.clone()), steps: funnel.steps.join(",") })),
+                None => Err(Problem::bad_request(format!("funnel={name:?}: crumb.toml names no such funnel"))),
+            },
+            (Some(_), Some(_)) => Err(Problem::bad_request("give steps or funnel, not both")),
+        }
+    }
+
     /// The range asked for, relative to `now` (default: the last 30 days, today included).
     pub fn range(&self, now: UnixMillis) -> Result<DateRange, Problem> {
         let today = now - now.rem_euclid(DAY_MILLIS);
@@ -789,6 +815,9 @@ pub async fn realtime(state: &AppState) -> Result<Realtime, Problem> {
 /// A funnel's result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunnelReport {
+    /// The configured funnel's name, if it was asked by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// First day.
     pub from: String,
     /// Last day (inclusive).
@@ -812,26 +841,50 @@ pub struct FunnelStepRow {
     pub conversion_rate: Option<f64>,
 }
 
+/// The most steps a funnel has.
+pub const MAX_FUNNEL_STEPS: usize = 10;
+
+/// One funnel step: `/path` (a page view) or `event:name` (a custom event).
+pub fn parse_step(step: &str) -> Result<FunnelStep, String> {
+    match step.strip_prefix("event:") {
+        Some(name) if !name.is_empty() => Ok(FunnelStep::Event(name.to_owned())),
+        None if step.starts_with('/') => Ok(FunnelStep::Page(step.to_owned())),
+        _ => Err(format!("{step:?} is neither /path nor event:name")),
+    }
+}
+
+/// Checks a configured funnel's steps: 2 to [`MAX_FUNNEL_STEPS`], each a
+/// step without a comma (the separator of `steps=` in the API).
+pub fn check_funnel_steps(steps: &[String]) -> Result<Vec<FunnelStep>, String> {
+    if !(2..=MAX_FUNNEL_STEPS).contains(&steps.len()) {
+        return Err(format!("a funnel has 2 to {MAX_FUNNEL_STEPS} steps, not {}", steps.len()));
+    }
+    steps
+        .iter()
+        .map(|step| match step.contains(',') {
+            true => Err(format!("{step:?}: a step cannot contain a comma")),
+            false => parse_step(step),
+        })
+        .collect()
+}
+
 /// Parses `steps=/a,/b,event:signup`.
 pub fn parse_steps(text: &str) -> Result<Vec<FunnelStep>, Problem> {
     let steps: Vec<FunnelStep> = text
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|step| match step.strip_prefix("event:") {
-            Some(name) if !name.is_empty() => Ok(FunnelStep::Event(name.to_owned())),
-            None if step.starts_with('/') => Ok(FunnelStep::Page(step.to_owned())),
-            _ => Err(Problem::bad_request(format!("steps: {step:?} is neither /path nor event:name"))),
-        })
+        .map(|step| parse_step(step).map_err(|fault| Problem::bad_request(format!("steps: {fault}"))))
         .collect::<Result<_, _>>()?;
-    if !(2..=10).contains(&steps.len()) {
-        return Err(Problem::bad_request("steps: a funnel has 2 to 10 steps"));
+    if !(2..=MAX_FUNNEL_STEPS).contains(&steps.len()) {
+        return Err(Problem::bad_request(format!("steps: a funnel has 2 to {MAX_FUNNEL_STEPS} steps")));
     }
     Ok(steps)
 }
 
 /// A funnel over raw events (kept `raw_retention_days`).
-pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Result<FunnelReport, Problem> {
+pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> Result<FunnelReport, Problem> {
+    let steps_text = asked.steps.as_str();
     let steps = parse_steps(steps_text)?;
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
@@ -885,6 +938,7 @@ pub async fn funnel(state: &AppState, range: DateRange, steps_text: &str) -> Res
         })
         .collect();
     Ok(FunnelReport {
+        name: asked.name.clone(),
         from: format_day(range.from),
         to: format_day(range.to - DAY_MILLIS),
         steps,
@@ -983,5 +1037,36 @@ mod tests {
         assert!(parse_steps("/").is_err());
         assert!(parse_steps("/a,cart").is_err());
         assert!(parse_steps("/a,event:").is_err());
+    }
+
+    #[test]
+    fn configured_funnel_steps_are_checked() {
+        let steps = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(check_funnel_steps(&steps(&["/", "event:buy"])).unwrap().len(), 2);
+        assert!(check_funnel_steps(&steps(&["/"])).unwrap_err().contains("2 to 10 steps"));
+        assert!(check_funnel_steps(&steps(&["/"; 11])).unwrap_err().contains("not 11"));
+        assert!(check_funnel_steps(&steps(&["/a,b", "/c"])).unwrap_err().contains("comma"));
+        assert!(check_funnel_steps(&steps(&["/a", "cart"])).unwrap_err().contains("neither"));
+    }
+
+    #[test]
+    fn a_funnel_is_asked_by_steps_or_by_name() {
+        let configured = [Funnel { name: "Buy".into(), steps: vec!["/".into(), "/cart".into(), "event:buy".into()] }];
+        let query = |steps: Option<&str>, funnel: Option<&str>| RangeQuery {
+            steps: steps.map(str::to_owned),
+            funnel: funnel.map(str::to_owned),
+            ..RangeQuery::default()
+        };
+        assert_eq!(query(None, None).funnel_asked(&configured).unwrap(), None);
+        assert_eq!(
+            query(Some("/,/a"), None).funnel_asked(&configured).unwrap(),
+            Some(FunnelAsked { name: None, steps: "/,/a".into() })
+        );
+        assert_eq!(
+            query(None, Some("Buy")).funnel_asked(&configured).unwrap(),
+            Some(FunnelAsked { name: Some("Buy".into()), steps: "/,/cart,event:buy".into() })
+        );
+        assert!(query(None, Some("Sell")).funnel_asked(&configured).is_err());
+        assert!(query(Some("/,/a"), Some("Buy")).funnel_asked(&configured).is_err());
     }
 }
