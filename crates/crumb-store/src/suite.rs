@@ -643,7 +643,7 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     }
     let raw = store.events_between(site, DAY0, DAY0 + DAY).await.unwrap();
     assert_eq!(raw.len(), 600);
-    let rollup = rollup::aggregate(raw);
+    let rollup = rollup::aggregate(raw, &[]);
     assert_eq!(store.rolled_until(site).await.unwrap(), None);
     store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap();
     // Committing again replaces rather than doubles.
@@ -742,7 +742,7 @@ async fn analytics_open_visits(store: &dyn Store) {
     signup.props = vec![("plan".to_owned(), "pro ✓".to_owned())];
     let events = vec![analytics_event(site, 1, cut - 120_000, "/"), signup, analytics_event(site, 3, DAY0, "/")];
     store.append_events(events).await.unwrap();
-    let (rollup, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut);
+    let (rollup, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut, &[]);
     assert_eq!(open.len(), 2, "visitors 1 and 2 were seen in the last half hour");
     assert_eq!(store.open_visits(site, DAY0).await.unwrap(), vec![], "none before a rollup");
     store.commit_rollup(site, DAY0, cut, &rollup.hourly, &rollup.daily, &open).await.unwrap();
@@ -773,7 +773,7 @@ async fn analytics_open_visits(store: &dyn Store) {
 
     // A visitor forgotten takes their open visit along (stored under the
     // next day here: the mark has passed this one).
-    let (_, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut);
+    let (_, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut, &[]);
     store.commit_rollup(site, DAY0 + DAY, DAY0 + DAY + 60_000, &[], &[], &open).await.unwrap();
     store.request_forget(site, 1, cut).await.unwrap();
     store.forget_requested(site).await.unwrap();

@@ -418,6 +418,7 @@ fn headings(dimension: Dimension) -> (&'static str, &'static str) {
         Dimension::Event => ("Custom events", "Event"),
         Dimension::Property => ("Event properties", "Event · property · value"),
         Dimension::Outbound => ("Outbound links", "Link"),
+        Dimension::Funnel => ("Funnel steps", "Step"),
     }
 }
 

@@ -83,11 +83,12 @@ async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<bool, StoreEr
     let site = &state.config.site_name;
     let events = state.store.events_between(site, day, until).await?;
     let closed = until >= day + DAY_MILLIS;
+    let funnels = super::report::rolled_funnels(&state.config.analytics.funnels);
     let (rolled, open_visits) = tokio::task::spawn_blocking(move || {
         if closed {
-            (rollup::aggregate(events), Vec::new())
+            (rollup::aggregate(events, &funnels), Vec::new())
         } else {
-            rollup::aggregate_provisional(events, until)
+            rollup::aggregate_provisional(events, until, &funnels)
         }
     })
     .await

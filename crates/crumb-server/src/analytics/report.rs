@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crumb_cookie::Timestamp;
-use crumb_store::analytics::rollup::{self, Dimension, FunnelStep};
+use crumb_store::analytics::rollup::{self, Dimension, FunnelStep, RolledFunnel};
 use crumb_store::analytics::{Counts, Granularity, RollupRow, VisitorSketch, DAY_MILLIS};
 use crumb_store::{StoreError, UnixMillis};
 use futures_util::StreamExt as _;
@@ -306,9 +306,10 @@ pub struct Report {
 }
 
 /// The dimensions reported as tables, in display order: every one but the
-/// site's total, which the headline figures report.
+/// site's total, which the headline figures report, and funnel steps,
+/// which [`funnel`] reports.
 pub fn tables() -> impl Iterator<Item = Dimension> {
-    Dimension::ALL.into_iter().filter(|dimension| *dimension != Dimension::Total)
+    Dimension::ALL.into_iter().filter(|dimension| !matches!(dimension, Dimension::Total | Dimension::Funnel))
 }
 
 /// The split of a range between stored rollups and raw events: rollups
@@ -350,7 +351,8 @@ async fn sources(state: &AppState, range: DateRange, rolled_until: Option<UnixMi
         }
     };
     let (events, open_visits) = tokio::try_join!(state.store.events_between(site, split, open_to), open_visits)?;
-    let fresh = tokio::task::spawn_blocking(move || rollup::aggregate_continuing(events, open_visits))
+    let funnels = rolled_funnels(&state.config.analytics.funnels);
+    let fresh = tokio::task::spawn_blocking(move || rollup::aggregate_continuing(events, open_visits, &funnels))
         .await
         .map_err(|_| Problem::unavailable())?;
     Ok(Sources { split, fresh })
@@ -789,7 +791,7 @@ pub async fn realtime(state: &AppState) -> Result<Realtime, Problem> {
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
     let events = state.store.events_between(&state.config.site_name, now - 5 * 60_000, now + 1).await?;
-    let rollup = rollup::aggregate(events);
+    let rollup = rollup::aggregate(events, &[]);
     let merged = rollup::merge_rows(rollup.daily.iter());
     let (mut counts, mut visitors) = (Counts::default(), VisitorSketch::new());
     let mut pages = Vec::new();
@@ -882,46 +884,64 @@ pub fn parse_steps(text: &str) -> Result<Vec<FunnelStep>, Problem> {
     Ok(steps)
 }
 
-/// A funnel over raw events (kept `raw_retention_days`).
+/// The funnels of `crumb.toml` as they are rolled up with every day (one
+/// per distinct list of steps).
+pub fn rolled_funnels(funnels: &[Funnel]) -> Vec<RolledFunnel> {
+    let mut rolled: Vec<RolledFunnel> = Vec::new();
+    for steps in funnels.iter().filter_map(|funnel| check_funnel_steps(&funnel.steps).ok()) {
+        let funnel = RolledFunnel::new(steps);
+        if !rolled.iter().any(|other| other.key == funnel.key) {
+            rolled.push(funnel);
+        }
+    }
+    rolled
+}
+
+/// A funnel over `range`. The steps of a funnel declared in `crumb.toml`
+/// are rolled up with every day: those days are read from rollups (and the
+/// raw tail after them), whatever their age. Other steps, and days rolled
+/// up before the funnel was declared, are counted from raw events, which
+/// are kept `raw_retention_days`: older days are left out (`partial`).
 pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> Result<FunnelReport, Problem> {
-    let steps_text = asked.steps.as_str();
-    let steps = parse_steps(steps_text)?;
+    let steps = parse_steps(&asked.steps)?;
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
     let retention_start = now - i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
-    let labels: Vec<String> =
-        steps_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    // A day at a time (visits end at midnight): the raw events held at once
-    // are three days' at most, reduced to visitor, time and the steps each
-    // matches; two days are read (PostgreSQL: on two connections) while
-    // the one before is counted.
-    let mut days = Vec::new();
-    let mut from = range.from.max(retention_start);
-    while from < range.to {
-        let to = (from - from.rem_euclid(DAY_MILLIS) + DAY_MILLIS).min(range.to);
-        days.push((from, to));
-        from = to;
-    }
-    let steps = &steps;
-    let mut reads = futures_util::stream::iter(days)
-        .map(|(from, to)| state.store.funnel_events(&state.config.site_name, from, to, steps))
-        .buffered(2);
+    let labels: Vec<String> = steps.iter().map(FunnelStep::label).collect();
     let mut reached = vec![VisitorSketch::new(); steps.len()];
-    let mut counting: Option<tokio::task::JoinHandle<Vec<VisitorSketch>>> = None;
-    while let Some(events) = reads.next().await {
-        let events = events?;
-        if let Some(counted) = counting.take() {
-            reached = counted.await.map_err(|_| Problem::unavailable())?;
+    let funnel = RolledFunnel::new(steps);
+    let declared = rolled_funnels(&state.config.analytics.funnels).iter().any(|rolled| rolled.key == funnel.key);
+    // Spans of raw events to count, a UTC day at most each.
+    let mut raw_spans = Vec::new();
+    let mut partial = false;
+    let mut add_raw_day = |day: UnixMillis, end: UnixMillis| {
+        let from = day.max(range.from).max(retention_start);
+        let to = (day + DAY_MILLIS).min(end);
+        partial |= day.max(range.from) < retention_start;
+        if from < to {
+            raw_spans.push((from, to));
         }
-        let mut day_reached = std::mem::take(&mut reached);
-        counting = Some(tokio::task::spawn_blocking(move || {
-            rollup::funnel(events, &mut day_reached);
-            day_reached
-        }));
+    };
+    if declared {
+        let rolled_until = state.store.rolled_until(&state.config.site_name).await?;
+        let sources = sources(state, range, rolled_until).await?;
+        let rolled_days = funnel_rows(state, range, &sources, &funnel, &mut reached).await?;
+        // Days with a stored rollup made before the funnel was declared.
+        let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
+        while day < sources.split {
+            if !rolled_days.contains(&day) {
+                add_raw_day(day, range.to);
+            }
+            day += DAY_MILLIS;
+        }
+    } else {
+        let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
+        while day < range.to {
+            add_raw_day(day, range.to);
+            day += DAY_MILLIS;
+        }
     }
-    if let Some(counted) = counting {
-        reached = counted.await.map_err(|_| Problem::unavailable())?;
-    }
+    raw_funnel(state, raw_spans, &funnel.steps, &mut reached).await?;
     let first = reached.first().map_or(0, VisitorSketch::count);
     let steps = labels
         .into_iter()
@@ -942,8 +962,75 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
         from: format_day(range.from),
         to: format_day(range.to - DAY_MILLIS),
         steps,
-        partial: range.from < retention_start,
+        partial,
     })
+}
+
+/// Merges into `reached` the rolled-up steps of `funnel` over `range`: the
+/// stored days rolled up with it, with the raw tail after the last rollup
+/// where the day is one of them or the tail's alone. Returns the stored
+/// days rolled up with it (the others are the caller's to count from raw
+/// events).
+async fn funnel_rows(
+    state: &AppState,
+    range: DateRange,
+    sources: &Sources,
+    funnel: &RolledFunnel,
+    reached: &mut [VisitorSketch],
+) -> Result<std::collections::HashSet<UnixMillis>, Problem> {
+    let step_values: Vec<String> = (0..funnel.steps.len()).map(|i| funnel.step_value(i)).collect();
+    let mut values = step_values.clone();
+    values.push(funnel.key.clone());
+    let stored = if sources.split > range.from {
+        let site = &state.config.site_name;
+        let dimension = Dimension::Funnel.name();
+        state.store.rollup_values(site, Granularity::Day, range.from, sources.split, dimension, &values).await?
+    } else {
+        Vec::new()
+    };
+    let rolled_days: std::collections::HashSet<UnixMillis> =
+        stored.iter().filter(|row| row.value == funnel.key).map(|row| row.bucket).collect();
+    let has_stored_part = |bucket: UnixMillis| bucket < sources.split;
+    let fresh = sources.fresh.daily.iter().filter(|row| row.dimension == Dimension::Funnel.name());
+    for row in stored.iter().chain(fresh) {
+        let counted = !has_stored_part(row.bucket) || rolled_days.contains(&row.bucket);
+        let step = step_values.iter().position(|value| *value == row.value);
+        if let (true, Some(step)) = (counted, step) {
+            reached[step].merge(&row.visitors);
+        }
+    }
+    Ok(rolled_days)
+}
+
+/// Counts a funnel over raw events, in spans of a UTC day at most (visits
+/// end at midnight): the raw events held at once are three days' at most,
+/// reduced to visitor, time and the steps each matches; two days are read
+/// (PostgreSQL: on two connections) while the one before is counted.
+async fn raw_funnel(
+    state: &AppState,
+    spans: Vec<(UnixMillis, UnixMillis)>,
+    steps: &[FunnelStep],
+    reached: &mut Vec<VisitorSketch>,
+) -> Result<(), Problem> {
+    let mut reads = futures_util::stream::iter(spans)
+        .map(|(from, to)| state.store.funnel_events(&state.config.site_name, from, to, steps))
+        .buffered(2);
+    let mut counting: Option<tokio::task::JoinHandle<Vec<VisitorSketch>>> = None;
+    while let Some(events) = reads.next().await {
+        let events = events?;
+        if let Some(counted) = counting.take() {
+            *reached = counted.await.map_err(|_| Problem::unavailable())?;
+        }
+        let mut day_reached = std::mem::take(reached);
+        counting = Some(tokio::task::spawn_blocking(move || {
+            rollup::funnel(events, &mut day_reached);
+            day_reached
+        }));
+    }
+    if let Some(counted) = counting {
+        *reached = counted.await.map_err(|_| Problem::unavailable())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

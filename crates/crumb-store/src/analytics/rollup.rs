@@ -54,11 +54,15 @@ pub enum Dimension {
     Property,
     /// Outbound link URLs.
     Outbound,
+    /// Steps of the funnels rolled up with the day ([`RolledFunnel`]): the
+    /// value is the funnel's key, U+001F, the step's index (0-based); the key
+    /// alone marks a day rolled up with that funnel.
+    Funnel,
 }
 
 impl Dimension {
     /// Every dimension.
-    pub const ALL: [Dimension; 16] = [
+    pub const ALL: [Dimension; 17] = [
         Dimension::Total,
         Dimension::Page,
         Dimension::Entry,
@@ -75,6 +79,7 @@ impl Dimension {
         Dimension::Event,
         Dimension::Property,
         Dimension::Outbound,
+        Dimension::Funnel,
     ];
 
     /// The stored name.
@@ -96,14 +101,16 @@ impl Dimension {
             Dimension::Event => "event",
             Dimension::Property => "property",
             Dimension::Outbound => "outbound",
+            Dimension::Funnel => "funnel",
         }
     }
 
     /// How precise its rows' visitor sketches are: fine for the site's
-    /// totals, coarse for the many rows of every other dimension.
+    /// totals and the few rows of funnel steps, coarse for the many rows of
+    /// every other dimension.
     pub fn precision(self) -> Precision {
         match self {
-            Dimension::Total => Precision::Fine,
+            Dimension::Total | Dimension::Funnel => Precision::Fine,
             _ => Precision::Coarse,
         }
     }
@@ -240,6 +247,9 @@ pub struct OpenVisit {
     /// The event-level values it touched, per hour: (hour bucket, dimension,
     /// value). A visit counts once per value and bucket.
     pub touched: Vec<(UnixMillis, Dimension, String)>,
+    /// How far it went in each rolled-up funnel: (the funnel's key, steps
+    /// reached), for the funnels where it reached any.
+    pub funnels: Vec<(String, usize)>,
 }
 
 /// A visit's first event's dimensions: where the visit came from, and on
@@ -382,7 +392,11 @@ impl<'a> VisitSummary<'a> {
         }
     }
 
-    fn into_state(self, touched: Vec<(UnixMillis, Dimension, Cow<'_, str>)>) -> OpenVisit {
+    fn into_state(
+        self,
+        touched: Vec<(UnixMillis, Dimension, Cow<'_, str>)>,
+        funnels: Vec<(String, usize)>,
+    ) -> OpenVisit {
         OpenVisit {
             visitor: self.visitor,
             cookieless: self.cookieless,
@@ -398,39 +412,45 @@ impl<'a> VisitSummary<'a> {
                 .into_iter()
                 .map(|(hour, dimension, value)| (hour, dimension, value.into_owned()))
                 .collect(),
+            funnels,
         }
     }
 }
 
 /// Rolls `events` up, hourly and daily: every visit counts, none is left open
-/// (a closed day's rollup).
+/// (a closed day's rollup), with the steps of `funnels` reached.
 ///
 /// Events may come in any order and span several days; each visit counts in
 /// the hour and day it started, each event in its own.
-pub fn aggregate(events: Vec<StoredEvent>) -> Rollup {
-    roll(events, Vec::new(), None).0
+pub fn aggregate(events: Vec<StoredEvent>, funnels: &[RolledFunnel]) -> Rollup {
+    roll(events, Vec::new(), None, funnels).0
 }
 
 /// Rolls up today's events received before `cut` (a provisional rollup):
 /// visits whose last event is at most [`VISIT_TIMEOUT_MILLIS`] before the
-/// cut may go on after it, so their visit-level counts are left out and
-/// returned as state to be stored with the rollup.
-pub fn aggregate_provisional(events: Vec<StoredEvent>, cut: UnixMillis) -> (Rollup, Vec<OpenVisit>) {
-    roll(events, Vec::new(), Some(cut))
+/// cut may go on after it, so their visit-level counts (and funnel steps)
+/// are left out and returned as state to be stored with the rollup.
+pub fn aggregate_provisional(
+    events: Vec<StoredEvent>,
+    cut: UnixMillis,
+    funnels: &[RolledFunnel],
+) -> (Rollup, Vec<OpenVisit>) {
+    roll(events, Vec::new(), Some(cut), funnels)
 }
 
 /// Rolls up the raw events after a provisional cut, continuing the visits
 /// that were open at the cut (`open`, stored with that rollup). Together
 /// with the provisional rollup this counts exactly what [`aggregate`]
 /// counts over all the events.
-pub fn aggregate_continuing(events: Vec<StoredEvent>, open: Vec<OpenVisit>) -> Rollup {
-    roll(events, open, None).0
+pub fn aggregate_continuing(events: Vec<StoredEvent>, open: Vec<OpenVisit>, funnels: &[RolledFunnel]) -> Rollup {
+    roll(events, open, None, funnels).0
 }
 
 fn roll(
     mut events: Vec<StoredEvent>,
     open_before: Vec<OpenVisit>,
     cut: Option<UnixMillis>,
+    funnels: &[RolledFunnel],
 ) -> (Rollup, Vec<OpenVisit>) {
     events.sort_unstable_by_key(|e| (e.event.visitor, e.event.cookieless, e.event.at));
     let mut open_before: HashMap<(i64, bool), OpenVisit> =
@@ -439,6 +459,9 @@ fn roll(
     let mut hourly = Accumulator::default();
     let mut daily = Accumulator::default();
     let mut open_after = Vec::new();
+    let mut matcher = StepMatcher::default();
+    // The days these events and open visits fall in were rolled up with these funnels.
+    let mut days: Vec<UnixMillis> = Vec::new();
     for visit in visits(&events) {
         let first = &visit.first().event;
         let key = (first.visitor, first.cookieless);
@@ -450,21 +473,46 @@ fn roll(
         let seen_hours = before.as_ref().map_or(&[][..], |state| &state.touched[..]);
         let touched_hours = add_events(&visit, Granularity::Hour, &mut hourly, seen_hours);
         add_events(&visit, Granularity::Day, &mut daily, seen_hours);
+        let reached: Vec<usize> = funnels
+            .iter()
+            .map(|funnel| {
+                funnel.reached(&visit, before.as_ref().map_or(0, |state| state.reached(funnel)), &mut matcher)
+            })
+            .collect();
+        days.push(Granularity::Day.bucket(summary.start));
+        days.push(Granularity::Day.bucket(summary.last_at));
         if still_open(&summary) {
-            open_after.push(summary.into_state(touched_hours));
+            let progress = funnels
+                .iter()
+                .zip(reached)
+                .filter(|(_, reached)| *reached > 0)
+                .map(|(funnel, reached)| (funnel.key.clone(), reached))
+                .collect();
+            open_after.push(summary.into_state(touched_hours, progress));
         } else {
             add_visit(&summary, Granularity::Hour, &mut hourly);
             add_visit(&summary, Granularity::Day, &mut daily);
+            add_funnel_steps(&summary, funnels, &reached, &mut daily);
         }
     }
     // Open visits that no event continued ended before the events given.
     for state in open_before.into_values() {
         let summary = VisitSummary::of_state(&state);
+        days.push(Granularity::Day.bucket(summary.start));
         if still_open(&summary) {
             open_after.push(state);
         } else {
             add_visit(&summary, Granularity::Hour, &mut hourly);
             add_visit(&summary, Granularity::Day, &mut daily);
+            let reached: Vec<usize> = funnels.iter().map(|funnel| state.reached(funnel)).collect();
+            add_funnel_steps(&summary, funnels, &reached, &mut daily);
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    for day in days {
+        for funnel in funnels {
+            daily.cell(day, Dimension::Funnel, &funnel.key);
         }
     }
     open_after.sort_unstable_by_key(|state| (state.visitor, state.cookieless));
@@ -582,8 +630,147 @@ pub enum FunnelStep {
     Event(String),
 }
 
+impl FunnelStep {
+    /// Whether `event` is this step: a page view of its path, or a custom
+    /// event of its name.
+    pub fn matches(&self, event: &super::EventRecord) -> bool {
+        match self {
+            FunnelStep::Page(path) => event.kind == EventKind::Pageview && event.path == *path,
+            FunnelStep::Event(name) => event.kind == EventKind::Custom && event.name == *name,
+        }
+    }
+
+    /// As written in `crumb.toml` and the API: `/path` or `event:name`.
+    pub fn label(&self) -> String {
+        match self {
+            FunnelStep::Page(path) => path.clone(),
+            FunnelStep::Event(name) => format!("event:{name}"),
+        }
+    }
+}
+
 /// The most steps a funnel has: [`FunnelEvent::steps`] holds one bit per step.
 pub const MAX_FUNNEL_STEPS: usize = 16;
+
+/// A funnel rolled up with every day (one declared in `crumb.toml`), so
+/// that reports over any range read its steps from rollups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolledFunnel {
+    /// Its steps, at most [`MAX_FUNNEL_STEPS`].
+    pub steps: Vec<FunnelStep>,
+    /// What its rows are stored under: the steps' labels joined by commas,
+    /// so that changing a funnel's steps starts new rows.
+    pub key: String,
+}
+
+impl RolledFunnel {
+    /// The funnel of these steps (at most [`MAX_FUNNEL_STEPS`] are kept).
+    pub fn new(mut steps: Vec<FunnelStep>) -> Self {
+        steps.truncate(MAX_FUNNEL_STEPS);
+        let key = steps.iter().map(FunnelStep::label).collect::<Vec<_>>().join(",");
+        RolledFunnel { steps, key }
+    }
+
+    /// The stored value of step `index`'s rows.
+    pub fn step_value(&self, index: usize) -> String {
+        format!("{}{PROPERTY_SEPARATOR}{index}", self.key)
+    }
+
+    /// Steps reached by the end of `visit`, having reached `before` steps
+    /// before its events (a visit open at a provisional cut).
+    fn reached(&self, visit: &Visit<'_>, before: usize, matcher: &mut StepMatcher) -> usize {
+        let mut next = before;
+        let mut masks = Vec::new();
+        for same_instant in visit.events.chunk_by(|a, b| a.event.at == b.event.at) {
+            if next >= self.steps.len() {
+                break;
+            }
+            masks.clear();
+            masks.extend(same_instant.iter().map(|stored| self.mask(&stored.event)));
+            next = matcher.advance(next, self.steps.len(), &masks);
+        }
+        next
+    }
+
+    /// Bit `i` set: `event` is step `i`.
+    fn mask(&self, event: &super::EventRecord) -> u32 {
+        self.steps.iter().enumerate().filter(|(_, step)| step.matches(event)).fold(0, |mask, (i, _)| mask | 1 << i)
+    }
+}
+
+impl OpenVisit {
+    /// Steps of `funnel` this visit had reached.
+    fn reached(&self, funnel: &RolledFunnel) -> usize {
+        self.funnels.iter().find(|(key, _)| *key == funnel.key).map_or(0, |(_, reached)| *reached)
+    }
+}
+
+/// Counts a visit in each step of each funnel it reached (`reached[i]`
+/// steps of `funnels[i]`), in the day it started.
+fn add_funnel_steps(visit: &VisitSummary<'_>, funnels: &[RolledFunnel], reached: &[usize], daily: &mut Accumulator) {
+    let day = Granularity::Day.bucket(visit.start);
+    for (funnel, reached) in funnels.iter().zip(reached) {
+        for step in 0..*reached {
+            let cell = daily.cell(day, Dimension::Funnel, &funnel.step_value(step));
+            cell.counts.visits += 1;
+            cell.visitors.insert(visit.visitor);
+        }
+    }
+}
+
+/// Matching a funnel's next steps to the events of one millisecond, which
+/// have no order between them (a page view and the event it fired may
+/// arrive either way round): they take as many of the next steps as some
+/// order of them would, each event one step at most — a matching of steps
+/// to events, grown a step at a time.
+#[derive(Default)]
+struct StepMatcher {
+    /// The step each event took, if any.
+    taken: Vec<Option<usize>>,
+    /// Events already tried while placing the current step.
+    tried: Vec<bool>,
+}
+
+impl StepMatcher {
+    /// The steps reached after events whose matched steps are `masks` (bit
+    /// `i`: step `i`), `next` having been reached before them, of `steps`.
+    fn advance(&mut self, mut next: usize, steps: usize, masks: &[u32]) -> usize {
+        if let [mask] = masks {
+            return if next < steps && mask & (1 << next) != 0 { next + 1 } else { next };
+        }
+        self.taken.clear();
+        self.taken.resize(masks.len(), None);
+        while next < steps {
+            self.tried.clear();
+            self.tried.resize(masks.len(), false);
+            if !self.take(next, masks) {
+                break;
+            }
+            next += 1;
+        }
+        next
+    }
+
+    /// Gives `step` to one of the events, moving steps already taken to
+    /// other events where needed (an augmenting path); false if none can.
+    fn take(&mut self, step: usize, masks: &[u32]) -> bool {
+        for i in 0..masks.len() {
+            if masks[i] & (1 << step) == 0 || self.tried[i] {
+                continue;
+            }
+            self.tried[i] = true;
+            let free = match self.taken[i] {
+                None => true,
+                Some(other) => self.take(other, masks),
+            };
+            if free {
+                self.taken[i] = Some(step);
+                return true;
+            }
+        }
+        false
+    }
+}
 
 /// A raw event as a funnel reads it: whose, when, and which steps it matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -609,9 +796,8 @@ pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
     events.sort_unstable_by_key(|e| (e.visitor, e.cookieless, e.at));
     let mut next = 0;
     let mut previous: Option<&FunnelEvent> = None;
-    // Which step each event of the same millisecond took, if any.
-    let mut taken: Vec<Option<usize>> = Vec::new();
-    let mut tried: Vec<bool> = Vec::new();
+    let mut matcher = StepMatcher::default();
+    let mut masks = Vec::new();
     for same_instant in events.chunk_by(|a, b| (a.visitor, a.cookieless, a.at) == (b.visitor, b.cookieless, b.at)) {
         let event = &same_instant[0];
         let continues = previous.is_some_and(|p| {
@@ -620,51 +806,15 @@ pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
         if !continues {
             next = 0;
         }
-        // Events received in the same millisecond have no order between
-        // them (a page view and the event it fired may arrive either way
-        // round): they take as many of the next steps as some order of them
-        // would, each event one step at most (a matching of steps to events,
-        // grown a step at a time).
-        if let [single] = same_instant {
-            if next < reached.len() && single.steps & (1 << next) != 0 {
-                reached[next].insert(event.visitor);
-                next += 1;
-            }
-        } else {
-            taken.clear();
-            taken.resize(same_instant.len(), None);
-            while next < reached.len() {
-                tried.clear();
-                tried.resize(same_instant.len(), false);
-                if !take_step(next, same_instant, &mut taken, &mut tried) {
-                    break;
-                }
-                reached[next].insert(event.visitor);
-                next += 1;
-            }
+        masks.clear();
+        masks.extend(same_instant.iter().map(|e| e.steps));
+        let after = matcher.advance(next, reached.len(), &masks);
+        for step in &mut reached[next..after] {
+            step.insert(event.visitor);
         }
+        next = after;
         previous = Some(event);
     }
-}
-
-/// Gives `step` to one of `events`, moving steps already taken to other
-/// events where needed (an augmenting path); false if no assignment can.
-fn take_step(step: usize, events: &[FunnelEvent], taken: &mut [Option<usize>], tried: &mut [bool]) -> bool {
-    for i in 0..events.len() {
-        if events[i].steps & (1 << step) == 0 || tried[i] {
-            continue;
-        }
-        tried[i] = true;
-        let free = match taken[i] {
-            None => true,
-            Some(other) => take_step(other, events, taken, tried),
-        };
-        if free {
-            taken[i] = Some(step);
-            return true;
-        }
-    }
-    false
 }
 
 /// Merges rows of the same dimension and value across buckets (for a
@@ -723,12 +873,15 @@ mod tests {
 
     #[test]
     fn a_visit_ends_after_thirty_minutes_without_an_event() {
-        let rollup = aggregate(vec![
-            view(1, DAY0 + 60 * MIN, "/a"),
-            view(1, DAY0 + 89 * MIN, "/b"),
-            view(1, DAY0 + 119 * MIN, "/c"), // 30 min after /b: same visit
-            view(1, DAY0 + 150 * MIN, "/d"), // 31 min after /c: a new visit
-        ]);
+        let rollup = aggregate(
+            vec![
+                view(1, DAY0 + 60 * MIN, "/a"),
+                view(1, DAY0 + 89 * MIN, "/b"),
+                view(1, DAY0 + 119 * MIN, "/c"), // 30 min after /b: same visit
+                view(1, DAY0 + 150 * MIN, "/d"), // 31 min after /c: a new visit
+            ],
+            &[],
+        );
         let total = row(&rollup.daily, "total", "");
         assert_eq!(total.counts.visits, 2);
         assert_eq!(total.counts.pageviews, 4);
@@ -742,7 +895,8 @@ mod tests {
 
     #[test]
     fn a_visit_is_cut_at_utc_midnight() {
-        let rollup = aggregate(vec![view(1, DAY0 + DAY_MILLIS - MIN, "/a"), view(1, DAY0 + DAY_MILLIS + MIN, "/b")]);
+        let rollup =
+            aggregate(vec![view(1, DAY0 + DAY_MILLIS - MIN, "/a"), view(1, DAY0 + DAY_MILLIS + MIN, "/b")], &[]);
         let days: Vec<_> = rollup.daily.iter().filter(|r| r.dimension == "total").collect();
         assert_eq!(days.len(), 2);
         assert!(days.iter().all(|r| r.counts.visits == 1));
@@ -754,7 +908,7 @@ mod tests {
         returning.first_seen = DAY0 - DAY_MILLIS;
         let mut new = view(3, DAY0 + 5 * MIN, "/");
         new.first_seen = DAY0 + 5 * MIN;
-        let rollup = aggregate(vec![returning, new]);
+        let rollup = aggregate(vec![returning, new], &[]);
         assert_eq!(row(&rollup.daily, "visitor_type", "new").counts.visits, 1);
         assert_eq!(row(&rollup.daily, "visitor_type", "returning").counts.visits, 1);
         assert_eq!(row(&rollup.daily, "total", "").counts.new_visits, 1);
@@ -764,11 +918,14 @@ mod tests {
     fn custom_events_properties_and_outbound_links() {
         let mut signup = event(4, DAY0 + MIN, EventKind::Custom, "signup", "/join");
         signup.event.props = vec![("plan".into(), "pro".into())];
-        let rollup = aggregate(vec![
-            view(4, DAY0, "/join"),
-            signup,
-            event(4, DAY0 + 2 * MIN, EventKind::Outbound, "https://example.net/x", "/join"),
-        ]);
+        let rollup = aggregate(
+            vec![
+                view(4, DAY0, "/join"),
+                signup,
+                event(4, DAY0 + 2 * MIN, EventKind::Outbound, "https://example.net/x", "/join"),
+            ],
+            &[],
+        );
         assert_eq!(row(&rollup.daily, "event", "signup").counts.events, 1);
         assert_eq!(row(&rollup.daily, "property", "signup\u{1f}plan\u{1f}pro").counts.events, 1);
         assert_eq!(row(&rollup.daily, "outbound", "https://example.net/x").counts.events, 1);
@@ -858,7 +1015,7 @@ mod tests {
     fn a_visit_across_a_provisional_cut_counts_once() {
         let cut = DAY0 + 12 * 60 * MIN;
         let (provisional, open) =
-            aggregate_provisional(vec![view(1, cut - 10 * MIN, "/a"), view(2, cut - 50 * MIN, "/z")], cut);
+            aggregate_provisional(vec![view(1, cut - 10 * MIN, "/a"), view(2, cut - 50 * MIN, "/z")], cut, &[]);
         // Visitor 2's visit ended 50 minutes before the cut: it counts.
         // Visitor 1's may go on: its page view counts, the visit not yet.
         let total = row(&provisional.daily, "total", "");
@@ -868,7 +1025,7 @@ mod tests {
         assert_eq!((open[0].visitor, open[0].start, open[0].pageviews), (1, cut - 10 * MIN, 1));
         assert_eq!(open[0].entry.as_deref(), Some("/a"));
 
-        let tail = aggregate_continuing(vec![view(1, cut + 3 * MIN, "/b"), view(1, cut + 4 * MIN, "/a")], open);
+        let tail = aggregate_continuing(vec![view(1, cut + 3 * MIN, "/b"), view(1, cut + 4 * MIN, "/a")], open, &[]);
         let total = row(&tail.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.pageviews, total.counts.bounces), (1, 2, 0));
         assert_eq!(total.counts.duration_ms, (14 * MIN) as u64, "from the first page view before the cut");
@@ -884,9 +1041,9 @@ mod tests {
         let cut = DAY0 + 12 * 60 * MIN;
         let mut signup = event(1, cut - MIN, EventKind::Custom, "signup", "/join");
         signup.first_seen = cut - MIN;
-        let (_, open) = aggregate_provisional(vec![signup], cut);
+        let (_, open) = aggregate_provisional(vec![signup], cut, &[]);
         assert!(open[0].is_new);
-        let tail = aggregate_continuing(vec![view(2, cut + MIN, "/")], open);
+        let tail = aggregate_continuing(vec![view(2, cut + MIN, "/")], open, &[]);
         let total = row(&tail.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.bounces, total.counts.new_visits), (2, 1, 1));
         assert_eq!(row(&tail.daily, "visitor_type", "new").counts.visits, 1);
@@ -898,7 +1055,7 @@ mod tests {
         let cut = DAY0 + 12 * 60 * MIN;
         let mut signup = event(1, cut - MIN, EventKind::Custom, "signup", "/join");
         signup.event.props = vec![("plan".into(), "pro".into())];
-        let (_, open) = aggregate_provisional(vec![view(1, cut - 2 * MIN, "/"), signup], cut);
+        let (_, open) = aggregate_provisional(vec![view(1, cut - 2 * MIN, "/"), signup], cut, &[]);
         let json = open[0].to_json().unwrap();
         assert_eq!(OpenVisit::from_json(&json).unwrap(), open[0]);
         assert!(json.contains("\"browser\":\"Chrome\""), "origin flattened: {json}");
@@ -909,8 +1066,8 @@ mod tests {
     #[test]
     fn an_open_visit_idle_past_the_timeout_does_not_continue() {
         let cut = DAY0 + 12 * 60 * MIN;
-        let (_, open) = aggregate_provisional(vec![view(1, cut - 5 * MIN, "/a")], cut);
-        let tail = aggregate_continuing(vec![view(1, cut + 26 * MIN, "/b")], open);
+        let (_, open) = aggregate_provisional(vec![view(1, cut - 5 * MIN, "/a")], cut, &[]);
+        let tail = aggregate_continuing(vec![view(1, cut + 26 * MIN, "/b")], open, &[]);
         assert_eq!(row(&tail.daily, "total", "").counts.visits, 2, "31 minutes apart: two visits");
         assert_eq!(row(&tail.daily, "entry", "/b").counts.visits, 1);
     }
@@ -946,13 +1103,21 @@ mod tests {
             }
         }
         let events: Vec<_> = events.into_iter().filter(|e| e.event.at < DAY0 + DAY_MILLIS).collect();
-        let whole = aggregate(events.clone());
+        let funnels = [
+            RolledFunnel::new(vec![
+                FunnelStep::Page("/".into()),
+                FunnelStep::Page("/a".into()),
+                FunnelStep::Event("signup".into()),
+            ]),
+            RolledFunnel::new(vec![FunnelStep::Page("/b".into()), FunnelStep::Page("/b".into())]),
+        ];
+        let whole = aggregate(events.clone(), &funnels);
         for cut_hour in [3, 8, 12, 17, 23] {
             for cut_minute in [0, 25, 55] {
                 let cut = DAY0 + (cut_hour * 60 + cut_minute) * MIN;
                 let (before, after): (Vec<_>, Vec<_>) = events.iter().cloned().partition(|e| e.event.at < cut);
-                let (provisional, open) = aggregate_provisional(before, cut);
-                let tail = aggregate_continuing(after, open);
+                let (provisional, open) = aggregate_provisional(before, cut, &funnels);
+                let tail = aggregate_continuing(after, open, &funnels);
                 assert_eq!(
                     summed([&provisional.hourly[..], &tail.hourly[..]]),
                     summed([&whole.hourly[..]]),
@@ -967,13 +1132,61 @@ mod tests {
         }
         let total = row(&whole.daily, "total", "");
         assert!(total.counts.visits > 100 && total.counts.bounces > 0, "the mix has visits of every kind: {total:?}");
+        // The rolled-up funnel steps count the visitors a funnel over the raw events counts.
+        for rolled in &funnels {
+            let raw: Vec<FunnelEvent> = events
+                .iter()
+                .map(|e| FunnelEvent {
+                    visitor: e.event.visitor,
+                    cookieless: e.event.cookieless,
+                    at: e.event.at,
+                    steps: rolled.mask(&e.event),
+                })
+                .collect();
+            let mut reached = vec![VisitorSketch::new(); rolled.steps.len()];
+            funnel(raw, &mut reached);
+            let stored: Vec<u64> = (0..rolled.steps.len())
+                .map(|i| {
+                    let value = rolled.step_value(i);
+                    whole
+                        .daily
+                        .iter()
+                        .find(|r| r.dimension == "funnel" && r.value == value)
+                        .map_or(0, |r| r.visitors.count())
+                })
+                .collect();
+            assert_eq!(stored, reached.iter().map(VisitorSketch::count).collect::<Vec<_>>(), "{}", rolled.key);
+            assert!(stored.iter().all(|n| *n > 0), "the mix reaches every step of {}: {stored:?}", rolled.key);
+            assert!(whole.daily.iter().any(|r| r.dimension == "funnel" && r.value == rolled.key), "the day is marked");
+        }
+    }
+
+    #[test]
+    fn a_rolled_funnel_takes_a_visits_events_of_one_millisecond_in_the_order_that_goes_furthest() {
+        let funnels = [RolledFunnel::new(vec![FunnelStep::Page("/".into()), FunnelStep::Event("signup".into())])];
+        assert_eq!(funnels[0].key, "/,event:signup");
+        let signup = event(1, DAY0 + MIN, EventKind::Custom, "signup", "/");
+        let rollup = aggregate(vec![signup, view(1, DAY0 + MIN, "/"), view(2, DAY0 + MIN, "/")], &funnels);
+        let visits = |step: usize| row(&rollup.daily, "funnel", &funnels[0].step_value(step)).counts.visits;
+        assert_eq!((visits(0), visits(1)), (2, 1));
+        // A visit open at a provisional cut keeps how far it went; the tail goes on from there.
+        let cut = DAY0 + 2 * MIN;
+        let (provisional, open) = aggregate_provisional(vec![view(3, DAY0 + MIN, "/")], cut, &funnels);
+        assert!(
+            !provisional.daily.iter().any(|r| r.value == funnels[0].step_value(0)),
+            "the open visit is not counted yet"
+        );
+        assert_eq!(open[0].funnels, [("/,event:signup".to_owned(), 1)]);
+        let tail = aggregate_continuing(vec![event(3, cut + MIN, EventKind::Custom, "signup", "/")], open, &funnels);
+        let visits = |step: usize| row(&tail.daily, "funnel", &funnels[0].step_value(step)).counts.visits;
+        assert_eq!((visits(0), visits(1)), (1, 1));
     }
 
     #[test]
     fn hourly_rows_add_up_to_the_daily_row() {
         let events: Vec<_> =
             (0..200).map(|i| view(i % 17, DAY0 + (i * 7 % 1440) * MIN, ["/a", "/b", "/c"][i as usize % 3])).collect();
-        let rollup = aggregate(events);
+        let rollup = aggregate(events, &[]);
         for dimension in ["total", "page", "source", "browser"] {
             let mut hours = Counts::default();
             rollup.hourly.iter().filter(|r| r.dimension == dimension).for_each(|r| hours.add(&r.counts));
