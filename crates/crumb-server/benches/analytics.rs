@@ -14,9 +14,10 @@
 //!   over `CRUMB_BENCH_EVENTS` synthetic events (default 1,000,000) on
 //!   SQLite, and on PostgreSQL when `CRUMB_BENCH_POSTGRES_URL` is set.
 //!   Then a funnel (`report::funnel`, three steps) over the same 30 days,
-//!   which reads raw events a day at a time.
+//!   not declared (it reads raw events a day at a time) and declared in
+//!   the configuration (it reads its rollups).
 //!   The filled stores are kept (`target/crumb-bench/`, schema
-//!   `crumb_test_<events in hex>`) and reused by later runs.
+//!   `crumb_test_<events in hex>_fill<version>`) and reused by later runs.
 //!
 //! `cargo bench -p crumb-server --bench analytics`
 #![allow(clippy::unwrap_used)]
@@ -204,16 +205,34 @@ async fn ensure_filled(state: &AppState, events: u64) {
 /// The funnel the dashboard group measures: home, products, a sign-up.
 const FUNNEL_STEPS: &str = "/,/products,event:signup";
 
+/// Bumped whenever what a fill rolls up changes, so that a kept store
+/// filled by an older version is not reused (2: the declared funnel's steps).
+const FILL_VERSION: u32 = 2;
+
+/// The dashboard group's configuration: the ingest one, with
+/// [`FUNNEL_STEPS`] declared as a funnel (rolled up with every day) when
+/// `declared`.
+fn dashboard_config(declared: bool) -> crumb_server::Config {
+    let funnel = "[[analytics.funnel]]\nname = \"Sign-up\"\nsteps = [\"/\", \"/products\", \"event:signup\"]\n";
+    let text = format!(
+        "{}\n[analytics]\ncookieless = true\nmin_visitors = 10\n{}",
+        config::DEMO_TOML,
+        if declared { funnel } else { "" }
+    );
+    config::parse(&text, "bench.toml").unwrap()
+}
+
 fn dashboard(c: &mut Criterion) {
     let events: u64 = std::env::var("CRUMB_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let mut stores: Vec<(&str, Arc<dyn Store>)> = Vec::new();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/crumb-bench");
-    let sqlite = crumb_store::sqlite::SqliteStore::open(&dir.join(format!("dashboard-{events}.db"))).unwrap();
+    let sqlite =
+        crumb_store::sqlite::SqliteStore::open(&dir.join(format!("dashboard-{events}-fill{FILL_VERSION}.db"))).unwrap();
     stores.push(("sqlite", Arc::new(sqlite)));
     match std::env::var("CRUMB_BENCH_POSTGRES_URL") {
         Ok(url) => {
-            let schema = format!("crumb_test_{events:x}");
+            let schema = format!("crumb_test_{events:x}_fill{FILL_VERSION}");
             let pg = runtime.block_on(crumb_store::postgres::PgStore::connect_to_test_schema(&url, &schema)).unwrap();
             stores.push(("postgres", Arc::new(pg)));
         }
@@ -222,8 +241,11 @@ fn dashboard(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("dashboard_{events}_events"));
     group.sample_size(30);
     for (backend, store) in stores {
-        let mut state = AppState::new(bench_config(), store, keyring());
+        let mut state = AppState::new(dashboard_config(true), store.clone(), keyring());
         state.clock = Arc::new(|| END);
+        // The same store, with the funnel not declared: counted from raw events.
+        let mut undeclared = AppState::new(dashboard_config(false), store, keyring());
+        undeclared.clock = Arc::new(|| END);
         let today = END - END.rem_euclid(DAY_MILLIS);
         let range = DateRange { from: today - 29 * DAY_MILLIS, to: today + DAY_MILLIS };
         // Filled only when this benchmark runs (not when a filter leaves it out).
@@ -243,10 +265,28 @@ fn dashboard(c: &mut Criterion) {
             });
             b.iter(|| runtime.block_on(report::build(&state, range, 10)).unwrap());
         });
-        // A funnel reads raw events (kept 30 days), a day at a time.
+        // A funnel not declared reads raw events (kept 30 days), a day at a time.
+        let asked = report::FunnelAsked { name: None, steps: FUNNEL_STEPS.to_owned() };
+        let raw_funnel = std::sync::OnceLock::new();
         group.bench_function(format!("{backend}_funnel_last_30_days"), |b| {
             filled.call_once(|| runtime.block_on(ensure_filled(&state, events)));
-            let asked = report::FunnelAsked { name: None, steps: FUNNEL_STEPS.to_owned() };
+            raw_funnel.get_or_init(|| runtime.block_on(report::funnel(&undeclared, range, &asked)).unwrap());
+            b.iter(|| runtime.block_on(report::funnel(&undeclared, range, &asked)).unwrap());
+        });
+        // The same funnel declared: read from its rollups. Both count the same visitors.
+        let compared = std::sync::Once::new();
+        group.bench_function(format!("{backend}_declared_funnel_last_30_days"), |b| {
+            filled.call_once(|| runtime.block_on(ensure_filled(&state, events)));
+            compared.call_once(|| {
+                let declared = runtime.block_on(report::funnel(&state, range, &asked)).unwrap();
+                let raw =
+                    raw_funnel.get_or_init(|| runtime.block_on(report::funnel(&undeclared, range, &asked)).unwrap());
+                let visitors =
+                    |funnel: &report::FunnelReport| funnel.steps.iter().map(|s| s.visitors).collect::<Vec<_>>();
+                eprintln!("dashboard ({backend}): funnel over the last 30 days: {:?} visitors", visitors(&declared));
+                assert_eq!(visitors(&declared), visitors(raw), "declared (rollups) and not (raw events) agree");
+                assert!(!declared.partial);
+            });
             b.iter(|| runtime.block_on(report::funnel(&state, range, &asked)).unwrap());
         });
     }
