@@ -17,7 +17,7 @@
 //!   not declared (it reads raw events a day at a time) and declared in
 //!   the configuration (it reads its rollups).
 //!   The filled stores are kept (`target/crumb-bench/`, schema
-//!   `crumb_test_<events in hex>_fill<version>`) and reused by later runs.
+//!   `crumb_test_<events in hex>_<fill version>`) and reused by later runs.
 //!
 //! `cargo bench -p crumb-server --bench analytics`
 #![allow(clippy::unwrap_used)]
@@ -232,7 +232,7 @@ fn dashboard(c: &mut Criterion) {
     stores.push(("sqlite", Arc::new(sqlite)));
     match std::env::var("CRUMB_BENCH_POSTGRES_URL") {
         Ok(url) => {
-            let schema = format!("crumb_test_{events:x}_fill{FILL_VERSION}");
+            let schema = format!("crumb_test_{events:x}_{FILL_VERSION}");
             let pg = runtime.block_on(crumb_store::postgres::PgStore::connect_to_test_schema(&url, &schema)).unwrap();
             stores.push(("postgres", Arc::new(pg)));
         }

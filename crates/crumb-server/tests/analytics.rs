@@ -763,6 +763,9 @@ async fn a_declared_funnel_is_rolled_up_and_outlives_the_raw_events() {
         let later = admin.get(&by_name).await.json();
         assert_eq!(reached(&later), [Some(1), Some(1), Some(1)], "{backend}: from rollups alone: {later}");
         assert_eq!(later["partial"], false, "{backend}");
+        let quarter = admin.get("/api/stats/funnel?period=90d&funnel=Sign-up").await.json();
+        assert_eq!(reached(&quarter), [Some(1), Some(1), Some(1)], "{backend}: {quarter}");
+        assert_eq!(quarter["partial"], false, "{backend}: days without traffic lack nothing: {quarter}");
         let undeclared = admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&steps=/,/products")).await.json();
         assert_eq!(undeclared["partial"], true, "{backend}: other steps need the raw events: {undeclared}");
         assert_eq!(reached(&undeclared), [Some(0), Some(0)], "{backend}");

@@ -99,11 +99,12 @@ fn random_test_schema() -> Result<String, StoreError> {
     Ok(format!("crumb_test_{:016x}", u64::from_le_bytes(bytes)))
 }
 
-/// Whether `name` is one of [`random_test_schema`]'s names (so it can be
+/// Whether `name` is one of [`random_test_schema`]'s names, or another
+/// `crumb_test_` name of lowercase hex digits and underscores (so it can be
 /// put in SQL unquoted).
 fn is_test_schema_name(name: &str) -> bool {
     name.strip_prefix("crumb_test_")
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'_')))
 }
 
 impl PgStore {
@@ -773,7 +774,15 @@ mod tests {
         let name = random_test_schema().unwrap();
         assert!(is_test_schema_name(&name), "{name}");
         assert_eq!(name.len(), "crumb_test_".len() + 16);
-        for bad in ["crumb_test_", "public", "crumb_test_x; DROP TABLE t", "crumb_test_ABC", "crumb_test_1\""] {
+        assert!(is_test_schema_name("crumb_test_989680_2"));
+        for bad in [
+            "crumb_test_",
+            "public",
+            "crumb_test_x; DROP TABLE t",
+            "crumb_test_ABC",
+            "crumb_test_1\"",
+            "crumb_test_a-b",
+        ] {
             assert!(!is_test_schema_name(bad), "{bad}");
         }
     }

@@ -926,10 +926,19 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
         let rolled_until = state.store.rolled_until(&state.config.site_name).await?;
         let sources = sources(state, range, rolled_until).await?;
         let rolled_days = funnel_rows(state, range, &sources, &funnel, &mut reached).await?;
-        // Days with a stored rollup made before the funnel was declared.
+        // Days with traffic rolled up before the funnel was declared.
+        let traffic_days: std::collections::HashSet<UnixMillis> = if sources.split > range.from {
+            let (site, total) = (&state.config.site_name, Dimension::Total.name());
+            let totals = [String::new()];
+            let rows =
+                state.store.rollup_values(site, Granularity::Day, range.from, sources.split, total, &totals).await?;
+            rows.into_iter().map(|row| row.bucket).collect()
+        } else {
+            std::collections::HashSet::new()
+        };
         let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
         while day < sources.split {
-            if !rolled_days.contains(&day) {
+            if traffic_days.contains(&day) && !rolled_days.contains(&day) {
                 add_raw_day(day, range.to);
             }
             day += DAY_MILLIS;

@@ -479,8 +479,10 @@ fn roll(
                 funnel.reached(&visit, before.as_ref().map_or(0, |state| state.reached(funnel)), &mut matcher)
             })
             .collect();
-        days.push(Granularity::Day.bucket(summary.start));
-        days.push(Granularity::Day.bucket(summary.last_at));
+        if !funnels.is_empty() {
+            // (A visit ends at midnight: its day is the one it started in.)
+            days.push(Granularity::Day.bucket(summary.start));
+        }
         if still_open(&summary) {
             let progress = funnels
                 .iter()
@@ -498,7 +500,9 @@ fn roll(
     // Open visits that no event continued ended before the events given.
     for state in open_before.into_values() {
         let summary = VisitSummary::of_state(&state);
-        days.push(Granularity::Day.bucket(summary.start));
+        if !funnels.is_empty() {
+            days.push(Granularity::Day.bucket(summary.start));
+        }
         if still_open(&summary) {
             open_after.push(state);
         } else {
