@@ -788,3 +788,25 @@ async fn a_declared_funnel_is_rolled_up_and_outlives_the_raw_events() {
         assert_eq!(funnel["partial"], false, "{backend}");
     }
 }
+
+/// A day whose provisional rollup found no events yet: a declared funnel
+/// counts the visits after that cut from the raw tail.
+#[tokio::test]
+async fn a_declared_funnel_counts_the_tail_after_an_empty_provisional_cut() {
+    let declared = "[[analytics.funnel]]\nname = \"Browse\"\nsteps = [\"/\", \"/products\"]";
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with(&format!("min_visitors = 1\n{declared}")), store);
+        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(visitor.send(view("/about")).await.status, StatusCode::ACCEPTED);
+        // 2026-05-29T00:46:40: the 28th is rolled up for good, the 29th to 00:45, with no event yet.
+        advance_minutes(&visitor, 4 * 60 + 20);
+        let job = jobs::run_once(&visitor.state).await.unwrap();
+        assert!(job.days_rolled == 1 && job.provisional, "{backend}: {job:?}");
+        assert_eq!(visitor.send(view("/")).await.status, StatusCode::ACCEPTED);
+        assert_eq!(visitor.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        let mut admin = admin(&visitor).await;
+        let funnel = admin.get("/api/stats/funnel?from=2026-05-29&to=2026-05-29&funnel=Browse").await.json();
+        let reached: Vec<_> = funnel["steps"].as_array().unwrap().iter().map(|s| s["visitors"].as_u64()).collect();
+        assert_eq!(reached, [Some(1), Some(1)], "{backend}: {funnel}");
+    }
+}

@@ -166,8 +166,8 @@ pub fn to_csv(report: &Report) -> String {
     out
 }
 
-/// `GET /dashboard`; with `steps` or `funnel`, also that funnel (read from
-/// raw events, so only when asked).
+/// `GET /dashboard`; with `steps` or `funnel`, also that funnel (only when
+/// asked: steps not declared in `crumb.toml` are counted from raw events).
 pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
     let range = q.range(state.now_millis())?;
     let asked = q.funnel_asked(&state.config.analytics.funnels);
@@ -253,7 +253,7 @@ fn funnel_card(
         }
         out.push_str("</tbody></table>");
         if funnel.partial {
-            out.push_str("<p class=\"floor\">Counted over the days whose raw events are still kept.</p>");
+            out.push_str("<p class=\"floor\" id=\"funnel-partial\">Some days are left out: their raw events are past retention, and they were not rolled up with these steps (declare the funnel in crumb.toml to keep it for good).</p>");
         }
     }
     out.push_str("</section>");

@@ -8,7 +8,7 @@
 //! figures. Totals and time-series points under k are shown without
 //! figures as well. Nothing is ever reported per visitor.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crumb_cookie::Timestamp;
 use crumb_store::analytics::rollup::{self, Dimension, FunnelStep, RolledFunnel};
@@ -826,7 +826,9 @@ pub struct FunnelReport {
     pub to: String,
     /// Each step with the visitors who reached it.
     pub steps: Vec<FunnelStepRow>,
-    /// Whether the range reaches beyond the raw-event retention.
+    /// Whether some days are missing: days with traffic whose raw events
+    /// are past retention and which were not rolled up with the funnel
+    /// (any day, for steps not declared in `crumb.toml`).
     pub partial: bool,
 }
 
@@ -843,8 +845,9 @@ pub struct FunnelStepRow {
     pub conversion_rate: Option<f64>,
 }
 
-/// The most steps a funnel has.
-pub const MAX_FUNNEL_STEPS: usize = 10;
+/// The most steps a funnel may be given, in `crumb.toml` or the API (the
+/// store's step bitmask holds up to [`rollup::MAX_FUNNEL_STEPS`]).
+pub const MAX_STEPS: usize = 10;
 
 /// One funnel step: `/path` (a page view) or `event:name` (a custom event).
 pub fn parse_step(step: &str) -> Result<FunnelStep, String> {
@@ -855,17 +858,18 @@ pub fn parse_step(step: &str) -> Result<FunnelStep, String> {
     }
 }
 
-/// Checks a configured funnel's steps: 2 to [`MAX_FUNNEL_STEPS`], each a
-/// step without a comma (the separator of `steps=` in the API).
+/// Checks a configured funnel's steps: 2 to [`MAX_STEPS`], each a step
+/// without a comma (the separator of `steps=` in the API), trimmed as
+/// [`parse_steps`] trims them.
 pub fn check_funnel_steps(steps: &[String]) -> Result<Vec<FunnelStep>, String> {
-    if !(2..=MAX_FUNNEL_STEPS).contains(&steps.len()) {
-        return Err(format!("a funnel has 2 to {MAX_FUNNEL_STEPS} steps, not {}", steps.len()));
+    if !(2..=MAX_STEPS).contains(&steps.len()) {
+        return Err(format!("a funnel has 2 to {MAX_STEPS} steps, not {}", steps.len()));
     }
     steps
         .iter()
         .map(|step| match step.contains(',') {
             true => Err(format!("{step:?}: a step cannot contain a comma")),
-            false => parse_step(step),
+            false => parse_step(step.trim()),
         })
         .collect()
 }
@@ -878,8 +882,8 @@ pub fn parse_steps(text: &str) -> Result<Vec<FunnelStep>, Problem> {
         .filter(|s| !s.is_empty())
         .map(|step| parse_step(step).map_err(|fault| Problem::bad_request(format!("steps: {fault}"))))
         .collect::<Result<_, _>>()?;
-    if !(2..=MAX_FUNNEL_STEPS).contains(&steps.len()) {
-        return Err(Problem::bad_request(format!("steps: a funnel has 2 to {MAX_FUNNEL_STEPS} steps")));
+    if !(2..=MAX_STEPS).contains(&steps.len()) {
+        return Err(Problem::bad_request(format!("steps: a funnel has 2 to {MAX_STEPS} steps")));
     }
     Ok(steps)
 }
@@ -925,23 +929,8 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
     if declared {
         let rolled_until = state.store.rolled_until(&state.config.site_name).await?;
         let sources = sources(state, range, rolled_until).await?;
-        let rolled_days = funnel_rows(state, range, &sources, &funnel, &mut reached).await?;
-        // Days with traffic rolled up before the funnel was declared.
-        let traffic_days: std::collections::HashSet<UnixMillis> = if sources.split > range.from {
-            let (site, total) = (&state.config.site_name, Dimension::Total.name());
-            let totals = [String::new()];
-            let rows =
-                state.store.rollup_values(site, Granularity::Day, range.from, sources.split, total, &totals).await?;
-            rows.into_iter().map(|row| row.bucket).collect()
-        } else {
-            std::collections::HashSet::new()
-        };
-        let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
-        while day < sources.split {
-            if traffic_days.contains(&day) && !rolled_days.contains(&day) {
-                add_raw_day(day, range.to);
-            }
-            day += DAY_MILLIS;
+        for (day, end) in funnel_rows(state, range, &sources, &funnel, &mut reached).await? {
+            add_raw_day(day, end);
         }
     } else {
         let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
@@ -975,40 +964,61 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
     })
 }
 
-/// Merges into `reached` the rolled-up steps of `funnel` over `range`: the
-/// stored days rolled up with it, with the raw tail after the last rollup
-/// where the day is one of them or the tail's alone. Returns the stored
-/// days rolled up with it (the others are the caller's to count from raw
-/// events).
+/// Merges into `reached` the rolled-up steps of `funnel` over `range`:
+/// stored days rolled up with it and the raw tail after the last rollup.
+/// Returns the days (and where the range ends) left to count from raw
+/// events: days with traffic whose stored rollup was made before the
+/// funnel was declared. Their tail rows are left out too, since the raw
+/// count takes in the whole day.
 async fn funnel_rows(
     state: &AppState,
     range: DateRange,
     sources: &Sources,
     funnel: &RolledFunnel,
     reached: &mut [VisitorSketch],
-) -> Result<std::collections::HashSet<UnixMillis>, Problem> {
+) -> Result<Vec<(UnixMillis, UnixMillis)>, Problem> {
+    let site = &state.config.site_name;
     let step_values: Vec<String> = (0..funnel.steps.len()).map(|i| funnel.step_value(i)).collect();
     let mut values = step_values.clone();
     values.push(funnel.key.clone());
     let stored = if sources.split > range.from {
-        let site = &state.config.site_name;
         let dimension = Dimension::Funnel.name();
         state.store.rollup_values(site, Granularity::Day, range.from, sources.split, dimension, &values).await?
     } else {
         Vec::new()
     };
-    let rolled_days: std::collections::HashSet<UnixMillis> =
+    let rolled_days: HashSet<UnixMillis> =
         stored.iter().filter(|row| row.value == funnel.key).map(|row| row.bucket).collect();
-    let has_stored_part = |bucket: UnixMillis| bucket < sources.split;
+    let stored_days: Vec<UnixMillis> = {
+        let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
+        std::iter::from_fn(|| {
+            let this = day;
+            day += DAY_MILLIS;
+            (this < sources.split).then_some(this)
+        })
+        .collect()
+    };
+    // Only when some stored day lacks the funnel: which of them had traffic.
+    let mut raw_days = HashSet::new();
+    if stored_days.iter().any(|day| !rolled_days.contains(day)) {
+        let totals = [String::new()];
+        let dimension = Dimension::Total.name();
+        let rows =
+            state.store.rollup_values(site, Granularity::Day, range.from, sources.split, dimension, &totals).await?;
+        raw_days.extend(rows.into_iter().map(|row| row.bucket).filter(|day| !rolled_days.contains(day)));
+    }
     let fresh = sources.fresh.daily.iter().filter(|row| row.dimension == Dimension::Funnel.name());
     for row in stored.iter().chain(fresh) {
-        let counted = !has_stored_part(row.bucket) || rolled_days.contains(&row.bucket);
-        let step = step_values.iter().position(|value| *value == row.value);
-        if let (true, Some(step)) = (counted, step) {
+        if raw_days.contains(&row.bucket) {
+            continue;
+        }
+        if let Some(step) = step_values.iter().position(|value| *value == row.value) {
             reached[step].merge(&row.visitors);
         }
     }
-    Ok(rolled_days)
+    let mut raw_days: Vec<(UnixMillis, UnixMillis)> = raw_days.into_iter().map(|day| (day, range.to)).collect();
+    raw_days.sort_unstable();
+    Ok(raw_days)
 }
 
 /// Counts a funnel over raw events, in spans of a UTC day at most (visits
@@ -1143,6 +1153,9 @@ mod tests {
         assert!(check_funnel_steps(&steps(&["/"; 11])).unwrap_err().contains("not 11"));
         assert!(check_funnel_steps(&steps(&["/a,b", "/c"])).unwrap_err().contains("comma"));
         assert!(check_funnel_steps(&steps(&["/a", "cart"])).unwrap_err().contains("neither"));
+        // Trimmed as the API's steps are, so that both name the same rolled-up funnel.
+        let trimmed = check_funnel_steps(&steps(&[" /", "/cart "])).unwrap();
+        assert_eq!(RolledFunnel::new(trimmed).key, RolledFunnel::new(parse_steps("/,/cart").unwrap()).key);
     }
 
     #[test]
