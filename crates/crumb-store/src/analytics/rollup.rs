@@ -684,14 +684,11 @@ impl RolledFunnel {
     /// before its events (a visit open at a provisional cut).
     fn reached(&self, visit: &Visit<'_>, before: usize, matcher: &mut StepMatcher) -> usize {
         let mut next = before;
-        let mut masks = Vec::new();
         for same_instant in visit.events.chunk_by(|a, b| a.event.at == b.event.at) {
             if next >= self.steps.len() {
                 break;
             }
-            masks.clear();
-            masks.extend(same_instant.iter().map(|stored| self.mask(&stored.event)));
-            next = matcher.advance(next, self.steps.len(), &masks);
+            next = matcher.advance(next, self.steps.len(), same_instant.iter().map(|stored| self.mask(&stored.event)));
         }
         next
     }
@@ -733,12 +730,24 @@ struct StepMatcher {
     taken: Vec<Option<usize>>,
     /// Events already tried while placing the current step.
     tried: Vec<bool>,
+    /// The steps each event of the millisecond matches (kept to reuse its allocation).
+    masks: Vec<u32>,
 }
 
 impl StepMatcher {
     /// The steps reached after events whose matched steps are `masks` (bit
     /// `i`: step `i`), `next` having been reached before them, of `steps`.
-    fn advance(&mut self, mut next: usize, steps: usize, masks: &[u32]) -> usize {
+    fn advance(&mut self, next: usize, steps: usize, masks: impl IntoIterator<Item = u32>) -> usize {
+        let mut buffer = std::mem::take(&mut self.masks);
+        buffer.clear();
+        buffer.extend(masks);
+        let reached = self.match_steps(next, steps, &buffer);
+        self.masks = buffer;
+        reached
+    }
+
+    /// [`StepMatcher::advance`] over the collected masks.
+    fn match_steps(&mut self, mut next: usize, steps: usize, masks: &[u32]) -> usize {
         if let [mask] = masks {
             return if next < steps && mask & (1 << next) != 0 { next + 1 } else { next };
         }
@@ -801,7 +810,6 @@ pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
     let mut next = 0;
     let mut previous: Option<&FunnelEvent> = None;
     let mut matcher = StepMatcher::default();
-    let mut masks = Vec::new();
     for same_instant in events.chunk_by(|a, b| (a.visitor, a.cookieless, a.at) == (b.visitor, b.cookieless, b.at)) {
         let event = &same_instant[0];
         let continues = previous.is_some_and(|p| {
@@ -810,9 +818,7 @@ pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
         if !continues {
             next = 0;
         }
-        masks.clear();
-        masks.extend(same_instant.iter().map(|e| e.steps));
-        let after = matcher.advance(next, reached.len(), &masks);
+        let after = matcher.advance(next, reached.len(), same_instant.iter().map(|e| e.steps));
         for step in &mut reached[next..after] {
             step.insert(event.visitor);
         }
