@@ -13,7 +13,8 @@
 //! node dies mid-migration.
 //!
 //! Connection strings may hold a password: they never appear in errors or
-//! logs. Connections are pooled (`deadpool-postgres`), without TLS.
+//! logs. Connections are pooled (`deadpool-postgres`), without TLS, and run
+//! with `jit = off` unless the URL's `options` set it.
 
 mod analytics;
 
@@ -88,6 +89,15 @@ fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("crumb");
     }
+    // JIT compiling a query's expressions takes 10 to 170 ms, more than
+    // crumb's report queries take to run; with table statistics their cost
+    // estimates pass the JIT thresholds once a day holds a few hundred
+    // thousand events (measured in docs/benchmarks.md). Off for crumb's
+    // sessions, unless the URL's `options` set `jit` themselves.
+    let options = config.get_options().unwrap_or_default().to_owned();
+    if !options.contains("jit") {
+        config.options(format!("-c jit=off {options}").trim_end());
+    }
     Ok(config)
 }
 
@@ -135,8 +145,18 @@ impl PgStore {
             return Err(StoreError::Open { backend: BACKEND, detail: format!("not a test schema name: {schema:?}") });
         }
         let mut config = parse_url(url)?;
-        config.options(format!("-c search_path={schema}"));
+        let options = config.get_options().unwrap_or_default();
+        config.options(format!("{options} -c search_path={schema}").trim_start());
         Self::connect_with(config, Some(schema.to_owned())).await
+    }
+
+    /// The current value of a run-time setting such as `jit` or
+    /// `synchronous_commit`, as a pooled connection sees it (for health
+    /// checks and tests).
+    pub async fn setting(&self, name: &str) -> Result<String, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client.query_one("SELECT current_setting($1)", &[&name]).await.map_err(backend_error)?;
+        row.try_get(0).map_err(column_error)
     }
 
     /// The private schema of a store made by

@@ -803,6 +803,8 @@ async fn analytics_funnel_events(store: &dyn Store) {
             of_kind(EventKind::Outbound, "buy", "/", DAY0 + 3),
             of_kind(EventKind::Custom, "other", "/cart", DAY0 + 4),
             cookieless,
+            // Another hour: a backend may read (or pack) a range an hour at a time.
+            analytics_event(site, 9, DAY0 + 5 * 3_600_000, "/cart"),
             analytics_event(site, 7, DAY0 + DAY, "/"),
             analytics_event("an-6-other-site", 7, DAY0 + 6, "/"),
         ])
@@ -831,9 +833,11 @@ async fn analytics_funnel_events(store: &dyn Store) {
             at(7, false, 2, 0b0100),
             at(7, false, 3, 0),
             at(7, false, 4, 0),
-            at(8, true, 5, 0b0010)
+            at(8, true, 5, 0b0010),
+            at(9, false, 5 * 3_600_000, 0b0010),
         ]
     );
+    assert_eq!(store.funnel_events(site, DAY0 - DAY, DAY0, &steps).await.unwrap(), [], "a range without events");
     assert!(store.funnel_events(site, DAY0, DAY0 + DAY, &[]).await.unwrap().iter().all(|e| e.steps == 0));
 }
 

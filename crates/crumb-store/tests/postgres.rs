@@ -130,6 +130,22 @@ async fn server_commits_synchronously() {
     assert_ne!(setting, "off", "synchronous_commit = off would lose acknowledged consent on a crash");
 }
 
+/// JIT compilation costs crumb's report queries more than it saves: off,
+/// unless the URL's `options` set it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_run_without_jit_unless_the_url_says() {
+    let Some(url) = url() else { return };
+    let store = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+    assert_eq!(store.setting("jit").await.unwrap(), "off");
+    assert!(store.setting("search_path").await.unwrap().starts_with("crumb_test_"), "the test schema's options kept");
+    store.drop_test_schema().await.unwrap();
+
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let store = PgStore::connect_isolated_for_tests(&format!("{url}{separator}options=-c%20jit%3Don")).await.unwrap();
+    assert_eq!(store.setting("jit").await.unwrap(), "on", "the URL's own setting wins");
+    store.drop_test_schema().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_never_show_the_url() {
     // Needs no server: nothing listens on port 1.
