@@ -9,7 +9,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{stores, Browser};
-use crumb_server::analytics::jobs;
+use crumb_server::analytics::{jobs, report};
 use crumb_server::config;
 
 const CHROME: &str =
@@ -769,6 +769,9 @@ async fn a_declared_funnel_is_rolled_up_and_outlives_the_raw_events() {
         let undeclared = admin.get(&format!("/api/stats/funnel?from={DAY}&to={DAY}&steps=/,/products")).await.json();
         assert_eq!(undeclared["partial"], true, "{backend}: other steps need the raw events: {undeclared}");
         assert_eq!(reached(&undeclared), [Some(0), Some(0)], "{backend}");
+        let before_traffic = admin.get("/api/stats/funnel?from=2026-05-18&to=2026-05-27&steps=/,/products").await;
+        let before_traffic = before_traffic.json();
+        assert_eq!(before_traffic["partial"], false, "{backend}: days without traffic lack nothing: {before_traffic}");
     }
 
     for (backend, store) in stores().await {
@@ -808,5 +811,42 @@ async fn a_declared_funnel_counts_the_tail_after_an_empty_provisional_cut() {
         let funnel = admin.get("/api/stats/funnel?from=2026-05-29&to=2026-05-29&funnel=Browse").await.json();
         let reached: Vec<_> = funnel["steps"].as_array().unwrap().iter().map(|s| s["visitors"].as_u64()).collect();
         assert_eq!(reached, [Some(1), Some(1)], "{backend}: {funnel}");
+    }
+}
+
+/// A report whose rollups move while it reads (today's provisional cut,
+/// every few minutes) is read again at the new cut.
+#[tokio::test]
+async fn a_report_read_across_a_rollup_is_read_again_at_the_new_cut() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with("min_visitors = 1"), store);
+        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(visitor.send(view("/")).await.status, StatusCode::ACCEPTED);
+        advance_minutes(&visitor, 5); // 20:31:40: cut at 20:30
+        assert!(jobs::run_once(&visitor.state).await.unwrap().provisional, "{backend}");
+        let site = visitor.state.config.site_name.clone();
+        let first_cut = visitor.state.store.rolled_until(&site).await.unwrap();
+        assert_eq!(visitor.send(view("/products")).await.status, StatusCode::ACCEPTED);
+        advance_minutes(&visitor, 5); // 20:36:40: the next cut, 20:35, is due
+
+        let reads = AtomicUsize::new(0);
+        let state = &visitor.state;
+        let read_at = report::at_one_cut(state, |rolled_until| {
+            let read = reads.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if read == 0 {
+                    // The rollup job commits while this read is going on.
+                    assert!(jobs::run_once(state).await.unwrap().provisional);
+                }
+                Ok::<_, crumb_server::problem::Problem>(rolled_until)
+            }
+        })
+        .await
+        .unwrap();
+        let new_cut = visitor.state.store.rolled_until(&site).await.unwrap();
+        assert!(new_cut > first_cut, "{backend}: the mark moved: {first_cut:?} → {new_cut:?}");
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "{backend}: read again");
+        assert_eq!(read_at, new_cut, "{backend}: the read returned is the one at the new cut");
     }
 }

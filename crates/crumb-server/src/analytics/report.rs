@@ -602,29 +602,40 @@ fn series_of(rows: &[RollupRow], range: DateRange, granularity: Granularity, k: 
         .collect()
 }
 
-/// How many times [`build`] reads a report whose rollups moved meanwhile.
+/// How many times [`at_one_cut`] reads a report whose rollups moved meanwhile.
 const READ_ATTEMPTS: usize = 3;
 
-/// Builds the report for `range`: the dashboard's main query.
+/// Runs `read` with the site's rolled-up mark, and again (up to
+/// [`READ_ATTEMPTS`] times in all) if the mark moved while it read.
 ///
-/// Its parts are read one query after another. A rollup committed in
+/// A report's parts are read one query after another. A rollup committed in
 /// between (today's provisional cut moves every few minutes) would mix two
-/// cuts — the events between them counted in the rollup and again in the
-/// raw tail — so when the site's rolled-up mark moved, the report is read
-/// again, up to [`READ_ATTEMPTS`] times (the last read is returned as it
-/// is: the mark moves every few minutes, not every few milliseconds).
-pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<Report, Problem> {
+/// cuts: the events between them counted in the rollup and again in the raw
+/// tail, or a visit open at the new cut continued from a tail that starts at
+/// the old one. The last read is returned as it is: the mark moves every few
+/// minutes, not every few milliseconds.
+pub async fn at_one_cut<T, F, Fut>(state: &AppState, mut read: F) -> Result<T, Problem>
+where
+    F: FnMut(Option<UnixMillis>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Problem>>,
+{
     let site = &state.config.site_name;
     let mut rolled_until = state.store.rolled_until(site).await?;
     for _ in 1..READ_ATTEMPTS {
-        let report = build_at(state, range, limit, rolled_until).await?;
+        let read_at_cut = read(rolled_until).await?;
         let moved_to = state.store.rolled_until(site).await?;
         if moved_to == rolled_until {
-            return Ok(report);
+            return Ok(read_at_cut);
         }
         rolled_until = moved_to;
     }
-    build_at(state, range, limit, rolled_until).await
+    read(rolled_until).await
+}
+
+/// Builds the report for `range`: the dashboard's main query, read at one
+/// cut ([`at_one_cut`]).
+pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<Report, Problem> {
+    at_one_cut(state, |rolled_until| build_at(state, range, limit, rolled_until)).await
 }
 
 /// The report for `range` with the site's rollups ending at `rolled_until`.
@@ -828,7 +839,7 @@ pub struct FunnelReport {
     pub steps: Vec<FunnelStepRow>,
     /// Whether some days are missing: days with traffic whose raw events
     /// are past retention and which were not rolled up with the funnel
-    /// (any day, for steps not declared in `crumb.toml`).
+    /// (for steps not declared in `crumb.toml`, no day was).
     pub partial: bool,
 }
 
@@ -905,7 +916,8 @@ pub fn rolled_funnels(funnels: &[Funnel]) -> Vec<RolledFunnel> {
 /// are rolled up with every day: those days are read from rollups (and the
 /// raw tail after them), whatever their age. Other steps, and days rolled
 /// up before the funnel was declared, are counted from raw events, which
-/// are kept `raw_retention_days`: older days are left out (`partial`).
+/// are kept `raw_retention_days`: older days with traffic are left out
+/// (`partial`). The rolled-up parts are read at one cut ([`at_one_cut`]).
 pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> Result<FunnelReport, Problem> {
     let steps = parse_steps(&asked.steps)?;
     let k = u64::from(state.config.analytics.min_visitors);
@@ -927,15 +939,26 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
         }
     };
     if declared {
-        let rolled_until = state.store.rolled_until(&state.config.site_name).await?;
-        let sources = sources(state, range, rolled_until).await?;
-        for (day, end) in funnel_rows(state, range, &sources, &funnel, &mut reached).await? {
+        let funnel = &funnel;
+        let (rolled_reached, raw_days) = at_one_cut(state, |rolled_until| async move {
+            let mut rolled_reached = vec![VisitorSketch::new(); funnel.steps.len()];
+            let sources = sources(state, range, rolled_until).await?;
+            let raw_days = funnel_rows(state, range, &sources, funnel, &mut rolled_reached).await?;
+            Ok((rolled_reached, raw_days))
+        })
+        .await?;
+        reached = rolled_reached;
+        for (day, end) in raw_days {
             add_raw_day(day, end);
         }
     } else {
-        let mut day = range.from - range.from.rem_euclid(DAY_MILLIS);
+        let first_day = range.from - range.from.rem_euclid(DAY_MILLIS);
+        let past_retention_with_traffic = days_with_traffic(state, first_day, retention_start.min(range.to)).await?;
+        let mut day = first_day;
         while day < range.to {
-            add_raw_day(day, range.to);
+            if day.max(range.from) >= retention_start || past_retention_with_traffic.contains(&day) {
+                add_raw_day(day, range.to);
+            }
             day += DAY_MILLIS;
         }
     }
@@ -962,6 +985,18 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
         steps,
         partial,
     })
+}
+
+/// The UTC days in `[from, to)` that had events, as their rollups say
+/// (days are rolled up before their raw events are deleted).
+async fn days_with_traffic(state: &AppState, from: UnixMillis, to: UnixMillis) -> Result<HashSet<UnixMillis>, Problem> {
+    if from >= to {
+        return Ok(HashSet::new());
+    }
+    let site = &state.config.site_name;
+    let totals = [String::new()];
+    let rows = state.store.rollup_values(site, Granularity::Day, from, to, Dimension::Total.name(), &totals).await?;
+    Ok(rows.into_iter().map(|row| row.bucket).collect())
 }
 
 /// Merges into `reached` the rolled-up steps of `funnel` over `range`:
