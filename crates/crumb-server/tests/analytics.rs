@@ -850,3 +850,20 @@ async fn a_report_read_across_a_rollup_is_read_again_at_the_new_cut() {
         assert_eq!(read_at, new_cut, "{backend}: the read returned is the one at the new cut");
     }
 }
+
+/// Control characters decoded from a page URL's UTM fields (`%00`, which
+/// PostgreSQL's text refuses) are dropped: the event is stored, and so are
+/// the events committed with it.
+#[tokio::test]
+async fn control_characters_in_utm_fields_are_dropped_not_fatal() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with("min_visitors = 1"), store);
+        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        let sent = visitor.send(view("/?utm_source=%00news%0Aletter&utm_campaign=spring%00")).await;
+        assert_eq!(sent.status, StatusCode::ACCEPTED, "{backend}");
+        let site = &visitor.state.config.site_name;
+        let stored = visitor.state.store.events_between(site, 0, i64::MAX).await.unwrap();
+        let utm: Vec<_> = stored.iter().map(|e| (e.event.utm_source.as_str(), e.event.utm_campaign.as_str())).collect();
+        assert_eq!(utm, [("newsletter", "spring")], "{backend}");
+    }
+}

@@ -58,6 +58,8 @@ pub fn classify(user_agent: &str) -> Option<Client> {
 /// `woothee`'s), so each string is classified once. The memory holds at
 /// most [`ClientCache::CAPACITY`] strings and is emptied when full: a flood
 /// of unique strings costs what no cache would, never unbounded memory.
+/// Strings longer than [`ClientCache::LONGEST`] are classified each time
+/// and not remembered, so the memory is bounded in bytes too.
 #[derive(Debug, Default)]
 pub struct ClientCache {
     seen: Mutex<HashMap<Box<str>, Option<Client>>>,
@@ -66,6 +68,9 @@ pub struct ClientCache {
 impl ClientCache {
     /// User-agent strings remembered at most.
     pub const CAPACITY: usize = 4096;
+    /// The longest user-agent string remembered, in bytes (browsers' are
+    /// 100 to 300; a header may be hundreds of kilobytes).
+    pub const LONGEST: usize = 512;
 
     /// [`classify`]`(user_agent)`, from memory when the string was seen.
     pub fn classify(&self, user_agent: &str) -> Option<Client> {
@@ -74,6 +79,9 @@ impl ClientCache {
         }
         // Parsed outside the lock: other requests go on meanwhile.
         let client = classify(user_agent);
+        if user_agent.len() > Self::LONGEST {
+            return client;
+        }
         let mut seen = self.lock();
         if seen.len() >= Self::CAPACITY {
             seen.clear();
@@ -143,6 +151,9 @@ pub fn page_url(raw: &str) -> Option<PageUrl> {
         ..PageUrl::default()
     };
     for (key, value) in url.query_pairs() {
+        // Decoded values may hold control characters (`%00`, `%0A`), which
+        // no report wants and PostgreSQL's text refuses (NUL).
+        let value: String = value.chars().filter(|c| !c.is_control()).collect();
         let value = truncate(value.trim(), 100);
         match key.as_ref() {
             "utm_source" => page.utm_source = value,
@@ -221,6 +232,10 @@ mod tests {
         }
         assert!(cache.len() <= ClientCache::CAPACITY);
         assert!(!cache.is_empty());
+        let remembered = cache.len();
+        let huge = format!("{CHROME_LINUX} {}", "x".repeat(400 * 1024));
+        assert_eq!(cache.classify(&huge), classify(&huge));
+        assert_eq!(cache.len(), remembered, "a huge user agent is classified, not remembered");
         assert_eq!(cache.classify("curl/8.5.0"), None, "a bot stays a bot after the memory was emptied");
     }
 
@@ -243,6 +258,8 @@ mod tests {
         assert_eq!(page.utm_campaign, "spring");
         assert_eq!(page.host, "shop.example");
         assert_eq!(page_url("https://shop.example/?ref=producthunt").unwrap().utm_source, "producthunt");
+        let controls = page_url("https://shop.example/?utm_source=%00news%0Aletter&utm_medium=%09").unwrap();
+        assert_eq!((controls.utm_source.as_str(), controls.utm_medium.as_str()), ("newsletter", ""));
         assert!(page_url("file:///etc/passwd").is_none());
         assert!(page_url("not a url").is_none());
         assert_eq!(truncate("ééé", 3), "é");
