@@ -29,15 +29,19 @@ impl SaltKeeper {
     }
 
     /// The salt of the UTC day starting at `day`.
+    ///
+    /// A request that read the clock before midnight may ask after the new
+    /// day's salt was made: yesterday's salt is forgotten by then, so it gets
+    /// a salt of its own (its visitor counts once more that day), and the
+    /// new day's salt stays.
     pub async fn salt_for(&self, store: &dyn Store, day: UnixMillis) -> Result<[u8; 32], StoreError> {
-        if let Some((cached_day, salt)) = *self.current.lock().unwrap_or_else(|e| e.into_inner()) {
-            if cached_day == day {
-                return Ok(salt);
-            }
+        let cached = *self.current.lock().unwrap_or_else(|e| e.into_inner());
+        match cached {
+            Some((cached_day, salt)) if cached_day == day => return Ok(salt),
+            Some((cached_day, _)) if cached_day > day => return random_salt(),
+            _ => {}
         }
-        let mut candidate = [0u8; 32];
-        getrandom::getrandom(&mut candidate)
-            .map_err(|e| StoreError::Backend { backend: "random", detail: e.to_string() })?;
+        let candidate = random_salt()?;
         let salt = if self.shared {
             let stored = store.shared_salt(day, &candidate).await?;
             <[u8; 32]>::try_from(stored.as_slice())
@@ -49,10 +53,38 @@ impl SaltKeeper {
         match *current {
             // Another request of the same day got there first: keep one salt per day.
             Some((cached_day, existing)) if cached_day == day => Ok(existing),
+            // Another request made a later day's salt meanwhile: it stays.
+            Some((cached_day, _)) if cached_day > day => Ok(salt),
             _ => {
                 *current = Some((day, salt));
                 Ok(salt)
             }
         }
+    }
+}
+
+fn random_salt() -> Result<[u8; 32], StoreError> {
+    let mut salt = [0u8; 32];
+    getrandom::getrandom(&mut salt).map_err(|e| StoreError::Backend { backend: "random", detail: e.to_string() })?;
+    Ok(salt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crumb_store::analytics::DAY_MILLIS;
+
+    #[tokio::test]
+    async fn one_salt_a_day_and_a_late_request_for_yesterday_leaves_today_s() {
+        let store = crumb_store::sqlite::SqliteStore::open_in_memory().unwrap();
+        let keeper = SaltKeeper::new(false);
+        let day = 20_000 * DAY_MILLIS;
+        let yesterday = keeper.salt_for(&store, day).await.unwrap();
+        assert_eq!(keeper.salt_for(&store, day).await.unwrap(), yesterday);
+        let today = keeper.salt_for(&store, day + DAY_MILLIS).await.unwrap();
+        assert_ne!(today, yesterday);
+        let late = keeper.salt_for(&store, day).await.unwrap();
+        assert_ne!(late, yesterday, "yesterday's salt is forgotten");
+        assert_eq!(keeper.salt_for(&store, day + DAY_MILLIS).await.unwrap(), today, "today's salt stays");
     }
 }
