@@ -7,7 +7,7 @@
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use crumb_store::{Account, RememberToken, SessionRecord};
+use crumb_store::{Account, RememberToken, SessionRecord, UnixMillis};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -131,6 +131,13 @@ pub struct Resolution {
     pub set_cookies: Vec<String>,
 }
 
+/// Whether a session is within its idle and absolute timeouts at `now`.
+pub fn session_is_live(settings: &crate::config::AccountSettings, session: &SessionRecord, now: UnixMillis) -> bool {
+    let idle_ok = now - session.last_seen < i64::from(settings.idle_minutes) * 60_000;
+    let absolute_ok = now - session.created_at < i64::from(settings.absolute_hours) * 3_600_000;
+    idle_ok && absolute_ok
+}
+
 /// Finds the signed-in user: the session cookie if valid (idle and
 /// absolute timeouts), else a remember-me token (rotated on every use; an
 /// already-used validator revokes everything of that user).
@@ -143,9 +150,7 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Resolution
     if let Some(session_id) = cookie(headers, &names.auth) {
         let id_hash = hash_secret(session_id);
         if let Some(session) = state.store.session(&id_hash).await? {
-            let idle_ok = now - session.last_seen < i64::from(settings.idle_minutes) * 60_000;
-            let absolute_ok = now - session.created_at < i64::from(settings.absolute_hours) * 3_600_000;
-            if idle_ok && absolute_ok {
+            if session_is_live(&settings, &session, now) {
                 if let Some(account) = state.store.account(&session.user_id).await? {
                     state.store.touch_session(&id_hash, now).await?;
                     resolution.signed_in = Some(SignedIn { account, session, session_id: session_id.to_owned() });

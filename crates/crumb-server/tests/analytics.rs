@@ -603,6 +603,13 @@ async fn cross_device_users_from_linked_devices() {
         let events = laptop.state.store.events_between("Crumb Demo Shop", 0, i64::MAX).await.unwrap();
         let users: std::collections::HashSet<_> = events.iter().filter_map(|e| e.event.user).collect();
         assert_eq!(users.len(), 1, "{backend}: one user key for both devices");
+        // A session past its idle timeout links nothing.
+        let idle_minutes = laptop.state.config.accounts.as_ref().unwrap().idle_minutes;
+        advance_minutes(&laptop, i64::from(idle_minutes) + 1);
+        assert_eq!(devices[0].send(view("/products")).await.status, StatusCode::ACCEPTED);
+        let events = laptop.state.store.events_between("Crumb Demo Shop", 0, i64::MAX).await.unwrap();
+        let latest = events.iter().max_by_key(|e| e.event.at).unwrap();
+        assert_eq!((latest.event.path.as_str(), latest.event.user), ("/products", None), "{backend}: expired session");
         let mut admin = admin(&first).await;
         let report = admin.get(&format!("/api/stats?from={DAY}&to={DAY}")).await.json();
         assert_eq!(report["cross_device"]["users_on_several_devices"], 1, "{backend}: {}", report["cross_device"]);

@@ -350,11 +350,13 @@ fn own_hosts(origins: &[String]) -> Vec<String> {
 /// The user key of a signed-in user whose device is linked for cross-device
 /// measurement (the session cookie only: beacons never rotate remember-me tokens).
 async fn cross_device_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, Problem> {
-    if !state.config.accounts.as_ref().is_some_and(|a| a.cross_device) {
-        return Ok(None);
-    }
+    let Some(settings) = state.config.accounts.as_ref().filter(|a| a.cross_device) else { return Ok(None) };
     let Some(session_id) = cookie(headers, &state.names.auth) else { return Ok(None) };
     let Some(session) = state.store.session(&crate::auth::hash_secret(session_id)).await? else { return Ok(None) };
+    // An expired session links nothing (beacons neither renew nor delete it).
+    if !crate::auth::session_is_live(settings, &session, state.now_millis()) {
+        return Ok(None);
+    }
     let device = state.store.device(&session.user_id, &session.device_id).await?;
     Ok(device.and_then(|d| d.linked_visitor_id).map(|cross_device_id| state.analytics.user_key(&cross_device_id)))
 }
