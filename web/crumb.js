@@ -68,32 +68,60 @@
     if (!C.stats || signalOf("statistics")) return false;
     return (api.consent && has(api.consent.granted, "statistics")) || C.stats.cookieless;
   }
+  /* The page's URL as sent: origin and path, and of the query only the
+     campaign fields the server reads (the rest may hold personal data). */
+  function pageUrl() {
+    var kept = [];
+    try {
+      var q = new URLSearchParams(location.search);
+      ["utm_source", "utm_medium", "utm_campaign", "ref"].forEach(function (k) {
+        if (q.has(k)) kept.push(k + "=" + encodeURIComponent(q.get(k)));
+      });
+    } catch (e) { /* no URLSearchParams: no campaign fields */ }
+    return location.origin + location.pathname + (kept.length ? "?" + kept.join("&") : "");
+  }
+  /* The referrer's scheme and host: all the server keeps of it. */
+  function referrerSite(url) {
+    try { var u = new URL(url); return u.host ? u.protocol + "//" + u.host + "/" : ""; } catch (e) { return ""; }
+  }
   function send(body) {
+    // A prerendered page counts once the visitor actually opens it.
+    if (d.prerendering) {
+      d.addEventListener("prerenderingchange", function () { send(body); }, { once: true });
+      return;
+    }
     if (!counting()) return;
-    body.url = location.href;
+    body.url = pageUrl();
     var json = JSON.stringify(body);
     try {
       fetch(C.stats.api, { method: "POST", keepalive: true, credentials: "same-origin",
         headers: { "Content-Type": "application/json" }, body: json })["catch"](function () {});
     } catch (e) { if (navigator.sendBeacon) navigator.sendBeacon(C.stats.api, json); }
   }
+  /* One page view per path: a changed query or fragment (replaceState,
+     an in-page anchor's popstate) is the same page. */
   function view() {
-    if (!counting() || lastView === location.href) return;
-    var ref = lastView === null ? d.referrer : "";
-    lastView = location.href;
+    if (!counting() || lastView === location.pathname) return;
+    var ref = lastView === null ? referrerSite(d.referrer) : "";
+    lastView = location.pathname;
     send({ name: "pageview", referrer: ref });
   }
   function track(name, props) { send({ name: String(name), props: props || {} }); }
+  function outbound(e) {
+    if (e.type === "auxclick" && e.button !== 1) return; // middle-click opens a tab: no click event
+    var a = e.target.closest ? e.target.closest("a[href]") : null;
+    if (a && /^https?:$/.test(a.protocol) && a.host !== location.host) {
+      send({ name: "outbound", link: a.protocol + "//" + a.host + a.pathname });
+    }
+  }
   function watchNavigation() {
     ["pushState", "replaceState"].forEach(function (m) {
       var original = history[m];
       history[m] = function () { var r = original.apply(this, arguments); setTimeout(view, 0); return r; };
     });
     window.addEventListener("popstate", view);
-    d.addEventListener("click", function (e) {
-      var a = e.target.closest ? e.target.closest("a[href]") : null;
-      if (a && /^https?:$/.test(a.protocol) && a.host !== location.host) send({ name: "outbound", link: a.href });
-    }, true);
+    d.addEventListener("click", outbound, true);
+    d.addEventListener("auxclick", outbound, true);
   }
 
   function apply(granted) {

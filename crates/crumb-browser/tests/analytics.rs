@@ -274,3 +274,78 @@ async fn without_consent_no_cookie_and_no_count_unless_cookieless() {
     assert!(wait_for_events_none(&server).await, "a headless browser is a bot");
     headless.close().await.unwrap();
 }
+
+/// What the tracker sends: a page view per path (a changed query or
+/// fragment is the same page), of the URL only the origin, the path and the
+/// campaign fields, of the referrer only its site; outbound links opened
+/// with the middle button count; a prerendered page counts once shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tracker_sends_a_view_per_path_and_no_query_beyond_campaign_fields() {
+    if skip() {
+        return;
+    }
+    let server = start_server("min_visitors = 1\ncookieless = true").await;
+    let visitor = browser(Some(USER_AGENT)).await;
+    visitor
+        .navigate_raw(&format!("{}/products?email=jo%40example.com&utm_source=news#top", server.origin))
+        .await
+        .unwrap();
+    let first = wait_for_events(&server, 1).await;
+    assert_eq!((first[0].event.path.as_str(), first[0].event.utm_source.as_str()), ("/products", "news"));
+    // From here on, record what the tracker hands to fetch.
+    js(
+        &visitor,
+        "window.sent = []; const f = window.fetch; \
+         window.fetch = function (url, options) { \
+           if (String(url).indexOf('/api/event') >= 0) sent.push(JSON.parse(options.body)); \
+           return f.apply(this, arguments); }; return true",
+    )
+    .await;
+    let sent = |visitor: &Browser| {
+        let client = visitor.client().clone();
+        async move { client.execute("return window.sent", vec![]).await.unwrap() }
+    };
+    js(&visitor, "history.replaceState({}, '', location.pathname + '?page=2'); location.hash = 'faq'; return true")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sent(&visitor).await, serde_json::json!([]), "the same path: no new page view");
+
+    js(&visitor, "history.pushState({}, '', '/spa?secret=1&utm_campaign=spring&utm_medium=mail'); return true").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let origin = &server.origin;
+    assert_eq!(
+        sent(&visitor).await,
+        serde_json::json!([{"name": "pageview", "referrer": "", "url": format!("{origin}/spa?utm_medium=mail&utm_campaign=spring")}]),
+    );
+
+    let outbound = "const a = document.createElement('a'); a.href = 'https://elsewhere.example/x?token=1'; \
+                    a.textContent = 'away'; document.body.append(a); \
+                    a.dispatchEvent(new MouseEvent('auxclick', {button: 1, bubbles: true})); \
+                    a.dispatchEvent(new MouseEvent('auxclick', {button: 2, bubbles: true})); return true";
+    js(&visitor, outbound).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent_now = sent(&visitor).await;
+    let sent_now = sent_now.as_array().unwrap();
+    assert_eq!(sent_now.len(), 2, "the middle button counts, the right one does not: {sent_now:?}");
+    assert_eq!(sent_now[1]["name"], "outbound");
+    assert_eq!(sent_now[1]["link"], "https://elsewhere.example/x");
+
+    // A page being prerendered sends once it is shown.
+    js(
+        &visitor,
+        "Object.defineProperty(document, 'prerendering', {value: true, configurable: true}); \
+         history.pushState({}, '', '/prerendered'); return true",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sent(&visitor).await.as_array().unwrap().len(), 2, "nothing sent while prerendering");
+    js(
+        &visitor,
+        "Object.defineProperty(document, 'prerendering', {value: false, configurable: true}); \
+         document.dispatchEvent(new Event('prerenderingchange')); return true",
+    )
+    .await;
+    let events = wait_for_events(&server, 4).await;
+    assert!(events.iter().any(|e| e.event.path == "/prerendered"), "sent once shown");
+    visitor.close().await.unwrap();
+}
