@@ -18,7 +18,7 @@ use crate::consent::append_cookies;
 use crate::html::escape;
 use crate::keys::random_id;
 use crate::problem::Problem;
-use crate::request_info::{check_same_origin, cookie};
+use crate::request_info::{check_same_origin, client_address, cookie, Peer};
 use crate::state::AppState;
 
 /// Shortest password accepted (OWASP ASVS 2.1.1).
@@ -158,17 +158,8 @@ fn throttle_delay_ms(failures: u32) -> i64 {
     (1_000i64 << (failures - FREE_FAILURES).min(10)).min(15 * 60_000)
 }
 
-fn client_address(headers: &HeaderMap) -> String {
-    // Behind a proxy the first X-Forwarded-For hop is the client; without one, the socket is loopback in tests.
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map_or_else(|| "direct".to_owned(), |v| v.trim().to_owned())
-}
-
 /// `POST /api/account/sign-in`.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn sign_in(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {
     run(async {
         accounts_enabled(&state)?;
         check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
@@ -176,7 +167,9 @@ pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: By
         let email_folded = fold_email(&credentials.email);
         let now = state.now_millis();
         let window = now - THROTTLE_WINDOW_MS;
-        let keys = [format!("email:{email_folded}"), format!("ip:{}", client_address(&headers))];
+        let client = client_address(&headers, peer, &state.config.trusted_proxies);
+        let client = client.map_or_else(|| "unknown".to_owned(), |address| address.to_string());
+        let keys = [format!("email:{email_folded}"), format!("ip:{client}")];
         for key in &keys {
             let (failures, last) = state.store.failed_logins(key, window).await?;
             let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));

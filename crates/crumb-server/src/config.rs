@@ -176,6 +176,10 @@ pub struct Config {
     pub listen: String,
     /// Serve the demo site.
     pub demo: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`[server]
+    /// trusted_proxies`, exact addresses); from anyone else the header is
+    /// ignored and the client is the connection's peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Accounts and sign-in, if enabled.
     pub accounts: Option<AccountSettings>,
     /// `[analytics]`.
@@ -503,6 +507,12 @@ struct RawServer {
     listen: String,
     #[serde(default = "yes")]
     demo: bool,
+    #[serde(default = "no_proxies")]
+    trusted_proxies: Spanned<Vec<String>>,
+}
+
+fn no_proxies() -> Spanned<Vec<String>> {
+    Spanned::new(0..0, Vec::new())
 }
 
 fn default_listen() -> String {
@@ -511,7 +521,7 @@ fn default_listen() -> String {
 
 impl Default for RawServer {
     fn default() -> Self {
-        RawServer { listen: default_listen(), demo: true }
+        RawServer { listen: default_listen(), demo: true, trusted_proxies: no_proxies() }
     }
 }
 
@@ -603,6 +613,16 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     }
 
     // Consent.
+    let mut trusted_proxies = Vec::new();
+    for proxy in raw.server.trusted_proxies.get_ref() {
+        match proxy.trim().parse::<std::net::IpAddr>() {
+            Ok(address) => trusted_proxies.push(address),
+            Err(_) => error(
+                line_of(raw.server.trusted_proxies.span()),
+                format!("server.trusted_proxies: {proxy:?} is not an IP address (list each proxy's address)"),
+            ),
+        }
+    }
     let consent_days = *raw.consent.lifetime_days.get_ref();
     if consent_days == 0 || consent_days > MAX_CONSENT_DAYS {
         error(
@@ -823,6 +843,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         secret_file: raw.keys.secret_file,
         listen: raw.server.listen,
         demo: raw.server.demo,
+        trusted_proxies,
         accounts,
         analytics,
     })
@@ -948,6 +969,20 @@ email = "privacy@shop.example"
         let message = parse(&text, "crumb.toml").unwrap_err().to_string();
         assert!(message.contains("crumb.toml:15: analytics.min_visitors = 0"), "{message}");
         assert!(message.contains("crumb.toml:17: analytics goal \"x\": `path` must start with /"), "{message}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses() {
+        assert!(parse(MINIMAL, "crumb.toml").unwrap().trusted_proxies.is_empty(), "none by default");
+        let text = format!("{MINIMAL}\n[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n");
+        let proxies = parse(&text, "crumb.toml").unwrap().trusted_proxies;
+        assert_eq!(proxies, ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        let text = format!("{MINIMAL}\n[server]\ntrusted_proxies = [\"10.0.0.0/8\"]\n");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(
+            message.contains("crumb.toml:14: server.trusted_proxies: \"10.0.0.0/8\" is not an IP address"),
+            "{message}"
+        );
     }
 
     #[test]

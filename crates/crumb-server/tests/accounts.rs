@@ -423,3 +423,45 @@ async fn cross_device_linking_needs_consent_and_respects_dnt() {
         );
     }
 }
+
+/// Failed sign-ins are counted per client address (the connection's peer;
+/// `X-Forwarded-For` only from a trusted proxy): one client's failures do
+/// not delay another's sign-in, and a forged header does not escape them.
+#[tokio::test]
+async fn sign_in_delays_are_per_client_and_a_forged_forwarded_for_changes_nothing() {
+    use axum::extract::ConnectInfo;
+    let from = |peer: &str, email: &str, password: &str, forwarded: Option<&str>| {
+        let mut request =
+            json_post("/api/account/sign-in", serde_json::json!({"email": email, "password": password}), None);
+        request.extensions_mut().insert(ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+        if let Some(forwarded) = forwarded {
+            request.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+        }
+        request
+    };
+    for (backend, store) in stores().await {
+        let mut browser = Browser::new(crumb_server::config::demo(), store);
+        let reply = browser
+            .send(json_post(
+                "/api/account/register",
+                serde_json::json!({"email": "fay@example.com", "password": PASSWORD}),
+                None,
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend}");
+        // One client tries a different address each time (no address's own count grows).
+        let mut attacker = browser.sibling();
+        let mut statuses = Vec::new();
+        for n in 0..6 {
+            let forged = format!("198.51.100.{n}");
+            let reply =
+                attacker.send(from("203.0.113.1:5000", &format!("u{n}@example.com"), "nope", Some(&forged))).await;
+            statuses.push(reply.status);
+        }
+        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{backend}: {statuses:?}");
+        // Another client signs in at once.
+        let mut other = browser.sibling();
+        let reply = other.send(from("203.0.113.2:5000", "fay@example.com", PASSWORD, None)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{backend}: {}", reply.text());
+    }
+}

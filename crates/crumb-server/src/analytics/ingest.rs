@@ -32,7 +32,7 @@ use crate::category::Category;
 use crate::consent::{append_cookies, needs_prompt, read_consent};
 use crate::keys::random_id;
 use crate::problem::Problem;
-use crate::request_info::{check_same_origin, cookie, signals};
+use crate::request_info::{check_same_origin, client_address, cookie, signals};
 use crate::state::AppState;
 
 /// Custom events carry at most this many properties.
@@ -143,10 +143,9 @@ impl Dropped {
 pub async fn post_event(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    let client_address = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip().to_string())
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip());
+    let client_address = client_address(&headers, peer, &state.config.trusted_proxies)
+        .map(|address| address.to_string())
         .unwrap_or_default();
     let body: Bytes = match axum::body::to_bytes(body, crate::app::BODY_LIMIT_BYTES).await {
         Ok(body) => body,
