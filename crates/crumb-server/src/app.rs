@@ -57,8 +57,29 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(problem_for_a_refused_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A body refused for its size by the limits above (tower-http's layer
+/// and axum's extractors answer in plain text) gets a problem like every
+/// other fault.
+async fn problem_for_a_refused_body(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == b"application/problem+json");
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+        return response;
+    }
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Request too large",
+        format!("a request body is at most {BODY_LIMIT_BYTES} bytes"),
+    )
+    .into_response()
 }
 
 async fn not_found() -> Problem {

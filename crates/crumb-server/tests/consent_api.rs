@@ -206,11 +206,24 @@ async fn bad_requests_get_problem_responses() {
             .send(
                 Request::post("/api/consent")
                     .header("content-type", "application/json")
+                    .body(Body::from(huge.clone()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{backend}");
+        assert_eq!(reply.json()["type"], "/problems/body-too-large", "{backend}: a JSON problem");
+        // With a Content-Length, as clients send it, the body-limit layer refuses it first.
+        let reply = browser
+            .send(
+                Request::post("/api/consent")
+                    .header("content-type", "application/json")
+                    .header("content-length", huge.len())
                     .body(Body::from(huge))
                     .unwrap(),
             )
             .await;
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{backend}");
+        assert_eq!(reply.json()["type"], "/problems/payload-too-large", "{backend}: a JSON problem");
         assert!(browser.cookie_names().iter().all(|n| n != "__Host-crumb_consent"), "nothing was recorded");
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Who the visitor is, in order:
 //!
-//! 1. a privacy signal the site honours that refuses statistics (GPC, DNT)
-//!    → the event is dropped;
+//! 1. a privacy signal the site honours that refuses statistics (Do Not
+//!    Track; Global Privacy Control refuses marketing only, see
+//!    [`Signals::refuses`](crate::category::Signals::refuses)) → the event
+//!    is dropped;
 //! 2. statistics consent → the visitor cookie `__Host-crumb_vid` (set here
 //!    when missing), hashed under a server key: exact new vs returning and
 //!    visits over days;
