@@ -1036,11 +1036,8 @@ async fn funnel_rows(
     // Only when some stored day lacks the funnel: which of them had traffic.
     let mut raw_days = HashSet::new();
     if stored_days.iter().any(|day| !rolled_days.contains(day)) {
-        let totals = [String::new()];
-        let dimension = Dimension::Total.name();
-        let rows =
-            state.store.rollup_values(site, Granularity::Day, range.from, sources.split, dimension, &totals).await?;
-        raw_days.extend(rows.into_iter().map(|row| row.bucket).filter(|day| !rolled_days.contains(day)));
+        let with_traffic = days_with_traffic(state, range.from, sources.split).await?;
+        raw_days.extend(with_traffic.into_iter().filter(|day| !rolled_days.contains(day)));
     }
     let fresh = sources.fresh.daily.iter().filter(|row| row.dimension == Dimension::Funnel.name());
     for row in stored.iter().chain(fresh) {
