@@ -3,7 +3,9 @@
 //! - `ingest`: `POST /api/event` throughput on loopback, crumb (validation,
 //!   bot check, user-agent parsing, keyed hashing, group commit to SQLite
 //!   with `synchronous = FULL`: every 202 is durable) against a bare axum
-//!   handler that answers 204 (the ceiling), with 64 and with 256 requests in flight;
+//!   handler that answers 204 (the ceiling), with 64 and with 256 requests in flight,
+//!   each server with its client on its own runtime (the bare handler on Tokio's
+//!   default, crumb on `crumb_server::runtime::build`, as `crumb serve` runs);
 //!   then paired rounds (bare and crumb back to back, in alternating order)
 //!   print the median ratio, which a change in the machine's speed between
 //!   criterion's separate runs cannot skew. They follow any measuring of the
@@ -103,15 +105,24 @@ fn paired_rounds() -> usize {
 const PAIRED_EVENTS: u64 = 20_000;
 
 fn ingest(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    // Each server runs with its client on the runtime that suits it best: the
+    // bare handler on Tokio's default (a worker per CPU; a worker more makes
+    // it about a tenth slower at 64 in flight on two cores), crumb on the one
+    // `crumb serve` builds (a worker more, see `crumb_server::runtime`). One
+    // runtime idles while the other is measured.
+    let bare_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let crumb_runtime = crumb_server::runtime::build().unwrap();
     let dir = std::env::temp_dir().join(format!("crumb-bench-ingest-{}", std::process::id()));
     let store: Arc<dyn Store> = Arc::new(crumb_store::sqlite::SqliteStore::open(&dir.join("crumb.db")).unwrap());
     let state = AppState::new(bench_config(), store.clone(), keyring());
-    let (crumb_url, bare_url, client) = runtime.block_on(async {
-        let crumb_url = serve(router(state.clone())).await;
-        let bare_url = serve(axum::Router::new().route("/api/event", post(|| async { StatusCode::NO_CONTENT }))).await;
-        (crumb_url, bare_url, reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap())
+    let client = || reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let (crumb_url, crumb_client) = crumb_runtime.block_on(async { (serve(router(state.clone())).await, client()) });
+    let (bare_url, bare_client) = bare_runtime.block_on(async {
+        let bare = axum::Router::new().route("/api/event", post(|| async { StatusCode::NO_CONTENT }));
+        (serve(bare).await, client())
     });
+    let fire_bare = |total, concurrency| bare_runtime.block_on(fire(&bare_client, &bare_url, total, concurrency));
+    let fire_crumb = |total, concurrency| crumb_runtime.block_on(fire(&crumb_client, &crumb_url, total, concurrency));
     let accepted_total = Arc::new(AtomicU64::new(0));
     let bare_total = AtomicU64::new(0);
     let measured = AtomicBool::new(false);
@@ -123,13 +134,13 @@ fn ingest(c: &mut Criterion) {
         group.bench_function(format!("bare_axum_204/{concurrency}_in_flight"), |b| {
             b.iter_custom(|iters| {
                 bare_total.fetch_add(iters, Ordering::Relaxed);
-                runtime.block_on(fire(&client, &bare_url, iters, concurrency)).0
+                fire_bare(iters, concurrency).0
             });
         });
         group.bench_function(format!("crumb_post_event/{concurrency}_in_flight"), |b| {
             b.iter_custom(|iters| {
                 measured.store(true, Ordering::Relaxed);
-                let (elapsed, accepted) = runtime.block_on(fire(&client, &crumb_url, iters, concurrency));
+                let (elapsed, accepted) = fire_crumb(iters, concurrency);
                 assert_eq!(accepted, iters, "every event is accepted");
                 accepted_total.fetch_add(accepted, Ordering::Relaxed);
                 elapsed
@@ -145,13 +156,12 @@ fn ingest(c: &mut Criterion) {
     for concurrency in [64u64, 256].into_iter().filter(|_| rounds > 0) {
         let mut ratios = Vec::new();
         for round in 0..rounds {
-            let fire_timed = |url: &str| runtime.block_on(fire(&client, url, PAIRED_EVENTS, concurrency));
             let (bare, crumb) = if round % 2 == 0 {
-                let bare = fire_timed(&bare_url).0;
-                (bare, fire_timed(&crumb_url))
+                let bare = fire_bare(PAIRED_EVENTS, concurrency).0;
+                (bare, fire_crumb(PAIRED_EVENTS, concurrency))
             } else {
-                let crumb = fire_timed(&crumb_url);
-                (fire_timed(&bare_url).0, crumb)
+                let crumb = fire_crumb(PAIRED_EVENTS, concurrency);
+                (fire_bare(PAIRED_EVENTS, concurrency).0, crumb)
             };
             assert_eq!(crumb.1, PAIRED_EVENTS, "every event is accepted");
             accepted_total.fetch_add(crumb.1, Ordering::Relaxed);
@@ -167,7 +177,8 @@ fn ingest(c: &mut Criterion) {
             ratios[ratios.len() - 1]
         );
     }
-    let stored = runtime.block_on(store.events_between(&state.config.site_name, 0, i64::MAX)).unwrap().len() as u64;
+    let stored =
+        crumb_runtime.block_on(store.events_between(&state.config.site_name, 0, i64::MAX)).unwrap().len() as u64;
     let accepted = accepted_total.load(Ordering::Relaxed);
     println!(
         "ingest: bare handler answered {}; {accepted} events answered 202, {stored} in the store",

@@ -31,6 +31,7 @@ pub mod own_cookies;
 pub mod policy;
 pub mod problem;
 pub mod request_info;
+pub mod runtime;
 pub mod script;
 pub mod state;
 pub mod visitors;

@@ -53,7 +53,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crumb_server::runtime::build()?;
     runtime.block_on(serve(config))
 }
 
