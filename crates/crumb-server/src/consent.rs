@@ -128,8 +128,8 @@ async fn record_decision(
         ),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body-too-large",
-            "Body too large",
+            "payload-too-large",
+            "Decision too large",
             format!("a consent decision fits in {} bytes", crate::app::BODY_LIMIT_BYTES),
         ),
         other => Problem::bad_request(other.body_text()),

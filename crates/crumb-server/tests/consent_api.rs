@@ -211,7 +211,11 @@ async fn bad_requests_get_problem_responses() {
             )
             .await;
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{backend}");
-        assert_eq!(reply.json()["type"], "/problems/body-too-large", "{backend}: a JSON problem");
+        assert_eq!(reply.json()["type"], "/problems/payload-too-large", "{backend}: a JSON problem");
+        assert!(
+            reply.json()["detail"].as_str().unwrap().contains("consent decision"),
+            "{backend}: says what was too large"
+        );
         // With a Content-Length, as clients send it, the body-limit layer refuses it first.
         let reply = browser
             .send(
