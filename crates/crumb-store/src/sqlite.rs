@@ -7,9 +7,10 @@
 //!
 //! Concurrency: one connection behind a mutex. SQLite allows one writer at a
 //! time anyway, and crumb's statements are single-row and short; the
-//! blocking calls run on tokio's blocking pool, never on the async workers.
-//! `busy_timeout` covers other processes (a backup, the `sqlite3` shell)
-//! holding the file's lock for a moment.
+//! blocking calls run on tokio's blocking pool, with one exception: the
+//! analytics group commit runs on the calling worker when the connection is
+//! free (see `with_now_or_blocking`). `busy_timeout` covers other processes
+//! (a backup, the `sqlite3` shell) holding the file's lock for a moment.
 
 mod analytics;
 
