@@ -38,14 +38,14 @@ async fn start_server(analytics: &str) -> Server {
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
     let text = format!("{}\n[analytics]\n{analytics}\n", crumb_server::config::DEMO_TOML);
     let config = crumb_server::config::parse(&text, "crumb.toml").unwrap();
-    let mut state = crumb_server::AppState::new(config, store.clone(), keys);
     // The server's clock starts at 2026-11-20T10:00:00Z and runs at the real pace, plus `offset`.
     let offset = Arc::new(AtomicI64::new(0));
     let clock_offset = offset.clone();
     let started = std::time::Instant::now();
-    state.clock = Arc::new(move || {
+    let clock = Arc::new(move || {
         START + i64::try_from(started.elapsed().as_millis()).unwrap() + clock_offset.load(Ordering::SeqCst)
     });
+    let state = crumb_server::AppState::with_clock(config, store.clone(), keys, clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let app = crumb_server::router(state.clone());

@@ -252,11 +252,9 @@ fn dashboard(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("dashboard_{events}_events"));
     group.sample_size(30);
     for (backend, store) in stores {
-        let mut state = AppState::new(dashboard_config(true), store.clone(), keyring());
-        state.clock = Arc::new(|| END);
+        let state = AppState::with_clock(dashboard_config(true), store.clone(), keyring(), Arc::new(|| END));
         // The same store, with the funnel not declared: counted from raw events.
-        let mut undeclared = AppState::new(dashboard_config(false), store, keyring());
-        undeclared.clock = Arc::new(|| END);
+        let undeclared = AppState::with_clock(dashboard_config(false), store, keyring(), Arc::new(|| END));
         let today = END - END.rem_euclid(DAY_MILLIS);
         let range = DateRange { from: today - 29 * DAY_MILLIS, to: today + DAY_MILLIS };
         // Filled only when this benchmark runs (not when a filter leaves it out).

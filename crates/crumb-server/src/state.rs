@@ -9,9 +9,18 @@ use crate::analytics::Analytics;
 use crate::config::{Config, CookieDeclaration};
 use crate::own_cookies::OwnCookieNames;
 
-/// Shared application state.
+/// The time source: Unix milliseconds.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Shared application state: one reference-counted pointer, so that the
+/// clone axum makes for every request costs one atomic increment.
 #[derive(Clone)]
 pub struct AppState {
+    shared: Arc<SharedState>,
+}
+
+/// What [`AppState`] points to.
+pub struct SharedState {
     /// The validated declaration and settings.
     pub config: Arc<Config>,
     /// Where records go.
@@ -21,24 +30,38 @@ pub struct AppState {
     /// Names of crumb's own cookies.
     pub names: Arc<OwnCookieNames>,
     /// The time source, in Unix milliseconds (injectable for tests).
-    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    pub clock: Clock,
     /// Statistics: the event writer, salts and visitor keys.
     pub analytics: Arc<Analytics>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.shared
+    }
 }
 
 impl AppState {
     /// State over a config, a store and keys, on the system clock.
     pub fn new(config: Config, store: Arc<dyn Store>, keys: Keyring) -> Self {
+        Self::with_clock(config, store, keys, Arc::new(|| crumb_cookie::Timestamp::now().unix_micros() / 1000))
+    }
+
+    /// State over a config, a store and keys, on `clock` (tests and benchmarks).
+    pub fn with_clock(config: Config, store: Arc<dyn Store>, keys: Keyring, clock: Clock) -> Self {
         let names = OwnCookieNames::new(config.secure_origins());
         let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store), &config.origins));
-        AppState {
+        let shared = SharedState {
             analytics,
             config: Arc::new(config),
             store,
             keys: Arc::new(keys),
             names: Arc::new(names),
-            clock: Arc::new(|| crumb_cookie::Timestamp::now().unix_micros() / 1000),
-        }
+            clock,
+        };
+        AppState { shared: Arc::new(shared) }
     }
 
     /// Now, in Unix milliseconds.

@@ -647,8 +647,12 @@ async fn reports_agree_while_todays_rollup_advances() {
 
     for (backend, store) in stores().await {
         let day = cut(0, 0);
-        let mut state = crumb_server::AppState::new(config_with("min_visitors = 1"), store, common::keyring());
-        state.clock = std::sync::Arc::new(move || day + DAY_MILLIS - 60_000);
+        let state = crumb_server::AppState::with_clock(
+            config_with("min_visitors = 1"),
+            store,
+            common::keyring(),
+            std::sync::Arc::new(move || day + DAY_MILLIS - 60_000),
+        );
         let site = state.config.site_name.clone();
         // 30 visitors, each with a page view every 7 minutes all day: visits
         // that go on across every cut below.

@@ -68,9 +68,13 @@ impl Reply {
 impl Browser {
     pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
         let clock = Arc::new(ManualClock::new(Timestamp::from_unix_seconds(1_780_000_000)));
-        let mut state = AppState::new(config, store, keyring());
         let server_clock = clock.clone();
-        state.clock = Arc::new(move || crumb_cookie::Clock::now(&*server_clock).unix_micros() / 1000);
+        let state = AppState::with_clock(
+            config,
+            store,
+            keyring(),
+            Arc::new(move || crumb_cookie::Clock::now(&*server_clock).unix_micros() / 1000),
+        );
         Browser {
             app: router(state.clone()),
             state,
