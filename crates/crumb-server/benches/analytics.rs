@@ -5,7 +5,8 @@
 //!   with `synchronous = FULL`: every 202 is durable) against a bare axum
 //!   handler that answers 204 (the ceiling), with 64 and with 256 requests in flight,
 //!   each server with its client on its own runtime (the bare handler on Tokio's
-//!   default, crumb on `crumb_server::runtime::build`, as `crumb serve` runs);
+//!   default, crumb on `crumb_server::runtime::build`, as `crumb serve` runs;
+//!   the whole process on mimalloc, `crumb serve`'s allocator);
 //!   then paired rounds (bare and crumb back to back, in alternating order)
 //!   print the median ratio, which a change in the machine's speed between
 //!   criterion's separate runs cannot skew. They follow any measuring of the
@@ -23,6 +24,11 @@
 //!
 //! `cargo bench -p crumb-server --bench analytics`
 #![allow(clippy::unwrap_used)]
+
+/// The allocator `crumb serve` runs on (see `crates/crumb/src/main.rs`); the
+/// bare handler and both clients share it, being in the same process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

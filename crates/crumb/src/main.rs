@@ -8,6 +8,13 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the system allocator: ingestion allocates an event's
+/// fields on the request's thread and frees them on the group commit's, a
+/// pattern glibc's malloc serves with arena locks. Measured at 64 events in
+/// flight on two cores (`docs/benchmarks.md`, ingest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// crumb — a self-hosted cookie platform.
 #[derive(Parser)]
 #[command(name = "crumb", version, about)]
