@@ -37,7 +37,12 @@ pub fn rewrite_url(url: &str, http_port: u16, https_port: u16, token: &str) -> a
     if authority.is_empty() {
         bail!("URL without a host: {url:?}");
     }
-    if authority.contains('@') || authority.rsplit_once(':').is_some_and(|(h, _)| !h.ends_with(']')) {
+    // An IPv6 literal's colons are inside its brackets; a port follows the host.
+    let after_host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(_, rest)| rest),
+        None => authority,
+    };
+    if authority.contains('@') || after_host.contains(':') {
         bail!("URL with userinfo or an explicit port is not supported: {url:?}");
     }
     let (before_frag, frag) = match tail.find('#') {
@@ -307,5 +312,7 @@ mod tests {
         );
         assert!(r("ftp://a/").is_err());
         assert!(r("http://a:81/").is_err());
+        assert_eq!(r("http://[::1]/").expect("ok"), ("http", "http://[::1]:80/?crumbstep=T".to_owned()));
+        assert!(r("http://[::1]:81/").is_err());
     }
 }

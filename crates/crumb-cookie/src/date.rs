@@ -1,8 +1,20 @@
-//! The cookie-date algorithm, RFC 6265bis §5.1.1.
+//! The cookie-date algorithm, RFC 6265bis §5.1.1, as Chromium runs it.
 //!
 //! Browsers do not parse `Expires` as an HTTP date: they tokenise on a wide set
 //! of delimiters and pick out a time, a day, a month and a year in any order.
 //! That is what this module does, on bytes, without allocating.
+//!
+//! Chromium (`ParseCookieExpirationTime` in `net/cookies/cookie_util.cc`) is
+//! the reference where it departs from §5.1.1's grammar; what it does here
+//! was measured in Chromium 156 (the `expiry/chromium-date-*` scenarios of
+//! the differential). It classifies each token by its first byte and length
+//! rather than by the productions' shapes, and a token must be all digits
+//! where §5.1.1 allows a tail: a token with a ':' can only be the time, and
+//! only as exactly three all-digit fields of any length (`000:00:00` is a
+//! time, `00:00:00:00` and `00:00:00x` are not); an all-digit token of at most
+//! two bytes is the day, one of at most five the year (`01970` is 1970, `1st`
+//! and `1970x` are nothing). Every such place says "Chromium". On all 70 date
+//! vectors of the http-state suite both give the same answer.
 
 use crate::time::Timestamp;
 
@@ -16,38 +28,51 @@ struct Fields {
 }
 
 /// §5.1.1 steps 1–2: tokenise and pick the first time, day-of-month, month
-/// and year, in that order of preference for each token.
+/// and year.
 fn scan(input: &[u8]) -> Fields {
     let mut fields = Fields::default();
-    // §5.1.1 step 1: split the cookie-date into date-tokens.
+    // §5.1.1 step 1: split the cookie-date into date-tokens (Chromium's
+    // delimiter set is the same).
     for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
-        // §5.1.1 step 2.1: the first token matching the time production.
-        if fields.time.is_none() {
-            if let Some(hms) = match_time(token) {
-                fields.time = Some(hms);
-                continue;
+        // Chromium: a token is numeric when its first byte is a digit; every
+        // other token can only be the month (§5.1.1 step 2.3).
+        if !token[0].is_ascii_digit() {
+            if fields.month.is_none() {
+                fields.month = match_month(token);
             }
-        }
-        // §5.1.1 step 2.2: day-of-month.
-        if fields.day_of_month.is_none() {
-            if let Some(day) = match_digits_prefix(token, 1, 2) {
-                fields.day_of_month = Some(day);
-                continue;
+        } else if token.contains(&b':') {
+            // Chromium: a numeric token holding ':' can only be the time
+            // (§5.1.1 step 2.1); one that does not read as a time is skipped
+            // rather than tried as a day or a year, and the first that does
+            // is kept, in range or not (the range is checked at the end).
+            if fields.time.is_none() {
+                fields.time = match_time(token);
             }
-        }
-        // §5.1.1 step 2.3: month.
-        if fields.month.is_none() {
-            if let Some(m) = match_month(token) {
-                fields.month = Some(m);
-                continue;
-            }
-        }
-        // §5.1.1 step 2.4: year.
-        if fields.year.is_none() {
-            fields.year = match_digits_prefix(token, 2, 4);
+        } else if !token.iter().all(u8::is_ascii_digit) {
+            // Chromium: a numeric token with a non-digit tail is nothing
+            // (§5.1.1 steps 2.2 and 2.4 read its leading digits).
+        } else if fields.day_of_month.is_none() && token.len() <= 2 {
+            // Chromium: the first all-digit token of at most two bytes is the
+            // day (§5.1.1 step 2.2).
+            fields.day_of_month = digits_value(token);
+        } else if fields.year.is_none() && token.len() <= 5 {
+            // Chromium: the next one of at most five bytes is the year
+            // (§5.1.1 step 2.4 wants two to four digits: `01970` and `7` are
+            // years here).
+            fields.year = digits_value(token);
         }
     }
     fields
+}
+
+/// The value of an all-digit field, or `None` past `i32::MAX` (Chromium
+/// reads fields as `int`; a time field that overflows is not a time).
+fn digits_value(digits: &[u8]) -> Option<u32> {
+    const LIMIT: u32 = i32::MAX as u32;
+    digits.iter().try_fold(0u32, |n, &d| {
+        let n = n.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
+        (n <= LIMIT).then_some(n)
+    })
 }
 
 /// §5.1.1 steps 3–4: two-digit years.
@@ -71,8 +96,12 @@ pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
     let day = fields.day_of_month?;
     let month = fields.month?;
     let year = widen_year(fields.year?);
-    // §5.1.1 step 5: range checks.
-    if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+    // §5.1.1 step 5: range checks. A five-digit year past 9999 is no date
+    // here, as §5.1.1's four-digit grammar and the http-state vectors have
+    // it: Chromium reads it as a far-off time that the 400-day cap (§5.5)
+    // brings back, so the cookie is persistent there and a session cookie
+    // here; both send it alike until the session ends.
+    if !(1..=31).contains(&day) || !(1601..=9999).contains(&year) || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     // §5.1.1 step 6: the date must exist (no 31 April); from_civil checks it.
@@ -148,14 +177,18 @@ fn is_weekday(token: &[u8]) -> bool {
 }
 
 /// Whether the cookie-date has every field and a year before 1601 (which
-/// §5.1.1 step 5 rejects; Chromium saturates such dates to the earliest
-/// time instead).
+/// §5.1.1 step 5 rejects). Chromium reads such a date as the time it names,
+/// long past, when it is a real date and time (29 February 1600 is, 1500's
+/// is not; a second of 60 is not); the caller makes it the earliest time.
 pub(crate) fn is_before_1601(input: &[u8]) -> bool {
     let fields = scan(input);
-    fields.time.is_some()
-        && fields.day_of_month.is_some()
-        && fields.month.is_some()
-        && fields.year.is_some_and(|year| widen_year(year) < 1601)
+    let (Some((hour, minute, second)), Some(day), Some(month), Some(year)) =
+        (fields.time, fields.day_of_month, fields.month, fields.year)
+    else {
+        return false;
+    };
+    let year = widen_year(year);
+    year < 1601 && Timestamp::from_civil(i64::from(year), month, day, hour, minute, second).is_some()
 }
 
 /// `delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E` (§5.1.1).
@@ -163,34 +196,18 @@ fn is_delimiter(b: u8) -> bool {
     matches!(b, 0x09 | 0x20..=0x2F | 0x3B..=0x40 | 0x5B..=0x60 | 0x7B..=0x7E)
 }
 
-/// `1*N DIGIT [ non-digit *OCTET ]` with between `min` and `max` digits.
-fn match_digits_prefix(token: &[u8], min: usize, max: usize) -> Option<u32> {
-    let digits = token.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits < min || digits > max {
-        return None;
-    }
-    Some(token[..digits].iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
-}
-
-/// `time = hms-time [ non-digit *OCTET ]`, `hms-time = time-field ":" time-field ":" time-field`,
-/// `time-field = 1*2DIGIT`.
+/// Chromium: a time is exactly three fields of one or more digits, of any
+/// length, separated by ':' (§5.1.1's `time-field = 1*2DIGIT` refuses
+/// `000:00:00`, and its `hms-time [ non-digit *OCTET ]` takes
+/// `00:00:00:00`, `0:0:0:0` and `00:00:00x`; Chromium the other way round).
 fn match_time(token: &[u8]) -> Option<(u32, u32, u32)> {
-    let mut rest = token;
-    let mut fields = [0u32; 3];
-    for (i, field) in fields.iter_mut().enumerate() {
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        if !(1..=2).contains(&digits) {
-            return None;
-        }
-        *field = rest[..digits].iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0'));
-        rest = &rest[digits..];
-        if i < 2 {
-            rest = rest.strip_prefix(b":")?;
-        }
-    }
-    // After the third field only a non-digit may follow; the digit case was
-    // already excluded by the 2-digit limit above.
-    Some((fields[0], fields[1], fields[2]))
+    let mut parts = token.split(|&b| b == b':');
+    let mut field = || {
+        let digits = parts.next().filter(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))?;
+        digits_value(digits)
+    };
+    let time = (field()?, field()?, field()?);
+    parts.next().is_none().then_some(time)
 }
 
 /// `month = ( "jan" / "feb" / ... / "dec" ) *OCTET`, case-insensitive.
@@ -264,7 +281,8 @@ mod tests {
             let general = (|| {
                 let (hour, minute, second) = fields.time?;
                 let (day, month, year) = (fields.day_of_month?, fields.month?, widen_year(fields.year?));
-                if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+                if !(1..=31).contains(&day) || !(1601..=9999).contains(&year) || hour > 23 || minute > 59 || second > 59
+                {
                     return None;
                 }
                 Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
@@ -279,7 +297,7 @@ mod tests {
         let fields = scan(input);
         let (hour, minute, second) = fields.time?;
         let (day, month, year) = (fields.day_of_month?, fields.month?, widen_year(fields.year?));
-        if !(1..=31).contains(&day) || year < 1601 || hour > 23 || minute > 59 || second > 59 {
+        if !(1..=31).contains(&day) || !(1601..=9999).contains(&year) || hour > 23 || minute > 59 || second > 59 {
             return None;
         }
         Timestamp::from_civil(i64::from(year), month, day, hour, minute, second)
@@ -329,9 +347,69 @@ mod tests {
 
     #[test]
     fn trailing_octets_after_fields() {
-        assert_eq!(parse_cookie_date(b"10-Decembrrr-2007 17:02:24xyz"), at(2007, 12, 10, 17, 2, 24));
-        // `time = hms-time [ non-digit *OCTET ]`: ":4" is a non-digit tail.
-        assert_eq!(parse_cookie_date(b"1 Jan 2000 1:2:3:4"), at(2000, 1, 1, 1, 2, 3));
-        assert_eq!(parse_cookie_date(b"1 Jan 2000 1:2:345"), None, "three-digit time-field");
+        assert_eq!(parse_cookie_date(b"10-Decembrrr-2007 17:02:24"), at(2007, 12, 10, 17, 2, 24));
+        // Chromium: a time, a day or a year with a non-digit tail is nothing
+        // (§5.1.1 reads the leading digits of each).
+        assert_eq!(parse_cookie_date(b"10-Dec-2007 17:02:24xyz"), None);
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 1:2:3:4"), None);
+        assert_eq!(parse_cookie_date(b"1 Jan 2000 1:2:345"), None, "345 seconds is out of range");
+    }
+
+    /// Chromium 156, as measured by the `expiry/chromium-date-*` scenarios:
+    /// where it departs from §5.1.1's grammar.
+    #[test]
+    fn chromium_token_classes() {
+        // Time fields of any length (§5.1.1: one or two digits).
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 000:00:00 GMT"), at(2030, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 00:00:0000 GMT"), at(2030, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 0:0:059"), at(2030, 1, 1, 0, 0, 59));
+        // Exactly three fields, all digits (§5.1.1 takes these).
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 00:00:00:00 GMT"), None);
+        assert_eq!(parse_cookie_date(b"0:0:0:0 1 Jan 2030"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 00:00:00x"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 00:00:00:"), None);
+        // A token that is not a time is skipped and a later one counts;
+        // a time out of range is kept and fails the date.
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 1:2 00:00:00:00 3:4:5"), at(2030, 1, 1, 3, 4, 5));
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 99999999999:00:00 3:4:5"), at(2030, 1, 1, 3, 4, 5));
+        assert_eq!(parse_cookie_date(b"01 Jan 2030 00:00:99 00:00:00"), None);
+        // Two fields are not a time, and not a day either (§5.1.1: the day 1).
+        assert_eq!(parse_cookie_date(b"1:2 Jan 2030 00:00:00 GMT"), None);
+        // A second time is skipped, not taken as the day (§5.1.1: the 13th).
+        assert_eq!(parse_cookie_date(b"12:00:00 13:00:00 Jan 2030"), None);
+        // Years of five digits and of one (§5.1.1: two to four).
+        assert_eq!(parse_cookie_date(b"01 Jan 01970 00:00:00 GMT"), at(1970, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Jan 02030 00:00:00 GMT"), at(2030, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Jan 5 00:00:00 GMT"), at(2005, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Jan 000 00:00:00 GMT"), at(2000, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Jan 12345 00:00:00 GMT"), None, "past 9999: no date (see parse_cookie_date)");
+        assert_eq!(
+            parse_cookie_date(b"01 Jan 2030 123456 00:00:00 GMT"),
+            at(2030, 1, 1, 0, 0, 0),
+            "six bytes: skipped"
+        );
+        // Day and year are all digits: `1st`, `1x` and `1970x` are nothing (§5.1.1: 1, 1, 1970).
+        assert_eq!(parse_cookie_date(b"Thu, 1st Jan 2030 00:00:00 GMT"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 1st 2030 00:00:00"), at(2030, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"1x Jan 2030 00:00:00"), None);
+        assert_eq!(parse_cookie_date(b"01 Jan 2030x 00:00:00 GMT"), None);
+        assert_eq!(parse_cookie_date(b"001 Jan 2030 00:00:00 GMT"), None, "001 is a year, 2030 then nothing");
+        // Only the first three letters of a month count; any token after the month is ignored.
+        assert_eq!(parse_cookie_date(b"01 Janissary 2030 00:00:00 Feb"), at(2030, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 Foo Jan 2030 00:00:00"), at(2030, 1, 1, 0, 0, 0));
+        assert_eq!(parse_cookie_date(b"01 xJan 2030 00:00:00"), None);
+    }
+
+    #[test]
+    fn before_1601_is_long_past_only_as_a_real_date() {
+        assert!(is_before_1601(b"01 Jan 1600 00:00:00"));
+        assert!(is_before_1601(b"29 Feb 1600 00:00:00"));
+        assert!(is_before_1601(b"01 Jan 100 00:00:00"));
+        assert!(!is_before_1601(b"29 Feb 1500 00:00:00"), "1500 is no leap year (proleptic Gregorian)");
+        assert!(!is_before_1601(b"31 Feb 1500 00:00:00"));
+        assert!(!is_before_1601(b"32 Jan 1500 00:00:00"));
+        assert!(!is_before_1601(b"01 Jan 1500 00:00:60"));
+        assert!(!is_before_1601(b"01 Jan 1500 24:00:00"));
+        assert!(!is_before_1601(b"01 Jan 1601 00:00:00"));
     }
 }

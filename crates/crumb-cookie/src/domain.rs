@@ -65,25 +65,31 @@ pub fn domain_match(host: &str, domain: &str) -> bool {
 }
 
 /// The registrable domain (eTLD+1) of a canonical host, as Chromium computes
-/// it for cookies: `None` for IP addresses, public suffixes themselves and
-/// hosts under a top-level domain the list does not know.
+/// it for cookies (`GetDomainAndRegistry` with unknown registries included):
+/// `None` for IP addresses, single-label hosts and public suffixes themselves.
+///
+/// A top-level domain the list does not name (`.test`, `.localhost`,
+/// `.internal`, anything made up) falls under the list's default rule `*`:
+/// its last label is the public suffix, so `www.example.test` has the
+/// registrable domain `example.test`, exactly as for `www.example.com`.
 pub fn registrable_domain(host: &str) -> Option<&str> {
     if is_ip_literal(host) {
         return None;
     }
     let trimmed = host.strip_suffix('.').unwrap_or(host);
+    // PSL algorithm step "if no rules match, the prevailing rule is *": the
+    // `psl` crate applies it, and Chromium (`GetRegistryLengthImpl` with
+    // INCLUDE_UNKNOWN_REGISTRIES) does too, so an unknown suffix is kept.
+    // A single label has no registrable domain: `psl::domain` answers `None`.
     let domain = psl::domain(trimmed.as_bytes())?;
-    if !domain.suffix().is_known() {
-        return None;
-    }
     let len = domain.as_bytes().len();
     // The registrable domain is a suffix of the host; keep a trailing dot if the host had one.
     let start = trimmed.len() - len;
     Some(&host[start..])
 }
 
-/// Whether `domain` is a public suffix (or lies under an unknown top-level
-/// domain, which the list's default rule makes one).
+/// Whether `domain` is a public suffix: one the list names, or a single label
+/// (the list's default rule `*` makes every top-level domain one).
 pub fn is_public_suffix(domain: &str) -> bool {
     let trimmed = domain.strip_suffix('.').unwrap_or(domain);
     match psl::suffix(trimmed.as_bytes()) {
@@ -93,8 +99,8 @@ pub fn is_public_suffix(domain: &str) -> bool {
 }
 
 /// The key a jar files a cookie under: the registrable domain of its domain,
-/// or the domain itself when it has none (IP addresses, public suffixes,
-/// unknown top-level domains). Every host that can receive the cookie has the
+/// or the domain itself when it has none (IP addresses, single labels,
+/// public suffixes). Every host that can receive the cookie has the
 /// same key, so a lookup only visits the cookies of one site.
 pub fn site_key(domain: &str) -> &str {
     registrable_domain(domain).unwrap_or(domain)
@@ -133,7 +139,31 @@ mod tests {
         assert_eq!(registrable_domain("foo.github.io"), Some("foo.github.io"));
         assert_eq!(registrable_domain("co.uk"), None);
         assert_eq!(registrable_domain("127.0.0.1"), None);
-        assert_eq!(registrable_domain("foo.notatld"), None, "unknown TLDs have no registrable domain");
+    }
+
+    #[test]
+    fn unlisted_tlds_fall_under_the_default_rule() {
+        // PSL default rule `*`, as Chromium's GetDomainAndRegistry applies it.
+        for (host, site) in [
+            ("foo.notatld", "foo.notatld"),
+            ("www.example.test", "example.test"),
+            ("example.test", "example.test"),
+            ("a.b.app.localhost", "app.localhost"),
+            ("db.corp.internal", "corp.internal"),
+            ("printer.local", "printer.local"),
+            ("www.example.example", "example.example"),
+            ("www.example.test.", "example.test."),
+        ] {
+            assert_eq!(registrable_domain(host), Some(site), "{host}");
+        }
+        for host in ["test", "localhost", "internal", "intranet", "[::1]", "10.0.0.1"] {
+            assert_eq!(registrable_domain(host), None, "{host}");
+        }
+        assert!(is_public_suffix("test"));
+        assert!(is_public_suffix("localhost"));
+        assert!(!is_public_suffix("example.test"));
+        assert_eq!(site_key("www.example.test"), "example.test");
+        assert_eq!(site_key("intranet"), "intranet");
     }
 
     #[test]

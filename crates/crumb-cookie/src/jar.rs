@@ -153,6 +153,11 @@ pub struct Jar<C: Clock = SystemClock> {
     sites: HashMap<String, Vec<Cookie>>,
     len: usize,
     next_index: u64,
+    /// No cookie was last accessed before this (a lower bound: lookups only
+    /// move access times on). The global purge runs only when it is older
+    /// than the safe period, so a full jar of recent cookies costs nothing
+    /// per insertion (Chromium `CookieMonster::earliest_access_time_`).
+    earliest_access: Timestamp,
 }
 
 impl Default for Jar<SystemClock> {
@@ -176,7 +181,7 @@ impl<C: Clock> Jar<C> {
 
     /// An empty jar with the given clock and limits.
     pub fn with_config(clock: C, config: JarConfig) -> Self {
-        Jar { clock, config, sites: HashMap::new(), len: 0, next_index: 0 }
+        Jar { clock, config, sites: HashMap::new(), len: 0, next_index: 0, earliest_access: Timestamp::MAX }
     }
 
     /// The jar's clock.
@@ -208,6 +213,7 @@ impl<C: Clock> Jar<C> {
     pub fn clear(&mut self) {
         self.sites.clear();
         self.len = 0;
+        self.earliest_access = Timestamp::MAX;
     }
 
     /// "The current session is over" (§5.7): removes every session cookie.
@@ -449,6 +455,7 @@ impl<C: Clock> Jar<C> {
             }
             return Stored::Expired { removed_existing: existing.is_some() };
         }
+        self.earliest_access = self.earliest_access.min(cookie.last_access);
         cookies.push(cookie);
         self.len += 1;
         self.evict_site(&key, now);
@@ -481,28 +488,35 @@ impl<C: Clock> Jar<C> {
         self.len -= before - cookies.len();
     }
 
-    /// Global eviction (Chromium `kMaxCookies`/`kPurgeCookies`): over
-    /// `max_cookies`, drop expired cookies, then purge cookies not accessed
-    /// within the safe period, non-secure first, least recently used first.
+    /// Global eviction (Chromium `CookieMonster::GarbageCollect`, global
+    /// part, `kMaxCookies`/`kPurgeCookies`): over `max_cookies`, and only if
+    /// some cookie may be older than the safe period, drop expired cookies,
+    /// then purge cookies not accessed within the safe period, non-secure
+    /// first, least recently used first.
+    ///
+    /// The gate is what keeps every operation O(cookies of the site) at any
+    /// fill: a jar over the limit whose cookies are all recent cannot evict
+    /// anything, and it is not scanned again until time makes one old.
     fn evict_global(&mut self, now: Timestamp) {
-        if self.len <= self.config.max_cookies {
+        let safe_after = now.add_seconds(-self.config.safe_from_global_purge_seconds);
+        if self.len <= self.config.max_cookies || self.earliest_access >= safe_after {
             return;
         }
         self.retain(|c| !c.is_expired(now));
-        if self.len <= self.config.max_cookies {
-            return;
+        if self.len > self.config.max_cookies {
+            let target = self.config.max_cookies.saturating_sub(self.config.global_purge);
+            let mut candidates: Vec<(bool, Timestamp, u64)> = self
+                .iter()
+                .filter(|c| c.last_access < safe_after)
+                .map(|c| (c.secure, c.last_access, c.creation_index))
+                .collect();
+            candidates.sort_unstable();
+            let excess = (self.len - target).min(candidates.len());
+            let doomed: std::collections::HashSet<u64> = candidates[..excess].iter().map(|c| c.2).collect();
+            self.retain(|c| !doomed.contains(&c.creation_index));
         }
-        let target = self.config.max_cookies.saturating_sub(self.config.global_purge);
-        let safe_after = now.add_seconds(-self.config.safe_from_global_purge_seconds);
-        let mut candidates: Vec<(bool, Timestamp, u64)> = self
-            .iter()
-            .filter(|c| c.last_access < safe_after)
-            .map(|c| (c.secure, c.last_access, c.creation_index))
-            .collect();
-        candidates.sort_unstable();
-        let excess = (self.len - target).min(candidates.len());
-        let doomed: std::collections::HashSet<u64> = candidates[..excess].iter().map(|c| c.2).collect();
-        self.retain(|c| !doomed.contains(&c.creation_index));
+        // The scan makes the bound exact again.
+        self.earliest_access = self.iter().map(|c| c.last_access).min().unwrap_or(Timestamp::MAX);
     }
 
     /// The cookies a request for `url` in `ctx` carries, in `Cookie` header
@@ -588,6 +602,7 @@ impl<C: Clock> Jar<C> {
         }
         cookie.creation_index = self.next_index;
         self.next_index += 1;
+        self.earliest_access = self.earliest_access.min(cookie.last_access);
         cookies.push(cookie);
         self.len += 1;
         self.evict_site(&key, now);

@@ -97,6 +97,44 @@ fn public_suffix_equal_to_host_becomes_host_only_5_7_step_9() {
 }
 
 #[test]
+fn unlisted_tlds_follow_the_default_rule_like_chromium() {
+    // The PSL's default rule `*`: under a TLD the list does not name, the
+    // last label is the public suffix and the label before it a site.
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = jar(&clock);
+    for (host, domain) in [
+        ("www.example.test", "example.test"),
+        ("www.example.test", ".example.test"),
+        ("www.web-platform.test", "www.web-platform.test"),
+        ("api.myapp.localhost", "myapp.localhost"),
+        ("db.corp.internal", "corp.internal"),
+        ("printer.home.local", "home.local"),
+        ("a.b.example", "b.example"),
+    ] {
+        let name = format!("c{}", jar.len());
+        set(&mut jar, &format!("http://{host}/"), &format!("{name}=1; Domain={domain}")).unwrap();
+        let cookie = jar.iter().find(|c| c.name == name.as_bytes()).unwrap();
+        assert!(!cookie.host_only, "{host} / {domain}: a domain cookie");
+        assert_eq!(cookie.domain, domain.trim_start_matches('.'));
+    }
+    assert_eq!(header(&mut jar, "http://example.test/", nav()), "c0=1; c1=1");
+    assert_eq!(header(&mut jar, "http://deep.www.web-platform.test/", nav()), "c2=1");
+    // The TLD itself is a public suffix; a sibling site is another site.
+    assert_eq!(
+        set(&mut jar, "http://www.example.test/", "x=1; Domain=test"),
+        Err(Rejection::DomainIsPublicSuffix { domain: "test".to_owned() })
+    );
+    assert!(matches!(
+        set(&mut jar, "http://www.example.test/", "x=1; Domain=other.test"),
+        Err(Rejection::DomainMismatch { .. })
+    ));
+    // A single-label host takes only host cookies, Domain equal to the host included.
+    set(&mut jar, "http://intranet/", "h=1; Domain=intranet").unwrap();
+    assert!(jar.iter().find(|c| c.name == b"h").unwrap().host_only);
+    assert!(set(&mut jar, "http://intranet/", "h=1; Domain=other").is_err());
+}
+
+#[test]
 fn ip_hosts_take_only_host_cookies() {
     let clock = ManualClock::new(DEFAULT_START);
     let mut jar = jar(&clock);

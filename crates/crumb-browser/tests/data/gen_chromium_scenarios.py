@@ -116,6 +116,54 @@ set_then("domain/trailing-dot-host", "http://www.example.com./", "a=1",
 set_then("domain/domain-and-host-only-same-name", W + "/", ["a=1", "a=2; Domain=example.com"],
          W + "/", "http://example.com/")
 
+# ---------------------------------------------------------------- tld
+# Hosts under top-level domains the public-suffix list does not name: its default rule `*` makes
+# the last label the public suffix, so `example.test` is a site like `example.com`. Single-label
+# hosts have no site at all.
+UNLISTED = [("test", "example.test"), ("wpt", "web-platform.test"), ("localhost", "myapp.localhost"),
+            ("internal", "corp.internal"), ("local", "home.local"), ("example", "shop.example"),
+            ("invalid", "app.invalid"), ("madeup", "site.madeuptld")]
+for label, reg in UNLISTED:
+    tld = reg.rsplit(".", 1)[1]
+    www = "http://www." + reg
+    checks_u = [www + "/", "http://" + reg + "/", "http://sub.www." + reg + "/", "http://other." + reg + "/",
+                "http://other" + reg + "/"]
+    set_then(f"tld/{label}-host-only", www + "/", "a=1", *checks_u)
+    set_then(f"tld/{label}-domain-registrable", www + "/", "a=1; domain=" + reg, *checks_u)
+    set_then(f"tld/{label}-domain-leading-dot", www + "/", "a=1; Domain=." + reg, *checks_u)
+    set_then(f"tld/{label}-domain-equals-host", www + "/", "a=1; Domain=www." + reg, *checks_u)
+    set_then(f"tld/{label}-domain-tld", www + "/", "a=1; Domain=" + tld, *checks_u)
+    set_then(f"tld/{label}-domain-sibling", www + "/", "a=1; Domain=other." + reg, *checks_u)
+    sc(f"tld/{label}-host-only-then-domain-ordering", step(www + "/", "h=1", "d=1; Domain=" + reg),
+       step("http://" + reg + "/", "p=1", "q=1; Domain=" + reg), step(www + "/"), step("http://" + reg + "/"))
+for label, reg in UNLISTED[:3]:
+    www = "https://www." + reg
+    set_then(f"tld/{label}-https-domain-secure", www + "/", ["s=1; Domain=" + reg + "; Secure", "h=1; Secure"],
+             www + "/", "https://" + reg + "/", "http://" + reg + "/", "https://x." + reg + "/")
+    set_then(f"tld/{label}-https-host-prefix", www + "/", ["__Host-a=1; Secure; Path=/",
+                                                           "__Host-b=1; Secure; Path=/; Domain=" + reg],
+             www + "/", "https://" + reg + "/")
+sc("tld/wpt-domain-equals-host-deep", step("http://www.web-platform.test/", "a=1; Domain=www.web-platform.test"),
+   step("http://a.www.web-platform.test/"), step("http://web-platform.test/"))
+sc("tld/same-name-host-only-and-domain", step("http://www.example.test/", "a=host", "a=dom; Domain=example.test"),
+   step("http://www.example.test/"), step("http://example.test/"))
+sc("tld/set-on-registrable-itself", step("http://example.test/", "a=1; Domain=example.test", "b=1"),
+   step("http://example.test/"), step("http://www.example.test/"))
+sc("tld/localhost-parent-from-sub", step("http://api.myapp.localhost/", "a=1; Domain=myapp.localhost"),
+   step("http://myapp.localhost/"), step("http://localhost/"), step("http://web.myapp.localhost/"))
+sc("tld/trailing-dot-host", step("http://www.example.test./", "a=1", "b=1; Domain=example.test."),
+   step("http://www.example.test./"), step("http://example.test./"), step("http://www.example.test/"))
+for host in ["intranet", "router"]:
+    hchecks = ["http://" + host + "/", "http://sub." + host + "/"]
+    set_then(f"tld/single-label-{host}-host-only", "http://" + host + "/", "a=1", *hchecks)
+    set_then(f"tld/single-label-{host}-domain-equals-host", "http://" + host + "/", "a=1; Domain=" + host, *hchecks)
+    set_then(f"tld/single-label-{host}-domain-leading-dot", "http://" + host + "/", "a=1; Domain=." + host, *hchecks)
+set_then("tld/single-label-sub-sets-parent", "http://sub.intranet/", "a=1; Domain=intranet",
+         "http://intranet/", "http://sub.intranet/", "http://x.intranet/")
+set_then("tld/ipv4-domain-equals-host", "http://127.0.0.1/", ["a=1; Domain=127.0.0.1", "b=1; Domain=.127.0.0.1"],
+         "http://127.0.0.1/")
+set_then("tld/ipv6-host-only", "http://[::1]/", ["a=1", "b=1; Domain=[::1]", "c=1; Domain=::1"], "http://[::1]/")
+
 # ---------------------------------------------------------------- path
 pchecks = lambda base: [base + p for p in ["/", "/a", "/a/", "/a/b", "/a/b/", "/a/bc", "/a/b/c", "/a/b/c/d", "/ab", "/A/b/"]]
 set_then("path/default-path-deep", W + "/a/b/c", "x=1", *pchecks(W))
@@ -214,6 +262,70 @@ sc("expiry/delete-domain-cookie", step(W + "/", "a=1; Domain=example.com"),
    step("http://other.example.com/", "a=; Max-Age=0; Domain=example.com"), step(W + "/"))
 sc("expiry/persistent-overwritten-by-session", step(W + "/", "a=1; Max-Age=3600"), step(W + "/", "a=2"), step(W + "/"))
 sc("expiry/expired-set-does-not-delete-other-name", step(W + "/", "a=1"), step(W + "/", "b=1; Max-Age=0"), step(W + "/"))
+
+# Chromium's ParseCookieExpirationTime where it departs from RFC 6265bis §5.1.1's grammar: a past
+# date deletes the cookie (not sent), a date that fails to parse leaves a session cookie (sent).
+CHROMIUM_DATES = {
+    "three-digit-time-field-skipped": "01 Jan 000:00:00 2099 00:00:00 GMT",
+    "four-digit-second": "Thu, 01 Jan 1970 00:00:0000 GMT",
+    "three-digit-second": "01 Jan 1970 1:2:345",
+    "second-time-not-a-day": "12:00:00 13:00:00 Jan 1970",
+    "time-of-four-fields": "01 Jan 1970 00:00:00:00 GMT",
+    "time-of-four-one-digit-fields": "0:0:0:0 1 Jan 1970",
+    "two-field-time-not-a-day": "1:2 Jan 1970 00:00:00 GMT",
+    "day-with-suffix-is-a-year": "Thu, 1st Jan 1970 00:00:00 GMT",
+    "day-with-suffix-and-two-digit-day": "Jan 1st 01 00:00:00 GMT",
+    "five-digit-year-leading-zero": "01 Jan 01970 00:00:00 GMT",
+    "five-digit-year-future": "01 Jan 02099 00:00:00 GMT",
+    "one-digit-year": "01 Jan 5 00:00:00 GMT",
+    "year-with-long-suffix": "01 Jan 1970abc 00:00:00 GMT",
+    "year-with-short-suffix": "01 Jan 1970x 00:00:00 GMT",
+    "three-digit-day": "001 Jan 1970 00:00:00 GMT",
+    "three-digit-year-before-1601": "01 Jan 123 00:00:00 GMT",
+    "year-1500-day-32": "32 Jan 1500 00:00:00 GMT",
+    "year-1500-31-feb": "31 Feb 1500 00:00:00 GMT",
+    "year-1500-second-60": "01 Jan 1500 00:00:60 GMT",
+    "second-60": "01 Jan 1970 00:00:60 GMT",
+    "five-digit-year-far-future": "01 Jan 12345 00:00:00 GMT",
+    "six-digit-year": "01 Jan 123456 00:00:00 GMT",
+    "second-year-ignored": "Jan 01 1970 00:00:00 2099",
+    "javascript-date-string": "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+    "iso-8601": "1970-01-01T00:00:00Z",
+    "month-prefix-of-word": "01 Janissary 1970 00:00:00",
+    "time-without-seconds": "01 Jan 1970 GMT 00:00",
+    "time-three-digit-hour": "01 Jan 1970 000:00:00",
+    "time-four-digit-hour": "01 Jan 1970 0000:00:00",
+    "time-one-digit-fields": "01 Jan 1970 0:0:0",
+    "time-many-digit-second": "01 Jan 1970 00:00:000000000000000000000",
+    "time-three-digit-second-in-range": "01 Jan 1970 00:00:059",
+    "time-letter-tail": "01 Jan 1970 00:00:00x",
+    "time-letter-in-hour": "01 Jan 1970 00a:00:00",
+    "time-trailing-colon": "01 Jan 1970 00:00:00:",
+    "time-empty-field-then-time": "01 Jan 1970 00::00 00:00:00",
+    "time-two-fields-then-time": "01 Jan 1970 1:2 00:00:00",
+    "time-four-fields-then-time": "01 Jan 1970 1:2:3:4 00:00:00",
+    "time-out-of-range-kept": "01 Jan 1970 00:00:99 00:00:00",
+    "time-hour-24-kept": "01 Jan 1970 24:00:00 00:00:00",
+    "time-overflow-skipped": "01 Jan 1970 99999999999:00:00 00:00:00",
+    "time-overflow-u32-skipped": "01 Jan 1970 00:00:4294967296 00:00:00",
+    "day-with-suffix-skipped-then-year": "01 Jan 1st 1970 00:00:00",
+    "day-with-letter": "1x Jan 1970 00:00:00",
+    "day-zero-kept": "00 01 Jan 1970 00:00:00",
+    "day-32-kept": "32 01 Jan 1970 00:00:00",
+    "year-three-zeros": "01 Jan 000 00:00:00",
+    "year-one-zero": "01 Jan 0 00:00:00",
+    "year-two-digit-with-letter": "01 Jan 70x 00:00:00",
+    "six-digit-token-skipped": "01 Jan 1970 000001 00:00:00",
+    "thirteen-digit-day": "0000000000001 Jan 1970 00:00:00",
+    "month-two-letters": "01 Ja 1970 00:00:00",
+    "month-with-prefix": "01 xJan 1970 00:00:00",
+    "word-before-month": "01 Foo Jan 1970 00:00:00",
+    "year-1500-29-feb": "29 Feb 1500 00:00:00",
+    "year-1600-29-feb": "29 Feb 1600 00:00:00",
+    "year-100": "01 Jan 100 00:00:00",
+}
+for label, date in CHROMIUM_DATES.items():
+    set_then(f"expiry/chromium-date-{label}", W + "/", ["a=1; Expires=" + date, "b=1"], W + "/")
 
 # ---------------------------------------------------------------- secure
 set_then("secure/set-over-https", WS + "/", "a=1; Secure", WS + "/", W + "/")
@@ -336,6 +448,24 @@ set_then("size/path-1025", W + "/x/y", "a=1; Path=/" + "p" * 1024, W + "/" + "p"
 set_then("size/domain-1025", W + "/", "a=1; Domain=" + "d" * 1013 + ".example.com", W + "/")
 set_then("size/domain-over-1024-valid-suffix", W + "/",
          "a=1; Domain=" + "x" * 1010 + "; Domain=example.com", "http://example.com/", W + "/")
+big = sized(4096)
+set_then("size/4096-with-1020-byte-attributes", W + "/",
+         big + "; Path=/" + "p" * 1019 + "; Foo=" + "f" * 1020 + "; Bar=" + "b" * 1020 + "; Baz=" + "z" * 1020
+         + "; Path=/", W + "/", W + "/x")
+set_then("size/4096-with-attributes-over-8k", W + "/",
+         big + "; Domain=example.com; " + "; ".join(f"X{i}=" + "x" * 1020 for i in range(5)) + "; Path=/",
+         "http://example.com/", W + "/")
+set_then("size/oversize-domain-between-valid", W + "/",
+         "a=1; Domain=example.com; Domain=" + "d" * 1025 + "; Path=/", "http://example.com/", W + "/")
+set_then("size/oversize-path-after-valid", W + "/x/y", "a=1; Path=/x; Path=/" + "q" * 1024,
+         W + "/x/z", W + "/", W + "/x/y")
+set_then("size/oversize-expires-after-valid", W + "/",
+         "a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=" + "Thu, 01 Jan 2099 00:00:00 GMT" + " " * 1000 + "x",
+         W + "/")
+set_then("size/oversize-samesite", W + "/", "a=1; SameSite=" + "s" * 1025 + "; Domain=example.com",
+         "http://example.com/")
+set_then("size/attribute-exactly-1024", W + "/", "a=1; Path=/" + "p" * 1023 + "; Domain=example.com",
+         "http://example.com/" + "p" * 1023, W + "/")
 set_then("size/long-unknown-attribute", W + "/", "a=1; Foo=" + "f" * 5000, W + "/")
 set_then("size/expires-over-1024", W + "/", "a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + " " * 1000 + "x", W + "/")
 set_then("size/max-age-over-1024", W + "/", "a=1; Max-Age=" + "0" * 1030, W + "/")
