@@ -98,8 +98,9 @@ impl ChromiumRunner {
     /// Runs one scenario in a fresh browser profile, using driver `slot`.
     pub async fn run_scenario_on(&self, slot: usize, scenario: &Scenario) -> Observation {
         let mut observed = Vec::new();
-        let result = self.run_inner(slot, scenario, &mut observed).await;
-        Observation { name: scenario.name.clone(), observed, error: result.err().map(|e| format!("{e:#}")) }
+        let mut script = Vec::new();
+        let result = self.run_inner(slot, scenario, &mut observed, &mut script).await;
+        Observation { name: scenario.name.clone(), observed, script, error: result.err().map(|e| format!("{e:#}")) }
     }
 
     /// Runs one scenario in a fresh browser profile.
@@ -107,7 +108,14 @@ impl ChromiumRunner {
         self.run_scenario_on(0, scenario).await
     }
 
-    async fn run_inner(&self, slot: usize, scenario: &Scenario, observed: &mut Vec<String>) -> anyhow::Result<()> {
+    async fn run_inner(
+        &self,
+        slot: usize,
+        scenario: &Scenario,
+        observed: &mut Vec<String>,
+        script: &mut Vec<Option<String>>,
+    ) -> anyhow::Result<()> {
+        let scripted = scenario.steps.iter().any(Step::has_script);
         // Validate every step up front, so a bad step does not cost a browser launch.
         for step in &scenario.steps {
             if step.set_cookie.iter().any(|v| v.contains('\n')) {
@@ -125,6 +133,10 @@ impl ChromiumRunner {
             for (i, step) in scenario.steps.iter().enumerate() {
                 let header = self.run_step(&browser, step).await.with_context(|| format!("step {i} ({})", step.url))?;
                 observed.push(header);
+                if scripted {
+                    let read = run_script(&browser, step).await.with_context(|| format!("step {i} script"))?;
+                    script.push(read);
+                }
                 if trace {
                     eprintln!("[{}] step {i} {:?}", scenario.name, t0.elapsed());
                 }
@@ -225,6 +237,7 @@ impl ChromiumRunner {
                 r.take().unwrap_or_else(|| Observation {
                     name: s.name.clone(),
                     observed: Vec::new(),
+                    script: Vec::new(),
                     error: Some("worker task failed".to_owned()),
                 })
             })
@@ -250,6 +263,26 @@ impl ChromiumRunner {
     }
 }
 
+/// A step's script on the page its navigation loaded: each `script_set` string assigned to
+/// `document.cookie`, then `document.cookie` read. The read also orders the writes before the next
+/// navigation (the getter answers after the cookie store has applied them); it is reported only
+/// when the step asks for it.
+async fn run_script(browser: &Browser, step: &Step) -> anyhow::Result<Option<String>> {
+    if !step.has_script() {
+        return Ok(None);
+    }
+    let read = browser
+        .client()
+        .execute(
+            "for (const text of arguments[0]) { document.cookie = text; } return document.cookie;",
+            vec![serde_json::Value::from(step.script_set.clone())],
+        )
+        .await
+        .context("running the page script")?;
+    let read = read.as_str().context("document.cookie is not a string")?.to_owned();
+    Ok(step.script_read.then_some(read))
+}
+
 /// The result of a passed [`ChromiumRunner::setup_check`].
 #[derive(Debug, Clone)]
 pub struct SetupReport {
@@ -263,6 +296,8 @@ pub fn setup_scenario() -> Scenario {
         url: url.to_owned(),
         set_cookie: set.iter().map(|s| (*s).to_owned()).collect(),
         advance_seconds: 0,
+        script_set: Vec::new(),
+        script_read: false,
     };
     Scenario {
         name: "setup/secure-cookie-over-https-only".to_owned(),
@@ -287,6 +322,7 @@ pub async fn run_scenario_in_chromium(scenario: &Scenario) -> Observation {
     result.unwrap_or_else(|e| Observation {
         name: scenario.name.clone(),
         observed: Vec::new(),
+        script: Vec::new(),
         error: Some(format!("{e:#}")),
     })
 }

@@ -25,6 +25,19 @@ pub struct Step {
     /// Seconds the clock moves on before this step's request.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub advance_seconds: u32,
+    /// Strings a script on the loaded page assigns to `document.cookie`, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script_set: Vec<String>,
+    /// Whether a script on the loaded page then reads `document.cookie`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub script_read: bool,
+}
+
+impl Step {
+    /// Whether a script runs on this step's page.
+    pub fn has_script(&self) -> bool {
+        !self.script_set.is_empty() || self.script_read
+    }
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -38,6 +51,10 @@ pub struct Observation {
     pub name: String,
     /// One `Cookie` header per step completed (`""` when none was sent).
     pub observed: Vec<String>,
+    /// When a step runs a script: per step, what `document.cookie` returned (`None` where the
+    /// step read nothing). Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<Option<String>>,
     /// Set when the scenario could not be run to the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -121,7 +138,12 @@ mod tests {
 
     #[test]
     fn observation_omits_absent_error() {
-        let o = Observation { name: "x/y".into(), observed: vec!["".into(), "a=1".into()], error: None };
+        let o = Observation {
+            name: "x/y".into(),
+            observed: vec!["".into(), "a=1".into()],
+            script: Vec::new(),
+            error: None,
+        };
         assert_eq!(serde_json::to_string(&o).expect("serialises"), r#"{"name":"x/y","observed":["","a=1"]}"#);
     }
 

@@ -56,6 +56,9 @@ fn corpus_is_well_formed() {
             for v in &step.set_cookie {
                 assert!(!v.contains('\0') && !v.contains('\n'), "{}: NUL or LF in a value", s.name);
             }
+            for v in &step.script_set {
+                assert!(!v.contains('\0'), "{}: NUL in a script value", s.name);
+            }
         }
     }
     for (name, reason) in known_divergences() {
@@ -77,7 +80,7 @@ async fn chromium_agrees_with_crumb_jar() {
         .iter()
         .map(|s| {
             let o = crumb_cookie::replay::run_scenario(s, crumb_cookie::replay::DEFAULT_START);
-            Observation { name: o.name, observed: o.observed, error: o.error }
+            Observation { name: o.name, observed: o.observed, script: o.script, error: o.error }
         })
         .collect();
 
@@ -125,7 +128,7 @@ async fn chromium_agrees_with_crumb_jar() {
             harness_errors.push(format!("{}: {e}", ch.name));
             continue;
         }
-        let agree = ch.observed == cr.observed && cr.error.is_none();
+        let agree = ch.observed == cr.observed && ch.script == cr.script && cr.error.is_none();
         if agree {
             entry.1 += 1;
             if known.contains_key(&ch.name) {
@@ -162,6 +165,10 @@ async fn chromium_agrees_with_crumb_jar() {
                 cr.observed,
                 cr.error.as_deref().map(|e| format!(" error: {e}")).unwrap_or_default()
             );
+            if !ch.script.is_empty() || !cr.script.is_empty() {
+                report!("    chromium document.cookie: {:?}", ch.script);
+                report!("    crumb document.cookie:    {:?}", cr.script);
+            }
         }
     };
     show("known divergences (tests/data/chromium-known-divergences.txt)", &known_hit);

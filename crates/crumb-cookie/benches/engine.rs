@@ -1,5 +1,7 @@
 //! crumb-cookie against its peers, in one run: the `cookie` crate (0.18) for
-//! parsing and `cookie_store` (0.22) for the jar.
+//! parsing and `cookie_store` (0.22) for the jar: storing and looking up,
+//! the cost of one operation at 1k, 10k and 100k cookies, and a 40,000-step
+//! browsing replay (`benches/workload`).
 //!
 //! Run with `cargo bench -p crumb-cookie --bench engine`; the whole run takes
 //! about two minutes. Results and caveats: `docs/benchmarks.md`.
@@ -10,6 +12,8 @@
 //! - jar: both sides get their request URLs parsed outside the timed loop and
 //!   parse the `Set-Cookie` text inside it; a lookup builds the full `Cookie`
 //!   header value on both sides.
+
+mod workload;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -396,9 +400,146 @@ fn jar(c: &mut Criterion) {
     group.finish();
 }
 
+// ---------------------------------------------------------------------------
+// Jar: cost per operation at any fill
+// ---------------------------------------------------------------------------
+
+/// (cookies, sites) for the fill-level benchmark: three cookies a site at
+/// 1k, ten at 10k; 100k over 30k sites is over three a site, far past
+/// Chromium's global limit (3,300) with every cookie recent, so nothing can
+/// be evicted and each operation must not look at the whole jar.
+const FILLS: &[(usize, usize)] = &[(1_000, 1_000), (10_000, 10_000), (100_000, 30_000)];
+
+/// The `Set-Cookie` value number `k` of a site: host-only, domain and path
+/// cookies in turn.
+fn fill_cookie(site: &str, k: usize) -> (String, String) {
+    match k % 3 {
+        0 => (format!("https://www.{site}/"), format!("h{k}=v{k}; Path=/; Secure; HttpOnly")),
+        1 => (format!("https://www.{site}/"), format!("d{k}=v{k}; Domain={site}; Path=/; Max-Age=86400")),
+        _ => (format!("https://shop.{site}/cart/x"), format!("p{k}=v{k}; Path=/cart; Max-Age=3600")),
+    }
+}
+
+fn jar_fill(c: &mut Criterion) {
+    let mut group = c.benchmark_group("jar_fill");
+    group.sample_size(20);
+    let ctx = RequestContext::typed_navigation();
+    for &(cookies, sites) in FILLS {
+        let clock = ManualClock::new(Timestamp::now());
+        let mut crumb_jar = Jar::with_clock(&clock);
+        let mut store = cookie_store::CookieStore::default();
+        for n in 0..cookies {
+            let (url, value) = fill_cookie(&workload::site(n % sites), n / sites);
+            crumb_jar.set_cookie(&RequestUrl::parse(&url).expect("valid URL"), &value, ctx).expect("stored");
+            store.parse(&value, &url::Url::parse(&url).expect("valid URL")).expect("stored");
+        }
+        assert_eq!(crumb_jar.len(), cookies, "nothing evicted: every cookie is recent");
+        // The operations cycle through 1,024 sites spread over the jar.
+        let probe: Vec<usize> = (0..1024).map(|i| (i * 7919) % sites).collect();
+        let set_urls: Vec<RequestUrl> = probe
+            .iter()
+            .map(|&i| RequestUrl::parse(&format!("https://www.{}/", workload::site(i))).expect("URL"))
+            .collect();
+        let store_urls: Vec<url::Url> = probe
+            .iter()
+            .map(|&i| url::Url::parse(&format!("https://www.{}/", workload::site(i))).expect("URL"))
+            .collect();
+        // The first cookie of each probed site again, with a changed value: a
+        // replacement, so the jar stays at its fill.
+        let values: [&str; 2] = ["h0=a; Path=/; Secure; HttpOnly", "h0=b; Path=/; Secure; HttpOnly"];
+        let label = format!("{cookies} cookies, {sites} sites");
+        let mut n = 0usize;
+        group.bench_function(BenchmarkId::new("set_cookie/crumb", &label), |b| {
+            b.iter(|| {
+                n += 1;
+                black_box(crumb_jar.set_cookie(&set_urls[n % 1024], values[(n / 1024) % 2], ctx))
+            })
+        });
+        group.bench_function(BenchmarkId::new("cookies_for/crumb", &label), |b| {
+            b.iter(|| {
+                n += 1;
+                black_box(crumb_jar.cookie_header_bytes(&set_urls[n % 1024], ctx))
+            })
+        });
+        assert_eq!(crumb_jar.len(), cookies, "still at its fill");
+        group.bench_function(BenchmarkId::new("set_cookie/cookie_store", &label), |b| {
+            b.iter(|| {
+                n += 1;
+                black_box(store.parse(values[(n / 1024) % 2], &store_urls[n % 1024]).is_ok())
+            })
+        });
+        group.bench_function(BenchmarkId::new("cookies_for/cookie_store", &label), |b| {
+            b.iter(|| {
+                n += 1;
+                black_box(store.get_request_values(&store_urls[n % 1024]).count())
+            })
+        });
+    }
+    group.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Replay: a browsing workload end to end
+// ---------------------------------------------------------------------------
+
+/// The same workload through `cookie_store`: per step, the `Cookie` header
+/// value built from `get_request_values`, then each `Set-Cookie` stored.
+/// `cookie_store` has no clock to set; the workload never moves the clock.
+pub fn cookie_store_replay(scenario: &crumb_cookie::replay::Scenario) -> Vec<String> {
+    let mut store = cookie_store::CookieStore::default();
+    let mut observed = Vec::with_capacity(scenario.steps.len());
+    for step in &scenario.steps {
+        let url = url::Url::parse(&step.url).expect("valid URL");
+        let mut header = String::new();
+        for (i, (name, value)) in store.get_request_values(&url).enumerate() {
+            if i > 0 {
+                header.push_str("; ");
+            }
+            header.push_str(name);
+            header.push('=');
+            header.push_str(value);
+        }
+        observed.push(header);
+        for value in &step.set_cookie {
+            let _ = store.parse(value, &url);
+        }
+    }
+    observed
+}
+
+/// A header's pairs, sorted: `cookie_store` does not order them as browsers do.
+fn sorted_pairs(header: &str) -> Vec<&str> {
+    let mut pairs: Vec<&str> = header.split("; ").filter(|p| !p.is_empty()).collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+fn replay(c: &mut Criterion) {
+    let scenario = workload::generate(workload::WorkloadSpec::default());
+    let start = Timestamp::now();
+    let ours = crumb_cookie::replay::run_scenario(&scenario, start);
+    let theirs = cookie_store_replay(&scenario);
+    assert!(ours.error.is_none());
+    // Both jars send the same cookies at every step (order aside).
+    for (i, (a, b)) in ours.observed.iter().zip(&theirs).enumerate() {
+        assert_eq!(sorted_pairs(a), sorted_pairs(b), "step {i} ({})", scenario.steps[i].url);
+    }
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(scenario.steps.len() as u64));
+    let label = format!("{} navigations, {} sites", scenario.steps.len(), workload::WorkloadSpec::default().sites);
+    group.bench_function(BenchmarkId::new("crumb", &label), |b| {
+        b.iter(|| black_box(crumb_cookie::replay::run_scenario(black_box(&scenario), start)))
+    });
+    group.bench_function(BenchmarkId::new("cookie_store", &label), |b| {
+        b.iter(|| black_box(cookie_store_replay(black_box(&scenario))))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = parse_set_cookie, parse_cookie_request_header, jar
+    targets = parse_set_cookie, parse_cookie_request_header, jar, jar_fill, replay
 }
 criterion_main!(benches);

@@ -245,6 +245,42 @@ impl<C: Clock> Jar<C> {
         Ok(self.store(cookie, now))
     }
 
+    /// What `document.cookie = text` does in a page at `url` (a same-site
+    /// top-level document): the storage model for a non-HTTP API (§5.7 with
+    /// the script rules of steps 15 and 23.2), on `text` exactly as the
+    /// script wrote it. Scripts cannot set `HttpOnly` cookies, cannot
+    /// replace one, and cannot set `__Http-` or `__Host-Http-` cookies; the
+    /// size, prefix, `Secure` and `SameSite` rules are those of
+    /// `Set-Cookie`. Nothing of the HTTP layer applies (a CR is a control
+    /// character, not the end of a header line).
+    ///
+    /// ```
+    /// use crumb_cookie::{Jar, RequestContext, RequestUrl};
+    ///
+    /// let mut jar = Jar::new();
+    /// let page = RequestUrl::parse("https://www.example.com/shop/cart").unwrap();
+    /// jar.set_cookie(&page, "sid=1; Path=/; Secure; HttpOnly", RequestContext::typed_navigation()).unwrap();
+    /// jar.set_from_script(&page, "theme=dark; path=/").unwrap();
+    /// assert!(jar.set_from_script(&page, "sid=stolen; path=/; Secure").is_err());
+    /// assert_eq!(jar.script_cookie_string(&page), "theme=dark");
+    /// ```
+    pub fn set_from_script(&mut self, url: &RequestUrl, text: impl AsRef<[u8]>) -> Result<Stored, Rejection> {
+        self.set_cookie(url, text, RequestContext::script())
+    }
+
+    /// What `document.cookie` returns in a page at `url` (a same-site
+    /// top-level document): the cookies a request for `url` would carry,
+    /// less the `HttpOnly` ones, in the same order, as `name=value` pairs
+    /// joined by `"; "` (a nameless cookie as its value alone; `""` for
+    /// none). Bytes that are not UTF-8 are decoded as Latin-1.
+    pub fn script_cookie_string(&mut self, url: &RequestUrl) -> String {
+        let bytes = self.cookie_header_bytes(url, RequestContext::script()).unwrap_or_default();
+        match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
+        }
+    }
+
     /// Runs the storage model without changing the jar: the cookie that
     /// would be stored, or the rule that refuses it. The answer to "why
     /// isn't my cookie set?".

@@ -4,7 +4,8 @@
 //! Each scenario starts from an empty jar on a virtual clock. Each step is a
 //! top-level navigation the user typed (a same-site GET over HTTP): the jar's
 //! `Cookie` header for the step's URL is observed, then the step's
-//! `Set-Cookie` values are stored.
+//! `Set-Cookie` values are stored; then a script on the loaded page may write
+//! `document.cookie` (`script_set`) and read it (`script_read`).
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,26 @@ pub struct Step {
     /// Seconds the clock moves on before this step's request (0–60).
     #[serde(default)]
     pub advance_seconds: u32,
+    /// Strings a script on the loaded page assigns to `document.cookie`, in
+    /// order, after the response's `Set-Cookie` values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script_set: Vec<String>,
+    /// Whether a script on the loaded page then reads `document.cookie`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub script_read: bool,
+}
+
+impl Step {
+    /// A navigation to `url` whose response sets `set_cookie`, with no
+    /// script and no clock change.
+    pub fn navigate(url: impl Into<String>, set_cookie: Vec<String>) -> Self {
+        Step { url: url.into(), set_cookie, advance_seconds: 0, script_set: Vec::new(), script_read: false }
+    }
+
+    /// Whether a script runs on this step's page.
+    pub fn has_script(&self) -> bool {
+        !self.script_set.is_empty() || self.script_read
+    }
 }
 
 /// The `Cookie` headers a jar sent, one per step.
@@ -54,6 +75,11 @@ pub struct Observation {
     pub name: String,
     /// `observed[i]` is the `Cookie` header of step i's request (`""` for none).
     pub observed: Vec<String>,
+    /// When a step of the scenario runs a script: `script[i]` is what
+    /// `document.cookie` returned on step i's page, `None` where step i
+    /// read nothing. Empty (and left out of the JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<Option<String>>,
     /// Set when the scenario could not be run to the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -90,27 +116,36 @@ pub fn run_scenario(scenario: &Scenario, start: Timestamp) -> Observation {
     let mut jar = Jar::with_clock(&clock);
     let ctx = RequestContext::typed_navigation();
     let mut observed = Vec::with_capacity(scenario.steps.len());
+    let scripted = scenario.steps.iter().any(Step::has_script);
+    let mut script = Vec::with_capacity(if scripted { scenario.steps.len() } else { 0 });
     for (index, step) in scenario.steps.iter().enumerate() {
         if step.advance_seconds > MAX_ADVANCE_SECONDS {
-            return failed(scenario, observed, format!("step {index}: advance_seconds over {MAX_ADVANCE_SECONDS}"));
+            let error = format!("step {index}: advance_seconds over {MAX_ADVANCE_SECONDS}");
+            return Observation { name: scenario.name.clone(), observed, script, error: Some(error) };
         }
         clock.advance_seconds(i64::from(step.advance_seconds));
         let url = match RequestUrl::parse(&step.url) {
             Ok(url) => url,
-            Err(e) => return failed(scenario, observed, format!("step {index}: {e}")),
+            Err(e) => {
+                let error = format!("step {index}: {e}");
+                return Observation { name: scenario.name.clone(), observed, script, error: Some(error) };
+            }
         };
         let header = jar.cookie_header_bytes(&url, ctx).unwrap_or_default();
         observed.push(decode_header(header));
+        // The outcome of each write (stored or the rule that refused it) is
+        // not part of the protocol.
         for value in step.set_cookie.iter().flat_map(|v| http_layer_set_cookies(v)) {
-            // The outcome (stored or the rule that refused it) is not part of the protocol.
             let _ = jar.set_cookie(&url, value, ctx);
         }
+        for text in &step.script_set {
+            let _ = jar.set_from_script(&url, text);
+        }
+        if scripted {
+            script.push(step.script_read.then(|| jar.script_cookie_string(&url)));
+        }
     }
-    Observation { name: scenario.name.clone(), observed, error: None }
-}
-
-fn failed(scenario: &Scenario, observed: Vec<String>, error: String) -> Observation {
-    Observation { name: scenario.name.clone(), observed, error: Some(error) }
+    Observation { name: scenario.name.clone(), observed, script, error: None }
 }
 
 /// What a browser's HTTP/1.1 parser makes of one `Set-Cookie` header line
@@ -154,7 +189,7 @@ pub fn replay_line(line: &str, start: Timestamp) -> Option<Observation> {
                 .ok()
                 .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
                 .unwrap_or_default();
-            Observation { name, observed: Vec::new(), error: Some(format!("not a scenario: {e}")) }
+            Observation { name, observed: Vec::new(), script: Vec::new(), error: Some(format!("not a scenario: {e}")) }
         }
     })
 }
@@ -199,16 +234,24 @@ mod tests {
         let scenario = Scenario {
             name: "expiry/max-age".into(),
             steps: vec![
-                Step {
-                    url: "http://a.example.com/".into(),
-                    set_cookie: vec!["a=1; Max-Age=2".into()],
-                    advance_seconds: 0,
-                },
-                Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 1 },
-                Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 1 },
+                Step::navigate("http://a.example.com/", vec!["a=1; Max-Age=2".into()]),
+                Step { advance_seconds: 1, ..Step::navigate("http://a.example.com/", vec![]) },
+                Step { advance_seconds: 1, ..Step::navigate("http://a.example.com/", vec![]) },
             ],
         };
         assert_eq!(run_scenario(&scenario, DEFAULT_START).observed, ["", "a=1", ""]);
+    }
+
+    #[test]
+    fn script_steps_write_and_read_document_cookie() {
+        let input = r#"{"name": "script/basic", "steps": [{"url": "https://www.example.com/a/b", "set_cookie": ["h=1; Path=/; HttpOnly", "s=1; Path=/"], "script_set": ["h=2; path=/", "j=1", "__Http-x=1; Secure; Path=/", "k=1\rl=2"]}, {"url": "https://www.example.com/a/c", "script_read": true}, {"url": "https://www.example.com/"}]}"#;
+        let out = replay_jsonl(input, DEFAULT_START);
+        // h is HttpOnly: invisible to script and not replaced by it; j takes
+        // the page's default path /a; a CR is a control character in script.
+        assert_eq!(
+            out,
+            "{\"name\":\"script/basic\",\"observed\":[\"\",\"j=1; h=1; s=1\",\"h=1; s=1\"],\"script\":[null,\"j=1; s=1\",null]}\n"
+        );
     }
 
     #[test]
@@ -221,7 +264,7 @@ mod tests {
     fn advance_over_limit_is_an_error() {
         let scenario = Scenario {
             name: "x/y".into(),
-            steps: vec![Step { url: "http://a.example.com/".into(), set_cookie: vec![], advance_seconds: 61 }],
+            steps: vec![Step { advance_seconds: 61, ..Step::navigate("http://a.example.com/", vec![]) }],
         };
         assert!(run_scenario(&scenario, DEFAULT_START).error.is_some());
     }

@@ -37,10 +37,7 @@ fn scenario_for(case: &Case) -> Scenario {
     };
     Scenario {
         name: format!("http-state/{}", case.name),
-        steps: vec![
-            Step { url: set_url.to_string(), set_cookie: case.set_cookie.clone(), advance_seconds: 0 },
-            Step { url: read_url, set_cookie: vec![], advance_seconds: 0 },
-        ],
+        steps: vec![Step::navigate(set_url.to_string(), case.set_cookie.clone()), Step::navigate(read_url, vec![])],
     }
 }
 

@@ -36,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
             Err(bad) => Observation {
                 name: bad.name.clone().unwrap_or_default(),
                 observed: Vec::new(),
+                script: Vec::new(),
                 error: Some(format!("line {}: bad scenario: {}", bad.line, bad.error)),
             },
         };

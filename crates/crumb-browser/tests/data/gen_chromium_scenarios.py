@@ -615,6 +615,158 @@ sc("partitioned/and-unpartitioned-same-name", step(WS + "/", "a=1; Secure", "a=2
 set_then("partitioned/localhost-http", "http://localhost/", "a=1; Secure; Partitioned", "http://localhost/")
 set_then("partitioned/without-secure-localhost-http", "http://localhost/", "a=1; Partitioned", "http://localhost/")
 
+# ---------------------------------------------------------------- script
+# document.cookie: each step navigates (its Cookie header observed, its Set-Cookie applied), then a
+# script on the loaded page assigns `script_set` to document.cookie and, with `script_read`, reads it.
+def sstep(url, *sets, header=(), read=True):
+    s = step(url, *header)
+    if sets:
+        s["script_set"] = list(sets)
+    if read:
+        s["script_read"] = True
+    return s
+
+
+def script(name, url, sets, *after, header=()):
+    """Sets `sets` from a script on `url` (after the response's `header` cookies), reads
+    document.cookie there, then navigates to each URL of `after` and reads it there too."""
+    if isinstance(sets, str):
+        sets = [sets]
+    if isinstance(header, str):
+        header = [header]
+    sc("script/" + name, sstep(url, *sets, header=header), *[sstep(u) for u in after])
+
+
+FUT = "Fri, 01 Jan 2100 00:00:00 GMT"
+PAST = "Thu, 01 Jan 1970 00:00:00 GMT"
+# basics
+script("plain", W + "/", "a=b", W + "/x")
+script("two-assignments", W + "/", ["a=1", "b=2"], W + "/")
+script("path-root", W + "/p/q", "a=1; path=/", W + "/", W + "/z")
+script("default-path-from-page", W + "/a/b/c", "a=1", W + "/a/b/", W + "/a/x", W + "/a/b/c/d")
+script("default-path-root-page", W + "/page", "a=1", W + "/", W + "/deep/er")
+script("relative-path-attribute", W + "/a/b", "a=1; path=rel", W + "/a/", W + "/")
+script("path-ordering", W + "/a/b/c", ["r=1; path=/", "ab=1; path=/a/b", "a=1; path=/a"], W + "/a/b/c")
+script("creation-ordering", W + "/", ["z=1", "y=2", "x=3"], W + "/")
+script("overwrite-own", W + "/", ["a=1", "a=2"], W + "/")
+script("overwrite-keeps-position", W + "/", ["a=1", "b=1", "a=2"], W + "/")
+script("semicolon-ends-pair", W + "/", "a=b;c=d", W + "/")
+script("value-with-equals", W + "/", "a=b=c", W + "/")
+script("empty-value", W + "/", "a=", W + "/")
+script("empty-string", W + "/", "", W + "/")
+script("equals-only", W + "/", "=", W + "/")
+script("nameless", W + "/", "justvalue", W + "/")
+script("nameless-with-equals-prefix", W + "/", "=value", W + "/")
+script("nameless-value-with-equals", W + "/", "=a=b", W + "/")
+script("nameless-replaced", W + "/", ["one", "two"], W + "/")
+script("spaces-trimmed", W + "/", "  a  =  b  ", W + "/")
+script("space-inside-name", W + "/", "a b=c d", W + "/")
+script("quoted-value", W + "/", 'a="b c"', W + "/")
+script("comma-in-value", W + "/", "a=b,c", W + "/")
+script("unicode-value", W + "/", "a=grüße", W + "/")
+script("unicode-name", W + "/", "ключ=значение", W + "/")
+script("emoji", W + "/", "e=🍪", W + "/")
+script("tab-in-value", W + "/", "a=b\tc", W + "/")
+script("tab-around-value", W + "/", "a=\tb\t", W + "/")
+script("cr-in-value", W + "/", "a=b\rc=d", W + "/")
+script("lf-in-value", W + "/", "a=b\nc=d", W + "/")
+script("control-char", W + "/", "a=b\x01", W + "/")
+script("del-char", W + "/", "a=b\x7f", W + "/")
+script("control-in-attribute", W + "/", "a=b; path=/\x02", W + "/")
+script("percent-encoded", W + "/", "a=%3B%20x", W + "/")
+script("backslash", W + "/", "a=b\\c", W + "/")
+# attributes
+script("domain-parent", W + "/", "a=1; domain=example.com", "http://example.com/", "http://sub.example.com/")
+script("domain-leading-dot", W + "/", "a=1; domain=.example.com", "http://example.com/")
+script("domain-equals-host", W + "/", "a=1; domain=www.example.com", "http://sub.www.example.com/")
+script("domain-other-site", W + "/", "a=1; domain=example.org", "http://example.org/", W + "/")
+script("domain-public-suffix", W + "/", "a=1; domain=com", W + "/")
+script("domain-sibling", W + "/", "a=1; domain=other.example.com", "http://other.example.com/", W + "/")
+script("host-only-not-for-subdomain", W + "/", "a=1", "http://sub.www.example.com/", "http://example.com/")
+script("unlisted-tld-domain", "http://www.example.test/", "a=1; domain=example.test", "http://example.test/")
+script("unlisted-tld-tld", "http://www.example.test/", "a=1; domain=test", "http://www.example.test/")
+script("ip-host", "http://127.0.0.1/", ["a=1", "b=1; domain=127.0.0.1", "c=1; domain=0.0.1"], "http://127.0.0.1/")
+script("localhost-domain", "http://sub.localhost/", ["a=1; domain=localhost", "b=1"], "http://localhost/")
+script("expires-future", W + "/", "a=1; expires=" + FUT, W + "/")
+script("expires-past-not-stored", W + "/", "a=1; expires=" + PAST, W + "/")
+script("max-age-positive", W + "/", "a=1; max-age=3600", W + "/")
+script("max-age-zero-not-stored", W + "/", "a=1; max-age=0", W + "/")
+script("max-age-negative", W + "/", "a=1; max-age=-5", W + "/")
+script("max-age-invalid", W + "/", "a=1; max-age=soon", W + "/")
+script("chromium-date-five-digit-year", W + "/", "a=1; expires=01 Jan 01970 00:00:00 GMT", W + "/")
+script("chromium-date-four-field-time", W + "/", "a=1; expires=01 Jan 1970 00:00:00:00 GMT", W + "/")
+script("samesite-strict", W + "/", "a=1; samesite=strict", W + "/")
+script("samesite-lax", W + "/", "a=1; SameSite=Lax", W + "/")
+script("samesite-none-insecure", W + "/", "a=1; SameSite=None", W + "/")
+script("samesite-none-secure", WS + "/", "a=1; SameSite=None; Secure", WS + "/")
+script("samesite-garbage", W + "/", "a=1; SameSite=sometimes", W + "/")
+script("partitioned-secure", WS + "/", "a=1; Secure; Partitioned", WS + "/")
+script("partitioned-insecure", WS + "/", "a=1; Partitioned", WS + "/")
+script("unknown-attribute", W + "/", "a=1; foo=bar; baz", W + "/")
+script("duplicate-path-last-wins", W + "/a/b", "a=1; path=/x; path=/a", W + "/a/")
+# deleting
+script("delete-own-max-age", W + "/", ["a=1", "b=2", "a=; max-age=0"], W + "/")
+script("delete-own-expires", W + "/", ["a=1", "a=gone; expires=" + PAST], W + "/")
+script("delete-header-cookie", W + "/", "a=; max-age=0", W + "/", header="a=1")
+script("delete-needs-same-path", W + "/x/", "a=; max-age=0; path=/x", W + "/", header="a=1; Path=/")
+script("delete-needs-same-domain", W + "/", "a=; max-age=0", W + "/", header="a=1; Domain=example.com")
+script("delete-domain-cookie", W + "/", "a=; max-age=0; domain=example.com", W + "/", header="a=1; Domain=example.com")
+# HttpOnly
+script("httponly-refused", W + "/", "a=1; HttpOnly", W + "/")
+script("httponly-lowercase-refused", W + "/", "a=1; httponly", W + "/")
+script("httponly-invisible", W + "/", [], W + "/", header=["h=1; HttpOnly", "v=1"])
+script("httponly-not-overwritten", W + "/", "h=2", W + "/", header="h=1; HttpOnly")
+script("httponly-not-deleted", W + "/", "h=; max-age=0", W + "/", header="h=1; HttpOnly")
+script("httponly-other-path-shadow", W + "/a/", "h=2; path=/a", W + "/a/", W + "/", header="h=1; HttpOnly; Path=/")
+script("httponly-other-domain-shadow", W + "/", "h=2; domain=example.com", W + "/", "http://example.com/",
+       header="h=1; HttpOnly")
+script("httponly-domain-cookie-not-overwritten", W + "/", "h=2; domain=example.com", W + "/",
+       header="h=1; HttpOnly; Domain=example.com")
+script("httponly-secure-shadow-https", WS + "/", "h=2; Secure", WS + "/", header="h=1; HttpOnly; Secure")
+# Secure and prefixes
+script("secure-over-https", WS + "/", "s=1; Secure", WS + "/", W + "/")
+script("secure-over-http-refused", W + "/", "s=1; Secure", WS + "/", W + "/")
+script("secure-localhost-http", "http://localhost/", "s=1; Secure", "http://localhost/")
+sc("script/leave-secure-alone-http-page", sstep(WS + "/", header=["s=1; Secure"]), sstep(W + "/", "s=2"), sstep(WS + "/"))
+sc("script/secure-overwritten-from-https", sstep(WS + "/", "s=2; Secure", header=["s=1; Secure"]), sstep(WS + "/"))
+script("secure-prefix-ok", WS + "/", "__Secure-a=1; Secure", WS + "/")
+script("secure-prefix-no-secure", WS + "/", "__Secure-a=1", WS + "/")
+script("secure-prefix-lowercase", WS + "/", "__secure-a=1", WS + "/")
+script("secure-prefix-http-page", W + "/", "__Secure-a=1; Secure", WS + "/")
+script("host-prefix-ok", WS + "/", "__Host-a=1; Secure; Path=/", WS + "/")
+script("host-prefix-with-domain", WS + "/", "__Host-a=1; Secure; Path=/; Domain=example.com", WS + "/")
+script("host-prefix-no-path", WS + "/x/", "__Host-a=1; Secure", WS + "/x/")
+script("host-prefix-other-path", WS + "/x/", "__Host-a=1; Secure; Path=/x", WS + "/x/")
+script("host-prefix-no-secure", WS + "/", "__Host-a=1; Path=/", WS + "/")
+script("host-prefix-mixed-case", WS + "/", "__HOST-a=1; Path=/", WS + "/")
+script("host-prefix-localhost", "http://localhost/", "__Host-a=1; Secure; Path=/", "http://localhost/")
+script("http-prefix-refused", WS + "/", "__Http-a=1; Secure; Path=/", WS + "/")
+script("http-prefix-with-httponly-refused", WS + "/", "__Http-a=1; Secure; HttpOnly; Path=/", WS + "/")
+script("host-http-prefix-refused", WS + "/", "__Host-Http-a=1; Secure; Path=/", WS + "/")
+script("http-prefix-set-by-header-invisible", WS + "/", "__Http-a=2; Secure; Path=/", WS + "/",
+       header="__Http-a=1; Secure; HttpOnly; Path=/")
+script("nameless-prefix-value", WS + "/", ["__Secure-x", "__Host-y"], WS + "/")
+# reading what headers set
+script("reads-header-cookies-in-order", W + "/a/b", [], W + "/a/b",
+       header=["r=1; Path=/", "ab=1; Path=/a/b", "s=1; SameSite=Strict", "l=1; SameSite=Lax"])
+script("reads-domain-and-host-only", "http://www.example.com/", [], W + "/",
+       header=["h=1", "d=1; Domain=example.com"])
+script("reads-secure-only-on-https", WS + "/", [], WS + "/", W + "/", header=["s=1; Secure", "p=1"])
+script("header-then-script-same-name", W + "/", "a=script", W + "/", header="a=header")
+script("script-then-header-same-name", W + "/", "a=script", W + "/")
+sc("script/script-value-replaced-by-header", sstep(W + "/", "a=script"), sstep(W + "/", header=["a=header"]),
+   sstep(W + "/"))
+script("host-only-and-domain-same-name", W + "/", ["a=host", "a=dom; domain=example.com"], W + "/", "http://example.com/")
+# sizes
+script("name-value-4096", W + "/", "n=" + "v" * 4095, W + "/")
+script("name-value-4097", W + "/", "n=" + "v" * 4096, W + "/")
+script("long-name-4096", W + "/", "n" * 4095 + "=v", W + "/")
+script("nameless-4096", W + "/", "v" * 4096, W + "/")
+script("path-attribute-1024", W + "/", "a=1; path=/" + "p" * 1023, W + "/" + "p" * 1023)
+script("path-attribute-1025-ignored", W + "/x/y", "a=1; path=/" + "p" * 1024, W + "/x/", W + "/")
+script("4096-with-long-attributes", W + "/", "n=" + "v" * 4094 + "; foo=" + "f" * 1020 + "; path=/", W + "/x")
+sc("script/per-site-limit", sstep(W + "/", *[f"c{i:03d}={i}" for i in range(185)]), sstep(W + "/"))
+
 for s in OUT:
     sys.stdout.write(json.dumps(s, ensure_ascii=False) + "\n")
 print(f"{len(OUT)} scenarios", file=sys.stderr)
