@@ -68,9 +68,16 @@ impl Cookie {
     /// Whether `other` is the same cookie for replacement purposes: same
     /// name, domain, host-only flag, path and partition (§5.7 step 23).
     pub fn same_identity(&self, other: &Cookie) -> bool {
-        self.name == other.name
+        // What the record holds (flags, lengths) is compared before what it
+        // points to, so telling a site's other cookies apart reads no heap
+        // memory in the common case.
+        self.host_only == other.host_only
+            && self.name.len() == other.name.len()
+            && self.domain.len() == other.domain.len()
+            && self.path.len() == other.path.len()
+            && self.partition_key.is_some() == other.partition_key.is_some()
+            && self.name == other.name
             && self.domain == other.domain
-            && self.host_only == other.host_only
             && self.path == other.path
             && self.partition_key == other.partition_key
     }

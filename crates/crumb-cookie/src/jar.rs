@@ -561,8 +561,9 @@ impl<C: Clock> Jar<C> {
         let now = self.clock.now();
         let secure_origin = self.is_secure_origin(url);
         let lax_unsafe = self.config.lax_allowing_unsafe_seconds;
-        let request_site = url.site().to_owned();
-        let Some(cookies) = self.sites.get_mut(domain::site_key(url.host())) else {
+        // The request's site is also the key its cookies are filed under.
+        let request_site = url.site();
+        let Some(cookies) = self.sites.get_mut(request_site) else {
             return Vec::new();
         };
         // Expired cookies are evicted as they are found (§5.7, "at any time").
@@ -573,14 +574,16 @@ impl<C: Clock> Jar<C> {
         let mut selected: Vec<&mut Cookie> = cookies
             .iter_mut()
             .filter(|c| {
-                // §5.8.3 step 1: host, path, Secure, HttpOnly, SameSite, partition.
-                let host_ok = if c.host_only { url.host() == c.domain } else { domain_match(url.host(), &c.domain) };
-                host_ok
-                    && path_match(url.path(), &c.path)
-                    && (!c.secure || secure_origin)
+                // §5.8.3 step 1: Secure, HttpOnly, SameSite, partition, host,
+                // path. The record's flags come first and the strings it
+                // points to last, so a cookie the flags exclude costs no
+                // heap read.
+                (!c.secure || secure_origin)
                     && (!c.http_only || ctx.api == Api::Http)
                     && same_site_allows(c, ctx, now, lax_unsafe)
-                    && partition_allows(c, &request_site, ctx)
+                    && partition_allows(c, request_site, ctx)
+                    && if c.host_only { url.host() == c.domain } else { domain_match(url.host(), &c.domain) }
+                    && path_match(url.path(), &c.path)
             })
             .collect();
         // §5.8.3 step 2: longer paths first, then earlier creation.
