@@ -462,6 +462,61 @@ fn global_eviction_spares_recently_used_cookies() {
 }
 
 #[test]
+fn global_eviction_waits_until_a_cookie_is_past_the_safe_period() {
+    // Chromium `CookieMonster::GarbageCollect`: the global purge runs only
+    // when the earliest access time is older than the safe period.
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = Jar::with_config(&clock, JarConfig { max_cookies: 100, global_purge: 10, ..JarConfig::default() });
+    for i in 0..120 {
+        jar.set_cookie(&url(&format!("http://site{i}.example/")), "a=1", nav()).unwrap();
+    }
+    assert_eq!(jar.len(), 120, "all recent: nothing to purge");
+    clock.advance_seconds(20 * 86_400);
+    for i in 0..50 {
+        assert_eq!(header(&mut jar, &format!("http://site{i}.example/"), nav()), "a=1");
+    }
+    clock.advance_seconds(11 * 86_400);
+    // 70 cookies are now 31 days unused, 50 were used 11 days ago.
+    jar.set_cookie(&url("http://fresh.example/"), "a=1", nav()).unwrap();
+    assert_eq!(jar.len(), 90, "purged to max - purge, from the unused ones");
+    for i in 0..50 {
+        assert!(jar.iter().any(|c| c.domain == format!("site{i}.example")), "site{i} was used: spared");
+    }
+    assert!(jar.iter().any(|c| c.domain == "fresh.example"));
+    // 39 unused cookies are left: going over the limit purges again.
+    for i in 0..11 {
+        jar.set_cookie(&url(&format!("http://later{i}.example/")), "a=1", nav()).unwrap();
+    }
+    assert_eq!(jar.len(), 90);
+}
+
+#[test]
+fn oversize_attributes_are_ignored_not_the_cookie_5_6() {
+    // RFC 6265bis §5.6: an attribute value over 1024 octets is ignored; the
+    // cookie and the other attributes stand (Chromium alike).
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = jar(&clock);
+    let big = format!("n={}", "v".repeat(4095));
+    let line = format!(
+        "{big}; Domain=example.com; Path=/{}; Foo={}; Bar={}; Domain={}; Path=/",
+        "p".repeat(1019),
+        "f".repeat(1020),
+        "b".repeat(1020),
+        "d".repeat(1025)
+    );
+    assert!(line.len() > 8 * 1024);
+    assert_eq!(set(&mut jar, "http://www.example.com/x/y", &line), Ok(Stored::Inserted));
+    let cookie = jar.iter().next().unwrap();
+    assert_eq!(cookie.domain, "example.com", "the earlier valid Domain applies");
+    assert!(!cookie.host_only);
+    assert_eq!(cookie.path, "/", "the later valid Path applies");
+    assert_eq!(header(&mut jar, "http://example.com/", nav()).len(), 4097);
+    // An oversize Path alone leaves the default path.
+    set(&mut jar, "http://www.example.com/x/y", &format!("q=1; Path=/{}", "q".repeat(1024))).unwrap();
+    assert_eq!(jar.iter().find(|c| c.name == b"q").unwrap().path, "/x");
+}
+
+#[test]
 fn script_context_and_cross_site_flags() {
     let ctx = RequestContext::script();
     assert_eq!(ctx.api, Api::Script);
