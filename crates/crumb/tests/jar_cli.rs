@@ -68,6 +68,36 @@ fn check_explains_storage_or_names_the_rule() {
 }
 
 #[test]
+fn check_takes_domain_cookies_under_unlisted_tlds() {
+    // The public-suffix list's default rule: `example.test` is a site like `example.com`.
+    for (url, header, domain) in [
+        ("http://www.example.test/", "a=1; domain=example.test", "example.test"),
+        ("http://www.web-platform.test/", "a=1; Domain=www.web-platform.test", "www.web-platform.test"),
+        ("http://api.myapp.localhost/", "a=1; Domain=myapp.localhost", "myapp.localhost"),
+    ] {
+        let out = crumb(&["jar", "check", "--url", url, header], b"");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{header}: {text}");
+        assert!(text.contains(&format!("domain:    {domain} (and its subdomains)")), "{header}: {text}");
+    }
+    let out = crumb(&["jar", "check", "--url", "http://www.example.test/", "a=1; Domain=test"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("§5.7 step 9"));
+}
+
+#[test]
+fn replay_runs_document_cookie_steps() {
+    let input = r#"{"name": "script/httponly", "steps": [{"url": "http://www.example.com/", "set_cookie": ["h=1; HttpOnly"], "script_set": ["h=2", "v=1"], "script_read": true}, {"url": "http://www.example.com/"}]}"#;
+    let out = crumb(&["jar", "replay"], input.as_bytes());
+    assert!(out.status.success());
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        line,
+        serde_json::json!({"name": "script/httponly", "observed": ["", "h=1; v=1"], "script": ["v=1", null]})
+    );
+}
+
+#[test]
 fn check_names_a_bad_url() {
     let out = crumb(&["jar", "check", "--url", "not a url", "a=1"], b"");
     assert_eq!(out.status.code(), Some(2));
