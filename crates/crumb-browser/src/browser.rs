@@ -43,6 +43,29 @@ pub fn chromium_available() -> bool {
     find_chromium().is_some() && find_chromedriver().is_some()
 }
 
+/// For a test that needs Chromium: `true` (skip) when it is missing, after
+/// saying so on the real stderr (past libtest's capture, so the skip shows on
+/// a passing run too). Under `CI=true` a missing browser fails the test
+/// instead: CI installs it, so a skip there would hide a test that never ran.
+pub fn skip_without_chromium(test: &str) -> bool {
+    if chromium_available() {
+        return false;
+    }
+    let message =
+        format!("SKIPPED {test}: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
+    if running_under_ci() {
+        panic!("{message}; under CI=true browser tests must run");
+    }
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{message}");
+    true
+}
+
+/// Whether the `CI` environment variable says this is a CI run (`true` or `1`).
+pub fn running_under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
 /// How to launch a browser session.
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {

@@ -13,7 +13,8 @@
 //! - [`scenario`]: the serde types of that protocol.
 //!
 //! What it is not: a cookie implementation, a dependency of crumb proper, or something that works
-//! without Chromium installed (callers should check [`chromium_available`] and skip). It never talks
+//! without Chromium installed (tests call [`skip_without_chromium`], which skips loudly, or fails
+//! under `CI=true`). It never talks
 //! to anything but loopback: every host name is mapped to 127.0.0.1 in the browser.
 
 pub mod browser;
@@ -21,7 +22,7 @@ pub mod runner;
 pub mod scenario;
 pub mod server;
 
-pub use browser::{chromium_available, Browser, BrowserOptions, ChromeDriver};
+pub use browser::{chromium_available, running_under_ci, skip_without_chromium, Browser, BrowserOptions, ChromeDriver};
 pub use runner::{run_scenario_in_chromium, ChromiumRunner};
 pub use scenario::{parse_scenarios, Observation, Scenario, Step};
 pub use server::CookieServer;

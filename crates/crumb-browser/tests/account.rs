@@ -5,13 +5,12 @@
 
 use std::sync::Arc;
 
-use crumb_browser::browser::{chromium_available, Browser, BrowserOptions};
+use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remember_me_survives_closing_the_browser_and_rotates() {
-    if !chromium_available() {
-        eprintln!("SKIPPED: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
+    if skip_without_chromium("remember_me_survives_closing_the_browser_and_rotates") {
         return;
     }
     let data = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crumb_browser::browser::{chromium_available, Browser, BrowserOptions};
+use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
 use crumb_store::Store;
 use fantoccini::Locator;
 
@@ -94,11 +94,7 @@ async fn wait_banner(browser: &Browser) {
 }
 
 fn skip() -> bool {
-    if chromium_available() {
-        return false;
-    }
-    eprintln!("SKIPPED: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
-    true
+    skip_without_chromium("analytics")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

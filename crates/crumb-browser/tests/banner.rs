@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crumb_browser::browser::{chromium_available, Browser, BrowserOptions};
+use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -27,8 +27,7 @@ async fn start_server() -> Server {
 }
 
 async fn browser() -> Option<Browser> {
-    if !chromium_available() {
-        eprintln!("SKIPPED: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
+    if skip_without_chromium("banner") {
         return None;
     }
     Some(Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap())

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use crumb_browser::scenario::family_of;
-use crumb_browser::{chromium_available, BrowserOptions, ChromiumRunner, Observation};
+use crumb_browser::{skip_without_chromium, BrowserOptions, ChromiumRunner, Observation};
 
 /// Writes to the real stderr, past libtest's output capture, so the report shows on success too.
 macro_rules! report {
@@ -69,8 +69,7 @@ fn corpus_is_well_formed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_agrees_with_crumb_jar() {
-    if !chromium_available() {
-        report!("SKIPPED: chromium not installed (need /usr/bin/chromium and /usr/bin/chromedriver)");
+    if skip_without_chromium("chromium_agrees_with_crumb_jar") {
         return;
     }
     let started = Instant::now();

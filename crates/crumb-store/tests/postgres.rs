@@ -1,8 +1,10 @@
 //! The shared suite on PostgreSQL, plus its migrations and multi-node start.
 //!
 //! Needs `CRUMB_TEST_POSTGRES_URL` (CI: `postgres://postgres@127.0.0.1:5432/test`);
-//! without it each test prints `SKIPPED: CRUMB_TEST_POSTGRES_URL not set` and
-//! passes. Each test works in a schema of its own and drops it at the end.
+//! without it each test says `SKIPPED` on the real stderr (shown on a passing
+//! run too) and passes, except under `CI=true`, where it fails: CI starts
+//! PostgreSQL, so a skip there would hide tests that never ran. Each test
+//! works in a schema of its own and drops it at the end.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -13,7 +15,10 @@ use crumb_store::{AccountStore, ConsentAction, ConsentRecord, Store, StoreError}
 fn url() -> Option<String> {
     let url = std::env::var("CRUMB_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
     if url.is_none() {
-        eprintln!("SKIPPED: CRUMB_TEST_POSTGRES_URL not set");
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(!ci, "CRUMB_TEST_POSTGRES_URL is not set under CI=true: the PostgreSQL tests must run in CI");
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "SKIPPED (PostgreSQL): CRUMB_TEST_POSTGRES_URL not set");
     }
     url
 }
