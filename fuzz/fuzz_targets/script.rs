@@ -39,7 +39,10 @@ const URLS: &[&str] = &[
 
 /// The HttpOnly cookies of the jar: identity and value.
 fn http_only(jar: &Jar<&ManualClock>) -> HashSet<(Vec<u8>, String, String, Vec<u8>)> {
-    jar.iter().filter(|c| c.http_only).map(|c| (c.name.clone(), c.domain.clone(), c.path.clone(), c.value.clone())).collect()
+    jar.iter()
+        .filter(|c| c.http_only)
+        .map(|c| (c.name.clone(), c.domain.clone(), c.path.clone(), c.value.clone()))
+        .collect()
 }
 
 fn take<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
