@@ -483,31 +483,6 @@ fn jar_fill(c: &mut Criterion) {
 // Replay: a browsing workload end to end
 // ---------------------------------------------------------------------------
 
-/// The same workload through `cookie_store`: per step, the `Cookie` header
-/// value built from `get_request_values`, then each `Set-Cookie` stored.
-/// `cookie_store` has no clock to set; the workload never moves the clock.
-pub fn cookie_store_replay(scenario: &crumb_cookie::replay::Scenario) -> Vec<String> {
-    let mut store = cookie_store::CookieStore::default();
-    let mut observed = Vec::with_capacity(scenario.steps.len());
-    for step in &scenario.steps {
-        let url = url::Url::parse(&step.url).expect("valid URL");
-        let mut header = String::new();
-        for (i, (name, value)) in store.get_request_values(&url).enumerate() {
-            if i > 0 {
-                header.push_str("; ");
-            }
-            header.push_str(name);
-            header.push('=');
-            header.push_str(value);
-        }
-        observed.push(header);
-        for value in &step.set_cookie {
-            let _ = store.parse(value, &url);
-        }
-    }
-    observed
-}
-
 /// A header's pairs, sorted: `cookie_store` does not order them as browsers do.
 fn sorted_pairs(header: &str) -> Vec<&str> {
     let mut pairs: Vec<&str> = header.split("; ").filter(|p| !p.is_empty()).collect();
@@ -519,7 +494,7 @@ fn replay(c: &mut Criterion) {
     let scenario = workload::generate(workload::WorkloadSpec::default());
     let start = Timestamp::now();
     let ours = crumb_cookie::replay::run_scenario(&scenario, start);
-    let theirs = cookie_store_replay(&scenario);
+    let theirs = workload::cookie_store_replay(&scenario).expect("the workload's URLs parse");
     assert!(ours.error.is_none());
     // Both jars send the same cookies at every step (order aside).
     for (i, (a, b)) in ours.observed.iter().zip(&theirs).enumerate() {
@@ -533,7 +508,7 @@ fn replay(c: &mut Criterion) {
         b.iter(|| black_box(crumb_cookie::replay::run_scenario(black_box(&scenario), start)))
     });
     group.bench_function(BenchmarkId::new("cookie_store", &label), |b| {
-        b.iter(|| black_box(cookie_store_replay(black_box(&scenario))))
+        b.iter(|| black_box(workload::cookie_store_replay(black_box(&scenario))))
     });
     group.finish();
 }

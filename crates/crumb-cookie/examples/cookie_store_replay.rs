@@ -10,41 +10,20 @@
 //! cargo run --release -p crumb-cookie --example cookie_store_replay < workload.jsonl
 //! ```
 
+#[path = "../benches/workload/mod.rs"]
+#[allow(dead_code)] // the generator is the other example's half
+mod workload;
+
 use std::io::{BufRead as _, Write as _};
 
 use crumb_cookie::replay::{Observation, Scenario};
 
 fn replay(scenario: &Scenario) -> Observation {
-    let mut store = cookie_store::CookieStore::default();
-    let mut observed = Vec::with_capacity(scenario.steps.len());
-    for step in &scenario.steps {
-        let url = match url::Url::parse(&step.url) {
-            Ok(url) => url,
-            Err(e) => {
-                return Observation {
-                    name: scenario.name.clone(),
-                    observed,
-                    script: Vec::new(),
-                    error: Some(format!("{}: {e}", step.url)),
-                }
-            }
-        };
-        let mut header = String::new();
-        for (i, (name, value)) in store.get_request_values(&url).enumerate() {
-            if i > 0 {
-                header.push_str("; ");
-            }
-            header.push_str(name);
-            header.push('=');
-            header.push_str(value);
-        }
-        observed.push(header);
-        for value in &step.set_cookie {
-            // As in a browser, a refused cookie is no error of the replay.
-            let _ = store.parse(value, &url);
-        }
-    }
-    Observation { name: scenario.name.clone(), observed, script: Vec::new(), error: None }
+    let (observed, error) = match workload::cookie_store_replay(scenario) {
+        Ok(observed) => (observed, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    Observation { name: scenario.name.clone(), observed, script: Vec::new(), error }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -10,6 +10,7 @@
 //! Arguments: navigations (default 40,000) and sites (default 1,000).
 
 #[path = "../benches/workload/mod.rs"]
+#[allow(dead_code)] // the peer's replay is the other example's half
 mod workload;
 
 use std::io::Write as _;

@@ -4,7 +4,7 @@
 //!
 //! Shared by `benches/engine.rs` and the examples `replay_workload` (which
 //! writes it as JSON Lines for `crumb jar replay`) and `cookie_store_replay`
-//! (the peer's replay of the same input).
+//! (the peer's replay of the same input, [`cookie_store_replay`]).
 
 use crumb_cookie::replay::{Scenario, Step};
 
@@ -104,4 +104,33 @@ pub fn generate(spec: WorkloadSpec) -> Scenario {
         steps.push(Step::navigate(url, set_cookie));
     }
     Scenario { name: format!("workload/{}-navigations-{}-sites", spec.navigations, spec.sites), steps }
+}
+
+/// A scenario through `cookie_store` 0.22, as crumb's replay runs one: per
+/// step, the `Cookie` header value built from `get_request_values` (pairs
+/// joined by "; ", in `cookie_store`'s order, not a browser's), then each
+/// `Set-Cookie` value stored (a refused one is no error, as in a browser).
+/// `cookie_store` has no virtual clock: `advance_seconds` is ignored, and the
+/// workload above never moves the clock. A step whose URL does not parse
+/// ends the replay with the error.
+pub fn cookie_store_replay(scenario: &Scenario) -> Result<Vec<String>, String> {
+    let mut store = cookie_store::CookieStore::default();
+    let mut observed = Vec::with_capacity(scenario.steps.len());
+    for step in &scenario.steps {
+        let url = url::Url::parse(&step.url).map_err(|e| format!("{}: {e}", step.url))?;
+        let mut header = String::new();
+        for (i, (name, value)) in store.get_request_values(&url).enumerate() {
+            if i > 0 {
+                header.push_str("; ");
+            }
+            header.push_str(name);
+            header.push('=');
+            header.push_str(value);
+        }
+        observed.push(header);
+        for value in &step.set_cookie {
+            let _ = store.parse(value, &url);
+        }
+    }
+    Ok(observed)
 }
