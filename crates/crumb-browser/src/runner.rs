@@ -39,7 +39,10 @@ pub fn rewrite_url(url: &str, http_port: u16, https_port: u16, token: &str) -> a
     }
     // An IPv6 literal's colons are inside its brackets; a port follows the host.
     let after_host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split_once(']').map_or("", |(_, rest)| rest),
+        Some(v6) => match v6.split_once(']') {
+            Some((_, rest)) => rest,
+            None => bail!("an IPv6 literal without its closing bracket: {url:?}"),
+        },
         None => authority,
     };
     if authority.contains('@') || after_host.contains(':') {
@@ -350,5 +353,6 @@ mod tests {
         assert!(r("http://a:81/").is_err());
         assert_eq!(r("http://[::1]/").expect("ok"), ("http", "http://[::1]:80/?crumbstep=T".to_owned()));
         assert!(r("http://[::1]:81/").is_err());
+        assert!(r("http://[::1/").is_err());
     }
 }

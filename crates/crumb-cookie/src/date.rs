@@ -9,7 +9,8 @@
 //! was measured in Chromium 156 (the `expiry/chromium-date-*` scenarios of
 //! the differential). It classifies each token by its first byte and length
 //! rather than by the productions' shapes, and a token must be all digits
-//! where §5.1.1 allows a tail: a token with a ':' can only be the time, and
+//! where §5.1.1 allows a tail: a token that starts with a digit and holds a
+//! ':' can only be the time (one that starts otherwise can only be the month), and
 //! only as exactly three all-digit fields of any length (`000:00:00` is a
 //! time, `00:00:00:00` and `00:00:00x` are not); an all-digit token of at most
 //! two bytes is the day, one of at most five the year (`01970` is 1970, `1st`
@@ -84,8 +85,11 @@ fn widen_year(year: u32) -> u32 {
     }
 }
 
-/// Parses a cookie-date (RFC 6265bis §5.1.1). `None` means "failed to parse":
-/// the `Expires` attribute is then ignored (§5.6.1 step 2).
+/// Parses a cookie-date (RFC 6265bis §5.1.1) as Chromium does (see the
+/// module's documentation: where the two differ, Chromium's answer; so
+/// `10-Dec-2007 17:02:24xyz` and `1 Jan 2000 1:2:3:4`, dates for §5.1.1, are
+/// none here). `None` means "failed to parse": the `Expires` attribute is
+/// then ignored (§5.6.1 step 2).
 pub fn parse_cookie_date(input: &[u8]) -> Option<Timestamp> {
     if let Some(fixed) = parse_fixed_layout(input) {
         return fixed;

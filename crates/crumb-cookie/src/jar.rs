@@ -153,10 +153,12 @@ pub struct Jar<C: Clock = SystemClock> {
     sites: HashMap<String, Vec<Cookie>>,
     len: usize,
     next_index: u64,
-    /// No cookie was last accessed before this (a lower bound: lookups only
-    /// move access times on). The global purge runs only when it is older
-    /// than the safe period, so a full jar of recent cookies costs nothing
-    /// per insertion (Chromium `CookieMonster::earliest_access_time_`).
+    /// No cookie was last accessed before this: a lower bound, lowered by
+    /// every insertion and lookup (a lookup moves access times to now, which
+    /// is earlier than the bound only when the clock went back). The global
+    /// purge runs only when it is older than the safe period, so a full jar
+    /// of recent cookies costs nothing per insertion (Chromium
+    /// `CookieMonster::earliest_access_time_`).
     earliest_access: Timestamp,
 }
 
@@ -594,9 +596,13 @@ impl<C: Clock> Jar<C> {
                 .then(a.creation.cmp(&b.creation))
                 .then(a.creation_index.cmp(&b.creation_index))
         });
-        // §5.8.3 step 3: update last-access-time.
+        // §5.8.3 step 3: update last-access-time (and keep the bound a
+        // bound should the clock have gone back).
         for cookie in &mut selected {
             cookie.last_access = now;
+        }
+        if !selected.is_empty() {
+            self.earliest_access = self.earliest_access.min(now);
         }
         selected.into_iter().map(|c| &*c).collect()
     }

@@ -5,7 +5,7 @@
 //!
 //! - a **parser** for `Set-Cookie` ([`SetCookie`], RFC 6265bis §5.6) and
 //!   `Cookie` ([`parse_cookie_header`]) header values, on raw bytes, with the
-//!   cookie-date algorithm ([`parse_cookie_date`], §5.1.1);
+//!   cookie-date algorithm ([`parse_cookie_date`], §5.1.1 as Chromium runs it);
 //! - a **builder** for servers ([`ResponseCookie`]) with safe defaults that
 //!   refuses what browsers would drop;
 //! - a **browser-grade jar** ([`Jar`]): the storage model (§5.7) and the

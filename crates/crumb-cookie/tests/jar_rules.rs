@@ -517,6 +517,95 @@ fn oversize_attributes_are_ignored_not_the_cookie_5_6() {
 }
 
 #[test]
+fn a_loaded_jar_of_old_cookies_over_the_limit_is_purged() {
+    // Cookies loaded with an old last access lower the purge's bound.
+    let clock = ManualClock::new(DEFAULT_START);
+    let config = JarConfig { max_cookies: 100, global_purge: 10, ..JarConfig::default() };
+    let mut saved = Jar::with_config(&clock, config.clone());
+    for i in 0..100 {
+        saved.set_cookie(&url(&format!("http://site{i}.example/")), "a=1; Max-Age=31536000", nav()).unwrap();
+    }
+    let json = saved.to_json();
+    clock.advance_seconds(40 * 86_400);
+    let mut jar = Jar::with_config(&clock, config);
+    jar.load_json(&json).unwrap();
+    assert_eq!(jar.len(), 100);
+    jar.set_cookie(&url("http://fresh.example/"), "a=1", nav()).unwrap();
+    assert_eq!(jar.len(), 90, "the loaded cookies were unused for 40 days");
+}
+
+#[test]
+fn over_the_limit_with_recent_cookies_expired_ones_wait_for_their_site() {
+    // Chromium: the global purge (and its sweep of expired cookies) is gated
+    // on the earliest access; an expired cookie goes when its site is next
+    // looked up or stored to, or with the next purge.
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = Jar::with_config(&clock, JarConfig { max_cookies: 100, global_purge: 10, ..JarConfig::default() });
+    jar.set_cookie(&url("http://brief.example/"), "b=1; Max-Age=60", nav()).unwrap();
+    for i in 0..110 {
+        jar.set_cookie(&url(&format!("http://site{i}.example/")), "a=1", nav()).unwrap();
+    }
+    clock.advance_seconds(120);
+    jar.set_cookie(&url("http://late.example/"), "a=1", nav()).unwrap();
+    assert_eq!(jar.len(), 112, "nothing is past the safe period: no sweep");
+    assert_eq!(header(&mut jar, "http://brief.example/", nav()), "");
+    assert_eq!(jar.len(), 111, "the lookup evicted its site's expired cookie");
+}
+
+#[test]
+fn the_purge_bound_follows_a_clock_that_went_back() {
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = Jar::with_config(&clock, JarConfig { max_cookies: 100, global_purge: 10, ..JarConfig::default() });
+    for i in 0..110 {
+        jar.set_cookie(&url(&format!("http://site{i}.example/")), "a=1", nav()).unwrap();
+    }
+    clock.set(DEFAULT_START.add_seconds(-40 * 86_400));
+    assert_eq!(header(&mut jar, "http://site0.example/", nav()), "a=1");
+    clock.set(DEFAULT_START.add_seconds(1));
+    jar.set_cookie(&url("http://fresh.example/"), "a=1", nav()).unwrap();
+    assert_eq!(jar.len(), 110, "the cookie last accessed 40 days back was purged");
+    assert!(!jar.iter().any(|c| c.domain == "site0.example"));
+}
+
+#[test]
+fn document_cookie_writes_follow_the_script_rules_5_7() {
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = jar(&clock);
+    let page = url("https://www.example.com/shop/cart");
+    set(&mut jar, "https://www.example.com/", "h=1; Path=/; HttpOnly").unwrap();
+    // §5.7 step 15: scripts cannot set HttpOnly; step 23.2: nor replace or delete one.
+    assert_eq!(jar.set_from_script(&page, "x=1; HttpOnly"), Err(Rejection::HttpOnlyFromScript));
+    assert_eq!(jar.set_from_script(&page, "h=2; path=/"), Err(Rejection::OverwritesHttpOnly));
+    assert_eq!(jar.set_from_script(&page, "h=; path=/; max-age=0"), Err(Rejection::OverwritesHttpOnly));
+    // Another path is another cookie: allowed, and it shadows nothing from HTTP.
+    assert_eq!(jar.set_from_script(&page, "h=3; path=/shop"), Ok(Stored::Inserted));
+    // Chromium's __Http- prefixes are for HTTP only.
+    assert_eq!(jar.set_from_script(&page, "__Http-a=1; Secure; Path=/"), Err(Rejection::HttpPrefix));
+    assert_eq!(jar.set_from_script(&page, "__Host-Http-a=1; Secure; Path=/"), Err(Rejection::HostHttpPrefix));
+    assert_eq!(jar.set_from_script(&page, "__Host-a=1; Secure; Path=/"), Ok(Stored::Inserted));
+    // §5.1.4: the default path comes from the page; no HTTP layer: a CR is a control character.
+    assert_eq!(jar.set_from_script(&page, "d=1"), Ok(Stored::Inserted));
+    assert_eq!(jar.iter().find(|c| c.name == b"d").unwrap().path, "/shop");
+    assert!(matches!(
+        jar.set_from_script(&page, "c=1\rd=2"),
+        Err(Rejection::Parse(ParseError::ControlCharacter { .. }))
+    ));
+    // Reads: no HttpOnly cookie, longer paths first, the header's order otherwise.
+    assert_eq!(jar.script_cookie_string(&page), "h=3; d=1; __Host-a=1");
+    assert_eq!(header(&mut jar, "https://www.example.com/shop/cart", nav()), "h=3; d=1; h=1; __Host-a=1");
+    // Secure cookies only on a secure page.
+    assert_eq!(jar.script_cookie_string(&url("http://www.example.com/shop/x")), "h=3; d=1");
+}
+
+#[test]
+fn document_cookie_reads_undecodable_bytes_as_latin_1() {
+    let clock = ManualClock::new(DEFAULT_START);
+    let mut jar = jar(&clock);
+    jar.set_cookie(&url("https://www.example.com/"), b"a=\xe9t\xe9", nav()).unwrap();
+    assert_eq!(jar.script_cookie_string(&url("https://www.example.com/")), "a=\u{e9}t\u{e9}");
+}
+
+#[test]
 fn script_context_and_cross_site_flags() {
     let ctx = RequestContext::script();
     assert_eq!(ctx.api, Api::Script);
