@@ -17,7 +17,7 @@ use crate::auth::{self, check_csrf, fold_email, resolve, SignedIn};
 use crate::consent::append_cookies;
 use crate::html::escape;
 use crate::keys::random_id;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, Peer};
 use crate::state::AppState;
 
@@ -47,12 +47,7 @@ fn parse_input<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result
             .map(|value| Input { value, from_form: true })
             .map_err(|e| Problem::bad_request(e.to_string()))
     } else {
-        Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "send application/json or a form",
-        ))
+        Err(Problem::of(ProblemKind::UnsupportedMediaType, "send application/json or a form"))
     }
 }
 
@@ -175,11 +170,7 @@ pub async fn sign_in(State(state): State<AppState>, Peer(peer): Peer, headers: H
             let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
             if throttle_delay_ms(failures) > 0 && wait > 0 {
                 let seconds = (wait + 999) / 1000;
-                let mut response = Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "throttled",
-                    "Too many attempts",
-                    format!("too many failed sign-ins; try again in {seconds} s"),
+                let mut response = Problem::of(ProblemKind::Throttled, format!("too many failed sign-ins; try again in {seconds} s"),
                 )
                 .into_response();
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -192,7 +183,7 @@ pub async fn sign_in(State(state): State<AppState>, Peer(peer): Peer, headers: H
             for key in &keys {
                 state.store.record_failed_login(key, now, window).await?;
             }
-            return Err(Problem::new(StatusCode::UNAUTHORIZED, "sign-in-failed", "Sign-in failed", "wrong e-mail or password"));
+            return Err(Problem::of(ProblemKind::SignInFailed, "wrong e-mail or password"));
         };
         for key in &keys {
             state.store.clear_failed_logins(key).await?;
@@ -260,7 +251,7 @@ pub async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<
     let resolution = resolve(state, headers).await?;
     match resolution.signed_in {
         Some(signed_in) => Ok((signed_in, resolution.set_cookies)),
-        None => Err(Problem::new(StatusCode::UNAUTHORIZED, "not-signed-in", "Not signed in", "sign in first")),
+        None => Err(Problem::of(ProblemKind::NotSignedIn, "sign in first")),
     }
 }
 
@@ -328,7 +319,7 @@ pub async fn change_password(State(state): State<AppState>, headers: HeaderMap, 
     run(async {
         let (signed_in, _, change, from_form, _) = signed_in_action::<PasswordChange>(&state, &headers, &body).await?;
         if !auth::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
-            return Err(Problem::new(StatusCode::UNAUTHORIZED, "sign-in-failed", "Wrong password", "the current password is wrong"));
+            return Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong"));
         }
         validate_password(&change.new)?;
         let hash = auth::hash_password(change.new).await?;
@@ -425,12 +416,7 @@ pub async fn erase(State(state): State<AppState>, headers: HeaderMap, body: Byte
     run(async {
         let (signed_in, _, confirm, from_form, _) = signed_in_action::<Confirm>(&state, &headers, &body).await?;
         if !auth::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
-            return Err(Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "sign-in-failed",
-                "Wrong password",
-                "confirm with your password",
-            ));
+            return Err(Problem::of(ProblemKind::SignInFailed, "confirm with your password"));
         }
         state.store.delete_account(&signed_in.account.user_id).await?;
         let cookies = [&state.names.auth, &state.names.remember, &state.names.device]
@@ -580,10 +566,8 @@ pub async fn cross_device(State(state): State<AppState>, headers: HeaderMap, bod
                 signals.refuses(crate::category::Category::Statistics)
             };
             if let Some(signal) = refusal {
-                return Err(Problem::new(
-                    StatusCode::CONFLICT,
-                    "refused-by-signal",
-                    "Refused by your browser's signal",
+                return Err(Problem::of(
+                    ProblemKind::RefusedBySignal,
                     format!("your browser sends {signal:?}, which this site honours: devices are not linked"),
                 ));
             }
@@ -592,10 +576,8 @@ pub async fn cross_device(State(state): State<AppState>, headers: HeaderMap, bod
                     && !crate::consent::needs_prompt(&state, Some(&c))
             });
             if !consented {
-                return Err(Problem::new(
-                    StatusCode::CONFLICT,
-                    "consent-required",
-                    "Statistics consent required",
+                return Err(Problem::of(
+                    ProblemKind::ConsentRequired,
                     "cross-device measurement needs statistics consent in this browser",
                 ));
             }

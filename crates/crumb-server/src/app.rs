@@ -10,7 +10,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::analytics::{dashboard, ingest};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::state::AppState;
 use crate::{accounts, consent, demo, policy, script};
 
@@ -57,29 +57,38 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(problem_for_a_refused_body))
+        .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// A body refused for its size by the limits above (tower-http's layer
-/// and axum's extractors answer in plain text) gets a problem like every
-/// other fault.
-async fn problem_for_a_refused_body(response: Response) -> Response {
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == b"application/problem+json");
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+/// A refusal that arrives in plain text — a body over the limits above
+/// (tower-http's layer), or any of axum's own rejections (a query, path or
+/// form that does not parse, a duplicate query field, a path that is not
+/// UTF-8) — gets a problem like every other fault: the kind its status
+/// stands for, and axum's text as the detail. Pages and problems pass as
+/// they are.
+async fn problem_for_a_plain_refusal(response: Response) -> Response {
+    let status = response.status();
+    let plain =
+        response.headers().get(header::CONTENT_TYPE).is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
         return response;
     }
-    Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload-too-large",
-        "Request too large",
-        format!("a request body is at most {BODY_LIMIT_BYTES} bytes"),
-    )
-    .into_response()
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        let detail = format!("a request body is at most {BODY_LIMIT_BYTES} bytes");
+        return Problem::of(ProblemKind::PayloadTooLarge, detail).into_response();
+    }
+    // axum's rejection texts are short; a larger body is not one of them.
+    let text = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let detail = if text.is_empty() { status.canonical_reason().unwrap_or("refused").to_owned() } else { text };
+    let mut problem = Problem::of(ProblemKind::for_status(status), detail);
+    // The status is the response's own; the kind only names it.
+    problem.status = status.as_u16();
+    problem.into_response()
 }
 
 async fn not_found() -> Problem {
@@ -87,12 +96,7 @@ async fn not_found() -> Problem {
 }
 
 async fn method_not_allowed() -> Problem {
-    Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method-not-allowed",
-        "Method not allowed",
-        "this endpoint does not accept that method",
-    )
+    Problem::of(ProblemKind::MethodNotAllowed, "this endpoint does not accept that method")
 }
 
 /// `GET /healthz`: the store answers.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::category::{Category, Signal, Signals};
 use crate::i18n::{self, Language};
 use crate::keys::random_id;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, cookie, raw_signals, signals};
 use crate::state::AppState;
 use crate::visitors::recognise;
@@ -120,16 +120,11 @@ async fn record_decision(
 ) -> Result<Response, Problem> {
     check_same_origin(headers, &state.config).map_err(Problem::forbidden)?;
     let Json(request) = body.map_err(|rejection| match rejection {
-        JsonRejection::MissingJsonContentType(_) => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "send the decision as Content-Type: application/json",
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "Decision too large",
+        JsonRejection::MissingJsonContentType(_) => {
+            Problem::of(ProblemKind::UnsupportedMediaType, "send the decision as Content-Type: application/json")
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::of(
+            ProblemKind::PayloadTooLarge,
             format!("a consent decision fits in {} bytes", crate::app::BODY_LIMIT_BYTES),
         ),
         other => Problem::bad_request(other.body_text()),

@@ -1,8 +1,119 @@
-//! RFC 9457 problem responses: every error the API returns is one.
+//! RFC 9457 problem responses: every error the API returns is one, of one of
+//! the kinds of [`ProblemKind`], whose status, slug and title live here and
+//! nowhere else.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+
+/// What went wrong, as a client can tell problems apart: each kind has one
+/// status, one type slug (the problem's `type` is `/problems/{slug}`) and one
+/// title.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// 400: the request is malformed (a query, a path or a body that does not parse).
+    BadRequest,
+    /// 422: well-formed but not acceptable (a field out of range, an unknown category).
+    InvalidField,
+    /// 404: no such page, endpoint or record.
+    NotFound,
+    /// 403: refused (a cross-site request, a wrong origin, not an administrator).
+    Forbidden,
+    /// 405: the endpoint does not take that method.
+    MethodNotAllowed,
+    /// 413: the body is over the limit.
+    PayloadTooLarge,
+    /// 415: the body is not of a type the endpoint reads.
+    UnsupportedMediaType,
+    /// 429: too many attempts; retry later.
+    Throttled,
+    /// 401: wrong e-mail or password.
+    SignInFailed,
+    /// 401: the request needs a signed-in account.
+    NotSignedIn,
+    /// 409: the browser's privacy signal refuses what was asked.
+    RefusedBySignal,
+    /// 409: what was asked needs a consent the visitor has not given.
+    ConsentRequired,
+    /// 503: the store did not answer; nothing was changed.
+    StorageUnavailable,
+}
+
+impl ProblemKind {
+    /// The HTTP status of this kind.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            ProblemKind::BadRequest => StatusCode::BAD_REQUEST,
+            ProblemKind::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemKind::NotFound => StatusCode::NOT_FOUND,
+            ProblemKind::Forbidden => StatusCode::FORBIDDEN,
+            ProblemKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ProblemKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProblemKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            ProblemKind::SignInFailed | ProblemKind::NotSignedIn => StatusCode::UNAUTHORIZED,
+            ProblemKind::RefusedBySignal | ProblemKind::ConsentRequired => StatusCode::CONFLICT,
+            ProblemKind::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The type slug: the problem's `type` is `/problems/{slug}`.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            ProblemKind::BadRequest => "bad-request",
+            ProblemKind::InvalidField => "invalid-field",
+            ProblemKind::NotFound => "not-found",
+            ProblemKind::Forbidden => "forbidden",
+            ProblemKind::MethodNotAllowed => "method-not-allowed",
+            ProblemKind::PayloadTooLarge => "payload-too-large",
+            ProblemKind::UnsupportedMediaType => "unsupported-media-type",
+            ProblemKind::Throttled => "throttled",
+            ProblemKind::SignInFailed => "sign-in-failed",
+            ProblemKind::NotSignedIn => "not-signed-in",
+            ProblemKind::RefusedBySignal => "refused-by-signal",
+            ProblemKind::ConsentRequired => "consent-required",
+            ProblemKind::StorageUnavailable => "storage-unavailable",
+        }
+    }
+
+    /// The short, human summary (the same for every problem of the kind).
+    pub const fn title(self) -> &'static str {
+        match self {
+            ProblemKind::BadRequest => "Bad request",
+            ProblemKind::InvalidField => "Invalid field",
+            ProblemKind::NotFound => "Not found",
+            ProblemKind::Forbidden => "Forbidden",
+            ProblemKind::MethodNotAllowed => "Method not allowed",
+            ProblemKind::PayloadTooLarge => "Request too large",
+            ProblemKind::UnsupportedMediaType => "Unsupported media type",
+            ProblemKind::Throttled => "Too many attempts",
+            ProblemKind::SignInFailed => "Sign-in failed",
+            ProblemKind::NotSignedIn => "Not signed in",
+            ProblemKind::RefusedBySignal => "Refused by your browser's signal",
+            ProblemKind::ConsentRequired => "Consent required",
+            ProblemKind::StorageUnavailable => "Storage unavailable",
+        }
+    }
+
+    /// The kind a bare status stands for, for responses that arrive without
+    /// one (axum's own rejections): the kind with that status, or a bad
+    /// request (a server error: storage unavailable). A 409 is always one of
+    /// crumb's own problems, so it has no kind of its own here.
+    pub fn for_status(status: StatusCode) -> ProblemKind {
+        match status {
+            StatusCode::UNPROCESSABLE_ENTITY => ProblemKind::InvalidField,
+            StatusCode::NOT_FOUND => ProblemKind::NotFound,
+            StatusCode::FORBIDDEN => ProblemKind::Forbidden,
+            StatusCode::METHOD_NOT_ALLOWED => ProblemKind::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ProblemKind::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ProblemKind::UnsupportedMediaType,
+            StatusCode::TOO_MANY_REQUESTS => ProblemKind::Throttled,
+            StatusCode::UNAUTHORIZED => ProblemKind::NotSignedIn,
+            status if status.is_server_error() => ProblemKind::StorageUnavailable,
+            _ => ProblemKind::BadRequest,
+        }
+    }
+}
 
 /// An `application/problem+json` response.
 #[derive(Debug, Clone, Serialize)]
@@ -19,44 +130,40 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem with `status`, a type slug (documented under `/problems/`), a title and a detail.
-    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+    /// A problem of `kind` with what went wrong with this request.
+    pub fn of(kind: ProblemKind, detail: impl Into<String>) -> Self {
         Problem {
-            kind: format!("/problems/{slug}"),
-            title: title.to_owned(),
-            status: status.as_u16(),
+            kind: format!("/problems/{}", kind.slug()),
+            title: kind.title().to_owned(),
+            status: kind.status().as_u16(),
             detail: detail.into(),
         }
     }
 
     /// 400: the request is malformed.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+        Problem::of(ProblemKind::BadRequest, detail)
     }
 
     /// 422: well-formed but not acceptable.
     pub fn unprocessable(detail: impl Into<String>) -> Self {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", "Invalid field", detail)
+        Problem::of(ProblemKind::InvalidField, detail)
     }
 
     /// 404.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+        Problem::of(ProblemKind::NotFound, detail)
     }
 
     /// 403: refused (cross-site request, wrong origin).
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+        Problem::of(ProblemKind::Forbidden, detail)
     }
 
-    /// 503: storage unavailable. The detail is generic: internals stay in the log.
+    /// 503: the store did not answer. The detail is generic (internals stay
+    /// in the log) and true of reads and writes alike.
     pub fn unavailable() -> Self {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage-unavailable",
-            "Storage unavailable",
-            "the decision could not be stored; nothing was recorded, please retry",
-        )
+        Problem::of(ProblemKind::StorageUnavailable, "the store is unavailable; nothing was changed, please retry")
     }
 }
 
@@ -73,5 +180,48 @@ impl From<crumb_store::StoreError> for Problem {
     fn from(error: crumb_store::StoreError) -> Self {
         tracing::error!(%error, "store operation failed");
         Problem::unavailable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: [ProblemKind; 13] = [
+        ProblemKind::BadRequest,
+        ProblemKind::InvalidField,
+        ProblemKind::NotFound,
+        ProblemKind::Forbidden,
+        ProblemKind::MethodNotAllowed,
+        ProblemKind::PayloadTooLarge,
+        ProblemKind::UnsupportedMediaType,
+        ProblemKind::Throttled,
+        ProblemKind::SignInFailed,
+        ProblemKind::NotSignedIn,
+        ProblemKind::RefusedBySignal,
+        ProblemKind::ConsentRequired,
+        ProblemKind::StorageUnavailable,
+    ];
+
+    #[test]
+    fn each_kind_has_its_own_slug_and_an_error_status() {
+        let slugs: std::collections::HashSet<&str> = KINDS.iter().map(|k| k.slug()).collect();
+        assert_eq!(slugs.len(), KINDS.len());
+        for kind in KINDS {
+            assert!(kind.status().is_client_error() || kind.status().is_server_error(), "{kind:?}");
+            assert!(kind.slug().bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{kind:?}");
+            let problem = Problem::of(kind, "x");
+            assert_eq!((problem.status, problem.title.as_str()), (kind.status().as_u16(), kind.title()));
+            assert_eq!(problem.kind, format!("/problems/{}", kind.slug()));
+        }
+    }
+
+    #[test]
+    fn a_bare_status_maps_to_the_kind_that_has_it() {
+        for kind in KINDS.iter().filter(|k| k.status() != StatusCode::CONFLICT) {
+            let back = ProblemKind::for_status(kind.status());
+            assert_eq!(back.status(), kind.status(), "{kind:?}");
+        }
+        assert_eq!(ProblemKind::for_status(StatusCode::IM_A_TEAPOT), ProblemKind::BadRequest);
     }
 }

@@ -190,6 +190,14 @@ async fn bad_requests_get_problem_responses() {
                 StatusCode::BAD_REQUEST,
                 "bad-request",
             ),
+            // axum's own rejections (a duplicate query field, a path that is
+            // not UTF-8) answer in plain text; they get problems too.
+            (
+                Request::get("/policy?lang=en&lang=fr").body(Body::empty()).unwrap(),
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+            ),
+            (Request::get("/api/consent/%FF%FE").body(Body::empty()).unwrap(), StatusCode::BAD_REQUEST, "bad-request"),
         ];
         for (request, status, kind) in cases {
             let what = format!("{} {}", request.method(), request.uri());

@@ -33,7 +33,7 @@ use super::writer::EventWriter;
 use crate::category::Category;
 use crate::consent::{append_cookies, needs_prompt, read_consent};
 use crate::keys::random_id;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, signals};
 use crate::state::AppState;
 
@@ -152,13 +152,8 @@ pub async fn post_event(State(state): State<AppState>, request: axum::extract::R
     let body: Bytes = match axum::body::to_bytes(body, crate::app::BODY_LIMIT_BYTES).await {
         Ok(body) => body,
         Err(_) => {
-            return Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Event too large",
-                format!("an event is at most {MAX_BODY_BYTES} bytes"),
-            )
-            .into_response()
+            return Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes"))
+                .into_response()
         }
     };
     match accept(&state, &headers, &body, &client_address).await {
@@ -200,20 +195,13 @@ pub async fn accept(
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence != "application/json" && essence != "text/plain" {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
+        return Err(Problem::of(
+            ProblemKind::UnsupportedMediaType,
             "send the event as application/json (or text/plain, as navigator.sendBeacon does)",
         ));
     }
     if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "Event too large",
-            format!("an event is at most {MAX_BODY_BYTES} bytes"),
-        ));
+        return Err(Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes")));
     }
     let event: EventBody =
         serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("the event is not valid: {e}")))?;
