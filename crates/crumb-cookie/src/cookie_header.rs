@@ -131,6 +131,16 @@ impl<'a> CookieHeader<'a> {
     }
 }
 
+/// `Cookie` header bytes as text: UTF-8 when valid, Latin-1 otherwise (each
+/// byte its own code point), as the replay protocol and `document.cookie`
+/// reads report them.
+pub(crate) fn text_or_latin1(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
+    }
+}
+
 /// Writes a `Cookie` header value from pairs as Chromium does: `name=value`
 /// joined by `"; "`, a nameless cookie as its value alone.
 pub fn write_cookie_header<'p>(pairs: impl IntoIterator<Item = (&'p [u8], &'p [u8])>) -> Vec<u8> {

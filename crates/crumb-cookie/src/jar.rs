@@ -277,10 +277,7 @@ impl<C: Clock> Jar<C> {
     /// none). Bytes that are not UTF-8 are decoded as Latin-1.
     pub fn script_cookie_string(&mut self, url: &RequestUrl) -> String {
         let bytes = self.cookie_header_bytes(url, RequestContext::script()).unwrap_or_default();
-        match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
-        }
+        crate::cookie_header::text_or_latin1(bytes)
     }
 
     /// Runs the storage model without changing the jar: the cookie that

@@ -132,7 +132,7 @@ pub fn run_scenario(scenario: &Scenario, start: Timestamp) -> Observation {
             }
         };
         let header = jar.cookie_header_bytes(&url, ctx).unwrap_or_default();
-        observed.push(decode_header(header));
+        observed.push(crate::cookie_header::text_or_latin1(header));
         // The outcome of each write (stored or the rule that refused it) is
         // not part of the protocol.
         for value in step.set_cookie.iter().flat_map(|v| http_layer_set_cookies(v)) {
@@ -164,14 +164,6 @@ pub fn http_layer_set_cookies(value: &str) -> Vec<&[u8]> {
         }
     }
     values
-}
-
-/// Header bytes as text: UTF-8 when valid, Latin-1 otherwise (RUNNER.md).
-fn decode_header(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
-    }
 }
 
 /// Replays one input line: `None` for a blank or comment line; a malformed
