@@ -36,8 +36,8 @@ async fn start_server(analytics: &str) -> Server {
     let store: Arc<dyn Store> =
         Arc::new(crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap());
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
-    let text = format!("{}\n[analytics]\n{analytics}\n", crumb_server::config::DEMO_TOML);
-    let config = crumb_server::config::parse(&text, "crumb.toml").unwrap();
+    let text = format!("{}\n[analytics]\n{analytics}\n", crumb_core::config::DEMO_TOML);
+    let config = crumb_core::config::parse(&text, "crumb.toml").unwrap();
     // The server's clock starts at 2026-11-20T10:00:00Z and runs at the real pace, plus `offset`.
     let offset = Arc::new(AtomicI64::new(0));
     let clock_offset = offset.clone();
@@ -131,11 +131,11 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     let (first_day, second_day) = ("2026-11-20", "2026-11-21");
     // The first day is over on the server's clock: roll it up, as the job does.
     server.offset.store(DAY_MILLIS + 3_600_000, Ordering::SeqCst);
-    let job = crumb_server::analytics::jobs::run_once(&server.state).await.unwrap();
+    let job = crumb_core::analytics::jobs::run_once(&server.state).await.unwrap();
     assert_eq!(job.days_rolled, 1);
 
     // An administrator opens the dashboard in the same browser.
-    let hash = crumb_server::auth::hash_password(PASSWORD.to_owned()).await.unwrap();
+    let hash = crumb_core::accounts::credentials::hash_password(PASSWORD.to_owned()).await.unwrap();
     let admin = crumb_store::Account {
         user_id: "admin".into(),
         email: "admin@demo.example".into(),

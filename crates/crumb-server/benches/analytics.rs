@@ -37,10 +37,11 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use axum::routing::post;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use crumb_server::analytics::jobs;
-use crumb_server::analytics::report::{self, DateRange};
-use crumb_server::analytics::synth::{generate, SynthPlan};
-use crumb_server::{config, router, AppState};
+use crumb_core::analytics::jobs;
+use crumb_core::analytics::report::{self, DateRange};
+use crumb_core::analytics::synth::{generate, SynthPlan};
+use crumb_core::config;
+use crumb_server::{router, AppState};
 use crumb_store::analytics::DAY_MILLIS;
 use crumb_store::Store;
 
@@ -53,7 +54,7 @@ fn keyring() -> crumb_cookie::Keyring {
     crumb_cookie::Keyring::new(crumb_cookie::Key::from_secret(&[7u8; 32]).unwrap())
 }
 
-fn bench_config() -> crumb_server::Config {
+fn bench_config() -> crumb_core::Config {
     let text = format!("{}\n[analytics]\ncookieless = true\nmin_visitors = 10\n", config::DEMO_TOML);
     config::parse(&text, "bench.toml").unwrap()
 }
@@ -229,7 +230,7 @@ const FILL_VERSION: u32 = 2;
 /// The dashboard group's configuration: the ingest one, with
 /// [`FUNNEL_STEPS`] declared as a funnel (rolled up with every day) when
 /// `declared`.
-fn dashboard_config(declared: bool) -> crumb_server::Config {
+fn dashboard_config(declared: bool) -> crumb_core::Config {
     let funnel = "[[analytics.funnel]]\nname = \"Sign-up\"\nsteps = [\"/\", \"/products\", \"event:signup\"]\n";
     let text = format!(
         "{}\n[analytics]\ncookieless = true\nmin_visitors = 10\n{}",

@@ -13,18 +13,16 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{self, check_csrf, fold_email, resolve, SignedIn};
+use crate::auth::{self, check_csrf, resolve, SignedIn};
 use crate::consent::append_cookies;
 use crate::html::escape;
-use crate::keys::random_id;
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, Peer};
 use crate::state::AppState;
+use crumb_core::accounts::credentials::{self, fold_email, MIN_PASSWORD_CHARS};
+use crumb_core::analytics::client::device_family;
+use crumb_core::keys::random_id;
 
-/// Shortest password accepted (OWASP ASVS 2.1.1).
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// Longest password accepted (ASVS 2.1.2).
-pub const MAX_PASSWORD_CHARS: usize = 128;
 /// Failures within this window count towards throttling.
 const THROTTLE_WINDOW_MS: i64 = 15 * 60_000;
 /// Failures allowed before delays start.
@@ -80,14 +78,7 @@ fn urlencode(text: &str) -> String {
 }
 
 fn validate_password(password: &str) -> Result<(), Problem> {
-    let chars = password.chars().count();
-    if chars < MIN_PASSWORD_CHARS {
-        return Err(Problem::unprocessable(format!("password: at least {MIN_PASSWORD_CHARS} characters")));
-    }
-    if chars > MAX_PASSWORD_CHARS {
-        return Err(Problem::unprocessable(format!("password: at most {MAX_PASSWORD_CHARS} characters")));
-    }
-    Ok(())
+    Ok(credentials::check_password_rules(password)?)
 }
 
 /// `{email, password}`.
@@ -124,7 +115,7 @@ pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: B
             return Err(Problem::unprocessable("email: not an e-mail address"));
         }
         validate_password(&credentials.password)?;
-        let password_hash = auth::hash_password(credentials.password).await?;
+        let password_hash = credentials::hash_password(credentials.password).await?;
         let account = Account {
             user_id: random_id(),
             email: credentials.email.trim().to_owned(),
@@ -178,7 +169,7 @@ pub async fn sign_in(State(state): State<AppState>, Peer(peer): Peer, headers: H
             }
         }
         let account = state.store.account_by_email(&email_folded).await?;
-        let valid = auth::verify_password(credentials.password, account.as_ref().map(|a| a.password_hash.clone())).await;
+        let valid = credentials::verify_password(credentials.password, account.as_ref().map(|a| a.password_hash.clone())).await;
         let Some(account) = account.filter(|_| valid) else {
             for key in &keys {
                 state.store.record_failed_login(key, now, window).await?;
@@ -192,10 +183,10 @@ pub async fn sign_in(State(state): State<AppState>, Peer(peer): Peer, headers: H
         let mut set_cookies = Vec::new();
         // No fixation: whatever session came with the request ends; a new id is issued.
         if let Some(old) = cookie(&headers, &state.names.auth) {
-            state.store.delete_session(&auth::hash_secret(old)).await?;
+            state.store.delete_session(&credentials::hash_secret(old)).await?;
         }
         let device_id = cookie(&headers, &state.names.device).filter(|d| d.len() == 22).map_or_else(random_id, str::to_owned);
-        let (browser, os) = auth::device_family(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
+        let (browser, os) = device_family(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
         let existing = state.store.device(&account.user_id, &device_id).await?;
         state
             .store
@@ -318,11 +309,11 @@ pub struct PasswordChange {
 pub async fn change_password(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     run(async {
         let (signed_in, _, change, from_form, _) = signed_in_action::<PasswordChange>(&state, &headers, &body).await?;
-        if !auth::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
+        if !credentials::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
             return Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong"));
         }
         validate_password(&change.new)?;
-        let hash = auth::hash_password(change.new).await?;
+        let hash = credentials::hash_password(change.new).await?;
         state.store.set_password(&signed_in.account.user_id, &hash).await?;
         auth::revoke_everything(&state, &signed_in.account.user_id).await?;
         let (session_id, _) = auth::new_session(&state, &signed_in.account.user_id, &signed_in.session.device_id).await?;
@@ -415,7 +406,7 @@ pub struct Confirm {
 pub async fn erase(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     run(async {
         let (signed_in, _, confirm, from_form, _) = signed_in_action::<Confirm>(&state, &headers, &body).await?;
-        if !auth::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
+        if !credentials::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
             return Err(Problem::of(ProblemKind::SignInFailed, "confirm with your password"));
         }
         state.store.delete_account(&signed_in.account.user_id).await?;
@@ -561,9 +552,9 @@ pub async fn cross_device(State(state): State<AppState>, headers: HeaderMap, bod
             let signals = crate::request_info::signals(&headers, &state.config);
             // Following a user across devices is tracking: Global Privacy Control refuses it too.
             let refusal = if signals.gpc {
-                Some(crate::category::Signal::Gpc)
+                Some(crumb_core::category::Signal::Gpc)
             } else {
-                signals.refuses(crate::category::Category::Statistics)
+                signals.refuses(crumb_core::category::Category::Statistics)
             };
             if let Some(signal) = refusal {
                 return Err(Problem::of(
@@ -572,7 +563,7 @@ pub async fn cross_device(State(state): State<AppState>, headers: HeaderMap, bod
                 ));
             }
             let consented = crate::consent::read_consent(&state, &headers).is_some_and(|c| {
-                c.granted.contains(&crate::category::Category::Statistics)
+                c.granted.contains(&crumb_core::category::Category::Statistics)
                     && !crate::consent::needs_prompt(&state, Some(&c))
             });
             if !consented {

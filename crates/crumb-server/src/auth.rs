@@ -1,5 +1,6 @@
-//! Signed-in sessions: the session cookie, remember-me with theft
-//! detection, CSRF tokens, password hashing and sign-in throttling.
+//! Signed-in sessions over HTTP: the session cookie, remember-me with
+//! theft detection and CSRF tokens. Passwords, secrets and session rules
+//! are `crumb_core::accounts`.
 //!
 //! OWASP ASVS v4 V3 and the OWASP Session Management cheat sheet are the
 //! rules here; `docs/security.md` maps each requirement to this code.
@@ -7,84 +8,15 @@
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use crumb_store::{Account, RememberToken, SessionRecord, UnixMillis};
+use crumb_core::accounts::credentials::{hash_secret, random_secret, same};
+use crumb_core::accounts::session_is_live;
+use crumb_store::{Account, RememberToken, SessionRecord};
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use sha2::Sha256;
 
 use crate::problem::Problem;
 use crate::request_info::cookie;
 use crate::state::AppState;
-
-/// 256 random bits, base64url: session ids, validators, selectors.
-pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    // Without randomness no session can be safe; the OS source failing is unrecoverable.
-    getrandom::getrandom(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// SHA-256, hex: how session ids and validators are stored.
-pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Constant-time string comparison.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
-
-/// Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
-fn argon2() -> argon2::Argon2<'static> {
-    // These constants are within Argon2's limits, so `Params::new` cannot fail.
-    let params = argon2::Params::new(19_456, 2, 1, None).unwrap_or_else(|_| unreachable!());
-    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-}
-
-/// Hashes a password (on the blocking pool: it is deliberately slow).
-pub async fn hash_password(password: String) -> Result<String, Problem> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHasher, SaltString};
-        let mut salt = [0u8; 16];
-        getrandom::getrandom(&mut salt).map_err(|_| Problem::unavailable())?;
-        let salt = SaltString::encode_b64(&salt).map_err(|_| Problem::unavailable())?;
-        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| Problem::unavailable())
-    })
-    .await
-    .map_err(|_| Problem::unavailable())?
-}
-
-/// An Argon2id hash of a random password, made once: checking against it
-/// when an account does not exist takes as long as a real check (no timing oracle).
-fn dummy_hash() -> String {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY
-        .get_or_init(|| {
-            use argon2::password_hash::{PasswordHasher, SaltString};
-            let salt = SaltString::encode_b64(&[7u8; 16]).unwrap_or_else(|_| unreachable!());
-            argon2().hash_password(random_secret().as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
-        })
-        .clone()
-}
-
-/// Verifies a password against a PHC hash (or the dummy hash), in constant time.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    let exists = hash.is_some();
-    tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(dummy_hash);
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
-        let ok =
-            PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
-        ok && exists
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// The e-mail as a login key: trimmed and case-folded.
-pub fn fold_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
 
 /// A signed-in request.
 #[derive(Debug, Clone)]
@@ -129,13 +61,6 @@ pub struct Resolution {
     pub signed_in: Option<SignedIn>,
     /// `Set-Cookie` values (rotated remember-me, new session, expirations).
     pub set_cookies: Vec<String>,
-}
-
-/// Whether a session is within its idle and absolute timeouts at `now`.
-pub fn session_is_live(settings: &crate::config::AccountSettings, session: &SessionRecord, now: UnixMillis) -> bool {
-    let idle_ok = now - session.last_seen < i64::from(settings.idle_minutes) * 60_000;
-    let absolute_ok = now - session.created_at < i64::from(settings.absolute_hours) * 3_600_000;
-    idle_ok && absolute_ok
 }
 
 /// Finds the signed-in user: the session cookie if valid (idle and
@@ -245,58 +170,4 @@ pub async fn revoke_everything(state: &AppState, user_id: &str) -> Result<(), Pr
 /// A `Set-Cookie` that deletes one of crumb's own cookies.
 pub fn expire(state: &AppState, name: &str) -> Option<String> {
     state.config.own_cookie(name).and_then(|d| state.expire(d))
-}
-
-/// Browser and OS family from a User-Agent, for the devices page.
-pub fn device_family(user_agent: &str) -> (String, String) {
-    let browser = if user_agent.contains("Edg/") {
-        "Edge"
-    } else if user_agent.contains("Firefox/") {
-        "Firefox"
-    } else if user_agent.contains("Chrome/")
-        || user_agent.contains("Chromium/")
-        || user_agent.contains("HeadlessChrome/")
-    {
-        "Chrome"
-    } else if user_agent.contains("Safari/") {
-        "Safari"
-    } else {
-        "Other browser"
-    };
-    let os = if user_agent.contains("Android") {
-        "Android"
-    } else if user_agent.contains("iPhone") || user_agent.contains("iPad") {
-        "iOS"
-    } else if user_agent.contains("Windows") {
-        "Windows"
-    } else if user_agent.contains("Mac OS X") {
-        "macOS"
-    } else if user_agent.contains("Linux") {
-        "Linux"
-    } else {
-        "Other OS"
-    };
-    (browser.to_owned(), os.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn password_hashing_round_trip_and_dummy() {
-        let hash = hash_password("correct horse battery".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
-        assert!(!verify_password("wrong".into(), Some(hash)).await);
-        assert!(!verify_password("anything".into(), None).await, "the dummy hash never matches");
-    }
-
-    #[test]
-    fn helpers() {
-        assert_eq!(fold_email("  Alice@Example.COM "), "alice@example.com");
-        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
-        assert_eq!(hash_secret("x").len(), 64);
-        assert_eq!(device_family("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0 Safari/537.36"), ("Chrome".to_owned(), "Linux".to_owned()));
-    }
 }

@@ -15,13 +15,13 @@ use axum::Json;
 use crumb_store::{ConsentAction, ConsentRecord};
 use serde::{Deserialize, Serialize};
 
-use crate::category::{Category, Signal, Signals};
-use crate::i18n::{self, Language};
-use crate::keys::random_id;
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, cookie, raw_signals, signals};
 use crate::state::AppState;
 use crate::visitors::recognise;
+use crumb_core::category::{Category, Signal, Signals};
+use crumb_core::i18n::{self, Language};
+use crumb_core::keys::random_id;
 
 /// What the browser's consent cookie says, once verified.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,14 +7,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::category::Category;
 use crate::consent::{append_cookies, current_state, language_for, needs_prompt, read_consent};
 use crate::html::escape;
-use crate::i18n::Language;
 use crate::policy::LangQuery;
 use crate::problem::Problem;
 use crate::request_info::check_same_origin;
 use crate::state::AppState;
+use crumb_core::category::Category;
+use crumb_core::i18n::Language;
 
 const SITE_CSS: &str = include_str!("../../../web/demo/site.css");
 

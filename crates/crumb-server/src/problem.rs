@@ -183,6 +183,33 @@ impl From<crumb_store::StoreError> for Problem {
     }
 }
 
+impl From<crumb_core::analytics::report::ReportError> for Problem {
+    fn from(error: crumb_core::analytics::report::ReportError) -> Self {
+        use crumb_core::analytics::report::ReportError;
+        match error {
+            ReportError::Query(detail) => Problem::bad_request(detail),
+            ReportError::Store(error) => Problem::from(error),
+            ReportError::Interrupted => {
+                tracing::error!(%error, "report failed");
+                Problem::unavailable()
+            }
+        }
+    }
+}
+
+impl From<crumb_core::accounts::credentials::PasswordHashError> for Problem {
+    fn from(error: crumb_core::accounts::credentials::PasswordHashError) -> Self {
+        tracing::error!(%error, "password hashing failed");
+        Problem::unavailable()
+    }
+}
+
+impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
+    fn from(error: crumb_core::accounts::credentials::PasswordRuleError) -> Self {
+        Problem::unprocessable(error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

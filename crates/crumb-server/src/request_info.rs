@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use crumb_cookie::CookieHeader;
 
-use crate::category::Signals;
-use crate::config::Config;
+use crumb_core::category::Signals;
+use crumb_core::config::Config;
 
 /// The cookies a request carried, by name. The first value wins (browsers
 /// send the most specific cookie first).

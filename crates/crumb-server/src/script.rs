@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::consent::language_for;
-use crate::i18n::Language;
-use crate::policy::{build, LangQuery};
+use crate::policy::LangQuery;
 use crate::state::AppState;
+use crumb_core::i18n::Language;
+use crumb_core::policy::build;
 
 const SCRIPT: &str = include_str!("../../../web/crumb.js");
 const CSS: &str = include_str!("../../../web/crumb.css");

@@ -6,11 +6,11 @@ use crumb_cookie::{Keyring, ResponseCookie};
 use crumb_store::Store;
 
 use crate::analytics::Analytics;
-use crate::config::{Config, CookieDeclaration};
-use crate::own_cookies::OwnCookieNames;
+use crumb_core::config::{Config, CookieDeclaration};
+use crumb_core::own_cookies::OwnCookieNames;
 
-/// The time source: Unix milliseconds.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub use crumb_core::Clock;
+use crumb_core::Site;
 
 /// Shared application state: one reference-counted pointer, so that the
 /// clone axum makes for every request costs one atomic increment.
@@ -19,20 +19,26 @@ pub struct AppState {
     shared: Arc<SharedState>,
 }
 
-/// What [`AppState`] points to.
+/// What [`AppState`] points to: the site (declaration, store, clock —
+/// reached through `Deref`, so `state.config` and `state.store` read
+/// naturally) and what serving it over HTTP needs.
 pub struct SharedState {
-    /// The validated declaration and settings.
-    pub config: Arc<Config>,
-    /// Where records go.
-    pub store: Arc<dyn Store>,
+    /// The site the domain functions take.
+    pub site: Site,
     /// Keys for signing crumb's cookies.
     pub keys: Arc<Keyring>,
     /// Names of crumb's own cookies.
     pub names: Arc<OwnCookieNames>,
-    /// The time source, in Unix milliseconds (injectable for tests).
-    pub clock: Clock,
     /// Statistics: the event writer, salts and visitor keys.
     pub analytics: Arc<Analytics>,
+}
+
+impl std::ops::Deref for SharedState {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.site
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -55,18 +61,11 @@ impl AppState {
         let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store), &config.origins));
         let shared = SharedState {
             analytics,
-            config: Arc::new(config),
-            store,
+            site: Site::with_clock(Arc::new(config), store, clock),
             keys: Arc::new(keys),
             names: Arc::new(names),
-            clock,
         };
         AppState { shared: Arc::new(shared) }
-    }
-
-    /// Now, in Unix milliseconds.
-    pub fn now_millis(&self) -> i64 {
-        (self.clock)()
     }
 
     /// A `Set-Cookie` for one of crumb's own cookies, with its declared lifetime and attributes.

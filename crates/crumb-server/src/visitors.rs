@@ -12,11 +12,11 @@ use std::collections::BTreeSet;
 use axum::http::HeaderMap;
 use crumb_store::VisitorStatus;
 
-use crate::category::{Category, Signals};
-use crate::keys::random_id;
 use crate::problem::Problem;
 use crate::request_info::cookie;
 use crate::state::AppState;
+use crumb_core::category::{Category, Signals};
+use crumb_core::keys::random_id;
 
 /// What recognition found and which cookies it sets.
 #[derive(Debug, Default)]

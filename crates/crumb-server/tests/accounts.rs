@@ -440,7 +440,7 @@ async fn sign_in_delays_are_per_client_and_a_forged_forwarded_for_changes_nothin
         request
     };
     for (backend, store) in stores().await {
-        let mut browser = Browser::new(crumb_server::config::demo(), store);
+        let mut browser = Browser::new(crumb_core::config::demo(), store);
         let reply = browser
             .send(json_post(
                 "/api/account/register",

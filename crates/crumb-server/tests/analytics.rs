@@ -9,8 +9,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{stores, Browser};
-use crumb_server::analytics::{jobs, report};
-use crumb_server::config;
+use crumb_core::analytics::{jobs, report};
+use crumb_core::config;
 
 const CHROME: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
@@ -18,7 +18,7 @@ const PASSWORD: &str = "correct horse battery staple";
 /// 2026-05-28T20:26:40Z, the test clock's start.
 const DAY: &str = "2026-05-28";
 
-fn config_with(analytics: &str) -> crumb_server::Config {
+fn config_with(analytics: &str) -> crumb_core::Config {
     let text = format!("{}\n[analytics]\n{analytics}\n", config::DEMO_TOML);
     config::parse(&text, "crumb.toml").unwrap()
 }
@@ -642,7 +642,7 @@ async fn a_large_other_row_gives_a_lower_bound() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_agree_while_todays_rollup_advances() {
-    use crumb_server::analytics::report::{self, DateRange};
+    use crumb_core::analytics::report::{self, DateRange};
     use crumb_store::analytics::{rollup, EventKind, EventRecord, DAY_MILLIS};
 
     for (backend, store) in stores().await {
@@ -850,7 +850,7 @@ async fn a_report_read_across_a_rollup_is_read_again_at_the_new_cut() {
                     // The rollup job commits while this read is going on.
                     assert!(jobs::run_once(state).await.unwrap().provisional);
                 }
-                Ok::<_, crumb_server::problem::Problem>(rolled_until)
+                Ok::<_, report::ReportError>(rolled_until)
             }
         })
         .await

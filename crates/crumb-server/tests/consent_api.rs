@@ -46,7 +46,7 @@ async fn reject_all_records_a_receipt_and_sets_only_necessary_cookies() {
         let record = record.json();
         assert_eq!(record["receipt_id"], receipt["receipt_id"]);
         assert_eq!(record["consent_id"], receipt["consent_id"]);
-        assert_eq!(record["policy_version"], crumb_server::config::demo().consent_version());
+        assert_eq!(record["policy_version"], crumb_core::config::demo().consent_version());
         assert!(record["policy_version"].as_str().unwrap().starts_with("2026-11-29+"));
         assert_eq!(record["language"], "en");
 
@@ -246,7 +246,7 @@ async fn policy_change_prompts_again() {
         let mut browser = Browser::demo(store.clone());
         browser.post_consent(&["statistics"], &[]).await;
         // The site publishes a new policy version: same store, same keys, same browser.
-        let mut config = crumb_server::config::demo();
+        let mut config = crumb_core::config::demo();
         config.policy_version = "2027-01-01".into();
         let mut next = Browser::new(config, store);
         next.jar = std::mem::replace(&mut browser.jar, crumb_cookie::Jar::with_clock(browser.clock.clone()));
@@ -261,9 +261,9 @@ async fn a_changed_declaration_prompts_again_even_without_a_new_version() {
     for (backend, store) in stores().await {
         let mut browser = Browser::demo(store.clone());
         browser.post_consent(&["statistics"], &[]).await;
-        let mut config = crumb_server::config::demo();
+        let mut config = crumb_core::config::demo();
         let cookie = config.cookies.iter_mut().find(|c| c.name == "demo_stats").unwrap();
-        cookie.lifetime = crumb_server::config::Lifetime::Seconds(365 * 86_400);
+        cookie.lifetime = crumb_core::config::Lifetime::Seconds(365 * 86_400);
         let mut next = Browser::new(config, store);
         next.jar = std::mem::replace(&mut browser.jar, crumb_cookie::Jar::with_clock(browser.clock.clone()));
         assert_eq!(next.get("/api/consent").await.json()["needs_prompt"], true, "{backend}");

@@ -18,7 +18,7 @@ async fn policy_json_lists_every_declared_cookie() {
         .iter()
         .flat_map(|c| c["cookies"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap().to_owned()))
         .collect();
-    let config = crumb_server::config::demo();
+    let config = crumb_core::config::demo();
     let declared: Vec<String> = config.cookies.iter().map(|c| c.name.clone()).collect();
     let mut sorted_names = names.clone();
     sorted_names.sort();
@@ -58,7 +58,7 @@ async fn policy_page_is_translated_and_states_the_signals() {
 #[tokio::test]
 async fn a_site_that_ignores_dnt_says_so() {
     let (_, store) = stores().await.remove(0);
-    let mut config = crumb_server::config::demo();
+    let mut config = crumb_core::config::demo();
     config.honour_dnt = false;
     config.honour_gpc = false;
     let mut browser = Browser::new(config, store);
@@ -112,7 +112,7 @@ async fn the_policy_states_how_statistics_are_counted() {
     assert!(html.contains("deleted after 30 days"));
     assert!(html.contains("Without your consent we do not count your visits at all."));
     assert!(html.contains("the raw records of your visits are deleted within minutes"), "{html}");
-    let mut config = crumb_server::config::demo();
+    let mut config = crumb_core::config::demo();
     config.analytics.cookieless = true;
     config.analytics.min_visitors = 25;
     let mut browser = Browser::new(config, store);

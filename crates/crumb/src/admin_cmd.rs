@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use crumb_server::accounts::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use crumb_server::auth::{fold_email, hash_password};
+use crumb_core::accounts::credentials::{fold_email, hash_password};
+use crumb_core::accounts::credentials::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crumb_store::{Account, StoreError};
 
 #[derive(Subcommand)]
@@ -46,9 +46,9 @@ pub fn run(command: AdminCommand) -> anyhow::Result<ExitCode> {
             println!("{email} is now an administrator (password unchanged)");
             return Ok(ExitCode::SUCCESS);
         }
-        let password_hash = hash_password(password).await.map_err(|p| anyhow::anyhow!(p.detail))?;
+        let password_hash = hash_password(password).await?;
         let account = Account {
-            user_id: crumb_server::keys::random_id(),
+            user_id: crumb_core::keys::random_id(),
             email: email.trim().to_owned(),
             email_folded: folded,
             password_hash,

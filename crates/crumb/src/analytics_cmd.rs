@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Subcommand;
-use crumb_server::analytics::jobs;
-use crumb_server::analytics::synth::{generate, SynthPlan};
-use crumb_server::AppState;
+use crumb_core::analytics::jobs;
+use crumb_core::analytics::synth::{generate, SynthPlan};
+use crumb_core::Site;
 
 #[derive(Subcommand)]
 pub enum AnalyticsCommand {
@@ -47,13 +47,12 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
                 }
                 let config = crate::serve::load_config(config.as_deref())?;
                 let (store, description) = crate::serve::open_store(&config).await?;
-                let keys = crumb_server::keys::load_or_create(&config.secret_file)?;
-                let state = AppState::new(config, store.clone(), keys);
+                let site = Site::new(std::sync::Arc::new(config), store.clone());
                 let plan = SynthPlan {
-                    site: state.config.site_name.clone(),
+                    site: site.config.site_name.clone(),
                     events,
                     days,
-                    end: state.now_millis(),
+                    end: site.now_millis(),
                     seed,
                 };
                 let started = Instant::now();
@@ -75,7 +74,7 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
                 generator.await?;
                 let write_time = started.elapsed();
                 let rolled = Instant::now();
-                let report = jobs::run_once(&state).await?;
+                let report = jobs::run_once(&site).await?;
                 println!(
                     "wrote {written} synthetic events to {description} in {:.1} s ({:.0} events/s); rolled up {} days in {:.1} s",
                     write_time.as_secs_f64(),
@@ -88,9 +87,8 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
             AnalyticsCommand::Rollup { config } => {
                 let config = crate::serve::load_config(config.as_deref())?;
                 let (store, _) = crate::serve::open_store(&config).await?;
-                let keys = crumb_server::keys::load_or_create(&config.secret_file)?;
-                let state = AppState::new(config, store, keys);
-                let report = jobs::run_once(&state).await?;
+                let site = Site::new(std::sync::Arc::new(config), store);
+                let report = jobs::run_once(&site).await?;
                 println!(
                     "rolled up {} days, purged {} raw events, deleted {} of visitors who withdrew consent",
                     report.days_rolled, report.events_purged, report.events_forgotten

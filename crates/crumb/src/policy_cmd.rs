@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use crumb_server::i18n::Language;
+use crumb_core::i18n::Language;
 
 #[derive(Subcommand)]
 pub enum PolicyCommand {
@@ -29,7 +29,7 @@ pub enum PolicyCommand {
 
 pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
-        PolicyCommand::Check { config } => match crumb_server::config::load(&config) {
+        PolicyCommand::Check { config } => match crumb_core::config::load(&config) {
             Ok(parsed) => {
                 println!(
                     "{}: valid — {} cookies declared ({} set by crumb), policy version {}",
@@ -51,7 +51,7 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
                 .filter(|l| parsed.languages.contains(l))
                 .ok_or_else(|| anyhow::anyhow!("--lang {lang:?}: not one of the declaration's languages"))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&crumb_server::policy::build(&parsed, language))?);
+                println!("{}", serde_json::to_string_pretty(&crumb_core::policy::build(&parsed, language))?);
             } else {
                 println!("{}", crumb_server::policy::render(&parsed, language));
             }

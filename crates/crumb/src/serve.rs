@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use crumb_server::config::{self, Config, StorageConfig};
-use crumb_server::{keys, router, AppState};
+use crumb_core::config::{self, Config, StorageConfig};
+use crumb_core::keys;
+use crumb_server::{router, AppState};
 use crumb_store::Store;
 
 #[derive(Args)]
@@ -74,7 +75,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let source = config.source.clone();
     let state = AppState::new(config, store, keyring);
     // Roll up closed days (and today, provisionally) and purge old raw events: now, then every minute.
-    crumb_server::analytics::jobs::spawn(state.clone(), std::time::Duration::from_secs(60));
+    crumb_core::analytics::jobs::spawn(state.site.clone(), std::time::Duration::from_secs(60));
     let app = router(state);
     println!("crumb is serving {site} ({source}), records in {store_description}");
     if demo {

@@ -18,11 +18,13 @@ use axum::Json;
 
 use crumb_store::analytics::rollup::Dimension;
 
-use super::report::{self, FunnelAsked, FunnelReport, Point, RangeQuery, Report, TableRow, Totals};
 use crate::consent::append_cookies;
 use crate::html::escape;
 use crate::problem::Problem;
 use crate::state::AppState;
+use crumb_core::analytics::report::{
+    self, FunnelAsked, FunnelReport, Point, RangeQuery, Report, ReportError, TableRow, Totals,
+};
 
 const DASHBOARD_CSS: &str = include_str!("../../../../web/dashboard.css");
 
@@ -187,8 +189,8 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
     // A funnel the page cannot show is said in its card, with 400.
     let (funnel, fault) = match (asked, funnel) {
         (Ok(Some(asked)), Some(Ok(funnel))) => (Some((asked, funnel)), None),
-        (Err(problem), _) | (_, Some(Err(problem))) if problem.status < 500 => (None, Some(problem.detail)),
-        (Err(problem), _) | (_, Some(Err(problem))) => return Err(problem),
+        (Err(ReportError::Query(detail)), _) | (_, Some(Err(ReportError::Query(detail)))) => (None, Some(detail)),
+        (Err(error), _) | (_, Some(Err(error))) => return Err(error.into()),
         _ => (None, None),
     };
     let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault.as_deref());
@@ -202,7 +204,7 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
 /// The funnel card: links to the configured funnels, a form for any steps,
 /// and the funnel asked for, if any.
 fn funnel_card(
-    configured: &[crate::config::Funnel],
+    configured: &[crumb_core::config::Funnel],
     report: &Report,
     steps: Option<&str>,
     funnel: Option<(FunnelAsked, FunnelReport)>,

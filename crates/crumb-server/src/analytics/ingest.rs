@@ -4,7 +4,7 @@
 //!
 //! 1. a privacy signal the site honours that refuses statistics (Do Not
 //!    Track; Global Privacy Control refuses marketing only, see
-//!    [`Signals::refuses`](crate::category::Signals::refuses)) → the event
+//!    [`Signals::refuses`](crumb_core::category::Signals::refuses)) → the event
 //!    is dropped;
 //! 2. statistics consent → the visitor cookie `__Host-crumb_vid` (set here
 //!    when missing), hashed under a server key: exact new vs returning and
@@ -27,15 +27,15 @@ use axum::response::{IntoResponse, Response};
 use crumb_store::analytics::{EventKind, EventRecord, DAY_MILLIS};
 use serde::Deserialize;
 
-use super::client::{self, truncate};
-use super::salt::SaltKeeper;
 use super::writer::EventWriter;
-use crate::category::Category;
 use crate::consent::{append_cookies, needs_prompt, read_consent};
-use crate::keys::random_id;
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, signals};
 use crate::state::AppState;
+use crumb_core::analytics::client::{self, truncate};
+use crumb_core::analytics::salt::SaltKeeper;
+use crumb_core::category::Category;
+use crumb_core::keys::random_id;
 
 /// Custom events carry at most this many properties.
 pub const MAX_PROPS: usize = 10;
@@ -341,9 +341,11 @@ fn own_hosts(origins: &[String]) -> Vec<String> {
 async fn cross_device_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     let Some(settings) = state.config.accounts.as_ref().filter(|a| a.cross_device) else { return Ok(None) };
     let Some(session_id) = cookie(headers, &state.names.auth) else { return Ok(None) };
-    let Some(session) = state.store.session(&crate::auth::hash_secret(session_id)).await? else { return Ok(None) };
+    let Some(session) = state.store.session(&crumb_core::accounts::credentials::hash_secret(session_id)).await? else {
+        return Ok(None);
+    };
     // An expired session links nothing (beacons neither renew nor delete it).
-    if !crate::auth::session_is_live(settings, &session, state.now_millis()) {
+    if !crumb_core::accounts::session_is_live(settings, &session, state.now_millis()) {
         return Ok(None);
     }
     let device = state.store.device(&session.user_id, &session.device_id).await?;

@@ -17,9 +17,31 @@ use crumb_store::{StoreError, UnixMillis};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::funnel_steps::{check_funnel_steps, parse_step, MAX_STEPS};
 use crate::config::Funnel;
-use crate::problem::Problem;
-use crate::state::AppState;
+use crate::site::Site;
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The request asks for something that is not a report (a date that is
+    /// not one, a range too long, an unknown funnel, …).
+    #[error("{0}")]
+    Query(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A counting task did not finish (the runtime is shutting down).
+    #[error("a counting task did not finish")]
+    Interrupted,
+}
+
+impl ReportError {
+    /// A [`ReportError::Query`].
+    pub fn query(message: impl Into<String>) -> Self {
+        ReportError::Query(message.into())
+    }
+}
 
 /// The label of the row that holds folded rows.
 pub const OTHER: &str = "(other)";
@@ -102,28 +124,28 @@ pub struct FunnelAsked {
 impl RangeQuery {
     /// The funnel asked for by `steps` or by `funnel` (a name among
     /// `configured`), or none.
-    pub fn funnel_asked(&self, configured: &[Funnel]) -> Result<Option<FunnelAsked>, Problem> {
+    pub fn funnel_asked(&self, configured: &[Funnel]) -> Result<Option<FunnelAsked>, ReportError> {
         match (&self.steps, &self.funnel) {
             (None, None) => Ok(None),
             (Some(steps), None) => Ok(Some(FunnelAsked { name: None, steps: steps.clone() })),
             (None, Some(name)) => match configured.iter().find(|f| &f.name == name) {
                 Some(funnel) => Ok(Some(FunnelAsked { name: Some(name.clone()), steps: funnel.steps.join(",") })),
-                None => Err(Problem::bad_request(format!("funnel={name:?}: crumb.toml names no such funnel"))),
+                None => Err(ReportError::query(format!("funnel={name:?}: crumb.toml names no such funnel"))),
             },
-            (Some(_), Some(_)) => Err(Problem::bad_request("give steps or funnel, not both")),
+            (Some(_), Some(_)) => Err(ReportError::query("give steps or funnel, not both")),
         }
     }
 
     /// The range asked for, relative to `now` (default: the last 30 days, today included).
-    pub fn range(&self, now: UnixMillis) -> Result<DateRange, Problem> {
+    pub fn range(&self, now: UnixMillis) -> Result<DateRange, ReportError> {
         let today = now - now.rem_euclid(DAY_MILLIS);
         let range = match (&self.from, &self.to, &self.period) {
             (Some(from), Some(to), None) => {
-                let bad = |name: &str, value: &str| Problem::bad_request(format!("{name}={value:?}: use YYYY-MM-DD"));
+                let bad = |name: &str, value: &str| ReportError::query(format!("{name}={value:?}: use YYYY-MM-DD"));
                 let from_day = parse_day(from).ok_or_else(|| bad("from", from))?;
                 let to_day = parse_day(to).ok_or_else(|| bad("to", to))?;
                 if to_day < from_day {
-                    return Err(Problem::bad_request("to is before from"));
+                    return Err(ReportError::query("to is before from"));
                 }
                 DateRange { from: from_day, to: to_day + DAY_MILLIS }
             }
@@ -135,17 +157,17 @@ impl RangeQuery {
                     "90d" => 90,
                     "365d" => 365,
                     other => {
-                        return Err(Problem::bad_request(format!(
+                        return Err(ReportError::query(format!(
                             "period={other:?}: use today, 7d, 30d, 90d or 365d (or from and to)"
                         )))
                     }
                 };
                 DateRange { from: today - (days - 1) * DAY_MILLIS, to: today + DAY_MILLIS }
             }
-            _ => return Err(Problem::bad_request("give both from and to, or period, not a mix")),
+            _ => return Err(ReportError::query("give both from and to, or period, not a mix")),
         };
         if range.days() > MAX_RANGE_DAYS {
-            return Err(Problem::bad_request(format!("a report covers at most {MAX_RANGE_DAYS} days")));
+            return Err(ReportError::query(format!("a report covers at most {MAX_RANGE_DAYS} days")));
         }
         Ok(range)
     }
@@ -327,7 +349,7 @@ pub struct Sources {
 /// mark, and aggregates the raw tail. When the rollups end at today's
 /// provisional cut, the tail continues the visits left open there, so that
 /// none counts twice.
-async fn sources(state: &AppState, range: DateRange, rolled_until: Option<UnixMillis>) -> Result<Sources, Problem> {
+async fn sources(state: &Site, range: DateRange, rolled_until: Option<UnixMillis>) -> Result<Sources, ReportError> {
     let site = &state.config.site_name;
     let rolled_until = rolled_until.unwrap_or(i64::MIN);
     let split = rolled_until.clamp(range.from, range.to);
@@ -354,18 +376,18 @@ async fn sources(state: &AppState, range: DateRange, rolled_until: Option<UnixMi
     let funnels = rolled_funnels(&state.config.analytics.funnels);
     let fresh = tokio::task::spawn_blocking(move || rollup::aggregate_continuing(events, open_visits, &funnels))
         .await
-        .map_err(|_| Problem::unavailable())?;
+        .map_err(|_| ReportError::Interrupted)?;
     Ok(Sources { split, fresh })
 }
 
 /// Rows of some dimensions over `range`: stored rollups plus the raw tail.
 async fn rows_of(
-    state: &AppState,
+    state: &Site,
     range: DateRange,
     sources: &Sources,
     granularity: Granularity,
     dimensions: &[&str],
-) -> Result<Vec<RollupRow>, Problem> {
+) -> Result<Vec<RollupRow>, ReportError> {
     let mut rows = if sources.split > range.from {
         state.store.rollups(&state.config.site_name, granularity, range.from, sources.split, dimensions).await?
     } else {
@@ -397,12 +419,12 @@ struct Ranked {
 
 /// Sketches of `values` of one dimension over the range, stored and fresh merged.
 async fn sketches_of(
-    state: &AppState,
+    state: &Site,
     range: DateRange,
     sources: &Sources,
     dimension: Dimension,
     values: Vec<String>,
-) -> Result<HashMap<String, VisitorSketch>, Problem> {
+) -> Result<HashMap<String, VisitorSketch>, ReportError> {
     let mut sketches: HashMap<String, VisitorSketch> = HashMap::new();
     if sources.split > range.from && !values.is_empty() {
         let stored = state
@@ -433,14 +455,14 @@ async fn sketches_of(
 /// that bound is under k are the folded values' sketches read (small sites)
 /// and the exact floor of [`floor_table`] applied.
 async fn table(
-    state: &AppState,
+    state: &Site,
     range: DateRange,
     sources: &Sources,
     dimension: Dimension,
     mut ranked: Vec<Ranked>,
     k: u64,
     limit: usize,
-) -> Result<Vec<TableRow>, Problem> {
+) -> Result<Vec<TableRow>, ReportError> {
     ranked.sort_by(|a, b| {
         rank_metric(dimension, &b.counts).cmp(&rank_metric(dimension, &a.counts)).then_with(|| a.value.cmp(&b.value))
     });
@@ -614,10 +636,10 @@ const READ_ATTEMPTS: usize = 3;
 /// tail, or a visit open at the new cut continued from a tail that starts at
 /// the old one. The last read is returned as it is: the mark moves every few
 /// minutes, not every few milliseconds.
-pub async fn at_one_cut<T, F, Fut>(state: &AppState, mut read: F) -> Result<T, Problem>
+pub async fn at_one_cut<T, F, Fut>(state: &Site, mut read: F) -> Result<T, ReportError>
 where
     F: FnMut(Option<UnixMillis>) -> Fut,
-    Fut: std::future::Future<Output = Result<T, Problem>>,
+    Fut: std::future::Future<Output = Result<T, ReportError>>,
 {
     let site = &state.config.site_name;
     let mut rolled_until = state.store.rolled_until(site).await?;
@@ -634,17 +656,17 @@ where
 
 /// Builds the report for `range`: the dashboard's main query, read at one
 /// cut ([`at_one_cut`]).
-pub async fn build(state: &AppState, range: DateRange, limit: usize) -> Result<Report, Problem> {
+pub async fn build(state: &Site, range: DateRange, limit: usize) -> Result<Report, ReportError> {
     at_one_cut(state, |rolled_until| build_at(state, range, limit, rolled_until)).await
 }
 
 /// The report for `range` with the site's rollups ending at `rolled_until`.
 async fn build_at(
-    state: &AppState,
+    state: &Site,
     range: DateRange,
     limit: usize,
     rolled_until: Option<UnixMillis>,
-) -> Result<Report, Problem> {
+) -> Result<Report, ReportError> {
     let k = u64::from(state.config.analytics.min_visitors);
     let site = &state.config.site_name;
     let granularity = range.granularity();
@@ -696,7 +718,7 @@ async fn build_at(
                 ranked.remove(dimension.name()).map(|m| m.into_values().collect()).unwrap_or_default();
             async move {
                 let rows = table(state, range, current_ref, dimension, values, k, limit).await?;
-                Ok::<_, Problem>((dimension.name(), rows))
+                Ok::<_, ReportError>((dimension.name(), rows))
             }
         })
         .collect();
@@ -752,12 +774,12 @@ async fn build_at(
 
 /// The summed counters of one value (for goals).
 async fn tables_counts(
-    state: &AppState,
+    state: &Site,
     range: DateRange,
     sources: &Sources,
     dimension: Dimension,
     value: &str,
-) -> Result<Counts, Problem> {
+) -> Result<Counts, ReportError> {
     let mut counts = Counts::default();
     if sources.split > range.from {
         let rows = state
@@ -798,7 +820,7 @@ pub struct Realtime {
 }
 
 /// The last five minutes, from raw events.
-pub async fn realtime(state: &AppState) -> Result<Realtime, Problem> {
+pub async fn realtime(state: &Site) -> Result<Realtime, ReportError> {
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
     let events = state.store.events_between(&state.config.site_name, now - 5 * 60_000, now + 1).await?;
@@ -856,45 +878,16 @@ pub struct FunnelStepRow {
     pub conversion_rate: Option<f64>,
 }
 
-/// The most steps a funnel may be given, in `crumb.toml` or the API (the
-/// store's step bitmask holds up to [`rollup::MAX_FUNNEL_STEPS`]).
-pub const MAX_STEPS: usize = 10;
-
-/// One funnel step: `/path` (a page view) or `event:name` (a custom event).
-pub fn parse_step(step: &str) -> Result<FunnelStep, String> {
-    match step.strip_prefix("event:") {
-        Some(name) if !name.is_empty() => Ok(FunnelStep::Event(name.to_owned())),
-        None if step.starts_with('/') => Ok(FunnelStep::Page(step.to_owned())),
-        _ => Err(format!("{step:?} is neither /path nor event:name")),
-    }
-}
-
-/// Checks a configured funnel's steps: 2 to [`MAX_STEPS`], each a step
-/// without a comma (the separator of `steps=` in the API), trimmed as
-/// [`parse_steps`] trims them.
-pub fn check_funnel_steps(steps: &[String]) -> Result<Vec<FunnelStep>, String> {
-    if !(2..=MAX_STEPS).contains(&steps.len()) {
-        return Err(format!("a funnel has 2 to {MAX_STEPS} steps, not {}", steps.len()));
-    }
-    steps
-        .iter()
-        .map(|step| match step.contains(',') {
-            true => Err(format!("{step:?}: a step cannot contain a comma")),
-            false => parse_step(step.trim()),
-        })
-        .collect()
-}
-
 /// Parses `steps=/a,/b,event:signup`.
-pub fn parse_steps(text: &str) -> Result<Vec<FunnelStep>, Problem> {
+pub fn parse_steps(text: &str) -> Result<Vec<FunnelStep>, ReportError> {
     let steps: Vec<FunnelStep> = text
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|step| parse_step(step).map_err(|fault| Problem::bad_request(format!("steps: {fault}"))))
+        .map(|step| parse_step(step).map_err(|fault| ReportError::query(format!("steps: {fault}"))))
         .collect::<Result<_, _>>()?;
     if !(2..=MAX_STEPS).contains(&steps.len()) {
-        return Err(Problem::bad_request(format!("steps: a funnel has 2 to {MAX_STEPS} steps")));
+        return Err(ReportError::query(format!("steps: a funnel has 2 to {MAX_STEPS} steps")));
     }
     Ok(steps)
 }
@@ -918,7 +911,7 @@ pub fn rolled_funnels(funnels: &[Funnel]) -> Vec<RolledFunnel> {
 /// up before the funnel was declared, are counted from raw events, which
 /// are kept `raw_retention_days`: older days with traffic are left out
 /// (`partial`). The rolled-up parts are read at one cut ([`at_one_cut`]).
-pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> Result<FunnelReport, Problem> {
+pub async fn funnel(state: &Site, range: DateRange, asked: &FunnelAsked) -> Result<FunnelReport, ReportError> {
     let steps = parse_steps(&asked.steps)?;
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
@@ -989,7 +982,7 @@ pub async fn funnel(state: &AppState, range: DateRange, asked: &FunnelAsked) -> 
 
 /// The UTC days in `[from, to)` that had events, as their rollups say
 /// (days are rolled up before their raw events are deleted).
-async fn days_with_traffic(state: &AppState, from: UnixMillis, to: UnixMillis) -> Result<HashSet<UnixMillis>, Problem> {
+async fn days_with_traffic(state: &Site, from: UnixMillis, to: UnixMillis) -> Result<HashSet<UnixMillis>, ReportError> {
     if from >= to {
         return Ok(HashSet::new());
     }
@@ -1006,12 +999,12 @@ async fn days_with_traffic(state: &AppState, from: UnixMillis, to: UnixMillis) -
 /// funnel was declared. Their tail rows are left out too, since the raw
 /// count takes in the whole day.
 async fn funnel_rows(
-    state: &AppState,
+    state: &Site,
     range: DateRange,
     sources: &Sources,
     funnel: &RolledFunnel,
     reached: &mut [VisitorSketch],
-) -> Result<Vec<(UnixMillis, UnixMillis)>, Problem> {
+) -> Result<Vec<(UnixMillis, UnixMillis)>, ReportError> {
     let site = &state.config.site_name;
     let step_values: Vec<String> = (0..funnel.steps.len()).map(|i| funnel.step_value(i)).collect();
     let mut values = step_values.clone();
@@ -1058,11 +1051,11 @@ async fn funnel_rows(
 /// reduced to visitor, time and the steps each matches; two days are read
 /// (PostgreSQL: on two connections) while the one before is counted.
 async fn raw_funnel(
-    state: &AppState,
+    state: &Site,
     spans: Vec<(UnixMillis, UnixMillis)>,
     steps: &[FunnelStep],
     reached: &mut Vec<VisitorSketch>,
-) -> Result<(), Problem> {
+) -> Result<(), ReportError> {
     let mut reads = futures_util::stream::iter(spans)
         .map(|(from, to)| state.store.funnel_events(&state.config.site_name, from, to, steps))
         .buffered(2);
@@ -1070,7 +1063,7 @@ async fn raw_funnel(
     while let Some(events) = reads.next().await {
         let events = events?;
         if let Some(counted) = counting.take() {
-            *reached = counted.await.map_err(|_| Problem::unavailable())?;
+            *reached = counted.await.map_err(|_| ReportError::Interrupted)?;
         }
         let mut day_reached = std::mem::take(reached);
         counting = Some(tokio::task::spawn_blocking(move || {
@@ -1079,7 +1072,7 @@ async fn raw_funnel(
         }));
     }
     if let Some(counted) = counting {
-        *reached = counted.await.map_err(|_| Problem::unavailable())?;
+        *reached = counted.await.map_err(|_| ReportError::Interrupted)?;
     }
     Ok(())
 }

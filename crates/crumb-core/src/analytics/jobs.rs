@@ -17,7 +17,7 @@ use std::time::Duration;
 use crumb_store::analytics::{rollup, DAY_MILLIS};
 use crumb_store::StoreError;
 
-use crate::state::AppState;
+use crate::site::Site;
 
 /// How long after midnight a day is rolled up for good.
 pub const GRACE_MILLIS: i64 = 30 * 60 * 1000;
@@ -45,7 +45,7 @@ pub struct JobReport {
 
 /// Deletes the raw events of visitors who withdrew consent, rolls up every
 /// closed day not rolled up yet, then purges raw events past retention.
-pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
+pub async fn run_once(state: &Site) -> Result<JobReport, StoreError> {
     let site = &state.config.site_name;
     let store = &state.store;
     let now = state.now_millis();
@@ -79,11 +79,11 @@ pub async fn run_once(state: &AppState) -> Result<JobReport, StoreError> {
 /// Rolls up the events of the day starting at `day` received before
 /// `until`: the whole day, or today up to a provisional cut. Returns whether
 /// it was stored (not when another node had rolled up further meanwhile).
-async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<bool, StoreError> {
+async fn roll_up(state: &Site, day: i64, until: i64) -> Result<bool, StoreError> {
     let site = &state.config.site_name;
     let events = state.store.events_between(site, day, until).await?;
     let closed = until >= day + DAY_MILLIS;
-    let funnels = super::report::rolled_funnels(&state.config.analytics.funnels);
+    let funnels = crate::analytics::report::rolled_funnels(&state.config.analytics.funnels);
     let (rolled, open_visits) = tokio::task::spawn_blocking(move || {
         if closed {
             (rollup::aggregate(events, &funnels), Vec::new())
@@ -97,7 +97,7 @@ async fn roll_up(state: &AppState, day: i64, until: i64) -> Result<bool, StoreEr
 }
 
 /// Runs [`run_once`] now and then every `every`, for the life of the process.
-pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: Site, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         loop {

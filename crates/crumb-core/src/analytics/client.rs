@@ -51,6 +51,17 @@ pub fn classify(user_agent: &str) -> Option<Client> {
     Some(Client { browser: unknown(result.name), os: unknown(result.os), device })
 }
 
+/// Browser and OS family of a user agent, for the devices page of an
+/// account ("Chrome on Linux"), bots included: `Other browser` and
+/// `Other OS` when `woothee` does not recognise them.
+pub fn device_family(user_agent: &str) -> (String, String) {
+    let parsed = woothee::parser::Parser::new().parse(user_agent.trim());
+    let known = |s: &str| !s.is_empty() && s != "UNKNOWN";
+    let browser = parsed.as_ref().map(|r| r.name).filter(|s| known(s)).unwrap_or("Other browser");
+    let os = parsed.as_ref().map(|r| r.os).filter(|s| known(s)).unwrap_or("Other OS");
+    (browser.to_owned(), os.to_owned())
+}
+
 /// [`classify`] with a bounded memory of the user agents seen.
 ///
 /// A site's traffic comes from a few hundred distinct user-agent strings,

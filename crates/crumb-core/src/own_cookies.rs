@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::category::Category;
-use crate::config::{AccountSettings, CookieDeclaration, Lifetime, Provider};
+use crate::declaration::{CookieDeclaration, Lifetime, Provider};
 
 /// Names of crumb's own cookies. With secure origins they carry the
 /// `__Host-` prefix (Secure, no Domain, Path=/); on plain-http origins
@@ -55,11 +55,12 @@ fn purposes(texts: [(&str, &str); 8]) -> BTreeMap<String, String> {
     texts.into_iter().map(|(code, text)| (code.to_owned(), text.to_owned())).collect()
 }
 
-/// The declarations of crumb's own cookies.
 /// Devices are remembered as long as the longest remember-me token.
 pub const DEVICE_LIFETIME_SECONDS: i64 = 400 * 86_400;
 
-pub fn declarations(secure: bool, consent_days: u32, accounts: Option<&AccountSettings>) -> Vec<CookieDeclaration> {
+/// The declarations of crumb's own cookies: `__Host-` and `Secure` when
+/// `secure`; with accounts (`remember_days` given), the sign-in cookies too.
+pub fn declarations(secure: bool, consent_days: u32, remember_days: Option<u32>) -> Vec<CookieDeclaration> {
     let names = OwnCookieNames::new(secure);
     let own = |name: String, category, lifetime, purpose| CookieDeclaration {
         name,
@@ -135,7 +136,7 @@ pub fn declarations(secure: bool, consent_days: u32, accounts: Option<&AccountSe
             ]),
         ),
     ];
-    if let Some(accounts) = accounts {
+    if let Some(remember_days) = remember_days {
         declarations.push(own(
             names.auth,
             Category::Necessary,
@@ -154,7 +155,7 @@ pub fn declarations(secure: bool, consent_days: u32, accounts: Option<&AccountSe
         declarations.push(own(
             names.remember,
             Category::Necessary,
-            Lifetime::Seconds(i64::from(accounts.remember_days) * 86_400),
+            Lifetime::Seconds(i64::from(remember_days) * 86_400),
             purposes([
                 ("en", "Only if you tick \"Remember me\": signs you in again on this device. It changes at every use and never holds your password."),
                 ("fr", "Seulement si vous cochez « Se souvenir de moi » : vous reconnecte sur cet appareil. Il change à chaque usage et ne contient jamais votre mot de passe."),

@@ -1,0 +1,142 @@
+//! Credentials: random secrets, how secrets and passwords are stored
+//! (SHA-256 and Argon2id), constant-time comparison, e-mail folding and the
+//! password rules.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Shortest password accepted (OWASP ASVS 2.1.1).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (ASVS 2.1.2).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordHashError {
+    /// The operating system's random source failed.
+    #[error("the system random source failed: {0}")]
+    Random(#[from] getrandom::Error),
+    /// Argon2 refused the input.
+    #[error("argon2: {0}")]
+    Argon2(argon2::password_hash::Error),
+    /// The blocking task that hashes was cancelled (the runtime is shutting down).
+    #[error("the hashing task did not finish: {0}")]
+    Interrupted(#[from] tokio::task::JoinError),
+}
+
+/// Why a password is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRuleError {
+    /// Fewer than [`MIN_PASSWORD_CHARS`] characters.
+    #[error("password: at least {MIN_PASSWORD_CHARS} characters")]
+    TooShort,
+    /// More than [`MAX_PASSWORD_CHARS`] characters.
+    #[error("password: at most {MAX_PASSWORD_CHARS} characters")]
+    TooLong,
+}
+
+/// Checks a new password's length, in characters (ASVS 2.1.1, 2.1.2).
+pub fn check_password_rules(password: &str) -> Result<(), PasswordRuleError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(PasswordRuleError::TooShort);
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(PasswordRuleError::TooLong);
+    }
+    Ok(())
+}
+
+/// 256 random bits, base64url: session ids, validators, selectors.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    // Without randomness no session can be safe; the OS source failing is unrecoverable.
+    getrandom::getrandom(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256, hex: how session ids and validators are stored.
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Constant-time string comparison.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
+fn argon2() -> argon2::Argon2<'static> {
+    // These constants are within Argon2's limits, so `Params::new` cannot fail.
+    let params = argon2::Params::new(19_456, 2, 1, None).unwrap_or_else(|_| unreachable!());
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Hashes a password (on the blocking pool: it is deliberately slow).
+pub async fn hash_password(password: String) -> Result<String, PasswordHashError> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt)?;
+        let salt = SaltString::encode_b64(&salt).map_err(PasswordHashError::Argon2)?;
+        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(PasswordHashError::Argon2)
+    })
+    .await?
+}
+
+/// An Argon2id hash of a random password, made once: checking against it
+/// when an account does not exist takes as long as a real check (no timing oracle).
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            use argon2::password_hash::{PasswordHasher, SaltString};
+            let salt = SaltString::encode_b64(&[7u8; 16]).unwrap_or_else(|_| unreachable!());
+            argon2().hash_password(random_secret().as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+        })
+        .clone()
+}
+
+/// Verifies a password against a PHC hash (or the dummy hash), in constant time.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    let exists = hash.is_some();
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(dummy_hash);
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
+        ok && exists
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The e-mail as a login key: trimmed and case-folded.
+pub fn fold_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::client::device_family;
+
+    #[tokio::test]
+    async fn password_hashing_round_trip_and_dummy() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!verify_password("wrong".into(), Some(hash)).await);
+        assert!(!verify_password("anything".into(), None).await, "the dummy hash never matches");
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(fold_email("  Alice@Example.COM "), "alice@example.com");
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+        assert_eq!(hash_secret("x").len(), 64);
+        assert_eq!(device_family("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0 Safari/537.36"), ("Chrome".to_owned(), "Linux".to_owned()));
+    }
+}

@@ -1,0 +1,493 @@
+//! `crumb.toml`: the one declaration of every cookie a site uses, and the
+//! settings that go with it. Parsed, then validated; every error names the
+//! file, the line and the rule.
+
+mod findings;
+mod raw;
+mod sections;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::category::Category;
+pub use crate::declaration::{CookieDeclaration, Lifetime, Provider};
+use crate::i18n::Language;
+use findings::Findings;
+use raw::RawConfig;
+
+/// The longest a cookie may live (RFC 6265bis §5.5): 400 days.
+pub const MAX_COOKIE_LIFETIME_SECONDS: i64 = 400 * 86_400;
+/// The longest a consent may last before the banner asks again: 13 months (395 days).
+pub const MAX_CONSENT_DAYS: u32 = 395;
+/// The default consent lifetime: 6 months.
+pub const DEFAULT_CONSENT_DAYS: u32 = 182;
+
+/// A configuration error: where, and which rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The file (or `<built-in demo>`).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong, naming the rule.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Several configuration errors, reported together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+/// Where crumb keeps its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// Embedded SQLite at this path.
+    Sqlite(PathBuf),
+    /// PostgreSQL at this URL (read from the environment variable named in the file).
+    Postgres {
+        /// The environment variable that holds the URL (kept out of the file: it has a password).
+        url_env: String,
+    },
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where it came from.
+    pub source: String,
+    /// Site name.
+    pub site_name: String,
+    /// Site origins (`https://www.example.com`), the first is canonical.
+    pub origins: Vec<String>,
+    /// Languages offered, the first is the default.
+    pub languages: Vec<Language>,
+    /// Policy version; a change re-prompts visitors when `reprompt_on_change`.
+    pub policy_version: String,
+    /// What changed in this version.
+    pub policy_changes: String,
+    /// Controller's name.
+    pub contact_name: String,
+    /// Postal address.
+    pub contact_address: String,
+    /// Privacy e-mail.
+    pub contact_email: String,
+    /// Honour `Sec-GPC: 1`.
+    pub honour_gpc: bool,
+    /// Honour `DNT: 1`.
+    pub honour_dnt: bool,
+    /// Days a consent lasts.
+    pub consent_days: u32,
+    /// Ask again when the policy version changes.
+    pub reprompt_on_change: bool,
+    /// Every cookie, crumb's own included.
+    pub cookies: Vec<CookieDeclaration>,
+    /// Storage.
+    pub storage: StorageConfig,
+    /// Where the secret key lives (created on first start).
+    pub secret_file: PathBuf,
+    /// Address to listen on.
+    pub listen: String,
+    /// Serve the demo site.
+    pub demo: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`[server]
+    /// trusted_proxies`, exact addresses); from anyone else the header is
+    /// ignored and the client is the connection's peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Accounts and sign-in, if enabled.
+    pub accounts: Option<AccountSettings>,
+    /// `[analytics]`.
+    pub analytics: AnalyticsSettings,
+}
+
+/// `[accounts]`: sign-in, sessions and remember-me.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// Days a remember-me token lasts (at most 400).
+    pub remember_days: u32,
+    /// Minutes of inactivity after which a session ends.
+    pub idle_minutes: u32,
+    /// Hours after which a session ends however active.
+    pub absolute_hours: u32,
+    /// Whether signed-in users may link their devices for cross-device
+    /// measurement (with statistics consent; refused by GPC and, as configured, DNT).
+    pub cross_device: bool,
+}
+
+/// `[analytics]`: aggregated anonymous statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyticsSettings {
+    /// Whether the tracker runs and `/api/event` accepts events.
+    pub enabled: bool,
+    /// Count visitors without statistics consent, without a cookie, by a
+    /// daily-salted hash (new vs returning is then unknown).
+    pub cookieless: bool,
+    /// The anonymity floor k: report rows with fewer distinct visitors fold into "other".
+    pub min_visitors: u32,
+    /// Days raw events are kept (rollups are kept for good).
+    pub raw_retention_days: u32,
+    /// Goals: named conversions, each a custom event name or a page path.
+    pub goals: Vec<Goal>,
+    /// Funnels offered on the dashboard and by name in the API.
+    pub funnels: Vec<Funnel>,
+}
+
+/// A goal: visitors who fired an event or saw a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Goal {
+    /// Shown on the dashboard.
+    pub name: String,
+    /// A custom event name (`event = "signup"`) …
+    pub event: Option<String>,
+    /// … or a page path (`path = "/thanks"`).
+    pub path: Option<String>,
+}
+
+/// A named funnel (`[[analytics.funnel]]`): ordered steps a visit goes through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funnel {
+    /// Shown on the dashboard; `funnel=<name>` in the API.
+    pub name: String,
+    /// Each `/path` (a page view) or `event:name` (a custom event), 2 to 10.
+    pub steps: Vec<String>,
+}
+
+impl Default for AnalyticsSettings {
+    fn default() -> Self {
+        AnalyticsSettings {
+            enabled: true,
+            cookieless: false,
+            min_visitors: 10,
+            raw_retention_days: 30,
+            goals: vec![],
+            funnels: vec![],
+        }
+    }
+}
+
+impl Config {
+    /// The default language.
+    pub fn default_language(&self) -> Language {
+        self.languages[0]
+    }
+
+    /// Categories that have at least one declared cookie, in display order.
+    pub fn categories(&self) -> Vec<Category> {
+        Category::ALL
+            .into_iter()
+            .filter(|c| *c == Category::Necessary || self.cookies.iter().any(|d| d.category == *c))
+            .collect()
+    }
+
+    /// The declaration of a cookie crumb sets.
+    pub fn own_cookie(&self, name: &str) -> Option<&CookieDeclaration> {
+        self.cookies.iter().find(|c| c.set_by_crumb && c.name == name)
+    }
+
+    /// The version a consent decision is made against: the policy version
+    /// plus a digest of the cookie declaration, so that changing any
+    /// declared cookie re-prompts visitors (when `reprompt_on_change`) even
+    /// if the policy version was not bumped.
+    pub fn consent_version(&self) -> String {
+        use sha2::Digest as _;
+        let mut digest = sha2::Sha256::new();
+        for cookie in &self.cookies {
+            digest.update(format!(
+                "{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}",
+                cookie.name,
+                cookie.category.id(),
+                cookie.lifetime,
+                cookie.provider,
+                cookie.purpose,
+                cookie.domain,
+                cookie.path
+            ));
+        }
+        let hex: String = digest.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("{}+{hex}", self.policy_version)
+    }
+
+    /// Whether cookies can be `Secure` with the `__Host-` prefix: every
+    /// origin is https, or loopback (which browsers treat as secure).
+    pub fn secure_origins(&self) -> bool {
+        self.origins.iter().all(|origin| is_secure_origin(origin))
+    }
+}
+
+/// The built-in demo declaration, used when `crumb serve` has no config.
+pub const DEMO_TOML: &str = include_str!("../../../../web/demo/crumb.toml");
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError { file: file.clone(), line: None, message: format!("cannot read: {e}") }])
+    })?;
+    parse(&text, &file)
+}
+
+/// Parses and validates config text; `file` names it in errors. Every
+/// section is checked (the errors of all of them are reported together,
+/// by line).
+pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
+    let mut findings = Findings::new(file, text);
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let line = e.span().and_then(|span| findings.line_of(span));
+        ConfigErrors(vec![ConfigError { file: file.to_owned(), line, message: e.message().to_owned() }])
+    })?;
+    let site = sections::site(&raw.site, &raw.contact, &mut findings);
+    let trusted_proxies = sections::trusted_proxies(&raw.server, &mut findings);
+    let consent_days = sections::consent_days(&raw.consent, &mut findings);
+    let storage = sections::storage(&raw.storage, &mut findings);
+    let accounts = sections::accounts(raw.accounts.as_ref(), &mut findings);
+    let analytics = sections::analytics(raw.analytics.as_ref(), &mut findings);
+    let secure = site.origins.iter().all(|origin| is_secure_origin(origin));
+    let remember_days = accounts.as_ref().map(|a| a.remember_days);
+    let mut cookies = crate::own_cookies::declarations(secure, consent_days, remember_days);
+    sections::site_cookies(&raw.cookies, site.default_language(), &mut cookies, &mut findings);
+    findings.into_result()?;
+    Ok(Config {
+        source: file.to_owned(),
+        site_name: raw.site.name,
+        origins: site.origins,
+        languages: site.languages,
+        policy_version: raw.site.policy_version,
+        policy_changes: raw.site.changes,
+        contact_name: raw.contact.name,
+        contact_address: raw.contact.address,
+        contact_email: raw.contact.email.into_inner(),
+        honour_gpc: raw.signals.honour_gpc,
+        honour_dnt: raw.signals.honour_dnt,
+        consent_days,
+        reprompt_on_change: raw.consent.reprompt_on_change,
+        cookies,
+        storage,
+        secret_file: raw.keys.secret_file,
+        listen: raw.server.listen,
+        demo: raw.server.demo,
+        trusted_proxies,
+        accounts,
+        analytics,
+    })
+}
+
+/// Whether an origin is one where browsers keep `Secure` cookies: `https`,
+/// or `http` on a loopback host — `localhost`, a name under `.localhost`,
+/// `127.0.0.0/8` or `[::1]` — which browsers treat as potentially
+/// trustworthy (W3C Secure Contexts §3.2). The host must be exactly that:
+/// `http://localhost.evil.example` is not loopback.
+pub fn is_secure_origin(origin: &str) -> bool {
+    if origin.starts_with("https://") {
+        return true;
+    }
+    let Some(authority) = origin.strip_prefix("http://") else { return false };
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((inside, _)) => return inside.parse::<std::net::Ipv6Addr>().is_ok_and(|a| a.is_loopback()),
+            None => return false,
+        },
+        None => authority.rsplit_once(':').map_or(authority, |(host, _port)| host),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+}
+
+/// The built-in demo configuration.
+pub fn demo() -> Config {
+    // The demo declaration ships with the binary and is checked by a test.
+    parse(DEMO_TOML, "<built-in demo crumb.toml>")
+        .unwrap_or_else(|e| unreachable!("built-in demo config is invalid: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secure_origins_are_https_or_exactly_loopback() {
+        for origin in [
+            "https://www.example.com",
+            "http://localhost:8080",
+            "http://localhost",
+            "http://app.localhost:3000",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:9000",
+        ] {
+            assert!(is_secure_origin(origin), "{origin}");
+        }
+        for origin in [
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example:80",
+            "http://[::2]:80",
+            "http://example.com",
+            "http://[::1",
+        ] {
+            assert!(!is_secure_origin(origin), "{origin}");
+        }
+    }
+
+    #[test]
+    fn loopback_ipv6_origins_get_secure_host_prefixed_declarations() {
+        let text = DEMO_TOML.replace("origins = [", "origins = [\"http://[::1]:9000\", ");
+        let config = parse(&text, "crumb.toml").unwrap();
+        assert!(config.secure_origins());
+        let consent = config.cookies.iter().find(|c| c.set_by_crumb && c.name.ends_with("crumb_consent")).unwrap();
+        assert_eq!((consent.name.as_str(), consent.secure), ("__Host-crumb_consent", true));
+        let names = crate::own_cookies::OwnCookieNames::new(config.secure_origins());
+        assert!(config.own_cookie(&names.consent).is_some(), "the names crumb sets are the names it declared");
+    }
+
+    const MINIMAL: &str = r#"
+[site]
+name = "Shop"
+origins = ["https://shop.example"]
+languages = ["en", "fr"]
+policy_version = "1"
+
+[contact]
+name = "Shop Ltd"
+address = "1 Road"
+email = "privacy@shop.example"
+"#;
+
+    fn with_cookie(cookie: &str) -> String {
+        format!("{MINIMAL}\n[[cookie]]\n{cookie}\n")
+    }
+
+    #[test]
+    fn demo_config_is_valid() {
+        let config = demo();
+        assert!(config.cookies.iter().any(|c| c.set_by_crumb));
+        assert!(config.honour_gpc && config.honour_dnt);
+    }
+
+    #[test]
+    fn consent_version_changes_with_the_declaration() {
+        let config = demo();
+        let mut changed = demo();
+        assert_eq!(config.consent_version(), changed.consent_version());
+        assert!(config.consent_version().starts_with("2026-11-29+"));
+        changed.cookies.last_mut().unwrap().lifetime = Lifetime::Seconds(86_400);
+        assert_ne!(config.consent_version(), changed.consent_version());
+    }
+
+    #[test]
+    fn defaults() {
+        let config = parse(MINIMAL, "crumb.toml").unwrap();
+        assert_eq!(config.consent_days, DEFAULT_CONSENT_DAYS);
+        assert_eq!(config.storage, StorageConfig::Sqlite(PathBuf::from("crumb-data/crumb.db")));
+        assert!(config.reprompt_on_change);
+    }
+
+    #[test]
+    fn lifetime_over_400_days_names_file_line_and_rule() {
+        let text = with_cookie(
+            "name = \"_ga\"\ncategory = \"statistics\"\nlifetime = \"730d\"\npurpose.en = \"Counts visits\"",
+        );
+        let errors = parse(&text, "crumb.toml").unwrap_err();
+        let message = errors.to_string();
+        assert!(message.starts_with("crumb.toml:16: cookie `_ga`: lifetime 730d is over 400 days"), "{message}");
+        assert!(message.contains("RFC 6265bis §5.5"));
+    }
+
+    #[test]
+    fn host_cookie_with_domain_is_refused() {
+        let text = with_cookie("name = \"__Host-x\"\ncategory = \"necessary\"\nlifetime = \"session\"\ndomain = \"shop.example\"\npurpose.en = \"x\"");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(message.contains("a __Host- cookie cannot have a domain"), "{message}");
+    }
+
+    #[test]
+    fn optional_cookie_without_purpose_is_refused() {
+        let text = with_cookie("name = \"ads\"\ncategory = \"marketing\"\nlifetime = \"30d\"");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(message.contains("a marketing cookie needs purpose text"), "{message}");
+    }
+
+    #[test]
+    fn consent_lifetime_over_13_months_is_refused() {
+        let text = format!("{MINIMAL}\n[consent]\nlifetime_days = 400\n");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(message.contains("consent.lifetime_days = 400: must be 1 to 395"), "{message}");
+    }
+
+    #[test]
+    fn analytics_funnels_are_checked() {
+        let funnel = |name: &str, steps: &str| format!("[[analytics.funnel]]\nname = \"{name}\"\nsteps = {steps}\n");
+        let text = format!("{MINIMAL}\n{}", funnel("Buy", r#"["/", "/cart", "event:buy"]"#));
+        let config = parse(&text, "crumb.toml").unwrap();
+        assert_eq!(
+            config.analytics.funnels,
+            [Funnel { name: "Buy".into(), steps: vec!["/".into(), "/cart".into(), "event:buy".into()] }]
+        );
+        for (steps, fault) in [
+            (r#"["/"]"#, "a funnel has 2 to 10 steps, not 1"),
+            (r#"["/", "cart"]"#, "\"cart\" is neither /path nor event:name"),
+            (r#"["/a,b", "/"]"#, "\"/a,b\": a step cannot contain a comma"),
+            (r#"["/", "event:"]"#, "\"event:\" is neither"),
+        ] {
+            let text = format!("{MINIMAL}\n{}", funnel("Buy", steps));
+            let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+            assert!(message.contains(&format!("analytics funnel \"Buy\": {fault}")), "{steps}: {message}");
+        }
+        let text = format!("{MINIMAL}\n{}{}", funnel("Buy", r#"["/", "/a"]"#), funnel("Buy", r#"["/", "/b"]"#));
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(
+            message.starts_with("crumb.toml:16: analytics funnel \"Buy\": two funnels have this name"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn analytics_goals_need_no_analytics_header_and_faults_name_their_line() {
+        let text = format!("{MINIMAL}\n[[analytics.goal]]\nname = \"Signed up\"\nevent = \"signup\"\n");
+        assert_eq!(parse(&text, "crumb.toml").unwrap().analytics.goals.len(), 1);
+        let text = format!("{MINIMAL}\n[analytics]\ncookieless = true\nmin_visitors = 0\n\n[[analytics.goal]]\nname = \"x\"\npath = \"thanks\"\n");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(message.contains("crumb.toml:15: analytics.min_visitors = 0"), "{message}");
+        assert!(message.contains("crumb.toml:17: analytics goal \"x\": `path` must start with /"), "{message}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses() {
+        assert!(parse(MINIMAL, "crumb.toml").unwrap().trusted_proxies.is_empty(), "none by default");
+        let text = format!("{MINIMAL}\n[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n");
+        let proxies = parse(&text, "crumb.toml").unwrap().trusted_proxies;
+        assert_eq!(proxies, ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        let text = format!("{MINIMAL}\n[server]\ntrusted_proxies = [\"10.0.0.0/8\"]\n");
+        let message = parse(&text, "crumb.toml").unwrap_err().to_string();
+        assert!(
+            message.contains("crumb.toml:14: server.trusted_proxies: \"10.0.0.0/8\" is not an IP address"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn syntax_and_unknown_fields_report_lines() {
+        let message = parse("[site]\nname = \"x\"\nbogus = 1\n", "crumb.toml").unwrap_err().to_string();
+        assert!(message.starts_with("crumb.toml:3:") || message.starts_with("crumb.toml:1:"), "{message}");
+        let message = parse(&with_cookie("name = \"a\"\ncategory = \"ads\"\nlifetime = \"1d\""), "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("unknown variant `ads`"), "{message}");
+    }
+
+    #[test]
+    fn lifetimes_parse() {
+        assert_eq!(Lifetime::parse("session"), Ok(Lifetime::Session));
+        assert_eq!(Lifetime::parse("30d"), Ok(Lifetime::Seconds(30 * 86_400)));
+        assert_eq!(Lifetime::parse("2h"), Ok(Lifetime::Seconds(7_200)));
+        assert!(Lifetime::parse("3 weeks").is_err());
+    }
+}

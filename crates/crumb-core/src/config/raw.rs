@@ -1,0 +1,258 @@
+//! `crumb.toml` as written: the serde structs the file is read into, with
+//! the defaults of every omitted field. [`super::sections`] checks them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::DEFAULT_CONSENT_DAYS;
+use crate::category::Category;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub(super) site: RawSite,
+    pub(super) contact: RawContact,
+    #[serde(default)]
+    pub(super) signals: RawSignals,
+    #[serde(default)]
+    pub(super) consent: RawConsent,
+    #[serde(default)]
+    pub(super) storage: RawStorage,
+    #[serde(default)]
+    pub(super) keys: RawKeys,
+    #[serde(default)]
+    pub(super) server: RawServer,
+    #[serde(default)]
+    pub(super) accounts: Option<RawAccounts>,
+    #[serde(default)]
+    // Not `Spanned` as a whole: toml cannot give the span of a table that
+    // only `[[analytics.goal]]` defines; its fields carry the lines.
+    pub(super) analytics: Option<RawAnalytics>,
+    #[serde(default, rename = "cookie")]
+    pub(super) cookies: Vec<Spanned<RawCookie>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccounts {
+    #[serde(default = "yes")]
+    pub(super) enabled: bool,
+    #[serde(default = "default_remember_days")]
+    pub(super) remember_days: Spanned<u32>,
+    #[serde(default = "default_idle_minutes")]
+    pub(super) idle_minutes: u32,
+    #[serde(default = "default_absolute_hours")]
+    pub(super) absolute_hours: u32,
+    #[serde(default)]
+    pub(super) cross_device: bool,
+}
+
+fn default_remember_days() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
+}
+fn default_idle_minutes() -> u32 {
+    30
+}
+fn default_absolute_hours() -> u32 {
+    12
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSite {
+    pub(super) name: String,
+    pub(super) origins: Spanned<Vec<String>>,
+    #[serde(default = "default_languages")]
+    pub(super) languages: Spanned<Vec<String>>,
+    pub(super) policy_version: String,
+    #[serde(default)]
+    pub(super) changes: String,
+}
+
+fn default_languages() -> Spanned<Vec<String>> {
+    Spanned::new(0..0, vec!["en".to_owned()])
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawContact {
+    pub(super) name: String,
+    pub(super) address: String,
+    pub(super) email: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSignals {
+    #[serde(default = "yes")]
+    pub(super) honour_gpc: bool,
+    #[serde(default = "yes")]
+    pub(super) honour_dnt: bool,
+}
+
+impl Default for RawSignals {
+    fn default() -> Self {
+        RawSignals { honour_gpc: true, honour_dnt: true }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAnalytics {
+    #[serde(default = "yes")]
+    pub(super) enabled: bool,
+    #[serde(default)]
+    pub(super) cookieless: bool,
+    #[serde(default = "default_min_visitors")]
+    pub(super) min_visitors: Spanned<u32>,
+    #[serde(default = "default_raw_retention_days")]
+    pub(super) raw_retention_days: Spanned<u32>,
+    #[serde(default, rename = "goal")]
+    pub(super) goals: Vec<Spanned<RawGoal>>,
+    #[serde(default, rename = "funnel")]
+    pub(super) funnels: Vec<Spanned<RawFunnel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFunnel {
+    pub(super) name: String,
+    pub(super) steps: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGoal {
+    pub(super) name: String,
+    pub(super) event: Option<String>,
+    pub(super) path: Option<String>,
+}
+
+fn default_min_visitors() -> Spanned<u32> {
+    Spanned::new(0..0, 10)
+}
+fn default_raw_retention_days() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConsent {
+    #[serde(default = "default_consent_days")]
+    pub(super) lifetime_days: Spanned<u32>,
+    #[serde(default = "yes")]
+    pub(super) reprompt_on_change: bool,
+}
+
+fn default_consent_days() -> Spanned<u32> {
+    Spanned::new(0..0, DEFAULT_CONSENT_DAYS)
+}
+
+impl Default for RawConsent {
+    fn default() -> Self {
+        RawConsent { lifetime_days: default_consent_days(), reprompt_on_change: true }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStorage {
+    #[serde(default = "default_backend")]
+    pub(super) backend: Spanned<String>,
+    #[serde(default = "default_db_path")]
+    pub(super) path: PathBuf,
+    #[serde(default = "default_url_env")]
+    pub(super) url_env: String,
+}
+
+fn default_backend() -> Spanned<String> {
+    Spanned::new(0..0, "sqlite".to_owned())
+}
+fn default_db_path() -> PathBuf {
+    PathBuf::from("crumb-data/crumb.db")
+}
+fn default_url_env() -> String {
+    "CRUMB_POSTGRES_URL".to_owned()
+}
+
+impl Default for RawStorage {
+    fn default() -> Self {
+        RawStorage { backend: default_backend(), path: default_db_path(), url_env: default_url_env() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawKeys {
+    #[serde(default = "default_secret_file")]
+    pub(super) secret_file: PathBuf,
+}
+
+fn default_secret_file() -> PathBuf {
+    PathBuf::from("crumb-data/secret.key")
+}
+
+impl Default for RawKeys {
+    fn default() -> Self {
+        RawKeys { secret_file: default_secret_file() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawServer {
+    #[serde(default = "default_listen")]
+    pub(super) listen: String,
+    #[serde(default = "yes")]
+    pub(super) demo: bool,
+    #[serde(default = "no_proxies")]
+    pub(super) trusted_proxies: Spanned<Vec<String>>,
+}
+
+fn no_proxies() -> Spanned<Vec<String>> {
+    Spanned::new(0..0, Vec::new())
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".to_owned()
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        RawServer { listen: default_listen(), demo: true, trusted_proxies: no_proxies() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCookie {
+    pub(super) name: String,
+    pub(super) category: Category,
+    #[serde(default)]
+    pub(super) purpose: BTreeMap<String, String>,
+    pub(super) lifetime: Spanned<String>,
+    #[serde(default = "default_provider")]
+    pub(super) provider: String,
+    #[serde(default)]
+    pub(super) domain: Option<String>,
+    #[serde(default = "default_path")]
+    pub(super) path: String,
+    #[serde(default = "yes")]
+    pub(super) secure: bool,
+    #[serde(default)]
+    pub(super) http_only: bool,
+}
+
+fn default_provider() -> String {
+    "first-party".to_owned()
+}
+fn default_path() -> String {
+    "/".to_owned()
+}

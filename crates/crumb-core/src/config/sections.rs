@@ -1,0 +1,304 @@
+//! One check per section of `crumb.toml`: each reads its raw section,
+//! records what is wrong in [`Findings`] and returns the validated value
+//! (a placeholder where the section is wrong, so that every section is
+//! checked and all errors are reported at once).
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::raw::{RawAccounts, RawAnalytics, RawConsent, RawContact, RawCookie, RawServer, RawSite, RawStorage};
+use super::{
+    AccountSettings, AnalyticsSettings, Findings, Funnel, Goal, StorageConfig, MAX_CONSENT_DAYS,
+    MAX_COOKIE_LIFETIME_SECONDS,
+};
+use crate::analytics::funnel_steps::check_funnel_steps;
+use crate::category::Category;
+use crate::declaration::{CookieDeclaration, Lifetime, Provider};
+use crate::i18n::{self, Language};
+
+/// `[site]` and `[contact]`, checked.
+pub(super) struct SiteSection {
+    /// Origins without a trailing slash.
+    pub(super) origins: Vec<String>,
+    /// Languages offered, the default first.
+    pub(super) languages: Vec<Language>,
+}
+
+impl SiteSection {
+    /// The default language (English when none was valid: an error was recorded).
+    pub(super) fn default_language(&self) -> Language {
+        self.languages.first().copied().unwrap_or(Language::En)
+    }
+}
+
+/// `[site]` (origins, languages, policy version) and `[contact]` (the e-mail).
+pub(super) fn site(site: &RawSite, contact: &RawContact, findings: &mut Findings<'_>) -> SiteSection {
+    let origins_span = site.origins.span();
+    let origins: Vec<String> = site.origins.get_ref().iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
+    if origins.is_empty() {
+        findings.error_at(origins_span.clone(), "site.origins: at least one origin is required".into());
+    }
+    for origin in &origins {
+        let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+            && origin.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+        if !valid {
+            findings.error_at(
+                origins_span.clone(),
+                format!("site.origins: {origin:?} is not an origin like https://www.example.com"),
+            );
+        }
+    }
+    let languages_span = site.languages.span();
+    let mut languages = Vec::new();
+    for code in site.languages.get_ref() {
+        match Language::parse(code) {
+            Some(language) => languages.push(language),
+            None => findings.error_at(
+                languages_span.clone(),
+                format!("site.languages: no translation for {code:?}; crumb has {}", i18n::codes().join(", ")),
+            ),
+        }
+    }
+    if site.languages.get_ref().is_empty() {
+        findings.error_at(languages_span, "site.languages: at least one language is required".into());
+    }
+    let email = contact.email.get_ref();
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        findings.error_at(contact.email.span(), format!("contact.email: {email:?} is not an e-mail address"));
+    }
+    if site.policy_version.trim().is_empty() {
+        findings.error(None, "site.policy_version must not be empty".into());
+    }
+    SiteSection { origins, languages }
+}
+
+/// `[server] trusted_proxies`: exact IP addresses.
+pub(super) fn trusted_proxies(server: &RawServer, findings: &mut Findings<'_>) -> Vec<std::net::IpAddr> {
+    let mut proxies = Vec::new();
+    for proxy in server.trusted_proxies.get_ref() {
+        match proxy.trim().parse::<std::net::IpAddr>() {
+            Ok(address) => proxies.push(address),
+            Err(_) => findings.error_at(
+                server.trusted_proxies.span(),
+                format!("server.trusted_proxies: {proxy:?} is not an IP address (list each proxy's address)"),
+            ),
+        }
+    }
+    proxies
+}
+
+/// `[consent] lifetime_days`: 1 to 13 months.
+pub(super) fn consent_days(consent: &RawConsent, findings: &mut Findings<'_>) -> u32 {
+    let days = *consent.lifetime_days.get_ref();
+    if days == 0 || days > MAX_CONSENT_DAYS {
+        findings.error_at(
+            consent.lifetime_days.span(),
+            format!("consent.lifetime_days = {days}: must be 1 to {MAX_CONSENT_DAYS} (13 months, the longest regulators accept)"),
+        );
+    }
+    days
+}
+
+/// `[storage]`: the backend.
+pub(super) fn storage(storage: &RawStorage, findings: &mut Findings<'_>) -> StorageConfig {
+    match storage.backend.get_ref().as_str() {
+        "sqlite" => StorageConfig::Sqlite(storage.path.clone()),
+        "postgres" => StorageConfig::Postgres { url_env: storage.url_env.clone() },
+        other => {
+            findings.error_at(
+                storage.backend.span(),
+                format!("storage.backend = {other:?}: use \"sqlite\" or \"postgres\""),
+            );
+            StorageConfig::Sqlite(storage.path.clone())
+        }
+    }
+}
+
+/// `[accounts]`, when enabled: remember-me days and session timeouts.
+pub(super) fn accounts(accounts: Option<&RawAccounts>, findings: &mut Findings<'_>) -> Option<AccountSettings> {
+    let accounts = accounts.filter(|a| a.enabled)?;
+    let days = *accounts.remember_days.get_ref();
+    if days == 0 || days > 400 {
+        findings.error_at(
+            accounts.remember_days.span(),
+            format!("accounts.remember_days = {days}: must be 1 to 400 (RFC 6265bis §5.5 caps cookie lifetimes at 400 days)"),
+        );
+    }
+    if accounts.idle_minutes == 0 || accounts.absolute_hours == 0 {
+        findings.error(None, "accounts.idle_minutes and accounts.absolute_hours must be positive".into());
+    }
+    Some(AccountSettings {
+        remember_days: days,
+        idle_minutes: accounts.idle_minutes,
+        absolute_hours: accounts.absolute_hours,
+        cross_device: accounts.cross_device,
+    })
+}
+
+/// `[analytics]`: the anonymity floor, retention, goals and funnels.
+pub(super) fn analytics(analytics: Option<&RawAnalytics>, findings: &mut Findings<'_>) -> AnalyticsSettings {
+    let Some(a) = analytics else { return AnalyticsSettings::default() };
+    if *a.min_visitors.get_ref() == 0 {
+        findings.error_at(
+            a.min_visitors.span(),
+            "analytics.min_visitors = 0: the anonymity floor must be at least 1".into(),
+        );
+    }
+    let retention = *a.raw_retention_days.get_ref();
+    if retention == 0 || retention > 400 {
+        findings.error_at(
+            a.raw_retention_days.span(),
+            format!("analytics.raw_retention_days = {retention}: must be 1 to 400"),
+        );
+    }
+    for spanned in &a.goals {
+        let (line, goal) = (findings.line_of(spanned.span()), spanned.get_ref());
+        if goal.event.is_some() == goal.path.is_some() {
+            findings.error(line, format!("analytics goal {:?}: give exactly one of `event` or `path`", goal.name));
+        }
+        if goal.path.as_deref().is_some_and(|p| !p.starts_with('/')) {
+            findings.error(line, format!("analytics goal {:?}: `path` must start with /", goal.name));
+        }
+    }
+    for (i, spanned) in a.funnels.iter().enumerate() {
+        let (line, funnel) = (findings.line_of(spanned.span()), spanned.get_ref());
+        if funnel.name.trim().is_empty() {
+            findings.error(line, "analytics funnel: give it a name".into());
+        }
+        if a.funnels[..i].iter().any(|other| other.get_ref().name == funnel.name) {
+            findings.error(line, format!("analytics funnel {:?}: two funnels have this name", funnel.name));
+        }
+        if let Err(fault) = check_funnel_steps(&funnel.steps) {
+            findings.error(line, format!("analytics funnel {:?}: {fault}", funnel.name));
+        }
+    }
+    AnalyticsSettings {
+        enabled: a.enabled,
+        cookieless: a.cookieless,
+        min_visitors: *a.min_visitors.get_ref(),
+        raw_retention_days: retention,
+        goals: a
+            .goals
+            .iter()
+            .map(|g| g.get_ref())
+            .map(|g| Goal { name: g.name.clone(), event: g.event.clone(), path: g.path.clone() })
+            .collect(),
+        funnels: a
+            .funnels
+            .iter()
+            .map(|f| f.get_ref())
+            .map(|f| Funnel { name: f.name.clone(), steps: f.steps.clone() })
+            .collect(),
+    }
+}
+
+/// `[[cookie]]`: the site's own declarations, appended to `cookies`
+/// (crumb's, which come first). Names are tokens, lifetimes within 400
+/// days, prefixes' rules kept, purposes written, nothing declared twice.
+pub(super) fn site_cookies(
+    raw: &[toml::Spanned<RawCookie>],
+    default_language: Language,
+    cookies: &mut Vec<CookieDeclaration>,
+    findings: &mut Findings<'_>,
+) {
+    let mut seen: HashSet<(String, Option<String>, String)> =
+        cookies.iter().map(|c| (c.name.clone(), c.domain.clone(), c.path.clone())).collect();
+    for spanned in raw {
+        let line = findings.line_of(spanned.span());
+        let raw_cookie = spanned.get_ref();
+        let name = &raw_cookie.name;
+        let mut cookie_error = |message: String| findings.error(line, format!("cookie `{name}`: {message}"));
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            cookie_error("the name must be a non-empty token (RFC 6265bis §4.1.1)".into());
+        }
+        check_prefixes(raw_cookie, &mut cookie_error);
+        if !raw_cookie.path.starts_with('/') {
+            cookie_error(format!("path {:?} must start with '/'", raw_cookie.path));
+        }
+        check_purposes(raw_cookie, default_language, &mut cookie_error);
+        if !seen.insert((name.clone(), raw_cookie.domain.clone(), raw_cookie.path.clone())) {
+            cookie_error("declared twice (same name, domain and path)".into());
+        }
+        let lifetime = lifetime(raw_cookie, findings);
+        let provider = match raw_cookie.provider.as_str() {
+            "first-party" | "first" | "" => Provider::FirstParty,
+            other => Provider::ThirdParty(other.to_owned()),
+        };
+        cookies.push(CookieDeclaration {
+            name: name.clone(),
+            category: raw_cookie.category,
+            purpose: raw_cookie.purpose.clone(),
+            lifetime,
+            provider,
+            domain: raw_cookie.domain.clone(),
+            path: raw_cookie.path.clone(),
+            secure: raw_cookie.secure,
+            http_only: raw_cookie.http_only,
+            set_by_crumb: false,
+        });
+    }
+}
+
+/// A declared cookie's lifetime: `session` or positive, at most 400 days
+/// (RFC 6265bis §5.5); errors are on the `lifetime` line.
+fn lifetime(raw_cookie: &RawCookie, findings: &mut Findings<'_>) -> Lifetime {
+    let name = &raw_cookie.name;
+    let line = findings.line_of(raw_cookie.lifetime.span());
+    let text = raw_cookie.lifetime.get_ref();
+    let lifetime = match Lifetime::parse(text) {
+        Ok(lifetime) => lifetime,
+        Err(message) => {
+            findings.error(line, format!("cookie `{name}`: {message}"));
+            Lifetime::Session
+        }
+    };
+    if let Lifetime::Seconds(seconds) = lifetime {
+        if seconds > MAX_COOKIE_LIFETIME_SECONDS {
+            findings.error(
+                line,
+                format!("cookie `{name}`: lifetime {text} is over 400 days; browsers cap it (RFC 6265bis §5.5), so the policy would not be true"),
+            );
+        }
+        if seconds <= 0 {
+            findings.error(line, format!("cookie `{name}`: lifetime must be positive"));
+        }
+    }
+    lifetime
+}
+
+/// The cookie prefixes' rules (RFC 6265bis §4.1.3).
+fn check_prefixes(raw_cookie: &RawCookie, cookie_error: &mut impl FnMut(String)) {
+    let lower = raw_cookie.name.to_ascii_lowercase();
+    if lower.starts_with("__host-") {
+        if raw_cookie.domain.is_some() {
+            cookie_error("a __Host- cookie cannot have a domain (RFC 6265bis §4.1.3.2)".into());
+        }
+        if raw_cookie.path != "/" {
+            cookie_error("a __Host- cookie must have path \"/\" (RFC 6265bis §4.1.3.2)".into());
+        }
+    }
+    if (lower.starts_with("__host-") || lower.starts_with("__secure-")) && !raw_cookie.secure {
+        cookie_error("a __Host- or __Secure- cookie must be secure (RFC 6265bis §4.1.3)".into());
+    }
+}
+
+/// Purposes: written in the default language (a visitor must know what
+/// they consent to; the policy must say why a necessary cookie is needed),
+/// under known language codes.
+fn check_purposes(raw_cookie: &RawCookie, default_language: Language, cookie_error: &mut impl FnMut(String)) {
+    let purpose: &BTreeMap<String, String> = &raw_cookie.purpose;
+    let default_code = default_language.code();
+    if raw_cookie.category != Category::Necessary && purpose.get(default_code).is_none_or(|p| p.trim().is_empty()) {
+        cookie_error(format!(
+            "a {} cookie needs purpose text (at least purpose.{default_code}); visitors must know what they consent to",
+            raw_cookie.category.id()
+        ));
+    }
+    if raw_cookie.category == Category::Necessary && purpose.is_empty() {
+        cookie_error(format!("purpose.{default_code} is required: the policy page must say why the cookie is needed"));
+    }
+    for code in purpose.keys() {
+        if Language::parse(code).is_none() {
+            cookie_error(format!("purpose.{code}: unknown language code"));
+        }
+    }
+}
