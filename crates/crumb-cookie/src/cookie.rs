@@ -12,10 +12,10 @@ use crate::time::Timestamp;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cookie {
     /// The name (may be empty: a nameless cookie).
-    #[serde(with = "crate::persist::text_or_bytes")]
+    #[serde(with = "crate::json_bytes")]
     pub name: Vec<u8>,
     /// The value.
-    #[serde(with = "crate::persist::text_or_bytes")]
+    #[serde(with = "crate::json_bytes")]
     pub value: Vec<u8>,
     /// The canonical domain, without a leading dot.
     pub domain: String,

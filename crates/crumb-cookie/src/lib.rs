@@ -26,6 +26,7 @@ pub mod cookie_header;
 pub mod date;
 pub mod domain;
 pub mod jar;
+mod json_bytes;
 pub mod path;
 pub mod persist;
 pub mod replay;

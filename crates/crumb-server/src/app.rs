@@ -11,11 +11,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::analytics::{dashboard, ingest};
 use crate::problem::{Problem, ProblemKind};
+use crate::request_info::BODY_LIMIT_BYTES;
 use crate::state::AppState;
 use crate::{accounts, consent, demo, policy, script};
-
-/// Request bodies larger than this are refused with 413.
-pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 
 /// The application's routes over `state`.
 pub fn router(state: AppState) -> Router {

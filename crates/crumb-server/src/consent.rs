@@ -125,7 +125,7 @@ async fn record_decision(
         }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::of(
             ProblemKind::PayloadTooLarge,
-            format!("a consent decision fits in {} bytes", crate::app::BODY_LIMIT_BYTES),
+            format!("a consent decision fits in {} bytes", crate::request_info::BODY_LIMIT_BYTES),
         ),
         other => Problem::bad_request(other.body_text()),
     })?;

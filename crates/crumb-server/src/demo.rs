@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::consent::{append_cookies, current_state, language_for, needs_prompt, read_consent};
 use crate::html::escape;
-use crate::policy::LangQuery;
 use crate::problem::Problem;
 use crate::request_info::check_same_origin;
+use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::category::Category;
 use crumb_core::i18n::Language;

@@ -5,21 +5,14 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 
 use crate::consent::language_for;
 use crate::html::escape;
+use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::config::Config;
 use crumb_core::i18n::Language;
 use crumb_core::policy::build;
-
-/// `?lang=xx`.
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    /// An explicit language choice.
-    pub lang: Option<String>,
-}
 
 /// `GET /policy.json`.
 pub async fn policy_json(

@@ -1,6 +1,7 @@
 //! What the server reads from a request: cookies, privacy signals, origin,
 //! the client's address.
 
+use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -10,6 +11,16 @@ use crumb_cookie::CookieHeader;
 
 use crumb_core::category::Signals;
 use crumb_core::config::Config;
+
+/// `?lang=xx`.
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    /// An explicit language choice.
+    pub lang: Option<String>,
+}
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 
 /// The cookies a request carried, by name. The first value wins (browsers
 /// send the most specific cookie first).

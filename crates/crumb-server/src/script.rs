@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::consent::language_for;
-use crate::policy::LangQuery;
+use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::i18n::Language;
 use crumb_core::policy::build;

@@ -149,7 +149,7 @@ pub async fn post_event(State(state): State<AppState>, request: axum::extract::R
     let client_address = client_address(&headers, peer, &state.config.trusted_proxies)
         .map(|address| address.to_string())
         .unwrap_or_default();
-    let body: Bytes = match axum::body::to_bytes(body, crate::app::BODY_LIMIT_BYTES).await {
+    let body: Bytes = match axum::body::to_bytes(body, crate::request_info::BODY_LIMIT_BYTES).await {
         Ok(body) => body,
         Err(_) => {
             return Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes"))
