@@ -46,5 +46,5 @@ pub use jar::{Jar, JarConfig, Rejection, Stored};
 pub use persist::PersistError;
 pub use request::{Api, RequestContext, RequestUrl, SiteRelation, UrlError};
 pub use set_cookie::{ParseError, SameSite, SetCookie};
-pub use signed::{Key, Keyring, ValueError};
+pub use signed::{HmacSha256Writer, Key, Keyring, ValueError};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -62,6 +62,29 @@ impl std::fmt::Debug for Key {
     }
 }
 
+/// HMAC-SHA-256, keyed once: the one place crumb sets up a MAC (signed
+/// values, derived keys, CSRF tokens, pseudonymous ids, visitor hashes).
+pub struct HmacSha256Writer(HmacSha256);
+
+impl HmacSha256Writer {
+    /// A MAC under `key` (any length: HMAC hashes long keys and pads short ones).
+    pub fn new(key: &[u8]) -> Self {
+        // HMAC accepts keys of any length (RFC 2104 §2), so this cannot fail.
+        HmacSha256Writer(<HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!()))
+    }
+
+    /// Appends `bytes` to the message.
+    pub fn update(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(bytes);
+        self
+    }
+
+    /// The 32-byte tag.
+    pub fn finish(self) -> [u8; 32] {
+        self.0.finalize().into_bytes().into()
+    }
+}
+
 impl Key {
     /// Derives a key from a master secret of at least 32 random bytes.
     pub fn from_secret(secret: &[u8]) -> Result<Self, ValueError> {
@@ -69,10 +92,9 @@ impl Key {
             return Err(ValueError::SecretTooShort(secret.len()));
         }
         let derive = |label: &[u8]| -> [u8; 32] {
-            // HMAC accepts keys of any length, so this cannot fail.
-            let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+            let mut mac = HmacSha256Writer::new(secret);
             mac.update(label);
-            mac.finalize().into_bytes().into()
+            mac.finish()
         };
         let id_bytes = derive(b"crumb-cookie key id v1");
         Ok(Key {
@@ -85,7 +107,7 @@ impl Key {
     /// A new key from the system's random source.
     pub fn generate() -> Result<Self, ValueError> {
         let mut secret = [0u8; 32];
-        getrandom::getrandom(&mut secret).map_err(|_| ValueError::Random)?;
+        getrandom::fill(&mut secret).map_err(|_| ValueError::Random)?;
         Key::from_secret(&secret)
     }
 
@@ -95,13 +117,12 @@ impl Key {
     }
 
     fn mac(&self, name: &str, value: &[u8]) -> HmacSha256 {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).unwrap_or_else(|_| unreachable!());
+        let mut mac = HmacSha256Writer::new(&self.mac_key);
         mac.update(b"crumb-signed\0");
         mac.update(&(name.len() as u64).to_be_bytes());
         mac.update(name.as_bytes());
         mac.update(value);
-        mac
+        mac.0
     }
 }
 
@@ -144,11 +165,10 @@ impl Keyring {
     /// A 32-byte key for another purpose (`label`), derived from the current
     /// key: CSRF tokens, pseudonymous ids. It changes when the key rotates.
     pub fn derive(&self, label: &str) -> [u8; 32] {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.current().mac_key).unwrap_or_else(|_| unreachable!());
+        let mut mac = HmacSha256Writer::new(&self.current().mac_key);
         mac.update(b"crumb-derive\0");
         mac.update(label.as_bytes());
-        mac.finalize().into_bytes().into()
+        mac.finish()
     }
 
     /// Signs `value` for the cookie `name` with the current key.
@@ -178,11 +198,11 @@ impl Keyring {
     pub fn seal(&self, name: &str, plaintext: &[u8]) -> Result<String, ValueError> {
         let key = self.current();
         let mut nonce = [0u8; 24];
-        getrandom::getrandom(&mut nonce).map_err(|_| ValueError::Random)?;
+        getrandom::fill(&mut nonce).map_err(|_| ValueError::Random)?;
         let cipher = XChaCha20Poly1305::new((&key.aead_key).into());
         let aad = aad(name);
         let ciphertext = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
+            .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: &aad })
             .map_err(|_| ValueError::Encrypt)?;
         let mut body = nonce.to_vec();
         body.extend_from_slice(&ciphertext);
@@ -201,11 +221,11 @@ impl Keyring {
             return Err(ValueError::Malformed);
         }
         let (nonce, ciphertext) = body.split_at(24);
+        // 24 bytes: split_at(24) of a body checked to be longer.
+        let nonce = XNonce::try_from(nonce).map_err(|_| ValueError::Malformed)?;
         let cipher = XChaCha20Poly1305::new((&key.aead_key).into());
         let aad = aad(name);
-        cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
-            .map_err(|_| ValueError::BadTag)
+        cipher.decrypt(&nonce, Payload { msg: ciphertext, aad: &aad }).map_err(|_| ValueError::BadTag)
     }
 }
 

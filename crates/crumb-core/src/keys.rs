@@ -43,13 +43,13 @@ pub fn load_or_create(path: &Path) -> Result<Keyring, KeyFileError> {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
         let mut secret = [0u8; 32];
-        getrandom::getrandom(&mut secret).map_err(|e| KeyFileError::Random(e.to_string()))?;
+        getrandom::fill(&mut secret).map_err(|e| KeyFileError::Random(e.to_string()))?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(io)?;
-        writeln!(file, "{}", hex(&secret)).map_err(io)?;
+        writeln!(file, "{}", hex::encode(secret)).map_err(io)?;
         file.sync_all().map_err(io)?;
     }
     let text = std::fs::read_to_string(path).map_err(io)?;
@@ -65,7 +65,7 @@ pub fn parse(text: &str, path: &str) -> Result<Keyring, KeyFileError> {
             continue;
         }
         let format = || KeyFileError::Format { path: path.to_owned(), line: index + 1 };
-        let secret = unhex(line).filter(|s| s.len() == 32).ok_or_else(format)?;
+        let secret = hex::decode(line).ok().filter(|s| s.len() == 32).ok_or_else(format)?;
         keys.push(Key::from_secret(&secret).map_err(|_| format())?);
     }
     let mut keys = keys.into_iter();
@@ -73,23 +73,12 @@ pub fn parse(text: &str, path: &str) -> Result<Keyring, KeyFileError> {
     Ok(keys.fold(Keyring::new(current), Keyring::with_previous))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
-}
-
 /// A random identifier: 128 bits, base64url (22 characters).
 pub fn random_id() -> String {
     use base64::Engine as _;
     let mut bytes = [0u8; 16];
     // Without randomness no identifier can be safe; the OS source failing is unrecoverable.
-    getrandom::getrandom(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
+    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -528,12 +528,9 @@ pub struct CrossDevice {
 /// seeing the account.
 pub fn cross_device_id(state: &AppState, user_id: &str) -> String {
     use base64::Engine as _;
-    use hmac::Mac as _;
-    // HMAC accepts keys of any length.
-    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&state.keys.derive("crumb cross-device v1"))
-        .unwrap_or_else(|_| unreachable!());
+    let mut mac = crumb_cookie::HmacSha256Writer::new(&state.keys.derive("crumb cross-device v1"));
     mac.update(user_id.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finish()[..16])
 }
 
 /// `POST /api/account/cross-device`: links (or unlinks) this device for

@@ -11,8 +11,6 @@ use base64::Engine as _;
 use crumb_core::accounts::credentials::{hash_secret, random_secret, same};
 use crumb_core::accounts::session_is_live;
 use crumb_store::{Account, RememberToken, SessionRecord};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::problem::Problem;
 use crate::request_info::cookie;
@@ -31,11 +29,9 @@ pub struct SignedIn {
 
 /// The CSRF token of a session: HMAC of the session id under the server key.
 pub fn csrf_token(state: &AppState, session_id: &str) -> String {
-    // HMAC accepts keys of any length.
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(&state.keys.derive("crumb csrf v1")).unwrap_or_else(|_| unreachable!());
+    let mut mac = crumb_cookie::HmacSha256Writer::new(&state.keys.derive("crumb csrf v1"));
     mac.update(session_id.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(mac.finish())
 }
 
 /// Checks the CSRF token sent with a state-changing request (header

@@ -104,7 +104,7 @@ fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
 /// A schema name no other test uses: `crumb_test_` and 16 hex digits.
 fn random_test_schema() -> Result<String, StoreError> {
     let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes)
+    getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("no randomness for a test schema: {e}") })?;
     Ok(format!("crumb_test_{:016x}", u64::from_le_bytes(bytes)))
 }

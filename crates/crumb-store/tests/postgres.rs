@@ -40,7 +40,7 @@ async fn migration_versions(url: &str, schema: &str) -> Vec<i32> {
 
 fn fresh_schema_name() -> String {
     let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes).unwrap();
+    getrandom::fill(&mut bytes).unwrap();
     format!("crumb_test_{:016x}", u64::from_le_bytes(bytes))
 }
 

@@ -14,7 +14,7 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new(name: &str) -> Self {
         let mut bytes = [0u8; 8];
-        getrandom::getrandom(&mut bytes).unwrap();
+        getrandom::fill(&mut bytes).unwrap();
         TempDir(std::env::temp_dir().join(format!("crumb-store-{name}-{:016x}", u64::from_le_bytes(bytes))))
     }
 

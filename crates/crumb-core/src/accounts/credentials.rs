@@ -53,13 +53,13 @@ pub fn check_password_rules(password: &str) -> Result<(), PasswordRuleError> {
 pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     // Without randomness no session can be safe; the OS source failing is unrecoverable.
-    getrandom::getrandom(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
+    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("system random source failed: {e}"));
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// SHA-256, hex: how session ids and validators are stored.
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// Constant-time string comparison.
@@ -77,11 +77,13 @@ fn argon2() -> argon2::Argon2<'static> {
 /// Hashes a password (on the blocking pool: it is deliberately slow).
 pub async fn hash_password(password: String) -> Result<String, PasswordHashError> {
     tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHasher, SaltString};
+        use argon2::password_hash::PasswordHasher;
         let mut salt = [0u8; 16];
-        getrandom::getrandom(&mut salt)?;
-        let salt = SaltString::encode_b64(&salt).map_err(PasswordHashError::Argon2)?;
-        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(PasswordHashError::Argon2)
+        getrandom::fill(&mut salt)?;
+        argon2()
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(PasswordHashError::Argon2)
     })
     .await?
 }
@@ -92,9 +94,11 @@ fn dummy_hash() -> String {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY
         .get_or_init(|| {
-            use argon2::password_hash::{PasswordHasher, SaltString};
-            let salt = SaltString::encode_b64(&[7u8; 16]).unwrap_or_else(|_| unreachable!());
-            argon2().hash_password(random_secret().as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+            use argon2::password_hash::PasswordHasher;
+            argon2()
+                .hash_password_with_salt(random_secret().as_bytes(), &[7u8; 16])
+                .map(|h| h.to_string())
+                .unwrap_or_default()
         })
         .clone()
 }
@@ -104,7 +108,8 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     let exists = hash.is_some();
     tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(dummy_hash);
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        use argon2::password_hash::phc::PasswordHash;
+        use argon2::password_hash::PasswordVerifier;
         let ok =
             PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
         ok && exists

@@ -12,7 +12,7 @@ use crumb_store::analytics::{EventKind, EventRecord, DAY_MILLIS};
 use crumb_store::UnixMillis;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// What to generate.
 #[derive(Clone, Debug)]

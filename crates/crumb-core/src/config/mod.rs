@@ -211,7 +211,7 @@ impl Config {
                 cookie.path
             ));
         }
-        let hex: String = digest.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(&digest.finalize()[..4]);
         format!("{}+{hex}", self.policy_version)
     }
 

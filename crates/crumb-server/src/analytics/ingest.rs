@@ -88,14 +88,12 @@ impl Analytics {
 
 /// The first 8 bytes of HMAC-SHA-256 over length-prefixed parts.
 pub fn keyed_hash(key: &[u8], parts: &[&[u8]]) -> i64 {
-    use hmac::Mac as _;
-    // HMAC accepts keys of any length.
-    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    let mut mac = crumb_cookie::HmacSha256Writer::new(key);
     for part in parts {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
     }
-    let digest = mac.finalize().into_bytes();
+    let digest = mac.finish();
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first)
