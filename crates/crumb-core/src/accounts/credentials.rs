@@ -137,6 +137,15 @@ mod tests {
         assert!(!verify_password("anything".into(), None).await, "the dummy hash never matches");
     }
 
+    #[tokio::test]
+    async fn hashes_stored_before_keep_verifying() {
+        // An Argon2id PHC string made outside crumb (argon2-cffi, OWASP's
+        // parameters): what accounts created under earlier builds hold.
+        let stored = "$argon2id$v=19$m=19456,t=2,p=1$St0yGLqMVQ3O/33qwR8kDA$UJOueQZhf7EirIAoCvTcCALGu5dQJX8UDDFl3P91tRY";
+        assert!(verify_password("correct horse battery".into(), Some(stored.into())).await);
+        assert!(!verify_password("correct horse batterY".into(), Some(stored.into())).await);
+    }
+
     #[test]
     fn helpers() {
         assert_eq!(fold_email("  Alice@Example.COM "), "alice@example.com");
