@@ -3,18 +3,18 @@
 //! and erase one's data. Each action is one JSON API endpoint that also
 //! accepts an HTML form post (then answers with a redirect to `/account`).
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use crumb_store::{Account, Device};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{self, check_csrf, resolve, SignedIn};
+pub use crate::auth::require_signed_in;
+use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
+use crate::extract::{Csrf, JsonOrForm, SignedIn};
 use crate::html::escape;
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, Peer};
@@ -27,35 +27,6 @@ use crumb_core::keys::random_id;
 const THROTTLE_WINDOW_MS: i64 = 15 * 60_000;
 /// Failures allowed before delays start.
 const FREE_FAILURES: u32 = 3;
-
-/// The body of an action: JSON, or a form (HTML).
-struct Input<T> {
-    value: T,
-    from_form: bool,
-}
-
-fn parse_input<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<Input<T>, Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if content_type.starts_with("application/json") {
-        serde_json::from_slice(body)
-            .map(|value| Input { value, from_form: false })
-            .map_err(|e| Problem::bad_request(e.to_string()))
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        serde_urlencoded::from_bytes(body)
-            .map(|value| Input { value, from_form: true })
-            .map_err(|e| Problem::bad_request(e.to_string()))
-    } else {
-        Err(Problem::of(ProblemKind::UnsupportedMediaType, "send application/json or a form"))
-    }
-}
-
-fn accounts_enabled(state: &AppState) -> Result<(), Problem> {
-    if state.config.accounts.is_some() {
-        Ok(())
-    } else {
-        Err(Problem::not_found("accounts are not enabled on this site"))
-    }
-}
 
 /// A reply: JSON for API callers, a redirect to `/account` for forms.
 fn reply(from_form: bool, status: StatusCode, body: serde_json::Value, set_cookies: Vec<String>) -> Response {
@@ -105,34 +76,34 @@ fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D
 
 /// `POST /api/account/register`. The answer is the same whether or not the
 /// address was already registered (no user enumeration), and takes as long.
-pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        accounts_enabled(&state)?;
-        check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
-        let Input { value: credentials, from_form } = parse_input::<Credentials>(&headers, &body)?;
-        let email_folded = fold_email(&credentials.email);
-        if !email_folded.contains('@') || email_folded.len() > 254 {
-            return Err(Problem::unprocessable("email: not an e-mail address"));
-        }
-        validate_password(&credentials.password)?;
-        let password_hash = credentials::hash_password(credentials.password).await?;
-        let account = Account {
-            user_id: random_id(),
-            email: credentials.email.trim().to_owned(),
-            email_folded,
-            password_hash,
-            is_admin: false,
-            created_at: state.now_millis(),
-            theft_detected_at: None,
-        };
-        match state.store.create_account(&account).await {
-            Ok(()) | Err(crumb_store::StoreError::Duplicate) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let notice = "If this address was not registered yet, the account now exists: sign in with it.";
-        Ok(reply(from_form, StatusCode::ACCEPTED, json!({"notice": notice}), vec![]))
-    })
-    .await
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonOrForm { value: credentials, from_form }: JsonOrForm<Credentials>,
+) -> Result<Response, Problem> {
+    accounts_enabled(&state)?;
+    check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
+    let email_folded = fold_email(&credentials.email);
+    if !email_folded.contains('@') || email_folded.len() > 254 {
+        return Err(Problem::unprocessable("email: not an e-mail address"));
+    }
+    validate_password(&credentials.password)?;
+    let password_hash = credentials::hash_password(credentials.password).await?;
+    let account = Account {
+        user_id: random_id(),
+        email: credentials.email.trim().to_owned(),
+        email_folded,
+        password_hash,
+        is_admin: false,
+        created_at: state.now_millis(),
+        theft_detected_at: None,
+    };
+    match state.store.create_account(&account).await {
+        Ok(()) | Err(crumb_store::StoreError::Duplicate) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let notice = "If this address was not registered yet, the account now exists: sign in with it.";
+    Ok(reply(from_form, StatusCode::ACCEPTED, json!({"notice": notice}), vec![]))
 }
 
 /// Delay demanded after `failures` recent failures: none for the first
@@ -145,154 +116,112 @@ fn throttle_delay_ms(failures: u32) -> i64 {
 }
 
 /// `POST /api/account/sign-in`.
-pub async fn sign_in(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        accounts_enabled(&state)?;
-        check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
-        let Input { value: credentials, from_form } = parse_input::<Credentials>(&headers, &body)?;
-        let email_folded = fold_email(&credentials.email);
-        let now = state.now_millis();
-        let window = now - THROTTLE_WINDOW_MS;
-        let client = client_address(&headers, peer, &state.config.trusted_proxies);
-        let client = client.map_or_else(|| "unknown".to_owned(), |address| address.to_string());
-        let keys = [format!("email:{email_folded}"), format!("ip:{client}")];
-        for key in &keys {
-            let (failures, last) = state.store.failed_logins(key, window).await?;
-            let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
-            if throttle_delay_ms(failures) > 0 && wait > 0 {
-                let seconds = (wait + 999) / 1000;
-                let mut response = Problem::of(ProblemKind::Throttled, format!("too many failed sign-ins; try again in {seconds} s"),
-                )
-                .into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-                return Ok(response);
-            }
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    JsonOrForm { value: credentials, from_form }: JsonOrForm<Credentials>,
+) -> Result<Response, Problem> {
+    accounts_enabled(&state)?;
+    check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
+    let email_folded = fold_email(&credentials.email);
+    let now = state.now_millis();
+    let window = now - THROTTLE_WINDOW_MS;
+    let client = client_address(&headers, peer, &state.config.trusted_proxies);
+    let client = client.map_or_else(|| "unknown".to_owned(), |address| address.to_string());
+    let keys = [format!("email:{email_folded}"), format!("ip:{client}")];
+    for key in &keys {
+        let (failures, last) = state.store.failed_logins(key, window).await?;
+        let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
+        if throttle_delay_ms(failures) > 0 && wait > 0 {
+            let seconds = (wait + 999) / 1000;
+            let mut response =
+                Problem::of(ProblemKind::Throttled, format!("too many failed sign-ins; try again in {seconds} s"))
+                    .into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return Ok(response);
         }
-        let account = state.store.account_by_email(&email_folded).await?;
-        let valid = credentials::verify_password(credentials.password, account.as_ref().map(|a| a.password_hash.clone())).await;
-        let Some(account) = account.filter(|_| valid) else {
-            for key in &keys {
-                state.store.record_failed_login(key, now, window).await?;
-            }
-            return Err(Problem::of(ProblemKind::SignInFailed, "wrong e-mail or password"));
-        };
-        for key in &keys {
-            state.store.clear_failed_logins(key).await?;
-        }
-
-        let mut set_cookies = Vec::new();
-        // No fixation: whatever session came with the request ends; a new id is issued.
-        if let Some(old) = cookie(&headers, &state.names.auth) {
-            state.store.delete_session(&credentials::hash_secret(old)).await?;
-        }
-        let device_id = cookie(&headers, &state.names.device).filter(|d| d.len() == 22).map_or_else(random_id, str::to_owned);
-        let (browser, os) = device_family(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
-        let existing = state.store.device(&account.user_id, &device_id).await?;
-        state
-            .store
-            .upsert_device(&Device {
-                device_id: device_id.clone(),
-                user_id: account.user_id.clone(),
-                browser,
-                os,
-                first_seen: existing.as_ref().map_or(now, |d| d.first_seen),
-                last_seen: now,
-                linked_visitor_id: existing.and_then(|d| d.linked_visitor_id),
-            })
-            .await?;
-        let (session_id, _) = auth::new_session(&state, &account.user_id, &device_id).await?;
-        set_cookies.extend(state.own_cookie(&state.names.auth, session_id.clone()));
-        set_cookies.extend(state.own_cookie(&state.names.device, device_id.clone()));
-        state.store.delete_device_remember_tokens(&account.user_id, &device_id).await?;
-        if credentials.remember {
-            let value = auth::new_remember_token(&state, &account.user_id, &device_id).await?;
-            set_cookies.extend(state.own_cookie(&state.names.remember, value));
-        } else if cookie(&headers, &state.names.remember).is_some() {
-            set_cookies.extend(auth::expire(&state, &state.names.remember));
-        }
-        let theft = account.theft_detected_at;
-        if theft.is_some() {
-            state.store.set_theft_detected(&account.user_id, None).await?;
-        }
-        let body = json!({
-            "email": account.email,
-            "csrf_token": auth::csrf_token(&state, &session_id),
-            "theft_detected_at": theft,
-            "notice": if theft.is_some() {
-                "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password."
-            } else { "Signed in." },
-        });
-        Ok(reply(from_form, StatusCode::OK, body, set_cookies))
-    })
-    .await
-}
-
-/// Runs an action, turning a problem into its response.
-async fn run(action: impl std::future::Future<Output = Result<Response, Problem>>) -> Response {
-    match action.await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
     }
-}
-
-/// Resolves the session or fails with 401; the cookies to send come along.
-/// The signed-in user, or 401.
-pub async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<(SignedIn, Vec<String>), Problem> {
-    accounts_enabled(state)?;
-    let resolution = resolve(state, headers).await?;
-    match resolution.signed_in {
-        Some(signed_in) => Ok((signed_in, resolution.set_cookies)),
-        None => Err(Problem::of(ProblemKind::NotSignedIn, "sign in first")),
+    let account = state.store.account_by_email(&email_folded).await?;
+    let valid =
+        credentials::verify_password(credentials.password, account.as_ref().map(|a| a.password_hash.clone())).await;
+    let Some(account) = account.filter(|_| valid) else {
+        for key in &keys {
+            state.store.record_failed_login(key, now, window).await?;
+        }
+        return Err(Problem::of(ProblemKind::SignInFailed, "wrong e-mail or password"));
+    };
+    for key in &keys {
+        state.store.clear_failed_logins(key).await?;
     }
+
+    let mut set_cookies = Vec::new();
+    // No fixation: whatever session came with the request ends; a new id is issued.
+    if let Some(old) = cookie(&headers, &state.names.auth) {
+        state.store.delete_session(&credentials::hash_secret(old)).await?;
+    }
+    let device_id =
+        cookie(&headers, &state.names.device).filter(|d| d.len() == 22).map_or_else(random_id, str::to_owned);
+    let (browser, os) = device_family(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
+    let existing = state.store.device(&account.user_id, &device_id).await?;
+    state
+        .store
+        .upsert_device(&Device {
+            device_id: device_id.clone(),
+            user_id: account.user_id.clone(),
+            browser,
+            os,
+            first_seen: existing.as_ref().map_or(now, |d| d.first_seen),
+            last_seen: now,
+            linked_visitor_id: existing.and_then(|d| d.linked_visitor_id),
+        })
+        .await?;
+    let (session_id, _) = auth::new_session(&state, &account.user_id, &device_id).await?;
+    set_cookies.extend(state.own_cookie(&state.names.auth, session_id.clone()));
+    set_cookies.extend(state.own_cookie(&state.names.device, device_id.clone()));
+    state.store.delete_device_remember_tokens(&account.user_id, &device_id).await?;
+    if credentials.remember {
+        let value = auth::new_remember_token(&state, &account.user_id, &device_id).await?;
+        set_cookies.extend(state.own_cookie(&state.names.remember, value));
+    } else if cookie(&headers, &state.names.remember).is_some() {
+        set_cookies.extend(auth::expire(&state, &state.names.remember));
+    }
+    let theft = account.theft_detected_at;
+    if theft.is_some() {
+        state.store.set_theft_detected(&account.user_id, None).await?;
+    }
+    let body = json!({
+        "email": account.email,
+        "csrf_token": auth::csrf_token(&state, &session_id),
+        "theft_detected_at": theft,
+        "notice": if theft.is_some() {
+            "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password."
+        } else { "Signed in." },
+    });
+    Ok(reply(from_form, StatusCode::OK, body, set_cookies))
 }
 
 /// An action with no fields besides the CSRF token (read by `signed_in_action`).
 #[derive(Deserialize, Default)]
 pub struct CsrfForm {}
 
-/// Checks origin and CSRF for a signed-in action; returns the user, the cookies and whether it came from a form.
-async fn signed_in_action<T: DeserializeOwned + Default>(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(SignedIn, Vec<String>, T, bool, Option<String>), Problem> {
-    check_same_origin(headers, &state.config).map_err(Problem::forbidden)?;
-    let (signed_in, set_cookies) = require_signed_in(state, headers).await?;
-    let (value, from_form, csrf) = if body.is_empty() {
-        (T::default(), false, None)
-    } else {
-        let input = parse_input::<serde_json::Value>(headers, body)?;
-        let csrf = input.value.get("csrf").and_then(|c| c.as_str()).map(str::to_owned);
-        let value = serde_json::from_value(input.value).map_err(|e| Problem::bad_request(e.to_string()))?;
-        (value, input.from_form, csrf)
-    };
-    check_csrf(state, &signed_in, headers, csrf.as_deref())?;
-    Ok((signed_in, set_cookies, value, from_form, csrf))
-}
-
 /// `POST /api/account/sign-out`: ends this session and this device's remember-me token.
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        let (signed_in, _, _form, from_form, _) = signed_in_action::<CsrfForm>(&state, &headers, &body).await?;
-        state.store.delete_session(&signed_in.session.id_hash).await?;
-        state.store.delete_device_remember_tokens(&signed_in.account.user_id, &signed_in.session.device_id).await?;
-        let cookies =
-            [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
-        Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out."}), cookies))
-    })
-    .await
+pub async fn sign_out(State(state): State<AppState>, action: Csrf<CsrfForm>) -> Result<Response, Problem> {
+    let (signed_in, from_form) = (action.signed_in.user, action.from_form);
+    state.store.delete_session(&signed_in.session.id_hash).await?;
+    state.store.delete_device_remember_tokens(&signed_in.account.user_id, &signed_in.session.device_id).await?;
+    let cookies =
+        [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
+    Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out."}), cookies))
 }
 
 /// `POST /api/account/sign-out-everywhere`.
-pub async fn sign_out_everywhere(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        let (signed_in, _, _form, from_form, _) = signed_in_action::<CsrfForm>(&state, &headers, &body).await?;
-        auth::revoke_everything(&state, &signed_in.account.user_id).await?;
-        let cookies =
-            [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
-        Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out on every device."}), cookies))
-    })
-    .await
+pub async fn sign_out_everywhere(State(state): State<AppState>, action: Csrf<CsrfForm>) -> Result<Response, Problem> {
+    let (signed_in, from_form) = (action.signed_in.user, action.from_form);
+    auth::revoke_everything(&state, &signed_in.account.user_id).await?;
+    let cookies =
+        [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
+    Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out on every device."}), cookies))
 }
 
 /// `{current, new}`.
@@ -306,93 +235,73 @@ pub struct PasswordChange {
 
 /// `POST /api/account/password`: a privilege change, so every session and
 /// token ends and this browser gets a fresh session id.
-pub async fn change_password(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        let (signed_in, _, change, from_form, _) = signed_in_action::<PasswordChange>(&state, &headers, &body).await?;
-        if !credentials::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
-            return Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong"));
-        }
-        validate_password(&change.new)?;
-        let hash = credentials::hash_password(change.new).await?;
-        state.store.set_password(&signed_in.account.user_id, &hash).await?;
-        auth::revoke_everything(&state, &signed_in.account.user_id).await?;
-        let (session_id, _) = auth::new_session(&state, &signed_in.account.user_id, &signed_in.session.device_id).await?;
-        let mut cookies: Vec<String> = state.own_cookie(&state.names.auth, session_id.clone()).into_iter().collect();
-        cookies.extend(auth::expire(&state, &state.names.remember));
-        let body = json!({"notice": "Password changed; other devices were signed out.", "csrf_token": auth::csrf_token(&state, &session_id)});
-        Ok(reply(from_form, StatusCode::OK, body, cookies))
-    })
-    .await
+pub async fn change_password(State(state): State<AppState>, action: Csrf<PasswordChange>) -> Result<Response, Problem> {
+    let (signed_in, change, from_form) = (action.signed_in.user, action.value, action.from_form);
+    if !credentials::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
+        return Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong"));
+    }
+    validate_password(&change.new)?;
+    let hash = credentials::hash_password(change.new).await?;
+    state.store.set_password(&signed_in.account.user_id, &hash).await?;
+    auth::revoke_everything(&state, &signed_in.account.user_id).await?;
+    let (session_id, _) = auth::new_session(&state, &signed_in.account.user_id, &signed_in.session.device_id).await?;
+    let mut cookies: Vec<String> = state.own_cookie(&state.names.auth, session_id.clone()).into_iter().collect();
+    cookies.extend(auth::expire(&state, &state.names.remember));
+    let body = json!({"notice": "Password changed; other devices were signed out.", "csrf_token": auth::csrf_token(&state, &session_id)});
+    Ok(reply(from_form, StatusCode::OK, body, cookies))
 }
 
 /// `GET /api/account`: who is signed in, their devices and a CSRF token.
-pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    run(async {
-        let (signed_in, cookies) = require_signed_in(&state, &headers).await?;
-        let devices = state.store.user_devices(&signed_in.account.user_id).await?;
-        let body = json!({
-            "email": signed_in.account.email,
-            "is_admin": signed_in.account.is_admin,
-            "csrf_token": auth::csrf_token(&state, &signed_in.session_id),
-            "this_device": signed_in.session.device_id,
-            "devices": devices,
-        });
-        let mut response = Json(body).into_response();
-        append_cookies(&mut response, cookies);
-        Ok(response)
-    })
-    .await
+pub async fn me(State(state): State<AppState>, who: SignedIn) -> Result<Response, Problem> {
+    let signed_in = &who.user;
+    let devices = state.store.user_devices(&signed_in.account.user_id).await?;
+    let body = json!({
+        "email": signed_in.account.email,
+        "is_admin": signed_in.account.is_admin,
+        "csrf_token": auth::csrf_token(&state, &signed_in.session_id),
+        "this_device": signed_in.session.device_id,
+        "devices": devices,
+    });
+    Ok(who.respond(Json(body)))
 }
 
 /// `POST /api/account/devices/{device_id}/sign-out`.
 pub async fn sign_out_device(
     State(state): State<AppState>,
     Path(device_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    run(async {
-        let (signed_in, cookies, _form, from_form, _) = signed_in_action::<CsrfForm>(&state, &headers, &body).await?;
-        let user = &signed_in.account.user_id;
-        if state.store.device(user, &device_id).await?.is_none() {
-            return Err(Problem::not_found("no such device"));
-        }
-        state.store.delete_device_sessions(user, &device_id).await?;
-        state.store.delete_device_remember_tokens(user, &device_id).await?;
-        state.store.delete_device(user, &device_id).await?;
-        Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "The device was signed out."}), cookies))
-    })
-    .await
+    action: Csrf<CsrfForm>,
+) -> Result<Response, Problem> {
+    let (signed_in, cookies, from_form) = (action.signed_in.user, action.signed_in.cookies, action.from_form);
+    let user = &signed_in.account.user_id;
+    if state.store.device(user, &device_id).await?.is_none() {
+        return Err(Problem::not_found("no such device"));
+    }
+    state.store.delete_device_sessions(user, &device_id).await?;
+    state.store.delete_device_remember_tokens(user, &device_id).await?;
+    state.store.delete_device(user, &device_id).await?;
+    Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "The device was signed out."}), cookies))
 }
 
 /// `GET /api/account/data`: everything crumb holds about the signed-in user.
-pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    run(async {
-        let (signed_in, cookies) = require_signed_in(&state, &headers).await?;
-        let user = &signed_in.account.user_id;
-        let consent_receipts = match cookie(&headers, &state.names.consent) {
-            Some(_) => match crate::consent::read_consent(&state, &headers) {
-                Some(c) => state.store.consent_history(&c.consent_id).await?,
-                None => vec![],
-            },
+pub async fn export(State(state): State<AppState>, headers: HeaderMap, who: SignedIn) -> Result<Response, Problem> {
+    let signed_in = &who.user;
+    let user = &signed_in.account.user_id;
+    let consent_receipts = match cookie(&headers, &state.names.consent) {
+        Some(_) => match crate::consent::read_consent(&state, &headers) {
+            Some(c) => state.store.consent_history(&c.consent_id).await?,
             None => vec![],
-        };
-        let body = json!({
-            "account": signed_in.account,
-            "sessions": state.store.user_sessions(user).await?,
-            "remember_me_tokens": state.store.user_remember_tokens(user).await?,
-            "devices": state.store.user_devices(user).await?,
-            "consent_receipts_of_this_browser": consent_receipts,
-        });
-        let mut response = Json(body).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"my-crumb-data.json\""),
-        );
-        append_cookies(&mut response, cookies);
-        Ok(response)
-    })
-    .await
+        },
+        None => vec![],
+    };
+    let body = json!({
+        "account": signed_in.account,
+        "sessions": state.store.user_sessions(user).await?,
+        "remember_me_tokens": state.store.user_remember_tokens(user).await?,
+        "devices": state.store.user_devices(user).await?,
+        "consent_receipts_of_this_browser": consent_receipts,
+    });
+    let disposition = HeaderValue::from_static("attachment; filename=\"my-crumb-data.json\"");
+    Ok(who.respond(([(header::CONTENT_DISPOSITION, disposition)], Json(body))))
 }
 
 /// `{password}` to confirm erasure.
@@ -403,25 +312,22 @@ pub struct Confirm {
 }
 
 /// `POST /api/account/delete`: erases the account and unlinks its identifiers.
-pub async fn erase(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        let (signed_in, _, confirm, from_form, _) = signed_in_action::<Confirm>(&state, &headers, &body).await?;
-        if !credentials::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
-            return Err(Problem::of(ProblemKind::SignInFailed, "confirm with your password"));
-        }
-        state.store.delete_account(&signed_in.account.user_id).await?;
-        let cookies = [&state.names.auth, &state.names.remember, &state.names.device]
-            .into_iter()
-            .filter_map(|n| auth::expire(&state, n))
-            .collect();
-        Ok(reply(
-            from_form,
-            StatusCode::NO_CONTENT,
-            json!({"notice": "Your account and everything linked to it were erased."}),
-            cookies,
-        ))
-    })
-    .await
+pub async fn erase(State(state): State<AppState>, action: Csrf<Confirm>) -> Result<Response, Problem> {
+    let (signed_in, confirm, from_form) = (action.signed_in.user, action.value, action.from_form);
+    if !credentials::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
+        return Err(Problem::of(ProblemKind::SignInFailed, "confirm with your password"));
+    }
+    state.store.delete_account(&signed_in.account.user_id).await?;
+    let cookies = [&state.names.auth, &state.names.remember, &state.names.device]
+        .into_iter()
+        .filter_map(|n| auth::expire(&state, n))
+        .collect();
+    Ok(reply(
+        from_form,
+        StatusCode::NO_CONTENT,
+        json!({"notice": "Your account and everything linked to it were erased."}),
+        cookies,
+    ))
 }
 
 /// `GET /account`: the account page (forms when signed out, the account when signed in).
@@ -536,49 +442,55 @@ pub fn cross_device_id(state: &AppState, user_id: &str) -> String {
 /// `POST /api/account/cross-device`: links (or unlinks) this device for
 /// cross-device measurement. Linking needs the browser's statistics consent
 /// and is refused when a privacy signal the site honours objects to statistics.
-pub async fn cross_device(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(async {
-        let (signed_in, cookies, choice, from_form, _) =
-            signed_in_action::<CrossDevice>(&state, &headers, &body).await?;
-        let user = &signed_in.account.user_id;
-        let device = &signed_in.session.device_id;
-        if !state.config.accounts.as_ref().is_some_and(|a| a.cross_device) {
-            return Err(Problem::not_found("cross-device measurement is not declared in this site's crumb.toml"));
-        }
-        if choice.enabled {
-            let signals = crate::request_info::signals(&headers, &state.config);
-            // Following a user across devices is tracking: Global Privacy Control refuses it too.
-            let refusal = if signals.gpc {
-                Some(crumb_core::category::Signal::Gpc)
-            } else {
-                signals.refuses(crumb_core::category::Category::Statistics)
-            };
-            if let Some(signal) = refusal {
-                return Err(Problem::of(
-                    ProblemKind::RefusedBySignal,
-                    format!("your browser sends {signal:?}, which this site honours: devices are not linked"),
-                ));
-            }
-            let consented = crate::consent::read_consent(&state, &headers).is_some_and(|c| {
-                c.granted.contains(&crumb_core::category::Category::Statistics)
-                    && !crate::consent::needs_prompt(&state, Some(&c))
-            });
-            if !consented {
-                return Err(Problem::of(
-                    ProblemKind::ConsentRequired,
-                    "cross-device measurement needs statistics consent in this browser",
-                ));
-            }
-            state.store.link_device_visitor(user, device, Some(&cross_device_id(&state, user))).await?;
+pub async fn cross_device(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    action: Csrf<CrossDevice>,
+) -> Result<Response, Problem> {
+    let (signed_in, cookies, choice, from_form) =
+        (action.signed_in.user, action.signed_in.cookies, action.value, action.from_form);
+    let user = &signed_in.account.user_id;
+    let device = &signed_in.session.device_id;
+    if !state.config.accounts.as_ref().is_some_and(|a| a.cross_device) {
+        return Err(Problem::not_found("cross-device measurement is not declared in this site's crumb.toml"));
+    }
+    if choice.enabled {
+        let signals = crate::request_info::signals(&headers, &state.config);
+        // Following a user across devices is tracking: Global Privacy Control refuses it too.
+        let refusal = if signals.gpc {
+            Some(crumb_core::category::Signal::Gpc)
         } else {
-            state.store.link_device_visitor(user, device, None).await?;
-        }
-        let notice = if choice.enabled {
-            "This device counts with your other devices."
-        } else {
-            "This device is no longer linked."
+            signals.refuses(crumb_core::category::Category::Statistics)
         };
-        Ok(reply(from_form, StatusCode::OK, json!({"notice": notice, "linked": choice.enabled}), cookies))
-    })
-    .await
+        if let Some(signal) = refusal {
+            return Err(Problem::of(
+                ProblemKind::RefusedBySignal,
+                format!("your browser sends {signal:?}, which this site honours: devices are not linked"),
+            ));
+        }
+        let consented = crate::consent::read_consent(&state, &headers).is_some_and(|c| {
+            c.granted.contains(&crumb_core::category::Category::Statistics)
+                && !crate::consent::needs_prompt(&state, Some(&c))
+        });
+        if !consented {
+            return Err(Problem::of(
+                ProblemKind::ConsentRequired,
+                "cross-device measurement needs statistics consent in this browser",
+            ));
+        }
+        state.store.link_device_visitor(user, device, Some(&cross_device_id(&state, user))).await?;
+    } else {
+        state.store.link_device_visitor(user, device, None).await?;
+    }
+    let notice =
+        if choice.enabled { "This device counts with your other devices." } else { "This device is no longer linked." };
+    Ok(reply(from_form, StatusCode::OK, json!({"notice": notice, "linked": choice.enabled}), cookies))
+}
+
+/// Runs a page's action, turning a problem into its response.
+async fn run(action: impl std::future::Future<Output = Result<Response, Problem>>) -> Response {
+    match action.await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
 }

@@ -12,13 +12,13 @@ use crumb_core::accounts::credentials::{hash_secret, random_secret, same};
 use crumb_core::accounts::session_is_live;
 use crumb_store::{Account, RememberToken, SessionRecord};
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::request_info::cookie;
 use crate::state::AppState;
 
 /// A signed-in request.
 #[derive(Debug, Clone)]
-pub struct SignedIn {
+pub struct SignedInUser {
     /// The account.
     pub account: Account,
     /// The session (as stored).
@@ -38,7 +38,7 @@ pub fn csrf_token(state: &AppState, session_id: &str) -> String {
 /// `X-CSRF-Token` or form field `csrf`).
 pub fn check_csrf(
     state: &AppState,
-    signed_in: &SignedIn,
+    signed_in: &SignedInUser,
     headers: &HeaderMap,
     form_token: Option<&str>,
 ) -> Result<(), Problem> {
@@ -54,7 +54,7 @@ pub fn check_csrf(
 #[derive(Debug, Default)]
 pub struct Resolution {
     /// The signed-in user, if any.
-    pub signed_in: Option<SignedIn>,
+    pub signed_in: Option<SignedInUser>,
     /// `Set-Cookie` values (rotated remember-me, new session, expirations).
     pub set_cookies: Vec<String>,
 }
@@ -74,7 +74,7 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Resolution
             if session_is_live(&settings, &session, now) {
                 if let Some(account) = state.store.account(&session.user_id).await? {
                     state.store.touch_session(&id_hash, now).await?;
-                    resolution.signed_in = Some(SignedIn { account, session, session_id: session_id.to_owned() });
+                    resolution.signed_in = Some(SignedInUser { account, session, session_id: session_id.to_owned() });
                     return Ok(resolution);
                 }
             }
@@ -117,7 +117,7 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Resolution
     let (session_id, session) = new_session(state, &account.user_id, &token.device_id).await?;
     resolution.set_cookies.extend(state.own_cookie(&names.auth, session_id.clone()));
     resolution.set_cookies.extend(state.own_cookie(&names.remember, format!("{selector}:{new_validator}")));
-    resolution.signed_in = Some(SignedIn { account, session, session_id });
+    resolution.signed_in = Some(SignedInUser { account, session, session_id });
     Ok(resolution)
 }
 
@@ -166,4 +166,24 @@ pub async fn revoke_everything(state: &AppState, user_id: &str) -> Result<(), Pr
 /// A `Set-Cookie` that deletes one of crumb's own cookies.
 pub fn expire(state: &AppState, name: &str) -> Option<String> {
     state.config.own_cookie(name).and_then(|d| state.expire(d))
+}
+
+/// 404 unless `[accounts]` is enabled in `crumb.toml`.
+pub fn accounts_enabled(state: &AppState) -> Result<(), Problem> {
+    if state.config.accounts.is_some() {
+        Ok(())
+    } else {
+        Err(Problem::not_found("accounts are not enabled on this site"))
+    }
+}
+
+/// The signed-in user (404 when accounts are off, 401 when nobody is
+/// signed in), with the cookies resolving the session refreshed.
+pub async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<(SignedInUser, Vec<String>), Problem> {
+    accounts_enabled(state)?;
+    let resolution = resolve(state, headers).await?;
+    match resolution.signed_in {
+        Some(signed_in) => Ok((signed_in, resolution.set_cookies)),
+        None => Err(Problem::of(ProblemKind::NotSignedIn, "sign in first")),
+    }
 }

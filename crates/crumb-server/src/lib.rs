@@ -22,6 +22,7 @@ pub mod app;
 pub mod auth;
 pub mod consent;
 pub mod demo;
+pub mod extract;
 pub mod html;
 pub mod policy;
 pub mod problem;

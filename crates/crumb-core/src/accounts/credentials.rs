@@ -141,7 +141,8 @@ mod tests {
     async fn hashes_stored_before_keep_verifying() {
         // An Argon2id PHC string made outside crumb (argon2-cffi, OWASP's
         // parameters): what accounts created under earlier builds hold.
-        let stored = "$argon2id$v=19$m=19456,t=2,p=1$St0yGLqMVQ3O/33qwR8kDA$UJOueQZhf7EirIAoCvTcCALGu5dQJX8UDDFl3P91tRY";
+        let stored =
+            "$argon2id$v=19$m=19456,t=2,p=1$St0yGLqMVQ3O/33qwR8kDA$UJOueQZhf7EirIAoCvTcCALGu5dQJX8UDDFl3P91tRY";
         assert!(verify_password("correct horse battery".into(), Some(stored.into())).await);
         assert!(!verify_password("correct horse batterY".into(), Some(stored.into())).await);
     }
