@@ -70,18 +70,29 @@ fn backend_error(error: tokio_postgres::Error) -> StoreError {
     if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         return StoreError::Duplicate;
     }
-    StoreError::Backend { backend: BACKEND, detail: error.to_string() }
+    StoreError::backend(BACKEND, error)
 }
 
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Backend { backend: BACKEND, detail: format!("connection pool: {error}") }
+    StoreError::backend_during(BACKEND, "connection pool", error)
+}
+
+/// A column the driver could not read as the type asked for (a type
+/// mismatch, a NULL where none is allowed): a backend failure, as SQLite's
+/// `row.get` errors are. Analytics rows use [`analytics`]' `corrupt_column`
+/// instead, so that a report can tolerate one damaged row.
+fn unreadable_column(error: tokio_postgres::Error) -> StoreError {
+    StoreError::backend_during(BACKEND, "reading a column", error)
 }
 
 /// Parses a connection URL without ever echoing it (it may hold a password).
 fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|_| StoreError::Open {
-        backend: BACKEND,
-        detail: "the connection URL is not valid (expected postgres://user@host:port/database)".into(),
+    // The parser's error is dropped, not kept as a source: it may quote the URL.
+    let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
+        StoreError::open_message(
+            BACKEND,
+            "the connection URL is not valid (expected postgres://user@host:port/database)",
+        )
     })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -105,7 +116,7 @@ fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
 fn random_test_schema() -> Result<String, StoreError> {
     let mut bytes = [0u8; 8];
     getrandom::getrandom(&mut bytes)
-        .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("no randomness for a test schema: {e}") })?;
+        .map_err(|e| StoreError::open_message(BACKEND, format!("no randomness for a test schema: {e}")))?;
     Ok(format!("crumb_test_{:016x}", u64::from_le_bytes(bytes)))
 }
 
@@ -142,7 +153,7 @@ impl PgStore {
     /// to reopen a store, or to start several "nodes" on one schema.
     pub async fn connect_to_test_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
         if !is_test_schema_name(schema) {
-            return Err(StoreError::Open { backend: BACKEND, detail: format!("not a test schema name: {schema:?}") });
+            return Err(StoreError::open_message(BACKEND, format!("not a test schema name: {schema:?}")));
         }
         let mut config = parse_url(url)?;
         let options = config.get_options().unwrap_or_default();
@@ -156,7 +167,7 @@ impl PgStore {
     pub async fn setting(&self, name: &str) -> Result<String, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let row = client.query_one("SELECT current_setting($1)", &[&name]).await.map_err(backend_error)?;
-        row.try_get(0).map_err(column_error)
+        row.try_get(0).map_err(unreadable_column)
     }
 
     /// The private schema of a store made by
@@ -185,18 +196,15 @@ impl PgStore {
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(POOL_WAIT))
             .build()
-            .map_err(|e| StoreError::Open { backend: BACKEND, detail: e.to_string() })?;
+            .map_err(|e| StoreError::open(BACKEND, e))?;
         let store = PgStore { pool, test_schema };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client =
-            self.pool.get().await.map_err(|e| StoreError::Open { backend: BACKEND, detail: e.to_string() })?;
-        let at = |version: u32| {
-            move |e: tokio_postgres::Error| StoreError::Migration { backend: BACKEND, version, detail: e.to_string() }
-        };
+        let mut client = self.pool.get().await.map_err(|e| StoreError::open(BACKEND, e))?;
+        let at = |version: u32| move |e: tokio_postgres::Error| StoreError::migration(BACKEND, version, e);
         // Everything below is one transaction: the advisory lock is held
         // until it commits or rolls back, and a failed migration leaves no
         // trace (DDL is transactional in PostgreSQL).
@@ -219,11 +227,8 @@ impl PgStore {
             return Err(StoreError::SchemaTooNew { backend: BACKEND, found, supported });
         }
         for migration in POSTGRES.iter().filter(|m| i64::from(m.version) > i64::from(current)) {
-            let version = i32::try_from(migration.version).map_err(|_| StoreError::Migration {
-                backend: BACKEND,
-                version: migration.version,
-                detail: "version out of range".into(),
-            })?;
+            let version =
+                i32::try_from(migration.version).map_err(|e| StoreError::migration(BACKEND, migration.version, e))?;
             tx.batch_execute(migration.sql).await.map_err(at(migration.version))?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at)
@@ -242,7 +247,7 @@ impl PgStore {
 }
 
 fn record_from_row(row: &Row) -> Result<ConsentRecord, StoreError> {
-    let column = |e: tokio_postgres::Error| StoreError::Backend { backend: BACKEND, detail: e.to_string() };
+    let column = unreadable_column;
     let action: String = row.try_get(9).map_err(column)?;
     Ok(ConsentRecord {
         receipt_id: row.try_get(0).map_err(column)?,
@@ -255,20 +260,20 @@ fn record_from_row(row: &Row) -> Result<ConsentRecord, StoreError> {
         dnt: row.try_get(7).map_err(column)?,
         language: row.try_get(8).map_err(column)?,
         action: ConsentAction::parse(&action)
-            .ok_or_else(|| StoreError::Backend { backend: BACKEND, detail: format!("unknown action {action:?}") })?,
+            .ok_or_else(|| StoreError::backend_message(BACKEND, format!("unknown action {action:?}")))?,
         recorded_at: row.try_get(10).map_err(column)?,
     })
 }
 
 fn visitor_from_row(row: &Row) -> Result<VisitorStatus, StoreError> {
-    let column = |e: tokio_postgres::Error| StoreError::Backend { backend: BACKEND, detail: e.to_string() };
+    let column = unreadable_column;
     let visits: i64 = row.try_get(3).map_err(column)?;
     Ok(VisitorStatus {
         visitor_id: row.try_get(0).map_err(column)?,
         first_seen: row.try_get(1).map_err(column)?,
         last_seen: row.try_get(2).map_err(column)?,
         visits: u64::try_from(visits)
-            .map_err(|_| StoreError::Backend { backend: BACKEND, detail: format!("negative visit count {visits}") })?,
+            .map_err(|e| StoreError::backend_during(BACKEND, &format!("visit count {visits}"), e))?,
     })
 }
 
@@ -396,53 +401,49 @@ const TOKEN_COLUMNS: &str =
     "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at";
 const DEVICE_COLUMNS: &str = "device_id, user_id, browser, os, first_seen, last_seen, linked_visitor_id";
 
-fn column_error(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend { backend: BACKEND, detail: e.to_string() }
-}
-
 fn account_from_row(row: &Row) -> Result<Account, StoreError> {
     Ok(Account {
-        user_id: row.try_get(0).map_err(column_error)?,
-        email: row.try_get(1).map_err(column_error)?,
-        email_folded: row.try_get(2).map_err(column_error)?,
-        password_hash: row.try_get(3).map_err(column_error)?,
-        is_admin: row.try_get(4).map_err(column_error)?,
-        created_at: row.try_get(5).map_err(column_error)?,
-        theft_detected_at: row.try_get(6).map_err(column_error)?,
+        user_id: row.try_get(0).map_err(unreadable_column)?,
+        email: row.try_get(1).map_err(unreadable_column)?,
+        email_folded: row.try_get(2).map_err(unreadable_column)?,
+        password_hash: row.try_get(3).map_err(unreadable_column)?,
+        is_admin: row.try_get(4).map_err(unreadable_column)?,
+        created_at: row.try_get(5).map_err(unreadable_column)?,
+        theft_detected_at: row.try_get(6).map_err(unreadable_column)?,
     })
 }
 
 fn session_from_row(row: &Row) -> Result<SessionRecord, StoreError> {
     Ok(SessionRecord {
-        id_hash: row.try_get(0).map_err(column_error)?,
-        user_id: row.try_get(1).map_err(column_error)?,
-        device_id: row.try_get(2).map_err(column_error)?,
-        created_at: row.try_get(3).map_err(column_error)?,
-        last_seen: row.try_get(4).map_err(column_error)?,
+        id_hash: row.try_get(0).map_err(unreadable_column)?,
+        user_id: row.try_get(1).map_err(unreadable_column)?,
+        device_id: row.try_get(2).map_err(unreadable_column)?,
+        created_at: row.try_get(3).map_err(unreadable_column)?,
+        last_seen: row.try_get(4).map_err(unreadable_column)?,
     })
 }
 
 fn token_from_row(row: &Row) -> Result<RememberToken, StoreError> {
     Ok(RememberToken {
-        selector: row.try_get(0).map_err(column_error)?,
-        validator_hash: row.try_get(1).map_err(column_error)?,
-        previous_validator_hash: row.try_get(2).map_err(column_error)?,
-        user_id: row.try_get(3).map_err(column_error)?,
-        device_id: row.try_get(4).map_err(column_error)?,
-        created_at: row.try_get(5).map_err(column_error)?,
-        expires_at: row.try_get(6).map_err(column_error)?,
+        selector: row.try_get(0).map_err(unreadable_column)?,
+        validator_hash: row.try_get(1).map_err(unreadable_column)?,
+        previous_validator_hash: row.try_get(2).map_err(unreadable_column)?,
+        user_id: row.try_get(3).map_err(unreadable_column)?,
+        device_id: row.try_get(4).map_err(unreadable_column)?,
+        created_at: row.try_get(5).map_err(unreadable_column)?,
+        expires_at: row.try_get(6).map_err(unreadable_column)?,
     })
 }
 
 fn device_from_row(row: &Row) -> Result<Device, StoreError> {
     Ok(Device {
-        device_id: row.try_get(0).map_err(column_error)?,
-        user_id: row.try_get(1).map_err(column_error)?,
-        browser: row.try_get(2).map_err(column_error)?,
-        os: row.try_get(3).map_err(column_error)?,
-        first_seen: row.try_get(4).map_err(column_error)?,
-        last_seen: row.try_get(5).map_err(column_error)?,
-        linked_visitor_id: row.try_get(6).map_err(column_error)?,
+        device_id: row.try_get(0).map_err(unreadable_column)?,
+        user_id: row.try_get(1).map_err(unreadable_column)?,
+        browser: row.try_get(2).map_err(unreadable_column)?,
+        os: row.try_get(3).map_err(unreadable_column)?,
+        first_seen: row.try_get(4).map_err(unreadable_column)?,
+        last_seen: row.try_get(5).map_err(unreadable_column)?,
+        linked_visitor_id: row.try_get(6).map_err(unreadable_column)?,
     })
 }
 
@@ -554,7 +555,7 @@ impl AccountStore for PgStore {
         let Some(row) = deleted else {
             return Ok(false);
         };
-        let email_folded: String = row.try_get(0).map_err(column_error)?;
+        let email_folded: String = row.try_get(0).map_err(unreadable_column)?;
         tx.execute("DELETE FROM login_failures WHERE key = $1", &[&format!("email:{email_folded}")])
             .await
             .map_err(backend_error)?;
@@ -748,7 +749,7 @@ impl AccountStore for PgStore {
             .await
             .map_err(backend_error)?
             .try_get(0)
-            .map_err(column_error)?;
+            .map_err(unreadable_column)?;
         tx.commit().await.map_err(backend_error)?;
         Ok(count_u32(count))
     }
@@ -763,8 +764,8 @@ impl AccountStore for PgStore {
                 "SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = $1 AND at >= $2",
                 &[&key, &window_start],
                 |row| {
-                    let count: i64 = row.try_get(0).map_err(column_error)?;
-                    let latest: Option<i64> = row.try_get(1).map_err(column_error)?;
+                    let count: i64 = row.try_get(0).map_err(unreadable_column)?;
+                    let latest: Option<i64> = row.try_get(1).map_err(unreadable_column)?;
                     Ok((count_u32(count), latest))
                 },
             )
@@ -778,7 +779,7 @@ impl AccountStore for PgStore {
 
     async fn count_accounts(&self) -> Result<u64, StoreError> {
         let counts = self
-            .query_all("SELECT COUNT(*) FROM accounts", &[], |row| row.try_get::<_, i64>(0).map_err(column_error))
+            .query_all("SELECT COUNT(*) FROM accounts", &[], |row| row.try_get::<_, i64>(0).map_err(unreadable_column))
             .await?;
         // COUNT(*) is never negative, and an aggregate always returns one row.
         Ok(counts.into_iter().next().and_then(|count| u64::try_from(count).ok()).unwrap_or(0))

@@ -58,11 +58,11 @@ fn backend_error(error: rusqlite::Error) -> StoreError {
             return StoreError::Duplicate;
         }
     }
-    StoreError::Backend { backend: BACKEND, detail: error.to_string() }
+    StoreError::backend(BACKEND, error)
 }
 
 fn open_error(error: rusqlite::Error) -> StoreError {
-    StoreError::Open { backend: BACKEND, detail: error.to_string() }
+    StoreError::open(BACKEND, error)
 }
 
 impl SqliteStore {
@@ -76,11 +76,11 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("{}: {e}", parent.display()) })?;
+                .map_err(|e| StoreError::open_during(BACKEND, &parent.display().to_string(), e))?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags)
-            .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("{}: {e}", path.display()) })?;
+            .map_err(|e| StoreError::open_during(BACKEND, &path.display().to_string(), e))?;
         Self::setup(connection, true)
     }
 
@@ -95,10 +95,10 @@ impl SqliteStore {
         let journal: String =
             connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(open_error)?;
         if on_disk && !journal.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Open {
-                backend: BACKEND,
-                detail: format!("cannot switch the journal to WAL (it is {journal:?})"),
-            });
+            return Err(StoreError::open_message(
+                BACKEND,
+                format!("cannot switch the journal to WAL (it is {journal:?})"),
+            ));
         }
         connection.pragma_update(None, "synchronous", "FULL").map_err(open_error)?;
         connection.pragma_update(None, "foreign_keys", "ON").map_err(open_error)?;
@@ -119,7 +119,7 @@ impl SqliteStore {
             work(&mut guard)
         })
         .await
-        .map_err(|e| StoreError::Backend { backend: BACKEND, detail: format!("blocking task failed: {e}") })?
+        .map_err(|e| StoreError::backend_during(BACKEND, "blocking task failed", e))?
     }
 
     /// Runs `work` at once on the calling thread when the connection is
@@ -157,7 +157,7 @@ impl SqliteStore {
     /// identifier.
     pub async fn pragma(&self, name: &str) -> Result<String, StoreError> {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(StoreError::Backend { backend: BACKEND, detail: format!("not a pragma name: {name:?}") });
+            return Err(StoreError::backend_message(BACKEND, format!("not a pragma name: {name:?}")));
         }
         let name = name.to_owned();
         self.with(move |c| {
@@ -177,8 +177,7 @@ impl SqliteStore {
 /// reading the version, so two processes opening one file at once cannot
 /// both apply a migration.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    let migration_error =
-        |version, e: rusqlite::Error| StoreError::Migration { backend: BACKEND, version, detail: e.to_string() };
+    let migration_error = |version, e: rusqlite::Error| StoreError::migration(BACKEND, version, e);
     let current = {
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_error)?;
         tx.execute_batch(
@@ -273,8 +272,7 @@ impl Store for SqliteStore {
         let record = record.clone();
         self.with(move |c| {
             let json = |list: &[String]| {
-                serde_json::to_string(list)
-                    .map_err(|e| StoreError::Backend { backend: BACKEND, detail: format!("encoding a list: {e}") })
+                serde_json::to_string(list).map_err(|e| StoreError::backend_during(BACKEND, "encoding a list", e))
             };
             let (granted, refused) = (json(&record.granted)?, json(&record.refused)?);
             let mut statement = c
@@ -900,6 +898,15 @@ mod tests {
         assert!(matches!(insert("INSERT INTO t VALUES ('c', 'z', 0)"), StoreError::Backend { .. }));
         assert!(matches!(insert("INSERT INTO t VALUES ('c', 'z', NULL)"), StoreError::Backend { .. }));
         assert!(matches!(insert("INSERT INTO t VALUES ('c', 'z', 'text')"), StoreError::Backend { .. }));
+    }
+
+    #[test]
+    fn a_backend_error_keeps_the_driver_error_as_its_source() {
+        let c = Connection::open_in_memory().unwrap();
+        let error = backend_error(c.execute("INSERT INTO nowhere VALUES (1)", []).unwrap_err());
+        assert!(error.to_string().contains("no such table"), "{error}");
+        let source = std::error::Error::source(&error).expect("the driver's error is kept");
+        assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
     }
 
     #[tokio::test]

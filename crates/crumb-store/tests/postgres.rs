@@ -158,6 +158,12 @@ async fn errors_never_show_the_url() {
     assert!(matches!(error, StoreError::Open { backend: "postgres", .. }), "{error:?}");
     let text = format!("{error} {error:?}");
     assert!(!text.contains("s3cret"), "{text}");
+    let mut cause = std::error::Error::source(&error);
+    assert!(cause.is_some(), "the connection failure is kept as the source: {error:?}");
+    while let Some(inner) = cause {
+        assert!(!format!("{inner} {inner:?}").contains("s3cret"), "{inner:?}");
+        cause = inner.source();
+    }
     let error = PgStore::connect("postgres://user:s3cret@127.0.0.1:notaport/none").await.unwrap_err();
     assert!(!format!("{error} {error:?}").contains("s3cret"));
     let error = PgStore::connect_to_test_schema("postgres://127.0.0.1:1/x", "public; DROP TABLE x").await.unwrap_err();

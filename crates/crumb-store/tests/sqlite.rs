@@ -130,7 +130,9 @@ async fn open_fails_cleanly_where_no_file_can_be() {
     let blocker = dir.0.join("a-file");
     std::fs::write(&blocker, b"not a directory").unwrap();
     match SqliteStore::open(&blocker.join("crumb.db")) {
-        Err(StoreError::Open { backend: "sqlite", .. }) => {}
+        Err(StoreError::Open { backend: "sqlite", source: Some(source), .. }) => {
+            assert!(source.downcast_ref::<std::io::Error>().is_some(), "the OS error is kept: {source:?}");
+        }
         other => panic!("expected Open error, got {other:?}"),
     }
     match SqliteStore::open(&blocker) {

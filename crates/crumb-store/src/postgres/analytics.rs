@@ -52,43 +52,46 @@ fn unpack_funnel_events(packed: &[u8], events: &mut Vec<FunnelEvent>) -> Result<
     Ok(())
 }
 
-fn column_error(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Corrupt { detail: e.to_string() }
+/// A column of an analytics row that does not read as its type: the row is
+/// damaged ([`StoreError::Corrupt`]), which a report tolerates where it can
+/// (unreadable open visits are left out until the next rollup).
+fn corrupt_column(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Corrupt { detail: format!("analytics column: {e}") }
 }
 
 fn event_from_row(site: &str, row: &Row) -> Result<StoredEvent, StoreError> {
-    let kind: i16 = row.try_get(4).map_err(column_error)?;
-    let props: String = row.try_get(14).map_err(column_error)?;
+    let kind: i16 = row.try_get(4).map_err(corrupt_column)?;
+    let props: String = row.try_get(14).map_err(corrupt_column)?;
     Ok(StoredEvent {
         event: EventRecord {
             site: site.to_owned(),
-            at: row.try_get(0).map_err(column_error)?,
-            visitor: row.try_get(1).map_err(column_error)?,
-            cookieless: row.try_get(2).map_err(column_error)?,
-            user: row.try_get(3).map_err(column_error)?,
+            at: row.try_get(0).map_err(corrupt_column)?,
+            visitor: row.try_get(1).map_err(corrupt_column)?,
+            cookieless: row.try_get(2).map_err(corrupt_column)?,
+            user: row.try_get(3).map_err(corrupt_column)?,
             kind: EventKind::from_code(i64::from(kind))?,
-            name: row.try_get(5).map_err(column_error)?,
-            path: row.try_get(6).map_err(column_error)?,
-            source: row.try_get(7).map_err(column_error)?,
-            utm_source: row.try_get(8).map_err(column_error)?,
-            utm_medium: row.try_get(9).map_err(column_error)?,
-            utm_campaign: row.try_get(10).map_err(column_error)?,
-            browser: row.try_get(11).map_err(column_error)?,
-            os: row.try_get(12).map_err(column_error)?,
-            device: row.try_get(13).map_err(column_error)?,
+            name: row.try_get(5).map_err(corrupt_column)?,
+            path: row.try_get(6).map_err(corrupt_column)?,
+            source: row.try_get(7).map_err(corrupt_column)?,
+            utm_source: row.try_get(8).map_err(corrupt_column)?,
+            utm_medium: row.try_get(9).map_err(corrupt_column)?,
+            utm_campaign: row.try_get(10).map_err(corrupt_column)?,
+            browser: row.try_get(11).map_err(corrupt_column)?,
+            os: row.try_get(12).map_err(corrupt_column)?,
+            device: row.try_get(13).map_err(corrupt_column)?,
             props: props_from_json(&props)?,
         },
-        first_seen: row.try_get(15).map_err(column_error)?,
+        first_seen: row.try_get(15).map_err(corrupt_column)?,
     })
 }
 
 fn rollup_from_row(row: &Row) -> Result<RollupRow, StoreError> {
-    let get = |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(column_error) };
-    let sketch: &[u8] = row.try_get(9).map_err(column_error)?;
+    let get = |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(corrupt_column) };
+    let sketch: &[u8] = row.try_get(9).map_err(corrupt_column)?;
     Ok(RollupRow {
-        bucket: row.try_get(0).map_err(column_error)?,
-        dimension: row.try_get(1).map_err(column_error)?,
-        value: row.try_get(2).map_err(column_error)?,
+        bucket: row.try_get(0).map_err(corrupt_column)?,
+        dimension: row.try_get(1).map_err(corrupt_column)?,
+        value: row.try_get(2).map_err(corrupt_column)?,
         counts: Counts {
             pageviews: get(3)?,
             visits: get(4)?,
@@ -266,7 +269,7 @@ impl AnalyticsStore for PgStore {
         let mut events = Vec::new();
         for hour in &hours {
             // An hour without events packs to NULL.
-            let packed: Option<&[u8]> = hour.try_get(0).map_err(column_error)?;
+            let packed: Option<&[u8]> = hour.try_get(0).map_err(corrupt_column)?;
             unpack_funnel_events(packed.unwrap_or_default(), &mut events)?;
         }
         Ok(events)
@@ -275,7 +278,7 @@ impl AnalyticsStore for PgStore {
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         let first = self
             .query_opt("SELECT MIN(at) FROM analytics_events WHERE site = $1", &[&site], |row| {
-                row.try_get::<_, Option<i64>>(0).map_err(column_error)
+                row.try_get::<_, Option<i64>>(0).map_err(corrupt_column)
             })
             .await?;
         Ok(first.flatten())
@@ -307,7 +310,7 @@ impl AnalyticsStore for PgStore {
             .await
             .map_err(backend_error)?
             .try_get(0)
-            .map_err(column_error)?;
+            .map_err(corrupt_column)?;
         if mark > until {
             tx.commit().await.map_err(backend_error)?;
             return Ok(false);
@@ -348,12 +351,12 @@ impl AnalyticsStore for PgStore {
             .await
             .map_err(backend_error)?;
         let rows = client.query(&statement, &[&site, &day]).await.map_err(backend_error)?;
-        rows.iter().map(|row| OpenVisit::from_json(row.try_get::<_, &str>(0).map_err(column_error)?)).collect()
+        rows.iter().map(|row| OpenVisit::from_json(row.try_get::<_, &str>(0).map_err(corrupt_column)?)).collect()
     }
 
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         self.query_opt("SELECT rolled_until FROM analytics_rollup_marks WHERE site = $1", &[&site], |row| {
-            row.try_get(0).map_err(column_error)
+            row.try_get(0).map_err(corrupt_column)
         })
         .await
     }
@@ -404,11 +407,12 @@ impl AnalyticsStore for PgStore {
              GROUP BY dimension, value",
             &[&site, &granularity.code(), &from, &to],
             |row| {
-                let get =
-                    |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(column_error) };
+                let get = |i: usize| -> Result<u64, StoreError> {
+                    row.try_get::<_, i64>(i).map(count).map_err(corrupt_column)
+                };
                 Ok(RollupSummary {
-                    dimension: row.try_get(0).map_err(column_error)?,
-                    value: row.try_get(1).map_err(column_error)?,
+                    dimension: row.try_get(0).map_err(corrupt_column)?,
+                    value: row.try_get(1).map_err(corrupt_column)?,
                     counts: Counts {
                         pageviews: get(2)?,
                         visits: get(3)?,
@@ -456,8 +460,8 @@ impl AnalyticsStore for PgStore {
                      GROUP BY user_key) AS per_user",
                 &[&site, &from, &to],
                 |row| {
-                    let cross: i64 = row.try_get(0).map_err(column_error)?;
-                    let all: i64 = row.try_get(1).map_err(column_error)?;
+                    let cross: i64 = row.try_get(0).map_err(corrupt_column)?;
+                    let all: i64 = row.try_get(1).map_err(corrupt_column)?;
                     Ok((count(cross), count(all)))
                 },
             )
@@ -487,7 +491,7 @@ impl AnalyticsStore for PgStore {
             .await
             .map_err(backend_error)?
             .try_get(0)
-            .map_err(column_error)?;
+            .map_err(corrupt_column)?;
         let Some(requested_until) = requested_until else { return Ok(0) };
         // PostgreSQL locks only the rows it deletes: one statement will do.
         let removed = tx
@@ -523,7 +527,7 @@ impl AnalyticsStore for PgStore {
         .map_err(backend_error)?;
         let row =
             tx.query_one("SELECT salt FROM analytics_salts WHERE day = $1", &[&day]).await.map_err(backend_error)?;
-        let salt: Vec<u8> = row.try_get(0).map_err(column_error)?;
+        let salt: Vec<u8> = row.try_get(0).map_err(corrupt_column)?;
         tx.commit().await.map_err(backend_error)?;
         Ok(salt)
     }
