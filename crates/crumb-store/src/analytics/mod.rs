@@ -355,8 +355,8 @@ pub(crate) fn funnel_step_values(steps: &[rollup::FunnelStep]) -> Vec<&str> {
 }
 
 /// Encodes event properties for storage (a JSON array of pairs).
-pub fn props_to_json(props: &[(String, String)]) -> String {
-    serde_json::to_string(props).unwrap_or_else(|_| "[]".to_owned())
+pub fn props_to_json(props: &[(String, String)]) -> Result<String, StoreError> {
+    serde_json::to_string(props).map_err(|e| StoreError::Corrupt { detail: format!("encoding event properties: {e}") })
 }
 
 /// Decodes stored event properties.

@@ -119,7 +119,7 @@ async fn insert_rows(
     let column = |f: fn(&Counts) -> u64| -> Vec<i64> { rows.iter().map(|r| stored(f(&r.counts))).collect() };
     let (pageviews, visits, bounces) = (column(|c| c.pageviews), column(|c| c.visits), column(|c| c.bounces));
     let (duration, events, new_visits) = (column(|c| c.duration_ms), column(|c| c.events), column(|c| c.new_visits));
-    let sketches: Vec<Vec<u8>> = rows.iter().map(|r| r.visitors.to_bytes()).collect();
+    let sketches: Vec<Vec<u8>> = rows.iter().map(|r| r.visitors.to_bytes()).collect::<Result<_, _>>()?;
     let visitor_counts: Vec<i64> = rows.iter().map(|r| stored(r.visitors.count())).collect();
     let statement = tx
         .prepare_cached(
@@ -170,7 +170,7 @@ impl AnalyticsStore for PgStore {
         let (utm_sources, utm_media, utm_campaigns) =
             (text(|e| &e.utm_source), text(|e| &e.utm_medium), text(|e| &e.utm_campaign));
         let (browsers, systems, devices) = (text(|e| &e.browser), text(|e| &e.os), text(|e| &e.device));
-        let props: Vec<String> = events.iter().map(|e| props_to_json(&e.props)).collect();
+        let props: Vec<String> = events.iter().map(|e| props_to_json(&e.props)).collect::<Result<_, _>>()?;
 
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;

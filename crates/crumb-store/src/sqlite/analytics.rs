@@ -51,7 +51,7 @@ fn insert_rows(
                 stored(c.events),
                 stored(c.new_visits),
                 stored(row.visitors.count()),
-                row.visitors.to_bytes(),
+                row.visitors.to_bytes()?,
             ])
             .map_err(backend_error)?;
     }
@@ -107,8 +107,8 @@ static INSERT_ONE_EVENT: LazyLock<String> = LazyLock::new(|| insert_events_sql(1
 
 /// Binds an event's [`EVENT_COLUMNS`] values, in [`insert_events_sql`]'s order,
 /// from parameter `first` (1-based) on.
-fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecord) -> rusqlite::Result<()> {
-    let props = props_to_json(&e.props);
+fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecord) -> Result<(), StoreError> {
+    let props = props_to_json(&e.props)?;
     let values: [&dyn rusqlite::ToSql; EVENT_COLUMNS] = [
         &e.site,
         &e.at,
@@ -129,7 +129,7 @@ fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecor
     ];
     for (offset, value) in values.into_iter().enumerate() {
         // SQLite copies bound text (SQLITE_TRANSIENT), so `props` may go.
-        insert.raw_bind_parameter(first + offset, value)?;
+        insert.raw_bind_parameter(first + offset, value).map_err(backend_error)?;
     }
     Ok(())
 }
@@ -149,13 +149,13 @@ impl AnalyticsStore for SqliteStore {
                 let mut insert = tx.prepare_cached(&INSERT_MANY_EVENTS).map_err(backend_error)?;
                 for chunk in &mut chunks {
                     for (row, event) in chunk.iter().enumerate() {
-                        bind_event(&mut insert, 1 + EVENT_COLUMNS * row, event).map_err(backend_error)?;
+                        bind_event(&mut insert, 1 + EVENT_COLUMNS * row, event)?;
                     }
                     insert.raw_execute().map_err(backend_error)?;
                 }
                 let mut insert_one = tx.prepare_cached(&INSERT_ONE_EVENT).map_err(backend_error)?;
                 for event in chunks.remainder() {
-                    bind_event(&mut insert_one, 1, event).map_err(backend_error)?;
+                    bind_event(&mut insert_one, 1, event)?;
                     insert_one.raw_execute().map_err(backend_error)?;
                 }
                 let mut first_seen = tx
