@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::analytics::{rollup, EventKind, EventRecord, Granularity};
+use crate::analytics::{rollup, Dimension, EventKind, EventRecord, Granularity};
 use crate::{Account, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError};
 
 /// A typical record; checks adjust the fields they test.
@@ -654,12 +654,12 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
     let hourly = store.rollups(site, Granularity::Hour, DAY0, DAY0 + DAY, &[]).await.unwrap();
     assert_eq!(daily.len(), rollup.daily.len());
     assert_eq!(hourly.len(), rollup.hourly.len());
-    let total = daily.iter().find(|r| r.dimension == "total").unwrap();
+    let total = daily.iter().find(|r| r.dimension == Dimension::Total).unwrap();
     assert_eq!(total.counts.pageviews, 600, "every raw page view is in the daily total");
     assert_eq!(total.visitors.count(), 37, "distinct visitors survive storage");
-    let hourly_views: u64 = hourly.iter().filter(|r| r.dimension == "page").map(|r| r.counts.pageviews).sum();
+    let hourly_views: u64 = hourly.iter().filter(|r| r.dimension == Dimension::Page).map(|r| r.counts.pageviews).sum();
     assert_eq!(hourly_views, 600);
-    let pages: u64 = daily.iter().filter(|r| r.dimension == "page").map(|r| r.counts.pageviews).sum();
+    let pages: u64 = daily.iter().filter(|r| r.dimension == Dimension::Page).map(|r| r.counts.pageviews).sum();
     assert_eq!(pages, 600);
     for stored in &daily {
         let fresh = rollup.daily.iter().find(|r| r.dimension == stored.dimension && r.value == stored.value).unwrap();
@@ -667,15 +667,26 @@ async fn analytics_rollups_equal_raw_counts(store: &dyn Store) {
         assert_eq!(stored.visitors.count(), fresh.visitors.count());
     }
     // Selected dimensions, summaries and values agree with the full rows.
-    let pages_only = store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &["page", "total"]).await.unwrap();
-    assert_eq!(pages_only.len(), daily.iter().filter(|r| r.dimension == "page" || r.dimension == "total").count());
+    let pages_only =
+        store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[Dimension::Page, Dimension::Total]).await.unwrap();
+    assert_eq!(
+        pages_only.len(),
+        daily.iter().filter(|r| r.dimension == Dimension::Page || r.dimension == Dimension::Total).count()
+    );
     let summary = store.rollup_summary(site, Granularity::Hour, DAY0, DAY0 + DAY).await.unwrap();
-    assert!(summary.iter().all(|s| s.dimension != "total"));
-    let views: u64 = summary.iter().filter(|s| s.dimension == "page").map(|s| s.counts.pageviews).sum();
+    assert!(summary.iter().all(|s| s.dimension != Dimension::Total));
+    let views: u64 = summary.iter().filter(|s| s.dimension == Dimension::Page).map(|s| s.counts.pageviews).sum();
     assert_eq!(views, 600, "hourly sums add up to the day");
-    let slash = summary.iter().find(|s| s.dimension == "page" && s.value == "/a").unwrap();
+    let slash = summary.iter().find(|s| s.dimension == Dimension::Page && s.value == "/a").unwrap();
     let values = store
-        .rollup_values(site, Granularity::Hour, DAY0, DAY0 + DAY, "page", &["/a".to_owned(), "/none".to_owned()])
+        .rollup_values(
+            site,
+            Granularity::Hour,
+            DAY0,
+            DAY0 + DAY,
+            Dimension::Page,
+            &["/a".to_owned(), "/none".to_owned()],
+        )
         .await
         .unwrap();
     assert!(values.iter().all(|r| r.value == "/a"));

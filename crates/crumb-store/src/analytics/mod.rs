@@ -17,11 +17,13 @@
 //! order, with a new visit after 30 minutes without an event and at each
 //! UTC midnight (so every day rolls up on its own).
 
+pub mod dimension;
 pub mod rollup;
 pub mod sketch;
 
 use serde::{Deserialize, Serialize};
 
+pub use dimension::Dimension;
 pub use rollup::OpenVisit;
 pub use sketch::VisitorSketch;
 
@@ -179,8 +181,8 @@ impl Counts {
 pub struct RollupRow {
     /// Bucket start (hour or UTC day).
     pub bucket: UnixMillis,
-    /// What the row is about: `total`, `page`, `source`, … (see [`rollup::Dimension`]).
-    pub dimension: String,
+    /// What the row is about: the total, pages, sources, …
+    pub dimension: Dimension,
     /// The value: a path, a host, a browser family …; empty for `total`.
     pub value: String,
     /// The counters.
@@ -193,7 +195,7 @@ pub struct RollupRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RollupSummary {
     /// The dimension.
-    pub dimension: String,
+    pub dimension: Dimension,
     /// The value.
     pub value: String,
     /// Summed counters.
@@ -268,7 +270,7 @@ pub trait AnalyticsStore: Send + Sync {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimensions: &[&str],
+        dimensions: &[Dimension],
     ) -> Result<Vec<RollupRow>, StoreError>;
 
     /// Counters summed per (dimension, value) over buckets in `[from, to)`,
@@ -288,7 +290,7 @@ pub trait AnalyticsStore: Send + Sync {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimension: &str,
+        dimension: Dimension,
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError>;
 

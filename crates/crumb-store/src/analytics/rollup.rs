@@ -11,115 +11,12 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::sketch::Precision;
+pub use super::dimension::Dimension;
 use super::{Counts, EventKind, Granularity, RollupRow, StoredEvent, VisitorSketch, DAY_MILLIS};
 use crate::{StoreError, UnixMillis};
 
 /// A visit ends after this long without an event.
 pub const VISIT_TIMEOUT_MILLIS: UnixMillis = 30 * 60 * 1000;
-
-/// The dimensions rollups are kept for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    /// The whole site (value empty).
-    Total,
-    /// Page paths (page views).
-    Page,
-    /// First page of a visit.
-    Entry,
-    /// Last page of a visit.
-    Exit,
-    /// Referrer source of a visit (empty: direct).
-    Source,
-    /// `utm_source` of a visit.
-    UtmSource,
-    /// `utm_medium` of a visit.
-    UtmMedium,
-    /// `utm_campaign` of a visit.
-    UtmCampaign,
-    /// Browser family.
-    Browser,
-    /// Operating system family.
-    Os,
-    /// Device class.
-    Device,
-    /// `new` or `returning` (only for visitors with a cookie).
-    VisitorType,
-    /// `cookie` or `cookieless`.
-    Tracking,
-    /// Custom event names.
-    Event,
-    /// Custom event properties: `event name` U+001F `key` U+001F `value`.
-    Property,
-    /// Outbound link URLs.
-    Outbound,
-    /// Steps of the funnels rolled up with the day ([`RolledFunnel`]): the
-    /// value is the funnel's key, U+001F, the step's index (0-based); the key
-    /// alone marks a day rolled up with that funnel.
-    Funnel,
-}
-
-impl Dimension {
-    /// Every dimension.
-    pub const ALL: [Dimension; 17] = [
-        Dimension::Total,
-        Dimension::Page,
-        Dimension::Entry,
-        Dimension::Exit,
-        Dimension::Source,
-        Dimension::UtmSource,
-        Dimension::UtmMedium,
-        Dimension::UtmCampaign,
-        Dimension::Browser,
-        Dimension::Os,
-        Dimension::Device,
-        Dimension::VisitorType,
-        Dimension::Tracking,
-        Dimension::Event,
-        Dimension::Property,
-        Dimension::Outbound,
-        Dimension::Funnel,
-    ];
-
-    /// The stored name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dimension::Total => "total",
-            Dimension::Page => "page",
-            Dimension::Entry => "entry",
-            Dimension::Exit => "exit",
-            Dimension::Source => "source",
-            Dimension::UtmSource => "utm_source",
-            Dimension::UtmMedium => "utm_medium",
-            Dimension::UtmCampaign => "utm_campaign",
-            Dimension::Browser => "browser",
-            Dimension::Os => "os",
-            Dimension::Device => "device",
-            Dimension::VisitorType => "visitor_type",
-            Dimension::Tracking => "tracking",
-            Dimension::Event => "event",
-            Dimension::Property => "property",
-            Dimension::Outbound => "outbound",
-            Dimension::Funnel => "funnel",
-        }
-    }
-
-    /// How precise its rows' visitor sketches are: fine for the site's
-    /// totals and the few rows of funnel steps, coarse for the many rows of
-    /// every other dimension.
-    pub fn precision(self) -> Precision {
-        match self {
-            Dimension::Total | Dimension::Funnel => Precision::Fine,
-            _ => Precision::Coarse,
-        }
-    }
-
-    /// The dimension of a stored name.
-    pub fn from_name(name: &str) -> Option<Dimension> {
-        Dimension::ALL.into_iter().find(|d| d.name() == name)
-    }
-}
 
 /// The separator inside [`Dimension::Property`] values.
 pub const PROPERTY_SEPARATOR: char = '\u{1f}';
@@ -158,13 +55,16 @@ impl Accumulator {
             .into_iter()
             .map(|((bucket, dimension, value), cell)| RollupRow {
                 bucket,
-                dimension: dimension.name().to_owned(),
+                dimension,
                 value,
                 counts: cell.counts,
                 visitors: cell.visitors,
             })
             .collect();
-        rows.sort_by(|a, b| (a.bucket, &a.dimension, &a.value).cmp(&(b.bucket, &b.dimension, &b.value)));
+        // By the stored name, as when dimensions were strings.
+        rows.sort_by(|a, b| {
+            (a.bucket, a.dimension.as_str(), &a.value).cmp(&(b.bucket, b.dimension.as_str(), &b.value))
+        });
         rows
     }
 }
@@ -831,10 +731,10 @@ pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
 /// report over a range), keyed by (dimension, value).
 pub fn merge_rows<'a>(
     rows: impl IntoIterator<Item = &'a RollupRow>,
-) -> HashMap<(String, String), (Counts, VisitorSketch)> {
-    let mut merged: HashMap<(String, String), (Counts, VisitorSketch)> = HashMap::new();
+) -> HashMap<(Dimension, String), (Counts, VisitorSketch)> {
+    let mut merged: HashMap<(Dimension, String), (Counts, VisitorSketch)> = HashMap::new();
     for row in rows {
-        let entry = merged.entry((row.dimension.clone(), row.value.clone())).or_default();
+        let entry = merged.entry((row.dimension, row.value.clone())).or_default();
         entry.0.add(&row.counts);
         entry.1.merge(&row.visitors);
     }
@@ -878,7 +778,7 @@ mod tests {
     }
 
     fn row<'a>(rows: &'a [RollupRow], dimension: &str, value: &str) -> &'a RollupRow {
-        rows.iter().find(|r| r.dimension == dimension && r.value == value).unwrap()
+        rows.iter().find(|r| r.dimension.as_str() == dimension && r.value == value).unwrap()
     }
 
     #[test]
@@ -907,7 +807,7 @@ mod tests {
     fn a_visit_is_cut_at_utc_midnight() {
         let rollup =
             aggregate(vec![view(1, DAY0 + DAY_MILLIS - MIN, "/a"), view(1, DAY0 + DAY_MILLIS + MIN, "/b")], &[]);
-        let days: Vec<_> = rollup.daily.iter().filter(|r| r.dimension == "total").collect();
+        let days: Vec<_> = rollup.daily.iter().filter(|r| r.dimension == Dimension::Total).collect();
         assert_eq!(days.len(), 2);
         assert!(days.iter().all(|r| r.counts.visits == 1));
     }
@@ -1011,10 +911,10 @@ mod tests {
     /// (bucket, dimension, value) → counts and distinct visitors, rows of `rollups` added up.
     fn summed<'a>(
         rollups: impl IntoIterator<Item = &'a [RollupRow]>,
-    ) -> HashMap<(UnixMillis, String, String), (Counts, u64)> {
-        let mut cells: HashMap<(UnixMillis, String, String), (Counts, VisitorSketch)> = HashMap::new();
+    ) -> HashMap<(UnixMillis, Dimension, String), (Counts, u64)> {
+        let mut cells: HashMap<(UnixMillis, Dimension, String), (Counts, VisitorSketch)> = HashMap::new();
         for row in rollups.into_iter().flatten() {
-            let cell = cells.entry((row.bucket, row.dimension.clone(), row.value.clone())).or_default();
+            let cell = cells.entry((row.bucket, row.dimension, row.value.clone())).or_default();
             cell.0.add(&row.counts);
             cell.1.merge(&row.visitors);
         }
@@ -1030,7 +930,10 @@ mod tests {
         // Visitor 1's may go on: its page view counts, the visit not yet.
         let total = row(&provisional.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.pageviews, total.counts.bounces), (1, 2, 1));
-        assert!(provisional.daily.iter().all(|r| r.value != "/a" || r.dimension == "page"), "no entry or exit yet");
+        assert!(
+            provisional.daily.iter().all(|r| r.value != "/a" || r.dimension == Dimension::Page),
+            "no entry or exit yet"
+        );
         assert_eq!(open.len(), 1);
         assert_eq!((open[0].visitor, open[0].start, open[0].pageviews), (1, cut - 10 * MIN, 1));
         assert_eq!(open[0].entry.as_deref(), Some("/a"));
@@ -1057,7 +960,10 @@ mod tests {
         let total = row(&tail.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.bounces, total.counts.new_visits), (2, 1, 1));
         assert_eq!(row(&tail.daily, "visitor_type", "new").counts.visits, 1);
-        assert!(tail.daily.iter().all(|r| r.dimension != "entry" || r.value == "/"), "an event is no page view");
+        assert!(
+            tail.daily.iter().all(|r| r.dimension != Dimension::Entry || r.value == "/"),
+            "an event is no page view"
+        );
     }
 
     #[test]
@@ -1161,13 +1067,16 @@ mod tests {
                     whole
                         .daily
                         .iter()
-                        .find(|r| r.dimension == "funnel" && r.value == value)
+                        .find(|r| r.dimension == Dimension::Funnel && r.value == value)
                         .map_or(0, |r| r.visitors.count())
                 })
                 .collect();
             assert_eq!(stored, reached.iter().map(VisitorSketch::count).collect::<Vec<_>>(), "{}", rolled.key);
             assert!(stored.iter().all(|n| *n > 0), "the mix reaches every step of {}: {stored:?}", rolled.key);
-            assert!(whole.daily.iter().any(|r| r.dimension == "funnel" && r.value == rolled.key), "the day is marked");
+            assert!(
+                whole.daily.iter().any(|r| r.dimension == Dimension::Funnel && r.value == rolled.key),
+                "the day is marked"
+            );
         }
     }
 
@@ -1197,7 +1106,7 @@ mod tests {
         let events: Vec<_> =
             (0..200).map(|i| view(i % 17, DAY0 + (i * 7 % 1440) * MIN, ["/a", "/b", "/c"][i as usize % 3])).collect();
         let rollup = aggregate(events, &[]);
-        for dimension in ["total", "page", "source", "browser"] {
+        for dimension in [Dimension::Total, Dimension::Page, Dimension::Source, Dimension::Browser] {
             let mut hours = Counts::default();
             rollup.hourly.iter().filter(|r| r.dimension == dimension).for_each(|r| hours.add(&r.counts));
             let mut days = Counts::default();

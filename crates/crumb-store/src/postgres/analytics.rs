@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 use super::{backend_error, PgStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, EventKind,
+    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, Dimension, EventKind,
     EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS, HOUR_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
@@ -90,7 +90,7 @@ fn rollup_from_row(row: &Row) -> Result<RollupRow, StoreError> {
     let sketch: &[u8] = row.try_get(9).map_err(corrupt_column)?;
     Ok(RollupRow {
         bucket: row.try_get(0).map_err(corrupt_column)?,
-        dimension: row.try_get(1).map_err(corrupt_column)?,
+        dimension: row.try_get::<_, &str>(1).map_err(corrupt_column)?.parse()?,
         value: row.try_get(2).map_err(corrupt_column)?,
         counts: Counts {
             pageviews: get(3)?,
@@ -367,7 +367,7 @@ impl AnalyticsStore for PgStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimensions: &[&str],
+        dimensions: &[Dimension],
     ) -> Result<Vec<RollupRow>, StoreError> {
         if dimensions.is_empty() {
             return self
@@ -381,7 +381,7 @@ impl AnalyticsStore for PgStore {
                 )
                 .await;
         }
-        let dimensions: Vec<&str> = dimensions.to_vec();
+        let dimensions: Vec<&str> = dimensions.iter().map(|d| d.as_str()).collect();
         self.query_all(
             "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
              FROM analytics_rollups
@@ -411,7 +411,7 @@ impl AnalyticsStore for PgStore {
                     row.try_get::<_, i64>(i).map(count).map_err(corrupt_column)
                 };
                 Ok(RollupSummary {
-                    dimension: row.try_get(0).map_err(corrupt_column)?,
+                    dimension: row.try_get::<_, &str>(0).map_err(corrupt_column)?.parse()?,
                     value: row.try_get(1).map_err(corrupt_column)?,
                     counts: Counts {
                         pageviews: get(2)?,
@@ -434,7 +434,7 @@ impl AnalyticsStore for PgStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimension: &str,
+        dimension: Dimension,
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError> {
         if values.is_empty() {
@@ -445,7 +445,7 @@ impl AnalyticsStore for PgStore {
              FROM analytics_rollups
              WHERE site = $1 AND granularity = $2 AND dimension = $3 AND value = ANY($4)
                AND bucket >= $5 AND bucket < $6",
-            &[&site, &granularity.code(), &dimension, &values, &from, &to],
+            &[&site, &granularity.code(), &dimension.as_str(), &values, &from, &to],
             rollup_from_row,
         )
         .await

@@ -9,7 +9,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior}
 use super::{backend_error, SqliteStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, EventKind,
+    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, Dimension, EventKind,
     EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
 };
 use crate::{StoreError, UnixMillis};
@@ -42,7 +42,7 @@ fn insert_rows(
                 site,
                 granularity.code(),
                 row.bucket,
-                row.dimension,
+                row.dimension.as_str(),
                 row.value,
                 stored(c.pageviews),
                 stored(c.visits),
@@ -68,9 +68,14 @@ fn rollup_from_row(row: &rusqlite::Row<'_>) -> Result<RollupRow, StoreError> {
         .map_err(backend_error)?
         .as_blob()
         .map_err(|e| StoreError::Corrupt { detail: format!("visitor sketch: {e}") })?;
+    let dimension = row
+        .get_ref(1)
+        .map_err(backend_error)?
+        .as_str()
+        .map_err(|e| StoreError::Corrupt { detail: format!("rollup dimension: {e}") })?;
     Ok(RollupRow {
         bucket: row.get(0).map_err(backend_error)?,
-        dimension: row.get(1).map_err(backend_error)?,
+        dimension: dimension.parse()?,
         value: row.get(2).map_err(backend_error)?,
         counts: Counts {
             pageviews: get(3)?,
@@ -361,10 +366,10 @@ impl AnalyticsStore for SqliteStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimensions: &[&str],
+        dimensions: &[Dimension],
     ) -> Result<Vec<RollupRow>, StoreError> {
         let site = site.to_owned();
-        let dimensions: Vec<String> = dimensions.iter().map(|d| (*d).to_owned()).collect();
+        let dimensions = dimensions.to_vec();
         self.with(move |c| {
             let mut out = Vec::new();
             if dimensions.is_empty() {
@@ -387,7 +392,7 @@ impl AnalyticsStore for SqliteStore {
                     .map_err(backend_error)?;
                 for dimension in &dimensions {
                     let mut rows = statement
-                        .query(params![site, granularity.code(), dimension, from, to])
+                        .query(params![site, granularity.code(), dimension.as_str(), from, to])
                         .map_err(backend_error)?;
                     while let Some(row) = rows.next().map_err(backend_error)? {
                         out.push(rollup_from_row(row)?);
@@ -418,7 +423,7 @@ impl AnalyticsStore for SqliteStore {
                 )
                 .map_err(backend_error)?;
             let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
-            let mut sums: HashMap<String, HashMap<String, RollupSummary>> = HashMap::new();
+            let mut sums: HashMap<Dimension, HashMap<String, RollupSummary>> = HashMap::new();
             while let Some(row) = rows.next().map_err(backend_error)? {
                 let text = |i: usize| -> Result<&str, StoreError> {
                     row.get_ref(i)
@@ -426,8 +431,8 @@ impl AnalyticsStore for SqliteStore {
                         .as_str()
                         .map_err(|e| StoreError::Corrupt { detail: format!("rollup key: {e}") })
                 };
-                let dimension = text(0)?;
-                if dimension == "total" {
+                let dimension: Dimension = text(0)?.parse()?;
+                if dimension == Dimension::Total {
                     continue;
                 }
                 let value = text(1)?;
@@ -442,15 +447,12 @@ impl AnalyticsStore for SqliteStore {
                     new_visits: get(7)?,
                 };
                 let visitors = get(8)?;
-                // The common case is a key seen before: look it up without allocating.
-                if !sums.contains_key(dimension) {
-                    sums.insert(dimension.to_owned(), HashMap::new());
-                }
-                let Some(values) = sums.get_mut(dimension) else { continue };
+                let values = sums.entry(dimension).or_default();
+                // The common case is a value seen before: look it up without allocating.
                 let entry = match values.get_mut(value) {
                     Some(entry) => entry,
                     None => values.entry(value.to_owned()).or_insert_with(|| RollupSummary {
-                        dimension: dimension.to_owned(),
+                        dimension,
                         value: value.to_owned(),
                         counts: Counts::default(),
                         min_visitors: 0,
@@ -470,10 +472,10 @@ impl AnalyticsStore for SqliteStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimension: &str,
+        dimension: Dimension,
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError> {
-        let (site, dimension, values) = (site.to_owned(), dimension.to_owned(), values.to_vec());
+        let (site, values) = (site.to_owned(), values.to_vec());
         self.with(move |c| {
             let mut statement = c
                 .prepare_cached(&format!(
@@ -485,7 +487,7 @@ impl AnalyticsStore for SqliteStore {
             let mut out = Vec::new();
             for value in &values {
                 let mut rows = statement
-                    .query(params![site, granularity.code(), dimension, value, from, to])
+                    .query(params![site, granularity.code(), dimension.as_str(), value, from, to])
                     .map_err(backend_error)?;
                 while let Some(row) = rows.next().map_err(backend_error)? {
                     out.push(rollup_from_row(row)?);
