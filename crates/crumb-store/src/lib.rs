@@ -12,7 +12,8 @@
 //! at open. No SQL leaves this crate: the server speaks only the trait.
 //! This crate does not know HTTP, cookies or configuration files.
 //!
-//! `suite` (hidden from the docs) is the conformance suite both backends run in their tests.
+//! [`suite`] (cargo feature `conformance`) is the conformance suite both
+//! backends run in their tests, one test per check.
 
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod error;
 pub mod migrations;
 pub mod postgres;
 pub mod sqlite;
+#[cfg(feature = "conformance")]
 pub mod suite;
 pub mod visitor;
 

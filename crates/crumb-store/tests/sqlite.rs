@@ -1,7 +1,9 @@
-//! The shared suite on SQLite, plus SQLite's own guarantees: durable
+//! The conformance suite on SQLite (one test per check, in memory and on a
+//! file), plus SQLite's own guarantees: durable
 //! pragmas, persistence across reopen, migrations, two stores on one file.
 #![allow(clippy::unwrap_used)]
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,15 +55,33 @@ fn consent(receipt: &str) -> ConsentRecord {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shared_suite_in_memory() {
-    crumb_store::suite::run(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
+/// The conformance suite, one test per check, each on a fresh in-memory database.
+mod suite_in_memory {
+    use super::*;
+
+    async fn on_a_fresh_store<F: Future<Output = ()>>(check: impl FnOnce(Arc<dyn Store>) -> F) {
+        check(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
+    }
+
+    crumb_store::conformance_tests!(on_a_fresh_store);
 }
 
+/// The conformance suite, one test per check, each on a fresh file (WAL, fsync'd commits).
+mod suite_on_a_file {
+    use super::*;
+
+    async fn on_a_fresh_store<F: Future<Output = ()>>(check: impl FnOnce(Arc<dyn Store>) -> F) {
+        let dir = TempDir::new("suite");
+        check(Arc::new(SqliteStore::open(&dir.db()).unwrap())).await;
+    }
+
+    crumb_store::conformance_tests!(on_a_fresh_store);
+}
+
+/// The whole suite in order on one store, as another crate may run it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shared_suite_on_a_file() {
-    let dir = TempDir::new("suite");
-    crumb_store::suite::run(Arc::new(SqliteStore::open(&dir.db()).unwrap())).await;
+async fn the_whole_suite_on_one_store() {
+    crumb_store::suite::run(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
