@@ -13,7 +13,9 @@
 //! This crate does not know HTTP, cookies or configuration files.
 //!
 //! [`suite`] (cargo feature `conformance`) is the conformance suite both
-//! backends run in their tests, one test per check.
+//! backends run in their tests, one test per check; `failing::FailingStore`
+//! (cargo feature `failing`) is a store that fails on demand, for tests of
+//! callers' failure paths.
 
 #![warn(missing_docs)]
 
@@ -21,6 +23,8 @@ pub mod account;
 pub mod analytics;
 pub mod consent;
 pub mod error;
+#[cfg(feature = "failing")]
+pub mod failing;
 pub mod migrations;
 pub mod postgres;
 pub mod sqlite;
