@@ -27,6 +27,7 @@ pub mod error;
 pub mod failing;
 pub mod migrations;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 #[cfg(feature = "conformance")]
 pub mod suite;

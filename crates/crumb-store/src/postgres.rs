@@ -26,9 +26,13 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::migrations::{self, POSTGRES};
+use crate::rows::{
+    self, count, count_u32, ACCOUNT_COLUMNS, DEVICE_COLUMNS, RECORD_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS,
+    VISITOR_COLUMNS,
+};
 use crate::{
-    Account, AccountStore, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError,
-    UnixMillis, VisitorStatus,
+    Account, AccountStore, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError, UnixMillis,
+    VisitorStatus,
 };
 
 const BACKEND: &str = "postgres";
@@ -44,9 +48,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request waits for a free pooled connection.
 const POOL_WAIT: Duration = Duration::from_secs(10);
-
-const RECORD_COLUMNS: &str =
-    "receipt_id, consent_id, site, policy_version, granted, refused, gpc, dnt, language, action, recorded_at";
 
 /// crumb's records in PostgreSQL.
 ///
@@ -246,35 +247,66 @@ impl PgStore {
     }
 }
 
-fn record_from_row(row: &Row) -> Result<ConsentRecord, StoreError> {
-    let column = unreadable_column;
-    let action: String = row.try_get(9).map_err(column)?;
-    Ok(ConsentRecord {
-        receipt_id: row.try_get(0).map_err(column)?,
-        consent_id: row.try_get(1).map_err(column)?,
-        site: row.try_get(2).map_err(column)?,
-        policy_version: row.try_get(3).map_err(column)?,
-        granted: row.try_get(4).map_err(column)?,
-        refused: row.try_get(5).map_err(column)?,
-        gpc: row.try_get(6).map_err(column)?,
-        dnt: row.try_get(7).map_err(column)?,
-        language: row.try_get(8).map_err(column)?,
-        action: ConsentAction::parse(&action)
-            .ok_or_else(|| StoreError::backend_message(BACKEND, format!("unknown action {action:?}")))?,
-        recorded_at: row.try_get(10).map_err(column)?,
-    })
+/// A PostgreSQL row for the shared mappers, with what a column that does
+/// not read is: [`unreadable_column`] for records, `corrupt_column` for
+/// analytics rows.
+struct PgRow<'a> {
+    row: &'a Row,
+    column_error: fn(tokio_postgres::Error) -> StoreError,
 }
 
-fn visitor_from_row(row: &Row) -> Result<VisitorStatus, StoreError> {
-    let column = unreadable_column;
-    let visits: i64 = row.try_get(3).map_err(column)?;
-    Ok(VisitorStatus {
-        visitor_id: row.try_get(0).map_err(column)?,
-        first_seen: row.try_get(1).map_err(column)?,
-        last_seen: row.try_get(2).map_err(column)?,
-        visits: u64::try_from(visits)
-            .map_err(|e| StoreError::backend_during(BACKEND, &format!("visit count {visits}"), e))?,
-    })
+impl<'a> PgRow<'a> {
+    /// A record row (consent, visitor, account …).
+    fn record(row: &'a Row) -> Self {
+        PgRow { row, column_error: unreadable_column }
+    }
+
+    fn get<T: tokio_postgres::types::FromSql<'a>>(&self, i: usize) -> Result<T, StoreError> {
+        self.row.try_get(i).map_err(self.column_error)
+    }
+}
+
+impl rows::Columns for PgRow<'_> {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.get(i)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        self.get(i)
+    }
+
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        self.get(i)
+    }
+
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        self.get(i)
+    }
+
+    fn small(&self, i: usize) -> Result<i16, StoreError> {
+        self.get(i)
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        self.get(i)
+    }
+
+    /// A `TEXT[]`.
+    fn list(&self, i: usize) -> Result<Vec<String>, StoreError> {
+        self.get(i)
+    }
+
+    fn with_text<T>(&self, i: usize, read: impl FnOnce(&str) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        read(self.get(i)?)
+    }
+
+    fn with_bytes<T>(&self, i: usize, read: impl FnOnce(&[u8]) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        read(self.get(i)?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -320,7 +352,7 @@ impl Store for PgStore {
             .await
             .map_err(backend_error)?;
         let row = client.query_opt(&statement, &[&receipt_id]).await.map_err(backend_error)?;
-        row.as_ref().map(record_from_row).transpose()
+        row.as_ref().map(|row| rows::consent_record(&PgRow::record(row))).transpose()
     }
 
     async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
@@ -332,7 +364,7 @@ impl Store for PgStore {
             .await
             .map_err(backend_error)?;
         let rows = client.query(&statement, &[&consent_id]).await.map_err(backend_error)?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(|row| rows::consent_record(&PgRow::record(row))).collect()
     }
 
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
@@ -341,9 +373,8 @@ impl Store for PgStore {
             .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = $1")
             .await
             .map_err(backend_error)?;
-        let count: i64 = client.query_one(&statement, &[&site]).await.map_err(backend_error)?.get(0);
-        // COUNT(*) is never negative.
-        Ok(u64::try_from(count).unwrap_or(0))
+        let consents: i64 = client.query_one(&statement, &[&site]).await.map_err(backend_error)?.get(0);
+        Ok(count(consents))
     }
 
     async fn touch_visitor(
@@ -358,30 +389,28 @@ impl Store for PgStore {
         // nodes each add their visit. LEAST/GREATEST keep first/last seen
         // right when requests arrive out of order.
         let statement = client
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES ($1, $2, $3, $3, 1)
                  ON CONFLICT (site, visitor_id) DO UPDATE SET
                      first_seen = LEAST(visitors.first_seen, EXCLUDED.first_seen),
                      last_seen = GREATEST(visitors.last_seen, EXCLUDED.last_seen),
                      visits = visitors.visits + (CASE WHEN $4 THEN 1 ELSE 0 END)
-                 RETURNING visitor_id, first_seen, last_seen, visits",
-            )
+                 RETURNING {VISITOR_COLUMNS}"
+            ))
             .await
             .map_err(backend_error)?;
         let row = client.query_one(&statement, &[&site, &visitor_id, &at, &new_visit]).await.map_err(backend_error)?;
-        visitor_from_row(&row)
+        rows::visitor(&PgRow::record(&row))
     }
 
     async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
         let client = self.client().await?;
         let statement = client
-            .prepare_cached(
-                "SELECT visitor_id, first_seen, last_seen, visits FROM visitors WHERE site = $1 AND visitor_id = $2",
-            )
+            .prepare_cached(&format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE site = $1 AND visitor_id = $2"))
             .await
             .map_err(backend_error)?;
         let row = client.query_opt(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
-        row.as_ref().map(visitor_from_row).transpose()
+        row.as_ref().map(|row| rows::visitor(&PgRow::record(row))).transpose()
     }
 
     async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError> {
@@ -393,63 +422,6 @@ impl Store for PgStore {
         let removed = client.execute(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
         Ok(removed > 0)
     }
-}
-
-const ACCOUNT_COLUMNS: &str = "user_id, email, email_folded, password_hash, is_admin, created_at, theft_detected_at";
-const SESSION_COLUMNS: &str = "id_hash, user_id, device_id, created_at, last_seen";
-const TOKEN_COLUMNS: &str =
-    "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at";
-const DEVICE_COLUMNS: &str = "device_id, user_id, browser, os, first_seen, last_seen, linked_visitor_id";
-
-fn account_from_row(row: &Row) -> Result<Account, StoreError> {
-    Ok(Account {
-        user_id: row.try_get(0).map_err(unreadable_column)?,
-        email: row.try_get(1).map_err(unreadable_column)?,
-        email_folded: row.try_get(2).map_err(unreadable_column)?,
-        password_hash: row.try_get(3).map_err(unreadable_column)?,
-        is_admin: row.try_get(4).map_err(unreadable_column)?,
-        created_at: row.try_get(5).map_err(unreadable_column)?,
-        theft_detected_at: row.try_get(6).map_err(unreadable_column)?,
-    })
-}
-
-fn session_from_row(row: &Row) -> Result<SessionRecord, StoreError> {
-    Ok(SessionRecord {
-        id_hash: row.try_get(0).map_err(unreadable_column)?,
-        user_id: row.try_get(1).map_err(unreadable_column)?,
-        device_id: row.try_get(2).map_err(unreadable_column)?,
-        created_at: row.try_get(3).map_err(unreadable_column)?,
-        last_seen: row.try_get(4).map_err(unreadable_column)?,
-    })
-}
-
-fn token_from_row(row: &Row) -> Result<RememberToken, StoreError> {
-    Ok(RememberToken {
-        selector: row.try_get(0).map_err(unreadable_column)?,
-        validator_hash: row.try_get(1).map_err(unreadable_column)?,
-        previous_validator_hash: row.try_get(2).map_err(unreadable_column)?,
-        user_id: row.try_get(3).map_err(unreadable_column)?,
-        device_id: row.try_get(4).map_err(unreadable_column)?,
-        created_at: row.try_get(5).map_err(unreadable_column)?,
-        expires_at: row.try_get(6).map_err(unreadable_column)?,
-    })
-}
-
-fn device_from_row(row: &Row) -> Result<Device, StoreError> {
-    Ok(Device {
-        device_id: row.try_get(0).map_err(unreadable_column)?,
-        user_id: row.try_get(1).map_err(unreadable_column)?,
-        browser: row.try_get(2).map_err(unreadable_column)?,
-        os: row.try_get(3).map_err(unreadable_column)?,
-        first_seen: row.try_get(4).map_err(unreadable_column)?,
-        last_seen: row.try_get(5).map_err(unreadable_column)?,
-        linked_visitor_id: row.try_get(6).map_err(unreadable_column)?,
-    })
-}
-
-/// Counts never exceed the table size; anything beyond `u32` saturates.
-fn count_u32(count: i64) -> u32 {
-    u32::try_from(count.max(0)).unwrap_or(u32::MAX)
 }
 
 impl PgStore {
@@ -511,17 +483,15 @@ impl AccountStore for PgStore {
         self.query_opt(
             &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_folded = $1"),
             &[&email_folded],
-            account_from_row,
+            |row| rows::account(&PgRow::record(row)),
         )
         .await
     }
 
     async fn account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1"),
-            &[&user_id],
-            account_from_row,
-        )
+        self.query_opt(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1"), &[&user_id], |row| {
+            rows::account(&PgRow::record(row))
+        })
         .await
     }
 
@@ -574,11 +544,9 @@ impl AccountStore for PgStore {
     }
 
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"),
-            &[&id_hash],
-            session_from_row,
-        )
+        self.query_opt(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"), &[&id_hash], |row| {
+            rows::session(&PgRow::record(row))
+        })
         .await
     }
 
@@ -605,7 +573,7 @@ impl AccountStore for PgStore {
         self.query_all(
             &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at, id_hash"),
             &[&user_id],
-            session_from_row,
+            |row| rows::session(&PgRow::record(row)),
         )
         .await
     }
@@ -632,7 +600,7 @@ impl AccountStore for PgStore {
         self.query_opt(
             &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE selector = $1"),
             &[&selector],
-            token_from_row,
+            |row| rows::token(&PgRow::record(row)),
         )
         .await
     }
@@ -671,7 +639,7 @@ impl AccountStore for PgStore {
         self.query_all(
             &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE user_id = $1 ORDER BY created_at, selector"),
             &[&user_id],
-            token_from_row,
+            |row| rows::token(&PgRow::record(row)),
         )
         .await
     }
@@ -696,7 +664,7 @@ impl AccountStore for PgStore {
         self.query_opt(
             &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 AND device_id = $2"),
             &[&user_id, &device_id],
-            device_from_row,
+            |row| rows::device(&PgRow::record(row)),
         )
         .await
     }
@@ -705,7 +673,7 @@ impl AccountStore for PgStore {
         self.query_all(
             &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY last_seen DESC, device_id"),
             &[&user_id],
-            device_from_row,
+            |row| rows::device(&PgRow::record(row)),
         )
         .await
     }
@@ -781,8 +749,8 @@ impl AccountStore for PgStore {
         let counts = self
             .query_all("SELECT COUNT(*) FROM accounts", &[], |row| row.try_get::<_, i64>(0).map_err(unreadable_column))
             .await?;
-        // COUNT(*) is never negative, and an aggregate always returns one row.
-        Ok(counts.into_iter().next().and_then(|count| u64::try_from(count).ok()).unwrap_or(0))
+        // An aggregate always returns one row.
+        Ok(counts.into_iter().next().map_or(0, count))
     }
 }
 

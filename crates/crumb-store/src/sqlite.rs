@@ -18,21 +18,22 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use crate::migrations::{self, SQLITE};
+use crate::rows::{
+    self, changed, count_u32, ACCOUNT_COLUMNS, DEVICE_COLUMNS, RECORD_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS,
+    VISITOR_COLUMNS,
+};
 use crate::{
-    Account, AccountStore, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError,
-    UnixMillis, VisitorStatus,
+    Account, AccountStore, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError, UnixMillis,
+    VisitorStatus,
 };
 
 const BACKEND: &str = "sqlite";
 
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-const RECORD_COLUMNS: &str =
-    "receipt_id, consent_id, site, policy_version, granted, refused, gpc, dnt, language, action, recorded_at";
 
 /// crumb's records in one SQLite file.
 ///
@@ -224,42 +225,57 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentRecord> {
-    let list = |index: usize| -> rusqlite::Result<Vec<String>> {
-        let text: String = row.get(index)?;
-        serde_json::from_str(&text)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
-    };
-    let action: String = row.get(9)?;
-    Ok(ConsentRecord {
-        receipt_id: row.get(0)?,
-        consent_id: row.get(1)?,
-        site: row.get(2)?,
-        policy_version: row.get(3)?,
-        granted: list(4)?,
-        refused: list(5)?,
-        gpc: row.get(6)?,
-        dnt: row.get(7)?,
-        language: row.get(8)?,
-        action: ConsentAction::parse(&action).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                9,
-                rusqlite::types::Type::Text,
-                format!("action {action:?}").into(),
-            )
-        })?,
-        recorded_at: row.get(10)?,
-    })
-}
+/// SQLite rows for the shared mappers: a column that does not read is a
+/// backend failure (the driver's error kept as its source).
+impl rows::Columns for rusqlite::Row<'_> {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
 
-fn visitor_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VisitorStatus> {
-    let visits: i64 = row.get(3)?;
-    Ok(VisitorStatus {
-        visitor_id: row.get(0)?,
-        first_seen: row.get(1)?,
-        last_seen: row.get(2)?,
-        visits: u64::try_from(visits).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(3, visits))?,
-    })
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.get(i).map_err(backend_error)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        self.get(i).map_err(backend_error)
+    }
+
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        self.get(i).map_err(backend_error)
+    }
+
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        self.get(i).map_err(backend_error)
+    }
+
+    fn small(&self, i: usize) -> Result<i16, StoreError> {
+        self.get(i).map_err(backend_error)
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        self.get(i).map_err(backend_error)
+    }
+
+    /// A JSON array of strings.
+    fn list(&self, i: usize) -> Result<Vec<String>, StoreError> {
+        self.with_text(i, |text| {
+            serde_json::from_str(text).map_err(|e| {
+                backend_error(rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+            })
+        })
+    }
+
+    /// A value that is not text is a damaged row.
+    fn with_text<T>(&self, i: usize, read: impl FnOnce(&str) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let value = self.get_ref(i).map_err(backend_error)?;
+        read(value.as_str().map_err(|e| StoreError::Corrupt { detail: format!("column {i}: {e}") })?)
+    }
+
+    /// A value that is not a blob is a damaged row.
+    fn with_bytes<T>(&self, i: usize, read: impl FnOnce(&[u8]) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let value = self.get_ref(i).map_err(backend_error)?;
+        read(value.as_blob().map_err(|e| StoreError::Corrupt { detail: format!("column {i}: {e}") })?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -303,9 +319,12 @@ impl Store for SqliteStore {
     async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
         let receipt_id = receipt_id.to_owned();
         self.with(move |c| {
-            c.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = ?1"))
-                .and_then(|mut statement| statement.query_row(params![receipt_id], record_from_row).optional())
-                .map_err(backend_error)
+            query_opt(
+                c,
+                &format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = ?1"),
+                params![receipt_id],
+                |row| rows::consent_record(row),
+            )
         })
         .await
     }
@@ -313,13 +332,14 @@ impl Store for SqliteStore {
     async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
         let consent_id = consent_id.to_owned();
         self.with(move |c| {
-            let mut statement = c
-                .prepare_cached(&format!(
+            query_all(
+                c,
+                &format!(
                     "SELECT {RECORD_COLUMNS} FROM consent_records WHERE consent_id = ?1 ORDER BY recorded_at, rowid"
-                ))
-                .map_err(backend_error)?;
-            let rows = statement.query_map(params![consent_id], record_from_row).map_err(backend_error)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(backend_error)
+                ),
+                params![consent_id],
+                |row| rows::consent_record(row),
+            )
         })
         .await
     }
@@ -331,8 +351,7 @@ impl Store for SqliteStore {
                 .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = ?1")
                 .and_then(|mut statement| statement.query_row(params![site], |row| row.get(0)))
                 .map_err(backend_error)?;
-            // COUNT(*) is never negative.
-            Ok(u64::try_from(count).unwrap_or(0))
+            Ok(rows::count(count))
         })
         .await
     }
@@ -349,16 +368,21 @@ impl Store for SqliteStore {
             // One statement, so one atomic step even with other processes on
             // the file. MIN/MAX keep first/last seen right when requests
             // arrive out of order.
-            c.prepare_cached(
-                "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES (?1, ?2, ?3, ?3, 1)
-                 ON CONFLICT (site, visitor_id) DO UPDATE SET
-                     first_seen = MIN(first_seen, excluded.first_seen),
-                     last_seen = MAX(last_seen, excluded.last_seen),
-                     visits = visits + (CASE WHEN ?4 THEN 1 ELSE 0 END)
-                 RETURNING visitor_id, first_seen, last_seen, visits",
-            )
-            .and_then(|mut statement| statement.query_row(params![site, visitor_id, at, new_visit], visitor_from_row))
-            .map_err(backend_error)
+            query_opt(
+                c,
+                &format!(
+                    "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES (?1, ?2, ?3, ?3, 1)
+                     ON CONFLICT (site, visitor_id) DO UPDATE SET
+                         first_seen = MIN(first_seen, excluded.first_seen),
+                         last_seen = MAX(last_seen, excluded.last_seen),
+                         visits = visits + (CASE WHEN ?4 THEN 1 ELSE 0 END)
+                     RETURNING {VISITOR_COLUMNS}"
+                ),
+                params![site, visitor_id, at, new_visit],
+                |row| rows::visitor(row),
+            )?
+            // An upsert always returns its row.
+            .ok_or_else(|| backend_error(rusqlite::Error::QueryReturnedNoRows))
         })
         .await
     }
@@ -366,11 +390,12 @@ impl Store for SqliteStore {
     async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
         let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
         self.with(move |c| {
-            c.prepare_cached(
-                "SELECT visitor_id, first_seen, last_seen, visits FROM visitors WHERE site = ?1 AND visitor_id = ?2",
+            query_opt(
+                c,
+                &format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE site = ?1 AND visitor_id = ?2"),
+                params![site, visitor_id],
+                |row| rows::visitor(row),
             )
-            .and_then(|mut statement| statement.query_row(params![site, visitor_id], visitor_from_row).optional())
-            .map_err(backend_error)
         })
         .await
     }
@@ -387,58 +412,6 @@ impl Store for SqliteStore {
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "user_id, email, email_folded, password_hash, is_admin, created_at, theft_detected_at";
-const SESSION_COLUMNS: &str = "id_hash, user_id, device_id, created_at, last_seen";
-const TOKEN_COLUMNS: &str =
-    "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at";
-const DEVICE_COLUMNS: &str = "device_id, user_id, browser, os, first_seen, last_seen, linked_visitor_id";
-
-fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
-    Ok(Account {
-        user_id: row.get(0)?,
-        email: row.get(1)?,
-        email_folded: row.get(2)?,
-        password_hash: row.get(3)?,
-        is_admin: row.get(4)?,
-        created_at: row.get(5)?,
-        theft_detected_at: row.get(6)?,
-    })
-}
-
-fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
-    Ok(SessionRecord {
-        id_hash: row.get(0)?,
-        user_id: row.get(1)?,
-        device_id: row.get(2)?,
-        created_at: row.get(3)?,
-        last_seen: row.get(4)?,
-    })
-}
-
-fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RememberToken> {
-    Ok(RememberToken {
-        selector: row.get(0)?,
-        validator_hash: row.get(1)?,
-        previous_validator_hash: row.get(2)?,
-        user_id: row.get(3)?,
-        device_id: row.get(4)?,
-        created_at: row.get(5)?,
-        expires_at: row.get(6)?,
-    })
-}
-
-fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
-    Ok(Device {
-        device_id: row.get(0)?,
-        user_id: row.get(1)?,
-        browser: row.get(2)?,
-        os: row.get(3)?,
-        first_seen: row.get(4)?,
-        last_seen: row.get(5)?,
-        linked_visitor_id: row.get(6)?,
-    })
-}
-
 /// Runs one writing statement; returns the number of rows it changed.
 fn execute(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
     c.prepare_cached(sql).and_then(|mut statement| statement.execute(params)).map_err(backend_error)
@@ -449,33 +422,27 @@ fn query_opt<T>(
     c: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    from_row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    from_row: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
-    c.prepare_cached(sql)
-        .and_then(|mut statement| statement.query_row(params, from_row).optional())
-        .map_err(backend_error)
+    let mut statement = c.prepare_cached(sql).map_err(backend_error)?;
+    let mut rows = statement.query(params).map_err(backend_error)?;
+    rows.next().map_err(backend_error)?.map(from_row).transpose()
 }
 
-/// Runs a query and collects every row.
-fn query_all<T>(
+/// Runs a query and converts every row.
+pub(crate) fn query_all<T>(
     c: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    mut from_row: impl FnMut(&rusqlite::Row<'_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
     let mut statement = c.prepare_cached(sql).map_err(backend_error)?;
-    let rows = statement.query_map(params, from_row).map_err(backend_error)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(backend_error)
-}
-
-/// Counts never exceed the table size; anything beyond `u32` saturates.
-fn count_u32(count: i64) -> u32 {
-    u32::try_from(count.max(0)).unwrap_or(u32::MAX)
-}
-
-/// A row count from `execute` as the trait's `u64`.
-fn changed(rows: usize) -> u64 {
-    u64::try_from(rows).unwrap_or(u64::MAX)
+    let mut rows = statement.query(params).map_err(backend_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(backend_error)? {
+        out.push(from_row(row)?);
+    }
+    Ok(out)
 }
 
 #[async_trait::async_trait]
@@ -508,7 +475,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_folded = ?1"),
                 params![email_folded],
-                account_from_row,
+                |row| rows::account(row),
             )
         })
         .await
@@ -521,7 +488,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = ?1"),
                 params![user_id],
-                account_from_row,
+                |row| rows::account(row),
             )
         })
         .await
@@ -592,7 +559,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1"),
                 params![id_hash],
-                session_from_row,
+                |row| rows::session(row),
             )
         })
         .await
@@ -634,7 +601,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at, id_hash"),
                 params![user_id],
-                session_from_row,
+                |row| rows::session(row),
             )
         })
         .await
@@ -668,7 +635,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE selector = ?1"),
                 params![selector],
-                token_from_row,
+                |row| rows::token(row),
             )
         })
         .await
@@ -727,7 +694,7 @@ impl AccountStore for SqliteStore {
                     "SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE user_id = ?1 ORDER BY created_at, selector"
                 ),
                 params![user_id],
-                token_from_row,
+                |row| rows::token(row),
             )
         })
         .await
@@ -759,7 +726,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 AND device_id = ?2"),
                 params![user_id, device_id],
-                device_from_row,
+                |row| rows::device(row),
             )
         })
         .await
@@ -772,7 +739,7 @@ impl AccountStore for SqliteStore {
                 c,
                 &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY last_seen DESC, device_id"),
                 params![user_id],
-                device_from_row,
+                |row| rows::device(row),
             )
         })
         .await
@@ -855,8 +822,7 @@ impl AccountStore for SqliteStore {
                 .prepare_cached("SELECT COUNT(*) FROM accounts")
                 .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
                 .map_err(backend_error)?;
-            // COUNT(*) is never negative.
-            Ok(u64::try_from(count).unwrap_or(0))
+            Ok(rows::count(count))
         })
         .await
     }

@@ -3,21 +3,14 @@
 
 use tokio_postgres::Row;
 
-use super::{backend_error, PgStore};
+use super::{backend_error, PgRow, PgStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, Dimension, EventKind,
-    EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS, HOUR_MILLIS,
+    funnel_step_values, funnel_steps_sql, props_to_json, AnalyticsStore, Counts, Dimension, EventRecord, Granularity,
+    OpenVisit, RollupRow, RollupSummary, StoredEvent, DAY_MILLIS, HOUR_MILLIS,
 };
+use crate::rows::{self, count, stored, ROLLUP_COLUMNS, STORED_EVENT_COLUMNS};
 use crate::{StoreError, UnixMillis};
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn stored(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
 
 /// Bytes of one event packed by [`AnalyticsStore::funnel_events`]' query:
 /// `int8send(visitor)`, `int8send(at)`, `int4send(steps)`, `boolsend(cookieless)`
@@ -59,49 +52,9 @@ fn corrupt_column(e: tokio_postgres::Error) -> StoreError {
     StoreError::Corrupt { detail: format!("analytics column: {e}") }
 }
 
-fn event_from_row(site: &str, row: &Row) -> Result<StoredEvent, StoreError> {
-    let kind: i16 = row.try_get(4).map_err(corrupt_column)?;
-    let props: String = row.try_get(14).map_err(corrupt_column)?;
-    Ok(StoredEvent {
-        event: EventRecord {
-            site: site.to_owned(),
-            at: row.try_get(0).map_err(corrupt_column)?,
-            visitor: row.try_get(1).map_err(corrupt_column)?,
-            cookieless: row.try_get(2).map_err(corrupt_column)?,
-            user: row.try_get(3).map_err(corrupt_column)?,
-            kind: EventKind::from_code(i64::from(kind))?,
-            name: row.try_get(5).map_err(corrupt_column)?,
-            path: row.try_get(6).map_err(corrupt_column)?,
-            source: row.try_get(7).map_err(corrupt_column)?,
-            utm_source: row.try_get(8).map_err(corrupt_column)?,
-            utm_medium: row.try_get(9).map_err(corrupt_column)?,
-            utm_campaign: row.try_get(10).map_err(corrupt_column)?,
-            browser: row.try_get(11).map_err(corrupt_column)?,
-            os: row.try_get(12).map_err(corrupt_column)?,
-            device: row.try_get(13).map_err(corrupt_column)?,
-            props: props_from_json(&props)?,
-        },
-        first_seen: row.try_get(15).map_err(corrupt_column)?,
-    })
-}
-
-fn rollup_from_row(row: &Row) -> Result<RollupRow, StoreError> {
-    let get = |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(corrupt_column) };
-    let sketch: &[u8] = row.try_get(9).map_err(corrupt_column)?;
-    Ok(RollupRow {
-        bucket: row.try_get(0).map_err(corrupt_column)?,
-        dimension: row.try_get::<_, &str>(1).map_err(corrupt_column)?.parse()?,
-        value: row.try_get(2).map_err(corrupt_column)?,
-        counts: Counts {
-            pageviews: get(3)?,
-            visits: get(4)?,
-            bounces: get(5)?,
-            duration_ms: get(6)?,
-            events: get(7)?,
-            new_visits: get(8)?,
-        },
-        visitors: VisitorSketch::from_bytes(sketch)?,
-    })
+/// An analytics row for the shared mappers (a column that does not read is [`corrupt_column`]).
+fn analytics_row(row: &Row) -> PgRow<'_> {
+    PgRow { row, column_error: corrupt_column }
 }
 
 async fn insert_rows(
@@ -228,14 +181,14 @@ impl AnalyticsStore for PgStore {
         to: UnixMillis,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.query_all(
-            "SELECT e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
-                    e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props,
-                    COALESCE(v.first_seen, e.at)
-             FROM analytics_events e
-             LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
-             WHERE e.site = $1 AND e.at >= $2 AND e.at < $3",
+            &format!(
+                "SELECT {STORED_EVENT_COLUMNS}
+                 FROM analytics_events e
+                 LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
+                 WHERE e.site = $1 AND e.at >= $2 AND e.at < $3"
+            ),
             &[&site, &from, &to],
-            |row| event_from_row(site, row),
+            |row| rows::stored_event(site, &analytics_row(row)),
         )
         .await
     }
@@ -372,22 +325,23 @@ impl AnalyticsStore for PgStore {
         if dimensions.is_empty() {
             return self
                 .query_all(
-                    "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits,
-                            visitors
-                     FROM analytics_rollups
-                     WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4",
+                    &format!(
+                        "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
+                         WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4"
+                    ),
                     &[&site, &granularity.code(), &from, &to],
-                    rollup_from_row,
+                    |row| rows::rollup_row(&analytics_row(row)),
                 )
                 .await;
         }
         let dimensions: Vec<&str> = dimensions.iter().map(|d| d.as_str()).collect();
         self.query_all(
-            "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
-             FROM analytics_rollups
-             WHERE site = $1 AND granularity = $2 AND dimension = ANY($5) AND bucket >= $3 AND bucket < $4",
+            &format!(
+                "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
+                 WHERE site = $1 AND granularity = $2 AND dimension = ANY($5) AND bucket >= $3 AND bucket < $4"
+            ),
             &[&site, &granularity.code(), &from, &to, &dimensions],
-            rollup_from_row,
+            |row| rows::rollup_row(&analytics_row(row)),
         )
         .await
     }
@@ -441,12 +395,13 @@ impl AnalyticsStore for PgStore {
             return Ok(Vec::new());
         }
         self.query_all(
-            "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
-             FROM analytics_rollups
-             WHERE site = $1 AND granularity = $2 AND dimension = $3 AND value = ANY($4)
-               AND bucket >= $5 AND bucket < $6",
+            &format!(
+                "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
+                 WHERE site = $1 AND granularity = $2 AND dimension = $3 AND value = ANY($4)
+                   AND bucket >= $5 AND bucket < $6"
+            ),
             &[&site, &granularity.code(), &dimension.as_str(), &values, &from, &to],
-            rollup_from_row,
+            |row| rows::rollup_row(&analytics_row(row)),
         )
         .await
     }

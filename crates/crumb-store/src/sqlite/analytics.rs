@@ -6,21 +6,14 @@ use std::sync::LazyLock;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 
-use super::{backend_error, SqliteStore};
+use super::{backend_error, query_all, SqliteStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, Dimension, EventKind,
-    EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
+    funnel_step_values, funnel_steps_sql, props_to_json, AnalyticsStore, Counts, Dimension, EventRecord, Granularity,
+    OpenVisit, RollupRow, RollupSummary, StoredEvent, DAY_MILLIS,
 };
+use crate::rows::{self, count, stored, ROLLUP_COLUMNS, STORED_EVENT_COLUMNS};
 use crate::{StoreError, UnixMillis};
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn stored(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
 
 fn insert_rows(
     tx: &rusqlite::Transaction<'_>,
@@ -56,37 +49,6 @@ fn insert_rows(
             .map_err(backend_error)?;
     }
     Ok(())
-}
-
-const ROW_COLUMNS: &str =
-    "bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors";
-
-fn rollup_from_row(row: &rusqlite::Row<'_>) -> Result<RollupRow, StoreError> {
-    let get = |i: usize| -> Result<u64, StoreError> { row.get::<_, i64>(i).map(count).map_err(backend_error) };
-    let sketch = row
-        .get_ref(9)
-        .map_err(backend_error)?
-        .as_blob()
-        .map_err(|e| StoreError::Corrupt { detail: format!("visitor sketch: {e}") })?;
-    let dimension = row
-        .get_ref(1)
-        .map_err(backend_error)?
-        .as_str()
-        .map_err(|e| StoreError::Corrupt { detail: format!("rollup dimension: {e}") })?;
-    Ok(RollupRow {
-        bucket: row.get(0).map_err(backend_error)?,
-        dimension: dimension.parse()?,
-        value: row.get(2).map_err(backend_error)?,
-        counts: Counts {
-            pageviews: get(3)?,
-            visits: get(4)?,
-            bounces: get(5)?,
-            duration_ms: get(6)?,
-            events: get(7)?,
-            new_visits: get(8)?,
-        },
-        visitors: VisitorSketch::from_bytes(sketch)?,
-    })
 }
 
 /// Columns of `analytics_events` written per event.
@@ -192,44 +154,13 @@ impl AnalyticsStore for SqliteStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let site = site.to_owned();
         self.with(move |c| {
-            let mut statement = c
-                .prepare_cached(
-                    "SELECT e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
-                            e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props,
-                            COALESCE(v.first_seen, e.at)
-                     FROM analytics_events e
-                     LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
-                     WHERE e.site = ?1 AND e.at >= ?2 AND e.at < ?3",
-                )
-                .map_err(backend_error)?;
-            let mut rows = statement.query(params![site, from, to]).map_err(backend_error)?;
-            let mut events = Vec::new();
-            while let Some(row) = rows.next().map_err(backend_error)? {
-                let kind: i64 = row.get(4).map_err(backend_error)?;
-                let props: String = row.get(14).map_err(backend_error)?;
-                events.push(StoredEvent {
-                    event: EventRecord {
-                        site: site.clone(),
-                        at: row.get(0).map_err(backend_error)?,
-                        visitor: row.get(1).map_err(backend_error)?,
-                        cookieless: row.get(2).map_err(backend_error)?,
-                        user: row.get(3).map_err(backend_error)?,
-                        kind: EventKind::from_code(kind)?,
-                        name: row.get(5).map_err(backend_error)?,
-                        path: row.get(6).map_err(backend_error)?,
-                        source: row.get(7).map_err(backend_error)?,
-                        utm_source: row.get(8).map_err(backend_error)?,
-                        utm_medium: row.get(9).map_err(backend_error)?,
-                        utm_campaign: row.get(10).map_err(backend_error)?,
-                        browser: row.get(11).map_err(backend_error)?,
-                        os: row.get(12).map_err(backend_error)?,
-                        device: row.get(13).map_err(backend_error)?,
-                        props: props_from_json(&props)?,
-                    },
-                    first_seen: row.get(15).map_err(backend_error)?,
-                });
-            }
-            Ok(events)
+            let sql = format!(
+                "SELECT {STORED_EVENT_COLUMNS}
+                 FROM analytics_events e
+                 LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
+                 WHERE e.site = ?1 AND e.at >= ?2 AND e.at < ?3"
+            );
+            query_all(c, &sql, params![site, from, to], |row| rows::stored_event(&site, row))
         })
         .await
     }
@@ -375,18 +306,18 @@ impl AnalyticsStore for SqliteStore {
             if dimensions.is_empty() {
                 let mut statement = c
                     .prepare_cached(&format!(
-                        "SELECT {ROW_COLUMNS} FROM analytics_rollups
+                        "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
                          WHERE site = ?1 AND granularity = ?2 AND bucket >= ?3 AND bucket < ?4"
                     ))
                     .map_err(backend_error)?;
                 let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
                 while let Some(row) = rows.next().map_err(backend_error)? {
-                    out.push(rollup_from_row(row)?);
+                    out.push(rows::rollup_row(row)?);
                 }
             } else {
                 let mut statement = c
                     .prepare_cached(&format!(
-                        "SELECT {ROW_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
+                        "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
                          WHERE site = ?1 AND granularity = ?2 AND dimension = ?3 AND bucket >= ?4 AND bucket < ?5"
                     ))
                     .map_err(backend_error)?;
@@ -395,7 +326,7 @@ impl AnalyticsStore for SqliteStore {
                         .query(params![site, granularity.code(), dimension.as_str(), from, to])
                         .map_err(backend_error)?;
                     while let Some(row) = rows.next().map_err(backend_error)? {
-                        out.push(rollup_from_row(row)?);
+                        out.push(rows::rollup_row(row)?);
                     }
                 }
             }
@@ -479,7 +410,7 @@ impl AnalyticsStore for SqliteStore {
         self.with(move |c| {
             let mut statement = c
                 .prepare_cached(&format!(
-                    "SELECT {ROW_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
+                    "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
                      WHERE site = ?1 AND granularity = ?2 AND dimension = ?3 AND value = ?4
                        AND bucket >= ?5 AND bucket < ?6"
                 ))
@@ -490,7 +421,7 @@ impl AnalyticsStore for SqliteStore {
                     .query(params![site, granularity.code(), dimension.as_str(), value, from, to])
                     .map_err(backend_error)?;
                 while let Some(row) = rows.next().map_err(backend_error)? {
-                    out.push(rollup_from_row(row)?);
+                    out.push(rows::rollup_row(row)?);
                 }
             }
             Ok(out)
