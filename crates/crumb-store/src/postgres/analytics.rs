@@ -3,7 +3,8 @@
 
 use tokio_postgres::Row;
 
-use super::{backend_error, PgRow, PgStore};
+use super::columns::PgRow;
+use super::{backend_error, PgStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
     funnel_step_values, funnel_steps_sql, props_to_json, AnalyticsStore, Counts, Dimension, EventRecord, Granularity,
@@ -54,7 +55,7 @@ fn corrupt_column(e: tokio_postgres::Error) -> StoreError {
 
 /// An analytics row for the shared mappers (a column that does not read is [`corrupt_column`]).
 fn analytics_row(row: &Row) -> PgRow<'_> {
-    PgRow { row, column_error: corrupt_column }
+    PgRow::with_column_error(row, corrupt_column)
 }
 
 async fn insert_rows(
