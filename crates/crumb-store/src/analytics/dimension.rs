@@ -47,7 +47,7 @@ pub enum Dimension {
     Property,
     /// Outbound link URLs.
     Outbound,
-    /// Steps of the funnels rolled up with the day ([`RolledFunnel`]): the
+    /// Steps of the funnels rolled up with the day ([`RolledFunnel`](super::rollup::RolledFunnel)): the
     /// value is the funnel's key, U+001F, the step's index (0-based); the key
     /// alone marks a day rolled up with that funnel.
     Funnel,
