@@ -202,3 +202,34 @@ async fn upgrades_a_version_1_file() {
     assert_eq!(store.visitor("s", "v-old").await.unwrap().unwrap().visits, 3);
     assert_eq!(store.count_accounts().await.unwrap(), 0);
 }
+
+/// A rollup row written before sketches were versioned (its sketch in the
+/// unversioned form, as the old encoder stored it) still reads back, with
+/// its estimate; an unknown dimension name is a damaged row, not a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollup_rows_stored_before_versioning_still_read() {
+    use crumb_store::analytics::{AnalyticsStore, Dimension, Granularity};
+    let dir = TempDir::new("legacy-sketch");
+    drop(SqliteStore::open(&dir.db()).unwrap());
+    // Three distinct visitor keys, fine precision, by the unversioned encoder.
+    let legacy: Vec<u8> = (0..54)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&"0c818cf1b7edae9580030103c1d7cdbb04c2e0dc840482e7d6ae02"[i..i + 2], 16).unwrap())
+        .collect();
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    let insert = "INSERT INTO analytics_rollups VALUES ('s', 'd', 0, ?1, '', 4, 3, 1, 0, 0, 3, 3, ?2)";
+    connection.execute(insert, rusqlite::params!["total", legacy]).unwrap();
+    drop(connection);
+    let store = SqliteStore::open(&dir.db()).unwrap();
+    let rows = store.rollups("s", Granularity::Day, 0, 1, &[Dimension::Total]).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].dimension, rows[0].counts.visits, rows[0].visitors.count()), (Dimension::Total, 3, 3));
+
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    connection.execute(insert, rusqlite::params!["no-such-dimension", Vec::<u8>::new()]).unwrap();
+    drop(connection);
+    match store.rollups("s", Granularity::Day, 0, 1, &[]).await {
+        Err(StoreError::Corrupt { detail }) => assert!(detail.contains("no-such-dimension"), "{detail}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
