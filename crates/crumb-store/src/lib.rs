@@ -12,7 +12,10 @@
 //! at open. No SQL leaves this crate: the server speaks only the trait.
 //! This crate does not know HTTP, cookies or configuration files.
 //!
-//! `suite` (hidden from the docs) is the conformance suite both backends run in their tests.
+//! [`suite`] (cargo feature `conformance`) is the conformance suite both
+//! backends run in their tests, one test per check; `failing::FailingStore`
+//! (cargo feature `failing`) is a store that fails on demand, for tests of
+//! callers' failure paths.
 
 #![warn(missing_docs)]
 
@@ -20,9 +23,13 @@ pub mod account;
 pub mod analytics;
 pub mod consent;
 pub mod error;
+#[cfg(feature = "failing")]
+pub mod failing;
 pub mod migrations;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
+#[cfg(feature = "conformance")]
 pub mod suite;
 pub mod visitor;
 

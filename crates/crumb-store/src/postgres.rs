@@ -16,7 +16,10 @@
 //! logs. Connections are pooled (`deadpool-postgres`), without TLS, and run
 //! with `jit = off` unless the URL's `options` set it.
 
+mod accounts;
 mod analytics;
+mod columns;
+mod store;
 
 use std::time::Duration;
 
@@ -26,10 +29,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use crate::migrations::{self, POSTGRES};
-use crate::{
-    Account, AccountStore, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError,
-    UnixMillis, VisitorStatus,
-};
+use crate::StoreError;
 
 const BACKEND: &str = "postgres";
 
@@ -44,9 +44,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request waits for a free pooled connection.
 const POOL_WAIT: Duration = Duration::from_secs(10);
-
-const RECORD_COLUMNS: &str =
-    "receipt_id, consent_id, site, policy_version, granted, refused, gpc, dnt, language, action, recorded_at";
 
 /// crumb's records in PostgreSQL.
 ///
@@ -70,18 +67,29 @@ fn backend_error(error: tokio_postgres::Error) -> StoreError {
     if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         return StoreError::Duplicate;
     }
-    StoreError::Backend { backend: BACKEND, detail: error.to_string() }
+    StoreError::backend(BACKEND, error)
 }
 
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Backend { backend: BACKEND, detail: format!("connection pool: {error}") }
+    StoreError::backend_during(BACKEND, "connection pool", error)
+}
+
+/// A column the driver could not read as the type asked for (a type
+/// mismatch, a NULL where none is allowed): a backend failure, as SQLite's
+/// `row.get` errors are. Analytics rows use [`analytics`]' `corrupt_column`
+/// instead, so that a report can tolerate one damaged row.
+fn unreadable_column(error: tokio_postgres::Error) -> StoreError {
+    StoreError::backend_during(BACKEND, "reading a column", error)
 }
 
 /// Parses a connection URL without ever echoing it (it may hold a password).
 fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|_| StoreError::Open {
-        backend: BACKEND,
-        detail: "the connection URL is not valid (expected postgres://user@host:port/database)".into(),
+    // The parser's error is dropped, not kept as a source: it may quote the URL.
+    let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
+        StoreError::open_message(
+            BACKEND,
+            "the connection URL is not valid (expected postgres://user@host:port/database)",
+        )
     })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
@@ -105,7 +113,7 @@ fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
 fn random_test_schema() -> Result<String, StoreError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes)
-        .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("no randomness for a test schema: {e}") })?;
+        .map_err(|e| StoreError::open_message(BACKEND, format!("no randomness for a test schema: {e}")))?;
     Ok(format!("crumb_test_{:016x}", u64::from_le_bytes(bytes)))
 }
 
@@ -142,7 +150,7 @@ impl PgStore {
     /// to reopen a store, or to start several "nodes" on one schema.
     pub async fn connect_to_test_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
         if !is_test_schema_name(schema) {
-            return Err(StoreError::Open { backend: BACKEND, detail: format!("not a test schema name: {schema:?}") });
+            return Err(StoreError::open_message(BACKEND, format!("not a test schema name: {schema:?}")));
         }
         let mut config = parse_url(url)?;
         let options = config.get_options().unwrap_or_default();
@@ -156,7 +164,7 @@ impl PgStore {
     pub async fn setting(&self, name: &str) -> Result<String, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let row = client.query_one("SELECT current_setting($1)", &[&name]).await.map_err(backend_error)?;
-        row.try_get(0).map_err(column_error)
+        row.try_get(0).map_err(unreadable_column)
     }
 
     /// The private schema of a store made by
@@ -185,18 +193,15 @@ impl PgStore {
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(POOL_WAIT))
             .build()
-            .map_err(|e| StoreError::Open { backend: BACKEND, detail: e.to_string() })?;
+            .map_err(|e| StoreError::open(BACKEND, e))?;
         let store = PgStore { pool, test_schema };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client =
-            self.pool.get().await.map_err(|e| StoreError::Open { backend: BACKEND, detail: e.to_string() })?;
-        let at = |version: u32| {
-            move |e: tokio_postgres::Error| StoreError::Migration { backend: BACKEND, version, detail: e.to_string() }
-        };
+        let mut client = self.pool.get().await.map_err(|e| StoreError::open(BACKEND, e))?;
+        let at = |version: u32| move |e: tokio_postgres::Error| StoreError::migration(BACKEND, version, e);
         // Everything below is one transaction: the advisory lock is held
         // until it commits or rolls back, and a failed migration leaves no
         // trace (DDL is transactional in PostgreSQL).
@@ -219,11 +224,8 @@ impl PgStore {
             return Err(StoreError::SchemaTooNew { backend: BACKEND, found, supported });
         }
         for migration in POSTGRES.iter().filter(|m| i64::from(m.version) > i64::from(current)) {
-            let version = i32::try_from(migration.version).map_err(|_| StoreError::Migration {
-                backend: BACKEND,
-                version: migration.version,
-                detail: "version out of range".into(),
-            })?;
+            let version =
+                i32::try_from(migration.version).map_err(|e| StoreError::migration(BACKEND, migration.version, e))?;
             tx.batch_execute(migration.sql).await.map_err(at(migration.version))?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at)
@@ -239,216 +241,6 @@ impl PgStore {
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(pool_error)
     }
-}
-
-fn record_from_row(row: &Row) -> Result<ConsentRecord, StoreError> {
-    let column = |e: tokio_postgres::Error| StoreError::Backend { backend: BACKEND, detail: e.to_string() };
-    let action: String = row.try_get(9).map_err(column)?;
-    Ok(ConsentRecord {
-        receipt_id: row.try_get(0).map_err(column)?,
-        consent_id: row.try_get(1).map_err(column)?,
-        site: row.try_get(2).map_err(column)?,
-        policy_version: row.try_get(3).map_err(column)?,
-        granted: row.try_get(4).map_err(column)?,
-        refused: row.try_get(5).map_err(column)?,
-        gpc: row.try_get(6).map_err(column)?,
-        dnt: row.try_get(7).map_err(column)?,
-        language: row.try_get(8).map_err(column)?,
-        action: ConsentAction::parse(&action)
-            .ok_or_else(|| StoreError::Backend { backend: BACKEND, detail: format!("unknown action {action:?}") })?,
-        recorded_at: row.try_get(10).map_err(column)?,
-    })
-}
-
-fn visitor_from_row(row: &Row) -> Result<VisitorStatus, StoreError> {
-    let column = |e: tokio_postgres::Error| StoreError::Backend { backend: BACKEND, detail: e.to_string() };
-    let visits: i64 = row.try_get(3).map_err(column)?;
-    Ok(VisitorStatus {
-        visitor_id: row.try_get(0).map_err(column)?,
-        first_seen: row.try_get(1).map_err(column)?,
-        last_seen: row.try_get(2).map_err(column)?,
-        visits: u64::try_from(visits)
-            .map_err(|_| StoreError::Backend { backend: BACKEND, detail: format!("negative visit count {visits}") })?,
-    })
-}
-
-#[async_trait::async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> &'static str {
-        BACKEND
-    }
-
-    async fn append_consent(&self, record: &ConsentRecord) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "INSERT INTO consent_records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-            ))
-            .await
-            .map_err(backend_error)?;
-        client
-            .execute(
-                &statement,
-                &[
-                    &record.receipt_id,
-                    &record.consent_id,
-                    &record.site,
-                    &record.policy_version,
-                    &record.granted,
-                    &record.refused,
-                    &record.gpc,
-                    &record.dnt,
-                    &record.language,
-                    &record.action.as_str(),
-                    &record.recorded_at,
-                ],
-            )
-            .await
-            .map(|_| ())
-            .map_err(backend_error)
-    }
-
-    async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = $1"))
-            .await
-            .map_err(backend_error)?;
-        let row = client.query_opt(&statement, &[&receipt_id]).await.map_err(backend_error)?;
-        row.as_ref().map(record_from_row).transpose()
-    }
-
-    async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM consent_records WHERE consent_id = $1 ORDER BY recorded_at, seq"
-            ))
-            .await
-            .map_err(backend_error)?;
-        let rows = client.query(&statement, &[&consent_id]).await.map_err(backend_error)?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = $1")
-            .await
-            .map_err(backend_error)?;
-        let count: i64 = client.query_one(&statement, &[&site]).await.map_err(backend_error)?.get(0);
-        // COUNT(*) is never negative.
-        Ok(u64::try_from(count).unwrap_or(0))
-    }
-
-    async fn touch_visitor(
-        &self,
-        site: &str,
-        visitor_id: &str,
-        new_visit: bool,
-        at: UnixMillis,
-    ) -> Result<VisitorStatus, StoreError> {
-        let client = self.client().await?;
-        // One statement: PostgreSQL locks the conflicting row, so concurrent
-        // nodes each add their visit. LEAST/GREATEST keep first/last seen
-        // right when requests arrive out of order.
-        let statement = client
-            .prepare_cached(
-                "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES ($1, $2, $3, $3, 1)
-                 ON CONFLICT (site, visitor_id) DO UPDATE SET
-                     first_seen = LEAST(visitors.first_seen, EXCLUDED.first_seen),
-                     last_seen = GREATEST(visitors.last_seen, EXCLUDED.last_seen),
-                     visits = visitors.visits + (CASE WHEN $4 THEN 1 ELSE 0 END)
-                 RETURNING visitor_id, first_seen, last_seen, visits",
-            )
-            .await
-            .map_err(backend_error)?;
-        let row = client.query_one(&statement, &[&site, &visitor_id, &at, &new_visit]).await.map_err(backend_error)?;
-        visitor_from_row(&row)
-    }
-
-    async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(
-                "SELECT visitor_id, first_seen, last_seen, visits FROM visitors WHERE site = $1 AND visitor_id = $2",
-            )
-            .await
-            .map_err(backend_error)?;
-        let row = client.query_opt(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
-        row.as_ref().map(visitor_from_row).transpose()
-    }
-
-    async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached("DELETE FROM visitors WHERE site = $1 AND visitor_id = $2")
-            .await
-            .map_err(backend_error)?;
-        let removed = client.execute(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
-        Ok(removed > 0)
-    }
-}
-
-const ACCOUNT_COLUMNS: &str = "user_id, email, email_folded, password_hash, is_admin, created_at, theft_detected_at";
-const SESSION_COLUMNS: &str = "id_hash, user_id, device_id, created_at, last_seen";
-const TOKEN_COLUMNS: &str =
-    "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at";
-const DEVICE_COLUMNS: &str = "device_id, user_id, browser, os, first_seen, last_seen, linked_visitor_id";
-
-fn column_error(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend { backend: BACKEND, detail: e.to_string() }
-}
-
-fn account_from_row(row: &Row) -> Result<Account, StoreError> {
-    Ok(Account {
-        user_id: row.try_get(0).map_err(column_error)?,
-        email: row.try_get(1).map_err(column_error)?,
-        email_folded: row.try_get(2).map_err(column_error)?,
-        password_hash: row.try_get(3).map_err(column_error)?,
-        is_admin: row.try_get(4).map_err(column_error)?,
-        created_at: row.try_get(5).map_err(column_error)?,
-        theft_detected_at: row.try_get(6).map_err(column_error)?,
-    })
-}
-
-fn session_from_row(row: &Row) -> Result<SessionRecord, StoreError> {
-    Ok(SessionRecord {
-        id_hash: row.try_get(0).map_err(column_error)?,
-        user_id: row.try_get(1).map_err(column_error)?,
-        device_id: row.try_get(2).map_err(column_error)?,
-        created_at: row.try_get(3).map_err(column_error)?,
-        last_seen: row.try_get(4).map_err(column_error)?,
-    })
-}
-
-fn token_from_row(row: &Row) -> Result<RememberToken, StoreError> {
-    Ok(RememberToken {
-        selector: row.try_get(0).map_err(column_error)?,
-        validator_hash: row.try_get(1).map_err(column_error)?,
-        previous_validator_hash: row.try_get(2).map_err(column_error)?,
-        user_id: row.try_get(3).map_err(column_error)?,
-        device_id: row.try_get(4).map_err(column_error)?,
-        created_at: row.try_get(5).map_err(column_error)?,
-        expires_at: row.try_get(6).map_err(column_error)?,
-    })
-}
-
-fn device_from_row(row: &Row) -> Result<Device, StoreError> {
-    Ok(Device {
-        device_id: row.try_get(0).map_err(column_error)?,
-        user_id: row.try_get(1).map_err(column_error)?,
-        browser: row.try_get(2).map_err(column_error)?,
-        os: row.try_get(3).map_err(column_error)?,
-        first_seen: row.try_get(4).map_err(column_error)?,
-        last_seen: row.try_get(5).map_err(column_error)?,
-        linked_visitor_id: row.try_get(6).map_err(column_error)?,
-    })
-}
-
-/// Counts never exceed the table size; anything beyond `u32` saturates.
-fn count_u32(count: i64) -> u32 {
-    u32::try_from(count.max(0)).unwrap_or(u32::MAX)
 }
 
 impl PgStore {
@@ -483,305 +275,6 @@ impl PgStore {
         let statement = client.prepare_cached(sql).await.map_err(backend_error)?;
         let rows = client.query(&statement, params).await.map_err(backend_error)?;
         rows.iter().map(from_row).collect()
-    }
-}
-
-#[async_trait::async_trait]
-impl AccountStore for PgStore {
-    async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
-        let a = account;
-        self.execute(
-            &format!("INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-            &[
-                &a.user_id,
-                &a.email,
-                &a.email_folded,
-                &a.password_hash,
-                &a.is_admin,
-                &a.created_at,
-                &a.theft_detected_at,
-            ],
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn account_by_email(&self, email_folded: &str) -> Result<Option<Account>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_folded = $1"),
-            &[&email_folded],
-            account_from_row,
-        )
-        .await
-    }
-
-    async fn account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1"),
-            &[&user_id],
-            account_from_row,
-        )
-        .await
-    }
-
-    async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
-        self.execute("UPDATE accounts SET password_hash = $2 WHERE user_id = $1", &[&user_id, &password_hash])
-            .await
-            .map(|_| ())
-    }
-
-    async fn set_admin(&self, user_id: &str, is_admin: bool) -> Result<(), StoreError> {
-        self.execute("UPDATE accounts SET is_admin = $2 WHERE user_id = $1", &[&user_id, &is_admin]).await.map(|_| ())
-    }
-
-    async fn set_theft_detected(&self, user_id: &str, at: Option<UnixMillis>) -> Result<(), StoreError> {
-        self.execute("UPDATE accounts SET theft_detected_at = $2 WHERE user_id = $1", &[&user_id, &at])
-            .await
-            .map(|_| ())
-    }
-
-    async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(backend_error)?;
-        // Deleting the account first locks its row and returns the e-mail
-        // whose throttle rows go with it (they are keyed by e-mail, so no
-        // cascade reaches them). Sessions, remember-me tokens and devices go
-        // by ON DELETE CASCADE.
-        let deleted = tx
-            .query_opt("DELETE FROM accounts WHERE user_id = $1 RETURNING email_folded", &[&user_id])
-            .await
-            .map_err(backend_error)?;
-        let Some(row) = deleted else {
-            return Ok(false);
-        };
-        let email_folded: String = row.try_get(0).map_err(column_error)?;
-        tx.execute("DELETE FROM login_failures WHERE key = $1", &[&format!("email:{email_folded}")])
-            .await
-            .map_err(backend_error)?;
-        tx.commit().await.map_err(backend_error)?;
-        Ok(true)
-    }
-
-    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        let s = session;
-        self.execute(
-            &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"),
-            &[&s.id_hash, &s.user_id, &s.device_id, &s.created_at, &s.last_seen],
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"),
-            &[&id_hash],
-            session_from_row,
-        )
-        .await
-    }
-
-    async fn touch_session(&self, id_hash: &str, at: UnixMillis) -> Result<(), StoreError> {
-        // GREATEST: a slow request finishing late never moves last_seen back.
-        self.execute("UPDATE sessions SET last_seen = GREATEST(last_seen, $2) WHERE id_hash = $1", &[&id_hash, &at])
-            .await
-            .map(|_| ())
-    }
-
-    async fn delete_session(&self, id_hash: &str) -> Result<bool, StoreError> {
-        self.execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash]).await.map(|n| n > 0)
-    }
-
-    async fn delete_device_sessions(&self, user_id: &str, device_id: &str) -> Result<u64, StoreError> {
-        self.execute("DELETE FROM sessions WHERE user_id = $1 AND device_id = $2", &[&user_id, &device_id]).await
-    }
-
-    async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, StoreError> {
-        self.execute("DELETE FROM sessions WHERE user_id = $1", &[&user_id]).await
-    }
-
-    async fn user_sessions(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
-        self.query_all(
-            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at, id_hash"),
-            &[&user_id],
-            session_from_row,
-        )
-        .await
-    }
-
-    async fn create_remember_token(&self, token: &RememberToken) -> Result<(), StoreError> {
-        let t = token;
-        self.execute(
-            &format!("INSERT INTO remember_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-            &[
-                &t.selector,
-                &t.validator_hash,
-                &t.previous_validator_hash,
-                &t.user_id,
-                &t.device_id,
-                &t.created_at,
-                &t.expires_at,
-            ],
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn remember_token(&self, selector: &str) -> Result<Option<RememberToken>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE selector = $1"),
-            &[&selector],
-            token_from_row,
-        )
-        .await
-    }
-
-    async fn rotate_remember_token(
-        &self,
-        selector: &str,
-        expected_hash: &str,
-        new_hash: &str,
-    ) -> Result<bool, StoreError> {
-        // One conditional statement: PostgreSQL locks the row and re-checks
-        // the condition, so of two rotations racing with the same validator
-        // exactly one matches.
-        self.execute(
-            "UPDATE remember_tokens SET previous_validator_hash = $2, validator_hash = $3
-             WHERE selector = $1 AND validator_hash = $2",
-            &[&selector, &expected_hash, &new_hash],
-        )
-        .await
-        .map(|n| n > 0)
-    }
-
-    async fn delete_remember_token(&self, selector: &str) -> Result<bool, StoreError> {
-        self.execute("DELETE FROM remember_tokens WHERE selector = $1", &[&selector]).await.map(|n| n > 0)
-    }
-
-    async fn delete_user_remember_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
-        self.execute("DELETE FROM remember_tokens WHERE user_id = $1", &[&user_id]).await
-    }
-
-    async fn delete_device_remember_tokens(&self, user_id: &str, device_id: &str) -> Result<u64, StoreError> {
-        self.execute("DELETE FROM remember_tokens WHERE user_id = $1 AND device_id = $2", &[&user_id, &device_id]).await
-    }
-
-    async fn user_remember_tokens(&self, user_id: &str) -> Result<Vec<RememberToken>, StoreError> {
-        self.query_all(
-            &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE user_id = $1 ORDER BY created_at, selector"),
-            &[&user_id],
-            token_from_row,
-        )
-        .await
-    }
-
-    async fn upsert_device(&self, device: &Device) -> Result<(), StoreError> {
-        let d = device;
-        self.execute(
-            &format!(
-                "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (user_id, device_id) DO UPDATE SET
-                     browser = EXCLUDED.browser,
-                     os = EXCLUDED.os,
-                     last_seen = GREATEST(devices.last_seen, EXCLUDED.last_seen)"
-            ),
-            &[&d.device_id, &d.user_id, &d.browser, &d.os, &d.first_seen, &d.last_seen, &d.linked_visitor_id],
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn device(&self, user_id: &str, device_id: &str) -> Result<Option<Device>, StoreError> {
-        self.query_opt(
-            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 AND device_id = $2"),
-            &[&user_id, &device_id],
-            device_from_row,
-        )
-        .await
-    }
-
-    async fn user_devices(&self, user_id: &str) -> Result<Vec<Device>, StoreError> {
-        self.query_all(
-            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY last_seen DESC, device_id"),
-            &[&user_id],
-            device_from_row,
-        )
-        .await
-    }
-
-    async fn link_device_visitor(
-        &self,
-        user_id: &str,
-        device_id: &str,
-        linked: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.execute(
-            "UPDATE devices SET linked_visitor_id = $3 WHERE user_id = $1 AND device_id = $2",
-            &[&user_id, &device_id, &linked],
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn delete_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
-        self.execute("DELETE FROM devices WHERE user_id = $1 AND device_id = $2", &[&user_id, &device_id])
-            .await
-            .map(|n| n > 0)
-    }
-
-    async fn record_failed_login(
-        &self,
-        key: &str,
-        at: UnixMillis,
-        window_start: UnixMillis,
-    ) -> Result<u32, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(backend_error)?;
-        tx.execute("INSERT INTO login_failures (key, at) VALUES ($1, $2)", &[&key, &at])
-            .await
-            .map_err(backend_error)?;
-        tx.execute("DELETE FROM login_failures WHERE key = $1 AND at < $2", &[&key, &window_start])
-            .await
-            .map_err(backend_error)?;
-        let count: i64 = tx
-            .query_one("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2", &[&key, &window_start])
-            .await
-            .map_err(backend_error)?
-            .try_get(0)
-            .map_err(column_error)?;
-        tx.commit().await.map_err(backend_error)?;
-        Ok(count_u32(count))
-    }
-
-    async fn failed_logins(
-        &self,
-        key: &str,
-        window_start: UnixMillis,
-    ) -> Result<(u32, Option<UnixMillis>), StoreError> {
-        let rows = self
-            .query_all(
-                "SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = $1 AND at >= $2",
-                &[&key, &window_start],
-                |row| {
-                    let count: i64 = row.try_get(0).map_err(column_error)?;
-                    let latest: Option<i64> = row.try_get(1).map_err(column_error)?;
-                    Ok((count_u32(count), latest))
-                },
-            )
-            .await?;
-        Ok(rows.into_iter().next().unwrap_or((0, None)))
-    }
-
-    async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError> {
-        self.execute("DELETE FROM login_failures WHERE key = $1", &[&key]).await.map(|_| ())
-    }
-
-    async fn count_accounts(&self) -> Result<u64, StoreError> {
-        let counts = self
-            .query_all("SELECT COUNT(*) FROM accounts", &[], |row| row.try_get::<_, i64>(0).map_err(column_error))
-            .await?;
-        // COUNT(*) is never negative, and an aggregate always returns one row.
-        Ok(counts.into_iter().next().and_then(|count| u64::try_from(count).ok()).unwrap_or(0))
     }
 }
 

@@ -12,27 +12,24 @@
 //! free (see `with_now_or_blocking`). `busy_timeout` covers other processes
 //! (a backup, the `sqlite3` shell) holding the file's lock for a moment.
 
+mod accounts;
 mod analytics;
+mod columns;
+mod store;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use crate::migrations::{self, SQLITE};
-use crate::{
-    Account, AccountStore, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError,
-    UnixMillis, VisitorStatus,
-};
+use crate::StoreError;
 
 const BACKEND: &str = "sqlite";
 
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-const RECORD_COLUMNS: &str =
-    "receipt_id, consent_id, site, policy_version, granted, refused, gpc, dnt, language, action, recorded_at";
 
 /// crumb's records in one SQLite file.
 ///
@@ -58,11 +55,11 @@ fn backend_error(error: rusqlite::Error) -> StoreError {
             return StoreError::Duplicate;
         }
     }
-    StoreError::Backend { backend: BACKEND, detail: error.to_string() }
+    StoreError::backend(BACKEND, error)
 }
 
 fn open_error(error: rusqlite::Error) -> StoreError {
-    StoreError::Open { backend: BACKEND, detail: error.to_string() }
+    StoreError::open(BACKEND, error)
 }
 
 impl SqliteStore {
@@ -76,11 +73,11 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("{}: {e}", parent.display()) })?;
+                .map_err(|e| StoreError::open_during(BACKEND, &parent.display().to_string(), e))?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags)
-            .map_err(|e| StoreError::Open { backend: BACKEND, detail: format!("{}: {e}", path.display()) })?;
+            .map_err(|e| StoreError::open_during(BACKEND, &path.display().to_string(), e))?;
         Self::setup(connection, true)
     }
 
@@ -95,10 +92,10 @@ impl SqliteStore {
         let journal: String =
             connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(open_error)?;
         if on_disk && !journal.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Open {
-                backend: BACKEND,
-                detail: format!("cannot switch the journal to WAL (it is {journal:?})"),
-            });
+            return Err(StoreError::open_message(
+                BACKEND,
+                format!("cannot switch the journal to WAL (it is {journal:?})"),
+            ));
         }
         connection.pragma_update(None, "synchronous", "FULL").map_err(open_error)?;
         connection.pragma_update(None, "foreign_keys", "ON").map_err(open_error)?;
@@ -119,7 +116,7 @@ impl SqliteStore {
             work(&mut guard)
         })
         .await
-        .map_err(|e| StoreError::Backend { backend: BACKEND, detail: format!("blocking task failed: {e}") })?
+        .map_err(|e| StoreError::backend_during(BACKEND, "blocking task failed", e))?
     }
 
     /// Runs `work` at once on the calling thread when the connection is
@@ -157,7 +154,7 @@ impl SqliteStore {
     /// identifier.
     pub async fn pragma(&self, name: &str) -> Result<String, StoreError> {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(StoreError::Backend { backend: BACKEND, detail: format!("not a pragma name: {name:?}") });
+            return Err(StoreError::backend_message(BACKEND, format!("not a pragma name: {name:?}")));
         }
         let name = name.to_owned();
         self.with(move |c| {
@@ -177,8 +174,7 @@ impl SqliteStore {
 /// reading the version, so two processes opening one file at once cannot
 /// both apply a migration.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    let migration_error =
-        |version, e: rusqlite::Error| StoreError::Migration { backend: BACKEND, version, detail: e.to_string() };
+    let migration_error = |version, e: rusqlite::Error| StoreError::migration(BACKEND, version, e);
     let current = {
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_error)?;
         tx.execute_batch(
@@ -225,222 +221,6 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentRecord> {
-    let list = |index: usize| -> rusqlite::Result<Vec<String>> {
-        let text: String = row.get(index)?;
-        serde_json::from_str(&text)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
-    };
-    let action: String = row.get(9)?;
-    Ok(ConsentRecord {
-        receipt_id: row.get(0)?,
-        consent_id: row.get(1)?,
-        site: row.get(2)?,
-        policy_version: row.get(3)?,
-        granted: list(4)?,
-        refused: list(5)?,
-        gpc: row.get(6)?,
-        dnt: row.get(7)?,
-        language: row.get(8)?,
-        action: ConsentAction::parse(&action).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                9,
-                rusqlite::types::Type::Text,
-                format!("action {action:?}").into(),
-            )
-        })?,
-        recorded_at: row.get(10)?,
-    })
-}
-
-fn visitor_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VisitorStatus> {
-    let visits: i64 = row.get(3)?;
-    Ok(VisitorStatus {
-        visitor_id: row.get(0)?,
-        first_seen: row.get(1)?,
-        last_seen: row.get(2)?,
-        visits: u64::try_from(visits).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(3, visits))?,
-    })
-}
-
-#[async_trait::async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        BACKEND
-    }
-
-    async fn append_consent(&self, record: &ConsentRecord) -> Result<(), StoreError> {
-        let record = record.clone();
-        self.with(move |c| {
-            let json = |list: &[String]| {
-                serde_json::to_string(list)
-                    .map_err(|e| StoreError::Backend { backend: BACKEND, detail: format!("encoding a list: {e}") })
-            };
-            let (granted, refused) = (json(&record.granted)?, json(&record.refused)?);
-            let mut statement = c
-                .prepare_cached(&format!(
-                    "INSERT INTO consent_records ({RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                ))
-                .map_err(backend_error)?;
-            statement
-                .execute(params![
-                    record.receipt_id,
-                    record.consent_id,
-                    record.site,
-                    record.policy_version,
-                    granted,
-                    refused,
-                    record.gpc,
-                    record.dnt,
-                    record.language,
-                    record.action.as_str(),
-                    record.recorded_at
-                ])
-                .map(|_| ())
-                .map_err(backend_error)
-        })
-        .await
-    }
-
-    async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
-        let receipt_id = receipt_id.to_owned();
-        self.with(move |c| {
-            c.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = ?1"))
-                .and_then(|mut statement| statement.query_row(params![receipt_id], record_from_row).optional())
-                .map_err(backend_error)
-        })
-        .await
-    }
-
-    async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
-        let consent_id = consent_id.to_owned();
-        self.with(move |c| {
-            let mut statement = c
-                .prepare_cached(&format!(
-                    "SELECT {RECORD_COLUMNS} FROM consent_records WHERE consent_id = ?1 ORDER BY recorded_at, rowid"
-                ))
-                .map_err(backend_error)?;
-            let rows = statement.query_map(params![consent_id], record_from_row).map_err(backend_error)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(backend_error)
-        })
-        .await
-    }
-
-    async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
-        let site = site.to_owned();
-        self.with(move |c| {
-            let count: i64 = c
-                .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = ?1")
-                .and_then(|mut statement| statement.query_row(params![site], |row| row.get(0)))
-                .map_err(backend_error)?;
-            // COUNT(*) is never negative.
-            Ok(u64::try_from(count).unwrap_or(0))
-        })
-        .await
-    }
-
-    async fn touch_visitor(
-        &self,
-        site: &str,
-        visitor_id: &str,
-        new_visit: bool,
-        at: UnixMillis,
-    ) -> Result<VisitorStatus, StoreError> {
-        let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
-        self.with(move |c| {
-            // One statement, so one atomic step even with other processes on
-            // the file. MIN/MAX keep first/last seen right when requests
-            // arrive out of order.
-            c.prepare_cached(
-                "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES (?1, ?2, ?3, ?3, 1)
-                 ON CONFLICT (site, visitor_id) DO UPDATE SET
-                     first_seen = MIN(first_seen, excluded.first_seen),
-                     last_seen = MAX(last_seen, excluded.last_seen),
-                     visits = visits + (CASE WHEN ?4 THEN 1 ELSE 0 END)
-                 RETURNING visitor_id, first_seen, last_seen, visits",
-            )
-            .and_then(|mut statement| statement.query_row(params![site, visitor_id, at, new_visit], visitor_from_row))
-            .map_err(backend_error)
-        })
-        .await
-    }
-
-    async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
-        let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
-        self.with(move |c| {
-            c.prepare_cached(
-                "SELECT visitor_id, first_seen, last_seen, visits FROM visitors WHERE site = ?1 AND visitor_id = ?2",
-            )
-            .and_then(|mut statement| statement.query_row(params![site, visitor_id], visitor_from_row).optional())
-            .map_err(backend_error)
-        })
-        .await
-    }
-
-    async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError> {
-        let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
-        self.with(move |c| {
-            c.prepare_cached("DELETE FROM visitors WHERE site = ?1 AND visitor_id = ?2")
-                .and_then(|mut statement| statement.execute(params![site, visitor_id]))
-                .map(|removed| removed > 0)
-                .map_err(backend_error)
-        })
-        .await
-    }
-}
-
-const ACCOUNT_COLUMNS: &str = "user_id, email, email_folded, password_hash, is_admin, created_at, theft_detected_at";
-const SESSION_COLUMNS: &str = "id_hash, user_id, device_id, created_at, last_seen";
-const TOKEN_COLUMNS: &str =
-    "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at";
-const DEVICE_COLUMNS: &str = "device_id, user_id, browser, os, first_seen, last_seen, linked_visitor_id";
-
-fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
-    Ok(Account {
-        user_id: row.get(0)?,
-        email: row.get(1)?,
-        email_folded: row.get(2)?,
-        password_hash: row.get(3)?,
-        is_admin: row.get(4)?,
-        created_at: row.get(5)?,
-        theft_detected_at: row.get(6)?,
-    })
-}
-
-fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
-    Ok(SessionRecord {
-        id_hash: row.get(0)?,
-        user_id: row.get(1)?,
-        device_id: row.get(2)?,
-        created_at: row.get(3)?,
-        last_seen: row.get(4)?,
-    })
-}
-
-fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RememberToken> {
-    Ok(RememberToken {
-        selector: row.get(0)?,
-        validator_hash: row.get(1)?,
-        previous_validator_hash: row.get(2)?,
-        user_id: row.get(3)?,
-        device_id: row.get(4)?,
-        created_at: row.get(5)?,
-        expires_at: row.get(6)?,
-    })
-}
-
-fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
-    Ok(Device {
-        device_id: row.get(0)?,
-        user_id: row.get(1)?,
-        browser: row.get(2)?,
-        os: row.get(3)?,
-        first_seen: row.get(4)?,
-        last_seen: row.get(5)?,
-        linked_visitor_id: row.get(6)?,
-    })
-}
-
 /// Runs one writing statement; returns the number of rows it changed.
 fn execute(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
     c.prepare_cached(sql).and_then(|mut statement| statement.execute(params)).map_err(backend_error)
@@ -451,417 +231,27 @@ fn query_opt<T>(
     c: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    from_row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    from_row: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
-    c.prepare_cached(sql)
-        .and_then(|mut statement| statement.query_row(params, from_row).optional())
-        .map_err(backend_error)
+    let mut statement = c.prepare_cached(sql).map_err(backend_error)?;
+    let mut rows = statement.query(params).map_err(backend_error)?;
+    rows.next().map_err(backend_error)?.map(from_row).transpose()
 }
 
-/// Runs a query and collects every row.
-fn query_all<T>(
+/// Runs a query and converts every row.
+pub(crate) fn query_all<T>(
     c: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    mut from_row: impl FnMut(&rusqlite::Row<'_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
     let mut statement = c.prepare_cached(sql).map_err(backend_error)?;
-    let rows = statement.query_map(params, from_row).map_err(backend_error)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(backend_error)
-}
-
-/// Counts never exceed the table size; anything beyond `u32` saturates.
-fn count_u32(count: i64) -> u32 {
-    u32::try_from(count.max(0)).unwrap_or(u32::MAX)
-}
-
-/// A row count from `execute` as the trait's `u64`.
-fn changed(rows: usize) -> u64 {
-    u64::try_from(rows).unwrap_or(u64::MAX)
-}
-
-#[async_trait::async_trait]
-impl AccountStore for SqliteStore {
-    async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
-        let a = account.clone();
-        self.with(move |c| {
-            execute(
-                c,
-                &format!("INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-                params![
-                    a.user_id,
-                    a.email,
-                    a.email_folded,
-                    a.password_hash,
-                    a.is_admin,
-                    a.created_at,
-                    a.theft_detected_at
-                ],
-            )
-            .map(|_| ())
-        })
-        .await
+    let mut rows = statement.query(params).map_err(backend_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(backend_error)? {
+        out.push(from_row(row)?);
     }
-
-    async fn account_by_email(&self, email_folded: &str) -> Result<Option<Account>, StoreError> {
-        let email_folded = email_folded.to_owned();
-        self.with(move |c| {
-            query_opt(
-                c,
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_folded = ?1"),
-                params![email_folded],
-                account_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            query_opt(
-                c,
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = ?1"),
-                params![user_id],
-                account_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
-        let (user_id, password_hash) = (user_id.to_owned(), password_hash.to_owned());
-        self.with(move |c| {
-            execute(c, "UPDATE accounts SET password_hash = ?2 WHERE user_id = ?1", params![user_id, password_hash])
-                .map(|_| ())
-        })
-        .await
-    }
-
-    async fn set_admin(&self, user_id: &str, is_admin: bool) -> Result<(), StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            execute(c, "UPDATE accounts SET is_admin = ?2 WHERE user_id = ?1", params![user_id, is_admin]).map(|_| ())
-        })
-        .await
-    }
-
-    async fn set_theft_detected(&self, user_id: &str, at: Option<UnixMillis>) -> Result<(), StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            execute(c, "UPDATE accounts SET theft_detected_at = ?2 WHERE user_id = ?1", params![user_id, at])
-                .map(|_| ())
-        })
-        .await
-    }
-
-    async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
-            // The throttle rows are keyed by e-mail, not by user: no cascade reaches them.
-            execute(
-                &tx,
-                "DELETE FROM login_failures
-                 WHERE key = (SELECT 'email:' || email_folded FROM accounts WHERE user_id = ?1)",
-                params![user_id],
-            )?;
-            // Sessions, remember-me tokens and devices go by ON DELETE CASCADE.
-            let deleted = execute(&tx, "DELETE FROM accounts WHERE user_id = ?1", params![user_id])?;
-            tx.commit().map_err(backend_error)?;
-            Ok(deleted > 0)
-        })
-        .await
-    }
-
-    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        let s = session.clone();
-        self.with(move |c| {
-            execute(
-                c,
-                &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"),
-                params![s.id_hash, s.user_id, s.device_id, s.created_at, s.last_seen],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
-
-    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let id_hash = id_hash.to_owned();
-        self.with(move |c| {
-            query_opt(
-                c,
-                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1"),
-                params![id_hash],
-                session_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn touch_session(&self, id_hash: &str, at: UnixMillis) -> Result<(), StoreError> {
-        let id_hash = id_hash.to_owned();
-        self.with(move |c| {
-            // MAX: a slow request finishing late never moves last_seen back.
-            execute(c, "UPDATE sessions SET last_seen = MAX(last_seen, ?2) WHERE id_hash = ?1", params![id_hash, at])
-                .map(|_| ())
-        })
-        .await
-    }
-
-    async fn delete_session(&self, id_hash: &str) -> Result<bool, StoreError> {
-        let id_hash = id_hash.to_owned();
-        self.with(move |c| execute(c, "DELETE FROM sessions WHERE id_hash = ?1", params![id_hash]).map(|n| n > 0)).await
-    }
-
-    async fn delete_device_sessions(&self, user_id: &str, device_id: &str) -> Result<u64, StoreError> {
-        let (user_id, device_id) = (user_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
-            execute(c, "DELETE FROM sessions WHERE user_id = ?1 AND device_id = ?2", params![user_id, device_id])
-                .map(changed)
-        })
-        .await
-    }
-
-    async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| execute(c, "DELETE FROM sessions WHERE user_id = ?1", params![user_id]).map(changed)).await
-    }
-
-    async fn user_sessions(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            query_all(
-                c,
-                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at, id_hash"),
-                params![user_id],
-                session_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn create_remember_token(&self, token: &RememberToken) -> Result<(), StoreError> {
-        let t = token.clone();
-        self.with(move |c| {
-            execute(
-                c,
-                &format!("INSERT INTO remember_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-                params![
-                    t.selector,
-                    t.validator_hash,
-                    t.previous_validator_hash,
-                    t.user_id,
-                    t.device_id,
-                    t.created_at,
-                    t.expires_at
-                ],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
-
-    async fn remember_token(&self, selector: &str) -> Result<Option<RememberToken>, StoreError> {
-        let selector = selector.to_owned();
-        self.with(move |c| {
-            query_opt(
-                c,
-                &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE selector = ?1"),
-                params![selector],
-                token_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn rotate_remember_token(
-        &self,
-        selector: &str,
-        expected_hash: &str,
-        new_hash: &str,
-    ) -> Result<bool, StoreError> {
-        let (selector, expected, new) = (selector.to_owned(), expected_hash.to_owned(), new_hash.to_owned());
-        self.with(move |c| {
-            // One conditional statement: of two rotations racing with the same
-            // validator, exactly one matches.
-            execute(
-                c,
-                "UPDATE remember_tokens SET previous_validator_hash = ?2, validator_hash = ?3
-                 WHERE selector = ?1 AND validator_hash = ?2",
-                params![selector, expected, new],
-            )
-            .map(|n| n > 0)
-        })
-        .await
-    }
-
-    async fn delete_remember_token(&self, selector: &str) -> Result<bool, StoreError> {
-        let selector = selector.to_owned();
-        self.with(move |c| {
-            execute(c, "DELETE FROM remember_tokens WHERE selector = ?1", params![selector]).map(|n| n > 0)
-        })
-        .await
-    }
-
-    async fn delete_user_remember_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| execute(c, "DELETE FROM remember_tokens WHERE user_id = ?1", params![user_id]).map(changed))
-            .await
-    }
-
-    async fn delete_device_remember_tokens(&self, user_id: &str, device_id: &str) -> Result<u64, StoreError> {
-        let (user_id, device_id) = (user_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
-            execute(c, "DELETE FROM remember_tokens WHERE user_id = ?1 AND device_id = ?2", params![user_id, device_id])
-                .map(changed)
-        })
-        .await
-    }
-
-    async fn user_remember_tokens(&self, user_id: &str) -> Result<Vec<RememberToken>, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            query_all(
-                c,
-                &format!(
-                    "SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE user_id = ?1 ORDER BY created_at, selector"
-                ),
-                params![user_id],
-                token_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn upsert_device(&self, device: &Device) -> Result<(), StoreError> {
-        let d = device.clone();
-        self.with(move |c| {
-            execute(
-                c,
-                &format!(
-                    "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (user_id, device_id) DO UPDATE SET
-                         browser = excluded.browser,
-                         os = excluded.os,
-                         last_seen = MAX(last_seen, excluded.last_seen)"
-                ),
-                params![d.device_id, d.user_id, d.browser, d.os, d.first_seen, d.last_seen, d.linked_visitor_id],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
-
-    async fn device(&self, user_id: &str, device_id: &str) -> Result<Option<Device>, StoreError> {
-        let (user_id, device_id) = (user_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
-            query_opt(
-                c,
-                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 AND device_id = ?2"),
-                params![user_id, device_id],
-                device_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn user_devices(&self, user_id: &str) -> Result<Vec<Device>, StoreError> {
-        let user_id = user_id.to_owned();
-        self.with(move |c| {
-            query_all(
-                c,
-                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY last_seen DESC, device_id"),
-                params![user_id],
-                device_from_row,
-            )
-        })
-        .await
-    }
-
-    async fn link_device_visitor(
-        &self,
-        user_id: &str,
-        device_id: &str,
-        linked: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let (user_id, device_id, linked) = (user_id.to_owned(), device_id.to_owned(), linked.map(str::to_owned));
-        self.with(move |c| {
-            execute(
-                c,
-                "UPDATE devices SET linked_visitor_id = ?3 WHERE user_id = ?1 AND device_id = ?2",
-                params![user_id, device_id, linked],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
-
-    async fn delete_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
-        let (user_id, device_id) = (user_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
-            execute(c, "DELETE FROM devices WHERE user_id = ?1 AND device_id = ?2", params![user_id, device_id])
-                .map(|n| n > 0)
-        })
-        .await
-    }
-
-    async fn record_failed_login(
-        &self,
-        key: &str,
-        at: UnixMillis,
-        window_start: UnixMillis,
-    ) -> Result<u32, StoreError> {
-        let key = key.to_owned();
-        self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
-            execute(&tx, "INSERT INTO login_failures (key, at) VALUES (?1, ?2)", params![key, at])?;
-            execute(&tx, "DELETE FROM login_failures WHERE key = ?1 AND at < ?2", params![key, window_start])?;
-            let count: i64 = tx
-                .prepare_cached("SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2")
-                .and_then(|mut statement| statement.query_row(params![key, window_start], |row| row.get(0)))
-                .map_err(backend_error)?;
-            tx.commit().map_err(backend_error)?;
-            Ok(count_u32(count))
-        })
-        .await
-    }
-
-    async fn failed_logins(
-        &self,
-        key: &str,
-        window_start: UnixMillis,
-    ) -> Result<(u32, Option<UnixMillis>), StoreError> {
-        let key = key.to_owned();
-        self.with(move |c| {
-            let (count, latest): (i64, Option<i64>) = c
-                .prepare_cached("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = ?1 AND at >= ?2")
-                .and_then(|mut statement| {
-                    statement.query_row(params![key, window_start], |row| Ok((row.get(0)?, row.get(1)?)))
-                })
-                .map_err(backend_error)?;
-            Ok((count_u32(count), latest))
-        })
-        .await
-    }
-
-    async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError> {
-        let key = key.to_owned();
-        self.with(move |c| execute(c, "DELETE FROM login_failures WHERE key = ?1", params![key]).map(|_| ())).await
-    }
-
-    async fn count_accounts(&self) -> Result<u64, StoreError> {
-        self.with(|c| {
-            let count: i64 = c
-                .prepare_cached("SELECT COUNT(*) FROM accounts")
-                .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-                .map_err(backend_error)?;
-            // COUNT(*) is never negative.
-            Ok(u64::try_from(count).unwrap_or(0))
-        })
-        .await
-    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -900,6 +290,15 @@ mod tests {
         assert!(matches!(insert("INSERT INTO t VALUES ('c', 'z', 0)"), StoreError::Backend { .. }));
         assert!(matches!(insert("INSERT INTO t VALUES ('c', 'z', NULL)"), StoreError::Backend { .. }));
         assert!(matches!(insert("INSERT INTO t VALUES ('c', 'z', 'text')"), StoreError::Backend { .. }));
+    }
+
+    #[test]
+    fn a_backend_error_keeps_the_driver_error_as_its_source() {
+        let c = Connection::open_in_memory().unwrap();
+        let error = backend_error(c.execute("INSERT INTO nowhere VALUES (1)", []).unwrap_err());
+        assert!(error.to_string().contains("no such table"), "{error}");
+        let source = std::error::Error::source(&error).expect("the driver's error is kept");
+        assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
     }
 
     #[tokio::test]

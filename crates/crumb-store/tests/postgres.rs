@@ -1,4 +1,4 @@
-//! The shared suite on PostgreSQL, plus its migrations and multi-node start.
+//! The conformance suite on PostgreSQL (one test per check), plus its migrations and multi-node start.
 //!
 //! Needs `CRUMB_TEST_POSTGRES_URL` (CI: `postgres://postgres@127.0.0.1:5432/test`);
 //! without it each test says `SKIPPED` on the real stderr (shown on a passing
@@ -7,6 +7,7 @@
 //! works in a schema of its own and drops it at the end.
 #![allow(clippy::unwrap_used)]
 
+use std::future::Future;
 use std::sync::Arc;
 
 use crumb_store::postgres::PgStore;
@@ -60,13 +61,19 @@ fn consent(receipt: &str) -> ConsentRecord {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shared_suite() {
-    let Some(url) = url() else { return };
-    let store = PgStore::connect_isolated_for_tests(&url).await.unwrap();
-    assert_eq!(store.backend(), "postgres");
-    crumb_store::suite::run(Arc::new(store.clone())).await;
-    store.drop_test_schema().await.unwrap();
+/// The conformance suite, one test per check, each in a schema of its own.
+mod suite {
+    use super::*;
+
+    async fn on_a_fresh_store<F: Future<Output = ()>>(check: impl FnOnce(Arc<dyn Store>) -> F) {
+        let Some(url) = url() else { return };
+        let store = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+        assert_eq!(store.backend(), "postgres");
+        check(Arc::new(store.clone())).await;
+        store.drop_test_schema().await.unwrap();
+    }
+
+    crumb_store::conformance_tests!(on_a_fresh_store);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,6 +165,12 @@ async fn errors_never_show_the_url() {
     assert!(matches!(error, StoreError::Open { backend: "postgres", .. }), "{error:?}");
     let text = format!("{error} {error:?}");
     assert!(!text.contains("s3cret"), "{text}");
+    let mut cause = std::error::Error::source(&error);
+    assert!(cause.is_some(), "the connection failure is kept as the source: {error:?}");
+    while let Some(inner) = cause {
+        assert!(!format!("{inner} {inner:?}").contains("s3cret"), "{inner:?}");
+        cause = inner.source();
+    }
     let error = PgStore::connect("postgres://user:s3cret@127.0.0.1:notaport/none").await.unwrap_err();
     assert!(!format!("{error} {error:?}").contains("s3cret"));
     let error = PgStore::connect_to_test_schema("postgres://127.0.0.1:1/x", "public; DROP TABLE x").await.unwrap_err();

@@ -1,7 +1,9 @@
-//! The shared suite on SQLite, plus SQLite's own guarantees: durable
+//! The conformance suite on SQLite (one test per check, in memory and on a
+//! file), plus SQLite's own guarantees: durable
 //! pragmas, persistence across reopen, migrations, two stores on one file.
 #![allow(clippy::unwrap_used)]
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,15 +55,33 @@ fn consent(receipt: &str) -> ConsentRecord {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shared_suite_in_memory() {
-    crumb_store::suite::run(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
+/// The conformance suite, one test per check, each on a fresh in-memory database.
+mod suite_in_memory {
+    use super::*;
+
+    async fn on_a_fresh_store<F: Future<Output = ()>>(check: impl FnOnce(Arc<dyn Store>) -> F) {
+        check(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
+    }
+
+    crumb_store::conformance_tests!(on_a_fresh_store);
 }
 
+/// The conformance suite, one test per check, each on a fresh file (WAL, fsync'd commits).
+mod suite_on_a_file {
+    use super::*;
+
+    async fn on_a_fresh_store<F: Future<Output = ()>>(check: impl FnOnce(Arc<dyn Store>) -> F) {
+        let dir = TempDir::new("suite");
+        check(Arc::new(SqliteStore::open(&dir.db()).unwrap())).await;
+    }
+
+    crumb_store::conformance_tests!(on_a_fresh_store);
+}
+
+/// The whole suite in order on one store, as another crate may run it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shared_suite_on_a_file() {
-    let dir = TempDir::new("suite");
-    crumb_store::suite::run(Arc::new(SqliteStore::open(&dir.db()).unwrap())).await;
+async fn the_whole_suite_on_one_store() {
+    crumb_store::suite::run(Arc::new(SqliteStore::open_in_memory().unwrap())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +150,9 @@ async fn open_fails_cleanly_where_no_file_can_be() {
     let blocker = dir.0.join("a-file");
     std::fs::write(&blocker, b"not a directory").unwrap();
     match SqliteStore::open(&blocker.join("crumb.db")) {
-        Err(StoreError::Open { backend: "sqlite", .. }) => {}
+        Err(StoreError::Open { backend: "sqlite", source: Some(source), .. }) => {
+            assert!(source.downcast_ref::<std::io::Error>().is_some(), "the OS error is kept: {source:?}");
+        }
         other => panic!("expected Open error, got {other:?}"),
     }
     match SqliteStore::open(&blocker) {
@@ -179,4 +201,35 @@ async fn upgrades_a_version_1_file() {
     assert_eq!(migration_rows(&dir.db()).iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
     assert_eq!(store.visitor("s", "v-old").await.unwrap().unwrap().visits, 3);
     assert_eq!(store.count_accounts().await.unwrap(), 0);
+}
+
+/// A rollup row written before sketches were versioned (its sketch in the
+/// unversioned form, as the old encoder stored it) still reads back, with
+/// its estimate; an unknown dimension name is a damaged row, not a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollup_rows_stored_before_versioning_still_read() {
+    use crumb_store::analytics::{AnalyticsStore, Dimension, Granularity};
+    let dir = TempDir::new("legacy-sketch");
+    drop(SqliteStore::open(&dir.db()).unwrap());
+    // Three distinct visitor keys, fine precision, by the unversioned encoder.
+    let legacy: Vec<u8> = (0..54)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&"0c818cf1b7edae9580030103c1d7cdbb04c2e0dc840482e7d6ae02"[i..i + 2], 16).unwrap())
+        .collect();
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    let insert = "INSERT INTO analytics_rollups VALUES ('s', 'd', 0, ?1, '', 4, 3, 1, 0, 0, 3, 3, ?2)";
+    connection.execute(insert, rusqlite::params!["total", legacy]).unwrap();
+    drop(connection);
+    let store = SqliteStore::open(&dir.db()).unwrap();
+    let rows = store.rollups("s", Granularity::Day, 0, 1, &[Dimension::Total]).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].dimension, rows[0].counts.visits, rows[0].visitors.count()), (Dimension::Total, 3, 3));
+
+    let connection = rusqlite::Connection::open(dir.db()).unwrap();
+    connection.execute(insert, rusqlite::params!["no-such-dimension", Vec::<u8>::new()]).unwrap();
+    drop(connection);
+    match store.rollups("s", Granularity::Day, 0, 1, &[]).await {
+        Err(StoreError::Corrupt { detail }) => assert!(detail.contains("no-such-dimension"), "{detail}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
 }

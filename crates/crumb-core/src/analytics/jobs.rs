@@ -92,7 +92,7 @@ async fn roll_up(state: &Site, day: i64, until: i64) -> Result<bool, StoreError>
         }
     })
     .await
-    .map_err(|e| StoreError::Backend { backend: "rollup", detail: e.to_string() })?;
+    .map_err(|e| StoreError::backend("rollup", e))?;
     state.store.commit_rollup(site, day, until, &rolled.hourly, &rolled.daily, &open_visits).await
 }
 

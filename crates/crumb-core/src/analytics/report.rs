@@ -386,7 +386,7 @@ async fn rows_of(
     range: DateRange,
     sources: &Sources,
     granularity: Granularity,
-    dimensions: &[&str],
+    dimensions: &[Dimension],
 ) -> Result<Vec<RollupRow>, ReportError> {
     let mut rows = if sources.split > range.from {
         state.store.rollups(&state.config.site_name, granularity, range.from, sources.split, dimensions).await?
@@ -397,7 +397,7 @@ async fn rows_of(
         Granularity::Hour => &sources.fresh.hourly,
         Granularity::Day => &sources.fresh.daily,
     };
-    rows.extend(fresh.iter().filter(|r| dimensions.contains(&r.dimension.as_str())).cloned());
+    rows.extend(fresh.iter().filter(|r| dimensions.contains(&r.dimension)).cloned());
     Ok(rows)
 }
 
@@ -429,20 +429,13 @@ async fn sketches_of(
     if sources.split > range.from && !values.is_empty() {
         let stored = state
             .store
-            .rollup_values(
-                &state.config.site_name,
-                Granularity::Day,
-                range.from,
-                sources.split,
-                dimension.name(),
-                &values,
-            )
+            .rollup_values(&state.config.site_name, Granularity::Day, range.from, sources.split, dimension, &values)
             .await?;
         for row in stored {
             sketches.entry(row.value).or_default().merge(&row.visitors);
         }
     }
-    for row in sources.fresh.daily.iter().filter(|r| r.dimension == dimension.name() && values.contains(&r.value)) {
+    for row in sources.fresh.daily.iter().filter(|r| r.dimension == dimension && values.contains(&r.value)) {
         sketches.entry(row.value.clone()).or_default().merge(&row.visitors);
     }
     Ok(sketches)
@@ -573,7 +566,7 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
 fn totals_of(rows: &[RollupRow], returning: u64, k: u64) -> Totals {
     let mut counts = Counts::default();
     let mut visitors = VisitorSketch::new();
-    for row in rows.iter().filter(|r| r.dimension == Dimension::Total.name()) {
+    for row in rows.iter().filter(|r| r.dimension == Dimension::Total) {
         counts.add(&row.counts);
         visitors.merge(&row.visitors);
     }
@@ -582,14 +575,14 @@ fn totals_of(rows: &[RollupRow], returning: u64, k: u64) -> Totals {
 
 fn returning_visits(rows: &[RollupRow]) -> u64 {
     rows.iter()
-        .filter(|r| r.dimension == Dimension::VisitorType.name() && r.value == "returning")
+        .filter(|r| r.dimension == Dimension::VisitorType && r.value == "returning")
         .map(|r| r.counts.visits)
         .sum()
 }
 
 fn series_of(rows: &[RollupRow], range: DateRange, granularity: Granularity, k: u64) -> Vec<Point> {
     let mut by_bucket: BTreeMap<UnixMillis, (Counts, VisitorSketch)> = BTreeMap::new();
-    for row in rows.iter().filter(|r| r.dimension == Dimension::Total.name()) {
+    for row in rows.iter().filter(|r| r.dimension == Dimension::Total) {
         let entry = by_bucket.entry(row.bucket).or_default();
         entry.0.add(&row.counts);
         entry.1.merge(&row.visitors);
@@ -673,18 +666,12 @@ async fn build_at(
     let current = sources(state, range, rolled_until).await?;
 
     // Totals, series and the previous period: `total` rows only.
-    let totals_rows =
-        rows_of(state, range, &current, granularity, &[Dimension::Total.name(), Dimension::VisitorType.name()]).await?;
+    let totals_rows = rows_of(state, range, &current, granularity, &[Dimension::Total, Dimension::VisitorType]).await?;
     let previous_range = range.previous();
     let previous = sources(state, previous_range, rolled_until).await?;
-    let previous_rows = rows_of(
-        state,
-        previous_range,
-        &previous,
-        Granularity::Day,
-        &[Dimension::Total.name(), Dimension::VisitorType.name()],
-    )
-    .await?;
+    let previous_rows =
+        rows_of(state, previous_range, &previous, Granularity::Day, &[Dimension::Total, Dimension::VisitorType])
+            .await?;
 
     // Tables: counters summed in the store, sketches only for the values shown.
     let summary = if current.split > range.from {
@@ -692,19 +679,19 @@ async fn build_at(
     } else {
         Vec::new()
     };
-    let mut ranked: HashMap<String, HashMap<String, Ranked>> = HashMap::new();
+    let mut ranked: HashMap<Dimension, HashMap<String, Ranked>> = HashMap::new();
     for row in summary {
         ranked
             .entry(row.dimension)
             .or_default()
             .insert(row.value.clone(), Ranked { value: row.value, counts: row.counts, min_visitors: row.min_visitors });
     }
-    for row in current.fresh.daily.iter().filter(|r| r.dimension != Dimension::Total.name()) {
-        let entry = ranked
-            .entry(row.dimension.clone())
-            .or_default()
-            .entry(row.value.clone())
-            .or_insert_with(|| Ranked { value: row.value.clone(), counts: Counts::default(), min_visitors: 0 });
+    for row in current.fresh.daily.iter().filter(|r| r.dimension != Dimension::Total) {
+        let entry = ranked.entry(row.dimension).or_default().entry(row.value.clone()).or_insert_with(|| Ranked {
+            value: row.value.clone(),
+            counts: Counts::default(),
+            min_visitors: 0,
+        });
         entry.counts.add(&row.counts);
         entry.min_visitors = entry.min_visitors.max(row.visitors.count());
     }
@@ -714,8 +701,7 @@ async fn build_at(
     let current_ref = &current;
     let pending: Vec<_> = tables()
         .map(|dimension| {
-            let values: Vec<Ranked> =
-                ranked.remove(dimension.name()).map(|m| m.into_values().collect()).unwrap_or_default();
+            let values: Vec<Ranked> = ranked.remove(&dimension).map(|m| m.into_values().collect()).unwrap_or_default();
             async move {
                 let rows = table(state, range, current_ref, dimension, values, k, limit).await?;
                 Ok::<_, ReportError>((dimension.name(), rows))
@@ -789,7 +775,7 @@ async fn tables_counts(
                 Granularity::Day,
                 range.from,
                 sources.split,
-                dimension.name(),
+                dimension,
                 &[value.to_owned()],
             )
             .await?;
@@ -799,7 +785,7 @@ async fn tables_counts(
         .fresh
         .daily
         .iter()
-        .filter(|r| r.dimension == dimension.name() && r.value == value)
+        .filter(|r| r.dimension == dimension && r.value == value)
         .for_each(|r| counts.add(&r.counts));
     Ok(counts)
 }
@@ -829,10 +815,10 @@ pub async fn realtime(state: &Site) -> Result<Realtime, ReportError> {
     let (mut counts, mut visitors) = (Counts::default(), VisitorSketch::new());
     let mut pages = Vec::new();
     for ((dimension, value), (c, s)) in merged {
-        if dimension == Dimension::Total.name() {
+        if dimension == Dimension::Total {
             counts.add(&c);
             visitors.merge(&s);
-        } else if dimension == Dimension::Page.name() {
+        } else if dimension == Dimension::Page {
             pages.push((value, c, s));
         }
     }
@@ -988,7 +974,7 @@ async fn days_with_traffic(state: &Site, from: UnixMillis, to: UnixMillis) -> Re
     }
     let site = &state.config.site_name;
     let totals = [String::new()];
-    let rows = state.store.rollup_values(site, Granularity::Day, from, to, Dimension::Total.name(), &totals).await?;
+    let rows = state.store.rollup_values(site, Granularity::Day, from, to, Dimension::Total, &totals).await?;
     Ok(rows.into_iter().map(|row| row.bucket).collect())
 }
 
@@ -1010,7 +996,7 @@ async fn funnel_rows(
     let mut values = step_values.clone();
     values.push(funnel.key.clone());
     let stored = if sources.split > range.from {
-        let dimension = Dimension::Funnel.name();
+        let dimension = Dimension::Funnel;
         state.store.rollup_values(site, Granularity::Day, range.from, sources.split, dimension, &values).await?
     } else {
         Vec::new()
@@ -1032,7 +1018,7 @@ async fn funnel_rows(
         let with_traffic = days_with_traffic(state, range.from, sources.split).await?;
         raw_days.extend(with_traffic.into_iter().filter(|day| !rolled_days.contains(day)));
     }
-    let fresh = sources.fresh.daily.iter().filter(|row| row.dimension == Dimension::Funnel.name());
+    let fresh = sources.fresh.daily.iter().filter(|row| row.dimension == Dimension::Funnel);
     for row in stored.iter().chain(fresh) {
         if raw_days.contains(&row.bucket) {
             continue;

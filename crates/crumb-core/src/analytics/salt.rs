@@ -65,7 +65,7 @@ impl SaltKeeper {
 
 fn random_salt() -> Result<[u8; 32], StoreError> {
     let mut salt = [0u8; 32];
-    getrandom::fill(&mut salt).map_err(|e| StoreError::Backend { backend: "random", detail: e.to_string() })?;
+    getrandom::fill(&mut salt).map_err(|e| StoreError::backend_message("random", e.to_string()))?;
     Ok(salt)
 }
 

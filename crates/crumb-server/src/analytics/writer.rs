@@ -35,12 +35,9 @@ impl EventWriter {
             sender
         });
         let (done, committed) = oneshot::channel();
-        let gone = || StoreError::Backend { backend: "writer", detail: "the event writer stopped".into() };
+        let gone = || StoreError::backend_message("writer", "the event writer stopped");
         sender.send((event, done)).await.map_err(|_| gone())?;
-        committed
-            .await
-            .map_err(|_| gone())?
-            .map_err(|detail| StoreError::Backend { backend: self.store.backend(), detail })
+        committed.await.map_err(|_| gone())?.map_err(|detail| StoreError::backend_message(self.store.backend(), detail))
     }
 }
 

@@ -17,11 +17,13 @@
 //! order, with a new visit after 30 minutes without an event and at each
 //! UTC midnight (so every day rolls up on its own).
 
+pub mod dimension;
 pub mod rollup;
 pub mod sketch;
 
 use serde::{Deserialize, Serialize};
 
+pub use dimension::Dimension;
 pub use rollup::OpenVisit;
 pub use sketch::VisitorSketch;
 
@@ -179,8 +181,8 @@ impl Counts {
 pub struct RollupRow {
     /// Bucket start (hour or UTC day).
     pub bucket: UnixMillis,
-    /// What the row is about: `total`, `page`, `source`, … (see [`rollup::Dimension`]).
-    pub dimension: String,
+    /// What the row is about: the total, pages, sources, …
+    pub dimension: Dimension,
     /// The value: a path, a host, a browser family …; empty for `total`.
     pub value: String,
     /// The counters.
@@ -193,7 +195,7 @@ pub struct RollupRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RollupSummary {
     /// The dimension.
-    pub dimension: String,
+    pub dimension: Dimension,
     /// The value.
     pub value: String,
     /// Summed counters.
@@ -268,7 +270,7 @@ pub trait AnalyticsStore: Send + Sync {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimensions: &[&str],
+        dimensions: &[Dimension],
     ) -> Result<Vec<RollupRow>, StoreError>;
 
     /// Counters summed per (dimension, value) over buckets in `[from, to)`,
@@ -288,7 +290,7 @@ pub trait AnalyticsStore: Send + Sync {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimension: &str,
+        dimension: Dimension,
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError>;
 
@@ -355,8 +357,8 @@ pub(crate) fn funnel_step_values(steps: &[rollup::FunnelStep]) -> Vec<&str> {
 }
 
 /// Encodes event properties for storage (a JSON array of pairs).
-pub fn props_to_json(props: &[(String, String)]) -> String {
-    serde_json::to_string(props).unwrap_or_else(|_| "[]".to_owned())
+pub fn props_to_json(props: &[(String, String)]) -> Result<String, StoreError> {
+    serde_json::to_string(props).map_err(|e| StoreError::Corrupt { detail: format!("encoding event properties: {e}") })
 }
 
 /// Decodes stored event properties.

@@ -9,117 +9,19 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+mod funnel;
+mod visit;
 
-use super::sketch::Precision;
-use super::{Counts, EventKind, Granularity, RollupRow, StoredEvent, VisitorSketch, DAY_MILLIS};
-use crate::{StoreError, UnixMillis};
+pub use super::dimension::Dimension;
+use super::{Counts, EventKind, Granularity, RollupRow, StoredEvent, VisitorSketch};
+use crate::UnixMillis;
+use funnel::{add_funnel_steps, StepMatcher};
+pub use funnel::{funnel, FunnelEvent, FunnelStep, RolledFunnel, MAX_FUNNEL_STEPS};
+use visit::{visits, Visit, VisitSummary};
+pub use visit::{OpenVisit, VisitOrigin};
 
 /// A visit ends after this long without an event.
 pub const VISIT_TIMEOUT_MILLIS: UnixMillis = 30 * 60 * 1000;
-
-/// The dimensions rollups are kept for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    /// The whole site (value empty).
-    Total,
-    /// Page paths (page views).
-    Page,
-    /// First page of a visit.
-    Entry,
-    /// Last page of a visit.
-    Exit,
-    /// Referrer source of a visit (empty: direct).
-    Source,
-    /// `utm_source` of a visit.
-    UtmSource,
-    /// `utm_medium` of a visit.
-    UtmMedium,
-    /// `utm_campaign` of a visit.
-    UtmCampaign,
-    /// Browser family.
-    Browser,
-    /// Operating system family.
-    Os,
-    /// Device class.
-    Device,
-    /// `new` or `returning` (only for visitors with a cookie).
-    VisitorType,
-    /// `cookie` or `cookieless`.
-    Tracking,
-    /// Custom event names.
-    Event,
-    /// Custom event properties: `event name` U+001F `key` U+001F `value`.
-    Property,
-    /// Outbound link URLs.
-    Outbound,
-    /// Steps of the funnels rolled up with the day ([`RolledFunnel`]): the
-    /// value is the funnel's key, U+001F, the step's index (0-based); the key
-    /// alone marks a day rolled up with that funnel.
-    Funnel,
-}
-
-impl Dimension {
-    /// Every dimension.
-    pub const ALL: [Dimension; 17] = [
-        Dimension::Total,
-        Dimension::Page,
-        Dimension::Entry,
-        Dimension::Exit,
-        Dimension::Source,
-        Dimension::UtmSource,
-        Dimension::UtmMedium,
-        Dimension::UtmCampaign,
-        Dimension::Browser,
-        Dimension::Os,
-        Dimension::Device,
-        Dimension::VisitorType,
-        Dimension::Tracking,
-        Dimension::Event,
-        Dimension::Property,
-        Dimension::Outbound,
-        Dimension::Funnel,
-    ];
-
-    /// The stored name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dimension::Total => "total",
-            Dimension::Page => "page",
-            Dimension::Entry => "entry",
-            Dimension::Exit => "exit",
-            Dimension::Source => "source",
-            Dimension::UtmSource => "utm_source",
-            Dimension::UtmMedium => "utm_medium",
-            Dimension::UtmCampaign => "utm_campaign",
-            Dimension::Browser => "browser",
-            Dimension::Os => "os",
-            Dimension::Device => "device",
-            Dimension::VisitorType => "visitor_type",
-            Dimension::Tracking => "tracking",
-            Dimension::Event => "event",
-            Dimension::Property => "property",
-            Dimension::Outbound => "outbound",
-            Dimension::Funnel => "funnel",
-        }
-    }
-
-    /// How precise its rows' visitor sketches are: fine for the site's
-    /// totals and the few rows of funnel steps, coarse for the many rows of
-    /// every other dimension.
-    pub fn precision(self) -> Precision {
-        match self {
-            Dimension::Total | Dimension::Funnel => Precision::Fine,
-            _ => Precision::Coarse,
-        }
-    }
-
-    /// The dimension of a stored name.
-    pub fn from_name(name: &str) -> Option<Dimension> {
-        Dimension::ALL.into_iter().find(|d| d.name() == name)
-    }
-}
 
 /// The separator inside [`Dimension::Property`] values.
 pub const PROPERTY_SEPARATOR: char = '\u{1f}';
@@ -158,262 +60,17 @@ impl Accumulator {
             .into_iter()
             .map(|((bucket, dimension, value), cell)| RollupRow {
                 bucket,
-                dimension: dimension.name().to_owned(),
+                dimension,
                 value,
                 counts: cell.counts,
                 visitors: cell.visitors,
             })
             .collect();
-        rows.sort_by(|a, b| (a.bucket, &a.dimension, &a.value).cmp(&(b.bucket, &b.dimension, &b.value)));
+        // By the stored name, as when dimensions were strings.
+        rows.sort_by(|a, b| {
+            (a.bucket, a.dimension.as_str(), &a.value).cmp(&(b.bucket, b.dimension.as_str(), &b.value))
+        });
         rows
-    }
-}
-
-/// One visit, cut from a visitor's events.
-struct Visit<'a> {
-    events: &'a [StoredEvent],
-}
-
-impl<'a> Visit<'a> {
-    fn first(&self) -> &'a StoredEvent {
-        &self.events[0]
-    }
-
-    fn pageviews(&self) -> impl Iterator<Item = &'a StoredEvent> + use<'a> {
-        self.events.iter().filter(|e| e.event.kind == EventKind::Pageview)
-    }
-}
-
-/// Whether an event at `next` belongs to the same visit as one at `previous`
-/// (the same visitor's, `previous <= next`).
-fn same_visit(previous: UnixMillis, next: UnixMillis) -> bool {
-    let same_day = previous.div_euclid(DAY_MILLIS) == next.div_euclid(DAY_MILLIS);
-    same_day && next - previous <= VISIT_TIMEOUT_MILLIS
-}
-
-/// Cuts `events` (already sorted by visitor, then time) into visits.
-fn visits(events: &[StoredEvent]) -> impl Iterator<Item = Visit<'_>> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start >= events.len() {
-            return None;
-        }
-        let mut end = start + 1;
-        while end < events.len() {
-            let (previous, next) = (&events[end - 1].event, &events[end].event);
-            let same_visitor = previous.visitor == next.visitor && previous.cookieless == next.cookieless;
-            if !same_visitor || !same_visit(previous.at, next.at) {
-                break;
-            }
-            end += 1;
-        }
-        let visit = Visit { events: &events[start..end] };
-        start = end;
-        Some(visit)
-    })
-}
-
-/// A visit still going on at a provisional rollup's cut: a later event may
-/// continue it, so that rollup leaves its visit-level counts out (the visit,
-/// its bounce, duration, entry and exit page, source …) and keeps this state
-/// instead. The raw tail after the cut continues the visit from it
-/// ([`aggregate_continuing`]), so no visit counts twice; the day's final
-/// rollup counts every visit from raw events. The state does not grow with
-/// the visit's events, only with the distinct values it touched.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OpenVisit {
-    /// The visitor key.
-    pub visitor: i64,
-    /// Counted without a cookie.
-    pub cookieless: bool,
-    /// The visit's first event.
-    pub start: UnixMillis,
-    /// Its latest event so far.
-    pub last_at: UnixMillis,
-    /// Page views so far.
-    pub pageviews: u64,
-    /// Custom events and outbound clicks so far.
-    pub events: u64,
-    /// The first page viewed.
-    pub entry: Option<String>,
-    /// The latest page viewed.
-    pub exit: Option<String>,
-    /// The visit was its visitor's first.
-    pub is_new: bool,
-    /// Where it came from and on what (its first event's).
-    #[serde(flatten)]
-    pub origin: VisitOrigin<String>,
-    /// The event-level values it touched, per hour: (hour bucket, dimension,
-    /// value). A visit counts once per value and bucket.
-    pub touched: Vec<(UnixMillis, Dimension, String)>,
-    /// How far it went in each rolled-up funnel: (the funnel's key, steps
-    /// reached), for the funnels where it reached any.
-    pub funnels: Vec<(String, usize)>,
-}
-
-/// A visit's first event's dimensions: where the visit came from, and on
-/// what. `S` is `String` in a stored [`OpenVisit`], `&str` while rolling up.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct VisitOrigin<S> {
-    /// Referrer source (empty: direct).
-    pub source: S,
-    /// `utm_source`, or empty.
-    pub utm_source: S,
-    /// `utm_medium`, or empty.
-    pub utm_medium: S,
-    /// `utm_campaign`, or empty.
-    pub utm_campaign: S,
-    /// Browser family.
-    pub browser: S,
-    /// Operating system family.
-    pub os: S,
-    /// Device class.
-    pub device: S,
-}
-
-impl<'a> VisitOrigin<&'a str> {
-    fn of(event: &'a super::EventRecord) -> Self {
-        VisitOrigin {
-            source: &event.source,
-            utm_source: &event.utm_source,
-            utm_medium: &event.utm_medium,
-            utm_campaign: &event.utm_campaign,
-            browser: &event.browser,
-            os: &event.os,
-            device: &event.device,
-        }
-    }
-
-    fn to_owned(&self) -> VisitOrigin<String> {
-        VisitOrigin {
-            source: self.source.to_owned(),
-            utm_source: self.utm_source.to_owned(),
-            utm_medium: self.utm_medium.to_owned(),
-            utm_campaign: self.utm_campaign.to_owned(),
-            browser: self.browser.to_owned(),
-            os: self.os.to_owned(),
-            device: self.device.to_owned(),
-        }
-    }
-}
-
-impl VisitOrigin<String> {
-    fn as_str(&self) -> VisitOrigin<&str> {
-        VisitOrigin {
-            source: &self.source,
-            utm_source: &self.utm_source,
-            utm_medium: &self.utm_medium,
-            utm_campaign: &self.utm_campaign,
-            browser: &self.browser,
-            os: &self.os,
-            device: &self.device,
-        }
-    }
-}
-
-impl OpenVisit {
-    /// The stored form (JSON).
-    pub fn to_json(&self) -> Result<String, StoreError> {
-        serde_json::to_string(self).map_err(|e| StoreError::Corrupt { detail: format!("open visit: {e}") })
-    }
-
-    /// Reads the stored form.
-    pub fn from_json(json: &str) -> Result<OpenVisit, StoreError> {
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt { detail: format!("open visit: {e}") })
-    }
-
-    /// Whether an event at `at` continues this visit.
-    fn continues_at(&self, at: UnixMillis) -> bool {
-        at >= self.last_at && same_visit(self.last_at, at)
-    }
-}
-
-/// What a visit counts once, where it started: from its events, and from
-/// its state at a provisional cut when it began before that.
-struct VisitSummary<'a> {
-    visitor: i64,
-    cookieless: bool,
-    start: UnixMillis,
-    last_at: UnixMillis,
-    pageviews: u64,
-    events: u64,
-    entry: Option<&'a str>,
-    exit: Option<&'a str>,
-    is_new: bool,
-    origin: VisitOrigin<&'a str>,
-}
-
-impl<'a> VisitSummary<'a> {
-    fn of(visit: &Visit<'a>, before: Option<&'a OpenVisit>) -> Self {
-        let first = &visit.first().event;
-        let last_at = visit.events.last().map_or(first.at, |e| e.event.at);
-        let pageviews = visit.pageviews().count() as u64;
-        let events = visit.events.len() as u64 - pageviews;
-        let entry = visit.pageviews().next().map(|e| e.event.path.as_str());
-        let exit = visit.pageviews().last().map(|e| e.event.path.as_str());
-        match before {
-            Some(before) => VisitSummary {
-                last_at,
-                pageviews: before.pageviews + pageviews,
-                events: before.events + events,
-                entry: before.entry.as_deref().or(entry),
-                exit: exit.or(before.exit.as_deref()),
-                ..VisitSummary::of_state(before)
-            },
-            None => VisitSummary {
-                visitor: first.visitor,
-                cookieless: first.cookieless,
-                start: first.at,
-                last_at,
-                pageviews,
-                events,
-                entry,
-                exit,
-                is_new: !first.cookieless && visit.first().first_seen >= first.at,
-                origin: VisitOrigin::of(first),
-            },
-        }
-    }
-
-    fn of_state(state: &'a OpenVisit) -> Self {
-        VisitSummary {
-            visitor: state.visitor,
-            cookieless: state.cookieless,
-            start: state.start,
-            last_at: state.last_at,
-            pageviews: state.pageviews,
-            events: state.events,
-            entry: state.entry.as_deref(),
-            exit: state.exit.as_deref(),
-            is_new: state.is_new,
-            origin: state.origin.as_str(),
-        }
-    }
-
-    fn into_state(
-        self,
-        touched: Vec<(UnixMillis, Dimension, Cow<'_, str>)>,
-        funnels: Vec<(String, usize)>,
-    ) -> OpenVisit {
-        OpenVisit {
-            visitor: self.visitor,
-            cookieless: self.cookieless,
-            start: self.start,
-            last_at: self.last_at,
-            pageviews: self.pageviews,
-            events: self.events,
-            entry: self.entry.map(str::to_owned),
-            exit: self.exit.map(str::to_owned),
-            is_new: self.is_new,
-            origin: self.origin.to_owned(),
-            touched: touched
-                .into_iter()
-                .map(|(hour, dimension, value)| (hour, dimension, value.into_owned()))
-                .collect(),
-            funnels,
-        }
     }
 }
 
@@ -625,216 +282,14 @@ fn add_events<'a>(
     touched
 }
 
-/// One step of a funnel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FunnelStep {
-    /// A page view of this path.
-    Page(String),
-    /// A custom event of this name.
-    Event(String),
-}
-
-impl FunnelStep {
-    /// Whether `event` is this step: a page view of its path, or a custom
-    /// event of its name.
-    pub fn matches(&self, event: &super::EventRecord) -> bool {
-        match self {
-            FunnelStep::Page(path) => event.kind == EventKind::Pageview && event.path == *path,
-            FunnelStep::Event(name) => event.kind == EventKind::Custom && event.name == *name,
-        }
-    }
-
-    /// As written in `crumb.toml` and the API: `/path` or `event:name`.
-    pub fn label(&self) -> String {
-        match self {
-            FunnelStep::Page(path) => path.clone(),
-            FunnelStep::Event(name) => format!("event:{name}"),
-        }
-    }
-}
-
-/// The most steps a funnel has: [`FunnelEvent::steps`] holds one bit per step.
-pub const MAX_FUNNEL_STEPS: usize = 16;
-
-/// A funnel rolled up with every day (one declared in `crumb.toml`), so
-/// that reports over any range read its steps from rollups.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RolledFunnel {
-    /// Its steps, at most [`MAX_FUNNEL_STEPS`].
-    pub steps: Vec<FunnelStep>,
-    /// What its rows are stored under: the steps' labels joined by commas,
-    /// so that changing a funnel's steps starts new rows.
-    pub key: String,
-}
-
-impl RolledFunnel {
-    /// The funnel of these steps (at most [`MAX_FUNNEL_STEPS`] are kept).
-    pub fn new(mut steps: Vec<FunnelStep>) -> Self {
-        steps.truncate(MAX_FUNNEL_STEPS);
-        let key = steps.iter().map(FunnelStep::label).collect::<Vec<_>>().join(",");
-        RolledFunnel { steps, key }
-    }
-
-    /// The stored value of step `index`'s rows.
-    pub fn step_value(&self, index: usize) -> String {
-        format!("{}{PROPERTY_SEPARATOR}{index}", self.key)
-    }
-
-    /// Steps reached by the end of `visit`, having reached `before` steps
-    /// before its events (a visit open at a provisional cut).
-    fn reached(&self, visit: &Visit<'_>, before: usize, matcher: &mut StepMatcher) -> usize {
-        let mut next = before;
-        for same_instant in visit.events.chunk_by(|a, b| a.event.at == b.event.at) {
-            if next >= self.steps.len() {
-                break;
-            }
-            next = matcher.advance(next, self.steps.len(), same_instant.iter().map(|stored| self.mask(&stored.event)));
-        }
-        next
-    }
-
-    /// Bit `i` set: `event` is step `i`.
-    fn mask(&self, event: &super::EventRecord) -> u32 {
-        self.steps.iter().enumerate().filter(|(_, step)| step.matches(event)).fold(0, |mask, (i, _)| mask | 1 << i)
-    }
-}
-
-impl OpenVisit {
-    /// Steps of `funnel` this visit had reached.
-    fn reached(&self, funnel: &RolledFunnel) -> usize {
-        self.funnels.iter().find(|(key, _)| *key == funnel.key).map_or(0, |(_, reached)| *reached)
-    }
-}
-
-/// Counts a visit in each step of each funnel it reached (`reached[i]`
-/// steps of `funnels[i]`), in the day it started.
-fn add_funnel_steps(visit: &VisitSummary<'_>, funnels: &[RolledFunnel], reached: &[usize], daily: &mut Accumulator) {
-    let day = Granularity::Day.bucket(visit.start);
-    for (funnel, reached) in funnels.iter().zip(reached) {
-        for step in 0..*reached {
-            let cell = daily.cell(day, Dimension::Funnel, &funnel.step_value(step));
-            cell.counts.visits += 1;
-            cell.visitors.insert(visit.visitor);
-        }
-    }
-}
-
-/// Matching a funnel's next steps to the events of one millisecond, which
-/// have no order between them (a page view and the event it fired may
-/// arrive either way round): they take as many of the next steps as some
-/// order of them would, each event one step at most — a matching of steps
-/// to events, grown a step at a time.
-#[derive(Default)]
-struct StepMatcher {
-    /// The step each event took, if any.
-    taken: Vec<Option<usize>>,
-    /// Events already tried while placing the current step.
-    tried: Vec<bool>,
-    /// The steps each event of the millisecond matches (kept to reuse its allocation).
-    masks: Vec<u32>,
-}
-
-impl StepMatcher {
-    /// The steps reached after events whose matched steps are `masks` (bit
-    /// `i`: step `i`), `next` having been reached before them, of `steps`.
-    fn advance(&mut self, next: usize, steps: usize, masks: impl IntoIterator<Item = u32>) -> usize {
-        let mut buffer = std::mem::take(&mut self.masks);
-        buffer.clear();
-        buffer.extend(masks);
-        let reached = self.match_steps(next, steps, &buffer);
-        self.masks = buffer;
-        reached
-    }
-
-    /// [`StepMatcher::advance`] over the collected masks.
-    fn match_steps(&mut self, mut next: usize, steps: usize, masks: &[u32]) -> usize {
-        if let [mask] = masks {
-            return if next < steps && mask & (1 << next) != 0 { next + 1 } else { next };
-        }
-        self.taken.clear();
-        self.taken.resize(masks.len(), None);
-        while next < steps {
-            self.tried.clear();
-            self.tried.resize(masks.len(), false);
-            if !self.take(next, masks) {
-                break;
-            }
-            next += 1;
-        }
-        next
-    }
-
-    /// Gives `step` to one of the events, moving steps already taken to
-    /// other events where needed (an augmenting path); false if none can.
-    fn take(&mut self, step: usize, masks: &[u32]) -> bool {
-        for i in 0..masks.len() {
-            if masks[i] & (1 << step) == 0 || self.tried[i] {
-                continue;
-            }
-            self.tried[i] = true;
-            let free = match self.taken[i] {
-                None => true,
-                Some(other) => self.take(other, masks),
-            };
-            if free {
-                self.taken[i] = Some(step);
-                return true;
-            }
-        }
-        false
-    }
-}
-
-/// A raw event as a funnel reads it: whose, when, and which steps it matches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FunnelEvent {
-    /// The visitor key.
-    pub visitor: i64,
-    /// Counted without a cookie.
-    pub cookieless: bool,
-    /// When it was received.
-    pub at: UnixMillis,
-    /// Bit `i` set: the event matches step `i` (a page view of its path, or
-    /// a custom event of its name).
-    pub steps: u32,
-}
-
-/// Adds to `reached[i]` the visitors who, within one visit, reached step
-/// `i` of a funnel after steps `0..i` in order (other events may come
-/// between steps). Events may come in any order; the visits are cut as for
-/// rollups, so a funnel over several days may be counted a day at a time.
-/// Events received in the same millisecond count in whichever order takes
-/// the visit furthest.
-pub fn funnel(mut events: Vec<FunnelEvent>, reached: &mut [VisitorSketch]) {
-    events.sort_unstable_by_key(|e| (e.visitor, e.cookieless, e.at));
-    let mut next = 0;
-    let mut previous: Option<&FunnelEvent> = None;
-    let mut matcher = StepMatcher::default();
-    for same_instant in events.chunk_by(|a, b| (a.visitor, a.cookieless, a.at) == (b.visitor, b.cookieless, b.at)) {
-        let event = &same_instant[0];
-        let continues = previous.is_some_and(|p| {
-            p.visitor == event.visitor && p.cookieless == event.cookieless && same_visit(p.at, event.at)
-        });
-        if !continues {
-            next = 0;
-        }
-        let after = matcher.advance(next, reached.len(), same_instant.iter().map(|e| e.steps));
-        for step in &mut reached[next..after] {
-            step.insert(event.visitor);
-        }
-        next = after;
-        previous = Some(event);
-    }
-}
-
 /// Merges rows of the same dimension and value across buckets (for a
 /// report over a range), keyed by (dimension, value).
 pub fn merge_rows<'a>(
     rows: impl IntoIterator<Item = &'a RollupRow>,
-) -> HashMap<(String, String), (Counts, VisitorSketch)> {
-    let mut merged: HashMap<(String, String), (Counts, VisitorSketch)> = HashMap::new();
+) -> HashMap<(Dimension, String), (Counts, VisitorSketch)> {
+    let mut merged: HashMap<(Dimension, String), (Counts, VisitorSketch)> = HashMap::new();
     for row in rows {
-        let entry = merged.entry((row.dimension.clone(), row.value.clone())).or_default();
+        let entry = merged.entry((row.dimension, row.value.clone())).or_default();
         entry.0.add(&row.counts);
         entry.1.merge(&row.visitors);
     }
@@ -844,7 +299,8 @@ pub fn merge_rows<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::EventRecord;
+    use crate::analytics::{EventRecord, DAY_MILLIS};
+    use crate::StoreError;
 
     const DAY0: UnixMillis = 1_780_000_000_000 - 1_780_000_000_000 % DAY_MILLIS;
     const MIN: UnixMillis = 60_000;
@@ -878,7 +334,7 @@ mod tests {
     }
 
     fn row<'a>(rows: &'a [RollupRow], dimension: &str, value: &str) -> &'a RollupRow {
-        rows.iter().find(|r| r.dimension == dimension && r.value == value).unwrap()
+        rows.iter().find(|r| r.dimension.as_str() == dimension && r.value == value).unwrap()
     }
 
     #[test]
@@ -907,7 +363,7 @@ mod tests {
     fn a_visit_is_cut_at_utc_midnight() {
         let rollup =
             aggregate(vec![view(1, DAY0 + DAY_MILLIS - MIN, "/a"), view(1, DAY0 + DAY_MILLIS + MIN, "/b")], &[]);
-        let days: Vec<_> = rollup.daily.iter().filter(|r| r.dimension == "total").collect();
+        let days: Vec<_> = rollup.daily.iter().filter(|r| r.dimension == Dimension::Total).collect();
         assert_eq!(days.len(), 2);
         assert!(days.iter().all(|r| r.counts.visits == 1));
     }
@@ -1011,10 +467,10 @@ mod tests {
     /// (bucket, dimension, value) → counts and distinct visitors, rows of `rollups` added up.
     fn summed<'a>(
         rollups: impl IntoIterator<Item = &'a [RollupRow]>,
-    ) -> HashMap<(UnixMillis, String, String), (Counts, u64)> {
-        let mut cells: HashMap<(UnixMillis, String, String), (Counts, VisitorSketch)> = HashMap::new();
+    ) -> HashMap<(UnixMillis, Dimension, String), (Counts, u64)> {
+        let mut cells: HashMap<(UnixMillis, Dimension, String), (Counts, VisitorSketch)> = HashMap::new();
         for row in rollups.into_iter().flatten() {
-            let cell = cells.entry((row.bucket, row.dimension.clone(), row.value.clone())).or_default();
+            let cell = cells.entry((row.bucket, row.dimension, row.value.clone())).or_default();
             cell.0.add(&row.counts);
             cell.1.merge(&row.visitors);
         }
@@ -1030,7 +486,10 @@ mod tests {
         // Visitor 1's may go on: its page view counts, the visit not yet.
         let total = row(&provisional.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.pageviews, total.counts.bounces), (1, 2, 1));
-        assert!(provisional.daily.iter().all(|r| r.value != "/a" || r.dimension == "page"), "no entry or exit yet");
+        assert!(
+            provisional.daily.iter().all(|r| r.value != "/a" || r.dimension == Dimension::Page),
+            "no entry or exit yet"
+        );
         assert_eq!(open.len(), 1);
         assert_eq!((open[0].visitor, open[0].start, open[0].pageviews), (1, cut - 10 * MIN, 1));
         assert_eq!(open[0].entry.as_deref(), Some("/a"));
@@ -1057,7 +516,10 @@ mod tests {
         let total = row(&tail.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.bounces, total.counts.new_visits), (2, 1, 1));
         assert_eq!(row(&tail.daily, "visitor_type", "new").counts.visits, 1);
-        assert!(tail.daily.iter().all(|r| r.dimension != "entry" || r.value == "/"), "an event is no page view");
+        assert!(
+            tail.daily.iter().all(|r| r.dimension != Dimension::Entry || r.value == "/"),
+            "an event is no page view"
+        );
     }
 
     #[test]
@@ -1161,13 +623,16 @@ mod tests {
                     whole
                         .daily
                         .iter()
-                        .find(|r| r.dimension == "funnel" && r.value == value)
+                        .find(|r| r.dimension == Dimension::Funnel && r.value == value)
                         .map_or(0, |r| r.visitors.count())
                 })
                 .collect();
             assert_eq!(stored, reached.iter().map(VisitorSketch::count).collect::<Vec<_>>(), "{}", rolled.key);
             assert!(stored.iter().all(|n| *n > 0), "the mix reaches every step of {}: {stored:?}", rolled.key);
-            assert!(whole.daily.iter().any(|r| r.dimension == "funnel" && r.value == rolled.key), "the day is marked");
+            assert!(
+                whole.daily.iter().any(|r| r.dimension == Dimension::Funnel && r.value == rolled.key),
+                "the day is marked"
+            );
         }
     }
 
@@ -1197,7 +662,7 @@ mod tests {
         let events: Vec<_> =
             (0..200).map(|i| view(i % 17, DAY0 + (i * 7 % 1440) * MIN, ["/a", "/b", "/c"][i as usize % 3])).collect();
         let rollup = aggregate(events, &[]);
-        for dimension in ["total", "page", "source", "browser"] {
+        for dimension in [Dimension::Total, Dimension::Page, Dimension::Source, Dimension::Browser] {
             let mut hours = Counts::default();
             rollup.hourly.iter().filter(|r| r.dimension == dimension).for_each(|r| hours.add(&r.counts));
             let mut days = Counts::default();

@@ -10,11 +10,41 @@
 //! pages, sources and the other dimensions ([`Precision::Coarse`]), which a
 //! report merges by the thousand. It stores hashes of already-keyed visitor
 //! ids, never ids.
+//!
+//! # Stored form
+//!
+//! Rollup rows are kept for good, so the bytes are versioned:
+//!
+//! - version 1 ([`VisitorSketch::to_bytes`]): [`FORMAT_MAGIC`], [`FORMAT_VERSION`],
+//!   a precision tag (12: fine, 10: coarse), then the estimator as
+//!   `postcard` encodes `cardinality-estimator` 1.x's serde form, a
+//!   `(usize, Option<Vec<u32>>)` tuple. When a vector follows, the `usize`
+//!   is reduced to its two representation bits: the estimator serialises a
+//!   heap address there, which no reader uses and the database need not keep.
+//! - unversioned (written before version 1): the precision tag and the
+//!   same tuple, address included. Its first byte is a precision tag, never
+//!   [`FORMAT_MAGIC`], so [`VisitorSketch::from_bytes`] reads both.
+//!
+//! A change of estimator crate, or of its serde layout, needs a new version
+//! (and a reader of the old ones).
 
 use cardinality_estimator::CardinalityEstimator;
-use wyhash::WyHash;
 
 use crate::StoreError;
+
+/// The estimator's hasher, which never runs: visitor keys are already keyed
+/// hashes and go in with `insert_hash`. (Its type is part of the estimator's
+/// type only; the stored form does not depend on it.)
+type Unused = std::hash::DefaultHasher;
+
+/// The first byte of a versioned sketch (no precision tag has this value).
+pub const FORMAT_MAGIC: u8 = 0xC5;
+
+/// The version [`VisitorSketch::to_bytes`] writes.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// The two low bits of the estimator's `usize`: which representation it is.
+const REPRESENTATION_BITS: usize = 0b11;
 
 /// How many HyperLogLog registers a sketch has once it is large.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,8 +57,8 @@ pub enum Precision {
 
 #[derive(Clone, Debug)]
 enum Estimator {
-    Fine(CardinalityEstimator<u64, WyHash, 12, 6>),
-    Coarse(CardinalityEstimator<u64, WyHash, 10, 6>),
+    Fine(CardinalityEstimator<u64, Unused, 12, 6>),
+    Coarse(CardinalityEstimator<u64, Unused, 10, 6>),
 }
 
 /// A mergeable set-cardinality sketch of visitor keys.
@@ -113,24 +143,39 @@ impl VisitorSketch {
         u64::try_from(estimate).unwrap_or(u64::MAX)
     }
 
-    /// The sketch as bytes, for a rollup row: a precision tag, then the estimator.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        // Serialising a `(usize, Option<Vec<u32>>)` tuple into a Vec cannot fail.
-        let (tag, body) = match &self.estimator {
-            Estimator::Fine(e) => (FINE_TAG, postcard::to_allocvec(e).unwrap_or_default()),
-            Estimator::Coarse(e) => (COARSE_TAG, postcard::to_allocvec(e).unwrap_or_default()),
+    /// The sketch as bytes, for a rollup row: the current version of the
+    /// stored form (see the [module docs](self)).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        let (tag, estimator) = match &self.estimator {
+            Estimator::Fine(e) => (FINE_TAG, postcard::to_allocvec(e)),
+            Estimator::Coarse(e) => (COARSE_TAG, postcard::to_allocvec(e)),
         };
-        let mut bytes = Vec::with_capacity(body.len() + 1);
-        bytes.push(tag);
-        bytes.extend_from_slice(&body);
-        bytes
+        let encoding = |e: postcard::Error| StoreError::Corrupt { detail: format!("encoding a visitor sketch: {e}") };
+        let (data, vector): (usize, Option<Vec<u32>>) =
+            postcard::from_bytes(&estimator.map_err(encoding)?).map_err(encoding)?;
+        let data = if vector.is_some() { data & REPRESENTATION_BITS } else { data };
+        postcard::to_extend(&(data, vector), vec![FORMAT_MAGIC, FORMAT_VERSION, tag]).map_err(encoding)
     }
 
-    /// A sketch read back from [`to_bytes`](Self::to_bytes).
+    /// A sketch read back from [`to_bytes`](Self::to_bytes), or from the
+    /// unversioned form written before it. Empty bytes are an empty sketch.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
+        match bytes {
+            [] => Ok(Self::new()),
+            [FORMAT_MAGIC, FORMAT_VERSION, tagged @ ..] => Self::from_tagged(tagged),
+            [FORMAT_MAGIC, version, ..] => Err(StoreError::Corrupt {
+                detail: format!("visitor sketch: format version {version} is not known to this build"),
+            }),
+            [FORMAT_MAGIC] => Err(StoreError::Corrupt { detail: "visitor sketch: no format version".into() }),
+            unversioned => Self::from_tagged(unversioned),
+        }
+    }
+
+    /// A precision tag and the estimator (both versions' common part).
+    fn from_tagged(bytes: &[u8]) -> Result<Self, StoreError> {
         let corrupt = |e: postcard::Error| StoreError::Corrupt { detail: format!("visitor sketch: {e}") };
         let estimator = match bytes.split_first() {
-            None => return Ok(Self::new()),
+            None => return Err(StoreError::Corrupt { detail: "visitor sketch: no precision tag".into() }),
             Some((&FINE_TAG, body)) => Estimator::Fine(postcard::from_bytes(body).map_err(corrupt)?),
             Some((&COARSE_TAG, body)) => Estimator::Coarse(postcard::from_bytes(body).map_err(corrupt)?),
             Some((tag, _)) => {
@@ -177,7 +222,7 @@ mod tests {
         for n in [0u64, 1, 2, 9, 300, 50_000] {
             let mut sketch = VisitorSketch::new();
             (0..n).for_each(|i| sketch.insert(key(i)));
-            let back = VisitorSketch::from_bytes(&sketch.to_bytes()).unwrap();
+            let back = VisitorSketch::from_bytes(&sketch.to_bytes().unwrap()).unwrap();
             assert_eq!(back.count(), sketch.count(), "n = {n}");
         }
     }
@@ -194,13 +239,113 @@ mod tests {
     fn garbage_bytes_are_an_error_not_a_panic() {
         assert!(VisitorSketch::from_bytes(&[0xff; 7]).is_err());
         assert!(VisitorSketch::from_bytes(&[12, 0xff, 0xff]).is_err());
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, FORMAT_VERSION, 12, 0xff, 0xff]).is_err());
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, FORMAT_VERSION]).is_err(), "no precision tag");
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC]).is_err(), "no version");
+    }
+
+    #[test]
+    fn the_stored_form_is_versioned_and_an_unknown_version_is_refused() {
+        let mut sketch = VisitorSketch::with_precision(Precision::Coarse);
+        (0..5).for_each(|i| sketch.insert(key(i)));
+        let bytes = sketch.to_bytes().unwrap();
+        assert_eq!(bytes[..3], [FORMAT_MAGIC, FORMAT_VERSION, COARSE_TAG]);
+        let mut newer = bytes.clone();
+        newer[1] = FORMAT_VERSION + 1;
+        match VisitorSketch::from_bytes(&newer) {
+            Err(StoreError::Corrupt { detail }) => assert!(detail.contains("version 2"), "{detail}"),
+            other => panic!("a newer version must be refused, got {other:?}"),
+        }
+        assert!(![FINE_TAG, COARSE_TAG].contains(&FORMAT_MAGIC), "the magic byte is never a precision tag");
+    }
+
+    #[test]
+    fn equal_sketches_store_equal_bytes() {
+        // The estimator serialises a heap address, different for each sketch;
+        // version 1 keeps only its representation bits.
+        for n in [0u64, 1, 3, 40, 5_000, 50_000] {
+            for precision in [Precision::Fine, Precision::Coarse] {
+                let build = || {
+                    let mut sketch = VisitorSketch::with_precision(precision);
+                    (0..n).for_each(|i| sketch.insert(key(i)));
+                    sketch
+                };
+                let (a, b) = (build(), build());
+                assert_eq!(a.to_bytes().unwrap(), b.to_bytes().unwrap(), "n = {n}, {precision:?}");
+            }
+        }
+    }
+
+    /// Sketches as the unversioned encoder (before version 1) stored them:
+    /// precision, distinct keys inserted (`key(0..n)`), estimate, bytes.
+    /// Produced by that encoder on x86-64, its heap addresses included.
+    const UNVERSIONED: [(Precision, u64, u64, &str); 6] = [
+        (Precision::Fine, 0, 0, "0c0000"),
+        (Precision::Fine, 1, 1, "0c84deb6ee1100"),
+        (Precision::Fine, 3, 3, "0c818cf1b7edae9580030103c1d7cdbb04c2e0dc840482e7d6ae02"),
+        (Precision::Coarse, 5, 5, "0ae19b80c0d2e19f80050105c3d7cdbb04c4e0dc840482e7d6ae02c3f68f830481e58a67"),
+        (Precision::Fine, 40, 40, LEGACY_FINE_40),
+        (Precision::Coarse, 5_000, 4_897, LEGACY_COARSE_5000),
+    ];
+
+    const LEGACY_FINE_40: &str = concat!(
+        "0ca19e8080fefc9f80280128c1d7cdbb04c2e0dc840482e7d6ae02c1f68f830481e58a6781adc393068180e0df07c1eb",
+        "8de404839bb6aa0681b2e0e00181e5afb001c3ceb08006c1818fbd07c1ff8adb02819fe6b707c282d0ea07c28392ef01",
+        "c4b1f3c6038699f0ab0582a29a860581c6812dc1e3a5d00781858eac0381eb81830482a29ed002c384b78f0381edcdaa",
+        "0581c586820682b694be0281b8cf0381e78de40181f5eabf06c180a49c0582d49844c186a4a907c3adb0d506c38dbac9",
+        "04c183a99b0284d8fee80282f6de9907",
+    );
+
+    const LEGACY_COARSE_5000: &str = concat!(
+        "0a83b18080fefc1f01c30108f0abe998048482c1b00c80918c86038c8882a101c88191880cb0e08486039884844382c2",
+        "d010a0988c84028c86c5a201c2c0a0b80890a984840190848162c583a118b19888860184868364c6e2e0a808d0988c88",
+        "08988cc4a101c2e1c0b004b1989088049488c5c101c3c3a0b00cc0909886018882c362c381e19008b0a88886058c8684",
+        "63c2e2a02081999086038886848301c9a0c09004b290888c02b08884810186e191900cd0a8908c04908ec1820181a2b0",
+        "9808c0a0848601948ec461c4c1b0880cf09888840390888202c5e2b018c1988488068c8285810186e1a09808c190848a",
+        "028c92c462c681b19808d098908806888a8202c2a1b1a008f1989084049886c38201c581c19804b1888c8605888c8581",
+        "01c182d1880cb0b0888603a48683c101c3c4c0a004a0908888029082c76182c2a1a008d0988c86048086c342c1c1c0a8",
+        "04b1a0848a04a884c18102c4c3d1a00cc0988c86038886c4e2018382d120d1a09884049086c362c2e0c020b188988205",
+        "8086c242c4c0d1a00c90908c86038c88c6e00184e2e0980ca0a0848404848883c20189e0c0b80ca0b08884038882c2a3",
+        "01c3a1d0b00cb0a08c88038c8881a2018381e1b004a0a0888208908883a20186c3b020b1988c8601888ec3820183c190",
+        "9808e0888c84039086c86184e1d020a188908a029c88c6810181c2c09804a1a09486028c84c34184a1b1a008a1908c86",
+        "0390868524c6c3c0a00490a0888802849883228282a1900ca188848403948487810184e1c0900cc09890880588848461",
+        "868391a90cc0a09086059490c28001c5e080a108d0908c92049882c4e201c3e2c018b1a09486018c88866383e2a09004",
+        "c1988886058884c22186c4c0880cb0988888038886c522c4a3c0900cb0d098840298868421c484a1980cb090a0820184",
+        "86c58201c6e190980ce0988c84038c8884418181f19804a0989084028884c2408a81b0980cb0a0848806888ac343c1c0",
+        "b1a004b1989486068c88c64285c2a0199198988605848a84a101c8c1e018e190908202a884c46180a1e13891988c8605",
+        "8c848381018481c110c190988403908683c10182e2d020b2b0988807888c8562c384e118c1b0888603888684418182d1",
+        "880881998c88019c8a81a201c480d1a004a090908402a082c161c28091a804a1a09c86028c84838201c2a1c0b80ca0a0",
+        "888404948a814284e2e0a00cc090988806a086c4428483a1a00c80918888049086c381018582b19808c0a09082038488",
+        "c361c4e2d0900cc0b09084069486c24000",
+    );
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn sketches_stored_before_versioning_still_decode_to_the_same_estimate() {
+        for (precision, n, estimate, stored) in UNVERSIONED {
+            let old = VisitorSketch::from_bytes(&hex(stored)).unwrap();
+            assert_eq!((old.precision(), old.count()), (precision, estimate), "n = {n}");
+            // Today's sketch of the same keys has the same estimate, and merges with the old one.
+            let mut today = VisitorSketch::with_precision(precision);
+            (0..n).for_each(|i| today.insert(key(i)));
+            assert_eq!(today.count(), estimate, "n = {n}");
+            let mut merged = old.clone();
+            merged.merge(&today);
+            assert_eq!(merged.count(), estimate, "the same keys: n = {n}");
+            // Rewritten in version 1, it reads back the same.
+            let again = VisitorSketch::from_bytes(&old.to_bytes().unwrap()).unwrap();
+            assert_eq!(again.count(), estimate, "n = {n}");
+        }
     }
 
     #[test]
     fn coarse_sketches_round_trip_merge_and_stay_within_ten_percent() {
         let mut a = VisitorSketch::with_precision(Precision::Coarse);
         (0..60_000).for_each(|i| a.insert(key(i)));
-        let back = VisitorSketch::from_bytes(&a.to_bytes()).unwrap();
+        let back = VisitorSketch::from_bytes(&a.to_bytes().unwrap()).unwrap();
         assert_eq!(back.precision(), Precision::Coarse);
         assert_eq!(back.count(), a.count());
         let mut b = VisitorSketch::with_precision(Precision::Coarse);

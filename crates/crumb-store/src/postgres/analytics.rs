@@ -3,21 +3,15 @@
 
 use tokio_postgres::Row;
 
+use super::columns::PgRow;
 use super::{backend_error, PgStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, EventKind,
-    EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS, HOUR_MILLIS,
+    funnel_step_values, funnel_steps_sql, props_to_json, AnalyticsStore, Counts, Dimension, EventRecord, Granularity,
+    OpenVisit, RollupRow, RollupSummary, StoredEvent, DAY_MILLIS, HOUR_MILLIS,
 };
+use crate::rows::{self, count, stored, ROLLUP_COLUMNS, STORED_EVENT_COLUMNS};
 use crate::{StoreError, UnixMillis};
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn stored(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
 
 /// Bytes of one event packed by [`AnalyticsStore::funnel_events`]' query:
 /// `int8send(visitor)`, `int8send(at)`, `int4send(steps)`, `boolsend(cookieless)`
@@ -52,53 +46,16 @@ fn unpack_funnel_events(packed: &[u8], events: &mut Vec<FunnelEvent>) -> Result<
     Ok(())
 }
 
-fn column_error(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Corrupt { detail: e.to_string() }
+/// A column of an analytics row that does not read as its type: the row is
+/// damaged ([`StoreError::Corrupt`]), which a report tolerates where it can
+/// (unreadable open visits are left out until the next rollup).
+fn corrupt_column(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Corrupt { detail: format!("analytics column: {e}") }
 }
 
-fn event_from_row(site: &str, row: &Row) -> Result<StoredEvent, StoreError> {
-    let kind: i16 = row.try_get(4).map_err(column_error)?;
-    let props: String = row.try_get(14).map_err(column_error)?;
-    Ok(StoredEvent {
-        event: EventRecord {
-            site: site.to_owned(),
-            at: row.try_get(0).map_err(column_error)?,
-            visitor: row.try_get(1).map_err(column_error)?,
-            cookieless: row.try_get(2).map_err(column_error)?,
-            user: row.try_get(3).map_err(column_error)?,
-            kind: EventKind::from_code(i64::from(kind))?,
-            name: row.try_get(5).map_err(column_error)?,
-            path: row.try_get(6).map_err(column_error)?,
-            source: row.try_get(7).map_err(column_error)?,
-            utm_source: row.try_get(8).map_err(column_error)?,
-            utm_medium: row.try_get(9).map_err(column_error)?,
-            utm_campaign: row.try_get(10).map_err(column_error)?,
-            browser: row.try_get(11).map_err(column_error)?,
-            os: row.try_get(12).map_err(column_error)?,
-            device: row.try_get(13).map_err(column_error)?,
-            props: props_from_json(&props)?,
-        },
-        first_seen: row.try_get(15).map_err(column_error)?,
-    })
-}
-
-fn rollup_from_row(row: &Row) -> Result<RollupRow, StoreError> {
-    let get = |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(column_error) };
-    let sketch: &[u8] = row.try_get(9).map_err(column_error)?;
-    Ok(RollupRow {
-        bucket: row.try_get(0).map_err(column_error)?,
-        dimension: row.try_get(1).map_err(column_error)?,
-        value: row.try_get(2).map_err(column_error)?,
-        counts: Counts {
-            pageviews: get(3)?,
-            visits: get(4)?,
-            bounces: get(5)?,
-            duration_ms: get(6)?,
-            events: get(7)?,
-            new_visits: get(8)?,
-        },
-        visitors: VisitorSketch::from_bytes(sketch)?,
-    })
+/// An analytics row for the shared mappers (a column that does not read is [`corrupt_column`]).
+fn analytics_row(row: &Row) -> PgRow<'_> {
+    PgRow::with_column_error(row, corrupt_column)
 }
 
 async fn insert_rows(
@@ -116,7 +73,7 @@ async fn insert_rows(
     let column = |f: fn(&Counts) -> u64| -> Vec<i64> { rows.iter().map(|r| stored(f(&r.counts))).collect() };
     let (pageviews, visits, bounces) = (column(|c| c.pageviews), column(|c| c.visits), column(|c| c.bounces));
     let (duration, events, new_visits) = (column(|c| c.duration_ms), column(|c| c.events), column(|c| c.new_visits));
-    let sketches: Vec<Vec<u8>> = rows.iter().map(|r| r.visitors.to_bytes()).collect();
+    let sketches: Vec<Vec<u8>> = rows.iter().map(|r| r.visitors.to_bytes()).collect::<Result<_, _>>()?;
     let visitor_counts: Vec<i64> = rows.iter().map(|r| stored(r.visitors.count())).collect();
     let statement = tx
         .prepare_cached(
@@ -167,7 +124,7 @@ impl AnalyticsStore for PgStore {
         let (utm_sources, utm_media, utm_campaigns) =
             (text(|e| &e.utm_source), text(|e| &e.utm_medium), text(|e| &e.utm_campaign));
         let (browsers, systems, devices) = (text(|e| &e.browser), text(|e| &e.os), text(|e| &e.device));
-        let props: Vec<String> = events.iter().map(|e| props_to_json(&e.props)).collect();
+        let props: Vec<String> = events.iter().map(|e| props_to_json(&e.props)).collect::<Result<_, _>>()?;
 
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;
@@ -225,14 +182,14 @@ impl AnalyticsStore for PgStore {
         to: UnixMillis,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.query_all(
-            "SELECT e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
-                    e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props,
-                    COALESCE(v.first_seen, e.at)
-             FROM analytics_events e
-             LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
-             WHERE e.site = $1 AND e.at >= $2 AND e.at < $3",
+            &format!(
+                "SELECT {STORED_EVENT_COLUMNS}
+                 FROM analytics_events e
+                 LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
+                 WHERE e.site = $1 AND e.at >= $2 AND e.at < $3"
+            ),
             &[&site, &from, &to],
-            |row| event_from_row(site, row),
+            |row| rows::stored_event(site, &analytics_row(row)),
         )
         .await
     }
@@ -266,7 +223,7 @@ impl AnalyticsStore for PgStore {
         let mut events = Vec::new();
         for hour in &hours {
             // An hour without events packs to NULL.
-            let packed: Option<&[u8]> = hour.try_get(0).map_err(column_error)?;
+            let packed: Option<&[u8]> = hour.try_get(0).map_err(corrupt_column)?;
             unpack_funnel_events(packed.unwrap_or_default(), &mut events)?;
         }
         Ok(events)
@@ -275,7 +232,7 @@ impl AnalyticsStore for PgStore {
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         let first = self
             .query_opt("SELECT MIN(at) FROM analytics_events WHERE site = $1", &[&site], |row| {
-                row.try_get::<_, Option<i64>>(0).map_err(column_error)
+                row.try_get::<_, Option<i64>>(0).map_err(corrupt_column)
             })
             .await?;
         Ok(first.flatten())
@@ -307,7 +264,7 @@ impl AnalyticsStore for PgStore {
             .await
             .map_err(backend_error)?
             .try_get(0)
-            .map_err(column_error)?;
+            .map_err(corrupt_column)?;
         if mark > until {
             tx.commit().await.map_err(backend_error)?;
             return Ok(false);
@@ -348,12 +305,12 @@ impl AnalyticsStore for PgStore {
             .await
             .map_err(backend_error)?;
         let rows = client.query(&statement, &[&site, &day]).await.map_err(backend_error)?;
-        rows.iter().map(|row| OpenVisit::from_json(row.try_get::<_, &str>(0).map_err(column_error)?)).collect()
+        rows.iter().map(|row| OpenVisit::from_json(row.try_get::<_, &str>(0).map_err(corrupt_column)?)).collect()
     }
 
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         self.query_opt("SELECT rolled_until FROM analytics_rollup_marks WHERE site = $1", &[&site], |row| {
-            row.try_get(0).map_err(column_error)
+            row.try_get(0).map_err(corrupt_column)
         })
         .await
     }
@@ -364,27 +321,28 @@ impl AnalyticsStore for PgStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimensions: &[&str],
+        dimensions: &[Dimension],
     ) -> Result<Vec<RollupRow>, StoreError> {
         if dimensions.is_empty() {
             return self
                 .query_all(
-                    "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits,
-                            visitors
-                     FROM analytics_rollups
-                     WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4",
+                    &format!(
+                        "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
+                         WHERE site = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4"
+                    ),
                     &[&site, &granularity.code(), &from, &to],
-                    rollup_from_row,
+                    |row| rows::rollup_row(&analytics_row(row)),
                 )
                 .await;
         }
-        let dimensions: Vec<&str> = dimensions.to_vec();
+        let dimensions: Vec<&str> = dimensions.iter().map(|d| d.as_str()).collect();
         self.query_all(
-            "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
-             FROM analytics_rollups
-             WHERE site = $1 AND granularity = $2 AND dimension = ANY($5) AND bucket >= $3 AND bucket < $4",
+            &format!(
+                "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
+                 WHERE site = $1 AND granularity = $2 AND dimension = ANY($5) AND bucket >= $3 AND bucket < $4"
+            ),
             &[&site, &granularity.code(), &from, &to, &dimensions],
-            rollup_from_row,
+            |row| rows::rollup_row(&analytics_row(row)),
         )
         .await
     }
@@ -404,11 +362,12 @@ impl AnalyticsStore for PgStore {
              GROUP BY dimension, value",
             &[&site, &granularity.code(), &from, &to],
             |row| {
-                let get =
-                    |i: usize| -> Result<u64, StoreError> { row.try_get::<_, i64>(i).map(count).map_err(column_error) };
+                let get = |i: usize| -> Result<u64, StoreError> {
+                    row.try_get::<_, i64>(i).map(count).map_err(corrupt_column)
+                };
                 Ok(RollupSummary {
-                    dimension: row.try_get(0).map_err(column_error)?,
-                    value: row.try_get(1).map_err(column_error)?,
+                    dimension: row.try_get::<_, &str>(0).map_err(corrupt_column)?.parse()?,
+                    value: row.try_get(1).map_err(corrupt_column)?,
                     counts: Counts {
                         pageviews: get(2)?,
                         visits: get(3)?,
@@ -430,19 +389,20 @@ impl AnalyticsStore for PgStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimension: &str,
+        dimension: Dimension,
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError> {
         if values.is_empty() {
             return Ok(Vec::new());
         }
         self.query_all(
-            "SELECT bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors
-             FROM analytics_rollups
-             WHERE site = $1 AND granularity = $2 AND dimension = $3 AND value = ANY($4)
-               AND bucket >= $5 AND bucket < $6",
-            &[&site, &granularity.code(), &dimension, &values, &from, &to],
-            rollup_from_row,
+            &format!(
+                "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
+                 WHERE site = $1 AND granularity = $2 AND dimension = $3 AND value = ANY($4)
+                   AND bucket >= $5 AND bucket < $6"
+            ),
+            &[&site, &granularity.code(), &dimension.as_str(), &values, &from, &to],
+            |row| rows::rollup_row(&analytics_row(row)),
         )
         .await
     }
@@ -456,8 +416,8 @@ impl AnalyticsStore for PgStore {
                      GROUP BY user_key) AS per_user",
                 &[&site, &from, &to],
                 |row| {
-                    let cross: i64 = row.try_get(0).map_err(column_error)?;
-                    let all: i64 = row.try_get(1).map_err(column_error)?;
+                    let cross: i64 = row.try_get(0).map_err(corrupt_column)?;
+                    let all: i64 = row.try_get(1).map_err(corrupt_column)?;
                     Ok((count(cross), count(all)))
                 },
             )
@@ -487,7 +447,7 @@ impl AnalyticsStore for PgStore {
             .await
             .map_err(backend_error)?
             .try_get(0)
-            .map_err(column_error)?;
+            .map_err(corrupt_column)?;
         let Some(requested_until) = requested_until else { return Ok(0) };
         // PostgreSQL locks only the rows it deletes: one statement will do.
         let removed = tx
@@ -523,7 +483,7 @@ impl AnalyticsStore for PgStore {
         .map_err(backend_error)?;
         let row =
             tx.query_one("SELECT salt FROM analytics_salts WHERE day = $1", &[&day]).await.map_err(backend_error)?;
-        let salt: Vec<u8> = row.try_get(0).map_err(column_error)?;
+        let salt: Vec<u8> = row.try_get(0).map_err(corrupt_column)?;
         tx.commit().await.map_err(backend_error)?;
         Ok(salt)
     }

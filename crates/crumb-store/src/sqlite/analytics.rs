@@ -6,21 +6,14 @@ use std::sync::LazyLock;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 
-use super::{backend_error, SqliteStore};
+use super::{backend_error, query_all, SqliteStore};
 use crate::analytics::rollup::{FunnelEvent, FunnelStep};
 use crate::analytics::{
-    funnel_step_values, funnel_steps_sql, props_from_json, props_to_json, AnalyticsStore, Counts, EventKind,
-    EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent, VisitorSketch, DAY_MILLIS,
+    funnel_step_values, funnel_steps_sql, props_to_json, AnalyticsStore, Counts, Dimension, EventRecord, Granularity,
+    OpenVisit, RollupRow, RollupSummary, StoredEvent, DAY_MILLIS,
 };
+use crate::rows::{self, count, stored, ROLLUP_COLUMNS, STORED_EVENT_COLUMNS};
 use crate::{StoreError, UnixMillis};
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn stored(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
 
 fn insert_rows(
     tx: &rusqlite::Transaction<'_>,
@@ -42,7 +35,7 @@ fn insert_rows(
                 site,
                 granularity.code(),
                 row.bucket,
-                row.dimension,
+                row.dimension.as_str(),
                 row.value,
                 stored(c.pageviews),
                 stored(c.visits),
@@ -51,37 +44,11 @@ fn insert_rows(
                 stored(c.events),
                 stored(c.new_visits),
                 stored(row.visitors.count()),
-                row.visitors.to_bytes(),
+                row.visitors.to_bytes()?,
             ])
             .map_err(backend_error)?;
     }
     Ok(())
-}
-
-const ROW_COLUMNS: &str =
-    "bucket, dimension, value, pageviews, visits, bounces, duration_ms, events, new_visits, visitors";
-
-fn rollup_from_row(row: &rusqlite::Row<'_>) -> Result<RollupRow, StoreError> {
-    let get = |i: usize| -> Result<u64, StoreError> { row.get::<_, i64>(i).map(count).map_err(backend_error) };
-    let sketch = row
-        .get_ref(9)
-        .map_err(backend_error)?
-        .as_blob()
-        .map_err(|e| StoreError::Corrupt { detail: format!("visitor sketch: {e}") })?;
-    Ok(RollupRow {
-        bucket: row.get(0).map_err(backend_error)?,
-        dimension: row.get(1).map_err(backend_error)?,
-        value: row.get(2).map_err(backend_error)?,
-        counts: Counts {
-            pageviews: get(3)?,
-            visits: get(4)?,
-            bounces: get(5)?,
-            duration_ms: get(6)?,
-            events: get(7)?,
-            new_visits: get(8)?,
-        },
-        visitors: VisitorSketch::from_bytes(sketch)?,
-    })
 }
 
 /// Columns of `analytics_events` written per event.
@@ -107,8 +74,8 @@ static INSERT_ONE_EVENT: LazyLock<String> = LazyLock::new(|| insert_events_sql(1
 
 /// Binds an event's [`EVENT_COLUMNS`] values, in [`insert_events_sql`]'s order,
 /// from parameter `first` (1-based) on.
-fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecord) -> rusqlite::Result<()> {
-    let props = props_to_json(&e.props);
+fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecord) -> Result<(), StoreError> {
+    let props = props_to_json(&e.props)?;
     let values: [&dyn rusqlite::ToSql; EVENT_COLUMNS] = [
         &e.site,
         &e.at,
@@ -129,7 +96,7 @@ fn bind_event(insert: &mut rusqlite::Statement<'_>, first: usize, e: &EventRecor
     ];
     for (offset, value) in values.into_iter().enumerate() {
         // SQLite copies bound text (SQLITE_TRANSIENT), so `props` may go.
-        insert.raw_bind_parameter(first + offset, value)?;
+        insert.raw_bind_parameter(first + offset, value).map_err(backend_error)?;
     }
     Ok(())
 }
@@ -149,13 +116,13 @@ impl AnalyticsStore for SqliteStore {
                 let mut insert = tx.prepare_cached(&INSERT_MANY_EVENTS).map_err(backend_error)?;
                 for chunk in &mut chunks {
                     for (row, event) in chunk.iter().enumerate() {
-                        bind_event(&mut insert, 1 + EVENT_COLUMNS * row, event).map_err(backend_error)?;
+                        bind_event(&mut insert, 1 + EVENT_COLUMNS * row, event)?;
                     }
                     insert.raw_execute().map_err(backend_error)?;
                 }
                 let mut insert_one = tx.prepare_cached(&INSERT_ONE_EVENT).map_err(backend_error)?;
                 for event in chunks.remainder() {
-                    bind_event(&mut insert_one, 1, event).map_err(backend_error)?;
+                    bind_event(&mut insert_one, 1, event)?;
                     insert_one.raw_execute().map_err(backend_error)?;
                 }
                 let mut first_seen = tx
@@ -187,44 +154,13 @@ impl AnalyticsStore for SqliteStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let site = site.to_owned();
         self.with(move |c| {
-            let mut statement = c
-                .prepare_cached(
-                    "SELECT e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
-                            e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props,
-                            COALESCE(v.first_seen, e.at)
-                     FROM analytics_events e
-                     LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
-                     WHERE e.site = ?1 AND e.at >= ?2 AND e.at < ?3",
-                )
-                .map_err(backend_error)?;
-            let mut rows = statement.query(params![site, from, to]).map_err(backend_error)?;
-            let mut events = Vec::new();
-            while let Some(row) = rows.next().map_err(backend_error)? {
-                let kind: i64 = row.get(4).map_err(backend_error)?;
-                let props: String = row.get(14).map_err(backend_error)?;
-                events.push(StoredEvent {
-                    event: EventRecord {
-                        site: site.clone(),
-                        at: row.get(0).map_err(backend_error)?,
-                        visitor: row.get(1).map_err(backend_error)?,
-                        cookieless: row.get(2).map_err(backend_error)?,
-                        user: row.get(3).map_err(backend_error)?,
-                        kind: EventKind::from_code(kind)?,
-                        name: row.get(5).map_err(backend_error)?,
-                        path: row.get(6).map_err(backend_error)?,
-                        source: row.get(7).map_err(backend_error)?,
-                        utm_source: row.get(8).map_err(backend_error)?,
-                        utm_medium: row.get(9).map_err(backend_error)?,
-                        utm_campaign: row.get(10).map_err(backend_error)?,
-                        browser: row.get(11).map_err(backend_error)?,
-                        os: row.get(12).map_err(backend_error)?,
-                        device: row.get(13).map_err(backend_error)?,
-                        props: props_from_json(&props)?,
-                    },
-                    first_seen: row.get(15).map_err(backend_error)?,
-                });
-            }
-            Ok(events)
+            let sql = format!(
+                "SELECT {STORED_EVENT_COLUMNS}
+                 FROM analytics_events e
+                 LEFT JOIN analytics_visitors v ON v.site = e.site AND v.visitor = e.visitor
+                 WHERE e.site = ?1 AND e.at >= ?2 AND e.at < ?3"
+            );
+            query_all(c, &sql, params![site, from, to], |row| rows::stored_event(&site, row))
         })
         .await
     }
@@ -361,36 +297,36 @@ impl AnalyticsStore for SqliteStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimensions: &[&str],
+        dimensions: &[Dimension],
     ) -> Result<Vec<RollupRow>, StoreError> {
         let site = site.to_owned();
-        let dimensions: Vec<String> = dimensions.iter().map(|d| (*d).to_owned()).collect();
+        let dimensions = dimensions.to_vec();
         self.with(move |c| {
             let mut out = Vec::new();
             if dimensions.is_empty() {
                 let mut statement = c
                     .prepare_cached(&format!(
-                        "SELECT {ROW_COLUMNS} FROM analytics_rollups
+                        "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups
                          WHERE site = ?1 AND granularity = ?2 AND bucket >= ?3 AND bucket < ?4"
                     ))
                     .map_err(backend_error)?;
                 let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
                 while let Some(row) = rows.next().map_err(backend_error)? {
-                    out.push(rollup_from_row(row)?);
+                    out.push(rows::rollup_row(row)?);
                 }
             } else {
                 let mut statement = c
                     .prepare_cached(&format!(
-                        "SELECT {ROW_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
+                        "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
                          WHERE site = ?1 AND granularity = ?2 AND dimension = ?3 AND bucket >= ?4 AND bucket < ?5"
                     ))
                     .map_err(backend_error)?;
                 for dimension in &dimensions {
                     let mut rows = statement
-                        .query(params![site, granularity.code(), dimension, from, to])
+                        .query(params![site, granularity.code(), dimension.as_str(), from, to])
                         .map_err(backend_error)?;
                     while let Some(row) = rows.next().map_err(backend_error)? {
-                        out.push(rollup_from_row(row)?);
+                        out.push(rows::rollup_row(row)?);
                     }
                 }
             }
@@ -418,7 +354,7 @@ impl AnalyticsStore for SqliteStore {
                 )
                 .map_err(backend_error)?;
             let mut rows = statement.query(params![site, granularity.code(), from, to]).map_err(backend_error)?;
-            let mut sums: HashMap<String, HashMap<String, RollupSummary>> = HashMap::new();
+            let mut sums: HashMap<Dimension, HashMap<String, RollupSummary>> = HashMap::new();
             while let Some(row) = rows.next().map_err(backend_error)? {
                 let text = |i: usize| -> Result<&str, StoreError> {
                     row.get_ref(i)
@@ -426,8 +362,8 @@ impl AnalyticsStore for SqliteStore {
                         .as_str()
                         .map_err(|e| StoreError::Corrupt { detail: format!("rollup key: {e}") })
                 };
-                let dimension = text(0)?;
-                if dimension == "total" {
+                let dimension: Dimension = text(0)?.parse()?;
+                if dimension == Dimension::Total {
                     continue;
                 }
                 let value = text(1)?;
@@ -442,15 +378,12 @@ impl AnalyticsStore for SqliteStore {
                     new_visits: get(7)?,
                 };
                 let visitors = get(8)?;
-                // The common case is a key seen before: look it up without allocating.
-                if !sums.contains_key(dimension) {
-                    sums.insert(dimension.to_owned(), HashMap::new());
-                }
-                let Some(values) = sums.get_mut(dimension) else { continue };
+                let values = sums.entry(dimension).or_default();
+                // The common case is a value seen before: look it up without allocating.
                 let entry = match values.get_mut(value) {
                     Some(entry) => entry,
                     None => values.entry(value.to_owned()).or_insert_with(|| RollupSummary {
-                        dimension: dimension.to_owned(),
+                        dimension,
                         value: value.to_owned(),
                         counts: Counts::default(),
                         min_visitors: 0,
@@ -470,14 +403,14 @@ impl AnalyticsStore for SqliteStore {
         granularity: Granularity,
         from: UnixMillis,
         to: UnixMillis,
-        dimension: &str,
+        dimension: Dimension,
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError> {
-        let (site, dimension, values) = (site.to_owned(), dimension.to_owned(), values.to_vec());
+        let (site, values) = (site.to_owned(), values.to_vec());
         self.with(move |c| {
             let mut statement = c
                 .prepare_cached(&format!(
-                    "SELECT {ROW_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
+                    "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
                      WHERE site = ?1 AND granularity = ?2 AND dimension = ?3 AND value = ?4
                        AND bucket >= ?5 AND bucket < ?6"
                 ))
@@ -485,10 +418,10 @@ impl AnalyticsStore for SqliteStore {
             let mut out = Vec::new();
             for value in &values {
                 let mut rows = statement
-                    .query(params![site, granularity.code(), dimension, value, from, to])
+                    .query(params![site, granularity.code(), dimension.as_str(), value, from, to])
                     .map_err(backend_error)?;
                 while let Some(row) = rows.next().map_err(backend_error)? {
-                    out.push(rollup_from_row(row)?);
+                    out.push(rows::rollup_row(row)?);
                 }
             }
             Ok(out)

@@ -1,0 +1,121 @@
+//! [`Store`] on PostgreSQL: consent records and recognised visitors.
+
+use super::columns::PgRow;
+use super::{backend_error, PgStore, BACKEND};
+use crate::rows::{self, count, RECORD_COLUMNS, VISITOR_COLUMNS};
+use crate::{ConsentRecord, Store, StoreError, UnixMillis, VisitorStatus};
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn append_consent(&self, record: &ConsentRecord) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "INSERT INTO consent_records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            ))
+            .await
+            .map_err(backend_error)?;
+        client
+            .execute(
+                &statement,
+                &[
+                    &record.receipt_id,
+                    &record.consent_id,
+                    &record.site,
+                    &record.policy_version,
+                    &record.granted,
+                    &record.refused,
+                    &record.gpc,
+                    &record.dnt,
+                    &record.language,
+                    &record.action.as_str(),
+                    &record.recorded_at,
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend_error)
+    }
+
+    async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = $1"))
+            .await
+            .map_err(backend_error)?;
+        let row = client.query_opt(&statement, &[&receipt_id]).await.map_err(backend_error)?;
+        row.as_ref().map(|row| rows::consent_record(&PgRow::record(row))).transpose()
+    }
+
+    async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM consent_records WHERE consent_id = $1 ORDER BY recorded_at, seq"
+            ))
+            .await
+            .map_err(backend_error)?;
+        let rows = client.query(&statement, &[&consent_id]).await.map_err(backend_error)?;
+        rows.iter().map(|row| rows::consent_record(&PgRow::record(row))).collect()
+    }
+
+    async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = $1")
+            .await
+            .map_err(backend_error)?;
+        let consents: i64 = client.query_one(&statement, &[&site]).await.map_err(backend_error)?.get(0);
+        Ok(count(consents))
+    }
+
+    async fn touch_visitor(
+        &self,
+        site: &str,
+        visitor_id: &str,
+        new_visit: bool,
+        at: UnixMillis,
+    ) -> Result<VisitorStatus, StoreError> {
+        let client = self.client().await?;
+        // One statement: PostgreSQL locks the conflicting row, so concurrent
+        // nodes each add their visit. LEAST/GREATEST keep first/last seen
+        // right when requests arrive out of order.
+        let statement = client
+            .prepare_cached(&format!(
+                "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES ($1, $2, $3, $3, 1)
+                 ON CONFLICT (site, visitor_id) DO UPDATE SET
+                     first_seen = LEAST(visitors.first_seen, EXCLUDED.first_seen),
+                     last_seen = GREATEST(visitors.last_seen, EXCLUDED.last_seen),
+                     visits = visitors.visits + (CASE WHEN $4 THEN 1 ELSE 0 END)
+                 RETURNING {VISITOR_COLUMNS}"
+            ))
+            .await
+            .map_err(backend_error)?;
+        let row = client.query_one(&statement, &[&site, &visitor_id, &at, &new_visit]).await.map_err(backend_error)?;
+        rows::visitor(&PgRow::record(&row))
+    }
+
+    async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE site = $1 AND visitor_id = $2"))
+            .await
+            .map_err(backend_error)?;
+        let row = client.query_opt(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
+        row.as_ref().map(|row| rows::visitor(&PgRow::record(row))).transpose()
+    }
+
+    async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("DELETE FROM visitors WHERE site = $1 AND visitor_id = $2")
+            .await
+            .map_err(backend_error)?;
+        let removed = client.execute(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
+        Ok(removed > 0)
+    }
+}

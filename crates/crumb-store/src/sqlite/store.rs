@@ -1,0 +1,141 @@
+//! [`Store`] on SQLite: consent records and recognised visitors.
+
+use rusqlite::params;
+
+use super::{backend_error, query_all, query_opt, SqliteStore, BACKEND};
+use crate::rows::{self, RECORD_COLUMNS, VISITOR_COLUMNS};
+use crate::{ConsentRecord, Store, StoreError, UnixMillis, VisitorStatus};
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn append_consent(&self, record: &ConsentRecord) -> Result<(), StoreError> {
+        let record = record.clone();
+        self.with(move |c| {
+            let json = |list: &[String]| {
+                serde_json::to_string(list).map_err(|e| StoreError::backend_during(BACKEND, "encoding a list", e))
+            };
+            let (granted, refused) = (json(&record.granted)?, json(&record.refused)?);
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "INSERT INTO consent_records ({RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                ))
+                .map_err(backend_error)?;
+            statement
+                .execute(params![
+                    record.receipt_id,
+                    record.consent_id,
+                    record.site,
+                    record.policy_version,
+                    granted,
+                    refused,
+                    record.gpc,
+                    record.dnt,
+                    record.language,
+                    record.action.as_str(),
+                    record.recorded_at
+                ])
+                .map(|_| ())
+                .map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        let receipt_id = receipt_id.to_owned();
+        self.with(move |c| {
+            query_opt(
+                c,
+                &format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = ?1"),
+                params![receipt_id],
+                |row| rows::consent_record(row),
+            )
+        })
+        .await
+    }
+
+    async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
+        let consent_id = consent_id.to_owned();
+        self.with(move |c| {
+            query_all(
+                c,
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM consent_records WHERE consent_id = ?1 ORDER BY recorded_at, rowid"
+                ),
+                params![consent_id],
+                |row| rows::consent_record(row),
+            )
+        })
+        .await
+    }
+
+    async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let count: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = ?1")
+                .and_then(|mut statement| statement.query_row(params![site], |row| row.get(0)))
+                .map_err(backend_error)?;
+            Ok(rows::count(count))
+        })
+        .await
+    }
+
+    async fn touch_visitor(
+        &self,
+        site: &str,
+        visitor_id: &str,
+        new_visit: bool,
+        at: UnixMillis,
+    ) -> Result<VisitorStatus, StoreError> {
+        let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
+        self.with(move |c| {
+            // One statement, so one atomic step even with other processes on
+            // the file. MIN/MAX keep first/last seen right when requests
+            // arrive out of order.
+            query_opt(
+                c,
+                &format!(
+                    "INSERT INTO visitors (site, visitor_id, first_seen, last_seen, visits) VALUES (?1, ?2, ?3, ?3, 1)
+                     ON CONFLICT (site, visitor_id) DO UPDATE SET
+                         first_seen = MIN(first_seen, excluded.first_seen),
+                         last_seen = MAX(last_seen, excluded.last_seen),
+                         visits = visits + (CASE WHEN ?4 THEN 1 ELSE 0 END)
+                     RETURNING {VISITOR_COLUMNS}"
+                ),
+                params![site, visitor_id, at, new_visit],
+                |row| rows::visitor(row),
+            )?
+            // An upsert always returns its row.
+            .ok_or_else(|| backend_error(rusqlite::Error::QueryReturnedNoRows))
+        })
+        .await
+    }
+
+    async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
+        let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
+        self.with(move |c| {
+            query_opt(
+                c,
+                &format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE site = ?1 AND visitor_id = ?2"),
+                params![site, visitor_id],
+                |row| rows::visitor(row),
+            )
+        })
+        .await
+    }
+
+    async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError> {
+        let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
+        self.with(move |c| {
+            c.prepare_cached("DELETE FROM visitors WHERE site = ?1 AND visitor_id = ?2")
+                .and_then(|mut statement| statement.execute(params![site, visitor_id]))
+                .map(|removed| removed > 0)
+                .map_err(backend_error)
+        })
+        .await
+    }
+}
