@@ -74,7 +74,10 @@ impl Language {
             ALL.iter()
                 .map(|language| Strings {
                     // The files are checked by a test; a broken one shows its keys instead of text.
-                    entries: serde_json::from_str(language.source()).unwrap_or_default(),
+                    entries: serde_json::from_str(language.source()).unwrap_or_else(|error| {
+                        tracing::error!(language = language.code(), %error, "built-in translation is not valid JSON");
+                        BTreeMap::new()
+                    }),
                 })
                 .collect()
         });

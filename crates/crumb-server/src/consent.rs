@@ -55,7 +55,15 @@ impl ConsentCookie {
 /// Reads and verifies the consent cookie; a forged or stale-key cookie counts as none.
 pub fn read_consent(state: &AppState, headers: &HeaderMap) -> Option<ConsentCookie> {
     let value = cookie(headers, &state.names.consent)?;
-    let payload = state.keys.verify(&state.names.consent, value).ok()?;
+    // Anyone can send any cookie: one that fails verification (forged, or
+    // signed by a key no longer kept) is no decision, and the banner asks again.
+    let payload = match state.keys.verify(&state.names.consent, value) {
+        Ok(payload) => payload,
+        Err(error) => {
+            tracing::debug!(%error, "consent cookie not accepted; asking again");
+            return None;
+        }
+    };
     ConsentCookie::decode(std::str::from_utf8(&payload).ok()?)
 }
 

@@ -75,7 +75,7 @@ impl AppState {
         if let Some(seconds) = declaration.lifetime.seconds() {
             cookie = cookie.max_age(seconds);
         }
-        cookie.to_header_value().ok()
+        built(name, cookie.to_header_value())
     }
 
     /// A `Set-Cookie` that deletes a declared cookie (same name, domain, path, Secure).
@@ -87,6 +87,15 @@ impl AppState {
         if let Some(domain) = &declaration.domain {
             cookie = cookie.domain(domain.clone());
         }
-        cookie.to_header_value().ok()
+        built(&declaration.name, cookie.to_header_value())
     }
+}
+
+/// A built `Set-Cookie`, or nothing (logged: the response goes without it,
+/// and the declaration or the value is what is wrong — the engine refuses
+/// what a browser would reject, e.g. a `__Host-` cookie that is not `Secure`).
+fn built(name: &str, header: Result<String, crumb_cookie::BuildError>) -> Option<String> {
+    header
+        .map_err(|error| tracing::error!(cookie = name, %error, "a Set-Cookie crumb would send is invalid; not sent"))
+        .ok()
 }
