@@ -1,0 +1,161 @@
+//! What a report holds: totals, time series, tables, goals, cross-device
+//! figures — each `None` where the anonymity floor hides it.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Headline figures; all `None` when the floor hides them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Fewer than k visitors: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors.
+    pub visitors: Option<u64>,
+    /// Page views.
+    pub pageviews: Option<u64>,
+    /// Visits.
+    pub visits: Option<u64>,
+    /// Share of visits with one page view and no event, in percent.
+    pub bounce_rate: Option<f64>,
+    /// Mean visit duration, in seconds.
+    pub visit_duration_s: Option<f64>,
+    /// Custom events and outbound clicks.
+    pub events: Option<u64>,
+    /// Visits that were a visitor's first.
+    pub new_visits: Option<u64>,
+    /// Visits by visitors seen before (cookie visitors only).
+    pub returning_visits: Option<u64>,
+}
+
+pub(super) fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        ((part as f64 / whole as f64) * 1000.0).round() / 10.0
+    }
+}
+
+impl Totals {
+    pub(super) fn of(counts: &Counts, visitors: u64, returning: u64, k: u64) -> Totals {
+        if visitors < k && visitors > 0 {
+            return Totals { suppressed: true, ..Totals::default() };
+        }
+        Totals {
+            suppressed: false,
+            visitors: Some(visitors),
+            pageviews: Some(counts.pageviews),
+            visits: Some(counts.visits),
+            bounce_rate: Some(ratio(counts.bounces, counts.visits)),
+            visit_duration_s: Some(if counts.visits == 0 {
+                0.0
+            } else {
+                (counts.duration_ms as f64 / counts.visits as f64 / 100.0).round() / 10.0
+            }),
+            events: Some(counts.events),
+            new_visits: Some(counts.new_visits),
+            returning_visits: Some(returning),
+        }
+    }
+}
+
+/// One point of the time series.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// Bucket start, `YYYY-MM-DD` or `YYYY-MM-DDTHH:00Z`.
+    pub bucket: String,
+    /// Bucket start, Unix milliseconds.
+    pub at: UnixMillis,
+    /// Fewer than k visitors: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors.
+    pub visitors: Option<u64>,
+    /// Page views.
+    pub pageviews: Option<u64>,
+    /// Visits.
+    pub visits: Option<u64>,
+}
+
+/// One row of a report table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TableRow {
+    /// The value (path, source, browser …), or `(other)`.
+    pub value: String,
+    /// This row holds folded rows.
+    pub other: bool,
+    /// Fewer than k visitors even after folding: figures withheld.
+    pub suppressed: bool,
+    /// Distinct visitors.
+    pub visitors: Option<u64>,
+    /// For a large "other": a lower bound of its distinct visitors (not counted exactly).
+    pub visitors_at_least: Option<u64>,
+    /// Visits.
+    pub visits: Option<u64>,
+    /// Page views.
+    pub pageviews: Option<u64>,
+    /// Custom events (event tables).
+    pub events: Option<u64>,
+    /// Bounce rate of the visits, percent (visit tables).
+    pub bounce_rate: Option<f64>,
+}
+
+/// A goal's conversions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GoalRow {
+    /// The goal's name.
+    pub name: String,
+    /// Fewer than k visitors converted: figures withheld.
+    pub suppressed: bool,
+    /// Visitors who converted.
+    pub visitors: Option<u64>,
+    /// Conversions (events or page views).
+    pub conversions: Option<u64>,
+    /// Converted visitors / all visitors, percent.
+    pub conversion_rate: Option<f64>,
+}
+
+/// Signed-in users seen on several devices (from raw events).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CrossDevice {
+    /// Fewer than k signed-in users: figures withheld.
+    pub suppressed: bool,
+    /// Users seen on two or more devices (`None` if fewer than k).
+    pub users_on_several_devices: Option<u64>,
+    /// Signed-in users with linked devices.
+    pub signed_in_users: Option<u64>,
+    /// Whether the range reaches beyond the raw-event retention (older days are not counted).
+    pub partial: bool,
+}
+
+/// A whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The site.
+    pub site: String,
+    /// First day.
+    pub from: String,
+    /// Last day (inclusive).
+    pub to: String,
+    /// `hour` or `day`.
+    pub granularity: Granularity,
+    /// The anonymity floor k.
+    pub min_visitors: u64,
+    /// Headline figures.
+    pub totals: Totals,
+    /// The same figures for the period before, for comparison.
+    pub previous: Totals,
+    /// The time series.
+    pub series: Vec<Point>,
+    /// Tables by dimension name (`page`, `entry`, `exit`, `source`, …).
+    pub tables: BTreeMap<&'static str, Vec<TableRow>>,
+    /// Configured goals.
+    pub goals: Vec<GoalRow>,
+    /// Cross-device users.
+    pub cross_device: CrossDevice,
+}
+
+/// The dimensions reported as tables, in display order: every one but the
+/// site's total, which the headline figures report, and funnel steps,
+/// which [`funnel`] reports.
+pub fn tables() -> impl Iterator<Item = Dimension> {
+    Dimension::ALL.into_iter().filter(|dimension| !matches!(dimension, Dimension::Total | Dimension::Funnel))
+}
