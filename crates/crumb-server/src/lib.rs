@@ -23,6 +23,7 @@ pub mod auth;
 pub mod consent;
 pub mod demo;
 pub mod html;
+pub mod pages;
 pub mod policy;
 pub mod problem;
 pub mod request_info;
