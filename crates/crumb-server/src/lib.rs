@@ -22,7 +22,6 @@ pub mod app;
 pub mod auth;
 pub mod consent;
 pub mod demo;
-pub mod html;
 pub mod pages;
 pub mod policy;
 pub mod problem;
