@@ -13,6 +13,8 @@
 //! escaped is constant CSS included from files and templates placed inside
 //! other templates ([`Embed`]).
 
+pub mod problems;
+
 use std::fmt;
 
 use askama::Template;
