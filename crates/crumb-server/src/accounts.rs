@@ -15,7 +15,7 @@ pub use crate::auth::require_signed_in;
 use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
 use crate::extract::{Csrf, JsonOrForm, SignedIn};
-use crate::html::escape;
+use crate::pages;
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, Peer};
 use crate::state::AppState;
@@ -42,10 +42,9 @@ fn reply(from_form: bool, status: StatusCode, body: serde_json::Value, set_cooki
     response
 }
 
+/// `text` encoded for a query string value (`application/x-www-form-urlencoded`).
 fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 fn validate_password(password: &str) -> Result<(), Problem> {
@@ -330,6 +329,41 @@ pub async fn erase(State(state): State<AppState>, action: Csrf<Confirm>) -> Resu
     ))
 }
 
+/// A device on the account page.
+struct DeviceRow {
+    id: String,
+    browser: String,
+    os: String,
+    this: bool,
+    first_seen: crumb_cookie::Timestamp,
+    last_seen: crumb_cookie::Timestamp,
+}
+
+/// The signed-in part of the account page.
+struct AccountView {
+    email: String,
+    csrf: String,
+    devices: Vec<DeviceRow>,
+    linked: bool,
+}
+
+/// The account page's content (`web/templates/account/page.html`).
+#[derive(askama::Template)]
+#[template(path = "account/page.html")]
+struct AccountMain<'a> {
+    notice: Option<&'a str>,
+    signed_in: Option<AccountView>,
+    min_password_chars: usize,
+}
+
+/// The administrators' page's content (`web/templates/account/admin.html`).
+#[derive(askama::Template)]
+#[template(path = "account/admin.html")]
+struct AdminMain {
+    consents: u64,
+    accounts: u64,
+}
+
 /// `GET /account`: the account page (forms when signed out, the account when signed in).
 pub async fn page(
     State(state): State<AppState>,
@@ -340,62 +374,37 @@ pub async fn page(
         accounts_enabled(&state)?;
         let resolution = resolve(&state, &headers).await?;
         let language = crate::consent::language_for(&state, &headers, None);
-        let notice = query.get("notice").map(|n| format!("<p role=\"status\" id=\"notice\">{}</p>", escape(n))).unwrap_or_default();
-        let main = match &resolution.signed_in {
-            None => format!(
-                r#"<main id="main"><h1>Your account</h1>{notice}
-<form method="post" action="/api/account/sign-in" id="sign-in"><h2>Sign in</h2>
-<label>E-mail <input type="email" name="email" autocomplete="username" required></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-<label><input type="checkbox" name="remember" value="on"> Remember me on this device</label>
-<button type="submit">Sign in</button></form>
-<form method="post" action="/api/account/register" id="register"><h2>Register</h2>
-<label>E-mail <input type="email" name="email" autocomplete="username" required></label>
-<label>Password (at least {MIN_PASSWORD_CHARS} characters) <input type="password" name="password" autocomplete="new-password" minlength="{MIN_PASSWORD_CHARS}" required></label>
-<button type="submit">Register</button></form></main>"#
-            ),
+        let signed_in = match &resolution.signed_in {
+            None => None,
             Some(signed_in) => {
-                let csrf = escape(&auth::csrf_token(&state, &signed_in.session_id));
                 let devices = state.store.user_devices(&signed_in.account.user_id).await?;
-                let this_linked = devices
-                    .iter()
-                    .any(|d| d.device_id == signed_in.session.device_id && d.linked_visitor_id.is_some());
-                let rows: String = devices
-                    .iter()
-                    .map(|d| {
-                        let this = if d.device_id == signed_in.session.device_id { " (this device)" } else { "" };
-                        format!(
-                            "<li data-device=\"{id}\">{browser} on {os}{this} — first seen {first}, last seen {last} <form method=\"post\" action=\"/api/account/devices/{id}/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out this device</button></form></li>",
-                            id = escape(&d.device_id),
-                            browser = escape(&d.browser),
-                            os = escape(&d.os),
-                            first = crumb_cookie::Timestamp::from_unix_micros(d.first_seen * 1000),
-                            last = crumb_cookie::Timestamp::from_unix_micros(d.last_seen * 1000),
-                        )
+                let this_device = signed_in.session.device_id.as_str();
+                let linked = devices.iter().any(|d| d.device_id == this_device && d.linked_visitor_id.is_some());
+                let devices = devices
+                    .into_iter()
+                    .map(|d| DeviceRow {
+                        this: d.device_id == this_device,
+                        first_seen: crumb_cookie::Timestamp::from_unix_micros(d.first_seen * 1000),
+                        last_seen: crumb_cookie::Timestamp::from_unix_micros(d.last_seen * 1000),
+                        id: d.device_id,
+                        browser: d.browser,
+                        os: d.os,
                     })
                     .collect();
-                format!(
-                    r#"<main id="main"><h1>Your account</h1>{notice}<p id="signed-in-as">Signed in as {email}</p>
-<h2>Your devices</h2><ul id="devices">{rows}</ul>
-<form method="post" action="/api/account/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out</button></form>
-<form method="post" action="/api/account/sign-out-everywhere"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out everywhere</button></form>
-<h2>Cross-device measurement</h2><p>Count this device together with your other devices in our anonymous statistics (needs statistics consent; never with Do Not Track). Linked: <span id="linked">{linked}</span></p>
-<form method="post" action="/api/account/cross-device"><input type="hidden" name="csrf" value="{csrf}"><label><input type="checkbox" name="enabled" value="on"{linked_checked}> Link this device</label> <button type="submit">Save</button></form>
-<h2>Change password</h2><form method="post" action="/api/account/password"><input type="hidden" name="csrf" value="{csrf}">
-<label>Current password <input type="password" name="current" autocomplete="current-password" required></label>
-<label>New password <input type="password" name="new" autocomplete="new-password" minlength="{MIN_PASSWORD_CHARS}" required></label>
-<button type="submit">Change password</button></form>
-<h2>Your data</h2><p><a href="/api/account/data">Download everything we hold about you (JSON)</a></p>
-<form method="post" action="/api/account/delete"><input type="hidden" name="csrf" value="{csrf}">
-<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-<button type="submit">Erase my account</button></form></main>"#,
-                    email = escape(&signed_in.account.email),
-                    linked = if this_linked { "yes" } else { "no" },
-                    linked_checked = if this_linked { " checked" } else { "" },
-                )
+                Some(AccountView {
+                    email: signed_in.account.email.clone(),
+                    csrf: auth::csrf_token(&state, &signed_in.session_id),
+                    devices,
+                    linked,
+                })
             }
         };
-        let mut response = Html(crate::demo::page(language, "Your account", &main, &escape(&state.config.site_name))).into_response();
+        let main = AccountMain {
+            notice: query.get("notice").map(String::as_str),
+            signed_in,
+            min_password_chars: MIN_PASSWORD_CHARS,
+        };
+        let mut response = Html(pages::page(&state.config, language, "Your account", main)).into_response();
         append_cookies(&mut response, resolution.set_cookies);
         Ok(response)
     })
@@ -411,11 +420,9 @@ pub async fn admin(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }
         let consents = state.store.count_consents(&state.config.site_name).await?;
         let accounts = state.store.count_accounts().await?;
-        let main = format!(
-            "<main id=\"main\"><h1>Administration</h1><p id=\"admin-summary\">{consents} consent records, {accounts} accounts.</p><p><a href=\"/policy\">Cookie policy</a> · <a href=\"/policy.json\">policy.json</a></p></main>"
-        );
+        let main = AdminMain { consents, accounts };
         let language = crate::consent::language_for(&state, &headers, None);
-        let mut response = Html(crate::demo::page(language, "Administration", &main, &escape(&state.config.site_name))).into_response();
+        let mut response = Html(pages::page(&state.config, language, "Administration", main)).into_response();
         append_cookies(&mut response, cookies);
         Ok(response)
     })

@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/policy", get(policy::policy_html))
         .route("/policy.json", get(policy::policy_json))
         .route("/.well-known/gpc.json", get(gpc_json))
+        .route("/problems/{slug}", get(crate::pages::problems::page))
         .route("/healthz", get(healthz))
         .route("/account", get(accounts::page))
         .route("/api/account", get(accounts::me))

@@ -2,133 +2,93 @@
 //! pages that embed the script, with statistics and marketing scripts that
 //! run only after consent, and a preference that needs `preferences` consent.
 
+use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::consent::{append_cookies, current_state, language_for, needs_prompt, read_consent};
-use crate::html::escape;
+use crate::pages::{self, Layout};
 use crate::problem::Problem;
 use crate::request_info::check_same_origin;
 use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::category::Category;
-use crumb_core::i18n::Language;
 
-const SITE_CSS: &str = include_str!("../../../web/demo/site.css");
-
-/// The page layout shared by the demo pages and the policy page.
-pub fn page(language: Language, title: &str, main: &str, site: &str) -> String {
-    let strings = language.strings();
-    format!(
-        r##"<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>{css}</style>
-<script src="/crumb.js?lang={lang}" defer></script>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header><nav aria-label="Site"><a href="/">{site}</a> <a href="/products">Products</a> <a href="/about">About</a> <a href="/policy?lang={lang}">{policy}</a></nav></header>
-{main}
-<footer><p><a href="/policy?lang={lang}">{policy}</a> · <a href="#" data-crumb-open>{settings}</a></p></footer>
-</body>
-</html>
-"##,
-        lang = language.code(),
-        title = escape(title),
-        css = SITE_CSS,
-        site = site,
-        policy = escape(strings.get("policy_link")),
-        settings = escape(strings.get("settings_title")),
-        main = main,
-    )
+/// What the demo knows of the visitor.
+enum Visitor {
+    /// A returning visitor, on their n-th counted visit.
+    Returning(u64),
+    /// A first visit.
+    First,
+    /// No statistics consent: the demo cannot tell.
+    Unknown,
 }
 
-const STATS_SCRIPT: &str = r#"<script type="text/plain" data-crumb-category="statistics">
-(function () {
-  var m = document.cookie.match(/(?:^|; )demo_stats=(\d+)/);
-  var n = (m ? Number(m[1]) : 0) + 1;
-  document.cookie = "demo_stats=" + n + "; path=/; max-age=2592000; samesite=lax";
-  window.demoStatisticsRan = true;
-  var out = document.getElementById("stats-status");
-  if (out) out.textContent = "The statistics script ran (" + n + " page views counted in this browser).";
-})();
-</script>"#;
+/// Which demo page.
+#[derive(Clone, Copy)]
+enum Content {
+    /// `/`.
+    Home,
+    /// `/products`.
+    Products,
+    /// `/about`.
+    About,
+}
 
-const ADS_SCRIPT: &str = r#"<script type="text/plain" data-crumb-category="marketing">
-(function () {
-  document.cookie = "demo_ads=interest-" + location.pathname.replace(/\W/g, "") + "; path=/; max-age=7776000; samesite=lax";
-  window.demoMarketingRan = true;
-  var out = document.getElementById("ads-status");
-  if (out) out.textContent = "The advertising script ran.";
-})();
-</script>"#;
+/// A demo page's content (`web/templates/demo/page.html`).
+#[derive(Template)]
+#[template(path = "demo/page.html")]
+struct DemoMain<'a> {
+    title: &'a str,
+    theme: &'a str,
+    visitor: Visitor,
+    content: Content,
+}
 
-async fn demo_page(state: &AppState, headers: &HeaderMap, lang: Option<&str>, title: &str, content: &str) -> Response {
+async fn demo_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Option<&str>,
+    title: &str,
+    content: Content,
+) -> Response {
     let language = language_for(state, headers, lang);
     let (view, set_cookies) = match current_state(state, headers).await {
         Ok(result) => result,
         Err(problem) => return problem.into_response(),
     };
-    let welcome = match &view.visitor {
-        Some(v) if v.returning => format!("<p id=\"visitor-status\" data-returning=\"true\">Welcome back: this is visit {} of yours that we counted.</p>", v.visits),
-        Some(_) => "<p id=\"visitor-status\" data-returning=\"false\">Welcome: this is your first visit that we counted.</p>".to_owned(),
-        None => "<p id=\"visitor-status\" data-returning=\"unknown\">Without statistics consent we do not know whether you visited before.</p>".to_owned(),
+    let visitor = match &view.visitor {
+        Some(v) if v.returning => Visitor::Returning(v.visits),
+        Some(_) => Visitor::First,
+        None => Visitor::Unknown,
     };
     let theme = read_consent(state, headers)
         .filter(|c| c.granted.contains(&Category::Preferences) && !needs_prompt(state, Some(c)))
         .and_then(|_| crate::request_info::cookie(headers, &state.names.preferences))
         .and_then(|p| p.split('&').find_map(|kv| kv.strip_prefix("theme=")).map(str::to_owned))
         .unwrap_or_else(|| "light".to_owned());
-    let main = format!(
-        r##"<main id="main" data-theme="{theme}">
-<h1>{title}</h1>
-{welcome}
-{content}
-<p id="stats-status">The statistics script has not run.</p>
-<p id="ads-status">The advertising script has not run.</p>
-<form method="post" action="/demo/preferences"><fieldset><legend>Theme (needs preferences consent)</legend>
-<label><input type="radio" name="theme" value="light"{light}> Light</label>
-<label><input type="radio" name="theme" value="dark"{dark}> Dark</label>
-<button type="submit">Save theme</button></fieldset></form>
-</main>
-{STATS_SCRIPT}
-{ADS_SCRIPT}"##,
-        theme = escape(&theme),
-        title = escape(title),
-        light = if theme == "light" { " checked" } else { "" },
-        dark = if theme == "dark" { " checked" } else { "" },
-    );
-    let mut response = Html(page(language, title, &main, &escape(&state.config.site_name))).into_response();
+    let main = DemoMain { title, theme: &theme, visitor, content };
+    let html = pages::page_in(Layout::Demo, &state.config, language, title, main);
+    let mut response = Html(html).into_response();
     append_cookies(&mut response, set_cookies);
     response
 }
 
 /// `GET /`.
 pub async fn home(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    demo_page(&state, &headers, q.lang.as_deref(), "Crumb Demo Shop", "<p>Hand-made biscuits, baked daily. This demo shows crumb's banner, consent records and visitor recognition.</p>").await
+    demo_page(&state, &headers, q.lang.as_deref(), "Crumb Demo Shop", Content::Home).await
 }
 
 /// `GET /products`.
 pub async fn products(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    demo_page(
-        &state,
-        &headers,
-        q.lang.as_deref(),
-        "Products",
-        "<ul><li>Shortbread</li><li>Oat crumbles</li><li>Ginger snaps</li></ul>",
-    )
-    .await
+    demo_page(&state, &headers, q.lang.as_deref(), "Products", Content::Products).await
 }
 
 /// `GET /about`.
 pub async fn about(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    demo_page(&state, &headers, q.lang.as_deref(), "About", "<p>We are a demo. Every cookie this site uses is declared in one file, and this page's cookie policy is generated from it.</p>").await
+    demo_page(&state, &headers, q.lang.as_deref(), "About", Content::About).await
 }
 
 /// The theme form.

@@ -9,7 +9,9 @@
 //! - [`policy`]: the cookie policy page generated from the declaration;
 //! - [`script`]: the banner and preference centre (`/crumb.js`);
 //! - [`analytics`]: the tracker's events, rollups, reports and the dashboard;
-//! - [`demo`]: a small demo site that embeds the script.
+//! - [`demo`]: a small demo site that embeds the script;
+//! - [`pages`]: the HTML pages' askama templates (`web/templates/`), the
+//!   production and demo layouts, and a page per problem type.
 //!
 //! Handlers are thin: they parse the request, call one domain function and
 //! map its result. State ([`AppState`]) is passed explicitly. Every bad
@@ -23,7 +25,7 @@ pub mod auth;
 pub mod consent;
 pub mod demo;
 pub mod extract;
-pub mod html;
+pub mod pages;
 pub mod policy;
 pub mod problem;
 pub mod request_info;

@@ -95,6 +95,66 @@ impl ProblemKind {
         }
     }
 
+    /// Every kind, in the order of the problem pages' index.
+    pub const ALL: [ProblemKind; 13] = [
+        ProblemKind::BadRequest,
+        ProblemKind::InvalidField,
+        ProblemKind::NotFound,
+        ProblemKind::Forbidden,
+        ProblemKind::MethodNotAllowed,
+        ProblemKind::PayloadTooLarge,
+        ProblemKind::UnsupportedMediaType,
+        ProblemKind::Throttled,
+        ProblemKind::SignInFailed,
+        ProblemKind::NotSignedIn,
+        ProblemKind::RefusedBySignal,
+        ProblemKind::ConsentRequired,
+        ProblemKind::StorageUnavailable,
+    ];
+
+    /// The kind whose type slug is `slug`.
+    pub fn from_slug(slug: &str) -> Option<ProblemKind> {
+        ProblemKind::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    /// What a problem of this kind means, for its page at `/problems/{slug}`.
+    pub const fn description(self) -> &'static str {
+        match self {
+            ProblemKind::BadRequest => "The request could not be read: a query string, a path segment or a body that does not parse, a field of the wrong type, or a field given twice. The detail names what did not parse.",
+            ProblemKind::InvalidField => "The request was read, but a value in it is not acceptable: a category or a language this site does not offer, an event for a page of another site, too many event properties, a password that breaks the rules. The detail names the field.",
+            ProblemKind::NotFound => "There is no such page, endpoint or record: a receipt or device id that does not exist, or a feature this site does not enable in its crumb.toml (accounts, cross-device measurement, Global Privacy Control).",
+            ProblemKind::Forbidden => "The request was refused: it came from another site (its Origin or Sec-Fetch-Site does not match this one), its CSRF token is missing or wrong, or it needs an administrator.",
+            ProblemKind::MethodNotAllowed => "The endpoint exists but does not take this HTTP method (a POST to a page that is only read, for instance).",
+            ProblemKind::PayloadTooLarge => "The request's body is over the size crumb accepts; the detail says the limit.",
+            ProblemKind::UnsupportedMediaType => "The request's body is not of a type the endpoint reads: the consent, event and account endpoints read application/json, and the account actions an HTML form (application/x-www-form-urlencoded) too.",
+            ProblemKind::Throttled => "Too many attempts in a short time (failed sign-ins from one address or for one e-mail address): crumb waits longer after each one. The Retry-After header says how many seconds to wait.",
+            ProblemKind::SignInFailed => "The e-mail address or the password is wrong, or the password given to confirm an action (changing the password, erasing the account) is not the account's. crumb does not say which, so that no one can find out who has an account.",
+            ProblemKind::NotSignedIn => "The request needs a signed-in account, and came without a valid session (none, expired, or signed out elsewhere).",
+            ProblemKind::RefusedBySignal => "The browser sends a privacy signal (Global Privacy Control or Do Not Track) that this site honours, and it refuses what was asked, such as linking devices for measurement.",
+            ProblemKind::ConsentRequired => "What was asked needs a consent the visitor has not given in this browser, such as statistics consent to link devices for measurement.",
+            ProblemKind::StorageUnavailable => "crumb's store (SQLite or PostgreSQL) did not answer; nothing was changed. It is a fault on the server's side, not in the request.",
+        }
+    }
+
+    /// What a client should do about a problem of this kind.
+    pub const fn advice(self) -> &'static str {
+        match self {
+            ProblemKind::BadRequest => "Fix the request as the detail says and send it again; sending it unchanged fails the same way.",
+            ProblemKind::InvalidField => "Change the field the detail names to an accepted value (the site's categories are listed in /policy.json) and send the request again.",
+            ProblemKind::NotFound => "Check the path and the id; if the feature is not enabled on this site, do not retry.",
+            ProblemKind::Forbidden => "Send the request from the site's own pages (same origin), with the CSRF token of the signed-in session (GET /api/account gives it), or sign in as an administrator.",
+            ProblemKind::MethodNotAllowed => "Use the method the endpoint documents (GET to read, POST to act).",
+            ProblemKind::PayloadTooLarge => "Send a smaller body: no request crumb takes needs more than the limit.",
+            ProblemKind::UnsupportedMediaType => "Send the body with Content-Type: application/json (or, for the account actions, as a form).",
+            ProblemKind::Throttled => "Wait the seconds the Retry-After header gives before trying again; do not retry in a loop.",
+            ProblemKind::SignInFailed => "Check the e-mail address and the password and try again; repeated failures are throttled.",
+            ProblemKind::NotSignedIn => "Sign in (POST /api/account/sign-in, or the form at /account) and send the request again with the session cookie.",
+            ProblemKind::RefusedBySignal => "Respect the signal: do not ask again while the browser sends it. The visitor can turn the signal off in the browser if they want this.",
+            ProblemKind::ConsentRequired => "Ask the visitor for the consent the detail names (the cookie settings), then send the request again.",
+            ProblemKind::StorageUnavailable => "Retry after a short wait, with backoff; the request can be sent again as it was.",
+        }
+    }
+
     /// The kind a bare status stands for, for responses that arrive without
     /// one (axum's own rejections): the kind with that status, or a bad
     /// request (a server error: storage unavailable). A 409 is always one of
@@ -214,21 +274,7 @@ impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
 mod tests {
     use super::*;
 
-    const KINDS: [ProblemKind; 13] = [
-        ProblemKind::BadRequest,
-        ProblemKind::InvalidField,
-        ProblemKind::NotFound,
-        ProblemKind::Forbidden,
-        ProblemKind::MethodNotAllowed,
-        ProblemKind::PayloadTooLarge,
-        ProblemKind::UnsupportedMediaType,
-        ProblemKind::Throttled,
-        ProblemKind::SignInFailed,
-        ProblemKind::NotSignedIn,
-        ProblemKind::RefusedBySignal,
-        ProblemKind::ConsentRequired,
-        ProblemKind::StorageUnavailable,
-    ];
+    const KINDS: [ProblemKind; 13] = ProblemKind::ALL;
 
     #[test]
     fn each_kind_has_its_own_slug_and_an_error_status() {
@@ -240,6 +286,8 @@ mod tests {
             let problem = Problem::of(kind, "x");
             assert_eq!((problem.status, problem.title.as_str()), (kind.status().as_u16(), kind.title()));
             assert_eq!(problem.kind, format!("/problems/{}", kind.slug()));
+            assert_eq!(ProblemKind::from_slug(kind.slug()), Some(kind));
+            assert!(!kind.description().is_empty() && !kind.advice().is_empty(), "{kind:?}");
         }
     }
 

@@ -16,10 +16,12 @@ use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 
+use askama::Template;
+
 use crumb_store::analytics::rollup::Dimension;
 
 use crate::consent::append_cookies;
-use crate::html::escape;
+use crate::pages::{self, Embed};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crumb_core::analytics::report::{
@@ -193,90 +195,71 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
         (Err(error), _) | (_, Some(Err(error))) => return Err(error.into()),
         _ => (None, None),
     };
-    let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault.as_deref());
-    let mut response = admin.private(Html(render(&report, &live, &card)));
-    if fault.is_some() {
+    let faulty = fault.is_some();
+    let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault);
+    let mut response = admin.private(Html(render(&report, &live, card)));
+    if faulty {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     Ok(response)
 }
 
+/// A funnel's step on the dashboard.
+struct StepRow {
+    step: String,
+    visitors: String,
+    rate: String,
+}
+
+/// A funnel computed for the dashboard.
+struct FunnelResult {
+    title: String,
+    steps: Vec<StepRow>,
+    partial: bool,
+}
+
 /// The funnel card: links to the configured funnels, a form for any steps,
 /// and the funnel asked for, if any.
+pub struct FunnelCard {
+    configured: Vec<String>,
+    steps: String,
+    fault: Option<String>,
+    result: Option<FunnelResult>,
+}
+
+/// The funnel card of `report`'s range: the funnels of `crumb.toml`, the
+/// steps asked for, what was wrong with them, or the funnel computed.
 fn funnel_card(
     configured: &[crumb_core::config::Funnel],
     report: &Report,
     steps: Option<&str>,
     funnel: Option<(FunnelAsked, FunnelReport)>,
-    fault: Option<&str>,
-) -> String {
+    fault: Option<String>,
+) -> FunnelCard {
     let k = report.min_visitors;
-    let range = format!("from={}&amp;to={}", report.from, report.to);
-    let steps = funnel.as_ref().map(|(asked, _)| asked.steps.as_str()).or(steps);
-    let mut out = String::from("<section class=\"card wide\" id=\"funnel\"><h2>Funnel</h2>");
-    if !configured.is_empty() {
-        out.push_str("<p class=\"funnels\">");
-        for named in configured {
-            let _ = write!(
-                out,
-                "<a href=\"/dashboard?{range}&amp;funnel={}#funnel\">{}</a> ",
-                escape(&percent_encode(&named.name)),
-                escape(&named.name)
-            );
-        }
-        out.push_str("</p>");
-    }
-    let _ = write!(
-        out,
-        "<form method=\"get\" action=\"/dashboard#funnel\"><input type=\"hidden\" name=\"from\" value=\"{from}\"><input type=\"hidden\" name=\"to\" value=\"{to}\"><label>Steps, in order <input type=\"text\" name=\"steps\" value=\"{steps}\" placeholder=\"/, /products, event:signup\" aria-describedby=\"funnel-help\" required></label> <button type=\"submit\">Show funnel</button><small id=\"funnel-help\">Pages (<code>/path</code>) and custom events (<code>event:name</code>), 2 to 10, separated by commas; a visitor counts at a step when one visit reached it after the steps before, in order.</small></form>",
-        from = report.from,
-        to = report.to,
-        steps = escape(steps.unwrap_or_default()),
-    );
-    if let Some(fault) = fault {
-        let _ = write!(out, "<p class=\"fault\" role=\"alert\" id=\"funnel-fault\">{}</p>", escape(fault));
-    }
-    if let Some((asked, funnel)) = funnel {
-        let title = asked.name.as_deref().unwrap_or("Steps asked");
-        let _ = write!(
-            out,
-            "<table id=\"funnel-steps\"><caption>{}</caption><thead><tr><th scope=\"col\">Step</th><th scope=\"col\">Visitors</th><th scope=\"col\">Of the first step</th></tr></thead><tbody>",
-            escape(title)
-        );
-        for step in &funnel.steps {
-            let visitors = if step.suppressed { format!("fewer than {k}") } else { figure(step.visitors) };
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&step.step),
-                escape(&visitors),
-                step.conversion_rate.map_or("—".into(), |r| format!("{r} %"))
-            );
-        }
-        out.push_str("</tbody></table>");
-        if funnel.partial {
-            out.push_str("<p class=\"floor\" id=\"funnel-partial\">Some days are left out: their raw events are past retention, and they were not rolled up with these steps (declare the funnel in crumb.toml to keep it for good).</p>");
-        }
-    }
-    out.push_str("</section>");
-    out
-}
-
-/// `text` percent-encoded for a query string value.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
+    let steps = funnel.as_ref().map(|(asked, _)| asked.steps.as_str()).or(steps).unwrap_or_default().to_owned();
+    let result = funnel.map(|(asked, funnel)| FunnelResult {
+        title: asked.name.unwrap_or_else(|| "Steps asked".to_owned()),
+        steps: funnel
+            .steps
+            .into_iter()
+            .map(|step| StepRow {
+                visitors: if step.suppressed { format!("fewer than {k}") } else { figure(step.visitors) },
+                rate: percent(step.conversion_rate),
+                step: step.step,
+            })
+            .collect(),
+        partial: funnel.partial,
+    });
+    FunnelCard { configured: configured.iter().map(|named| named.name.clone()).collect(), steps, fault, result }
 }
 
 fn figure(value: Option<u64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| v.to_string())
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_owned(), |r| format!("{r} %"))
 }
 
 fn change(current: Option<f64>, previous: Option<f64>) -> String {
@@ -286,51 +269,90 @@ fn change(current: Option<f64>, previous: Option<f64>) -> String {
     }
 }
 
-fn kpis(totals: &Totals, previous: &Totals, k: u64) -> String {
+/// A key figure: its element id, label, value and change.
+struct Kpi {
+    id: &'static str,
+    label: &'static str,
+    value: String,
+    delta: String,
+}
+
+/// The key figures, or none when the range is under the anonymity floor.
+fn kpis(totals: &Totals, previous: &Totals) -> Option<Vec<Kpi>> {
     if totals.suppressed {
-        return format!("<p class=\"floor\" id=\"totals-suppressed\">Fewer than {k} visitors in this range: figures are withheld.</p>");
+        return None;
     }
     let as_f = |v: Option<u64>| v.map(|n| n as f64);
-    let items = [
-        (
+    let kpi = |id, label, value, delta| Kpi { id, label, value, delta };
+    Some(vec![
+        kpi(
             "visitors",
             "Unique visitors",
             figure(totals.visitors),
             change(as_f(totals.visitors), as_f(previous.visitors)),
         ),
-        ("visits", "Visits", figure(totals.visits), change(as_f(totals.visits), as_f(previous.visits))),
-        ("pageviews", "Page views", figure(totals.pageviews), change(as_f(totals.pageviews), as_f(previous.pageviews))),
-        (
-            "bounce",
-            "Bounce rate",
-            totals.bounce_rate.map_or("—".into(), |b| format!("{b} %")),
-            change(totals.bounce_rate, previous.bounce_rate),
+        kpi("visits", "Visits", figure(totals.visits), change(as_f(totals.visits), as_f(previous.visits))),
+        kpi(
+            "pageviews",
+            "Page views",
+            figure(totals.pageviews),
+            change(as_f(totals.pageviews), as_f(previous.pageviews)),
         ),
-        (
+        kpi("bounce", "Bounce rate", percent(totals.bounce_rate), change(totals.bounce_rate, previous.bounce_rate)),
+        kpi(
             "duration",
             "Visit duration",
             totals.visit_duration_s.map_or("—".into(), |d| format!("{}m {:02}s", (d as u64) / 60, (d as u64) % 60)),
             change(totals.visit_duration_s, previous.visit_duration_s),
         ),
-        ("new", "New visits", figure(totals.new_visits), String::new()),
-        ("returning", "Returning visits", figure(totals.returning_visits), String::new()),
-        ("events", "Events", figure(totals.events), change(as_f(totals.events), as_f(previous.events))),
-    ];
-    let mut out = String::from("<ul class=\"kpis\">");
-    for (id, label, value, delta) in items {
-        let _ = write!(
-            out,
-            "<li id=\"kpi-{id}\"><span class=\"l\">{label}</span><span class=\"n\">{}</span><span class=\"d\">{}</span></li>",
-            escape(&value),
-            escape(&delta)
-        );
-    }
-    out.push_str("</ul>");
-    out
+        kpi("new", "New visits", figure(totals.new_visits), String::new()),
+        kpi("returning", "Returning visits", figure(totals.returning_visits), String::new()),
+        kpi("events", "Events", figure(totals.events), change(as_f(totals.events), as_f(previous.events))),
+    ])
 }
 
-/// An SVG line chart of visitors and page views.
-pub fn chart(series: &[Point]) -> String {
+/// A horizontal grid line of the chart and its value.
+struct GridLine {
+    y: String,
+    text_y: String,
+    value: u64,
+}
+
+/// A label under the chart's x axis.
+struct AxisLabel {
+    x: String,
+    text: String,
+}
+
+/// A point of the visitors line, with its tooltip.
+struct Marker {
+    cx: String,
+    cy: String,
+    bucket: String,
+    visitors: u64,
+    pageviews: String,
+}
+
+/// An SVG line chart of visitors and page views
+/// (`web/templates/dashboard/chart.svg`); render it with `to_string()`.
+#[derive(Template)]
+#[template(path = "dashboard/chart.svg")]
+pub struct Chart {
+    w: f64,
+    h: f64,
+    pad_l: f64,
+    tick_x: f64,
+    label_y: f64,
+    unit: &'static str,
+    grid: Vec<GridLine>,
+    labels: Vec<AxisLabel>,
+    pageviews: String,
+    visitors: String,
+    markers: Vec<Marker>,
+}
+
+/// The chart of `series`: a point per bucket; a withheld one breaks the lines.
+pub fn chart(series: &[Point]) -> Chart {
     const W: f64 = 1000.0;
     const H: f64 = 260.0;
     const PAD_L: f64 = 48.0;
@@ -353,52 +375,51 @@ pub fn chart(series: &[Point]) -> String {
         }
         d
     };
-    let mut svg = format!(
-        "<svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-labelledby=\"chart-title\" id=\"chart\"><title id=\"chart-title\">Visitors and page views per {}</title>",
-        if series.first().is_some_and(|p| p.bucket.contains('T')) { "hour" } else { "day" }
-    );
-    for step in 0..=4 {
-        let value = (max * f64::from(step) / 4.0).round() as u64;
-        let _ = write!(
-            svg,
-            "<line x1=\"{PAD_L}\" x2=\"{W}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"currentColor\" stroke-opacity=\".15\"/><text x=\"{tx}\" y=\"{ty:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"currentColor\">{value}</text>",
-            y = y(value),
-            tx = PAD_L - 6.0,
-            ty = y(value) + 4.0
-        );
-    }
+    let grid = (0..=4)
+        .map(|step| {
+            let value = (max * f64::from(step) / 4.0).round() as u64;
+            GridLine { y: format!("{:.1}", y(value)), text_y: format!("{:.1}", y(value) + 4.0), value }
+        })
+        .collect();
     let label_every = (series.len() / 8).max(1);
-    for (i, point) in series.iter().enumerate().filter(|(i, _)| i % label_every == 0) {
-        let label = point.bucket.split('T').nth(1).map_or_else(|| point.bucket[5..].to_owned(), |h| h[..5].to_owned());
-        let _ = write!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" fill=\"currentColor\">{}</text>",
-            x(i),
-            H - 8.0,
-            escape(&label)
-        );
+    let labels = series
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % label_every == 0)
+        .map(|(i, point)| AxisLabel {
+            x: format!("{:.1}", x(i)),
+            text: point.bucket.split('T').nth(1).map_or_else(
+                || point.bucket.get(5..).unwrap_or_default().to_owned(),
+                |h| h.get(..5).unwrap_or(h).to_owned(),
+            ),
+        })
+        .collect();
+    let markers = series
+        .iter()
+        .enumerate()
+        .filter_map(|(i, point)| {
+            point.visitors.map(|v| Marker {
+                cx: format!("{:.1}", x(i)),
+                cy: format!("{:.1}", y(v)),
+                bucket: point.bucket.clone(),
+                visitors: v,
+                pageviews: figure(point.pageviews),
+            })
+        })
+        .collect();
+    Chart {
+        w: W,
+        h: H,
+        pad_l: PAD_L,
+        tick_x: PAD_L - 6.0,
+        label_y: H - 8.0,
+        unit: if series.first().is_some_and(|p| p.bucket.contains('T')) { "hour" } else { "day" },
+        grid,
+        labels,
+        pageviews: line(|p| p.pageviews),
+        visitors: line(|p| p.visitors),
+        markers,
     }
-    let _ = write!(
-        svg,
-        "<path d=\"{}\" fill=\"none\" stroke=\"var(--accent2)\" stroke-width=\"2\" data-series=\"pageviews\"/><path d=\"{}\" fill=\"none\" stroke=\"var(--accent)\" stroke-width=\"3\" data-series=\"visitors\"/>",
-        line(|p| p.pageviews),
-        line(|p| p.visitors)
-    );
-    for (i, point) in series.iter().enumerate() {
-        if let Some(v) = point.visitors {
-            let _ = write!(
-                svg,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"var(--accent)\"><title>{}: {} visitors, {} page views</title></circle>",
-                x(i),
-                y(v),
-                escape(&point.bucket),
-                v,
-                figure(point.pageviews)
-            );
-        }
-    }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// A table's heading and its first column's heading.
@@ -424,68 +445,97 @@ fn headings(dimension: Dimension) -> (&'static str, &'static str) {
     }
 }
 
-fn table(id: &str, title: &str, column: &str, rows: &[TableRow], k: u64) -> String {
+/// A row of a report table, as shown.
+struct RowView {
+    value: String,
+    visitors: String,
+    second: String,
+    other: bool,
+}
+
+/// A report table, as shown.
+struct TableView {
+    id: &'static str,
+    title: &'static str,
+    column: &'static str,
+    /// The second figure's heading: events for event tables, visits otherwise.
+    second: &'static str,
+    rows: Vec<RowView>,
+}
+
+fn table(id: &'static str, title: &'static str, column: &'static str, rows: &[TableRow], k: u64) -> TableView {
     let events = matches!(id, "event" | "property" | "outbound");
-    let mut out = format!(
-        "<section class=\"card\" id=\"table-{id}\"><h2>{title}</h2><table><thead><tr><th scope=\"col\">{column}</th><th scope=\"col\">Visitors</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        if events { "Events" } else { "Visits" }
-    );
-    if rows.is_empty() {
-        out.push_str("<tr><td colspan=\"3\">No data</td></tr>");
-    }
-    for row in rows {
-        let value = match (id, row.value.as_str()) {
-            ("source", "") => "Direct / none".to_owned(),
-            ("property", property) => property.replace('\u{1f}', " · "),
-            ("tracking", "cookie") => "With consent (visitor cookie)".to_owned(),
-            ("tracking", "cookieless") => "Without consent (cookieless, a day at most)".to_owned(),
-            (_, value) => value.to_owned(),
-        };
-        let (visitors, second) = if row.suppressed {
-            (format!("fewer than {k}"), "—".to_owned())
-        } else if let (None, Some(at_least)) = (row.visitors, row.visitors_at_least) {
-            (format!("{at_least}+"), figure(if events { row.events } else { row.visits }))
-        } else {
-            (figure(row.visitors), figure(if events { row.events } else { row.visits }))
-        };
-        let class = if row.other { " class=\"other\"" } else { "" };
-        let _ = write!(
-            out,
-            "<tr><td{class}>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&value),
-            escape(&visitors),
-            escape(&second)
-        );
-    }
-    out.push_str("</tbody></table></section>");
-    out
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let value = match (id, row.value.as_str()) {
+                ("source", "") => "Direct / none".to_owned(),
+                ("property", property) => property.replace('\u{1f}', " · "),
+                ("tracking", "cookie") => "With consent (visitor cookie)".to_owned(),
+                ("tracking", "cookieless") => "Without consent (cookieless, a day at most)".to_owned(),
+                (_, value) => value.to_owned(),
+            };
+            let (visitors, second) = if row.suppressed {
+                (format!("fewer than {k}"), "—".to_owned())
+            } else if let (None, Some(at_least)) = (row.visitors, row.visitors_at_least) {
+                (format!("{at_least}+"), figure(if events { row.events } else { row.visits }))
+            } else {
+                (figure(row.visitors), figure(if events { row.events } else { row.visits }))
+            };
+            RowView { value, visitors, second, other: row.other }
+        })
+        .collect();
+    TableView { id, title, column, second: if events { "Events" } else { "Visits" }, rows }
+}
+
+/// A goal, as shown.
+struct GoalView {
+    name: String,
+    visitors: String,
+    conversions: String,
+    rate: String,
+}
+
+/// The dashboard (`web/templates/dashboard/page.html`).
+#[derive(Template)]
+#[template(path = "dashboard/page.html")]
+struct DashboardPage<'a> {
+    site: &'a str,
+    css: &'static str,
+    from: &'a str,
+    to: &'a str,
+    k: u64,
+    live: &'a str,
+    kpis: Option<Vec<Kpi>>,
+    chart: Embed<Chart>,
+    granularity: &'static str,
+    cross_text: String,
+    cross_partial: bool,
+    goals: Vec<GoalView>,
+    funnel: FunnelCard,
+    tables: Vec<TableView>,
 }
 
 /// The dashboard page.
-pub fn render(report: &Report, live: &str, funnel_card: &str) -> String {
+pub fn render(report: &Report, live: &str, funnel: FunnelCard) -> String {
     let k = report.min_visitors;
-    let mut tables = String::new();
-    for dimension in report::tables() {
-        if let Some(rows) = report.tables.get(dimension.name()) {
+    let tables = report::tables()
+        .filter_map(|dimension| {
+            let rows = report.tables.get(dimension.name())?;
             let (title, column) = headings(dimension);
-            tables.push_str(&table(dimension.name(), title, column, rows, k));
-        }
-    }
-    let mut goals = String::new();
-    if !report.goals.is_empty() {
-        goals.push_str("<section class=\"card\" id=\"goals\"><h2>Goals</h2><table><thead><tr><th scope=\"col\">Goal</th><th scope=\"col\">Visitors</th><th scope=\"col\">Conversions</th><th scope=\"col\">Rate</th></tr></thead><tbody>");
-        for goal in &report.goals {
-            let _ = write!(
-                goals,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&goal.name),
-                if goal.suppressed { format!("fewer than {k}") } else { figure(goal.visitors) },
-                figure(goal.conversions),
-                goal.conversion_rate.map_or("—".into(), |r| format!("{r} %"))
-            );
-        }
-        goals.push_str("</tbody></table></section>");
-    }
+            Some(table(dimension.name(), title, column, rows, k))
+        })
+        .collect();
+    let goals = report
+        .goals
+        .iter()
+        .map(|goal| GoalView {
+            name: goal.name.clone(),
+            visitors: if goal.suppressed { format!("fewer than {k}") } else { figure(goal.visitors) },
+            conversions: figure(goal.conversions),
+            rate: percent(goal.conversion_rate),
+        })
+        .collect();
     let cross = &report.cross_device;
     let cross_text = match (cross.suppressed, cross.users_on_several_devices, cross.signed_in_users) {
         (false, Some(several), Some(all)) => {
@@ -493,48 +543,25 @@ pub fn render(report: &Report, live: &str, funnel_card: &str) -> String {
         }
         _ => format!("Fewer than {k} signed-in users: withheld."),
     };
-    format!(
-        r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Statistics · {site}</title>
-<style>{css}</style>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header><h1>Statistics · {site}</h1><nav aria-label="Admin"><a href="/admin">Administration</a> · <a href="/api/stats.csv?from={from}&amp;to={to}">CSV</a> · <a href="/api/stats?from={from}&amp;to={to}">JSON</a></nav></header>
-<main id="main">
-<form class="range" method="get" action="/dashboard" aria-label="Date range">
-<label>From <input type="date" name="from" value="{from}" required></label>
-<label>To <input type="date" name="to" value="{to}" required></label>
-<button type="submit">Show</button>
-<span class="presets"><a href="/dashboard?period=today">Today</a><a href="/dashboard?period=7d">7 days</a><a href="/dashboard?period=30d">30 days</a><a href="/dashboard?period=90d">90 days</a><a href="/dashboard?period=365d">12 months</a></span>
-</form>
-<p class="floor" id="floor">Anonymity floor: rows with fewer than <strong id="min-visitors">{k}</strong> visitors are folded into “(other)” or withheld. <span id="realtime">{live}</span>.</p>
-{kpis}
-<figure><div class="legend"><span><i style="background:var(--accent)"></i>Visitors</span><span><i style="background:var(--accent2)"></i>Page views</span></div>{chart}<figcaption>{from} to {to}, per {granularity}; points under the floor are left out.</figcaption></figure>
-<p id="cross-device">{cross_text}{partial}</p>
-<div class="grid">{goals}{funnel_card}{tables}</div>
-</main>
-</body>
-</html>
-"##,
-        site = escape(&report.site),
-        css = DASHBOARD_CSS,
-        from = report.from,
-        to = report.to,
-        live = escape(live),
-        kpis = kpis(&report.totals, &report.previous, k),
-        chart = chart(&report.series),
-        granularity = match report.granularity {
+    pages::render(&DashboardPage {
+        site: &report.site,
+        css: DASHBOARD_CSS,
+        from: &report.from,
+        to: &report.to,
+        k,
+        live,
+        kpis: kpis(&report.totals, &report.previous),
+        chart: Embed(chart(&report.series)),
+        granularity: match report.granularity {
             crumb_store::analytics::Granularity::Hour => "hour",
             crumb_store::analytics::Granularity::Day => "day",
         },
-        cross_text = escape(&cross_text),
-        partial = if cross.partial { " (counted over the days whose raw events are still kept)" } else { "" },
-    )
+        cross_text,
+        cross_partial: cross.partial,
+        goals,
+        funnel,
+        tables,
+    })
 }
 
 #[cfg(test)]
@@ -559,10 +586,9 @@ mod tests {
             pageviews: v.map(|n| n * 2),
             visits: v,
         };
-        let svg = chart(&[point("2026-11-01", Some(10)), point("2026-11-02", None), point("2026-11-03", Some(30))]);
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert_eq!(svg.matches("<circle").count(), 2, "no marker for the withheld day");
-        assert!(svg.contains("data-series=\"visitors\""));
-        assert!(svg.contains("M48.0"), "the line restarts after the gap");
+        let chart = chart(&[point("2026-11-01", Some(10)), point("2026-11-02", None), point("2026-11-03", Some(30))]);
+        assert_eq!(chart.markers.len(), 2, "no marker for the withheld day");
+        assert!(chart.visitors.starts_with("M48.0"), "{}", chart.visitors);
+        assert_eq!(chart.visitors.matches('M').count(), 2, "the line restarts after the gap: {}", chart.visitors);
     }
 }
