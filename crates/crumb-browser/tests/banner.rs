@@ -258,25 +258,65 @@ impl fantoccini::wd::WebDriverCompatibleCommand for AddScript {
     }
 }
 
+/// Width and height of a PNG (its IHDR chunk, PNG §11.2.2).
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&png[12..16], b"IHDR");
+    let word = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    (word(16), word(20))
+}
+
+/// The banner, the preference centre and the policy at a phone's size
+/// (390×844) and a desktop's (1366×900): each screenshot is the size of the
+/// viewport, the banner lies within it with both choices visible, and the
+/// dialog is on screen. The PNGs go to a temporary folder (to look at), or
+/// to `CRUMB_SCREENSHOTS_DIR` when set (e.g. `docs/screenshots` to refresh them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_banner_and_policy() {
-    if std::env::var_os("CRUMB_SCREENSHOTS").is_none() {
-        eprintln!("SKIPPED: set CRUMB_SCREENSHOTS=1 to refresh docs/screenshots");
-        return;
-    }
     let Some(browser) = browser().await else { return };
     let server = start_server().await;
-    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
-    std::fs::create_dir_all(&docs).unwrap();
-    browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
-    banner_shown(&browser).await;
-    std::fs::write(docs.join("banner.png"), browser.client().screenshot().await.unwrap()).unwrap();
-    click(&browser, "[data-crumb=choose]").await;
-    wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
-    std::fs::write(docs.join("preference-centre.png"), browser.client().screenshot().await.unwrap()).unwrap();
-    click(&browser, ".crumb-d [data-crumb=accept]").await;
-    wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
-    browser.navigate_raw(&format!("{}/policy?lang=en", server.origin)).await.unwrap();
-    std::fs::write(docs.join("policy.png"), browser.client().screenshot().await.unwrap()).unwrap();
+    let out = match std::env::var_os("CRUMB_SCREENSHOTS_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::env::temp_dir().join(format!("crumb-screenshots-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&out).unwrap();
+    for (size, width, height) in [("phone", 390, 844), ("desktop", 1366, 900)] {
+        browser.client().set_window_size(width, height).await.unwrap();
+        browser.client().delete_all_cookies().await.unwrap();
+        browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+        banner_shown(&browser).await;
+        let viewport = js(&browser, "return [innerWidth * devicePixelRatio, innerHeight * devicePixelRatio]").await;
+        let expected = (viewport[0].as_f64().unwrap() as u32, viewport[1].as_f64().unwrap() as u32);
+        let fits = js(
+            &browser,
+            r#"const b = document.querySelector('.crumb-b').getBoundingClientRect();
+               const shown = s => { const r = document.querySelector(s).getBoundingClientRect();
+                 return r.width > 0 && r.height > 0 && r.bottom <= innerHeight && r.right <= innerWidth; };
+               return b.left >= 0 && b.right <= innerWidth && b.bottom <= innerHeight
+                 && shown('.crumb-b [data-crumb=accept]') && shown('.crumb-b [data-crumb=reject]');"#,
+        )
+        .await;
+        assert_eq!(fits, serde_json::json!(true), "{size}: the banner and both choices fit the viewport");
+        let shot = browser.client().screenshot().await.unwrap();
+        assert_eq!(png_size(&shot), expected, "{size}: a screenshot of the viewport");
+        std::fs::write(out.join(format!("banner-{size}.png")), shot).unwrap();
+
+        click(&browser, "[data-crumb=choose]").await;
+        wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
+        let dialog = js(&browser, "const r = document.querySelector('.crumb-d').getBoundingClientRect(); return r.width > 0 && r.top < innerHeight && r.left >= 0;").await;
+        assert_eq!(dialog, serde_json::json!(true), "{size}: the preference centre is on screen");
+        std::fs::write(out.join(format!("preference-centre-{size}.png")), browser.client().screenshot().await.unwrap())
+            .unwrap();
+        click(&browser, ".crumb-d [data-crumb=accept]").await;
+        wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
+
+        browser.navigate_raw(&format!("{}/policy?lang=en", server.origin)).await.unwrap();
+        let heading = js(&browser, "return document.querySelector('h1').textContent").await;
+        assert!(heading.as_str().is_some_and(|h| !h.is_empty()), "{size}: the policy has its heading");
+        let shot = browser.client().screenshot().await.unwrap();
+        assert_eq!(png_size(&shot), expected, "{size}: policy screenshot");
+        std::fs::write(out.join(format!("policy-{size}.png")), shot).unwrap();
+    }
+    eprintln!("screenshots in {}", out.display());
     browser.close().await.unwrap();
 }
