@@ -11,10 +11,9 @@ use crumb_store::{Account, Device};
 use serde::Deserialize;
 use serde_json::json;
 
-pub use crate::auth::require_signed_in;
 use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
-use crate::extract::{Csrf, JsonOrForm, SignedIn};
+use crate::extract::{Admin, Csrf, JsonOrForm, SignedIn};
 use crate::pages;
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, Peer};
@@ -369,64 +368,53 @@ pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    run(async {
-        accounts_enabled(&state)?;
-        let resolution = resolve(&state, &headers).await?;
-        let language = crate::consent::language_for(&state, &headers, None);
-        let signed_in = match &resolution.signed_in {
-            None => None,
-            Some(signed_in) => {
-                let devices = state.store.user_devices(&signed_in.account.user_id).await?;
-                let this_device = signed_in.session.device_id.as_str();
-                let linked = devices.iter().any(|d| d.device_id == this_device && d.linked_visitor_id.is_some());
-                let devices = devices
-                    .into_iter()
-                    .map(|d| DeviceRow {
-                        this: d.device_id == this_device,
-                        first_seen: crumb_cookie::Timestamp::from_unix_micros(d.first_seen * 1000),
-                        last_seen: crumb_cookie::Timestamp::from_unix_micros(d.last_seen * 1000),
-                        id: d.device_id,
-                        browser: d.browser,
-                        os: d.os,
-                    })
-                    .collect();
-                Some(AccountView {
-                    email: signed_in.account.email.clone(),
-                    csrf: auth::csrf_token(&state, &signed_in.session_id),
-                    devices,
-                    linked,
+) -> Result<Response, Problem> {
+    accounts_enabled(&state)?;
+    let resolution = resolve(&state, &headers).await?;
+    let language = crate::consent::language_for(&state, &headers, None);
+    let signed_in = match &resolution.signed_in {
+        None => None,
+        Some(signed_in) => {
+            let devices = state.store.user_devices(&signed_in.account.user_id).await?;
+            let this_device = signed_in.session.device_id.as_str();
+            let linked = devices.iter().any(|d| d.device_id == this_device && d.linked_visitor_id.is_some());
+            let devices = devices
+                .into_iter()
+                .map(|d| DeviceRow {
+                    this: d.device_id == this_device,
+                    first_seen: crumb_cookie::Timestamp::from_unix_micros(d.first_seen * 1000),
+                    last_seen: crumb_cookie::Timestamp::from_unix_micros(d.last_seen * 1000),
+                    id: d.device_id,
+                    browser: d.browser,
+                    os: d.os,
                 })
-            }
-        };
-        let main = AccountMain {
-            notice: query.get("notice").map(String::as_str),
-            signed_in,
-            min_password_chars: MIN_PASSWORD_CHARS,
-        };
-        let mut response = Html(pages::page(&state.config, language, "Your account", main)).into_response();
-        append_cookies(&mut response, resolution.set_cookies);
-        Ok(response)
-    })
-    .await
+                .collect();
+            Some(AccountView {
+                email: signed_in.account.email.clone(),
+                csrf: auth::csrf_token(&state, &signed_in.session_id),
+                devices,
+                linked,
+            })
+        }
+    };
+    let main = AccountMain {
+        notice: query.get("notice").map(String::as_str),
+        signed_in,
+        min_password_chars: MIN_PASSWORD_CHARS,
+    };
+    let mut response = Html(pages::page(&state.config, language, "Your account", main)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    append_cookies(&mut response, resolution.set_cookies);
+    Ok(response)
 }
 
 /// `GET /admin`: the administrators' page (others get 403, signed-out visitors 401).
-pub async fn admin(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    run(async {
-        let (signed_in, cookies) = require_signed_in(&state, &headers).await?;
-        if !signed_in.account.is_admin {
-            return Err(Problem::forbidden("administrators only"));
-        }
-        let consents = state.store.count_consents(&state.config.site_name).await?;
-        let accounts = state.store.count_accounts().await?;
-        let main = AdminMain { consents, accounts };
-        let language = crate::consent::language_for(&state, &headers, None);
-        let mut response = Html(pages::page(&state.config, language, "Administration", main)).into_response();
-        append_cookies(&mut response, cookies);
-        Ok(response)
-    })
-    .await
+pub async fn admin(State(state): State<AppState>, headers: HeaderMap, admin: Admin) -> Result<Response, Problem> {
+    let consents = state.store.count_consents(&state.config.site_name).await?;
+    let accounts = state.store.count_accounts().await?;
+    let main = AdminMain { consents, accounts };
+    let language = crate::consent::language_for(&state, &headers, None);
+    Ok(admin.respond(Html(pages::page(&state.config, language, "Administration", main))))
 }
 
 /// `{enabled}`.
@@ -492,12 +480,4 @@ pub async fn cross_device(
     let notice =
         if choice.enabled { "This device counts with your other devices." } else { "This device is no longer linked." };
     Ok(reply(from_form, StatusCode::OK, json!({"notice": notice, "linked": choice.enabled}), cookies))
-}
-
-/// Runs a page's action, turning a problem into its response.
-async fn run(action: impl std::future::Future<Output = Result<Response, Problem>>) -> Response {
-    match action.await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
-    }
 }

@@ -20,7 +20,7 @@ use askama::Template;
 
 use crumb_store::analytics::rollup::Dimension;
 
-use crate::consent::append_cookies;
+use crate::extract::Admin;
 use crate::pages::{self, Embed};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -29,35 +29,6 @@ use crumb_core::analytics::report::{
 };
 
 const DASHBOARD_CSS: &str = include_str!("../../../../web/dashboard.css");
-
-/// A signed-in administrator. Extracting it answers 401 to a visitor who is
-/// not signed in and 403 to one who is not an administrator; the cookies the
-/// sign-in check refreshed go on the response ([`Admin::private`]).
-pub struct Admin {
-    cookies: Vec<String>,
-}
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let (signed_in, cookies) = crate::accounts::require_signed_in(state, &parts.headers).await?;
-        if !signed_in.account.is_admin {
-            return Err(Problem::forbidden("the statistics are for administrators only"));
-        }
-        Ok(Admin { cookies })
-    }
-}
-
-impl Admin {
-    /// `response`, uncacheable, with the refreshed cookies.
-    fn private(self, response: impl IntoResponse) -> Response {
-        let mut response = response.into_response();
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        append_cookies(&mut response, self.cookies);
-        response
-    }
-}
 
 /// The range query (`from`, `to`, `period`, `limit`, `steps`); a malformed
 /// one is answered 400 with a problem.
@@ -77,13 +48,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Range {
 /// `GET /api/stats`.
 pub async fn stats_json(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
     let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
-    Ok(admin.private(Json(report)))
+    Ok(admin.respond(Json(report)))
 }
 
 /// `GET /api/stats/realtime`.
 pub async fn realtime_json(State(state): State<AppState>, admin: Admin) -> Result<Response, Problem> {
     let realtime = report::realtime(&state).await?;
-    Ok(admin.private(Json(realtime)))
+    Ok(admin.respond(Json(realtime)))
 }
 
 /// `GET /api/stats/funnel`.
@@ -92,7 +63,7 @@ pub async fn funnel_json(State(state): State<AppState>, admin: Admin, Range(q): 
         Problem::bad_request("steps: give the funnel's steps (or funnel=<name> of a funnel in crumb.toml)")
     })?;
     let funnel = report::funnel(&state, q.range(state.now_millis())?, &asked).await?;
-    Ok(admin.private(Json(funnel)))
+    Ok(admin.respond(Json(funnel)))
 }
 
 /// `GET /api/stats.csv`.
@@ -104,7 +75,7 @@ pub async fn stats_csv(State(state): State<AppState>, admin: Admin, Range(mut q)
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(admin.private(response))
+    Ok(admin.respond(response))
 }
 
 /// A CSV field (RFC 4180 quoting; a leading `=`, `+`, `-`, `@` is
@@ -197,7 +168,7 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
     };
     let faulty = fault.is_some();
     let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault);
-    let mut response = admin.private(Html(render(&report, &live, card)));
+    let mut response = admin.respond(Html(render(&report, &live, card)));
     if faulty {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
