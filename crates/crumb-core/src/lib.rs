@@ -7,6 +7,7 @@
 //!   into raw structs and checked section by section;
 //! - [`declaration`]: one declared cookie (category, purpose, lifetime, attributes);
 //! - [`category`]: the consent categories and the privacy signals (GPC, DNT);
+//! - [`consent`]: what a decision grants, refuses and does, under the declaration and the signals;
 //! - [`own_cookies`]: the cookies crumb itself sets, declared like the site's;
 //! - [`i18n`]: the languages and their strings;
 //! - [`accounts`]: credentials (Argon2id, hashed secrets) and session rules;
@@ -27,6 +28,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod category;
 pub mod config;
+pub mod consent;
 pub mod declaration;
 pub mod i18n;
 pub mod keys;

@@ -20,6 +20,7 @@ use crate::request_info::{check_same_origin, cookie, raw_signals, signals};
 use crate::state::AppState;
 use crate::visitors::recognise;
 use crumb_core::category::{Category, Signal, Signals};
+use crumb_core::consent::{self, Decision};
 use crumb_core::i18n::{self, Language};
 use crumb_core::keys::random_id;
 
@@ -138,55 +139,13 @@ async fn record_decision(
         other => Problem::bad_request(other.body_text()),
     })?;
 
-    let declared = state.config.categories();
-    let mut wanted = BTreeSet::new();
-    for id in &request.granted {
-        match Category::parse(id) {
-            Some(Category::Necessary) => {}
-            Some(category) if declared.contains(&category) => {
-                wanted.insert(category);
-            }
-            Some(category) => {
-                return Err(Problem::unprocessable(format!(
-                    "granted: this site declares no {} cookie, so there is nothing to grant",
-                    category.id()
-                )))
-            }
-            None => {
-                return Err(Problem::unprocessable(format!(
-                    "granted: unknown category {id:?}; use preferences, statistics or marketing"
-                )))
-            }
-        }
-    }
-    let language = match request.language.as_deref() {
-        None => state.config.default_language(),
-        Some(code) => Language::parse(code)
-            .filter(|l| state.config.languages.contains(l))
-            .ok_or_else(|| Problem::unprocessable(format!("language: {code:?} is not one of this site's languages")))?,
-    };
-
     let honoured = signals(headers, &state.config);
-    let mut refused_by_signal = Vec::new();
-    let granted: BTreeSet<Category> = wanted
-        .into_iter()
-        .filter(|category| match honoured.refuses(*category) {
-            Some(signal) => {
-                refused_by_signal.push((category.id().to_owned(), signal));
-                false
-            }
-            None => true,
-        })
-        .collect();
-    let refused: Vec<Category> =
-        Category::OPTIONAL.into_iter().filter(|c| declared.contains(c) && !granted.contains(c)).collect();
-
+    let Decision { granted, refused, refused_by_signal, language } =
+        consent::decide(&state.config, &request.granted, request.language.as_deref(), honoured)
+            .map_err(|fault| Problem::unprocessable(fault.to_string()))?;
+    let refused_by_signal = refused_by_signal.into_iter().map(|(c, signal)| (c.id().to_owned(), signal)).collect();
     let previous = read_consent(state, headers);
-    let action = match &previous {
-        None => ConsentAction::Given,
-        Some(p) if !p.granted.is_empty() && granted.is_empty() => ConsentAction::Withdrawn,
-        Some(_) => ConsentAction::Updated,
-    };
+    let action = consent::action(previous.as_ref().map(|p| &p.granted), &granted);
     let consent_id = previous.as_ref().map_or_else(random_id, |p| p.consent_id.clone());
     let (gpc_sent, dnt_sent) = raw_signals(headers);
     let now = state.now_millis();
@@ -220,23 +179,7 @@ async fn record_decision(
             state.keys.sign(&state.names.consent, consent_cookie.encode().as_bytes()),
         ),
     );
-    // Withdrawal is as easy as giving: every declared cookie of a refused
-    // category that the browser holds is expired (crumb's own through recognition below).
-    for declaration in state.config.cookies.iter().filter(|d| refused.contains(&d.category) && !d.set_by_crumb) {
-        if cookie(headers, &declaration.name).is_some() {
-            set_cookies.extend(state.expire(declaration));
-        }
-    }
-    if refused.contains(&Category::Statistics) {
-        if let Some(visitor_id) = cookie(headers, &state.names.visitor) {
-            let site = &state.config.site_name;
-            state.store.forget_visitor(site, visitor_id).await?;
-            // The raw statistics events of this visitor go too, with the next
-            // rollup job (a minute at most under `crumb serve`).
-            let visitor_key = state.analytics.visitor_key(site, visitor_id);
-            state.store.request_forget(site, visitor_key, now).await?;
-        }
-    }
+    set_cookies.extend(withdraw(state, headers, &refused, now).await?);
     // The new decision applies at once: a visitor id starts with statistics
     // consent, and cookies of refused categories that crumb sets are expired.
     let recognition = recognise(state, headers, &granted, honoured).await?;
@@ -256,6 +199,34 @@ async fn record_decision(
     let mut response = (StatusCode::CREATED, Json(receipt)).into_response();
     append_cookies(&mut response, set_cookies);
     Ok(response)
+}
+
+/// Withdrawal is as easy as giving: every declared cookie of a refused
+/// category that the browser holds is expired (crumb's own through
+/// recognition), and a refused statistics consent forgets the visitor.
+async fn withdraw(
+    state: &AppState,
+    headers: &HeaderMap,
+    refused: &[Category],
+    now: i64,
+) -> Result<Vec<String>, Problem> {
+    let mut set_cookies = Vec::new();
+    for declaration in state.config.cookies.iter().filter(|d| refused.contains(&d.category) && !d.set_by_crumb) {
+        if cookie(headers, &declaration.name).is_some() {
+            set_cookies.extend(state.expire(declaration));
+        }
+    }
+    if refused.contains(&Category::Statistics) {
+        if let Some(visitor_id) = cookie(headers, &state.names.visitor) {
+            let site = &state.config.site_name;
+            state.store.forget_visitor(site, visitor_id).await?;
+            // The raw statistics events of this visitor go too, with the next
+            // rollup job (a minute at most under `crumb serve`).
+            let visitor_key = state.analytics.visitor_key(site, visitor_id);
+            state.store.request_forget(site, visitor_key, now).await?;
+        }
+    }
+    Ok(set_cookies)
 }
 
 /// Adds `Set-Cookie` headers and marks the response uncacheable.
