@@ -24,7 +24,11 @@ def main():
         i = 0
         while i < end:
             m = FN.match(lines[i])
-            if m and not lines[i].rstrip().endswith(";"):
+            # A signature ends at its body's `{` or, in a trait, at `;`.
+            k = i
+            while m and k < end and not lines[k].rstrip().endswith(("{", ";")):
+                k += 1
+            if m and k < end and lines[k].rstrip().endswith("{"):
                 indent = m.group(1)
                 j = i + 1
                 while j < end and lines[j] != indent + "}":

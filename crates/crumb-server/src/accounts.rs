@@ -113,6 +113,19 @@ fn throttle_delay_ms(failures: u32) -> i64 {
     (1_000i64 << (failures - FREE_FAILURES).min(10)).min(15 * 60_000)
 }
 
+/// Seconds to wait before another sign-in is checked, when the failures
+/// of the last window under any of `keys` (the e-mail, the client) demand a delay.
+async fn throttled_for(state: &AppState, keys: &[String], now: i64, window: i64) -> Result<Option<i64>, Problem> {
+    for key in keys {
+        let (failures, last) = state.store.failed_logins(key, window).await?;
+        let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
+        if throttle_delay_ms(failures) > 0 && wait > 0 {
+            return Ok(Some((wait + 999) / 1000));
+        }
+    }
+    Ok(None)
+}
+
 /// `POST /api/account/sign-in`.
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -128,17 +141,12 @@ pub async fn sign_in(
     let client = client_address(&headers, peer, &state.config.trusted_proxies);
     let client = client.map_or_else(|| "unknown".to_owned(), |address| address.to_string());
     let keys = [format!("email:{email_folded}"), format!("ip:{client}")];
-    for key in &keys {
-        let (failures, last) = state.store.failed_logins(key, window).await?;
-        let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
-        if throttle_delay_ms(failures) > 0 && wait > 0 {
-            let seconds = (wait + 999) / 1000;
-            let mut response =
-                Problem::of(ProblemKind::Throttled, format!("too many failed sign-ins; try again in {seconds} s"))
-                    .into_response();
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            return Ok(response);
-        }
+    if let Some(seconds) = throttled_for(&state, &keys, now, window).await? {
+        let mut response =
+            Problem::of(ProblemKind::Throttled, format!("too many failed sign-ins; try again in {seconds} s"))
+                .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(response);
     }
     let account = state.store.account_by_email(&email_folded).await?;
     let valid =

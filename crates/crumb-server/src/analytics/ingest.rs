@@ -222,28 +222,11 @@ pub async fn accept(
 
     let site = &state.config.site_name;
     let now = state.now_millis();
-    let mut set_cookies = Vec::new();
-    let consent = read_consent(state, headers);
-    let statistics = consent.as_ref().is_some_and(|c| c.granted.contains(&Category::Statistics))
-        && !needs_prompt(state, consent.as_ref());
-    let (visitor, cookieless) = if statistics {
-        let names = &state.names;
-        let visitor_id = match cookie(headers, &names.visitor).filter(|v| crate::visitors::is_id(v)) {
-            Some(id) => id.to_owned(),
-            None => {
-                let id = random_id();
-                set_cookies.extend(state.own_cookie(&names.visitor, id.clone()));
-                id
-            }
-        };
-        (state.analytics.visitor_key(site, &visitor_id), false)
-    } else if settings.cookieless {
-        let day = now - now.rem_euclid(DAY_MILLIS);
-        let salt = state.analytics.salt.salt_for(&*state.store, day).await?;
-        (keyed_hash(&salt, &[site.as_bytes(), client_address.as_bytes(), user_agent.as_bytes()]), true)
-    } else {
+    let Some(counted) = counted_as(state, headers, client_address, user_agent, now).await? else {
         return Ok(Outcome::Dropped(Dropped::NoConsent));
     };
+    let (visitor, cookieless, statistics, set_cookies) =
+        (counted.visitor, counted.cookieless, counted.statistics, counted.set_cookies);
     let user = if statistics { cross_device_user(state, headers).await? } else { None };
 
     let record = EventRecord {
@@ -270,6 +253,52 @@ pub async fn accept(
     };
     state.analytics.writer.write(record).await?;
     Ok(Outcome::Stored(set_cookies))
+}
+
+/// Who an event counts as, and the cookies that go with it.
+struct Counted {
+    visitor: i64,
+    cookieless: bool,
+    statistics: bool,
+    set_cookies: Vec<String>,
+}
+
+/// With statistics consent, the keyed hash of the visitor id (a new id is
+/// set when the browser has none); without it and with cookieless counting,
+/// a daily-salted hash of site, address and user agent; otherwise nobody
+/// (`None`: the event is dropped).
+async fn counted_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_address: &str,
+    user_agent: &str,
+    now: i64,
+) -> Result<Option<Counted>, Problem> {
+    let site = &state.config.site_name;
+    let consent = read_consent(state, headers);
+    let statistics = consent.as_ref().is_some_and(|c| c.granted.contains(&Category::Statistics))
+        && !needs_prompt(state, consent.as_ref());
+    if statistics {
+        let names = &state.names;
+        let mut set_cookies = Vec::new();
+        let visitor_id = match cookie(headers, &names.visitor).filter(|v| crate::visitors::is_id(v)) {
+            Some(id) => id.to_owned(),
+            None => {
+                let id = random_id();
+                set_cookies.extend(state.own_cookie(&names.visitor, id.clone()));
+                id
+            }
+        };
+        let visitor = state.analytics.visitor_key(site, &visitor_id);
+        return Ok(Some(Counted { visitor, cookieless: false, statistics, set_cookies }));
+    }
+    if !state.config.analytics.cookieless {
+        return Ok(None);
+    }
+    let day = now - now.rem_euclid(DAY_MILLIS);
+    let salt = state.analytics.salt.salt_for(&*state.store, day).await?;
+    let visitor = keyed_hash(&salt, &[site.as_bytes(), client_address.as_bytes(), user_agent.as_bytes()]);
+    Ok(Some(Counted { visitor, cookieless: true, statistics, set_cookies: Vec::new() }))
 }
 
 fn validate_name(event: &EventBody) -> Result<(EventKind, String), Problem> {
