@@ -13,6 +13,11 @@ use crate::request::{Api, RequestContext, RequestUrl, SiteRelation};
 use crate::set_cookie::{ParseError, SameSite, SetCookie};
 use crate::time::{Clock, SystemClock, Timestamp};
 
+mod eviction;
+mod rules;
+
+use rules::{partition_allows, resolve_domain_attribute, same_site_allows, starts_with_ignore_case};
+
 /// The longest a cookie may live: 400 days (RFC 6265bis §5.5).
 pub const MAX_COOKIE_AGE_SECONDS: i64 = 400 * 86_400;
 
@@ -502,58 +507,6 @@ impl<C: Clock> Jar<C> {
         }
     }
 
-    /// Per-site eviction (Chromium `CookieMonster::GarbageCollect`, domain
-    /// part): over `max_cookies_per_site`, drop expired cookies, then purge
-    /// down to `max - purge`: non-secure before secure, least recently used first.
-    fn evict_site(&mut self, key: &str, now: Timestamp) {
-        let limit = self.config.max_cookies_per_site;
-        let Some(cookies) = self.sites.get_mut(key) else { return };
-        if cookies.len() <= limit {
-            return;
-        }
-        let before = cookies.len();
-        cookies.retain(|c| !c.is_expired(now));
-        if cookies.len() > limit {
-            let target = limit.saturating_sub(self.config.site_purge);
-            // Eviction order: non-secure first, then least recently accessed.
-            cookies.sort_by_key(|c| (c.secure, c.last_access, c.creation_index));
-            let excess = cookies.len() - target;
-            cookies.drain(..excess);
-        }
-        self.len -= before - cookies.len();
-    }
-
-    /// Global eviction (Chromium `CookieMonster::GarbageCollect`, global
-    /// part, `kMaxCookies`/`kPurgeCookies`): over `max_cookies`, and only if
-    /// some cookie may be older than the safe period, drop expired cookies,
-    /// then purge cookies not accessed within the safe period, non-secure
-    /// first, least recently used first.
-    ///
-    /// The gate is what keeps every operation O(cookies of the site) at any
-    /// fill: a jar over the limit whose cookies are all recent cannot evict
-    /// anything, and it is not scanned again until time makes one old.
-    fn evict_global(&mut self, now: Timestamp) {
-        let safe_after = now.add_seconds(-self.config.safe_from_global_purge_seconds);
-        if self.len <= self.config.max_cookies || self.earliest_access >= safe_after {
-            return;
-        }
-        self.retain(|c| !c.is_expired(now));
-        if self.len > self.config.max_cookies {
-            let target = self.config.max_cookies.saturating_sub(self.config.global_purge);
-            let mut candidates: Vec<(bool, Timestamp, u64)> = self
-                .iter()
-                .filter(|c| c.last_access < safe_after)
-                .map(|c| (c.secure, c.last_access, c.creation_index))
-                .collect();
-            candidates.sort_unstable();
-            let excess = (self.len - target).min(candidates.len());
-            let doomed: std::collections::HashSet<u64> = candidates[..excess].iter().map(|c| c.2).collect();
-            self.retain(|c| !doomed.contains(&c.creation_index));
-        }
-        // The scan makes the bound exact again.
-        self.earliest_access = self.iter().map(|c| c.last_access).min().unwrap_or(Timestamp::MAX);
-    }
-
     /// The cookies a request for `url` in `ctx` carries, in `Cookie` header
     /// order (§5.8.3 steps 1–3); their last-access time is updated.
     pub fn cookies_for(&mut self, url: &RequestUrl, ctx: RequestContext) -> Vec<&Cookie> {
@@ -650,66 +603,4 @@ impl<C: Clock> Jar<C> {
         self.evict_site(&key, now);
         self.evict_global(now);
     }
-}
-
-/// §5.7 steps 9–10 as Chromium implements them (`GetCookieDomainWithString`):
-/// the domain attribute must share the request host's registrable domain and
-/// be the host or one of its parents; on a host with no registrable domain
-/// (a public suffix, an IP address) only the host itself is allowed, as a
-/// host-only cookie.
-fn resolve_domain_attribute(host: &str, attr: String) -> Result<(String, bool), Rejection> {
-    let Some(host_site) = domain::registrable_domain(host) else {
-        if attr == host {
-            return Ok((host.to_owned(), true));
-        }
-        if domain::is_public_suffix(&attr) {
-            return Err(Rejection::DomainIsPublicSuffix { domain: attr });
-        }
-        return Err(Rejection::DomainMismatch { host: host.to_owned(), domain: attr });
-    };
-    if domain::registrable_domain(&attr) != Some(host_site) {
-        if domain::is_public_suffix(&attr) {
-            return Err(Rejection::DomainIsPublicSuffix { domain: attr });
-        }
-        return Err(Rejection::DomainMismatch { host: host.to_owned(), domain: attr });
-    }
-    if !domain_match(host, &attr) {
-        return Err(Rejection::DomainMismatch { host: host.to_owned(), domain: attr });
-    }
-    Ok((attr, false))
-}
-
-/// §5.8.3 step 1, SameSite: cross-site requests carry `Strict` cookies never,
-/// `Lax` (and unspecified) ones only on safe top-level navigations, and
-/// unspecified ones younger than the Lax-allowing-unsafe age also on unsafe
-/// top-level navigations (§5.6.7.2).
-fn same_site_allows(cookie: &Cookie, ctx: RequestContext, now: Timestamp, lax_unsafe: Option<i64>) -> bool {
-    if ctx.site_relation == SiteRelation::SameSite {
-        return true;
-    }
-    match cookie.same_site {
-        SameSite::None => true,
-        SameSite::Strict => false,
-        SameSite::Lax => ctx.top_level_navigation && ctx.safe_method && ctx.api == Api::Http,
-        SameSite::Unspecified => {
-            ctx.top_level_navigation
-                && ctx.api == Api::Http
-                && (ctx.safe_method || lax_unsafe.is_some_and(|age| cookie.creation.add_seconds(age) > now))
-        }
-    }
-}
-
-/// CHIPS: a partitioned cookie goes only to requests whose top-level site is
-/// its partition key. The jar knows the top-level site only for same-site
-/// requests and top-level navigations (where it is the request's own site),
-/// so cross-site subresource requests carry no partitioned cookie.
-fn partition_allows(cookie: &Cookie, request_site: &str, ctx: RequestContext) -> bool {
-    match &cookie.partition_key {
-        None => true,
-        Some(key) => key == request_site && (ctx.site_relation == SiteRelation::SameSite || ctx.top_level_navigation),
-    }
-}
-
-fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
-    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
