@@ -13,7 +13,9 @@ pub const MAX_BATCH: usize = 1024;
 /// Events waiting for a commit at most; more wait for room (backpressure).
 pub const QUEUE: usize = 16 * 1024;
 
-type Done = oneshot::Sender<Result<(), String>>;
+/// Where a request learns its batch's outcome: the store's error is shared
+/// by every request of the batch, and each keeps it as its cause.
+type Done = oneshot::Sender<Result<(), Arc<StoreError>>>;
 
 /// The writer task's handle.
 pub struct EventWriter {
@@ -37,7 +39,7 @@ impl EventWriter {
         let (done, committed) = oneshot::channel();
         let gone = || StoreError::backend_message("writer", "the event writer stopped");
         sender.send((event, done)).await.map_err(|_| gone())?;
-        committed.await.map_err(|_| gone())?.map_err(|detail| StoreError::backend_message(self.store.backend(), detail))
+        committed.await.map_err(|_| gone())?.map_err(|error| StoreError::backend(self.store.backend(), error))
     }
 }
 
@@ -68,11 +70,60 @@ async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<(EventRecord, D
         let batch = std::mem::replace(&mut events, Vec::with_capacity(batch_len));
         let result = store.append_events(batch).await.map_err(|e| {
             tracing::error!(error = %e, events = batch_len, "storing analytics events failed");
-            e.to_string()
+            Arc::new(e)
         });
         for done in waiting.drain(..) {
             // The request may have gone (client disconnected): nothing to tell.
             let _ = done.send(result.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crumb_store::analytics::EventKind;
+    use crumb_store::failing::{FailMode, FailingStore};
+
+    fn event() -> EventRecord {
+        EventRecord {
+            site: "s".into(),
+            at: 1_780_000_000_000,
+            visitor: 7,
+            cookieless: false,
+            user: None,
+            kind: EventKind::Pageview,
+            name: "pageview".into(),
+            path: "/".into(),
+            source: String::new(),
+            utm_source: String::new(),
+            utm_medium: String::new(),
+            utm_campaign: String::new(),
+            browser: "Chrome".into(),
+            os: "Linux".into(),
+            device: "desktop".into(),
+            props: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_keeps_the_store_error_as_its_cause() {
+        #[allow(clippy::unwrap_used)]
+        let real: Arc<dyn Store> = Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap());
+        let failing = Arc::new(FailingStore::new(real));
+        let writer = EventWriter::new(failing.clone());
+        assert!(writer.write(event()).await.is_ok(), "a working store takes the event");
+        failing.set_mode(FailMode::Always);
+        let error = writer.write(event()).await.expect_err("the commit failed");
+        let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+        let mut next = std::error::Error::source(&error);
+        while let Some(cause) = next {
+            chain.push(cause);
+            next = cause.source();
+        }
+        assert!(
+            chain.iter().any(|cause| cause.downcast_ref::<crumb_store::failing::InjectedFailure>().is_some()),
+            "the store's own error is in the chain: {error}"
+        );
     }
 }
