@@ -115,11 +115,8 @@ pub async fn post_consent(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<ConsentRequest>, JsonRejection>,
-) -> Response {
-    match record_decision(&state, &headers, body).await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
-    }
+) -> Result<Response, Problem> {
+    record_decision(&state, &headers, body).await
 }
 
 async fn record_decision(
@@ -241,19 +238,16 @@ pub fn append_cookies(response: &mut Response, set_cookies: Vec<String>) {
 }
 
 /// `GET /api/consent/{receipt_id}`: the recorded decision (proof of consent).
-pub async fn get_receipt(State(state): State<AppState>, Path(receipt_id): Path<String>) -> Response {
+pub async fn get_receipt(
+    State(state): State<AppState>,
+    Path(receipt_id): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    let unknown = || Problem::not_found("no consent record has this receipt id");
     if receipt_id.len() > 64 {
-        return Problem::not_found("no consent record has this receipt id").into_response();
+        return Err(unknown());
     }
-    match state.store.consent_by_receipt(&receipt_id).await {
-        Ok(Some(record)) => {
-            let mut response = Json(record).into_response();
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Ok(None) => Problem::not_found("no consent record has this receipt id").into_response(),
-        Err(error) => Problem::from(error).into_response(),
-    }
+    let record = state.store.consent_by_receipt(&receipt_id).await?.ok_or_else(unknown)?;
+    Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(record)))
 }
 
 /// The visitor's consent state, for the script.
@@ -310,15 +304,11 @@ fn refused_by_signals(signals: Signals) -> Vec<(String, Signal)> {
 }
 
 /// `GET /api/consent`: the visitor's consent state; also recognises the visit.
-pub async fn get_state(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match current_state(&state, &headers).await {
-        Ok((view, set_cookies)) => {
-            let mut response = Json(view).into_response();
-            append_cookies(&mut response, set_cookies);
-            response
-        }
-        Err(problem) => problem.into_response(),
-    }
+pub async fn get_state(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
+    let (view, set_cookies) = current_state(&state, &headers).await?;
+    let mut response = Json(view).into_response();
+    append_cookies(&mut response, set_cookies);
+    Ok(response)
 }
 
 /// Negotiates the language of a request for this site.

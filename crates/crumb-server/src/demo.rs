@@ -103,26 +103,24 @@ pub async fn save_preferences(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: Result<Form<ThemeForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    if let Err(detail) = check_same_origin(&headers, &state.config) {
-        return Problem::forbidden(detail).into_response();
-    }
+) -> Result<Response, Problem> {
+    check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
     let Ok(Form(form)) = form else {
-        return Problem::bad_request("send the theme as a form field: theme=light or theme=dark").into_response();
+        return Err(Problem::bad_request("send the theme as a form field: theme=light or theme=dark"));
     };
     if form.theme != "light" && form.theme != "dark" {
-        return Problem::unprocessable("theme must be light or dark").into_response();
+        return Err(Problem::unprocessable("theme must be light or dark"));
     }
     let allowed = read_consent(&state, &headers)
         .is_some_and(|c| c.granted.contains(&Category::Preferences) && !needs_prompt(&state, Some(&c)));
     if !allowed {
         let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/?preferences=refused")]).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return response;
+        return Ok(response);
     }
     let language = language_for(&state, &headers, None);
     let value = format!("lang={}&theme={}", language.code(), form.theme);
     let mut response = Redirect::to("/").into_response();
     append_cookies(&mut response, state.own_cookie(&state.names.preferences, value).into_iter().collect());
-    response
+    Ok(response)
 }

@@ -140,33 +140,28 @@ impl Dropped {
 }
 
 /// `POST /api/event`.
-pub async fn post_event(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+pub async fn post_event(State(state): State<AppState>, request: axum::extract::Request) -> Result<Response, Problem> {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip());
     let client_address = client_address(&headers, peer, &state.config.trusted_proxies)
         .map(|address| address.to_string())
         .unwrap_or_default();
-    let body: Bytes = match axum::body::to_bytes(body, crate::request_info::BODY_LIMIT_BYTES).await {
-        Ok(body) => body,
-        Err(_) => {
-            return Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes"))
-                .into_response()
-        }
-    };
-    match accept(&state, &headers, &body, &client_address).await {
-        Ok(Outcome::Stored(set_cookies)) => {
+    let body: Bytes = axum::body::to_bytes(body, crate::request_info::BODY_LIMIT_BYTES).await.map_err(|_| {
+        Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes"))
+    })?;
+    Ok(match accept(&state, &headers, &body, &client_address).await? {
+        Outcome::Stored(set_cookies) => {
             let mut response = StatusCode::ACCEPTED.into_response();
             append_cookies(&mut response, set_cookies);
             response
         }
-        Ok(Outcome::Dropped(why)) => {
+        Outcome::Dropped(why) => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             response.headers_mut().insert("x-crumb-dropped", HeaderValue::from_static(why.reason()));
             response
         }
-        Err(problem) => problem.into_response(),
-    }
+    })
 }
 
 /// What became of an event.
