@@ -51,7 +51,10 @@ pub const VISITOR_LIFETIME_SECONDS: i64 = 395 * 86_400;
 /// Preferences live 365 days.
 pub const PREFERENCES_LIFETIME_SECONDS: i64 = 365 * 86_400;
 
-fn purposes(texts: [(&str, &str); 8]) -> BTreeMap<String, String> {
+/// A text in each of crumb's eight languages.
+type Purposes = [(&'static str, &'static str); 8];
+
+fn purposes(texts: Purposes) -> BTreeMap<String, String> {
     texts.into_iter().map(|(code, text)| (code.to_owned(), text.to_owned())).collect()
 }
 
@@ -75,113 +78,124 @@ pub fn declarations(secure: bool, consent_days: u32, remember_days: Option<u32>)
         set_by_crumb: true,
     };
     let mut declarations = vec![
-        own(
-            names.session,
-            Category::Necessary,
-            Lifetime::Session,
-            purposes([
-                ("en", "Keeps your visit together while you browse; deleted when you close the browser."),
-                ("fr", "Relie les pages de votre visite ; supprimé à la fermeture du navigateur."),
-                ("de", "Hält Ihren Besuch zusammen, solange Sie surfen; wird beim Schließen des Browsers gelöscht."),
-                ("es", "Mantiene unida su visita mientras navega; se borra al cerrar el navegador."),
-                ("it", "Tiene insieme la tua visita mentre navighi; eliminato alla chiusura del browser."),
-                ("nl", "Houdt uw bezoek bij elkaar tijdens het surfen; verwijderd bij het sluiten van de browser."),
-                ("pt", "Mantém a sua visita ligada enquanto navega; apagado ao fechar o navegador."),
-                ("pl", "Łączy strony Twojej wizyty; usuwany po zamknięciu przeglądarki."),
-            ]),
-        ),
+        own(names.session, Category::Necessary, Lifetime::Session, purposes(SESSION_PURPOSE)),
         own(
             names.consent,
             Category::Necessary,
             Lifetime::Seconds(i64::from(consent_days) * 86_400),
-            purposes([
-                ("en", "Remembers your cookie choices so we do not ask again, and proves what you agreed to."),
-                ("fr", "Mémorise vos choix de cookies pour ne pas vous redemander, et prouve ce que vous avez accepté."),
-                ("de", "Speichert Ihre Cookie-Auswahl, damit wir nicht erneut fragen, und belegt Ihre Zustimmung."),
-                ("es", "Recuerda sus preferencias de cookies para no volver a preguntar y acredita lo que aceptó."),
-                ("it", "Ricorda le tue scelte sui cookie per non chiedere di nuovo e prova ciò che hai accettato."),
-                ("nl", "Onthoudt uw cookiekeuzes zodat we niet opnieuw vragen, en bewijst waarmee u instemde."),
-                ("pt", "Guarda as suas escolhas de cookies para não voltarmos a perguntar e prova o que aceitou."),
-                ("pl", "Zapamiętuje Twoje wybory dotyczące cookies i dokumentuje udzieloną zgodę."),
-            ]),
+            purposes(CONSENT_PURPOSE),
         ),
         own(
             names.visitor,
             Category::Statistics,
             Lifetime::Seconds(VISITOR_LIFETIME_SECONDS),
-            purposes([
-                ("en", "A random number that tells us whether you visited before, for anonymous statistics only."),
-                ("fr", "Un numéro aléatoire qui indique si vous êtes déjà venu, pour des statistiques anonymes uniquement."),
-                ("de", "Eine Zufallszahl, an der wir erkennen, ob Sie schon einmal da waren – nur für anonyme Statistiken."),
-                ("es", "Un número aleatorio que indica si ya nos visitó, solo para estadísticas anónimas."),
-                ("it", "Un numero casuale che indica se sei già stato qui, solo per statistiche anonime."),
-                ("nl", "Een willekeurig nummer waaraan we zien of u eerder kwam, alleen voor anonieme statistieken."),
-                ("pt", "Um número aleatório que indica se já nos visitou, apenas para estatísticas anónimas."),
-                ("pl", "Losowy numer pozwalający rozpoznać powracające wizyty, wyłącznie do anonimowych statystyk."),
-            ]),
+            purposes(VISITOR_PURPOSE),
         ),
         own(
             names.preferences,
             Category::Preferences,
             Lifetime::Seconds(PREFERENCES_LIFETIME_SECONDS),
-            purposes([
-                ("en", "Remembers the language and theme you chose."),
-                ("fr", "Mémorise la langue et le thème que vous avez choisis."),
-                ("de", "Merkt sich die gewählte Sprache und das Farbschema."),
-                ("es", "Recuerda el idioma y el tema que eligió."),
-                ("it", "Ricorda la lingua e il tema che hai scelto."),
-                ("nl", "Onthoudt de gekozen taal en het thema."),
-                ("pt", "Guarda o idioma e o tema que escolheu."),
-                ("pl", "Zapamiętuje wybrany język i motyw."),
-            ]),
+            purposes(PREFERENCES_PURPOSE),
         ),
     ];
     if let Some(remember_days) = remember_days {
-        declarations.push(own(
-            names.auth,
-            Category::Necessary,
-            Lifetime::Session,
-            purposes([
-                ("en", "Keeps you signed in during this visit. It holds a random number, never your password."),
-                ("fr", "Vous garde connecté pendant cette visite. Il contient un numéro aléatoire, jamais votre mot de passe."),
-                ("de", "Hält Sie während dieses Besuchs angemeldet. Enthält eine Zufallszahl, nie Ihr Passwort."),
-                ("es", "Mantiene su sesión iniciada durante esta visita. Contiene un número aleatorio, nunca su contraseña."),
-                ("it", "Ti mantiene connesso durante questa visita. Contiene un numero casuale, mai la tua password."),
-                ("nl", "Houdt u aangemeld tijdens dit bezoek. Bevat een willekeurig nummer, nooit uw wachtwoord."),
-                ("pt", "Mantém a sessão iniciada durante esta visita. Contém um número aleatório, nunca a sua palavra-passe."),
-                ("pl", "Utrzymuje zalogowanie podczas tej wizyty. Zawiera losowy numer, nigdy hasło."),
-            ]),
-        ));
+        declarations.push(own(names.auth, Category::Necessary, Lifetime::Session, purposes(AUTH_PURPOSE)));
         declarations.push(own(
             names.remember,
             Category::Necessary,
             Lifetime::Seconds(i64::from(remember_days) * 86_400),
-            purposes([
-                ("en", "Only if you tick \"Remember me\": signs you in again on this device. It changes at every use and never holds your password."),
-                ("fr", "Seulement si vous cochez « Se souvenir de moi » : vous reconnecte sur cet appareil. Il change à chaque usage et ne contient jamais votre mot de passe."),
-                ("de", "Nur wenn Sie „Angemeldet bleiben“ wählen: meldet Sie auf diesem Gerät wieder an. Ändert sich bei jeder Nutzung, enthält nie Ihr Passwort."),
-                ("es", "Solo si marca «Recordarme»: vuelve a iniciar su sesión en este dispositivo. Cambia en cada uso y nunca contiene su contraseña."),
-                ("it", "Solo se selezioni «Ricordami»: ti riconnette su questo dispositivo. Cambia a ogni uso e non contiene mai la tua password."),
-                ("nl", "Alleen als u „Onthoud mij” aanvinkt: meldt u opnieuw aan op dit apparaat. Verandert bij elk gebruik, bevat nooit uw wachtwoord."),
-                ("pt", "Só se marcar «Lembrar-me»: volta a iniciar a sessão neste dispositivo. Muda a cada utilização e nunca contém a sua palavra-passe."),
-                ("pl", "Tylko po zaznaczeniu „Zapamiętaj mnie”: ponownie loguje na tym urządzeniu. Zmienia się przy każdym użyciu, nigdy nie zawiera hasła."),
-            ]),
+            purposes(REMEMBER_PURPOSE),
         ));
         declarations.push(own(
             names.device,
             Category::Necessary,
             Lifetime::Seconds(DEVICE_LIFETIME_SECONDS),
-            purposes([
-                ("en", "Set when you sign in: tells which of your devices this is, so you can see and sign out your devices."),
-                ("fr", "Déposé à la connexion : indique lequel de vos appareils est celui-ci, pour que vous puissiez les voir et les déconnecter."),
-                ("de", "Beim Anmelden gesetzt: erkennt, welches Ihrer Geräte dies ist, damit Sie Ihre Geräte sehen und abmelden können."),
-                ("es", "Se crea al iniciar sesión: indica cuál de sus dispositivos es este, para que pueda verlos y cerrar su sesión."),
-                ("it", "Impostato all'accesso: indica quale dei tuoi dispositivi è questo, per vederli e disconnetterli."),
-                ("nl", "Gezet bij het aanmelden: geeft aan welk van uw apparaten dit is, zodat u ze kunt zien en afmelden."),
-                ("pt", "Criado ao iniciar sessão: indica qual dos seus dispositivos é este, para os poder ver e terminar a sessão."),
-                ("pl", "Ustawiany przy logowaniu: wskazuje, które to z Twoich urządzeń, aby można je było przeglądać i wylogować."),
-            ]),
+            purposes(DEVICE_PURPOSE),
         ));
     }
     declarations
 }
+
+/// Purpose of the session cookie, per language.
+const SESSION_PURPOSE: Purposes = [
+    ("en", "Keeps your visit together while you browse; deleted when you close the browser."),
+    ("fr", "Relie les pages de votre visite ; supprimé à la fermeture du navigateur."),
+    ("de", "Hält Ihren Besuch zusammen, solange Sie surfen; wird beim Schließen des Browsers gelöscht."),
+    ("es", "Mantiene unida su visita mientras navega; se borra al cerrar el navegador."),
+    ("it", "Tiene insieme la tua visita mentre navighi; eliminato alla chiusura del browser."),
+    ("nl", "Houdt uw bezoek bij elkaar tijdens het surfen; verwijderd bij het sluiten van de browser."),
+    ("pt", "Mantém a sua visita ligada enquanto navega; apagado ao fechar o navegador."),
+    ("pl", "Łączy strony Twojej wizyty; usuwany po zamknięciu przeglądarki."),
+];
+
+/// Purpose of the consent cookie, per language.
+const CONSENT_PURPOSE: Purposes = [
+    ("en", "Remembers your cookie choices so we do not ask again, and proves what you agreed to."),
+    ("fr", "Mémorise vos choix de cookies pour ne pas vous redemander, et prouve ce que vous avez accepté."),
+    ("de", "Speichert Ihre Cookie-Auswahl, damit wir nicht erneut fragen, und belegt Ihre Zustimmung."),
+    ("es", "Recuerda sus preferencias de cookies para no volver a preguntar y acredita lo que aceptó."),
+    ("it", "Ricorda le tue scelte sui cookie per non chiedere di nuovo e prova ciò che hai accettato."),
+    ("nl", "Onthoudt uw cookiekeuzes zodat we niet opnieuw vragen, en bewijst waarmee u instemde."),
+    ("pt", "Guarda as suas escolhas de cookies para não voltarmos a perguntar e prova o que aceitou."),
+    ("pl", "Zapamiętuje Twoje wybory dotyczące cookies i dokumentuje udzieloną zgodę."),
+];
+
+/// Purpose of the visitor cookie, per language.
+const VISITOR_PURPOSE: Purposes = [
+    ("en", "A random number that tells us whether you visited before, for anonymous statistics only."),
+    ("fr", "Un numéro aléatoire qui indique si vous êtes déjà venu, pour des statistiques anonymes uniquement."),
+    ("de", "Eine Zufallszahl, an der wir erkennen, ob Sie schon einmal da waren – nur für anonyme Statistiken."),
+    ("es", "Un número aleatorio que indica si ya nos visitó, solo para estadísticas anónimas."),
+    ("it", "Un numero casuale che indica se sei già stato qui, solo per statistiche anonime."),
+    ("nl", "Een willekeurig nummer waaraan we zien of u eerder kwam, alleen voor anonieme statistieken."),
+    ("pt", "Um número aleatório que indica se já nos visitou, apenas para estatísticas anónimas."),
+    ("pl", "Losowy numer pozwalający rozpoznać powracające wizyty, wyłącznie do anonimowych statystyk."),
+];
+
+/// Purpose of the preferences cookie, per language.
+const PREFERENCES_PURPOSE: Purposes = [
+    ("en", "Remembers the language and theme you chose."),
+    ("fr", "Mémorise la langue et le thème que vous avez choisis."),
+    ("de", "Merkt sich die gewählte Sprache und das Farbschema."),
+    ("es", "Recuerda el idioma y el tema que eligió."),
+    ("it", "Ricorda la lingua e il tema che hai scelto."),
+    ("nl", "Onthoudt de gekozen taal en het thema."),
+    ("pt", "Guarda o idioma e o tema que escolheu."),
+    ("pl", "Zapamiętuje wybrany język i motyw."),
+];
+
+/// Purpose of the auth cookie, per language.
+const AUTH_PURPOSE: Purposes = [
+    ("en", "Keeps you signed in during this visit. It holds a random number, never your password."),
+    ("fr", "Vous garde connecté pendant cette visite. Il contient un numéro aléatoire, jamais votre mot de passe."),
+    ("de", "Hält Sie während dieses Besuchs angemeldet. Enthält eine Zufallszahl, nie Ihr Passwort."),
+    ("es", "Mantiene su sesión iniciada durante esta visita. Contiene un número aleatorio, nunca su contraseña."),
+    ("it", "Ti mantiene connesso durante questa visita. Contiene un numero casuale, mai la tua password."),
+    ("nl", "Houdt u aangemeld tijdens dit bezoek. Bevat een willekeurig nummer, nooit uw wachtwoord."),
+    ("pt", "Mantém a sessão iniciada durante esta visita. Contém um número aleatório, nunca a sua palavra-passe."),
+    ("pl", "Utrzymuje zalogowanie podczas tej wizyty. Zawiera losowy numer, nigdy hasło."),
+];
+
+/// Purpose of the remember cookie, per language.
+const REMEMBER_PURPOSE: Purposes = [
+    ("en", "Only if you tick \"Remember me\": signs you in again on this device. It changes at every use and never holds your password."),
+    ("fr", "Seulement si vous cochez « Se souvenir de moi » : vous reconnecte sur cet appareil. Il change à chaque usage et ne contient jamais votre mot de passe."),
+    ("de", "Nur wenn Sie „Angemeldet bleiben“ wählen: meldet Sie auf diesem Gerät wieder an. Ändert sich bei jeder Nutzung, enthält nie Ihr Passwort."),
+    ("es", "Solo si marca «Recordarme»: vuelve a iniciar su sesión en este dispositivo. Cambia en cada uso y nunca contiene su contraseña."),
+    ("it", "Solo se selezioni «Ricordami»: ti riconnette su questo dispositivo. Cambia a ogni uso e non contiene mai la tua password."),
+    ("nl", "Alleen als u „Onthoud mij” aanvinkt: meldt u opnieuw aan op dit apparaat. Verandert bij elk gebruik, bevat nooit uw wachtwoord."),
+    ("pt", "Só se marcar «Lembrar-me»: volta a iniciar a sessão neste dispositivo. Muda a cada utilização e nunca contém a sua palavra-passe."),
+    ("pl", "Tylko po zaznaczeniu „Zapamiętaj mnie”: ponownie loguje na tym urządzeniu. Zmienia się przy każdym użyciu, nigdy nie zawiera hasła."),
+];
+
+/// Purpose of the device cookie, per language.
+const DEVICE_PURPOSE: Purposes = [
+    ("en", "Set when you sign in: tells which of your devices this is, so you can see and sign out your devices."),
+    ("fr", "Déposé à la connexion : indique lequel de vos appareils est celui-ci, pour que vous puissiez les voir et les déconnecter."),
+    ("de", "Beim Anmelden gesetzt: erkennt, welches Ihrer Geräte dies ist, damit Sie Ihre Geräte sehen und abmelden können."),
+    ("es", "Se crea al iniciar sesión: indica cuál de sus dispositivos es este, para que pueda verlos y cerrar su sesión."),
+    ("it", "Impostato all'accesso: indica quale dei tuoi dispositivi è questo, per vederli e disconnetterli."),
+    ("nl", "Gezet bij het aanmelden: geeft aan welk van uw apparaten dit is, zodat u ze kunt zien en afmelden."),
+    ("pt", "Criado ao iniciar sessão: indica qual dos seus dispositivos é este, para os poder ver e terminar a sessão."),
+    ("pl", "Ustawiany przy logowaniu: wskazuje, które to z Twoich urządzeń, aby można je było przeglądać i wylogować."),
+];

@@ -109,75 +109,14 @@ pub fn generate(plan: &SynthPlan, chunk: usize, mut sink: impl FnMut(Vec<EventRe
         let day = first_day + day_index * DAY_MILLIS;
         let remaining = plan.events - produced;
         let target = if day_index as u64 == days - 1 { remaining } else { per_day.min(remaining) };
-        // Visit start times of the day, in order.
-        let mut visits: Vec<UnixMillis> = Vec::new();
-        let mut planned = 0u64;
         let today = day_index as u64 == days - 1;
-        while planned < target {
-            if today {
-                // Only the part of today that is over (and visits of today end before `end`).
-                visits.push(day + rng.random_range(0..=(plan.end - day)));
-            } else {
-                let hour = *weighted(&mut rng, &HOUR_INDEX, |h| HOURS[*h]);
-                visits.push(day + hour as i64 * 3_600_000 + rng.random_range(0..3_600_000));
-            }
-            planned += 2; // fewer than a visit's mean, so the day's target is reached; the surplus is cut
-        }
-        // In random order: the surplus visits cut below are spread over the
-        // day (in time order the cut fell on the day's last hours).
-        visits.shuffle(&mut rng);
+        let visits = visit_starts(&mut rng, plan, day, today, target);
         let mut day_events: Vec<EventRecord> = Vec::new();
         for start in visits {
             if day_events.len() as u64 >= target {
                 break;
             }
-            let visitor = if !known_visitors.is_empty() && rng.random_bool(0.33) {
-                known_visitors[rng.random_range(0..known_visitors.len())]
-            } else {
-                let id: i64 = rng.random();
-                known_visitors.push(id);
-                id
-            };
-            let (browser, os, device, _) = *weighted(&mut rng, CLIENTS, |c| c.3);
-            let source = weighted(&mut rng, SOURCES, |s| s.1).0;
-            let campaign = rng.random_bool(0.08).then(|| CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())]);
-            let pages = if rng.random_bool(0.4) { 1 } else { rng.random_range(2..=7) };
-            let mut at = start;
-            let mut current_path = path(&mut rng);
-            let base = |at: UnixMillis, kind: EventKind, name: String, path: &str, first: bool| EventRecord {
-                site: plan.site.clone(),
-                at,
-                visitor,
-                cookieless: false,
-                user: None,
-                kind,
-                name,
-                path: path.to_owned(),
-                source: if first { source.to_owned() } else { String::new() },
-                utm_source: campaign.map(|c| c.0.to_owned()).unwrap_or_default(),
-                utm_medium: campaign.map(|c| c.1.to_owned()).unwrap_or_default(),
-                utm_campaign: campaign.map(|c| c.2.to_owned()).unwrap_or_default(),
-                browser: browser.to_owned(),
-                os: os.to_owned(),
-                device: device.to_owned(),
-                props: vec![],
-            };
-            for page in 0..pages {
-                day_events.push(base(at, EventKind::Pageview, "pageview".into(), &current_path, page == 0));
-                at += rng.random_range(5_000..240_000);
-                current_path = path(&mut rng);
-            }
-            if pages > 1 && rng.random_bool(0.12) {
-                let name = EVENTS[rng.random_range(0..EVENTS.len())];
-                let mut event = base(at, EventKind::Custom, name.into(), "/products", false);
-                if name == "signup" {
-                    event.props = vec![("plan".into(), PLANS[rng.random_range(0..PLANS.len())].into())];
-                }
-                day_events.push(event);
-            }
-            if rng.random_bool(0.04) {
-                day_events.push(base(at + 1_000, EventKind::Outbound, "github.com/crumb".into(), "/about", false));
-            }
+            visit(&mut rng, plan, start, &mut known_visitors, &mut day_events);
         }
         day_events.sort_by_key(|e| e.at);
         day_events.retain(|e| e.at <= plan.end);
@@ -195,6 +134,85 @@ pub fn generate(plan: &SynthPlan, chunk: usize, mut sink: impl FnMut(Vec<EventRe
     }
     if !buffer.is_empty() {
         sink(buffer);
+    }
+}
+
+/// The start times of a day's visits, in random order: enough for `target`
+/// events, by the hour profile (today: only the part that is over).
+fn visit_starts(rng: &mut SmallRng, plan: &SynthPlan, day: UnixMillis, today: bool, target: u64) -> Vec<UnixMillis> {
+    let mut visits: Vec<UnixMillis> = Vec::new();
+    let mut planned = 0u64;
+    while planned < target {
+        if today {
+            // Only the part of today that is over (and visits of today end before `end`).
+            visits.push(day + rng.random_range(0..=(plan.end - day)));
+        } else {
+            let hour = *weighted(rng, &HOUR_INDEX, |h| HOURS[*h]);
+            visits.push(day + hour as i64 * 3_600_000 + rng.random_range(0..3_600_000));
+        }
+        planned += 2; // fewer than a visit's mean, so the day's target is reached; the surplus is cut
+    }
+    // In random order: the surplus visits cut below are spread over the
+    // day (in time order the cut fell on the day's last hours).
+    visits.shuffle(rng);
+    visits
+}
+
+/// One visit starting at `start`: a returning visitor a third of the time,
+/// page views, sometimes a custom or outbound event.
+fn visit(
+    rng: &mut SmallRng,
+    plan: &SynthPlan,
+    start: UnixMillis,
+    known_visitors: &mut Vec<i64>,
+    out: &mut Vec<EventRecord>,
+) {
+    let visitor = if !known_visitors.is_empty() && rng.random_bool(0.33) {
+        known_visitors[rng.random_range(0..known_visitors.len())]
+    } else {
+        let id: i64 = rng.random();
+        known_visitors.push(id);
+        id
+    };
+    let (browser, os, device, _) = *weighted(rng, CLIENTS, |c| c.3);
+    let source = weighted(rng, SOURCES, |s| s.1).0;
+    let campaign = rng.random_bool(0.08).then(|| CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())]);
+    let pages = if rng.random_bool(0.4) { 1 } else { rng.random_range(2..=7) };
+    let mut at = start;
+    let mut current_path = path(rng);
+    let base = |at: UnixMillis, kind: EventKind, name: String, path: &str, first: bool| EventRecord {
+        site: plan.site.clone(),
+        at,
+        visitor,
+        cookieless: false,
+        user: None,
+        kind,
+        name,
+        path: path.to_owned(),
+        source: if first { source.to_owned() } else { String::new() },
+        utm_source: campaign.map(|c| c.0.to_owned()).unwrap_or_default(),
+        utm_medium: campaign.map(|c| c.1.to_owned()).unwrap_or_default(),
+        utm_campaign: campaign.map(|c| c.2.to_owned()).unwrap_or_default(),
+        browser: browser.to_owned(),
+        os: os.to_owned(),
+        device: device.to_owned(),
+        props: vec![],
+    };
+    for page in 0..pages {
+        out.push(base(at, EventKind::Pageview, "pageview".into(), &current_path, page == 0));
+        at += rng.random_range(5_000..240_000);
+        current_path = path(rng);
+    }
+    if pages > 1 && rng.random_bool(0.12) {
+        let name = EVENTS[rng.random_range(0..EVENTS.len())];
+        let mut event = base(at, EventKind::Custom, name.into(), "/products", false);
+        if name == "signup" {
+            event.props = vec![("plan".into(), PLANS[rng.random_range(0..PLANS.len())].into())];
+        }
+        out.push(event);
+    }
+    if rng.random_bool(0.04) {
+        out.push(base(at + 1_000, EventKind::Outbound, "github.com/crumb".into(), "/about", false));
     }
 }
 
