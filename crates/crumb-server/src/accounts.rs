@@ -19,6 +19,7 @@ use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, client_address, cookie, Peer};
 use crate::state::AppState;
 use crumb_core::accounts::credentials::{self, fold_email, MIN_PASSWORD_CHARS};
+use crumb_core::accounts::sessions;
 use crumb_core::analytics::client::device_family;
 use crumb_core::keys::random_id;
 
@@ -182,12 +183,12 @@ pub async fn sign_in(
             linked_visitor_id: existing.and_then(|d| d.linked_visitor_id),
         })
         .await?;
-    let (session_id, _) = auth::new_session(&state, &account.user_id, &device_id).await?;
+    let (session_id, _) = sessions::new_session(&state, &account.user_id, &device_id).await?;
     set_cookies.extend(state.own_cookie(&state.names.auth, session_id.clone()));
     set_cookies.extend(state.own_cookie(&state.names.device, device_id.clone()));
     state.store.delete_device_remember_tokens(&account.user_id, &device_id).await?;
     if credentials.remember {
-        let value = auth::new_remember_token(&state, &account.user_id, &device_id).await?;
+        let value = sessions::new_remember_token(&state, &account.user_id, &device_id).await?;
         set_cookies.extend(state.own_cookie(&state.names.remember, value));
     } else if cookie(&headers, &state.names.remember).is_some() {
         set_cookies.extend(auth::expire(&state, &state.names.remember));
@@ -224,7 +225,7 @@ pub async fn sign_out(State(state): State<AppState>, action: Csrf<CsrfForm>) -> 
 /// `POST /api/account/sign-out-everywhere`.
 pub async fn sign_out_everywhere(State(state): State<AppState>, action: Csrf<CsrfForm>) -> Result<Response, Problem> {
     let (signed_in, from_form) = (action.signed_in.user, action.from_form);
-    auth::revoke_everything(&state, &signed_in.account.user_id).await?;
+    sessions::revoke_everything(&state, &signed_in.account.user_id).await?;
     let cookies =
         [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
     Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out on every device."}), cookies))
@@ -249,8 +250,9 @@ pub async fn change_password(State(state): State<AppState>, action: Csrf<Passwor
     validate_password(&change.new)?;
     let hash = credentials::hash_password(change.new).await?;
     state.store.set_password(&signed_in.account.user_id, &hash).await?;
-    auth::revoke_everything(&state, &signed_in.account.user_id).await?;
-    let (session_id, _) = auth::new_session(&state, &signed_in.account.user_id, &signed_in.session.device_id).await?;
+    sessions::revoke_everything(&state, &signed_in.account.user_id).await?;
+    let (session_id, _) =
+        sessions::new_session(&state, &signed_in.account.user_id, &signed_in.session.device_id).await?;
     let mut cookies: Vec<String> = state.own_cookie(&state.names.auth, session_id.clone()).into_iter().collect();
     cookies.extend(auth::expire(&state, &state.names.remember));
     let body = json!({"notice": "Password changed; other devices were signed out.", "csrf_token": auth::csrf_token(&state, &session_id)});
