@@ -314,6 +314,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn session_timeouts_are_bounded() {
+        let with = |lines: &str| DEMO_TOML.replace("idle_minutes = 30\nabsolute_hours = 12", lines);
+        assert!(parse(&with("idle_minutes = 30\nabsolute_hours = 12"), "crumb.toml").is_ok());
+        assert!(parse(&with("idle_minutes = 1440\nabsolute_hours = 720"), "crumb.toml").is_ok());
+        let errors = parse(&with("idle_minutes = 4294967295\nabsolute_hours = 721"), "crumb.toml").unwrap_err();
+        let text = errors.to_string();
+        assert!(text.contains("accounts.idle_minutes = 4294967295: must be 1 to 1440"), "{text}");
+        assert!(text.contains("accounts.absolute_hours = 721: must be 1 to 720"), "{text}");
+        assert!(parse(&with("idle_minutes = 0\nabsolute_hours = 12"), "crumb.toml").is_err());
+    }
+
+    #[test]
     fn secure_origins_are_https_or_exactly_loopback() {
         for origin in [
             "https://www.example.com",

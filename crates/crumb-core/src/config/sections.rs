@@ -113,6 +113,11 @@ pub(super) fn storage(storage: &RawStorage, findings: &mut Findings<'_>) -> Stor
     }
 }
 
+/// The longest idle timeout of a signed-in session, in minutes (one day).
+pub(super) const MAX_IDLE_MINUTES: u32 = 24 * 60;
+/// The longest a signed-in session lasts however active, in hours (30 days).
+pub(super) const MAX_ABSOLUTE_HOURS: u32 = 30 * 24;
+
 /// `[accounts]`, when enabled: remember-me days and session timeouts.
 pub(super) fn accounts(accounts: Option<&RawAccounts>, findings: &mut Findings<'_>) -> Option<AccountSettings> {
     let accounts = accounts.filter(|a| a.enabled)?;
@@ -123,8 +128,23 @@ pub(super) fn accounts(accounts: Option<&RawAccounts>, findings: &mut Findings<'
             format!("accounts.remember_days = {days}: must be 1 to 400 (RFC 6265bis §5.5 caps cookie lifetimes at 400 days)"),
         );
     }
-    if accounts.idle_minutes == 0 || accounts.absolute_hours == 0 {
-        findings.error(None, "accounts.idle_minutes and accounts.absolute_hours must be positive".into());
+    // A signed-in session must end: OWASP's session guidance puts idle
+    // timeouts in minutes and absolute ones in hours; a day idle and a month
+    // in all are the most crumb accepts.
+    if accounts.idle_minutes == 0 || accounts.idle_minutes > MAX_IDLE_MINUTES {
+        findings.error(
+            None,
+            format!("accounts.idle_minutes = {}: must be 1 to {MAX_IDLE_MINUTES} (one day)", accounts.idle_minutes),
+        );
+    }
+    if accounts.absolute_hours == 0 || accounts.absolute_hours > MAX_ABSOLUTE_HOURS {
+        findings.error(
+            None,
+            format!(
+                "accounts.absolute_hours = {}: must be 1 to {MAX_ABSOLUTE_HOURS} (30 days)",
+                accounts.absolute_hours
+            ),
+        );
     }
     Some(AccountSettings {
         remember_days: days,
