@@ -82,10 +82,8 @@ pub async fn register(
 ) -> Result<Response, Problem> {
     accounts_enabled(&state)?;
     check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
-    let email_folded = fold_email(&credentials.email);
-    if !email_folded.contains('@') || email_folded.len() > 254 {
-        return Err(Problem::unprocessable("email: not an e-mail address"));
-    }
+    let email_folded =
+        credentials::check_email(&credentials.email).map_err(|fault| Problem::unprocessable(fault.to_string()))?;
     validate_password(&credentials.password)?;
     let password_hash = credentials::hash_password(credentials.password).await?;
     let account = Account {

@@ -37,6 +37,27 @@ pub enum PasswordRuleError {
     TooLong,
 }
 
+/// Why an e-mail address is not acceptable as a login.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// No `@` with text on both sides, longer than 254 bytes (RFC 5321
+    /// §4.5.3.1.3), or a control character (a NUL would cut it in logs and
+    /// in other systems).
+    #[error("email: not an e-mail address")]
+    Invalid,
+}
+
+/// Checks an e-mail address given at registration; returns its login key
+/// ([`fold_email`]).
+pub fn check_email(email: &str) -> Result<String, EmailError> {
+    let folded = fold_email(email);
+    let shaped = folded.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+    if !shaped || folded.len() > 254 || folded.chars().any(char::is_control) {
+        return Err(EmailError::Invalid);
+    }
+    Ok(folded)
+}
+
 /// Checks a new password's length, in characters (ASVS 2.1.1, 2.1.2).
 pub fn check_password_rules(password: &str) -> Result<(), PasswordRuleError> {
     let chars = password.chars().count();
@@ -149,6 +170,16 @@ mod tests {
             "$argon2id$v=19$m=19456,t=2,p=1$St0yGLqMVQ3O/33qwR8kDA$UJOueQZhf7EirIAoCvTcCALGu5dQJX8UDDFl3P91tRY";
         assert!(verify_password("correct horse battery".into(), Some(stored.into())).await);
         assert!(!verify_password("correct horse batterY".into(), Some(stored.into())).await);
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked() {
+        assert_eq!(check_email(" Alice@Example.com ").as_deref(), Ok("alice@example.com"));
+        for bad in
+            ["alice", "@example.com", "alice@", "al\0ice@example.com", "a@b\u{7}c", &format!("{}@x.com", "a".repeat(250))]
+        {
+            assert_eq!(check_email(bad), Err(EmailError::Invalid), "{bad:?}");
+        }
     }
 
     #[test]
