@@ -175,9 +175,14 @@ mod tests {
     #[test]
     fn e_mail_addresses_are_checked() {
         assert_eq!(check_email(" Alice@Example.com ").as_deref(), Ok("alice@example.com"));
-        for bad in
-            ["alice", "@example.com", "alice@", "al\0ice@example.com", "a@b\u{7}c", &format!("{}@x.com", "a".repeat(250))]
-        {
+        for bad in [
+            "alice",
+            "@example.com",
+            "alice@",
+            "al\0ice@example.com",
+            "a@b\u{7}c",
+            &format!("{}@x.com", "a".repeat(250)),
+        ] {
             assert_eq!(check_email(bad), Err(EmailError::Invalid), "{bad:?}");
         }
     }
