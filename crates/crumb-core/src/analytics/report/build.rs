@@ -1,6 +1,5 @@
 //! The dashboard's report and the last five minutes.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Builds the report for `range`: the dashboard's main query, read at one

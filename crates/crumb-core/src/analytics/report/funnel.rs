@@ -1,7 +1,6 @@
 //! Funnels: declared ones from rollups, others (and older days) from raw
 //! events, at one cut.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// A funnel's result.

@@ -1,7 +1,6 @@
 //! What a report holds: totals, time series, tables, goals, cross-device
 //! figures — each `None` where the anonymity floor hides it.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Headline figures; all `None` when the floor hides them.

@@ -1,7 +1,6 @@
 //! What a report asks for: the date range (whole UTC days), parsed from
 //! `from`/`to`/`period`, and the funnel asked by name or by steps.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Ranges longer than this many days are refused.

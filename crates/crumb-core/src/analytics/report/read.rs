@@ -1,7 +1,6 @@
 //! Reading a report's parts: rollups plus the raw tail after them, tables
 //! with the anonymity floor, series, and reading them all at one rollup cut.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// The split of a range between stored rollups and raw events: rollups
