@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   var C = __CRUMB_CONFIG__, t = C.t, d = document, state = null, banner = null, overlay = null, opener = null;
+  // The page's CSP nonce, if it has one: what this script adds carries it.
+  var N = d.currentScript ? d.currentScript.nonce : "";
   var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
   window.crumb = api;
 
@@ -42,6 +44,7 @@
         var a = old.attributes[j];
         if (a.name !== "type" && a.name !== "data-crumb-category") s.setAttribute(a.name, a.value);
       }
+      if (N) s.nonce = N;
       s.text = old.text;
       old.parentNode.replaceChild(s, old);
     }

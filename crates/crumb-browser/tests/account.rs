@@ -16,9 +16,11 @@ async fn remember_me_survives_closing_the_browser_and_rotates() {
     let data = tempfile::tempdir().unwrap();
     let store = crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap();
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
-    let state = crumb_server::AppState::new(crumb_core::config::demo(), Arc::new(store), keys);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+    let port = listener.local_addr().unwrap().port();
+    let config = crumb_core::config::Config::demo_on_port(port);
+    let state = crumb_server::AppState::new(config, Arc::new(store), keys);
+    let origin = format!("http://localhost:{port}");
     tokio::spawn(async move { axum::serve(listener, crumb_server::router(state)).await.unwrap() });
 
     let browser = Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap();

@@ -37,7 +37,10 @@ async fn start_server(analytics: &str) -> Server {
         Arc::new(crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap());
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
     let text = format!("{}\n[analytics]\n{analytics}\n", crumb_core::config::DEMO_TOML);
-    let config = crumb_core::config::parse(&text, "crumb.toml").unwrap();
+    let mut config = crumb_core::config::parse(&text, "crumb.toml").unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    config.origins = crumb_core::config::Config::demo_on_port(port).origins;
     // The server's clock starts at 2026-11-20T10:00:00Z and runs at the real pace, plus `offset`.
     let offset = Arc::new(AtomicI64::new(0));
     let clock_offset = offset.clone();
@@ -46,8 +49,6 @@ async fn start_server(analytics: &str) -> Server {
         START + i64::try_from(started.elapsed().as_millis()).unwrap() + clock_offset.load(Ordering::SeqCst)
     });
     let state = crumb_server::AppState::with_clock(config, store.clone(), keys, clock);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     let app = crumb_server::router(state.clone());
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()

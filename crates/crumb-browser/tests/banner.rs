@@ -19,9 +19,10 @@ async fn start_server() -> Server {
     let data = tempfile::tempdir().unwrap();
     let store = crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap();
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
-    let state = crumb_server::AppState::new(crumb_core::config::demo(), Arc::new(store), keys);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let config = crumb_core::config::Config::demo_on_port(port);
+    let state = crumb_server::AppState::new(config, Arc::new(store), keys);
     tokio::spawn(async move { axum::serve(listener, crumb_server::router(state)).await.unwrap() });
     Server { origin: format!("http://localhost:{port}"), _data: data }
 }
@@ -106,6 +107,37 @@ async fn first_visit_then_reject_all_leaves_only_necessary_cookies() {
     assert_eq!(js(&browser, "return !!document.querySelector('.crumb-b')").await, false, "the decision holds");
     assert_eq!(js(&browser, "return window.demoStatisticsRan === true").await, false);
     assert_eq!(cookie_names(&browser).await, ["__Host-crumb_consent", "__Host-crumb_session"]);
+    browser.close().await.unwrap();
+}
+
+/// Issue 21 item 3: the pages' strict CSP (no `unsafe-inline`) is enforced
+/// by Chromium — a script injected without the nonce does not run — and
+/// the banner still works under it: its style (added by `crumb.js` with the
+/// nonce) applies, and a consented gated script runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_works_under_the_strict_content_security_policy() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    banner_shown(&browser).await;
+    let injected = "var s=document.createElement('script'); s.text='window.rogue=true'; document.head.appendChild(s); \
+                    return window.rogue === true";
+    assert_eq!(js(&browser, injected).await, false, "an inline script without the nonce is refused");
+    let inline_style = "var p=document.createElement('p'); p.setAttribute('style','position:fixed'); \
+                        document.body.appendChild(p); return getComputedStyle(p).position";
+    assert_eq!(js(&browser, inline_style).await, "static", "a style attribute is refused");
+    assert_eq!(
+        js(&browser, "return getComputedStyle(document.querySelector('.crumb-b')).position").await,
+        "fixed",
+        "the banner's own style applies"
+    );
+    assert_eq!(
+        js(&browser, "return getComputedStyle(document.body).margin === '8px'").await,
+        false,
+        "the page's style applies"
+    );
+    click(&browser, "[data-crumb=accept]").await;
+    wait_until(&browser, "return window.demoStatisticsRan === true && window.demoMarketingRan === true").await;
     browser.close().await.unwrap();
 }
 

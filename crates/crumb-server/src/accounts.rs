@@ -28,11 +28,39 @@ const THROTTLE_WINDOW_MS: i64 = 15 * 60_000;
 /// Failures allowed before delays start.
 const FREE_FAILURES: u32 = 3;
 
+/// The notices `/account` shows after a form, by the code its redirect
+/// carries (`/account?notice=signed-out`). The page shows only these texts:
+/// a link that names any other text shows nothing, so no one can make the
+/// site's own page say what they wrote.
+const NOTICES: &[(&str, &str)] = &[
+    ("registered", "If this address was not registered yet, the account now exists: sign in with it."),
+    ("signed-in", "Signed in."),
+    (
+        "theft",
+        "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password.",
+    ),
+    ("signed-out", "Signed out."),
+    ("signed-out-everywhere", "Signed out on every device."),
+    ("password-changed", "Password changed; other devices were signed out."),
+    ("device-signed-out", "The device was signed out."),
+    ("erased", "Your account and everything linked to it were erased."),
+    ("linked", "This device counts with your other devices."),
+    ("unlinked", "This device is no longer linked."),
+];
+
+/// The text of the notice `code` names, if it names one.
+fn notice_text(code: &str) -> Option<&'static str> {
+    NOTICES.iter().find(|(known, _)| *known == code).map(|(_, text)| *text)
+}
+
 /// A reply: JSON for API callers, a redirect to `/account` for forms.
 fn reply(from_form: bool, status: StatusCode, body: serde_json::Value, set_cookies: Vec<String>) -> Response {
     let mut response = if from_form {
         let notice = body.get("notice").and_then(|n| n.as_str()).unwrap_or("");
-        Redirect::to(&format!("/account?notice={}", urlencode(notice))).into_response()
+        match NOTICES.iter().find(|(_, text)| *text == notice) {
+            Some((code, _)) => Redirect::to(&format!("/account?notice={code}")).into_response(),
+            None => Redirect::to("/account").into_response(),
+        }
     } else if status == StatusCode::NO_CONTENT {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -40,11 +68,6 @@ fn reply(from_form: bool, status: StatusCode, body: serde_json::Value, set_cooki
     };
     append_cookies(&mut response, set_cookies);
     response
-}
-
-/// `text` encoded for a query string value (`application/x-www-form-urlencoded`).
-fn urlencode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 fn validate_password(password: &str) -> Result<(), Problem> {
@@ -406,7 +429,7 @@ pub async fn page(
         }
     };
     let main = AccountMain {
-        notice: query.get("notice").map(String::as_str),
+        notice: query.get("notice").and_then(|code| notice_text(code)),
         signed_in,
         min_password_chars: MIN_PASSWORD_CHARS,
     };

@@ -1,4 +1,16 @@
-//! The router: every route, the body limit and request tracing.
+//! The router: every route, and the layers every request passes through,
+//! outermost first:
+//!
+//! 1. a request id (`x-request-id`: the client's if it sent one of up to 64
+//!    safe characters, else a fresh one), in the trace span and in the
+//!    response;
+//! 2. tracing, then metrics (`crumb_http_*`);
+//! 3. panics caught (500 problem);
+//! 4. the `Host` check (421 for a host that is not one of the site's);
+//! 5. security headers and the CSP nonce;
+//! 6. compression (gzip or br, as the client accepts);
+//! 7. the request deadline (503 problem);
+//! 8. body limits, and plain-text refusals turned into problems.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -6,14 +18,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::analytics::{dashboard, ingest};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::BODY_LIMIT_BYTES;
 use crate::state::AppState;
-use crate::{accounts, consent, demo, policy, script};
+use crate::{accounts, consent, demo, failsafe, health, host, metrics, policy, script, security_headers};
 
 /// The application's routes over `state`.
 pub fn router(state: AppState) -> Router {
@@ -25,7 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/policy.json", get(policy::policy_json))
         .route("/.well-known/gpc.json", get(gpc_json))
         .route("/problems/{slug}", get(crate::pages::problems::page))
-        .route("/healthz", get(healthz))
+        .route("/livez", get(health::livez))
+        .route("/readyz", get(health::readyz))
+        .route("/healthz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint))
         .route("/account", get(accounts::page))
         .route("/api/account", get(accounts::me))
         .route("/api/account/register", post(accounts::register))
@@ -51,14 +70,46 @@ pub fn router(state: AppState) -> Router {
             .route("/about", get(demo::about))
             .route("/demo/preferences", post(demo::save_preferences));
     }
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let outer = ServiceBuilder::new()
+        .layer(axum::middleware::map_request(with_request_id))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", id, method = %request.method(), uri = %request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(CatchPanicLayer::custom(failsafe::panic_response))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
-        .layer(TraceLayer::new_for_http())
+        .layer(outer)
         .with_state(state)
+}
+
+/// Request ids: the client's own, when it looks like one (1 to 64
+/// letters, digits, `-`, `_`, `.`), so that a proxy's id follows the
+/// request; else 128 random bits.
+async fn with_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let given = request.headers().get("x-request-id").is_some_and(|value| {
+        let bytes = value.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 64
+            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if !given {
+        if let Ok(fresh) = HeaderValue::from_str(&crumb_core::keys::random_id()) {
+            request.headers_mut().insert("x-request-id", fresh);
+        }
+    }
+    request
 }
 
 /// A refusal that arrives in plain text — a body over the limits above
@@ -96,18 +147,6 @@ async fn not_found() -> Problem {
 
 async fn method_not_allowed() -> Problem {
     Problem::of(ProblemKind::MethodNotAllowed, "this endpoint does not accept that method")
-}
-
-/// `GET /healthz`: the store answers.
-async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.count_consents(&state.config.site_name).await {
-        Ok(_) => Json(json!({"status": "ok", "store": state.store.backend()})).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "store": state.store.backend()})))
-                .into_response()
-        }
-    }
 }
 
 /// `GET /.well-known/gpc.json` (Global Privacy Control §4.2), when GPC is honoured.

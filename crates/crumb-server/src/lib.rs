@@ -25,12 +25,17 @@ pub mod auth;
 pub mod consent;
 pub mod demo;
 pub mod extract;
+pub mod failsafe;
+pub mod health;
+pub mod host;
+pub mod metrics;
 pub mod pages;
 pub mod policy;
 pub mod problem;
 pub mod request_info;
 pub mod runtime;
 pub mod script;
+pub mod security_headers;
 pub mod state;
 pub mod visitors;
 

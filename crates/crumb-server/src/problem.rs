@@ -37,6 +37,12 @@ pub enum ProblemKind {
     ConsentRequired,
     /// 503: the store did not answer; nothing was changed.
     StorageUnavailable,
+    /// 421: the request's `Host` is not one of the site's origins.
+    MisdirectedRequest,
+    /// 503: the request took longer than the server allows.
+    TimedOut,
+    /// 500: a fault in crumb itself.
+    InternalError,
 }
 
 impl ProblemKind {
@@ -53,7 +59,9 @@ impl ProblemKind {
             ProblemKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ProblemKind::SignInFailed | ProblemKind::NotSignedIn => StatusCode::UNAUTHORIZED,
             ProblemKind::RefusedBySignal | ProblemKind::ConsentRequired => StatusCode::CONFLICT,
-            ProblemKind::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::StorageUnavailable | ProblemKind::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
+            ProblemKind::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -73,6 +81,9 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "refused-by-signal",
             ProblemKind::ConsentRequired => "consent-required",
             ProblemKind::StorageUnavailable => "storage-unavailable",
+            ProblemKind::MisdirectedRequest => "misdirected-request",
+            ProblemKind::TimedOut => "timed-out",
+            ProblemKind::InternalError => "internal-error",
         }
     }
 
@@ -92,11 +103,14 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "Refused by your browser's signal",
             ProblemKind::ConsentRequired => "Consent required",
             ProblemKind::StorageUnavailable => "Storage unavailable",
+            ProblemKind::MisdirectedRequest => "Not this site",
+            ProblemKind::TimedOut => "Timed out",
+            ProblemKind::InternalError => "Internal error",
         }
     }
 
     /// Every kind, in the order of the problem pages' index.
-    pub const ALL: [ProblemKind; 13] = [
+    pub const ALL: [ProblemKind; 16] = [
         ProblemKind::BadRequest,
         ProblemKind::InvalidField,
         ProblemKind::NotFound,
@@ -110,6 +124,9 @@ impl ProblemKind {
         ProblemKind::RefusedBySignal,
         ProblemKind::ConsentRequired,
         ProblemKind::StorageUnavailable,
+        ProblemKind::MisdirectedRequest,
+        ProblemKind::TimedOut,
+        ProblemKind::InternalError,
     ];
 
     /// The kind whose type slug is `slug`.
@@ -133,6 +150,9 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "The browser sends a privacy signal (Global Privacy Control or Do Not Track) that this site honours, and it refuses what was asked, such as linking devices for measurement.",
             ProblemKind::ConsentRequired => "What was asked needs a consent the visitor has not given in this browser, such as statistics consent to link devices for measurement.",
             ProblemKind::StorageUnavailable => "crumb's store (SQLite or PostgreSQL) did not answer; nothing was changed. It is a fault on the server's side, not in the request.",
+            ProblemKind::MisdirectedRequest => "The request's Host header names a host that is not one of this site's origins (site.origins in crumb.toml). crumb answers only for its own origins, so that a page on another name that points at this server (DNS rebinding) cannot use it.",
+            ProblemKind::TimedOut => "The request took longer than the server allows (server.request_timeout_seconds in crumb.toml) and was stopped. What it would have changed may or may not have been recorded; requests that record something are safe to send again.",
+            ProblemKind::InternalError => "A fault in crumb itself stopped this request; it is logged with the request id. It is not caused by the request.",
         }
     }
 
@@ -152,6 +172,9 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "Respect the signal: do not ask again while the browser sends it. The visitor can turn the signal off in the browser if they want this.",
             ProblemKind::ConsentRequired => "Ask the visitor for the consent the detail names (the cookie settings), then send the request again.",
             ProblemKind::StorageUnavailable => "Retry after a short wait, with backoff; the request can be sent again as it was.",
+            ProblemKind::MisdirectedRequest => "Send the request to one of the site's own origins (the host in the site's address), not to another name for the same server.",
+            ProblemKind::TimedOut => "Retry after a short wait, with backoff.",
+            ProblemKind::InternalError => "Retry later; if it persists, report it to the site with the x-request-id header of the response.",
         }
     }
 
@@ -169,6 +192,8 @@ impl ProblemKind {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ProblemKind::UnsupportedMediaType,
             StatusCode::TOO_MANY_REQUESTS => ProblemKind::Throttled,
             StatusCode::UNAUTHORIZED => ProblemKind::NotSignedIn,
+            StatusCode::MISDIRECTED_REQUEST => ProblemKind::MisdirectedRequest,
+            StatusCode::INTERNAL_SERVER_ERROR => ProblemKind::InternalError,
             status if status.is_server_error() => ProblemKind::StorageUnavailable,
             _ => ProblemKind::BadRequest,
         }
@@ -274,7 +299,7 @@ impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
 mod tests {
     use super::*;
 
-    const KINDS: [ProblemKind; 13] = ProblemKind::ALL;
+    const KINDS: [ProblemKind; 16] = ProblemKind::ALL;
 
     #[test]
     fn each_kind_has_its_own_slug_and_an_error_status() {

@@ -73,7 +73,7 @@ pub fn render(state: &AppState, language: Language) -> String {
     let config = config.to_string().replace("</", "<\\/");
     let css = serde_json::to_string(CSS.trim()).unwrap_or_default();
     format!(
-        "{}\n(function(){{var s=document.createElement(\"style\");s.textContent={css};document.head.appendChild(s);}})();\n",
+        "{}\n(function(){{var s=document.createElement(\"style\"),c=document.currentScript;if(c&&c.nonce)s.nonce=c.nonce;s.textContent={css};document.head.appendChild(s);}})();\n",
         SCRIPT.replace("__CRUMB_CONFIG__", &config)
     )
 }
@@ -85,6 +85,8 @@ pub async fn crumb_js(State(state): State<AppState>, headers: HeaderMap, Query(q
     let response_headers = response.headers_mut();
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    // The language can come from the visitor's own cookie as well as from
+    // Accept-Language: a shared cache must not hand one visitor's to another.
+    response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
     response
 }

@@ -31,6 +31,8 @@ pub struct SharedState {
     pub names: Arc<OwnCookieNames>,
     /// Statistics: the event writer, salts and visitor keys.
     pub analytics: Arc<Analytics>,
+    /// The bearer token `/metrics` asks for on the site's address (none: no `/metrics` there).
+    pub metrics_token: Option<String>,
 }
 
 impl std::ops::Deref for SharedState {
@@ -64,8 +66,23 @@ impl AppState {
             site: Site::with_clock(Arc::new(config), store, clock),
             keys: Arc::new(keys),
             names: Arc::new(names),
+            metrics_token: None,
         };
         AppState { shared: Arc::new(shared) }
+    }
+
+    /// The same state, with `/metrics` on the site's address answering
+    /// requests that carry `token` (`CRUMB_METRICS_TOKEN`).
+    pub fn with_metrics_token(self, token: Option<String>) -> Self {
+        let shared = &self.shared;
+        let rebuilt = SharedState {
+            site: shared.site.clone(),
+            keys: Arc::clone(&shared.keys),
+            names: Arc::clone(&shared.names),
+            analytics: Arc::clone(&shared.analytics),
+            metrics_token: token.filter(|token| !token.is_empty()),
+        };
+        AppState { shared: Arc::new(rebuilt) }
     }
 
     /// A `Set-Cookie` for one of crumb's own cookies, with its declared lifetime and attributes.

@@ -184,7 +184,7 @@ async fn the_health_check_says_unavailable_with_a_503() {
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.text());
     assert_eq!(reply.json()["status"], "unavailable");
     assert_eq!(reply.json()["store"], "sqlite");
-    assert_failed(&store, "count_consents");
+    assert_failed(&store, "schema_version");
 }
 
 #[tokio::test]

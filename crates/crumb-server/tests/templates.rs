@@ -191,7 +191,10 @@ async fn values_from_crumb_toml_and_requests_come_out_escaped() {
         assert_eq!(account.status, StatusCode::OK);
         let html = account.text();
         assert_escaped(&html, "/account");
-        assert!(html.contains(&format!("<p role=\"status\" id=\"notice\">{ESCAPED}</p>")), "{html}");
+        // Issue 21 item 11: the page shows only its own notices, never a link's text.
+        assert!(!html.contains("id=\"notice\""), "a text the link names is not shown: {html}");
+        let known = browser.get("/account?notice=signed-out").await.text();
+        assert!(known.contains("<p role=\"status\" id=\"notice\">Signed out.</p>"), "{known}");
 
         sign_in_as_admin(&mut browser, "root@shop.example").await;
         let admin = browser.get("/admin").await;
@@ -250,7 +253,7 @@ async fn the_production_layout_links_only_to_pages_crumb_serves() {
             assert!(!html.contains(demo_only), "{page} links to a demo page ({demo_only}) with demo = false:\n{html}");
         }
         assert!(html.contains("href=\"/account\""), "{page}: accounts are enabled, so the layout links to them");
-        assert!(html.contains("<script src=\"/crumb.js?lang=en\" defer></script>"), "{page}");
+        assert!(html.contains("<script src=\"/crumb.js?lang=en\" nonce=\""), "{page}");
         assert!(html.contains("data-crumb-open"), "{page}: the cookie settings are one click away");
         assert!(html.contains("Crumb Demo Shop"), "{page}: the site's name");
         for link in local_links(&html) {

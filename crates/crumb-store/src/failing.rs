@@ -203,6 +203,15 @@ impl Store for FailingStore {
         self.inner.consent_history(consent_id).await
     }
 
+    async fn schema_version(&self) -> Result<u32, StoreError> {
+        self.enter(Access::Read, "schema_version")?;
+        self.inner.schema_version().await
+    }
+
+    fn supported_schema_version(&self) -> u32 {
+        self.inner.supported_schema_version()
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         self.enter(Access::Read, "count_consents")?;
         self.inner.count_consents(site).await

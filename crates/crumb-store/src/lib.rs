@@ -66,6 +66,15 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
     /// The number of consent records of the site (all consent ids).
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError>;
 
+    /// The schema version the database is at (the highest applied
+    /// migration): one cheap query, for readiness checks. A store whose
+    /// version differs from [`migrations::latest`] of its backend is not
+    /// ready to serve this build.
+    async fn schema_version(&self) -> Result<u32, StoreError>;
+
+    /// The newest schema version this build of the backend knows.
+    fn supported_schema_version(&self) -> u32;
+
     /// Records a request by a visitor that has a visitor id: creates the
     /// visitor on first sight, and counts a new visit when `new_visit` is
     /// true (the request opened a new browsing session). Returns the

@@ -216,8 +216,12 @@ impl PgStore {
         )
         .await
         .map_err(at(0))?;
-        let current: i32 =
-            tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await.map_err(at(0))?.get(0);
+        let current: i32 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+            .await
+            .map_err(at(0))?
+            .try_get(0)
+            .map_err(at(0))?;
         let supported = migrations::latest(POSTGRES);
         if i64::from(current) > i64::from(supported) {
             let found = u32::try_from(current).unwrap_or(u32::MAX);

@@ -102,10 +102,25 @@ pub struct Config {
     /// trusted_proxies`, exact addresses); from anyone else the header is
     /// ignored and the client is the connection's peer.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Time limits and the metrics listener (`[server]`).
+    pub server: ServerLimits,
     /// Accounts and sign-in, if enabled.
     pub accounts: Option<AccountSettings>,
     /// `[analytics]`.
     pub analytics: AnalyticsSettings,
+}
+
+/// `[server]`'s limits: how long a request may take, how long a shutdown
+/// waits, and where Prometheus metrics are served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A request still running after this is answered 503 (`request_timeout_seconds`, default 30).
+    pub request_timeout: std::time::Duration,
+    /// On SIGTERM or SIGINT, requests in flight get this long to finish (`shutdown_seconds`, default 30).
+    pub shutdown_grace: std::time::Duration,
+    /// A separate address that serves `/metrics` to anyone who can reach it (`metrics_listen`); on the
+    /// site's own address `/metrics` needs the token in `CRUMB_METRICS_TOKEN`.
+    pub metrics_listen: Option<String>,
 }
 
 /// `[accounts]`: sign-in, sessions and remember-me.
@@ -220,6 +235,79 @@ impl Config {
     pub fn secure_origins(&self) -> bool {
         self.origins.iter().all(|origin| is_secure_origin(origin))
     }
+
+    /// The configured origin a request's `Host` header names, if any: the
+    /// host compared without case and a trailing dot, the port explicit or
+    /// else the origin scheme's default (80 for http, 443 for https). A request
+    /// for any other host — a DNS-rebinding page whose name now points
+    /// here, a scanner — is not for this site.
+    pub fn origin_for_host(&self, host: &str) -> Option<&str> {
+        let (host, port) = split_authority(host)?;
+        self.origins.iter().map(String::as_str).find(|origin| {
+            Origin::parse(origin)
+                .is_some_and(|own| own.host == host && port.unwrap_or(if own.https { 443 } else { 80 }) == own.port)
+        })
+    }
+
+    /// Whether `origin` (an `Origin` header's value) is one of the site's:
+    /// same scheme, host and port.
+    pub fn is_own_origin(&self, origin: &str) -> bool {
+        let Some(wanted) = Origin::parse(origin) else { return false };
+        self.origins.iter().any(|own| Origin::parse(own).as_ref() == Some(&wanted))
+    }
+
+    /// The built-in demo declaration served at `port` on this machine: its
+    /// origins become `http://localhost:PORT` and `http://127.0.0.1:PORT`,
+    /// so that the demo works on whatever port `crumb serve --listen` took.
+    pub fn demo_on_port(port: u16) -> Config {
+        let mut config = demo();
+        config.origins = vec![format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")];
+        config
+    }
+}
+
+/// A `scheme://host[:port]` origin with its port made explicit.
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    fn parse(origin: &str) -> Option<Origin> {
+        let (https, rest) = match origin.strip_prefix("https://") {
+            Some(rest) => (true, rest),
+            None => (false, origin.strip_prefix("http://")?),
+        };
+        let (host, port) = split_authority(rest.trim_end_matches('/'))?;
+        Some(Origin { https, host, port: port.unwrap_or(if https { 443 } else { 80 }) })
+    }
+}
+
+/// `host[:port]` (`[v6]:port` for IPv6) as a lower-case host without a
+/// trailing dot and the port, if one is written; `None` if it is not one.
+fn split_authority(text: &str) -> Option<(String, Option<u16>)> {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(bracketed) => {
+            let (inside, rest) = bracketed.split_once(']')?;
+            let port = if rest.is_empty() { None } else { Some(rest.strip_prefix(':')?) };
+            (format!("[{inside}]"), port)
+        }
+        None => match text.rsplit_once(':') {
+            Some((host, port)) => (host.to_owned(), Some(port)),
+            None => (text.to_owned(), None),
+        },
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() || host.bytes().any(|b| matches!(b, b'/' | b'@' | b'\\' | b'?' | b'#') || b <= b' ') {
+        return None;
+    }
+    let port = match port {
+        Some(port) => Some(port.parse::<u16>().ok()?),
+        None => None,
+    };
+    Some((host, port))
 }
 
 /// The built-in demo declaration, used when `crumb serve` has no config.
@@ -245,6 +333,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     })?;
     let site = sections::site(&raw.site, &raw.contact, &mut findings);
     let trusted_proxies = sections::trusted_proxies(&raw.server, &mut findings);
+    let server = sections::server_limits(&raw.server, &mut findings);
     let consent_days = sections::consent_days(&raw.consent, &mut findings);
     let storage = sections::storage(&raw.storage, &mut findings);
     let accounts = sections::accounts(raw.accounts.as_ref(), &mut findings);
@@ -274,6 +363,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         listen: raw.server.listen,
         demo: raw.server.demo,
         trusted_proxies,
+        server,
         accounts,
         analytics,
     })
@@ -312,6 +402,55 @@ pub fn demo() -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_header_names_an_origin_only_with_the_same_host_and_port() {
+        let mut config = demo();
+        config.origins =
+            vec!["https://Shop.example".into(), "http://127.0.0.1:8080".into(), "http://[::1]:9000".into()];
+        assert_eq!(config.origin_for_host("shop.example"), Some("https://Shop.example"), "default port, any case");
+        assert_eq!(config.origin_for_host("SHOP.example.:443"), Some("https://Shop.example"), "explicit port, dot");
+        assert_eq!(config.origin_for_host("127.0.0.1:8080"), Some("http://127.0.0.1:8080"));
+        assert_eq!(config.origin_for_host("[::1]:9000"), Some("http://[::1]:9000"));
+        for foreign in
+            ["rebind.evil:8080", "shop.example:8443", "127.0.0.1", "127.0.0.1:8081", "", "a@shop.example", "[::1]"]
+        {
+            assert_eq!(config.origin_for_host(foreign), None, "{foreign:?}");
+        }
+        assert!(config.is_own_origin("https://shop.example"));
+        assert!(config.is_own_origin("https://shop.example:443"));
+        assert!(!config.is_own_origin("http://shop.example"), "scheme differs");
+        assert!(!config.is_own_origin("http://rebind.evil:8080"));
+        assert!(!config.is_own_origin("null"));
+    }
+
+    #[test]
+    fn the_demo_on_a_port_has_that_ports_loopback_origins() {
+        let config = Config::demo_on_port(4711);
+        assert_eq!(config.origins, ["http://localhost:4711", "http://127.0.0.1:4711"]);
+        assert!(config.secure_origins());
+    }
+
+    #[test]
+    fn server_time_limits_are_bounded() {
+        let config = demo();
+        assert_eq!(config.server.request_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(config.server.shutdown_grace, std::time::Duration::from_secs(30));
+        for (setting, fault) in [
+            ("request_timeout_seconds = 0", "server.request_timeout_seconds = 0: must be 1 to 600"),
+            ("shutdown_seconds = 601", "server.shutdown_seconds = 601: must be 1 to 600"),
+            ("metrics_listen = \"everywhere\"", "server.metrics_listen = \"everywhere\": must be an address"),
+        ] {
+            let text = DEMO_TOML.replace("[server]\n", &format!("[server]\n{setting}\n"));
+            let errors = parse(&text, "t.toml").expect_err(setting).to_string();
+            assert!(errors.contains(fault), "{setting}: {errors}");
+        }
+        let text = DEMO_TOML
+            .replace("[server]\n", "[server]\nrequest_timeout_seconds = 5\nmetrics_listen = \"127.0.0.1:9464\"\n");
+        let config = parse(&text, "t.toml").unwrap();
+        assert_eq!(config.server.request_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(config.server.metrics_listen.as_deref(), Some("127.0.0.1:9464"));
+    }
 
     #[test]
     fn session_timeouts_are_bounded() {

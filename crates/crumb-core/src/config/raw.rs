@@ -214,6 +214,20 @@ pub(super) struct RawServer {
     pub(super) demo: bool,
     #[serde(default = "no_proxies")]
     pub(super) trusted_proxies: Spanned<Vec<String>>,
+    #[serde(default = "default_request_timeout")]
+    pub(super) request_timeout_seconds: Spanned<u32>,
+    #[serde(default = "default_shutdown")]
+    pub(super) shutdown_seconds: Spanned<u32>,
+    #[serde(default)]
+    pub(super) metrics_listen: Option<Spanned<String>>,
+}
+
+fn default_request_timeout() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
+}
+
+fn default_shutdown() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
 }
 
 fn no_proxies() -> Spanned<Vec<String>> {
@@ -226,7 +240,14 @@ fn default_listen() -> String {
 
 impl Default for RawServer {
     fn default() -> Self {
-        RawServer { listen: default_listen(), demo: true, trusted_proxies: no_proxies() }
+        RawServer {
+            listen: default_listen(),
+            demo: true,
+            trusted_proxies: no_proxies(),
+            request_timeout_seconds: default_request_timeout(),
+            shutdown_seconds: default_shutdown(),
+            metrics_listen: None,
+        }
     }
 }
 

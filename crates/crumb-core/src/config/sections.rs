@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::raw::{RawAccounts, RawAnalytics, RawConsent, RawContact, RawCookie, RawServer, RawSite, RawStorage};
 use super::{
-    AccountSettings, AnalyticsSettings, Findings, Funnel, Goal, StorageConfig, MAX_CONSENT_DAYS,
+    AccountSettings, AnalyticsSettings, Findings, Funnel, Goal, ServerLimits, StorageConfig, MAX_CONSENT_DAYS,
     MAX_COOKIE_LIFETIME_SECONDS,
 };
 use crate::analytics::funnel_steps::check_funnel_steps;
@@ -84,6 +84,42 @@ pub(super) fn trusted_proxies(server: &RawServer, findings: &mut Findings<'_>) -
         }
     }
     proxies
+}
+
+/// The longest a request may take, in seconds (`server.request_timeout_seconds`).
+pub(super) const MAX_REQUEST_TIMEOUT_SECONDS: u32 = 600;
+/// The longest a shutdown may wait for requests in flight (`server.shutdown_seconds`).
+pub(super) const MAX_SHUTDOWN_SECONDS: u32 = 600;
+
+/// `[server]`'s limits on time: how long a request may take and how long
+/// a shutdown waits for requests in flight, each 1 s to 10 minutes; and the
+/// metrics listener's address, which must be a socket address.
+pub(super) fn server_limits(server: &RawServer, findings: &mut Findings<'_>) -> ServerLimits {
+    for (name, value, max) in [
+        ("request_timeout_seconds", &server.request_timeout_seconds, MAX_REQUEST_TIMEOUT_SECONDS),
+        ("shutdown_seconds", &server.shutdown_seconds, MAX_SHUTDOWN_SECONDS),
+    ] {
+        let seconds = *value.get_ref();
+        if seconds == 0 || seconds > max {
+            findings.error_at(value.span(), format!("server.{name} = {seconds}: must be 1 to {max} (10 minutes)"));
+        }
+    }
+    if let Some(listen) = &server.metrics_listen {
+        if listen.get_ref().parse::<std::net::SocketAddr>().is_err() {
+            findings.error_at(
+                listen.span(),
+                format!(
+                    "server.metrics_listen = {:?}: must be an address and port like 127.0.0.1:9464",
+                    listen.get_ref()
+                ),
+            );
+        }
+    }
+    ServerLimits {
+        request_timeout: std::time::Duration::from_secs((*server.request_timeout_seconds.get_ref()).into()),
+        shutdown_grace: std::time::Duration::from_secs((*server.shutdown_seconds.get_ref()).into()),
+        metrics_listen: server.metrics_listen.as_ref().map(|listen| listen.get_ref().clone()),
+    }
 }
 
 /// `[consent] lifetime_days`: 1 to 13 months.

@@ -473,6 +473,8 @@ struct GoalView {
 struct DashboardPage<'a> {
     site: &'a str,
     css: &'static str,
+    /// The response's CSP nonce, on its `<style>`.
+    nonce: String,
     from: &'a str,
     to: &'a str,
     k: u64,
@@ -517,6 +519,7 @@ pub fn render(report: &Report, live: &str, funnel: FunnelCard) -> String {
     pages::render(&DashboardPage {
         site: &report.site,
         css: DASHBOARD_CSS,
+        nonce: crate::security_headers::current_nonce().unwrap_or_default(),
         from: &report.from,
         to: &report.to,
         k,

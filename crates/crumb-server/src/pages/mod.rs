@@ -53,6 +53,8 @@ struct Frame<'a> {
     settings: &'static str,
     /// Whether accounts are enabled (the production layout links to `/account`).
     accounts: bool,
+    /// The response's CSP nonce, on its `<style>` and `<script>`.
+    nonce: String,
 }
 
 /// The production layout.
@@ -104,6 +106,7 @@ pub fn page_in<M: Template>(layout: Layout, config: &Config, language: Language,
         policy: strings.get("policy_link"),
         settings: strings.get("settings_title"),
         accounts: config.accounts.is_some(),
+        nonce: crate::security_headers::current_nonce().unwrap_or_default(),
     };
     match layout {
         Layout::Site => render(&SiteLayout { frame, css: SITE_CSS, main: Embed(main) }),

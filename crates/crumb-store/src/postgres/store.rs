@@ -63,13 +63,29 @@ impl Store for PgStore {
         rows.iter().map(|row| rows::consent_record(&PgRow::record(row))).collect()
     }
 
+    async fn schema_version(&self) -> Result<u32, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .await
+            .map_err(backend_error)?;
+        let version: i32 =
+            client.query_one(&statement, &[]).await.map_err(backend_error)?.try_get(0).map_err(backend_error)?;
+        Ok(u32::try_from(version).unwrap_or(u32::MAX))
+    }
+
+    fn supported_schema_version(&self) -> u32 {
+        crate::migrations::latest(crate::migrations::POSTGRES)
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         let client = self.client().await?;
         let statement = client
             .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = $1")
             .await
             .map_err(backend_error)?;
-        let consents: i64 = client.query_one(&statement, &[&site]).await.map_err(backend_error)?.get(0);
+        let consents: i64 =
+            client.query_one(&statement, &[&site]).await.map_err(backend_error)?.try_get(0).map_err(backend_error)?;
         Ok(count(consents))
     }
 

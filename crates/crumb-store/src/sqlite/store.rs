@@ -72,6 +72,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn schema_version(&self) -> Result<u32, StoreError> {
+        self.with(|c| {
+            let version: i64 = c
+                .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+                .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+                .map_err(backend_error)?;
+            Ok(u32::try_from(version).unwrap_or(u32::MAX))
+        })
+        .await
+    }
+
+    fn supported_schema_version(&self) -> u32 {
+        crate::migrations::latest(crate::migrations::SQLITE)
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         let site = site.to_owned();
         self.with(move |c| {

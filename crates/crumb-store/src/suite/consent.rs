@@ -21,6 +21,14 @@ fn record(receipt: &str, consent: &str, site: &str, at: i64) -> ConsentRecord {
     }
 }
 
+/// A freshly opened store is migrated to the newest schema this build knows
+/// (what a readiness check compares).
+pub async fn schema_is_current(store: Arc<dyn Store>) {
+    let version = store.schema_version().await.unwrap();
+    assert!(version >= 1);
+    assert_eq!(version, store.supported_schema_version());
+}
+
 /// A consent record reads back as written, by its case-sensitive receipt id.
 pub async fn consent_round_trip(store: Arc<dyn Store>) {
     let stored = record("r-1", "c-1", "site-a", 1_000);

@@ -59,6 +59,7 @@ macro_rules! conformance_tests {
 macro_rules! __conformance {
     (@list $mode:ident [$($arg:tt)*]) => {
         $crate::__conformance!(@$mode [$($arg)*]
+            schema_is_current
             consent_round_trip
             list_and_text_round_trip
             duplicates_refused

@@ -1,0 +1,40 @@
+//! Requests for a host that is not one of the site's origins get 421.
+//!
+//! A DNS-rebinding page — `http://rebind.evil:8080`, whose name the
+//! attacker points at crumb's address after the page has loaded — sends
+//! `Host: rebind.evil:8080` and a matching `Origin`. Neither is one of
+//! `site.origins`, so nothing it sends reaches a handler. The probes a load
+//! balancer or an orchestrator sends by address (`/livez`, `/readyz`,
+//! `/healthz`, `/metrics`) are not site pages and pass.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::problem::{Problem, ProblemKind};
+use crate::state::AppState;
+
+/// Paths that answer whatever the `Host`.
+const ANY_HOST: &[&str] = &["/livez", "/readyz", "/healthz", "/metrics"];
+
+/// The middleware.
+pub async fn require_own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if ANY_HOST.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    // HTTP/1.1 names the host in `Host`; HTTP/2 in the URI's authority.
+    let host = match request.headers().get(header::HOST) {
+        Some(value) => Some(value.to_str().unwrap_or("\u{fffd}").to_owned()),
+        None => request.uri().authority().map(|authority| authority.as_str().to_owned()),
+    };
+    match host {
+        Some(host) if state.config.origin_for_host(&host).is_none() => Problem::of(
+            ProblemKind::MisdirectedRequest,
+            format!("this server answers for {}, not for the host this request names", state.config.origins.join(", ")),
+        )
+        .into_response(),
+        // A request that names no host (HTTP/1.0) comes from no browser page.
+        _ => next.run(request).await,
+    }
+}
