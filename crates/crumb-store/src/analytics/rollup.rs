@@ -7,7 +7,7 @@
 //! and raw-event counts agree by construction (and tests check that they do).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 mod funnel;
 mod visit;
@@ -238,8 +238,9 @@ fn add_events<'a>(
     granularity: Granularity,
     accumulator: &mut Accumulator,
     seen_hours: &'a [(UnixMillis, Dimension, String)],
-) -> Vec<(UnixMillis, Dimension, Cow<'a, str>)> {
-    let mut touched: Vec<(UnixMillis, Dimension, Cow<'a, str>)> = seen_hours
+) -> HashSet<(UnixMillis, Dimension, Cow<'a, str>)> {
+    // A set: a visit of many distinct values must not scan them all for each event.
+    let mut touched: HashSet<(UnixMillis, Dimension, Cow<'a, str>)> = seen_hours
         .iter()
         .map(|(hour, dimension, value)| (granularity.bucket(*hour), *dimension, Cow::Borrowed(value.as_str())))
         .collect();
@@ -266,16 +267,14 @@ fn add_events<'a>(
             }
         }
         for (dimension, value) in values {
-            let first_touch = !touched.iter().any(|(b, d, v)| *b == bucket && *d == dimension && *v == value);
             let cell = accumulator.cell(bucket, dimension, &value);
             cell.visitors.insert(visitor);
             match dimension {
                 Dimension::Page => cell.counts.pageviews += 1,
                 _ => cell.counts.events += 1,
             }
-            if first_touch {
+            if touched.insert((bucket, dimension, value)) {
                 cell.counts.visits += 1;
-                touched.push((bucket, dimension, value));
             }
         }
     }
