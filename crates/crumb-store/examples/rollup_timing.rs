@@ -44,7 +44,7 @@ fn events(n: usize, distinct: bool) -> Vec<StoredEvent> {
 
 fn main() {
     let limit = ValueLimit::new(rollup::DEFAULT_MAX_VALUES_PER_DAY);
-    for (n, distinct) in [(10_000, true), (20_000, true), (40_000, true), (40_000, false)] {
+    for (n, distinct) in [(10_000, true), (20_000, true), (40_000, true), (40_000, false), (320_000, true)] {
         let events = events(n, distinct);
         // Cut after the last event: the visit is still open (a provisional rollup).
         let cut = events.last().map_or(0, |e| e.event.at) + 60_000;
