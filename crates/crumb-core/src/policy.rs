@@ -86,6 +86,9 @@ pub struct PolicyStatistics {
     pub min_visitors: u32,
     /// Days raw events are kept.
     pub raw_retention_days: u32,
+    /// Distinct values of each dimension (page, referrer, property …) kept
+    /// per day; the rest are counted as "(other)".
+    pub max_values_per_day: u32,
     /// Whether visits are counted without consent, without a cookie.
     pub cookieless: bool,
 }
@@ -173,6 +176,7 @@ pub fn build(config: &Config, language: Language) -> Policy {
         statistics: config.analytics.enabled.then_some(PolicyStatistics {
             min_visitors: config.analytics.min_visitors,
             raw_retention_days: config.analytics.raw_retention_days,
+            max_values_per_day: config.analytics.max_values_per_day,
             cookieless: config.analytics.cookieless,
         }),
         contact: Contact {

@@ -45,6 +45,8 @@ struct StatisticsText {
     text: String,
     /// The string that says whether visits are counted without a cookie.
     cookieless_key: &'static str,
+    /// The distinct values of a dimension kept per day.
+    limit: String,
 }
 
 /// The policy page's content (`web/templates/policy.html`).
@@ -85,6 +87,7 @@ pub fn render(config: &Config, language: Language) -> String {
                 &[("k", &statistics.min_visitors.to_string()), ("days", &statistics.raw_retention_days.to_string())],
             ),
             cookieless_key: if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" },
+            limit: s.fill("stats_limit", &[("n", &statistics.max_values_per_day.to_string())]),
         }),
         contact: s.fill(
             "contact_text",

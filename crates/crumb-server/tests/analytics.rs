@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use common::{stores, Browser};
 use crumb_core::analytics::{jobs, report};
 use crumb_core::config;
+use crumb_store::analytics::Dimension;
 
 const CHROME: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
@@ -686,7 +687,8 @@ async fn reports_agree_while_todays_rollup_advances() {
         for minutes in (30..24 * 60 - 30).step_by(30) {
             let cut = day + minutes * 60_000;
             let raw = state.store.events_between(&site, day, cut).await.unwrap();
-            let (rolled, open) = rollup::aggregate_provisional(raw, cut, &[]);
+            let limit = report::value_limit(&state.config.analytics);
+            let (rolled, open) = rollup::aggregate_provisional(raw, cut, &[], &limit);
             let store = state.store.clone();
             let site = site.clone();
             let commit = tokio::spawn(async move {
@@ -876,5 +878,70 @@ async fn control_characters_in_utm_fields_are_dropped_not_fatal() {
         let stored = visitor.state.store.events_between(site, 0, i64::MAX).await.unwrap();
         let utm: Vec<_> = stored.iter().map(|e| (e.event.utm_source.as_str(), e.event.utm_campaign.as_str())).collect();
         assert_eq!(utm, [("newsletter", "spring")], "{backend}");
+    }
+}
+
+/// Issue 21, attack 1: one consented visitor sends events whose pages and
+/// property values all differ. Each made a rollup row of its own, for good,
+/// and rollups slowed quadratically; now at most `max_values_per_day`
+/// values of a dimension are kept a day and the rest count as "(other)".
+#[tokio::test]
+async fn distinct_values_beyond_the_daily_limit_are_counted_as_other() {
+    const LIMIT: usize = 10;
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with(&format!("min_visitors = 1\nmax_values_per_day = {LIMIT}")), store);
+        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        let attack = |i: usize| {
+            event(
+                serde_json::json!({"name": "attack", "url": "http://localhost:8080/", "props": {"v": format!("value-{i}")}}),
+                CHROME,
+            )
+        };
+        for _ in 0..3 {
+            assert_eq!(visitor.send(view("/")).await.status, StatusCode::ACCEPTED);
+        }
+        for i in 0..30 {
+            assert_eq!(visitor.send(view(&format!("/a/{i}"))).await.status, StatusCode::ACCEPTED, "{backend}");
+            assert_eq!(visitor.send(attack(i)).await.status, StatusCode::ACCEPTED, "{backend}");
+        }
+        // Today's provisional rollup takes those; 10 more values come after its cut.
+        advance_minutes(&visitor, 10);
+        for i in 30..40 {
+            assert_eq!(visitor.send(attack(i)).await.status, StatusCode::ACCEPTED, "{backend}");
+        }
+        assert!(jobs::run_once(&visitor.state).await.unwrap().provisional, "{backend}");
+        let mut admin = admin(&visitor).await;
+        let bounded = |report: &serde_json::Value, table: &str, counter: &str| {
+            let rows = report["tables"][table].as_array().unwrap();
+            assert!(rows.len() <= LIMIT + 1, "{backend}: {} rows of {table}", rows.len());
+            let other: Vec<_> = rows.iter().filter(|r| r["value"] == "(other)").collect();
+            assert_eq!(other.len(), 1, "{backend}: {table}: {rows:?}");
+            assert_eq!(other[0]["other"], true);
+            rows.iter().map(|r| r[counter].as_u64().unwrap()).sum::<u64>()
+        };
+        let today = admin.get("/api/stats?period=today&limit=100").await.json();
+        assert_eq!((&today["totals"]["pageviews"], &today["totals"]["events"]), (&33.into(), &40.into()), "{backend}");
+        assert_eq!(bounded(&today, "page", "pageviews"), 33, "{backend}: the folded page views are counted");
+        assert_eq!(bounded(&today, "property", "events"), 40, "{backend}: the tail's too");
+        assert_eq!(today["tables"]["page"][0]["value"], "/", "{backend}: the most viewed page is kept");
+
+        // The day, rolled up for good: the same bounds, in the stored rows too.
+        advance_minutes(&visitor, 24 * 60);
+        assert_eq!(jobs::run_once(&visitor.state).await.unwrap().days_rolled, 1, "{backend}");
+        sign_in(&mut admin).await; // (a day later: the session has ended)
+        let day = admin.get(&format!("/api/stats?from={DAY}&to={DAY}&limit=100")).await.json();
+        assert_eq!(day["totals"], today["totals"], "{backend}");
+        assert_eq!(bounded(&day, "page", "pageviews"), 33, "{backend}");
+        assert_eq!(bounded(&day, "property", "events"), 40, "{backend}");
+        let start = 1_780_000_000_000 - 1_780_000_000_000 % crumb_store::analytics::DAY_MILLIS;
+        let site = &visitor.state.config.site_name;
+        for granularity in [crumb_store::analytics::Granularity::Day, crumb_store::analytics::Granularity::Hour] {
+            let rows = visitor.state.store.rollups(site, granularity, start, start + 86_400_000, &[]).await.unwrap();
+            for dimension in [Dimension::Page, Dimension::Entry, Dimension::Exit, Dimension::Property] {
+                let values: std::collections::HashSet<&str> =
+                    rows.iter().filter(|r| r.dimension == dimension).map(|r| r.value.as_str()).collect();
+                assert!(values.len() <= LIMIT + 1, "{backend}: {dimension}: {} stored values", values.len());
+            }
+        }
     }
 }

@@ -112,17 +112,20 @@ async fn the_policy_states_how_statistics_are_counted() {
     assert!(html.contains("deleted after 30 days"));
     assert!(html.contains("Without your consent we do not count your visits at all."));
     assert!(html.contains("the raw records of your visits are deleted within minutes"), "{html}");
+    assert!(html.contains("At most 1000 distinct values of each dimension"), "{html}");
     let mut config = crumb_core::config::demo();
     config.analytics.cookieless = true;
     config.analytics.min_visitors = 25;
+    config.analytics.max_values_per_day = 250;
     let mut browser = Browser::new(config, store);
     let html = browser.get("/policy?lang=de").await.text();
     assert!(html.contains("weniger als 25 Besuchern"), "{html}");
     assert!(html.contains("ohne Cookie"));
     assert!(html.contains("Rohdaten Ihrer Besuche binnen Minuten gelöscht"));
+    assert!(html.contains("höchstens 250 verschiedene Werte"), "{html}");
     let json = browser.get("/policy.json").await.json();
     assert_eq!(
         json["statistics"],
-        serde_json::json!({"min_visitors": 25, "raw_retention_days": 30, "cookieless": true})
+        serde_json::json!({"min_visitors": 25, "raw_retention_days": 30, "max_values_per_day": 250, "cookieless": true})
     );
 }

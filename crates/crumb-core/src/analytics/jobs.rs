@@ -84,11 +84,14 @@ async fn roll_up(state: &Site, day: i64, until: i64) -> Result<bool, StoreError>
     let events = state.store.events_between(site, day, until).await?;
     let closed = until >= day + DAY_MILLIS;
     let funnels = crate::analytics::report::rolled_funnels(&state.config.analytics.funnels);
+    // A provisional rollup rolls the day up from its start again: it keeps
+    // the values with the most traffic so far, whatever the last one kept.
+    let limit = crate::analytics::report::value_limit(&state.config.analytics);
     let (rolled, open_visits) = tokio::task::spawn_blocking(move || {
         if closed {
-            (rollup::aggregate(events, &funnels), Vec::new())
+            (rollup::aggregate(events, &funnels, &limit), Vec::new())
         } else {
-            rollup::aggregate_provisional(events, until, &funnels)
+            rollup::aggregate_provisional(events, until, &funnels, &limit)
         }
     })
     .await

@@ -21,6 +21,13 @@ pub const MAX_COOKIE_LIFETIME_SECONDS: i64 = 400 * 86_400;
 pub const MAX_CONSENT_DAYS: u32 = 395;
 /// The default consent lifetime: 6 months.
 pub const DEFAULT_CONSENT_DAYS: u32 = 182;
+/// Distinct values of a dimension kept per day unless `analytics.max_values_per_day` says otherwise.
+pub const DEFAULT_MAX_VALUES_PER_DAY: u32 = 1000;
+/// The fewest distinct values per day `analytics.max_values_per_day` accepts.
+pub const MIN_MAX_VALUES_PER_DAY: u32 = 10;
+/// The most distinct values per day `analytics.max_values_per_day` accepts:
+/// a day's rollup rows, and a report's work, grow with it.
+pub const MAX_MAX_VALUES_PER_DAY: u32 = 100_000;
 
 /// A configuration error: where, and which rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -149,6 +156,9 @@ pub struct AnalyticsSettings {
     pub min_visitors: u32,
     /// Days raw events are kept (rollups are kept for good).
     pub raw_retention_days: u32,
+    /// Distinct values of each dimension (page, referrer, event property …)
+    /// kept per UTC day; beyond them, values are counted as "(other)".
+    pub max_values_per_day: u32,
     /// Goals: named conversions, each a custom event name or a page path.
     pub goals: Vec<Goal>,
     /// Funnels offered on the dashboard and by name in the API.
@@ -182,6 +192,7 @@ impl Default for AnalyticsSettings {
             cookieless: false,
             min_visitors: 10,
             raw_retention_days: 30,
+            max_values_per_day: DEFAULT_MAX_VALUES_PER_DAY,
             goals: vec![],
             funnels: vec![],
         }
@@ -571,6 +582,22 @@ email = "privacy@shop.example"
         let text = format!("{MINIMAL}\n[consent]\nlifetime_days = 400\n");
         let message = parse(&text, "crumb.toml").unwrap_err().to_string();
         assert!(message.contains("consent.lifetime_days = 400: must be 1 to 395"), "{message}");
+    }
+
+    #[test]
+    fn analytics_max_values_per_day_has_a_default_and_bounds() {
+        assert_eq!(parse(MINIMAL, "crumb.toml").unwrap().analytics.max_values_per_day, DEFAULT_MAX_VALUES_PER_DAY);
+        let with = |n: u32| format!("{MINIMAL}\n[analytics]\nmax_values_per_day = {n}\n");
+        for accepted in [MIN_MAX_VALUES_PER_DAY, 250, MAX_MAX_VALUES_PER_DAY] {
+            assert_eq!(parse(&with(accepted), "crumb.toml").unwrap().analytics.max_values_per_day, accepted);
+        }
+        for refused in [0, MIN_MAX_VALUES_PER_DAY - 1, MAX_MAX_VALUES_PER_DAY + 1] {
+            let message = parse(&with(refused), "crumb.toml").unwrap_err().to_string();
+            assert!(
+                message.contains(&format!("analytics.max_values_per_day = {refused}: must be 10 to 100000")),
+                "{message}"
+            );
+        }
     }
 
     #[test]

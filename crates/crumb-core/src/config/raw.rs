@@ -110,6 +110,8 @@ pub(super) struct RawAnalytics {
     pub(super) min_visitors: Spanned<u32>,
     #[serde(default = "default_raw_retention_days")]
     pub(super) raw_retention_days: Spanned<u32>,
+    #[serde(default = "default_max_values_per_day")]
+    pub(super) max_values_per_day: Spanned<u32>,
     #[serde(default, rename = "goal")]
     pub(super) goals: Vec<Spanned<RawGoal>>,
     #[serde(default, rename = "funnel")]
@@ -136,6 +138,9 @@ fn default_min_visitors() -> Spanned<u32> {
 }
 fn default_raw_retention_days() -> Spanned<u32> {
     Spanned::new(0..0, 30)
+}
+fn default_max_values_per_day() -> Spanned<u32> {
+    Spanned::new(0..0, super::DEFAULT_MAX_VALUES_PER_DAY)
 }
 
 fn yes() -> bool {

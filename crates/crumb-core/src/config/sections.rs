@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::raw::{RawAccounts, RawAnalytics, RawConsent, RawContact, RawCookie, RawServer, RawSite, RawStorage};
 use super::{
     AccountSettings, AnalyticsSettings, Findings, Funnel, Goal, ServerLimits, StorageConfig, MAX_CONSENT_DAYS,
-    MAX_COOKIE_LIFETIME_SECONDS,
+    MAX_COOKIE_LIFETIME_SECONDS, MAX_MAX_VALUES_PER_DAY, MIN_MAX_VALUES_PER_DAY,
 };
 use crate::analytics::funnel_steps::check_funnel_steps;
 use crate::category::Category;
@@ -206,6 +206,15 @@ pub(super) fn analytics(analytics: Option<&RawAnalytics>, findings: &mut Finding
             format!("analytics.raw_retention_days = {retention}: must be 1 to 400"),
         );
     }
+    let max_values = *a.max_values_per_day.get_ref();
+    if !(MIN_MAX_VALUES_PER_DAY..=MAX_MAX_VALUES_PER_DAY).contains(&max_values) {
+        findings.error_at(
+            a.max_values_per_day.span(),
+            format!(
+                "analytics.max_values_per_day = {max_values}: must be {MIN_MAX_VALUES_PER_DAY} to {MAX_MAX_VALUES_PER_DAY}"
+            ),
+        );
+    }
     for spanned in &a.goals {
         let (line, goal) = (findings.line_of(spanned.span()), spanned.get_ref());
         if goal.event.is_some() == goal.path.is_some() {
@@ -232,6 +241,7 @@ pub(super) fn analytics(analytics: Option<&RawAnalytics>, findings: &mut Finding
         cookieless: a.cookieless,
         min_visitors: *a.min_visitors.get_ref(),
         raw_retention_days: retention,
+        max_values_per_day: max_values,
         goals: a
             .goals
             .iter()

@@ -5,18 +5,25 @@
 //! to a provisional cut ([`aggregate_provisional`]), and the raw tail of a
 //! report's range on the fly ([`aggregate_continuing`]), so stored rollups
 //! and raw-event counts agree by construction (and tests check that they do).
+//!
+//! Each bounds the distinct values of a dimension per UTC day
+//! ([`ValueLimit`]): the values beyond the limit are counted as [`OTHER`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 mod funnel;
+mod limit;
 mod visit;
 
 pub use super::dimension::Dimension;
-use super::{Counts, EventKind, Granularity, RollupRow, StoredEvent, VisitorSketch};
+use super::{Counts, EventKind, EventRecord, Granularity, RollupRow, StoredEvent, VisitorSketch};
 use crate::UnixMillis;
 use funnel::{add_funnel_steps, StepMatcher};
 pub use funnel::{funnel, FunnelEvent, FunnelStep, RolledFunnel, MAX_FUNNEL_STEPS};
+pub use limit::{is_bounded, ValueLimit, DEFAULT_MAX_VALUES_PER_DAY, OTHER};
+use limit::{Kept, Tally};
 use visit::{visits, Visit, VisitSummary};
 pub use visit::{OpenVisit, VisitOrigin};
 
@@ -54,6 +61,45 @@ impl Accumulator {
         })
     }
 
+    /// Each bounded (day, dimension)'s values with the traffic a report ranks them by.
+    fn tally(&self) -> Tally<'_> {
+        let mut tally = Tally::new();
+        for ((bucket, dimension, value), cell) in &self.cells {
+            if !is_bounded(*dimension) {
+                continue;
+            }
+            let traffic = match dimension {
+                Dimension::Page => cell.counts.pageviews,
+                Dimension::Event | Dimension::Property | Dimension::Outbound => cell.counts.events,
+                _ => cell.counts.visits,
+            };
+            let day = Granularity::Day.bucket(*bucket);
+            *tally.entry((day, *dimension)).or_default().entry(Cow::Borrowed(value.as_str())).or_default() += traffic;
+        }
+        tally
+    }
+
+    /// Counts the cells of values `kept` does not keep under [`OTHER`].
+    fn fold(&mut self, kept: &Kept) {
+        if kept.is_empty() {
+            return;
+        }
+        for ((bucket, dimension, value), cell) in std::mem::take(&mut self.cells) {
+            let value =
+                if kept.keeps(Granularity::Day.bucket(bucket), dimension, &value) { value } else { OTHER.to_owned() };
+            match self.cells.entry((bucket, dimension, value)) {
+                Entry::Occupied(mut into) => {
+                    let into = into.get_mut();
+                    into.counts.add(&cell.counts);
+                    into.visitors.merge(&cell.visitors);
+                }
+                Entry::Vacant(empty) => {
+                    empty.insert(cell);
+                }
+            }
+        }
+    }
+
     fn into_rows(self) -> Vec<RollupRow> {
         let mut rows: Vec<RollupRow> = self
             .cells
@@ -75,12 +121,13 @@ impl Accumulator {
 }
 
 /// Rolls `events` up, hourly and daily: every visit counts, none is left open
-/// (a closed day's rollup), with the steps of `funnels` reached.
+/// (a closed day's rollup), with the steps of `funnels` reached, and at most
+/// `limit`'s distinct values of a dimension a day (the rest as [`OTHER`]).
 ///
 /// Events may come in any order and span several days; each visit counts in
 /// the hour and day it started, each event in its own.
-pub fn aggregate(events: Vec<StoredEvent>, funnels: &[RolledFunnel]) -> Rollup {
-    roll(events, Vec::new(), None, funnels).0
+pub fn aggregate(events: Vec<StoredEvent>, funnels: &[RolledFunnel], limit: &ValueLimit) -> Rollup {
+    roll(events, Vec::new(), None, funnels, limit).0
 }
 
 /// Rolls up today's events received before `cut` (a provisional rollup):
@@ -91,16 +138,24 @@ pub fn aggregate_provisional(
     events: Vec<StoredEvent>,
     cut: UnixMillis,
     funnels: &[RolledFunnel],
+    limit: &ValueLimit,
 ) -> (Rollup, Vec<OpenVisit>) {
-    roll(events, Vec::new(), Some(cut), funnels)
+    roll(events, Vec::new(), Some(cut), funnels, limit)
 }
 
 /// Rolls up the raw events after a provisional cut, continuing the visits
 /// that were open at the cut (`open`, stored with that rollup). Together
 /// with the provisional rollup this counts exactly what [`aggregate`]
-/// counts over all the events.
-pub fn aggregate_continuing(events: Vec<StoredEvent>, open: Vec<OpenVisit>, funnels: &[RolledFunnel]) -> Rollup {
-    roll(events, open, None, funnels).0
+/// counts over all the events (as long as no value folds: `limit` should
+/// know the values the provisional rollup stored, [`ValueLimit::keep_stored`],
+/// which are kept first).
+pub fn aggregate_continuing(
+    events: Vec<StoredEvent>,
+    open: Vec<OpenVisit>,
+    funnels: &[RolledFunnel],
+    limit: &ValueLimit,
+) -> Rollup {
+    roll(events, open, None, funnels, limit).0
 }
 
 fn roll(
@@ -108,8 +163,12 @@ fn roll(
     open_before: Vec<OpenVisit>,
     cut: Option<UnixMillis>,
     funnels: &[RolledFunnel],
+    limit: &ValueLimit,
 ) -> (Rollup, Vec<OpenVisit>) {
     events.sort_unstable_by_key(|e| (e.event.visitor, e.event.cookieless, e.event.at));
+    // Event-level values fold before they are counted, so that a visit counts
+    // once under "(other)" however many folded values it touched.
+    let kept = Kept::choose(limit, tally_events(&events));
     let mut open_before: HashMap<(i64, bool), OpenVisit> =
         open_before.into_iter().map(|state| ((state.visitor, state.cookieless), state)).collect();
     let still_open = |summary: &VisitSummary<'_>| cut.is_some_and(|cut| summary.last_at + VISIT_TIMEOUT_MILLIS >= cut);
@@ -128,8 +187,8 @@ fn roll(
         };
         let summary = VisitSummary::of(&visit, before.as_ref());
         let seen_hours = before.as_ref().map_or(&[][..], |state| &state.touched[..]);
-        let touched_hours = add_events(&visit, Granularity::Hour, &mut hourly, seen_hours);
-        add_events(&visit, Granularity::Day, &mut daily, seen_hours);
+        let touched_hours = add_events(&visit, Granularity::Hour, &mut hourly, seen_hours, &kept);
+        add_events(&visit, Granularity::Day, &mut daily, seen_hours, &kept);
         let reached: Vec<usize> = funnels
             .iter()
             .map(|funnel| {
@@ -176,6 +235,11 @@ fn roll(
             daily.cell(day, Dimension::Funnel, &funnel.key);
         }
     }
+    // Visit-level values (a visit has one of each) fold once counted, as the
+    // day's daily rows decide; event-level ones are within the limit already.
+    let kept = Kept::choose(limit, daily.tally());
+    daily.fold(&kept);
+    hourly.fold(&kept);
     open_after.sort_unstable_by_key(|state| (state.visitor, state.cookieless));
     (Rollup { hourly: hourly.into_rows(), daily: daily.into_rows() }, open_after)
 }
@@ -238,8 +302,10 @@ fn add_events<'a>(
     granularity: Granularity,
     accumulator: &mut Accumulator,
     seen_hours: &'a [(UnixMillis, Dimension, String)],
-) -> Vec<(UnixMillis, Dimension, Cow<'a, str>)> {
-    let mut touched: Vec<(UnixMillis, Dimension, Cow<'a, str>)> = seen_hours
+    kept: &Kept,
+) -> HashSet<(UnixMillis, Dimension, Cow<'a, str>)> {
+    // A set: a visit of many distinct values must not scan them all for each event.
+    let mut touched: HashSet<(UnixMillis, Dimension, Cow<'a, str>)> = seen_hours
         .iter()
         .map(|(hour, dimension, value)| (granularity.bucket(*hour), *dimension, Cow::Borrowed(value.as_str())))
         .collect();
@@ -253,33 +319,51 @@ fn add_events<'a>(
             EventKind::Pageview => total.counts.pageviews += 1,
             EventKind::Custom | EventKind::Outbound => total.counts.events += 1,
         }
-        let mut values: Vec<(Dimension, Cow<'a, str>)> = Vec::with_capacity(1 + event.props.len());
-        match event.kind {
-            EventKind::Pageview => values.push((Dimension::Page, Cow::Borrowed(&event.path))),
-            EventKind::Outbound => values.push((Dimension::Outbound, Cow::Borrowed(&event.name))),
-            EventKind::Custom => {
-                values.push((Dimension::Event, Cow::Borrowed(&event.name)));
-                for (key, value) in &event.props {
-                    let property = format!("{}{PROPERTY_SEPARATOR}{key}{PROPERTY_SEPARATOR}{value}", event.name);
-                    values.push((Dimension::Property, Cow::Owned(property)));
-                }
-            }
-        }
-        for (dimension, value) in values {
-            let first_touch = !touched.iter().any(|(b, d, v)| *b == bucket && *d == dimension && *v == value);
+        let day = Granularity::Day.bucket(event.at);
+        for (dimension, value) in event_values(event) {
+            let value = kept.fold(day, dimension, value);
             let cell = accumulator.cell(bucket, dimension, &value);
             cell.visitors.insert(visitor);
             match dimension {
                 Dimension::Page => cell.counts.pageviews += 1,
                 _ => cell.counts.events += 1,
             }
-            if first_touch {
+            if touched.insert((bucket, dimension, value)) {
                 cell.counts.visits += 1;
-                touched.push((bucket, dimension, value));
             }
         }
     }
     touched
+}
+
+/// An event's event-level values: its page, outbound link, or custom event
+/// name and properties.
+fn event_values(event: &EventRecord) -> Vec<(Dimension, Cow<'_, str>)> {
+    let mut values: Vec<(Dimension, Cow<'_, str>)> = Vec::with_capacity(1 + event.props.len());
+    match event.kind {
+        EventKind::Pageview => values.push((Dimension::Page, Cow::Borrowed(&event.path))),
+        EventKind::Outbound => values.push((Dimension::Outbound, Cow::Borrowed(&event.name))),
+        EventKind::Custom => {
+            values.push((Dimension::Event, Cow::Borrowed(&event.name)));
+            for (key, value) in &event.props {
+                let property = format!("{}{PROPERTY_SEPARATOR}{key}{PROPERTY_SEPARATOR}{value}", event.name);
+                values.push((Dimension::Property, Cow::Owned(property)));
+            }
+        }
+    }
+    values
+}
+
+/// How many events carry each event-level value, per UTC day.
+fn tally_events(events: &[StoredEvent]) -> Tally<'_> {
+    let mut tally = Tally::new();
+    for stored in events {
+        let day = Granularity::Day.bucket(stored.event.at);
+        for (dimension, value) in event_values(&stored.event) {
+            *tally.entry((day, dimension)).or_default().entry(value).or_default() += 1;
+        }
+    }
+    tally
 }
 
 /// Merges rows of the same dimension and value across buckets (for a
@@ -329,6 +413,10 @@ mod tests {
         }
     }
 
+    fn limit() -> ValueLimit {
+        ValueLimit::new(DEFAULT_MAX_VALUES_PER_DAY)
+    }
+
     fn view(visitor: i64, at: UnixMillis, path: &str) -> StoredEvent {
         event(visitor, at, EventKind::Pageview, "pageview", path)
     }
@@ -347,6 +435,7 @@ mod tests {
                 view(1, DAY0 + 150 * MIN, "/d"), // 31 min after /c: a new visit
             ],
             &[],
+            &limit(),
         );
         let total = row(&rollup.daily, "total", "");
         assert_eq!(total.counts.visits, 2);
@@ -361,8 +450,11 @@ mod tests {
 
     #[test]
     fn a_visit_is_cut_at_utc_midnight() {
-        let rollup =
-            aggregate(vec![view(1, DAY0 + DAY_MILLIS - MIN, "/a"), view(1, DAY0 + DAY_MILLIS + MIN, "/b")], &[]);
+        let rollup = aggregate(
+            vec![view(1, DAY0 + DAY_MILLIS - MIN, "/a"), view(1, DAY0 + DAY_MILLIS + MIN, "/b")],
+            &[],
+            &limit(),
+        );
         let days: Vec<_> = rollup.daily.iter().filter(|r| r.dimension == Dimension::Total).collect();
         assert_eq!(days.len(), 2);
         assert!(days.iter().all(|r| r.counts.visits == 1));
@@ -374,7 +466,7 @@ mod tests {
         returning.first_seen = DAY0 - DAY_MILLIS;
         let mut new = view(3, DAY0 + 5 * MIN, "/");
         new.first_seen = DAY0 + 5 * MIN;
-        let rollup = aggregate(vec![returning, new], &[]);
+        let rollup = aggregate(vec![returning, new], &[], &limit());
         assert_eq!(row(&rollup.daily, "visitor_type", "new").counts.visits, 1);
         assert_eq!(row(&rollup.daily, "visitor_type", "returning").counts.visits, 1);
         assert_eq!(row(&rollup.daily, "total", "").counts.new_visits, 1);
@@ -391,6 +483,7 @@ mod tests {
                 event(4, DAY0 + 2 * MIN, EventKind::Outbound, "https://example.net/x", "/join"),
             ],
             &[],
+            &limit(),
         );
         assert_eq!(row(&rollup.daily, "event", "signup").counts.events, 1);
         assert_eq!(row(&rollup.daily, "property", "signup\u{1f}plan\u{1f}pro").counts.events, 1);
@@ -480,8 +573,12 @@ mod tests {
     #[test]
     fn a_visit_across_a_provisional_cut_counts_once() {
         let cut = DAY0 + 12 * 60 * MIN;
-        let (provisional, open) =
-            aggregate_provisional(vec![view(1, cut - 10 * MIN, "/a"), view(2, cut - 50 * MIN, "/z")], cut, &[]);
+        let (provisional, open) = aggregate_provisional(
+            vec![view(1, cut - 10 * MIN, "/a"), view(2, cut - 50 * MIN, "/z")],
+            cut,
+            &[],
+            &limit(),
+        );
         // Visitor 2's visit ended 50 minutes before the cut: it counts.
         // Visitor 1's may go on: its page view counts, the visit not yet.
         let total = row(&provisional.daily, "total", "");
@@ -494,7 +591,8 @@ mod tests {
         assert_eq!((open[0].visitor, open[0].start, open[0].pageviews), (1, cut - 10 * MIN, 1));
         assert_eq!(open[0].entry.as_deref(), Some("/a"));
 
-        let tail = aggregate_continuing(vec![view(1, cut + 3 * MIN, "/b"), view(1, cut + 4 * MIN, "/a")], open, &[]);
+        let tail =
+            aggregate_continuing(vec![view(1, cut + 3 * MIN, "/b"), view(1, cut + 4 * MIN, "/a")], open, &[], &limit());
         let total = row(&tail.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.pageviews, total.counts.bounces), (1, 2, 0));
         assert_eq!(total.counts.duration_ms, (14 * MIN) as u64, "from the first page view before the cut");
@@ -510,9 +608,9 @@ mod tests {
         let cut = DAY0 + 12 * 60 * MIN;
         let mut signup = event(1, cut - MIN, EventKind::Custom, "signup", "/join");
         signup.first_seen = cut - MIN;
-        let (_, open) = aggregate_provisional(vec![signup], cut, &[]);
+        let (_, open) = aggregate_provisional(vec![signup], cut, &[], &limit());
         assert!(open[0].is_new);
-        let tail = aggregate_continuing(vec![view(2, cut + MIN, "/")], open, &[]);
+        let tail = aggregate_continuing(vec![view(2, cut + MIN, "/")], open, &[], &limit());
         let total = row(&tail.daily, "total", "");
         assert_eq!((total.counts.visits, total.counts.bounces, total.counts.new_visits), (2, 1, 1));
         assert_eq!(row(&tail.daily, "visitor_type", "new").counts.visits, 1);
@@ -527,7 +625,7 @@ mod tests {
         let cut = DAY0 + 12 * 60 * MIN;
         let mut signup = event(1, cut - MIN, EventKind::Custom, "signup", "/join");
         signup.event.props = vec![("plan".into(), "pro".into())];
-        let (_, open) = aggregate_provisional(vec![view(1, cut - 2 * MIN, "/"), signup], cut, &[]);
+        let (_, open) = aggregate_provisional(vec![view(1, cut - 2 * MIN, "/"), signup], cut, &[], &limit());
         let json = open[0].to_json().unwrap();
         assert_eq!(OpenVisit::from_json(&json).unwrap(), open[0]);
         assert!(json.contains("\"browser\":\"Chrome\""), "origin flattened: {json}");
@@ -538,8 +636,8 @@ mod tests {
     #[test]
     fn an_open_visit_idle_past_the_timeout_does_not_continue() {
         let cut = DAY0 + 12 * 60 * MIN;
-        let (_, open) = aggregate_provisional(vec![view(1, cut - 5 * MIN, "/a")], cut, &[]);
-        let tail = aggregate_continuing(vec![view(1, cut + 26 * MIN, "/b")], open, &[]);
+        let (_, open) = aggregate_provisional(vec![view(1, cut - 5 * MIN, "/a")], cut, &[], &limit());
+        let tail = aggregate_continuing(vec![view(1, cut + 26 * MIN, "/b")], open, &[], &limit());
         assert_eq!(row(&tail.daily, "total", "").counts.visits, 2, "31 minutes apart: two visits");
         assert_eq!(row(&tail.daily, "entry", "/b").counts.visits, 1);
     }
@@ -583,13 +681,13 @@ mod tests {
             ]),
             RolledFunnel::new(vec![FunnelStep::Page("/b".into()), FunnelStep::Page("/b".into())]),
         ];
-        let whole = aggregate(events.clone(), &funnels);
+        let whole = aggregate(events.clone(), &funnels, &limit());
         for cut_hour in [3, 8, 12, 17, 23] {
             for cut_minute in [0, 25, 55] {
                 let cut = DAY0 + (cut_hour * 60 + cut_minute) * MIN;
                 let (before, after): (Vec<_>, Vec<_>) = events.iter().cloned().partition(|e| e.event.at < cut);
-                let (provisional, open) = aggregate_provisional(before, cut, &funnels);
-                let tail = aggregate_continuing(after, open, &funnels);
+                let (provisional, open) = aggregate_provisional(before, cut, &funnels, &limit());
+                let tail = aggregate_continuing(after, open, &funnels, &limit());
                 assert_eq!(
                     summed([&provisional.hourly[..], &tail.hourly[..]]),
                     summed([&whole.hourly[..]]),
@@ -641,27 +739,63 @@ mod tests {
         let funnels = [RolledFunnel::new(vec![FunnelStep::Page("/".into()), FunnelStep::Event("signup".into())])];
         assert_eq!(funnels[0].key, "/,event:signup");
         let signup = event(1, DAY0 + MIN, EventKind::Custom, "signup", "/");
-        let rollup = aggregate(vec![signup, view(1, DAY0 + MIN, "/"), view(2, DAY0 + MIN, "/")], &funnels);
+        let rollup = aggregate(vec![signup, view(1, DAY0 + MIN, "/"), view(2, DAY0 + MIN, "/")], &funnels, &limit());
         let visits = |step: usize| row(&rollup.daily, "funnel", &funnels[0].step_value(step)).counts.visits;
         assert_eq!((visits(0), visits(1)), (2, 1));
         // A visit open at a provisional cut keeps how far it went; the tail goes on from there.
         let cut = DAY0 + 2 * MIN;
-        let (provisional, open) = aggregate_provisional(vec![view(3, DAY0 + MIN, "/")], cut, &funnels);
+        let (provisional, open) = aggregate_provisional(vec![view(3, DAY0 + MIN, "/")], cut, &funnels, &limit());
         assert!(
             !provisional.daily.iter().any(|r| r.value == funnels[0].step_value(0)),
             "the open visit is not counted yet"
         );
         assert_eq!(open[0].funnels, [("/,event:signup".to_owned(), 1)]);
-        let tail = aggregate_continuing(vec![event(3, cut + MIN, EventKind::Custom, "signup", "/")], open, &funnels);
+        let tail =
+            aggregate_continuing(vec![event(3, cut + MIN, EventKind::Custom, "signup", "/")], open, &funnels, &limit());
         let visits = |step: usize| row(&tail.daily, "funnel", &funnels[0].step_value(step)).counts.visits;
         assert_eq!((visits(0), visits(1)), (1, 1));
+    }
+
+    #[test]
+    fn one_visits_distinct_values_fold_into_other_and_its_open_state_stays_small() {
+        // Issue 21, attack 1: one visitor's custom events, each with a new property value.
+        let events: Vec<_> = (0..500)
+            .map(|i| {
+                let mut attack = event(1, DAY0 + 60 * MIN + i * 1_000, EventKind::Custom, "e", "/");
+                attack.event.props = vec![("k".into(), format!("v{i}"))];
+                attack
+            })
+            .collect();
+        let cut = DAY0 + 60 * MIN + 500 * 1_000 + MIN;
+        let (rolled, open) = aggregate_provisional(events.clone(), cut, &[], &ValueLimit::new(10));
+        for rows in [&rolled.hourly, &rolled.daily] {
+            let properties: Vec<&RollupRow> = rows.iter().filter(|r| r.dimension == Dimension::Property).collect();
+            assert!(properties.len() <= 11, "{} property rows", properties.len());
+            assert_eq!(properties.iter().map(|r| r.counts.events).sum::<u64>(), 500);
+        }
+        let other = row(&rolled.daily, "property", OTHER);
+        assert_eq!((other.counts.events, other.counts.visits), (490, 1), "the visit counts once under (other)");
+        assert!(open[0].touched.len() <= 1 + 11, "the open visit keeps the folded values: {}", open[0].touched.len());
+        // The tail goes on from the open visit: (other) is not counted twice for it.
+        let mut limit = ValueLimit::new(10);
+        for r in &rolled.daily {
+            limit.keep_stored(DAY0, r.dimension, r.value.clone());
+        }
+        let mut late = event(1, cut + MIN, EventKind::Custom, "e", "/");
+        late.event.props = vec![("k".into(), "late".into())];
+        let tail = aggregate_continuing(vec![late], open, &[], &limit);
+        let other = row(&tail.daily, "property", OTHER);
+        assert_eq!((other.counts.events, other.counts.visits), (1, 0));
+        // Without a bound every value is a row.
+        let unbounded = aggregate(events, &[], &ValueLimit::new(usize::MAX));
+        assert_eq!(unbounded.daily.iter().filter(|r| r.dimension == Dimension::Property).count(), 500);
     }
 
     #[test]
     fn hourly_rows_add_up_to_the_daily_row() {
         let events: Vec<_> =
             (0..200).map(|i| view(i % 17, DAY0 + (i * 7 % 1440) * MIN, ["/a", "/b", "/c"][i as usize % 3])).collect();
-        let rollup = aggregate(events, &[]);
+        let rollup = aggregate(events, &[], &limit());
         for dimension in [Dimension::Total, Dimension::Page, Dimension::Source, Dimension::Browser] {
             let mut hours = Counts::default();
             rollup.hourly.iter().filter(|r| r.dimension == dimension).for_each(|r| hours.add(&r.counts));

@@ -8,7 +8,13 @@ use crate::Store;
 const DAY: i64 = crate::analytics::DAY_MILLIS;
 const DAY0: i64 = 20_000 * DAY;
 
-fn analytics_event(site: &str, visitor: i64, at: i64, path: &str) -> EventRecord {
+/// The default limit on distinct values a day.
+fn limit() -> rollup::ValueLimit {
+    rollup::ValueLimit::new(rollup::DEFAULT_MAX_VALUES_PER_DAY)
+}
+
+/// A page view of `path` on `site`, from a news site, in a spring campaign.
+pub(super) fn analytics_event(site: &str, visitor: i64, at: i64, path: &str) -> EventRecord {
     EventRecord {
         site: site.to_owned(),
         at,
@@ -66,7 +72,7 @@ pub async fn analytics_rollups_equal_raw_counts(store: Arc<dyn Store>) {
     }
     let raw = store.events_between(site, DAY0, DAY0 + DAY).await.unwrap();
     assert_eq!(raw.len(), 600);
-    let rollup = rollup::aggregate(raw, &[]);
+    let rollup = rollup::aggregate(raw, &[], &limit());
     assert_eq!(store.rolled_until(site).await.unwrap(), None);
     store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap();
     // Committing again replaces rather than doubles.
@@ -179,7 +185,8 @@ pub async fn analytics_open_visits(store: Arc<dyn Store>) {
     signup.props = vec![("plan".to_owned(), "pro ✓".to_owned())];
     let events = vec![analytics_event(site, 1, cut - 120_000, "/"), signup, analytics_event(site, 3, DAY0, "/")];
     store.append_events(events).await.unwrap();
-    let (rollup, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut, &[]);
+    let (rollup, open) =
+        rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut, &[], &limit());
     assert_eq!(open.len(), 2, "visitors 1 and 2 were seen in the last half hour");
     assert_eq!(store.open_visits(site, DAY0).await.unwrap(), vec![], "none before a rollup");
     store.commit_rollup(site, DAY0, cut, &rollup.hourly, &rollup.daily, &open).await.unwrap();
@@ -210,7 +217,8 @@ pub async fn analytics_open_visits(store: Arc<dyn Store>) {
 
     // A visitor forgotten takes their open visit along (stored under the
     // next day here: the mark has passed this one).
-    let (_, open) = rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut, &[]);
+    let (_, open) =
+        rollup::aggregate_provisional(store.events_between(site, DAY0, cut).await.unwrap(), cut, &[], &limit());
     store.commit_rollup(site, DAY0 + DAY, DAY0 + DAY + 60_000, &[], &[], &open).await.unwrap();
     store.request_forget(site, 1, cut).await.unwrap();
     store.forget_requested(site).await.unwrap();

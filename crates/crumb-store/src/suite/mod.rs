@@ -17,12 +17,14 @@
 mod accounts;
 mod analytics;
 mod consent;
+mod value_limit;
 
 use std::sync::Arc;
 
 pub use accounts::*;
 pub use analytics::*;
 pub use consent::*;
+pub use value_limit::*;
 
 use crate::Store;
 
@@ -86,6 +88,7 @@ macro_rules! __conformance {
             analytics_open_visits
             analytics_funnel_events
             analytics_shared_salt
+            analytics_values_beyond_the_limit_fold_into_other
         );
     };
     (@tests [$runner:path] $($check:ident)*) => {

@@ -194,7 +194,7 @@ pub async fn realtime(state: &Site) -> Result<Realtime, ReportError> {
     let k = u64::from(state.config.analytics.min_visitors);
     let now = state.now_millis();
     let events = state.store.events_between(&state.config.site_name, now - 5 * 60_000, now + 1).await?;
-    let rollup = rollup::aggregate(events, &[]);
+    let rollup = rollup::aggregate(events, &[], &value_limit(&state.config.analytics));
     let merged = rollup::merge_rows(rollup.daily.iter());
     let (mut counts, mut visitors) = (Counts::default(), VisitorSketch::new());
     let mut pages = Vec::new();

@@ -43,8 +43,9 @@ impl ReportError {
     }
 }
 
-/// The label of the row that holds folded rows.
-pub const OTHER: &str = "(other)";
+/// The label of the row that holds folded rows: the value rollups count
+/// values beyond the day's limit under, too, which folds with them.
+pub const OTHER: &str = rollup::OTHER;
 
 mod build;
 mod funnel;
@@ -91,6 +92,14 @@ mod tests {
         let values: Vec<&str> = table.iter().map(|r| r.value.as_str()).collect();
         assert_eq!(values, ["/big", "/k", OTHER], "/k2 (the last of the ties) folded to lift other to k");
         assert!(table.iter().all(|r| r.visitors.unwrap_or(k) >= k));
+    }
+
+    #[test]
+    fn a_rollups_other_folds_into_the_tables_other() {
+        let table = floor_table(vec![row("/big", 0..50), row(OTHER, 100..160), row("/k", 200..210)], 10, 10);
+        let values: Vec<(&str, bool)> = table.iter().map(|r| (r.value.as_str(), r.other)).collect();
+        assert_eq!(values, [("/big", false), ("/k", false), (OTHER, true)]);
+        assert_eq!(table[2].visitors, Some(60));
     }
 
     #[test]

@@ -45,12 +45,33 @@ pub(super) async fn sources(
             read => read,
         }
     };
-    let (events, open_visits) = tokio::try_join!(state.store.events_between(site, split, open_to), open_visits)?;
+    let stored_values = async {
+        if !at_provisional_cut {
+            return Ok(Vec::new());
+        }
+        let day = split - split.rem_euclid(DAY_MILLIS);
+        state.store.rollup_summary(site, Granularity::Day, day, day + DAY_MILLIS).await
+    };
+    let (events, open_visits, stored_values) =
+        tokio::try_join!(state.store.events_between(site, split, open_to), open_visits, stored_values)?;
     let funnels = rolled_funnels(&state.config.analytics.funnels);
-    let fresh = tokio::task::spawn_blocking(move || rollup::aggregate_continuing(events, open_visits, &funnels))
-        .await
-        .map_err(|_| ReportError::Interrupted)?;
+    // The tail keeps the values today's provisional rollup kept, and adds new
+    // ones only while the day has room.
+    let mut limit = value_limit(&state.config.analytics);
+    for row in stored_values {
+        limit.keep_stored(split - split.rem_euclid(DAY_MILLIS), row.dimension, row.value);
+    }
+    let fresh =
+        tokio::task::spawn_blocking(move || rollup::aggregate_continuing(events, open_visits, &funnels, &limit))
+            .await
+            .map_err(|_| ReportError::Interrupted)?;
     Ok(Sources { split, fresh })
+}
+
+/// The bound on distinct values a day of `crumb.toml`'s `[analytics]`.
+pub fn value_limit(settings: &crate::config::AnalyticsSettings) -> rollup::ValueLimit {
+    // (A u32 always fits a usize on the platforms crumb builds for; saturate if not.)
+    rollup::ValueLimit::new(usize::try_from(settings.max_values_per_day).unwrap_or(usize::MAX))
 }
 
 /// Rows of some dimensions over `range`: stored rollups plus the raw tail.
@@ -132,7 +153,9 @@ pub(super) async fn table(
     ranked.sort_by(|a, b| {
         rank_metric(dimension, &b.counts).cmp(&rank_metric(dimension, &a.counts)).then_with(|| a.value.cmp(&b.value))
     });
-    let candidates: Vec<String> = ranked.iter().take(limit).map(|r| r.value.clone()).collect();
+    // A rollup's "(other)" (values beyond the day's limit) is never a row of its own.
+    let candidates: Vec<String> =
+        ranked.iter().filter(|r| r.value != OTHER).take(limit).map(|r| r.value.clone()).collect();
     let sketches = sketches_of(state, range, sources, dimension, candidates).await?;
     let mut shown = Vec::new();
     let mut other_counts = Counts::default();
@@ -141,7 +164,7 @@ pub(super) async fn table(
     for entry in &ranked {
         let visitors = sketches.get(&entry.value).map(VisitorSketch::count);
         match visitors {
-            Some(n) if n >= k && shown.len() < limit => shown.push((entry, n)),
+            Some(n) if n >= k && shown.len() < limit && entry.value != OTHER => shown.push((entry, n)),
             _ => {
                 folded += 1;
                 other_counts.add(&entry.counts);
@@ -202,7 +225,7 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
         s.merge(sketch);
     };
     for (value, counts, sketch, count) in with_count {
-        if count >= k && shown.len() < limit {
+        if count >= k && shown.len() < limit && value != OTHER {
             shown.push((value, counts, sketch, count));
         } else {
             fold(&mut other, &counts, &sketch);

@@ -2,6 +2,7 @@
 //! of one still going on at a provisional rollup's cut ([`OpenVisit`]).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -234,7 +235,7 @@ impl<'a> VisitSummary<'a> {
 
     pub(super) fn into_state(
         self,
-        touched: Vec<(UnixMillis, Dimension, Cow<'_, str>)>,
+        touched: HashSet<(UnixMillis, Dimension, Cow<'_, str>)>,
         funnels: Vec<(String, usize)>,
     ) -> OpenVisit {
         OpenVisit {
@@ -248,10 +249,13 @@ impl<'a> VisitSummary<'a> {
             exit: self.exit.map(str::to_owned),
             is_new: self.is_new,
             origin: self.origin.to_owned(),
-            touched: touched
-                .into_iter()
-                .map(|(hour, dimension, value)| (hour, dimension, value.into_owned()))
-                .collect(),
+            touched: {
+                let mut touched: Vec<_> =
+                    touched.into_iter().map(|(hour, dimension, value)| (hour, dimension, value.into_owned())).collect();
+                // In a stable order (the set has none).
+                touched.sort_unstable_by(|a, b| (a.0, a.1.as_str(), &a.2).cmp(&(b.0, b.1.as_str(), &b.2)));
+                touched
+            },
             funnels,
         }
     }
