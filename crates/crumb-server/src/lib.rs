@@ -32,6 +32,8 @@ pub mod request_info;
 pub mod runtime;
 pub mod script;
 pub mod state;
+pub mod throttle;
+pub mod trusted_device;
 pub mod visitors;
 
 pub use app::router;

@@ -37,6 +37,8 @@ pub enum ProblemKind {
     ConsentRequired,
     /// 503: the store did not answer; nothing was changed.
     StorageUnavailable,
+    /// 503: too many password checks at once; retry after `Retry-After`.
+    Overloaded,
 }
 
 impl ProblemKind {
@@ -53,7 +55,7 @@ impl ProblemKind {
             ProblemKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ProblemKind::SignInFailed | ProblemKind::NotSignedIn => StatusCode::UNAUTHORIZED,
             ProblemKind::RefusedBySignal | ProblemKind::ConsentRequired => StatusCode::CONFLICT,
-            ProblemKind::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::StorageUnavailable | ProblemKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -73,6 +75,7 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "refused-by-signal",
             ProblemKind::ConsentRequired => "consent-required",
             ProblemKind::StorageUnavailable => "storage-unavailable",
+            ProblemKind::Overloaded => "overloaded",
         }
     }
 
@@ -92,11 +95,12 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "Refused by your browser's signal",
             ProblemKind::ConsentRequired => "Consent required",
             ProblemKind::StorageUnavailable => "Storage unavailable",
+            ProblemKind::Overloaded => "Too busy",
         }
     }
 
     /// Every kind, in the order of the problem pages' index.
-    pub const ALL: [ProblemKind; 13] = [
+    pub const ALL: [ProblemKind; 14] = [
         ProblemKind::BadRequest,
         ProblemKind::InvalidField,
         ProblemKind::NotFound,
@@ -110,6 +114,7 @@ impl ProblemKind {
         ProblemKind::RefusedBySignal,
         ProblemKind::ConsentRequired,
         ProblemKind::StorageUnavailable,
+        ProblemKind::Overloaded,
     ];
 
     /// The kind whose type slug is `slug`.
@@ -127,12 +132,13 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => "The endpoint exists but does not take this HTTP method (a POST to a page that is only read, for instance).",
             ProblemKind::PayloadTooLarge => "The request's body is over the size crumb accepts; the detail says the limit.",
             ProblemKind::UnsupportedMediaType => "The request's body is not of a type the endpoint reads: the consent, event and account endpoints read application/json, and the account actions an HTML form (application/x-www-form-urlencoded) too.",
-            ProblemKind::Throttled => "Too many attempts in a short time (failed sign-ins from one address or for one e-mail address): crumb waits longer after each one. The Retry-After header says how many seconds to wait.",
+            ProblemKind::Throttled => "Too many attempts in a short time (sign-ins from one address, for one e-mail address or from one trusted device, password confirmations of one account, registrations from one address): crumb waits longer after each one. The Retry-After header says how many seconds to wait.",
             ProblemKind::SignInFailed => "The e-mail address or the password is wrong, or the password given to confirm an action (changing the password, erasing the account) is not the account's. crumb does not say which, so that no one can find out who has an account.",
             ProblemKind::NotSignedIn => "The request needs a signed-in account, and came without a valid session (none, expired, or signed out elsewhere).",
             ProblemKind::RefusedBySignal => "The browser sends a privacy signal (Global Privacy Control or Do Not Track) that this site honours, and it refuses what was asked, such as linking devices for measurement.",
             ProblemKind::ConsentRequired => "What was asked needs a consent the visitor has not given in this browser, such as statistics consent to link devices for measurement.",
             ProblemKind::StorageUnavailable => "crumb's store (SQLite or PostgreSQL) did not answer; nothing was changed. It is a fault on the server's side, not in the request.",
+            ProblemKind::Overloaded => "Too many passwords are being checked at once (registrations, sign-ins, password changes): each check holds about 20 MB of memory, so crumb runs only a few together and turns the rest away after a short wait. Nothing was changed.",
         }
     }
 
@@ -152,6 +158,7 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "Respect the signal: do not ask again while the browser sends it. The visitor can turn the signal off in the browser if they want this.",
             ProblemKind::ConsentRequired => "Ask the visitor for the consent the detail names (the cookie settings), then send the request again.",
             ProblemKind::StorageUnavailable => "Retry after a short wait, with backoff; the request can be sent again as it was.",
+            ProblemKind::Overloaded => "Wait the seconds the Retry-After header gives, then send the request again as it was.",
         }
     }
 
@@ -187,6 +194,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,
+    /// Seconds for the `Retry-After` header (429 and 503), not in the body.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -197,7 +207,14 @@ impl Problem {
             title: kind.title().to_owned(),
             status: kind.status().as_u16(),
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same problem, answered with `Retry-After: seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400: the request is malformed.
@@ -231,8 +248,13 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")], body)
-            .into_response()
+        let mut response =
+            (status, [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")], body)
+                .into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -259,8 +281,20 @@ impl From<crumb_core::analytics::report::ReportError> for Problem {
 
 impl From<crumb_core::accounts::credentials::PasswordHashError> for Problem {
     fn from(error: crumb_core::accounts::credentials::PasswordHashError) -> Self {
+        use crumb_core::accounts::credentials::PasswordHashError;
+        if let PasswordHashError::Busy(busy) = error {
+            return busy.into();
+        }
         tracing::error!(%error, "password hashing failed");
         Problem::unavailable()
+    }
+}
+
+impl From<crumb_core::accounts::hashing::HashBusy> for Problem {
+    fn from(busy: crumb_core::accounts::hashing::HashBusy) -> Self {
+        tracing::warn!("password hashing is saturated: a request was turned away");
+        Problem::of(ProblemKind::Overloaded, "too many password checks at once; retry shortly")
+            .retry_after(busy.retry_after_seconds)
     }
 }
 
@@ -274,7 +308,7 @@ impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
 mod tests {
     use super::*;
 
-    const KINDS: [ProblemKind; 13] = ProblemKind::ALL;
+    const KINDS: [ProblemKind; 14] = ProblemKind::ALL;
 
     #[test]
     fn each_kind_has_its_own_slug_and_an_error_status() {

@@ -120,6 +120,10 @@ pub struct AccountSettings {
     /// Whether signed-in users may link their devices for cross-device
     /// measurement (with statistics consent; refused by GPC and, as configured, DNT).
     pub cross_device: bool,
+    /// Memory, MB, that password hashing (Argon2id) may hold at once: it
+    /// bounds the hashes that run concurrently
+    /// (`crate::accounts::hashing::permits_for`).
+    pub password_hash_memory_mb: u32,
 }
 
 /// `[analytics]`: aggregated anonymous statistics.
