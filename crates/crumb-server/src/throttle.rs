@@ -48,7 +48,8 @@ pub async fn admit(state: &AppState, keys: &[String], policy: &ThrottlePolicy, w
     match state.store.count_attempt(keys, state.now_millis(), policy).await? {
         Admission::Proceed => Ok(()),
         Admission::Wait(ms) => {
-            let seconds = u64::try_from(ms.div_euclid(1_000) + 1).unwrap_or(1);
+            // Whole seconds, rounded up, at least one.
+            let seconds = u64::try_from((ms + 999) / 1_000).unwrap_or(1).max(1);
             Err(Problem::of(ProblemKind::Throttled, format!("too many {what}; try again in {seconds} s"))
                 .retry_after(seconds))
         }
