@@ -330,6 +330,16 @@ mod tests {
     }
 
     #[test]
+    fn the_password_hashing_memory_budget_defaults_and_holds_at_least_one_hash() {
+        let with = |line: &str| DEMO_TOML.replace("idle_minutes = 30\n", &format!("idle_minutes = 30\n{line}\n"));
+        let budget = |config: Config| config.accounts.unwrap().password_hash_memory_mb;
+        assert_eq!(budget(parse(DEMO_TOML, "crumb.toml").unwrap()), crate::accounts::hashing::DEFAULT_HASH_MEMORY_MB);
+        assert_eq!(budget(parse(&with("password_hash_memory_mb = 512"), "crumb.toml").unwrap()), 512);
+        let text = parse(&with("password_hash_memory_mb = 20"), "crumb.toml").unwrap_err().to_string();
+        assert!(text.contains("accounts.password_hash_memory_mb = 20: must be at least 21"), "{text}");
+    }
+
+    #[test]
     fn secure_origins_are_https_or_exactly_loopback() {
         for origin in [
             "https://www.example.com",
