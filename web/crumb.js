@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var C = __CRUMB_CONFIG__, t = C.t, d = document, state = null, banner = null, overlay = null, opener = null;
-  // The page's CSP nonce, if it has one: what this script adds carries it.
+  // The page's CSP nonce, if it has one: the scripts this one adds carry it.
   var N = d.currentScript ? d.currentScript.nonce : "";
   var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
   window.crumb = api;

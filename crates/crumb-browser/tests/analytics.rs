@@ -136,7 +136,8 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     assert_eq!(job.days_rolled, 1);
 
     // An administrator opens the dashboard in the same browser.
-    let hash = crumb_core::accounts::credentials::hash_password(PASSWORD.to_owned()).await.unwrap();
+    let limiter = crumb_core::accounts::hashing::HashLimiter::new(1, std::time::Duration::from_secs(60));
+    let hash = crumb_core::accounts::credentials::hash_password(&limiter, PASSWORD.to_owned()).await.unwrap();
     let admin = crumb_store::Account {
         user_id: "admin".into(),
         email: "admin@demo.example".into(),

@@ -25,6 +25,10 @@ pub struct OwnCookieNames {
     pub remember: String,
     /// Which of the user's devices this browser is: necessary for signed-in users.
     pub device: String,
+    /// The signed "device cookie" (OWASP): this browser signed in to an
+    /// account before, so its sign-ins to that account are throttled on
+    /// their own and not locked out by others' failures. Necessary; `SameSite=Strict`.
+    pub trusted_device: String,
     /// Whether the names carry `__Host-` and the cookies are `Secure`.
     pub secure: bool,
 }
@@ -41,6 +45,7 @@ impl OwnCookieNames {
             auth: format!("{prefix}crumb_auth"),
             remember: format!("{prefix}crumb_remember"),
             device: format!("{prefix}crumb_device"),
+            trusted_device: format!("{prefix}crumb_trusted"),
             secure,
         }
     }
@@ -60,6 +65,9 @@ fn purposes(texts: Purposes) -> BTreeMap<String, String> {
 
 /// Devices are remembered as long as the longest remember-me token.
 pub const DEVICE_LIFETIME_SECONDS: i64 = 400 * 86_400;
+/// A browser stays trusted for sign-ins to an account for a year after
+/// its latest successful sign-in (each one issues the cookie again).
+pub const TRUSTED_DEVICE_LIFETIME_SECONDS: i64 = 365 * 86_400;
 
 /// The declarations of crumb's own cookies: `__Host-` and `Secure` when
 /// `secure`; with accounts (`remember_days` given), the sign-in cookies too.
@@ -111,6 +119,12 @@ pub fn declarations(secure: bool, consent_days: u32, remember_days: Option<u32>)
             Category::Necessary,
             Lifetime::Seconds(DEVICE_LIFETIME_SECONDS),
             purposes(DEVICE_PURPOSE),
+        ));
+        declarations.push(own(
+            names.trusted_device,
+            Category::Necessary,
+            Lifetime::Seconds(TRUSTED_DEVICE_LIFETIME_SECONDS),
+            purposes(TRUSTED_DEVICE_PURPOSE),
         ));
     }
     declarations
@@ -199,3 +213,38 @@ const DEVICE_PURPOSE: Purposes = [
     ("pt", "Criado ao iniciar sessão: indica qual dos seus dispositivos é este, para os poder ver e terminar a sessão."),
     ("pl", "Ustawiany przy logowaniu: wskazuje, które to z Twoich urządzeń, aby można je było przeglądać i wylogować."),
 ];
+
+/// Purpose of the trusted-device cookie, per language.
+const TRUSTED_DEVICE_PURPOSE: Purposes = [
+    ("en", "Set when you sign in: a signed note that this browser signed in to your account before, so that others' failed attempts to guess your password cannot lock you out here. It never holds your password."),
+    ("fr", "Déposé à la connexion : une mention signée indiquant que ce navigateur s'est déjà connecté à votre compte, pour que les tentatives d'autrui de deviner votre mot de passe ne puissent pas vous bloquer ici. Il ne contient jamais votre mot de passe."),
+    ("de", "Beim Anmelden gesetzt: ein signierter Vermerk, dass sich dieser Browser schon einmal bei Ihrem Konto angemeldet hat, damit fremde Versuche, Ihr Passwort zu erraten, Sie hier nicht aussperren können. Enthält nie Ihr Passwort."),
+    ("es", "Se crea al iniciar sesión: una nota firmada de que este navegador ya inició sesión en su cuenta, para que los intentos ajenos de adivinar su contraseña no puedan bloquearle aquí. Nunca contiene su contraseña."),
+    ("it", "Impostato all'accesso: una nota firmata che questo browser ha già avuto accesso al tuo account, così i tentativi altrui di indovinare la tua password non possono bloccarti qui. Non contiene mai la tua password."),
+    ("nl", "Gezet bij het aanmelden: een ondertekende notitie dat deze browser al eerder bij uw account aanmeldde, zodat pogingen van anderen om uw wachtwoord te raden u hier niet kunnen buitensluiten. Bevat nooit uw wachtwoord."),
+    ("pt", "Criado ao iniciar sessão: uma nota assinada de que este navegador já iniciou sessão na sua conta, para que as tentativas de outros de adivinhar a sua palavra-passe não o possam bloquear aqui. Nunca contém a sua palavra-passe."),
+    ("pl", "Ustawiany przy logowaniu: podpisana informacja, że ta przeglądarka logowała się już do Twojego konta, aby cudze próby odgadnięcia hasła nie mogły Cię tu zablokować. Nigdy nie zawiera hasła."),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The trusted-device cookie is declared with the sign-in cookies, so the
+    /// policy page lists it, with its purpose in every language and its lifetime.
+    #[test]
+    fn the_trusted_device_cookie_is_declared_and_on_the_policy_in_every_language() {
+        let without = declarations(true, 180, None);
+        assert!(without.iter().all(|d| d.name != "__Host-crumb_trusted"), "only with accounts");
+        let config = crate::config::demo();
+        for code in crate::i18n::codes() {
+            let language = crate::i18n::Language::parse(code).unwrap();
+            let policy = crate::policy::build(&config, language);
+            let necessary = policy.categories.iter().find(|c| c.id == "necessary").unwrap();
+            let cookie = necessary.cookies.iter().find(|c| c.name == "__Host-crumb_trusted").unwrap();
+            let expected = TRUSTED_DEVICE_PURPOSE.iter().find(|(c, _)| *c == code).unwrap().1;
+            assert_eq!(cookie.purpose, expected, "{code}");
+            assert_eq!(cookie.lifetime_seconds, Some(TRUSTED_DEVICE_LIFETIME_SECONDS), "{code}");
+        }
+    }
+}

@@ -16,17 +16,14 @@ use crate::consent::append_cookies;
 use crate::extract::{Admin, Csrf, JsonOrForm, SignedIn};
 use crate::pages;
 use crate::problem::{Problem, ProblemKind};
-use crate::request_info::{check_same_origin, client_address, cookie, Peer};
+use crate::request_info::{check_same_origin, cookie, Peer};
 use crate::state::AppState;
+use crate::throttle;
+use crate::trusted_device::TrustedDevice;
 use crumb_core::accounts::credentials::{self, fold_email, MIN_PASSWORD_CHARS};
 use crumb_core::accounts::sessions;
 use crumb_core::analytics::client::device_family;
 use crumb_core::keys::random_id;
-
-/// Failures within this window count towards throttling.
-const THROTTLE_WINDOW_MS: i64 = 15 * 60_000;
-/// Failures allowed before delays start.
-const FREE_FAILURES: u32 = 3;
 
 /// The notices `/account` shows after a form, by the code its redirect
 /// carries (`/account?notice=signed-out`). The page shows only these texts:
@@ -98,8 +95,10 @@ fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D
 
 /// `POST /api/account/register`. The answer is the same whether or not the
 /// address was already registered (no user enumeration), and takes as long.
+/// Registrations are throttled per client address ([`throttle::REGISTRATION`]).
 pub async fn register(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     JsonOrForm { value: credentials, from_form }: JsonOrForm<Credentials>,
 ) -> Result<Response, Problem> {
@@ -108,7 +107,9 @@ pub async fn register(
     let email_folded =
         credentials::check_email(&credentials.email).map_err(|fault| Problem::unprocessable(fault.to_string()))?;
     validate_password(&credentials.password)?;
-    let password_hash = credentials::hash_password(credentials.password).await?;
+    let client = throttle::client(&state, &headers, peer);
+    throttle::admit(&state, &[format!("register:{client}")], &throttle::REGISTRATION, "registrations").await?;
+    let password_hash = credentials::hash_password(&state.hashing, credentials.password).await?;
     let account = Account {
         user_id: random_id(),
         email: credentials.email.trim().to_owned(),
@@ -126,29 +127,10 @@ pub async fn register(
     Ok(reply(from_form, StatusCode::ACCEPTED, json!({"notice": notice}), vec![]))
 }
 
-/// Delay demanded after `failures` recent failures: none for the first
-/// few, then doubling from 1 s, at most 15 minutes.
-fn throttle_delay_ms(failures: u32) -> i64 {
-    if failures < FREE_FAILURES {
-        return 0;
-    }
-    (1_000i64 << (failures - FREE_FAILURES).min(10)).min(15 * 60_000)
-}
-
-/// Seconds to wait before another sign-in is checked, when the failures
-/// of the last window under any of `keys` (the e-mail, the client) demand a delay.
-async fn throttled_for(state: &AppState, keys: &[String], now: i64, window: i64) -> Result<Option<i64>, Problem> {
-    for key in keys {
-        let (failures, last) = state.store.failed_logins(key, window).await?;
-        let wait = throttle_delay_ms(failures) - (now - last.unwrap_or(now));
-        if throttle_delay_ms(failures) > 0 && wait > 0 {
-            return Ok(Some((wait + 999) / 1000));
-        }
-    }
-    Ok(None)
-}
-
-/// `POST /api/account/sign-in`.
+/// `POST /api/account/sign-in`. Each attempt is counted before the
+/// password is checked ([`throttle`]): under the e-mail and the client
+/// address, or, when the browser shows a trusted-device cookie for this
+/// account, under that device alone.
 pub async fn sign_in(
     State(state): State<AppState>,
     Peer(peer): Peer,
@@ -159,29 +141,24 @@ pub async fn sign_in(
     check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
     let email_folded = fold_email(&credentials.email);
     let now = state.now_millis();
-    let window = now - THROTTLE_WINDOW_MS;
-    let client = client_address(&headers, peer, &state.config.trusted_proxies);
-    let client = client.map_or_else(|| "unknown".to_owned(), |address| address.to_string());
-    let keys = [format!("email:{email_folded}"), format!("ip:{client}")];
-    if let Some(seconds) = throttled_for(&state, &keys, now, window).await? {
-        let mut response =
-            Problem::of(ProblemKind::Throttled, format!("too many failed sign-ins; try again in {seconds} s"))
-                .into_response();
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
-    }
     let account = state.store.account_by_email(&email_folded).await?;
-    let valid =
-        credentials::verify_password(credentials.password, account.as_ref().map(|a| a.password_hash.clone())).await;
-    let Some(account) = account.filter(|_| valid) else {
-        for key in &keys {
-            state.store.record_failed_login(key, now, window).await?;
+    let trusted = cookie(&headers, &state.names.trusted_device)
+        .and_then(|value| TrustedDevice::verify(&state, value))
+        .filter(|device| account.as_ref().is_some_and(|a| credentials::same(&a.user_id, &device.user_id)));
+    let keys = match &trusted {
+        Some(device) => vec![device.throttle_key()],
+        None => {
+            let client = throttle::client(&state, &headers, peer);
+            vec![format!("email:{email_folded}"), format!("ip:{client}")]
         }
+    };
+    throttle::admit(&state, &keys, &throttle::SIGN_IN, "failed sign-ins").await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let valid = credentials::verify_password(&state.hashing, credentials.password, hash).await?;
+    let Some(account) = account.filter(|_| valid) else {
         return Err(Problem::of(ProblemKind::SignInFailed, "wrong e-mail or password"));
     };
-    for key in &keys {
-        state.store.clear_failed_logins(key).await?;
-    }
+    throttle::clear(&state, &keys).await?;
 
     let mut set_cookies = Vec::new();
     // No fixation: whatever session came with the request ends; a new id is issued.
@@ -207,6 +184,9 @@ pub async fn sign_in(
     let (session_id, _) = sessions::new_session(&state, &account.user_id, &device_id).await?;
     set_cookies.extend(state.own_cookie(&state.names.auth, session_id.clone()));
     set_cookies.extend(state.own_cookie(&state.names.device, device_id.clone()));
+    // Issued again at every sign-in (its lifetime restarts), keeping its nonce.
+    let trusted = trusted.unwrap_or_else(|| TrustedDevice::new(&account.user_id));
+    set_cookies.extend(state.own_cookie(&state.names.trusted_device, trusted.cookie_value(&state)));
     state.store.delete_device_remember_tokens(&account.user_id, &device_id).await?;
     if credentials.remember {
         let value = sessions::new_remember_token(&state, &account.user_id, &device_id).await?;
@@ -227,6 +207,19 @@ pub async fn sign_in(
         } else { "Signed in." },
     });
     Ok(reply(from_form, StatusCode::OK, body, set_cookies))
+}
+
+/// Whether `password` is the signed-in account's, throttled like sign-ins
+/// but on the account's own key (`account:<user id>`): a stolen session
+/// cannot guess the password faster than a sign-in could.
+async fn current_password_matches(state: &AppState, account: &Account, password: String) -> Result<bool, Problem> {
+    let keys = [format!("account:{}", account.user_id)];
+    throttle::admit(state, &keys, &throttle::SIGN_IN, "wrong passwords").await?;
+    let valid = credentials::verify_password(&state.hashing, password, Some(account.password_hash.clone())).await?;
+    if valid {
+        throttle::clear(state, &keys).await?;
+    }
+    Ok(valid)
 }
 
 /// An action with no fields besides the CSRF token (read by `signed_in_action`).
@@ -265,11 +258,11 @@ pub struct PasswordChange {
 /// token ends and this browser gets a fresh session id.
 pub async fn change_password(State(state): State<AppState>, action: Csrf<PasswordChange>) -> Result<Response, Problem> {
     let (signed_in, change, from_form) = (action.signed_in.user, action.value, action.from_form);
-    if !credentials::verify_password(change.current, Some(signed_in.account.password_hash.clone())).await {
+    if !current_password_matches(&state, &signed_in.account, change.current).await? {
         return Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong"));
     }
     validate_password(&change.new)?;
-    let hash = credentials::hash_password(change.new).await?;
+    let hash = credentials::hash_password(&state.hashing, change.new).await?;
     state.store.set_password(&signed_in.account.user_id, &hash).await?;
     sessions::revoke_everything(&state, &signed_in.account.user_id).await?;
     let (session_id, _) =
@@ -343,11 +336,12 @@ pub struct Confirm {
 /// `POST /api/account/delete`: erases the account and unlinks its identifiers.
 pub async fn erase(State(state): State<AppState>, action: Csrf<Confirm>) -> Result<Response, Problem> {
     let (signed_in, confirm, from_form) = (action.signed_in.user, action.value, action.from_form);
-    if !credentials::verify_password(confirm.password, Some(signed_in.account.password_hash.clone())).await {
+    if !current_password_matches(&state, &signed_in.account, confirm.password).await? {
         return Err(Problem::of(ProblemKind::SignInFailed, "confirm with your password"));
     }
     state.store.delete_account(&signed_in.account.user_id).await?;
-    let cookies = [&state.names.auth, &state.names.remember, &state.names.device]
+    let names = &state.names;
+    let cookies = [&names.auth, &names.remember, &names.device, &names.trusted_device]
         .into_iter()
         .filter_map(|n| auth::expire(&state, n))
         .collect();

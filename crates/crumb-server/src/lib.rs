@@ -37,6 +37,8 @@ pub mod runtime;
 pub mod script;
 pub mod security_headers;
 pub mod state;
+pub mod throttle;
+pub mod trusted_device;
 pub mod visitors;
 
 pub use app::router;

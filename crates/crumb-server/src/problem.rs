@@ -37,6 +37,8 @@ pub enum ProblemKind {
     ConsentRequired,
     /// 503: the store did not answer; nothing was changed.
     StorageUnavailable,
+    /// 503: too many password checks at once; retry after `Retry-After`.
+    Overloaded,
     /// 421: the request's `Host` is not one of the site's origins.
     MisdirectedRequest,
     /// 503: the request took longer than the server allows.
@@ -59,7 +61,9 @@ impl ProblemKind {
             ProblemKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ProblemKind::SignInFailed | ProblemKind::NotSignedIn => StatusCode::UNAUTHORIZED,
             ProblemKind::RefusedBySignal | ProblemKind::ConsentRequired => StatusCode::CONFLICT,
-            ProblemKind::StorageUnavailable | ProblemKind::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::StorageUnavailable | ProblemKind::TimedOut | ProblemKind::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ProblemKind::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
             ProblemKind::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -81,6 +85,7 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "refused-by-signal",
             ProblemKind::ConsentRequired => "consent-required",
             ProblemKind::StorageUnavailable => "storage-unavailable",
+            ProblemKind::Overloaded => "overloaded",
             ProblemKind::MisdirectedRequest => "misdirected-request",
             ProblemKind::TimedOut => "timed-out",
             ProblemKind::InternalError => "internal-error",
@@ -103,6 +108,7 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "Refused by your browser's signal",
             ProblemKind::ConsentRequired => "Consent required",
             ProblemKind::StorageUnavailable => "Storage unavailable",
+            ProblemKind::Overloaded => "Too busy",
             ProblemKind::MisdirectedRequest => "Not this site",
             ProblemKind::TimedOut => "Timed out",
             ProblemKind::InternalError => "Internal error",
@@ -110,7 +116,7 @@ impl ProblemKind {
     }
 
     /// Every kind, in the order of the problem pages' index.
-    pub const ALL: [ProblemKind; 16] = [
+    pub const ALL: [ProblemKind; 17] = [
         ProblemKind::BadRequest,
         ProblemKind::InvalidField,
         ProblemKind::NotFound,
@@ -124,6 +130,7 @@ impl ProblemKind {
         ProblemKind::RefusedBySignal,
         ProblemKind::ConsentRequired,
         ProblemKind::StorageUnavailable,
+        ProblemKind::Overloaded,
         ProblemKind::MisdirectedRequest,
         ProblemKind::TimedOut,
         ProblemKind::InternalError,
@@ -144,12 +151,13 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => "The endpoint exists but does not take this HTTP method (a POST to a page that is only read, for instance).",
             ProblemKind::PayloadTooLarge => "The request's body is over the size crumb accepts; the detail says the limit.",
             ProblemKind::UnsupportedMediaType => "The request's body is not of a type the endpoint reads: the consent, event and account endpoints read application/json, and the account actions an HTML form (application/x-www-form-urlencoded) too.",
-            ProblemKind::Throttled => "Too many attempts in a short time (failed sign-ins from one address or for one e-mail address): crumb waits longer after each one. The Retry-After header says how many seconds to wait.",
+            ProblemKind::Throttled => "Too many attempts in a short time (sign-ins from one address, for one e-mail address or from one trusted device, password confirmations of one account, registrations from one address): crumb waits longer after each one. The Retry-After header says how many seconds to wait.",
             ProblemKind::SignInFailed => "The e-mail address or the password is wrong, or the password given to confirm an action (changing the password, erasing the account) is not the account's. crumb does not say which, so that no one can find out who has an account.",
             ProblemKind::NotSignedIn => "The request needs a signed-in account, and came without a valid session (none, expired, or signed out elsewhere).",
             ProblemKind::RefusedBySignal => "The browser sends a privacy signal (Global Privacy Control or Do Not Track) that this site honours, and it refuses what was asked, such as linking devices for measurement.",
             ProblemKind::ConsentRequired => "What was asked needs a consent the visitor has not given in this browser, such as statistics consent to link devices for measurement.",
             ProblemKind::StorageUnavailable => "crumb's store (SQLite or PostgreSQL) did not answer; nothing was changed. It is a fault on the server's side, not in the request.",
+            ProblemKind::Overloaded => "Too many passwords are being checked at once (registrations, sign-ins, password changes): each check holds about 20 MB of memory, so crumb runs only a few together and turns the rest away after a short wait. Nothing was changed.",
             ProblemKind::MisdirectedRequest => "The request's Host header names a host that is not one of this site's origins (site.origins in crumb.toml). crumb answers only for its own origins, so that a page on another name that points at this server (DNS rebinding) cannot use it.",
             ProblemKind::TimedOut => "The request took longer than the server allows (server.request_timeout_seconds in crumb.toml) and was stopped. What it would have changed may or may not have been recorded; requests that record something are safe to send again.",
             ProblemKind::InternalError => "A fault in crumb itself stopped this request; it is logged with the request id. It is not caused by the request.",
@@ -172,6 +180,7 @@ impl ProblemKind {
             ProblemKind::RefusedBySignal => "Respect the signal: do not ask again while the browser sends it. The visitor can turn the signal off in the browser if they want this.",
             ProblemKind::ConsentRequired => "Ask the visitor for the consent the detail names (the cookie settings), then send the request again.",
             ProblemKind::StorageUnavailable => "Retry after a short wait, with backoff; the request can be sent again as it was.",
+            ProblemKind::Overloaded => "Wait the seconds the Retry-After header gives, then send the request again as it was.",
             ProblemKind::MisdirectedRequest => "Send the request to one of the site's own origins (the host in the site's address), not to another name for the same server.",
             ProblemKind::TimedOut => "Retry after a short wait, with backoff.",
             ProblemKind::InternalError => "Retry later; if it persists, report it to the site with the x-request-id header of the response.",
@@ -212,6 +221,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,
+    /// Seconds for the `Retry-After` header (429 and 503), not in the body.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -222,7 +234,14 @@ impl Problem {
             title: kind.title().to_owned(),
             status: kind.status().as_u16(),
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same problem, answered with `Retry-After: seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400: the request is malformed.
@@ -256,8 +275,13 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")], body)
-            .into_response()
+        let mut response =
+            (status, [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")], body)
+                .into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -284,8 +308,20 @@ impl From<crumb_core::analytics::report::ReportError> for Problem {
 
 impl From<crumb_core::accounts::credentials::PasswordHashError> for Problem {
     fn from(error: crumb_core::accounts::credentials::PasswordHashError) -> Self {
+        use crumb_core::accounts::credentials::PasswordHashError;
+        if let PasswordHashError::Busy(busy) = error {
+            return busy.into();
+        }
         tracing::error!(%error, "password hashing failed");
         Problem::unavailable()
+    }
+}
+
+impl From<crumb_core::accounts::hashing::HashBusy> for Problem {
+    fn from(busy: crumb_core::accounts::hashing::HashBusy) -> Self {
+        tracing::warn!("password hashing is saturated: a request was turned away");
+        Problem::of(ProblemKind::Overloaded, "too many password checks at once; retry shortly")
+            .retry_after(busy.retry_after_seconds)
     }
 }
 
@@ -299,7 +335,7 @@ impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
 mod tests {
     use super::*;
 
-    const KINDS: [ProblemKind; 16] = ProblemKind::ALL;
+    const KINDS: [ProblemKind; 17] = ProblemKind::ALL;
 
     #[test]
     fn each_kind_has_its_own_slug_and_an_error_status() {

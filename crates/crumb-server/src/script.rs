@@ -35,6 +35,41 @@ const SCRIPT_KEYS: &[&str] = &[
     "saved",
 ];
 
+/// The script as sent: `web/crumb.js` without its comment lines and
+/// indentation (every visitor downloads it; the comments are for the
+/// people who read the file). Only whole-line comments go — a line that
+/// starts with `//`, or a `/* … */` that starts a line — so no string or
+/// code is touched; the file has no multi-line strings.
+fn script_as_sent() -> &'static str {
+    static STRIPPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STRIPPED.get_or_init(|| {
+        let mut out = String::with_capacity(SCRIPT.len());
+        let mut in_block = false;
+        for line in SCRIPT.lines() {
+            let mut line = line.trim();
+            if in_block || line.starts_with("/*") {
+                match line.find("*/") {
+                    // The code after a comment's end stays.
+                    Some(end) => {
+                        in_block = false;
+                        line = line[end + 2..].trim_start();
+                    }
+                    None => {
+                        in_block = true;
+                        continue;
+                    }
+                }
+            }
+            if line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    })
+}
+
 /// Builds the script for one language.
 pub fn render(state: &AppState, language: Language) -> String {
     let strings = language.strings();
@@ -74,7 +109,7 @@ pub fn render(state: &AppState, language: Language) -> String {
     let css = serde_json::to_string(CSS.trim()).unwrap_or_default();
     format!(
         "{}\n(function(){{var s=document.createElement(\"style\"),c=document.currentScript;if(c&&c.nonce)s.nonce=c.nonce;s.textContent={css};document.head.appendChild(s);}})();\n",
-        SCRIPT.replace("__CRUMB_CONFIG__", &config)
+        script_as_sent().replace("__CRUMB_CONFIG__", &config)
     )
 }
 
@@ -89,4 +124,36 @@ pub async fn crumb_js(State(state): State<AppState>, headers: HeaderMap, Query(q
     // Accept-Language: a shared cache must not hand one visitor's to another.
     response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `js` without any `/* … */`, whole-line `//` comments and whitespace.
+    fn bare(js: &str) -> String {
+        let mut rest = js;
+        let mut without_blocks = String::new();
+        while let Some(start) = rest.find("/*") {
+            without_blocks.push_str(&rest[..start]);
+            rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+        }
+        without_blocks.push_str(rest);
+        without_blocks
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .flat_map(str::chars)
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    }
+
+    #[test]
+    fn the_script_as_sent_differs_from_the_file_only_in_comments_and_whitespace() {
+        let sent = script_as_sent();
+        assert!(sent.len() < SCRIPT.len());
+        assert!(sent.lines().all(|line| !line.starts_with("//") && !line.starts_with("/*") && line == line.trim()));
+        assert_eq!(bare(sent), bare(SCRIPT));
+        // An inline comment inside code is code's own business: it stays.
+        assert!(sent.contains("catch (e) { /* no URLSearchParams"));
+    }
 }

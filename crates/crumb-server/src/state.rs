@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use crumb_cookie::{Keyring, ResponseCookie};
+use crumb_cookie::{Keyring, ResponseCookie, SameSite};
 use crumb_store::Store;
 
 use crate::analytics::Analytics;
+use crumb_core::accounts::hashing::{HashLimiter, DEFAULT_HASH_MEMORY_MB};
 use crumb_core::config::{Config, CookieDeclaration};
 use crumb_core::own_cookies::OwnCookieNames;
 
@@ -33,6 +34,8 @@ pub struct SharedState {
     pub analytics: Arc<Analytics>,
     /// The bearer token `/metrics` asks for on the site's address (none: no `/metrics` there).
     pub metrics_token: Option<String>,
+    /// The bound on concurrent password hashing (every Argon2id job runs under it).
+    pub hashing: Arc<HashLimiter>,
 }
 
 impl std::ops::Deref for SharedState {
@@ -59,6 +62,18 @@ impl AppState {
 
     /// State over a config, a store and keys, on `clock` (tests and benchmarks).
     pub fn with_clock(config: Config, store: Arc<dyn Store>, keys: Keyring, clock: Clock) -> Self {
+        let budget = config.accounts.as_ref().map_or(DEFAULT_HASH_MEMORY_MB, |a| a.password_hash_memory_mb);
+        Self::with_hash_limiter(config, store, keys, clock, HashLimiter::for_budget(budget))
+    }
+
+    /// State on `clock` with a given password-hashing limiter (tests).
+    pub fn with_hash_limiter(
+        config: Config,
+        store: Arc<dyn Store>,
+        keys: Keyring,
+        clock: Clock,
+        hashing: HashLimiter,
+    ) -> Self {
         let names = OwnCookieNames::new(config.secure_origins());
         let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store), &config.origins));
         let shared = SharedState {
@@ -67,6 +82,7 @@ impl AppState {
             keys: Arc::new(keys),
             names: Arc::new(names),
             metrics_token: None,
+            hashing: Arc::new(hashing),
         };
         AppState { shared: Arc::new(shared) }
     }
@@ -80,15 +96,22 @@ impl AppState {
             keys: Arc::clone(&shared.keys),
             names: Arc::clone(&shared.names),
             analytics: Arc::clone(&shared.analytics),
+            hashing: Arc::clone(&shared.hashing),
             metrics_token: token.filter(|token| !token.is_empty()),
         };
         AppState { shared: Arc::new(rebuilt) }
     }
 
-    /// A `Set-Cookie` for one of crumb's own cookies, with its declared lifetime and attributes.
+    /// A `Set-Cookie` for one of crumb's own cookies, with its declared
+    /// lifetime and attributes (`SameSite=Lax`, but `Strict` for the
+    /// trusted-device cookie, which only crumb's own sign-in form needs).
     pub fn own_cookie(&self, name: &str, value: String) -> Option<String> {
         let declaration = self.config.own_cookie(name)?;
-        let mut cookie = ResponseCookie::new(name, value).secure(declaration.secure).http_only(declaration.http_only);
+        let same_site = if name == self.names.trusted_device { SameSite::Strict } else { SameSite::Lax };
+        let mut cookie = ResponseCookie::new(name, value)
+            .secure(declaration.secure)
+            .http_only(declaration.http_only)
+            .same_site(same_site);
         if let Some(seconds) = declaration.lifetime.seconds() {
             cookie = cookie.max_age(seconds);
         }

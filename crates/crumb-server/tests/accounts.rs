@@ -107,7 +107,8 @@ async fn remember_me_rotates_and_a_replayed_validator_revokes_everything() {
         let rotated = browser.jar.iter().find(|c| c.name == b"__Host-crumb_remember").unwrap().value_str().into_owned();
         assert_ne!(rotated, stolen, "{backend}: rotated on use");
         assert_eq!(rotated.split(':').next(), stolen.split(':').next(), "same selector, new validator");
-        // A thief presents the old cookie.
+        // Past the grace window (`remember_me_reused_within_the_grace_window_…`), a thief presents the old cookie.
+        browser.clock.advance_seconds(31);
         let mut thief = browser_clone(&browser);
         let url = crumb_cookie::RequestUrl::parse("http://localhost:8080/").unwrap();
         thief
@@ -167,6 +168,9 @@ async fn throttling_grows_and_messages_do_not_enumerate_users() {
     for (backend, store) in stores().await {
         let mut browser = Browser::demo(store);
         register_and_sign_in(&mut browser, "erin@example.com", false).await;
+        // From here on a client that never signed in to the account (no
+        // trusted-device cookie: `a_trusted_device_signs_in_while_…`).
+        let mut browser = browser.sibling();
         let wrong = |email: &str| {
             json_post("/api/account/sign-in", serde_json::json!({"email": email, "password": "wrong password!!"}), None)
         };
@@ -463,5 +467,354 @@ async fn sign_in_delays_are_per_client_and_a_forged_forwarded_for_changes_nothin
         let mut other = browser.sibling();
         let reply = other.send(from("203.0.113.2:5000", "fay@example.com", PASSWORD, None)).await;
         assert_eq!(reply.status, StatusCode::OK, "{backend}: {}", reply.text());
+    }
+}
+
+/// `request` as if it came from `peer` (the connection's address).
+fn from_peer(mut request: Request<Body>, peer: &str) -> Request<Body> {
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+    request
+}
+
+/// Sends `requests` to `app` all at once; the replies' statuses and headers, in order.
+async fn all_at_once(
+    app: &axum::Router,
+    requests: Vec<Request<Body>>,
+) -> Vec<(StatusCode, axum::http::HeaderMap, serde_json::Value)> {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let response = app.oneshot(request).await.unwrap();
+                let (status, headers) = (response.status(), response.headers().clone());
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                (status, headers, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+            })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    replies
+}
+
+/// A browser on `store` whose password hashing has `permits` and waits `wait` for one.
+fn browser_with_hashing(store: std::sync::Arc<dyn crumb_store::Store>, permits: usize, wait_ms: u64) -> Browser {
+    let mut browser = Browser::demo(store.clone());
+    let clock = browser.clock.clone();
+    let state = crumb_server::AppState::with_hash_limiter(
+        crumb_core::config::demo(),
+        store,
+        common::keyring(),
+        std::sync::Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000),
+        crumb_core::accounts::hashing::HashLimiter::new(permits, std::time::Duration::from_millis(wait_ms)),
+    );
+    browser.app = crumb_server::router(state.clone());
+    browser.state = state;
+    browser
+}
+
+/// Issue 21, attack 2: 64 concurrent registrations each held ~20 MB of
+/// Argon2 memory at once. Now no more hashes run together than the limiter
+/// has permits; the others queue (here long enough to all succeed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_never_hash_more_than_the_permits_at_once() {
+    for (backend, store) in stores().await {
+        let browser = browser_with_hashing(store.clone(), 2, 600_000);
+        let requests = (0..16)
+            .map(|i| {
+                let body = serde_json::json!({"email": format!("flood{i}@example.com"), "password": PASSWORD});
+                from_peer(json_post("/api/account/register", body, None), &format!("192.0.2.{i}:4000"))
+            })
+            .collect();
+        let replies = all_at_once(&browser.app, requests).await;
+        assert!(replies.iter().all(|(status, _, _)| *status == StatusCode::ACCEPTED), "{backend}: {replies:?}");
+        assert_eq!(store.count_accounts().await.unwrap(), 16, "{backend}");
+        let peak = browser.state.hashing.peak();
+        assert!((1..=2).contains(&peak), "{backend}: {peak} hashes ran at once, over the 2 permits");
+    }
+}
+
+/// Every Argon2 job — registration, sign-in of a known and of an unknown
+/// address (the dummy hash), password change, erasure — needs a permit:
+/// with every permit taken, each is turned away after the bounded wait with
+/// a 503 `overloaded` problem and `Retry-After`, and nothing is changed.
+#[tokio::test]
+async fn with_hashing_saturated_every_password_check_gets_503_with_retry_after() {
+    for (backend, store) in stores().await {
+        let mut browser = browser_with_hashing(store.clone(), 1, 50);
+        let csrf = register_and_sign_in(&mut browser, "kim@example.com", false).await;
+        let held = browser.state.hashing.acquire().await.unwrap();
+        let attempts = [
+            json_post(
+                "/api/account/register",
+                serde_json::json!({"email": "lee@example.com", "password": PASSWORD}),
+                None,
+            ),
+            json_post(
+                "/api/account/sign-in",
+                serde_json::json!({"email": "kim@example.com", "password": PASSWORD}),
+                None,
+            ),
+            json_post(
+                "/api/account/sign-in",
+                serde_json::json!({"email": "nobody@example.com", "password": PASSWORD}),
+                None,
+            ),
+            json_post(
+                "/api/account/password",
+                serde_json::json!({"current": PASSWORD, "new": "another good passphrase"}),
+                Some(&csrf),
+            ),
+            json_post("/api/account/delete", serde_json::json!({"password": PASSWORD}), Some(&csrf)),
+        ];
+        for request in attempts {
+            let path = request.uri().path().to_owned();
+            let reply = browser.send(request).await;
+            assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{backend} {path}: {}", reply.text());
+            assert_eq!(reply.json()["type"], "/problems/overloaded", "{backend} {path}");
+            assert_eq!(reply.headers["content-type"], "application/problem+json");
+            assert!(reply.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1, "{backend} {path}");
+        }
+        assert!(store.account_by_email("lee@example.com").await.unwrap().is_none(), "{backend}: not registered");
+        assert_eq!(store.count_accounts().await.unwrap(), 1, "{backend}: not erased");
+        drop(held);
+        let reply = browser
+            .send(json_post(
+                "/api/account/register",
+                serde_json::json!({"email": "lee@example.com", "password": PASSWORD}),
+                None,
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend}: the permit is free again");
+    }
+}
+
+/// Issue 21, attack 2: registrations are rate-limited per client address,
+/// counted in the store, so two nodes sharing it share the count.
+#[tokio::test]
+async fn registrations_are_throttled_per_client_across_nodes() {
+    for (backend, store) in stores().await {
+        let mut node_a = Browser::demo(store.clone());
+        let mut node_b = Browser::demo(store.clone());
+        let register = |n: u32, peer: &str| {
+            let body = serde_json::json!({"email": format!("reg{n}@example.com"), "password": PASSWORD});
+            from_peer(json_post("/api/account/register", body, None), peer)
+        };
+        for n in 0..10 {
+            let node = if n % 2 == 0 { &mut node_a } else { &mut node_b };
+            let reply = node.send(register(n, "203.0.113.50:1000")).await;
+            assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend}: registration {n}: {}", reply.text());
+        }
+        let refused = node_b.send(register(10, "203.0.113.50:1001")).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{backend}: {}", refused.text());
+        assert_eq!(refused.json()["type"], "/problems/throttled");
+        assert!(refused.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+        assert!(store.account_by_email("reg10@example.com").await.unwrap().is_none(), "{backend}");
+        let other = node_a.send(register(11, "203.0.113.51:1000")).await;
+        assert_eq!(other.status, StatusCode::ACCEPTED, "{backend}: another client is not held back");
+    }
+}
+
+/// Issue 21, attack 4: a browser restoring its tabs sends the same
+/// remember-me cookie twice within milliseconds; that revoked everything.
+/// Within the grace window both requests are signed in, to the same
+/// successor; after it, the old validator is theft again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remember_me_reused_within_the_grace_window_signs_in_both_requests() {
+    for (backend, store) in stores().await {
+        let mut browser = Browser::demo(store.clone());
+        register_and_sign_in(&mut browser, "mia@example.com", true).await;
+        let account = store.account_by_email("mia@example.com").await.unwrap().unwrap();
+        let old = browser.jar.iter().find(|c| c.name == b"__Host-crumb_remember").unwrap().value_str().into_owned();
+        let with_old = || {
+            Request::get("/api/account")
+                .header("cookie", format!("__Host-crumb_remember={old}"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        let remember_set = |headers: &axum::http::HeaderMap| {
+            headers
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .find(|c| c.starts_with("__Host-crumb_remember=") && !c.contains("Max-Age=0"))
+        };
+        // Two tabs at once.
+        let replies = all_at_once(&browser.app, vec![with_old(), with_old()]).await;
+        for (status, _, body) in &replies {
+            assert_eq!(*status, StatusCode::OK, "{backend}: {body}");
+            assert_eq!(body["email"], "mia@example.com", "{backend}");
+        }
+        let successors: Vec<_> = replies.iter().map(|(_, headers, _)| remember_set(headers).unwrap()).collect();
+        assert_eq!(successors[0], successors[1], "{backend}: both get the same successor");
+        assert!(!successors[0].contains(&old), "{backend}: rotated");
+        // A third, a few seconds later, still inside the window.
+        browser.clock.advance_seconds(5);
+        let (status, headers, _) = all_at_once(&browser.app, vec![with_old()]).await.remove(0);
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert_eq!(remember_set(&headers).as_ref(), Some(&successors[0]), "{backend}");
+        // Nothing was revoked and nobody is warned.
+        assert_eq!(store.user_remember_tokens(&account.user_id).await.unwrap().len(), 1, "{backend}");
+        assert!(store.user_sessions(&account.user_id).await.unwrap().len() >= 3, "{backend}");
+        assert_eq!(store.account(&account.user_id).await.unwrap().unwrap().theft_detected_at, None, "{backend}");
+        // The successor works as usual.
+        let successor_value = successors[0].split(';').next().unwrap().to_owned();
+        let with_successor =
+            Request::get("/api/account").header("cookie", successor_value).body(Body::empty()).unwrap();
+        assert_eq!(all_at_once(&browser.app, vec![with_successor]).await[0].0, StatusCode::OK, "{backend}");
+
+        // Past the window, the validator two rotations back is unknown, and the
+        // one just replaced raises the alarm as before.
+        browser.clock.advance_seconds(31);
+        let (status, headers, _) = all_at_once(&browser.app, vec![with_old()]).await.remove(0);
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{backend}");
+        assert!(remember_set(&headers).is_none(), "{backend}");
+        let replaced =
+            Request::get("/api/account").header("cookie", successors[0].split(';').next().unwrap()).body(Body::empty());
+        assert_eq!(all_at_once(&browser.app, vec![replaced.unwrap()]).await[0].0, StatusCode::UNAUTHORIZED);
+        assert!(store.user_remember_tokens(&account.user_id).await.unwrap().is_empty(), "{backend}: revoked");
+        assert!(store.user_sessions(&account.user_id).await.unwrap().is_empty(), "{backend}: revoked");
+        assert!(store.account(&account.user_id).await.unwrap().unwrap().theft_detected_at.is_some(), "{backend}");
+    }
+}
+
+/// Issue 21, attack 5: 20 parallel wrong passwords were all checked (none
+/// got 429). Attempts are counted before the check, atomically: only the
+/// free ones are checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_sign_ins_are_counted_before_the_password_check() {
+    for (backend, store) in stores().await {
+        let mut browser = Browser::demo(store);
+        let reply = browser
+            .send(json_post(
+                "/api/account/register",
+                serde_json::json!({"email": "noa@example.com", "password": PASSWORD}),
+                None,
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend}");
+        let requests = (0..20)
+            .map(|_| {
+                let body = serde_json::json!({"email": "noa@example.com", "password": "not the password"});
+                from_peer(json_post("/api/account/sign-in", body, None), "198.51.100.20:5000")
+            })
+            .collect();
+        let replies = all_at_once(&browser.app, requests).await;
+        let checked = replies.iter().filter(|(status, _, _)| *status == StatusCode::UNAUTHORIZED).count();
+        let throttled: Vec<_> =
+            replies.iter().filter(|(status, _, _)| *status == StatusCode::TOO_MANY_REQUESTS).collect();
+        assert_eq!((checked, throttled.len()), (3, 17), "{backend}: only the 3 free attempts are checked");
+        assert!(throttled
+            .iter()
+            .all(|(_, headers, body)| headers.contains_key("retry-after") && body["type"] == "/problems/throttled"));
+    }
+}
+
+/// Issue 21, attack 6: 100 wrong guesses at the current password went
+/// through in 1.3 s. Password change and erasure now count their checks on
+/// the account's key, like sign-ins: after three, each waits.
+#[tokio::test]
+async fn current_password_checks_are_throttled_per_account() {
+    for (backend, store) in stores().await {
+        let mut browser = Browser::demo(store.clone());
+        let csrf = register_and_sign_in(&mut browser, "ola@example.com", false).await;
+        let change = |current: &str| {
+            json_post(
+                "/api/account/password",
+                serde_json::json!({"current": current, "new": "another good passphrase"}),
+                Some(&csrf),
+            )
+        };
+        let erase =
+            |password: &str| json_post("/api/account/delete", serde_json::json!({"password": password}), Some(&csrf));
+        let mut statuses = Vec::new();
+        for n in 0..10 {
+            let request = if n % 2 == 0 { change("guess") } else { erase("guess") };
+            statuses.push(browser.send(request).await.status);
+        }
+        let expected: Vec<_> =
+            (0..10).map(|n| if n < 3 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS }).collect();
+        assert_eq!(statuses, expected, "{backend}");
+        let throttled = browser.send(change(PASSWORD)).await;
+        assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "{backend}: even the right one waits");
+        assert!(throttled.headers.contains_key("retry-after"));
+        assert_eq!(browser.send(erase(PASSWORD)).await.status, StatusCode::TOO_MANY_REQUESTS, "{backend}");
+        assert_eq!(store.count_accounts().await.unwrap(), 1, "{backend}: not erased");
+        // After the delay the right password works.
+        browser.clock.advance_seconds(60);
+        let reply = browser.send(change(PASSWORD)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{backend}: {}", reply.text());
+    }
+}
+
+/// Issue 21, attack 8: an attacker failing about once per 15 minutes kept a
+/// chosen account locked (the right password got 429). With the
+/// trusted-device cookie of an earlier sign-in, the user's browser is
+/// throttled on its own; the lockout holds for untrusted clients only.
+#[tokio::test]
+async fn a_trusted_device_signs_in_while_an_attacker_locks_the_account() {
+    for (backend, store) in stores().await {
+        let mut user = Browser::demo(store.clone());
+        let csrf = register_and_sign_in(&mut user, "pia@example.com", false).await;
+        let trusted = user.jar.iter().find(|c| c.name == b"__Host-crumb_trusted").unwrap().clone();
+        assert!(trusted.secure && trusted.http_only && trusted.host_only && trusted.path == "/", "{backend}");
+        assert!(trusted.is_persistent(), "{backend}: it outlives the browser session");
+        assert_eq!(trusted.same_site, crumb_cookie::SameSite::Strict, "{backend}");
+        assert!(!trusted.value_str().contains(PASSWORD));
+        let reply = user.send(json_post("/api/account/sign-out", serde_json::json!({}), Some(&csrf))).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{backend}");
+        user.restart();
+
+        let sign_in = |password: &str, peer: &str| {
+            let body = serde_json::json!({"email": "pia@example.com", "password": password});
+            from_peer(json_post("/api/account/sign-in", body, None), peer)
+        };
+        // The attacker, from several addresses, fails on purpose.
+        let mut attacker = user.sibling();
+        for n in 0..8 {
+            attacker.send(sign_in("guess", &format!("203.0.113.{n}:6000"))).await;
+        }
+        // The account is locked for untrusted clients: even the right password waits …
+        let locked = attacker.send(sign_in(PASSWORD, "203.0.113.99:6000")).await;
+        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{backend}: {}", locked.text());
+        let mut new_laptop = user.sibling();
+        assert_eq!(new_laptop.send(sign_in(PASSWORD, "192.0.2.200:6000")).await.status, StatusCode::TOO_MANY_REQUESTS);
+        // … and neither a forged trusted-device cookie nor one of another account helps.
+        let url = crumb_cookie::RequestUrl::parse("http://localhost:8080/").unwrap();
+        let forged = format!("{}x", trusted.value_str());
+        attacker
+            .jar
+            .set_cookie(
+                &url,
+                format!("__Host-crumb_trusted={forged}; Secure; Path=/; HttpOnly; Max-Age=99"),
+                crumb_cookie::RequestContext::same_site("GET"),
+            )
+            .unwrap();
+        assert_eq!(attacker.send(sign_in(PASSWORD, "203.0.113.99:6000")).await.status, StatusCode::TOO_MANY_REQUESTS);
+        let mut other_account = user.sibling();
+        register_and_sign_in(&mut other_account, "rex@example.com", false).await;
+        assert!(other_account.cookie_names().contains(&"__Host-crumb_trusted".to_owned()));
+        assert_eq!(
+            other_account.send(sign_in(PASSWORD, "192.0.2.201:6000")).await.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{backend}: trusted for another account only"
+        );
+        // The user's own browser, trusted for this account, signs in.
+        let reply = user.send(sign_in(PASSWORD, "192.0.2.7:6000")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{backend}: {}", reply.text());
+        assert_eq!(user.get("/api/account").await.json()["email"], "pia@example.com");
+        // Its own wrong guesses are throttled on its own key.
+        user.restart();
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(user.send(sign_in("typo", "192.0.2.7:6000")).await.status);
+        }
+        assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3], "{backend}");
+        assert_eq!(statuses[3..], [StatusCode::TOO_MANY_REQUESTS; 2], "{backend}");
     }
 }

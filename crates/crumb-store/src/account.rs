@@ -53,9 +53,18 @@ pub struct RememberToken {
     /// SHA-256 of the current validator, hex.
     #[serde(skip_serializing)]
     pub validator_hash: String,
-    /// SHA-256 of the validator it replaced, hex: presenting it again means theft.
+    /// SHA-256 of the validator it replaced, hex: presenting it again means
+    /// theft, unless within the grace window after `rotated_at`.
     #[serde(skip_serializing)]
     pub previous_validator_hash: Option<String>,
+    /// When the previous validator was replaced (None before the first rotation).
+    pub rotated_at: Option<UnixMillis>,
+    /// The random salt from which the previous validator derives the current
+    /// one: a request still carrying the previous validator within the grace
+    /// window gets the same successor. Useless without that validator, which
+    /// the store never holds in clear.
+    #[serde(skip_serializing)]
+    pub successor_salt: Option<String>,
     /// Whose token.
     pub user_id: String,
     /// The device it belongs to.
@@ -85,6 +94,49 @@ pub struct Device {
     pub linked_visitor_id: Option<String>,
 }
 
+/// How attempts of one kind (sign-ins, password checks, registrations) are
+/// throttled per key: within `window_ms`, the first `free_attempts` pass at
+/// once; after that each one must wait `first_delay_ms` after the latest,
+/// doubling with every further attempt, at most `max_delay_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Attempts older than this many milliseconds are forgotten.
+    pub window_ms: i64,
+    /// Attempts within the window that need no delay.
+    pub free_attempts: u32,
+    /// The first delay, in milliseconds.
+    pub first_delay_ms: i64,
+    /// The longest delay, in milliseconds.
+    pub max_delay_ms: i64,
+}
+
+impl ThrottlePolicy {
+    /// The delay demanded after `attempts` counted attempts.
+    pub fn delay_ms(&self, attempts: u32) -> i64 {
+        if attempts < self.free_attempts {
+            return 0;
+        }
+        let doublings = (attempts - self.free_attempts).min(30);
+        self.first_delay_ms.saturating_mul(1i64 << doublings).min(self.max_delay_ms)
+    }
+
+    /// Milliseconds still to wait at `now` after `attempts` counted
+    /// attempts, the latest at `latest`: 0 when another may proceed.
+    pub fn wait_ms(&self, attempts: u32, latest: Option<UnixMillis>, now: UnixMillis) -> i64 {
+        let since_latest = latest.map_or(0, |latest| (now - latest).max(0));
+        (self.delay_ms(attempts) - since_latest).max(0)
+    }
+}
+
+/// The verdict on an attempt ([`AccountStore::count_attempt`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Counted: the attempt may proceed.
+    Proceed,
+    /// Refused and not counted: retry after this many milliseconds.
+    Wait(i64),
+}
+
 /// Durable storage of accounts and their sessions.
 ///
 /// Writes are durable when they return, as for [`crate::Store`].
@@ -103,7 +155,9 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Sets or clears the theft flag.
     async fn set_theft_detected(&self, user_id: &str, at: Option<UnixMillis>) -> Result<(), StoreError>;
     /// Deletes the account and everything that belongs to it (sessions,
-    /// remember-me tokens, devices, throttle entries keyed by its e-mail).
+    /// remember-me tokens, devices, throttle entries keyed by its e-mail
+    /// (`email:<folded>`), by its id (`account:<user id>`) or by one of its
+    /// trusted devices (`device:<user id>:…`)).
     /// Returns whether an account was deleted.
     async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError>;
 
@@ -130,7 +184,8 @@ pub trait AccountStore: Send + Sync + 'static {
     /// The token with this selector.
     async fn remember_token(&self, selector: &str) -> Result<Option<RememberToken>, StoreError>;
     /// Rotates a token's validator atomically: only if its current hash is
-    /// `expected_hash`, sets `previous = expected_hash`, `current = new_hash`.
+    /// `expected_hash`, sets `previous = expected_hash`, `current = new_hash`,
+    /// `rotated_at = at` and `successor_salt`.
     /// Returns false (and changes nothing) if the current hash differed —
     /// a concurrent rotation or a replay.
     async fn rotate_remember_token(
@@ -138,6 +193,8 @@ pub trait AccountStore: Send + Sync + 'static {
         selector: &str,
         expected_hash: &str,
         new_hash: &str,
+        at: UnixMillis,
+        successor_salt: &str,
     ) -> Result<bool, StoreError>;
     /// Deletes one token.
     async fn delete_remember_token(&self, selector: &str) -> Result<bool, StoreError>;
@@ -170,6 +227,19 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Failures of `key` since `window_start` (inclusive), and the time of the latest of them.
     async fn failed_logins(&self, key: &str, window_start: UnixMillis)
         -> Result<(u32, Option<UnixMillis>), StoreError>;
+    /// Counts an attempt at `at` under every one of `keys` if, for each key,
+    /// the attempts counted within `policy`'s window allow one now — checked
+    /// and counted in one transaction, so of concurrent attempts no more
+    /// proceed than the policy allows. When one key demands a delay nothing
+    /// is counted and the longest wait is returned. Attempts older than the
+    /// window are forgotten. Attempts live in the same rows as failures
+    /// ([`AccountStore::failed_logins`] reads them).
+    async fn count_attempt(
+        &self,
+        keys: &[String],
+        at: UnixMillis,
+        policy: &ThrottlePolicy,
+    ) -> Result<Admission, StoreError>;
     /// Forgets the failures of `key` (after a successful sign-in).
     async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError>;
     /// The number of accounts (administration, tests of erasure).

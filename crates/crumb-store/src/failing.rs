@@ -326,9 +326,11 @@ impl AccountStore for FailingStore {
         selector: &str,
         expected_hash: &str,
         new_hash: &str,
+        at: UnixMillis,
+        successor_salt: &str,
     ) -> Result<bool, StoreError> {
         self.enter(Access::Write, "rotate_remember_token")?;
-        self.inner.rotate_remember_token(selector, expected_hash, new_hash).await
+        self.inner.rotate_remember_token(selector, expected_hash, new_hash, at, successor_salt).await
     }
 
     async fn delete_remember_token(&self, selector: &str) -> Result<bool, StoreError> {
@@ -398,6 +400,16 @@ impl AccountStore for FailingStore {
     ) -> Result<(u32, Option<UnixMillis>), StoreError> {
         self.enter(Access::Read, "failed_logins")?;
         self.inner.failed_logins(key, window_start).await
+    }
+
+    async fn count_attempt(
+        &self,
+        keys: &[String],
+        at: UnixMillis,
+        policy: &crate::ThrottlePolicy,
+    ) -> Result<crate::Admission, StoreError> {
+        self.enter(Access::Write, "count_attempt")?;
+        self.inner.count_attempt(keys, at, policy).await
     }
 
     async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError> {

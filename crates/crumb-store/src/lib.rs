@@ -33,7 +33,7 @@ pub mod sqlite;
 pub mod suite;
 pub mod visitor;
 
-pub use account::{Account, AccountStore, Device, RememberToken, SessionRecord};
+pub use account::{Account, AccountStore, Admission, Device, RememberToken, SessionRecord, ThrottlePolicy};
 pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord};
 pub use error::StoreError;

@@ -24,7 +24,7 @@ pub(crate) const ACCOUNT_COLUMNS: &str =
 pub(crate) const SESSION_COLUMNS: &str = "id_hash, user_id, device_id, created_at, last_seen";
 /// `remember_tokens`' columns, in [`token`]'s order.
 pub(crate) const TOKEN_COLUMNS: &str =
-    "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at";
+    "selector, validator_hash, previous_validator_hash, user_id, device_id, created_at, expires_at, rotated_at, successor_salt";
 /// `devices`' columns, in [`device`]'s order.
 pub(crate) const DEVICE_COLUMNS: &str = "device_id, user_id, browser, os, first_seen, last_seen, linked_visitor_id";
 /// `analytics_rollups`' columns, in [`rollup_row`]'s order.
@@ -127,6 +127,8 @@ pub(crate) fn token(row: &impl Columns) -> Result<RememberToken, StoreError> {
         device_id: row.text(4)?,
         created_at: row.int(5)?,
         expires_at: row.int(6)?,
+        rotated_at: row.opt_int(7)?,
+        successor_salt: row.opt_text(8)?,
     })
 }
 

@@ -70,6 +70,8 @@ fn token() -> RememberToken {
         device_id: "d".into(),
         created_at: 1,
         expires_at: 2,
+        rotated_at: None,
+        successor_salt: None,
     }
 }
 
@@ -143,7 +145,7 @@ async fn call_everything(store: &FailingStore) {
     expect_failure("user_sessions", store.user_sessions("x").await.map(|_| ()));
     expect_failure("create_remember_token", store.create_remember_token(&token()).await.map(|_| ()));
     expect_failure("remember_token", store.remember_token("x").await.map(|_| ()));
-    expect_failure("rotate_remember_token", store.rotate_remember_token("x", "x", "x").await.map(|_| ()));
+    expect_failure("rotate_remember_token", store.rotate_remember_token("x", "x", "x", 1, "x").await.map(|_| ()));
     expect_failure("delete_remember_token", store.delete_remember_token("x").await.map(|_| ()));
     expect_failure("delete_user_remember_tokens", store.delete_user_remember_tokens("x").await.map(|_| ()));
     expect_failure("delete_device_remember_tokens", store.delete_device_remember_tokens("x", "x").await.map(|_| ()));
@@ -155,6 +157,8 @@ async fn call_everything(store: &FailingStore) {
     expect_failure("delete_device", store.delete_device("x", "x").await.map(|_| ()));
     expect_failure("record_failed_login", store.record_failed_login("x", 1, 1).await.map(|_| ()));
     expect_failure("failed_logins", store.failed_logins("x", 1).await.map(|_| ()));
+    let policy = crumb_store::ThrottlePolicy { window_ms: 1, free_attempts: 1, first_delay_ms: 1, max_delay_ms: 1 };
+    expect_failure("count_attempt", store.count_attempt(&["x".to_owned()], 1, &policy).await.map(|_| ()));
     expect_failure("clear_failed_logins", store.clear_failed_logins("x").await.map(|_| ()));
     expect_failure("count_accounts", store.count_accounts().await.map(|_| ()));
     expect_failure("append_events", store.append_events(vec![event()]).await.map(|_| ()));
@@ -177,7 +181,7 @@ async fn call_everything(store: &FailingStore) {
     expect_failure("shared_salt", store.shared_salt(1, &[1; 32]).await.map(|_| ()));
 }
 
-const METHODS: usize = 52;
+const METHODS: usize = 53;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_always_fails_every_method_and_reaches_nothing() {

@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use clap::Subcommand;
 use crumb_core::accounts::credentials::{fold_email, hash_password};
 use crumb_core::accounts::credentials::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crumb_core::accounts::hashing::{HashLimiter, DEFAULT_HASH_WAIT};
 use crumb_store::{Account, StoreError};
 
 #[derive(Subcommand)]
@@ -46,7 +47,9 @@ pub fn run(command: AdminCommand) -> anyhow::Result<ExitCode> {
             println!("{email} is now an administrator (password unchanged)");
             return Ok(ExitCode::SUCCESS);
         }
-        let password_hash = hash_password(password).await?;
+        // One command, one hash: a limiter of one permit.
+        let limiter = HashLimiter::new(1, DEFAULT_HASH_WAIT);
+        let password_hash = hash_password(&limiter, password).await?;
         let account = Account {
             user_id: crumb_core::keys::random_id(),
             email: email.trim().to_owned(),

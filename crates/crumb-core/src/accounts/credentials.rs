@@ -7,6 +7,8 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::hashing::{HashBusy, HashJobError, HashLimiter, ARGON2_MEMORY_KIB};
+
 /// Shortest password accepted (OWASP ASVS 2.1.1).
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Longest password accepted (ASVS 2.1.2).
@@ -23,7 +25,19 @@ pub enum PasswordHashError {
     Argon2(argon2::password_hash::Error),
     /// The blocking task that hashes was cancelled (the runtime is shutting down).
     #[error("the hashing task did not finish: {0}")]
-    Interrupted(#[from] tokio::task::JoinError),
+    Interrupted(tokio::task::JoinError),
+    /// No hashing permit came free in time (too many hashes at once).
+    #[error(transparent)]
+    Busy(#[from] HashBusy),
+}
+
+impl From<HashJobError> for PasswordHashError {
+    fn from(error: HashJobError) -> Self {
+        match error {
+            HashJobError::Busy(busy) => PasswordHashError::Busy(busy),
+            HashJobError::Interrupted(join) => PasswordHashError::Interrupted(join),
+        }
+    }
 }
 
 /// Why a password is not acceptable.
@@ -91,22 +105,24 @@ pub fn same(a: &str, b: &str) -> bool {
 /// Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
 fn argon2() -> argon2::Argon2<'static> {
     // These constants are within Argon2's limits, so `Params::new` cannot fail.
-    let params = argon2::Params::new(19_456, 2, 1, None).unwrap_or_else(|_| unreachable!());
+    let params = argon2::Params::new(ARGON2_MEMORY_KIB, 2, 1, None).unwrap_or_else(|_| unreachable!());
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
-/// Hashes a password (on the blocking pool: it is deliberately slow).
-pub async fn hash_password(password: String) -> Result<String, PasswordHashError> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::PasswordHasher;
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt)?;
-        argon2()
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(PasswordHashError::Argon2)
-    })
-    .await?
+/// Hashes a password (on the blocking pool: it is deliberately slow), under
+/// a permit of `limiter`.
+pub async fn hash_password(limiter: &HashLimiter, password: String) -> Result<String, PasswordHashError> {
+    limiter
+        .run(move || {
+            use argon2::password_hash::PasswordHasher;
+            let mut salt = [0u8; 16];
+            getrandom::fill(&mut salt)?;
+            argon2()
+                .hash_password_with_salt(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(PasswordHashError::Argon2)
+        })
+        .await?
 }
 
 /// An Argon2id hash of a random password, made once: checking against it
@@ -128,19 +144,24 @@ fn dummy_hash() -> String {
         .clone()
 }
 
-/// Verifies a password against a PHC hash (or the dummy hash), in constant time.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+/// Verifies a password against a PHC hash (or the dummy hash, made under
+/// the same permit the first time), in constant time, under a permit of
+/// `limiter`. A cancelled task counts as a mismatch.
+pub async fn verify_password(limiter: &HashLimiter, password: String, hash: Option<String>) -> Result<bool, HashBusy> {
     let exists = hash.is_some();
-    tokio::task::spawn_blocking(move || {
+    let checked = limiter.run(move || {
         let hash = hash.unwrap_or_else(dummy_hash);
         use argon2::password_hash::phc::PasswordHash;
         use argon2::password_hash::PasswordVerifier;
         let ok =
             PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
         ok && exists
-    })
-    .await
-    .unwrap_or(false)
+    });
+    match checked.await {
+        Ok(ok) => Ok(ok),
+        Err(HashJobError::Busy(busy)) => Err(busy),
+        Err(HashJobError::Interrupted(_)) => Ok(false),
+    }
 }
 
 /// The e-mail as a login key: trimmed and case-folded.
@@ -153,13 +174,34 @@ mod tests {
     use super::*;
     use crate::analytics::client::device_family;
 
+    fn limiter() -> HashLimiter {
+        HashLimiter::new(2, std::time::Duration::from_secs(60))
+    }
+
     #[tokio::test]
     async fn password_hashing_round_trip_and_dummy() {
-        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        let limiter = limiter();
+        let hash = hash_password(&limiter, "correct horse battery".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
-        assert!(!verify_password("wrong".into(), Some(hash)).await);
-        assert!(!verify_password("anything".into(), None).await, "the dummy hash never matches");
+        assert!(verify_password(&limiter, "correct horse battery".into(), Some(hash.clone())).await.unwrap());
+        assert!(!verify_password(&limiter, "wrong".into(), Some(hash)).await.unwrap());
+        assert!(!verify_password(&limiter, "anything".into(), None).await.unwrap(), "the dummy hash never matches");
+    }
+
+    /// Hashing, verifying and the dummy hash all wait for a permit: with
+    /// every permit taken, each is refused.
+    #[tokio::test]
+    async fn every_argon2_job_needs_a_permit() {
+        let limiter = HashLimiter::new(1, std::time::Duration::from_millis(20));
+        let held = limiter.acquire().await.unwrap();
+        assert!(matches!(
+            hash_password(&limiter, "correct horse battery".into()).await,
+            Err(PasswordHashError::Busy(_))
+        ));
+        assert!(verify_password(&limiter, "x".into(), Some("$argon2id$x".into())).await.is_err());
+        assert!(verify_password(&limiter, "x".into(), None).await.is_err(), "the dummy hash too");
+        drop(held);
+        assert!(hash_password(&limiter, "correct horse battery".into()).await.is_ok());
     }
 
     #[tokio::test]
@@ -168,8 +210,9 @@ mod tests {
         // parameters): what accounts created under earlier builds hold.
         let stored =
             "$argon2id$v=19$m=19456,t=2,p=1$St0yGLqMVQ3O/33qwR8kDA$UJOueQZhf7EirIAoCvTcCALGu5dQJX8UDDFl3P91tRY";
-        assert!(verify_password("correct horse battery".into(), Some(stored.into())).await);
-        assert!(!verify_password("correct horse batterY".into(), Some(stored.into())).await);
+        let limiter = limiter();
+        assert!(verify_password(&limiter, "correct horse battery".into(), Some(stored.into())).await.unwrap());
+        assert!(!verify_password(&limiter, "correct horse batterY".into(), Some(stored.into())).await.unwrap());
     }
 
     #[test]

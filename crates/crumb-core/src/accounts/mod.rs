@@ -2,6 +2,7 @@
 //! `crumb_store::AccountStore`; the cookies and forms are `crumb-server`'s.
 
 pub mod credentials;
+pub mod hashing;
 pub mod sessions;
 
 use crumb_store::{SessionRecord, UnixMillis};

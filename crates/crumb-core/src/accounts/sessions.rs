@@ -3,11 +3,16 @@
 //! (a fresh random id at every sign-in: no fixation), remember-me tokens
 //! rotated at every use, and theft detection — an already-used validator
 //! coming back revokes every session and token of the user (OWASP ASVS v4
-//! V3; the "persistent login cookie" scheme of selector and validator).
+//! V3; the "persistent login cookie" scheme of selector and validator),
+//! except within a short grace window after its rotation
+//! ([`REMEMBER_GRACE_MS`]), when it gets the same successor.
 //! The cookies themselves are the HTTP layer's: resolving returns what to
 //! do with them.
 
-use crumb_store::{Account, RememberToken, SessionRecord, StoreError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use crumb_store::{Account, RememberToken, SessionRecord, StoreError, UnixMillis};
+use sha2::{Digest, Sha256};
 
 use super::credentials::{hash_secret, random_secret, same};
 use super::session_is_live;
@@ -75,7 +80,7 @@ pub async fn resolve(site: &Site, session: Option<&str>, remember: Option<&str>)
         resolution.cookies.push(CookieChange::ExpireRemember);
         return Ok(resolution);
     };
-    let token = match site.store.remember_token(selector).await? {
+    let mut token = match site.store.remember_token(selector).await? {
         Some(token) if token.expires_at > now => token,
         _ => {
             resolution.cookies.push(CookieChange::ExpireRemember);
@@ -83,7 +88,29 @@ pub async fn resolve(site: &Site, session: Option<&str>, remember: Option<&str>)
         }
     };
     let presented = hash_secret(validator);
+    if same(&token.validator_hash, &presented) {
+        let salt = random_secret();
+        let next = successor(validator, &salt);
+        if site.store.rotate_remember_token(selector, &token.validator_hash, &hash_secret(&next), now, &salt).await? {
+            return signed_in_by_token(site, &token, selector, &next, resolution).await;
+        }
+        // Rotated concurrently by another request with the same cookie: its
+        // rotation has just made this validator the previous one, within the
+        // grace window below.
+        match site.store.remember_token(selector).await? {
+            Some(fresh) => token = fresh,
+            None => {
+                resolution.cookies.push(CookieChange::ExpireRemember);
+                return Ok(resolution);
+            }
+        }
+    }
     if token.previous_validator_hash.as_deref().is_some_and(|previous| same(previous, &presented)) {
+        if let Some(next) = grace_successor(&token, validator, now) {
+            // The same browser, twice in a moment (tabs restored together):
+            // it gets the successor the first request was given.
+            return signed_in_by_token(site, &token, selector, &next, resolution).await;
+        }
         // An old validator came back: someone holds a copy of the cookie.
         tracing::warn!(user = %token.user_id, "remember-me token reuse: revoking every session and token of the user");
         revoke_everything(site, &token.user_id).await?;
@@ -91,19 +118,53 @@ pub async fn resolve(site: &Site, session: Option<&str>, remember: Option<&str>)
         resolution.cookies.push(CookieChange::ExpireRemember);
         return Ok(resolution);
     }
-    if !same(&token.validator_hash, &presented) {
-        resolution.cookies.push(CookieChange::ExpireRemember);
-        return Ok(resolution);
+    resolution.cookies.push(CookieChange::ExpireRemember);
+    Ok(resolution)
+}
+
+/// How long after a rotation the validator it replaced still signs in —
+/// to the same successor, not to a new one — instead of raising the theft
+/// alarm: a browser restoring its tabs sends several requests with the same
+/// remember-me cookie within milliseconds, and one on a slow network may
+/// retry within seconds (issue 21, attack 4: two requests 30 ms apart
+/// revoked everything). 30 s covers both; a thief replaying a copied cookie
+/// later than that is still caught, and one inside it only shares the
+/// successor, whose next rotation exposes the copy again.
+pub const REMEMBER_GRACE_MS: i64 = 30_000;
+
+/// The validator that follows `validator` at a rotation with `salt`:
+/// SHA-256 over both, domain-separated. Only a holder of `validator` can
+/// compute it; the store keeps the salt and hashes, never a validator.
+fn successor(validator: &str, salt: &str) -> String {
+    let digest = Sha256::digest(format!("crumb remember-me successor v1\0{validator}\0{salt}").as_bytes());
+    URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// The successor of `validator`, the token's previous validator, if the
+/// rotation that replaced it is within [`REMEMBER_GRACE_MS`] of `now` and
+/// the token still holds that successor (no later rotation happened).
+fn grace_successor(token: &RememberToken, validator: &str, now: UnixMillis) -> Option<String> {
+    let rotated_at = token.rotated_at?;
+    if now - rotated_at >= REMEMBER_GRACE_MS || now < rotated_at {
+        return None;
     }
-    let new_validator = random_secret();
-    if !site.store.rotate_remember_token(selector, &token.validator_hash, &hash_secret(&new_validator)).await? {
-        // Rotated concurrently by another request with the same cookie: treat as not signed in.
-        return Ok(resolution);
-    }
+    let next = successor(validator, token.successor_salt.as_deref()?);
+    same(&hash_secret(&next), &token.validator_hash).then_some(next)
+}
+
+/// Signs in the token's user on a new session, with the remember-me cookie
+/// set to `selector:validator`.
+async fn signed_in_by_token(
+    site: &Site,
+    token: &RememberToken,
+    selector: &str,
+    validator: &str,
+    mut resolution: Resolution,
+) -> Result<Resolution, StoreError> {
     let Some(account) = site.store.account(&token.user_id).await? else { return Ok(resolution) };
     let (session_id, session) = new_session(site, &account.user_id, &token.device_id).await?;
     resolution.cookies.push(CookieChange::SetSession(session_id.clone()));
-    resolution.cookies.push(CookieChange::SetRemember(format!("{selector}:{new_validator}")));
+    resolution.cookies.push(CookieChange::SetRemember(format!("{selector}:{validator}")));
     resolution.signed_in = Some(SignedInUser { account, session, session_id });
     Ok(resolution)
 }
@@ -135,6 +196,8 @@ pub async fn new_remember_token(site: &Site, user_id: &str, device_id: &str) -> 
             selector: selector.clone(),
             validator_hash: hash_secret(&validator),
             previous_validator_hash: None,
+            rotated_at: None,
+            successor_salt: None,
             user_id: user_id.to_owned(),
             device_id: device_id.to_owned(),
             created_at: now,

@@ -142,6 +142,10 @@ pub struct AccountSettings {
     /// Whether signed-in users may link their devices for cross-device
     /// measurement (with statistics consent; refused by GPC and, as configured, DNT).
     pub cross_device: bool,
+    /// Memory, MB, that password hashing (Argon2id) may hold at once: it
+    /// bounds the hashes that run concurrently
+    /// (`crate::accounts::hashing::permits_for`).
+    pub password_hash_memory_mb: u32,
 }
 
 /// `[analytics]`: aggregated anonymous statistics.
@@ -473,6 +477,16 @@ mod tests {
         assert!(text.contains("accounts.idle_minutes = 4294967295: must be 1 to 1440"), "{text}");
         assert!(text.contains("accounts.absolute_hours = 721: must be 1 to 720"), "{text}");
         assert!(parse(&with("idle_minutes = 0\nabsolute_hours = 12"), "crumb.toml").is_err());
+    }
+
+    #[test]
+    fn the_password_hashing_memory_budget_defaults_and_holds_at_least_one_hash() {
+        let with = |line: &str| DEMO_TOML.replace("idle_minutes = 30\n", &format!("idle_minutes = 30\n{line}\n"));
+        let budget = |config: Config| config.accounts.unwrap().password_hash_memory_mb;
+        assert_eq!(budget(parse(DEMO_TOML, "crumb.toml").unwrap()), crate::accounts::hashing::DEFAULT_HASH_MEMORY_MB);
+        assert_eq!(budget(parse(&with("password_hash_memory_mb = 512"), "crumb.toml").unwrap()), 512);
+        let text = parse(&with("password_hash_memory_mb = 20"), "crumb.toml").unwrap_err().to_string();
+        assert!(text.contains("accounts.password_hash_memory_mb = 20: must be at least 21"), "{text}");
     }
 
     #[test]

@@ -48,10 +48,15 @@ pub(super) struct RawAccounts {
     pub(super) absolute_hours: u32,
     #[serde(default)]
     pub(super) cross_device: bool,
+    #[serde(default = "default_password_hash_memory_mb")]
+    pub(super) password_hash_memory_mb: u32,
 }
 
 fn default_remember_days() -> Spanned<u32> {
     Spanned::new(0..0, 30)
+}
+fn default_password_hash_memory_mb() -> u32 {
+    crate::accounts::hashing::DEFAULT_HASH_MEMORY_MB
 }
 fn default_idle_minutes() -> u32 {
     30

@@ -10,6 +10,7 @@ use super::{
     AccountSettings, AnalyticsSettings, Findings, Funnel, Goal, ServerLimits, StorageConfig, MAX_CONSENT_DAYS,
     MAX_COOKIE_LIFETIME_SECONDS, MAX_MAX_VALUES_PER_DAY, MIN_MAX_VALUES_PER_DAY,
 };
+use crate::accounts::hashing::ARGON2_MEMORY_MB;
 use crate::analytics::funnel_steps::check_funnel_steps;
 use crate::category::Category;
 use crate::declaration::{CookieDeclaration, Lifetime, Provider};
@@ -182,11 +183,21 @@ pub(super) fn accounts(accounts: Option<&RawAccounts>, findings: &mut Findings<'
             ),
         );
     }
+    let hash_memory = accounts.password_hash_memory_mb;
+    if hash_memory < ARGON2_MEMORY_MB {
+        findings.error(
+            None,
+            format!(
+                "accounts.password_hash_memory_mb = {hash_memory}: must be at least {ARGON2_MEMORY_MB} (one Argon2id hash)"
+            ),
+        );
+    }
     Some(AccountSettings {
         remember_days: days,
         idle_minutes: accounts.idle_minutes,
         absolute_hours: accounts.absolute_hours,
         cross_device: accounts.cross_device,
+        password_hash_memory_mb: hash_memory,
     })
 }
 

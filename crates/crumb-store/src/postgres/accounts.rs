@@ -4,7 +4,9 @@
 use super::columns::PgRow;
 use super::{backend_error, unreadable_column, PgStore};
 use crate::rows::{self, count, count_u32, ACCOUNT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS};
-use crate::{Account, AccountStore, Device, RememberToken, SessionRecord, StoreError, UnixMillis};
+use crate::{
+    Account, AccountStore, Admission, Device, RememberToken, SessionRecord, StoreError, ThrottlePolicy, UnixMillis,
+};
 
 #[async_trait::async_trait]
 impl AccountStore for PgStore {
@@ -73,9 +75,14 @@ impl AccountStore for PgStore {
             return Ok(false);
         };
         let email_folded: String = row.try_get(0).map_err(unreadable_column)?;
-        tx.execute("DELETE FROM login_failures WHERE key = $1", &[&format!("email:{email_folded}")])
-            .await
-            .map_err(backend_error)?;
+        // Keyed by e-mail, by id or by a trusted device of the account
+        // (`left`, not LIKE: ids may hold `_`, a LIKE wildcard).
+        tx.execute(
+            "DELETE FROM login_failures WHERE key = $1 OR key = $2 OR left(key, length($3)) = $3",
+            &[&format!("email:{email_folded}"), &format!("account:{user_id}"), &format!("device:{user_id}:")],
+        )
+        .await
+        .map_err(backend_error)?;
         tx.commit().await.map_err(backend_error)?;
         Ok(true)
     }
@@ -128,7 +135,7 @@ impl AccountStore for PgStore {
     async fn create_remember_token(&self, token: &RememberToken) -> Result<(), StoreError> {
         let t = token;
         self.execute(
-            &format!("INSERT INTO remember_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &format!("INSERT INTO remember_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
             &[
                 &t.selector,
                 &t.validator_hash,
@@ -137,6 +144,8 @@ impl AccountStore for PgStore {
                 &t.device_id,
                 &t.created_at,
                 &t.expires_at,
+                &t.rotated_at,
+                &t.successor_salt,
             ],
         )
         .await
@@ -157,14 +166,17 @@ impl AccountStore for PgStore {
         selector: &str,
         expected_hash: &str,
         new_hash: &str,
+        at: UnixMillis,
+        successor_salt: &str,
     ) -> Result<bool, StoreError> {
         // One conditional statement: PostgreSQL locks the row and re-checks
         // the condition, so of two rotations racing with the same validator
         // exactly one matches.
         self.execute(
-            "UPDATE remember_tokens SET previous_validator_hash = $2, validator_hash = $3
+            "UPDATE remember_tokens
+             SET previous_validator_hash = $2, validator_hash = $3, rotated_at = $4, successor_salt = $5
              WHERE selector = $1 AND validator_hash = $2",
-            &[&selector, &expected_hash, &new_hash],
+            &[&selector, &expected_hash, &new_hash, &at, &successor_salt],
         )
         .await
         .map(|n| n > 0)
@@ -286,6 +298,46 @@ impl AccountStore for PgStore {
             )
             .await?;
         Ok(rows.into_iter().next().unwrap_or((0, None)))
+    }
+
+    async fn count_attempt(
+        &self,
+        keys: &[String],
+        at: UnixMillis,
+        policy: &ThrottlePolicy,
+    ) -> Result<Admission, StoreError> {
+        // One lock per key, taken in sorted order (no deadlock between two
+        // attempts sharing keys) and held to the commit: attempts under the
+        // same key are checked and counted one after another, on every node.
+        let mut locked: Vec<&String> = keys.iter().collect();
+        locked.sort();
+        locked.dedup();
+        let window_start = at - policy.window_ms;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let mut wait = 0;
+        for key in &locked {
+            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[key]).await.map_err(backend_error)?;
+            tx.execute("DELETE FROM login_failures WHERE key = $1 AND at < $2", &[key, &window_start])
+                .await
+                .map_err(backend_error)?;
+            let row = tx
+                .query_one("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = $1", &[key])
+                .await
+                .map_err(backend_error)?;
+            let count: i64 = row.try_get(0).map_err(unreadable_column)?;
+            let latest: Option<i64> = row.try_get(1).map_err(unreadable_column)?;
+            wait = wait.max(policy.wait_ms(count_u32(count), latest, at));
+        }
+        if wait == 0 {
+            for key in &locked {
+                tx.execute("INSERT INTO login_failures (key, at) VALUES ($1, $2)", &[key, &at])
+                    .await
+                    .map_err(backend_error)?;
+            }
+        }
+        tx.commit().await.map_err(backend_error)?;
+        Ok(if wait == 0 { Admission::Proceed } else { Admission::Wait(wait) })
     }
 
     async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError> {

@@ -5,7 +5,9 @@ use rusqlite::{params, TransactionBehavior};
 
 use super::{backend_error, execute, query_all, query_opt, SqliteStore};
 use crate::rows::{self, changed, count_u32, ACCOUNT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS};
-use crate::{Account, AccountStore, Device, RememberToken, SessionRecord, StoreError, UnixMillis};
+use crate::{
+    Account, AccountStore, Admission, Device, RememberToken, SessionRecord, StoreError, ThrottlePolicy, UnixMillis,
+};
 
 #[async_trait::async_trait]
 impl AccountStore for SqliteStore {
@@ -86,11 +88,15 @@ impl AccountStore for SqliteStore {
         let user_id = user_id.to_owned();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
-            // The throttle rows are keyed by e-mail, not by user: no cascade reaches them.
+            // The throttle rows are keyed by e-mail, id or trusted device, not
+            // by reference: no cascade reaches them. (`substr`, not LIKE: ids
+            // may hold `_`, a LIKE wildcard.)
             execute(
                 &tx,
                 "DELETE FROM login_failures
-                 WHERE key = (SELECT 'email:' || email_folded FROM accounts WHERE user_id = ?1)",
+                 WHERE key = (SELECT 'email:' || email_folded FROM accounts WHERE user_id = ?1)
+                    OR key = 'account:' || ?1
+                    OR substr(key, 1, length('device:' || ?1 || ':')) = 'device:' || ?1 || ':'",
                 params![user_id],
             )?;
             // Sessions, remember-me tokens and devices go by ON DELETE CASCADE.
@@ -174,7 +180,7 @@ impl AccountStore for SqliteStore {
         self.with(move |c| {
             execute(
                 c,
-                &format!("INSERT INTO remember_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                &format!("INSERT INTO remember_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
                 params![
                     t.selector,
                     t.validator_hash,
@@ -182,7 +188,9 @@ impl AccountStore for SqliteStore {
                     t.user_id,
                     t.device_id,
                     t.created_at,
-                    t.expires_at
+                    t.expires_at,
+                    t.rotated_at,
+                    t.successor_salt
                 ],
             )
             .map(|_| ())
@@ -208,16 +216,20 @@ impl AccountStore for SqliteStore {
         selector: &str,
         expected_hash: &str,
         new_hash: &str,
+        at: UnixMillis,
+        successor_salt: &str,
     ) -> Result<bool, StoreError> {
         let (selector, expected, new) = (selector.to_owned(), expected_hash.to_owned(), new_hash.to_owned());
+        let salt = successor_salt.to_owned();
         self.with(move |c| {
             // One conditional statement: of two rotations racing with the same
             // validator, exactly one matches.
             execute(
                 c,
-                "UPDATE remember_tokens SET previous_validator_hash = ?2, validator_hash = ?3
+                "UPDATE remember_tokens
+                 SET previous_validator_hash = ?2, validator_hash = ?3, rotated_at = ?4, successor_salt = ?5
                  WHERE selector = ?1 AND validator_hash = ?2",
-                params![selector, expected, new],
+                params![selector, expected, new, at, salt],
             )
             .map(|n| n > 0)
         })
@@ -369,6 +381,38 @@ impl AccountStore for SqliteStore {
                 })
                 .map_err(backend_error)?;
             Ok((count_u32(count), latest))
+        })
+        .await
+    }
+
+    async fn count_attempt(
+        &self,
+        keys: &[String],
+        at: UnixMillis,
+        policy: &ThrottlePolicy,
+    ) -> Result<Admission, StoreError> {
+        let (keys, policy) = (keys.to_vec(), *policy);
+        self.with(move |c| {
+            // IMMEDIATE takes the write lock before the first read: the check
+            // and the count are one step for every connection and process.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
+            let window_start = at - policy.window_ms;
+            let mut wait = 0;
+            for key in &keys {
+                execute(&tx, "DELETE FROM login_failures WHERE key = ?1 AND at < ?2", params![key, window_start])?;
+                let (count, latest): (i64, Option<i64>) = tx
+                    .prepare_cached("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = ?1")
+                    .and_then(|mut statement| statement.query_row(params![key], |row| Ok((row.get(0)?, row.get(1)?))))
+                    .map_err(backend_error)?;
+                wait = wait.max(policy.wait_ms(count_u32(count), latest, at));
+            }
+            if wait == 0 {
+                for key in &keys {
+                    execute(&tx, "INSERT INTO login_failures (key, at) VALUES (?1, ?2)", params![key, at])?;
+                }
+            }
+            tx.commit().map_err(backend_error)?;
+            Ok(if wait == 0 { Admission::Proceed } else { Admission::Wait(wait) })
         })
         .await
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{Account, Device, RememberToken, SessionRecord, Store, StoreError};
+use crate::{Account, Admission, Device, RememberToken, SessionRecord, Store, StoreError, ThrottlePolicy};
 
 fn account(user_id: &str, email: &str, at: i64) -> Account {
     Account {
@@ -35,6 +35,8 @@ fn token(selector: &str, user_id: &str, device_id: &str, at: i64) -> RememberTok
         device_id: device_id.to_owned(),
         created_at: at,
         expires_at: at + 400 * 86_400_000,
+        rotated_at: None,
+        successor_salt: None,
     }
 }
 
@@ -168,20 +170,23 @@ pub async fn remember_tokens(store: Arc<dyn Store>) {
     assert!(matches!(store.create_remember_token(&issued).await, Err(StoreError::Duplicate)));
 
     // Rotation with the current hash succeeds and remembers the old one.
-    assert!(store.rotate_remember_token("sel-1", "hash-sel-1-0", "hash-sel-1-1").await.unwrap());
+    assert!(store.rotate_remember_token("sel-1", "hash-sel-1-0", "hash-sel-1-1", 150, "salt-1").await.unwrap());
     let rotated = store.remember_token("sel-1").await.unwrap().unwrap();
     assert_eq!(rotated.validator_hash, "hash-sel-1-1");
     assert_eq!(rotated.previous_validator_hash.as_deref(), Some("hash-sel-1-0"));
+    // … with when, and the salt the old validator derives its successor from (the grace window).
+    assert_eq!((rotated.rotated_at, rotated.successor_salt.as_deref()), (Some(150), Some("salt-1")));
     assert_eq!((rotated.created_at, rotated.expires_at), (issued.created_at, issued.expires_at));
     // Replaying the old validator (a stale hash) changes nothing.
-    assert!(!store.rotate_remember_token("sel-1", "hash-sel-1-0", "hash-sel-1-evil").await.unwrap());
+    assert!(!store.rotate_remember_token("sel-1", "hash-sel-1-0", "hash-sel-1-evil", 160, "evil").await.unwrap());
     assert_eq!(store.remember_token("sel-1").await.unwrap(), Some(rotated.clone()));
-    assert!(!store.rotate_remember_token("missing", "hash-sel-1-1", "x").await.unwrap());
+    assert!(!store.rotate_remember_token("missing", "hash-sel-1-1", "x", 160, "x").await.unwrap());
     // The next legitimate rotation moves both hashes on.
-    assert!(store.rotate_remember_token("sel-1", "hash-sel-1-1", "hash-sel-1-2").await.unwrap());
+    assert!(store.rotate_remember_token("sel-1", "hash-sel-1-1", "hash-sel-1-2", 170, "salt-2").await.unwrap());
     let again = store.remember_token("sel-1").await.unwrap().unwrap();
     assert_eq!(again.validator_hash, "hash-sel-1-2");
     assert_eq!(again.previous_validator_hash.as_deref(), Some("hash-sel-1-1"));
+    assert_eq!((again.rotated_at, again.successor_salt.as_deref()), (Some(170), Some("salt-2")));
 
     store.create_remember_token(&token("sel-2", "u-tok", "d-laptop", 200)).await.unwrap();
     store.create_remember_token(&token("sel-3", "u-tok", "d-phone", 300)).await.unwrap();
@@ -212,7 +217,10 @@ pub async fn concurrent_rotations_one_wins(store: Arc<dyn Store>) {
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                store.rotate_remember_token("sel-race", "hash-sel-race-0", &format!("new-{i}")).await.unwrap()
+                store
+                    .rotate_remember_token("sel-race", "hash-sel-race-0", &format!("new-{i}"), 5, &format!("salt-{i}"))
+                    .await
+                    .unwrap()
             })
         })
         .collect();
@@ -224,6 +232,9 @@ pub async fn concurrent_rotations_one_wins(store: Arc<dyn Store>) {
     let after = store.remember_token("sel-race").await.unwrap().unwrap();
     assert!(after.validator_hash.starts_with("new-"));
     assert_eq!(after.previous_validator_hash.as_deref(), Some("hash-sel-race-0"));
+    // The winner's salt goes with the winner's hash: the successor the grace window hands out is the current one.
+    let winner = after.validator_hash.trim_start_matches("new-");
+    assert_eq!(after.successor_salt, Some(format!("salt-{winner}")));
 }
 
 /// Devices: upsert keeps first seen and the visitor link, most recent first.
@@ -300,6 +311,59 @@ pub async fn login_throttle(store: Arc<dyn Store>) {
     store.clear_failed_logins("ip:never-failed").await.unwrap();
 }
 
+/// The throttle's check-and-count: free attempts pass, then the delays of
+/// the policy; a refused attempt is not counted; every key must allow it.
+pub async fn attempts_counted_and_refused(store: Arc<dyn Store>) {
+    let policy = ThrottlePolicy { window_ms: 10_000, free_attempts: 2, first_delay_ms: 1_000, max_delay_ms: 4_000 };
+    let keys = |k: &[&str]| k.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+    let (a, b) = ("email:attempts@example.com", "ip:192.0.2.9");
+    assert_eq!(store.count_attempt(&keys(&[a, b]), 1_000, &policy).await.unwrap(), Admission::Proceed);
+    assert_eq!(store.count_attempt(&keys(&[a, b]), 1_000, &policy).await.unwrap(), Admission::Proceed);
+    assert_eq!(store.failed_logins(a, 0).await.unwrap(), (2, Some(1_000)), "both attempts were counted");
+    // The third needs 1 s after the latest.
+    assert_eq!(store.count_attempt(&keys(&[a, b]), 1_400, &policy).await.unwrap(), Admission::Wait(600));
+    assert_eq!(store.failed_logins(b, 0).await.unwrap(), (2, Some(1_000)), "a refused attempt is not counted");
+    assert_eq!(store.count_attempt(&keys(&[a, b]), 2_000, &policy).await.unwrap(), Admission::Proceed);
+    // Then 2 s, then at most 4 s.
+    assert_eq!(store.count_attempt(&keys(&[a]), 2_000, &policy).await.unwrap(), Admission::Wait(2_000));
+    assert_eq!(store.count_attempt(&keys(&[a]), 4_000, &policy).await.unwrap(), Admission::Proceed);
+    assert_eq!(store.count_attempt(&keys(&[a]), 4_000, &policy).await.unwrap(), Admission::Wait(4_000));
+    // Another key is not held back by these …
+    assert_eq!(store.count_attempt(&keys(&["ip:192.0.2.10"]), 4_000, &policy).await.unwrap(), Admission::Proceed);
+    // … but an attempt under several keys waits for the slowest.
+    assert_eq!(
+        store.count_attempt(&keys(&["ip:192.0.2.10", a]), 4_000, &policy).await.unwrap(),
+        Admission::Wait(4_000)
+    );
+    // Outside the window the attempts are forgotten.
+    assert_eq!(store.count_attempt(&keys(&[a]), 30_000, &policy).await.unwrap(), Admission::Proceed);
+    assert_eq!(store.failed_logins(a, 0).await.unwrap(), (1, Some(30_000)), "older attempts were deleted");
+    store.clear_failed_logins(a).await.unwrap();
+    assert_eq!(store.failed_logins(a, 0).await.unwrap(), (0, None));
+}
+
+/// Many concurrent attempts under one key (issue 21, attack 5: 20 parallel
+/// wrong passwords were all checked): the check and the count are one step,
+/// so no more than the free attempts proceed.
+pub async fn concurrent_attempts_admit_at_most_the_free_ones(store: Arc<dyn Store>) {
+    let policy = ThrottlePolicy { window_ms: 60_000, free_attempts: 3, first_delay_ms: 1_000, max_delay_ms: 60_000 };
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let keys = ["email:parallel@example.com".to_owned(), format!("ip:198.51.100.{i}")];
+                store.count_attempt(&keys, 7_000, &policy).await.unwrap()
+            })
+        })
+        .collect();
+    let mut proceeded = 0;
+    for task in tasks {
+        proceeded += usize::from(task.await.unwrap() == Admission::Proceed);
+    }
+    assert_eq!(proceeded, 3, "exactly the free attempts proceed, however concurrent");
+    assert_eq!(store.failed_logins("email:parallel@example.com", 0).await.unwrap(), (3, Some(7_000)));
+}
+
 /// Deleting an account removes its rows and throttle, nobody else's.
 pub async fn delete_account_leaves_nothing(store: Arc<dyn Store>) {
     let doomed = account("u-doomed", "Doomed@Example.com", 1);
@@ -314,7 +378,11 @@ pub async fn delete_account_leaves_nothing(store: Arc<dyn Store>) {
         }
         store.record_failed_login(&format!("email:{email}"), 30, 0).await.unwrap();
         store.record_failed_login(&format!("email:{email}"), 40, 0).await.unwrap();
+        store.record_failed_login(&format!("account:{user}"), 40, 0).await.unwrap();
+        store.record_failed_login(&format!("device:{user}:nonce"), 40, 0).await.unwrap();
     }
+    // An id that LIKE would match (`_` is its wildcard) is someone else's.
+    store.record_failed_login("device:u_doomed:nonce", 40, 0).await.unwrap();
     store.record_failed_login("ip:198.51.100.7", 50, 0).await.unwrap();
     let before = store.count_accounts().await.unwrap();
 
@@ -326,6 +394,8 @@ pub async fn delete_account_leaves_nothing(store: Arc<dyn Store>) {
     assert_eq!(store.user_remember_tokens("u-doomed").await.unwrap(), []);
     assert_eq!(store.user_devices("u-doomed").await.unwrap(), []);
     assert_eq!(store.failed_logins("email:doomed@example.com", 0).await.unwrap(), (0, None));
+    assert_eq!(store.failed_logins("account:u-doomed", 0).await.unwrap(), (0, None));
+    assert_eq!(store.failed_logins("device:u-doomed:nonce", 0).await.unwrap(), (0, None));
     assert_eq!(store.session("s-u-doomed-d-1").await.unwrap(), None);
     assert_eq!(store.remember_token("t-u-doomed-d-2").await.unwrap(), None);
     assert_eq!(store.device("u-doomed", "d-1").await.unwrap(), None);
@@ -337,6 +407,9 @@ pub async fn delete_account_leaves_nothing(store: Arc<dyn Store>) {
     assert_eq!(store.user_devices("u-kept").await.unwrap().len(), 2);
     assert_eq!(store.failed_logins("email:kept@example.com", 0).await.unwrap(), (2, Some(40)));
     assert_eq!(store.failed_logins("ip:198.51.100.7", 0).await.unwrap(), (1, Some(50)));
+    assert_eq!(store.failed_logins("account:u-kept", 0).await.unwrap(), (1, Some(40)));
+    assert_eq!(store.failed_logins("device:u-kept:nonce", 0).await.unwrap(), (1, Some(40)));
+    assert_eq!(store.failed_logins("device:u_doomed:nonce", 0).await.unwrap(), (1, Some(40)));
 
     assert!(!store.delete_account("u-doomed").await.unwrap(), "already deleted");
     assert!(!store.delete_account("nobody").await.unwrap());

@@ -79,6 +79,8 @@ macro_rules! __conformance {
             concurrent_rotations_one_wins
             devices
             login_throttle
+            attempts_counted_and_refused
+            concurrent_attempts_admit_at_most_the_free_ones
             delete_account_leaves_nothing
             rows_need_an_account
             analytics_events_round_trip
