@@ -16,7 +16,8 @@ use crumb_store::{ConsentAction, ConsentRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::problem::{Problem, ProblemKind};
-use crate::request_info::{check_same_origin, cookie, raw_signals, signals};
+use crate::rate_limit::{self, Endpoint};
+use crate::request_info::{check_same_origin, client_address, cookie, raw_signals, signals, Peer};
 use crate::state::AppState;
 use crate::visitors::recognise;
 use crumb_core::category::{Category, Signal, Signals};
@@ -113,9 +114,13 @@ pub struct Receipt {
 /// `POST /api/consent`: records a decision.
 pub async fn post_consent(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     body: Result<Json<ConsentRequest>, JsonRejection>,
 ) -> Result<Response, Problem> {
+    let address = client_address(&headers, peer, &state.config.trusted_proxies).map(|address| address.to_string());
+    let browser = cookie(&headers, &state.names.consent);
+    rate_limit::check(&state, Endpoint::Consent, address.as_deref(), browser)?;
     record_decision(&state, &headers, body).await
 }
 
@@ -162,6 +167,12 @@ async fn record_decision(
     // Durable before we answer: the store returns only after the commit is on disk.
     state.store.append_consent(&record).await?;
     tracing::info!(receipt = %record.receipt_id, action = action.as_str(), granted = ?record.granted, "consent recorded");
+    for (categories, decision) in [(&record.granted, "granted"), (&record.refused, "refused")] {
+        for category in categories {
+            metrics::counter!("crumb_consent_decisions_total", "category" => category.clone(), "decision" => decision)
+                .increment(1);
+        }
+    }
 
     let consent_cookie = ConsentCookie {
         consent_id,

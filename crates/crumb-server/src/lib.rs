@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod pages;
 pub mod policy;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_info;
 pub mod runtime;
 pub mod script;

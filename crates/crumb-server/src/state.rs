@@ -6,6 +6,7 @@ use crumb_cookie::{Keyring, ResponseCookie, SameSite};
 use crumb_store::Store;
 
 use crate::analytics::Analytics;
+use crate::rate_limit::RateLimits;
 use crumb_core::accounts::hashing::{HashLimiter, DEFAULT_HASH_MEMORY_MB};
 use crumb_core::config::{Config, CookieDeclaration};
 use crumb_core::own_cookies::OwnCookieNames;
@@ -36,6 +37,8 @@ pub struct SharedState {
     pub metrics_token: Option<String>,
     /// The bound on concurrent password hashing (every Argon2id job runs under it).
     pub hashing: Arc<HashLimiter>,
+    /// Per-client and per-visitor limits on events and consent decisions, shared through the store.
+    pub rate_limits: Arc<RateLimits>,
 }
 
 impl std::ops::Deref for SharedState {
@@ -76,8 +79,16 @@ impl AppState {
     ) -> Self {
         let names = OwnCookieNames::new(config.secure_origins());
         let analytics = Arc::new(Analytics::new(&keys, Arc::clone(&store), &config.origins));
+        let rate_limits = Arc::new(RateLimits::new(
+            Arc::clone(&store),
+            &keys,
+            config.server.events_per_minute,
+            config.server.consents_per_minute,
+            Arc::clone(&clock),
+        ));
         let shared = SharedState {
             analytics,
+            rate_limits,
             site: Site::with_clock(Arc::new(config), store, clock),
             keys: Arc::new(keys),
             names: Arc::new(names),
@@ -97,6 +108,7 @@ impl AppState {
             names: Arc::clone(&shared.names),
             analytics: Arc::clone(&shared.analytics),
             hashing: Arc::clone(&shared.hashing),
+            rate_limits: Arc::clone(&shared.rate_limits),
             metrics_token: token.filter(|token| !token.is_empty()),
         };
         AppState { shared: Arc::new(rebuilt) }

@@ -222,4 +222,120 @@ async fn metrics_need_the_token_on_the_sites_address() {
     let text = scraped.text();
     assert!(text.contains("crumb_http_requests_total{route=\"/policy\",method=\"GET\",status=\"200\"}"), "{text}");
     assert!(text.contains("crumb_http_request_duration_seconds_bucket{route=\"/policy\""), "{text}");
+    // What the handlers and the group commit record, after a decision and an event.
+    let mut visitor = Browser::new(config::demo(), Arc::new(SqliteStore::open_in_memory().unwrap()));
+    assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+    assert_eq!(visitor.send(page_view(None)).await.status, StatusCode::ACCEPTED);
+    let text = browser
+        .send(Request::get("/metrics").header("authorization", "Bearer s3cret-token").body(Body::empty()).unwrap())
+        .await
+        .text();
+    assert!(text.contains("crumb_consent_decisions_total{category=\"statistics\",decision=\"granted\"}"), "{text}");
+    assert!(text.contains("crumb_group_commit_batch_events_bucket"), "{text}");
+    assert!(text.contains("crumb_group_commit_seconds_bucket"), "{text}");
+}
+
+const CHROME: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+fn limited(setting: &str) -> crumb_server::Config {
+    let text = config::DEMO_TOML.replace("[server]\n", &format!("[server]\n{setting}\n"));
+    config::parse(&text, "crumb.toml").unwrap()
+}
+
+fn page_view(from: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/api/event")
+        .header("content-type", "application/json")
+        .header("origin", "http://localhost:8080")
+        .header("user-agent", CHROME)
+        .body(Body::from(r#"{"name":"pageview","url":"http://localhost:8080/"}"#))
+        .unwrap();
+    if let Some(address) = from {
+        let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    }
+    request
+}
+
+fn decision_from(address: &str) -> Request<Body> {
+    let mut request = Request::post("/api/consent")
+        .header("content-type", "application/json")
+        .header("origin", "http://localhost:8080")
+        .body(Body::from(r#"{"granted":[],"language":"en"}"#))
+        .unwrap();
+    let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+async fn status_of(app: &axum::Router, request: Request<Body>) -> (StatusCode, Option<String>) {
+    let response = tower::ServiceExt::oneshot(app.clone(), request).await.unwrap();
+    let retry = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (response.status(), retry)
+}
+
+/// Issue 21: one consented visitor could send events without end (the
+/// statistics denial of service started there). Now a visitor gets
+/// `events_per_minute`, then 429 with Retry-After until the minute is over.
+#[tokio::test]
+async fn a_visitor_beyond_its_events_per_minute_gets_429_until_the_window_ends() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(limited("events_per_minute = 5"), store);
+        assert_eq!(visitor.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        for n in 0..5 {
+            assert_eq!(visitor.send(page_view(None)).await.status, StatusCode::ACCEPTED, "{backend}: event {n}");
+        }
+        let refused = visitor.send(page_view(None)).await;
+        assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, "throttled");
+        let wait: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{backend}: {wait}");
+        // Another visitor is not held back by this one.
+        let mut other = visitor.sibling();
+        assert_eq!(other.post_consent(&["statistics"], &[]).await.status, StatusCode::CREATED);
+        assert_eq!(other.send(page_view(None)).await.status, StatusCode::ACCEPTED, "{backend}");
+        // The next window admits the first visitor again.
+        visitor.clock.advance_seconds(i64::try_from(wait).unwrap());
+        assert_eq!(visitor.send(page_view(None)).await.status, StatusCode::ACCEPTED, "{backend}");
+    }
+}
+
+/// The limits are shared by nodes on one store: what one node admitted
+/// counts on the other from its next report on.
+#[tokio::test]
+async fn consent_decisions_from_one_address_are_limited_across_nodes() {
+    for (backend, store) in stores().await {
+        // 2 a minute per browser: an address gets ten times that, 20.
+        let node_a = Browser::new(limited("consents_per_minute = 2"), Arc::clone(&store));
+        let node_b = Browser::new(limited("consents_per_minute = 2"), Arc::clone(&store));
+        node_b.clock.set(crumb_cookie::Clock::now(&*node_a.clock));
+        for n in 0..20 {
+            assert_eq!(
+                status_of(&node_a.app, decision_from("203.0.113.5")).await.0,
+                StatusCode::CREATED,
+                "{backend}: {n}"
+            );
+        }
+        let (status, retry) = status_of(&node_a.app, decision_from("203.0.113.5")).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{backend}");
+        assert!(retry.is_some(), "{backend}: Retry-After");
+        assert_eq!(
+            status_of(&node_a.app, decision_from("198.51.100.9")).await.0,
+            StatusCode::CREATED,
+            "{backend}: another address"
+        );
+        // Node B has not heard of the address yet; once both have reported, it refuses it too.
+        let now = node_a.state.now_millis();
+        node_a.state.rate_limits.sync(now).await.unwrap();
+        assert_eq!(
+            status_of(&node_b.app, decision_from("203.0.113.5")).await.0,
+            StatusCode::CREATED,
+            "{backend}: within one report's slack"
+        );
+        node_b.state.rate_limits.sync(now).await.unwrap();
+        assert_eq!(
+            status_of(&node_b.app, decision_from("203.0.113.5")).await.0,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{backend}: node B knows"
+        );
+    }
 }

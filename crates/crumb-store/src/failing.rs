@@ -212,6 +212,15 @@ impl Store for FailingStore {
         self.inner.supported_schema_version()
     }
 
+    async fn add_to_rate_windows(
+        &self,
+        increments: &[crate::RateIncrement],
+        forget_before: crate::UnixMillis,
+    ) -> Result<Vec<u64>, StoreError> {
+        self.enter(Access::Write, "add_to_rate_windows")?;
+        self.inner.add_to_rate_windows(increments, forget_before).await
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         self.enter(Access::Read, "count_consents")?;
         self.inner.count_consents(site).await

@@ -27,6 +27,7 @@ pub mod error;
 pub mod failing;
 pub mod migrations;
 pub mod postgres;
+pub mod rate;
 mod rows;
 pub mod sqlite;
 #[cfg(feature = "conformance")]
@@ -37,6 +38,7 @@ pub use account::{Account, AccountStore, Admission, Device, RememberToken, Sessi
 pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord};
 pub use error::StoreError;
+pub use rate::RateIncrement;
 pub use visitor::VisitorStatus;
 
 /// Milliseconds since the Unix epoch, UTC: how the store keeps time.
@@ -74,6 +76,16 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
 
     /// The newest schema version this build of the backend knows.
     fn supported_schema_version(&self) -> u32;
+
+    /// Adds each increment to its key's window, shared by every node on
+    /// this store, and returns the windows' totals in the same order (what
+    /// all nodes admitted, this call included). Windows that started before
+    /// `forget_before` are deleted. One transaction.
+    async fn add_to_rate_windows(
+        &self,
+        increments: &[RateIncrement],
+        forget_before: UnixMillis,
+    ) -> Result<Vec<u64>, StoreError>;
 
     /// Records a request by a visitor that has a visitor id: creates the
     /// visitor on first sight, and counts a new visit when `new_visit` is

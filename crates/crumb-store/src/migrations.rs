@@ -28,6 +28,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_analytics_forget.sql") },
     Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_analytics_open_visits.sql") },
     Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_remember_grace.sql") },
+    Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_rate_windows.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -38,6 +39,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../migrations/postgres/0004_analytics_forget.sql") },
     Migration { version: 5, sql: include_str!("../migrations/postgres/0005_analytics_open_visits.sql") },
     Migration { version: 6, sql: include_str!("../migrations/postgres/0006_remember_grace.sql") },
+    Migration { version: 7, sql: include_str!("../migrations/postgres/0007_rate_windows.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

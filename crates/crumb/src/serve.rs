@@ -40,6 +40,12 @@ pub struct ServeArgs {
     /// Serve `/metrics`, without a token, on this address too (overrides server.metrics_listen).
     #[arg(long, env = "CRUMB_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    /// Events one visitor may send per minute (overrides server.events_per_minute; an address gets ten times it).
+    #[arg(long, env = "CRUMB_EVENTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    events_per_minute: Option<u32>,
+    /// Consent decisions one browser may send per minute (overrides server.consents_per_minute; an address gets ten times it).
+    #[arg(long, env = "CRUMB_CONSENTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    consents_per_minute: Option<u32>,
 }
 
 /// How log lines are written.
@@ -95,14 +101,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.metrics_listen {
         config.server.metrics_listen = Some(listen);
     }
+    let limits = (args.events_per_minute, args.consents_per_minute);
     let runtime = crumb_server::runtime::build()?;
-    let result = runtime.block_on(serve(config, built_in_demo, args.metrics_token));
+    let result = runtime.block_on(serve(config, built_in_demo, limits, args.metrics_token));
     // A store call still running on a blocking thread gets a moment, not forever.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     result
 }
 
-async fn serve(mut config: Config, built_in_demo: bool, metrics_token: Option<String>) -> anyhow::Result<()> {
+async fn serve(
+    mut config: Config,
+    built_in_demo: bool,
+    (events_per_minute, consents_per_minute): (Option<u32>, Option<u32>),
+    metrics_token: Option<String>,
+) -> anyhow::Result<()> {
     let (store, store_description) = open_store(&config).await?;
     let keyring = keys::load_or_create(&config.secret_file)?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -112,7 +124,13 @@ async fn serve(mut config: Config, built_in_demo: bool, metrics_token: Option<St
     if built_in_demo {
         // The demo answers for the loopback names of the port it got.
         let listen = std::mem::take(&mut config.listen);
-        config = Config { listen, ..Config::demo_on_port(address.port()) };
+        config = Config { listen, server: config.server, ..Config::demo_on_port(address.port()) };
+    }
+    if let Some(rate) = events_per_minute {
+        config.server.events_per_minute = rate;
+    }
+    if let Some(rate) = consents_per_minute {
+        config.server.consents_per_minute = rate;
     }
     let url = if address.ip().is_loopback() {
         format!("http://localhost:{}/", address.port())

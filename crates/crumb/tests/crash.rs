@@ -3,50 +3,13 @@
 //! still there.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Starts `crumb serve` (built-in demo, SQLite under `dir`) on a free port; returns the child and its address.
-fn start(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crumb"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let address = loop {
-        let line = lines.next().expect("server exited before announcing its URL").unwrap();
-        if let Some(rest) = line.split("http://localhost:").nth(1) {
-            let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            break format!("127.0.0.1:{port}");
-        }
-    };
-    (child, address)
-}
-
-/// One HTTP/1.1 request over a fresh connection; returns status and body.
-fn request(address: &str, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(address)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response.get(9..12).and_then(|s| s.parse().ok()).ok_or(std::io::ErrorKind::InvalidData)?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
-}
+use common::{request, start};
 
 #[test]
 fn every_acknowledged_consent_survives_sigkill() {

@@ -105,7 +105,10 @@ pub fn spawn(state: Site, every: Duration) -> tokio::task::JoinHandle<()> {
         let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
-            match run_once(&state).await {
+            let started = std::time::Instant::now();
+            let outcome = run_once(&state).await;
+            metrics::histogram!("crumb_rollup_seconds").record(started.elapsed());
+            match outcome {
                 Ok(report) if report.days_rolled > 0 || report.events_purged > 0 || report.events_forgotten > 0 => {
                     // (Provisional steps are routine: not logged.)
                     tracing::info!(

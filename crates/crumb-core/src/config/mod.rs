@@ -128,6 +128,10 @@ pub struct ServerLimits {
     /// A separate address that serves `/metrics` to anyone who can reach it (`metrics_listen`); on the
     /// site's own address `/metrics` needs the token in `CRUMB_METRICS_TOKEN`.
     pub metrics_listen: Option<String>,
+    /// Events (`POST /api/event`) one visitor may send per minute (default 600; an address ten times that).
+    pub events_per_minute: u32,
+    /// Consent decisions (`POST /api/consent`) one browser may send per minute (default 30; an address ten times that).
+    pub consents_per_minute: u32,
 }
 
 /// `[accounts]`: sign-in, sessions and remember-me.
@@ -455,6 +459,8 @@ mod tests {
             ("request_timeout_seconds = 0", "server.request_timeout_seconds = 0: must be 1 to 600"),
             ("shutdown_seconds = 601", "server.shutdown_seconds = 601: must be 1 to 600"),
             ("metrics_listen = \"everywhere\"", "server.metrics_listen = \"everywhere\": must be an address"),
+            ("events_per_minute = 0", "server.events_per_minute = 0: must be 1 to 100000"),
+            ("consents_per_minute = 100001", "server.consents_per_minute = 100001: must be 1 to 100000"),
         ] {
             let text = DEMO_TOML.replace("[server]\n", &format!("[server]\n{setting}\n"));
             let errors = parse(&text, "t.toml").expect_err(setting).to_string();

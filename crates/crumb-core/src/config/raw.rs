@@ -230,6 +230,18 @@ pub(super) struct RawServer {
     pub(super) shutdown_seconds: Spanned<u32>,
     #[serde(default)]
     pub(super) metrics_listen: Option<Spanned<String>>,
+    #[serde(default = "default_events_per_minute")]
+    pub(super) events_per_minute: Spanned<u32>,
+    #[serde(default = "default_consents_per_minute")]
+    pub(super) consents_per_minute: Spanned<u32>,
+}
+
+fn default_events_per_minute() -> Spanned<u32> {
+    Spanned::new(0..0, 600)
+}
+
+fn default_consents_per_minute() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
 }
 
 fn default_request_timeout() -> Spanned<u32> {
@@ -257,6 +269,8 @@ impl Default for RawServer {
             request_timeout_seconds: default_request_timeout(),
             shutdown_seconds: default_shutdown(),
             metrics_listen: None,
+            events_per_minute: default_events_per_minute(),
+            consents_per_minute: default_consents_per_minute(),
         }
     }
 }

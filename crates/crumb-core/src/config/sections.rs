@@ -89,6 +89,8 @@ pub(super) fn trusted_proxies(server: &RawServer, findings: &mut Findings<'_>) -
 
 /// The longest a request may take, in seconds (`server.request_timeout_seconds`).
 pub(super) const MAX_REQUEST_TIMEOUT_SECONDS: u32 = 600;
+/// The highest per-client rate limit (`server.events_per_minute`, `server.consents_per_minute`).
+pub(super) const MAX_REQUESTS_PER_MINUTE: u32 = 100_000;
 /// The longest a shutdown may wait for requests in flight (`server.shutdown_seconds`).
 pub(super) const MAX_SHUTDOWN_SECONDS: u32 = 600;
 
@@ -103,6 +105,14 @@ pub(super) fn server_limits(server: &RawServer, findings: &mut Findings<'_>) -> 
         let seconds = *value.get_ref();
         if seconds == 0 || seconds > max {
             findings.error_at(value.span(), format!("server.{name} = {seconds}: must be 1 to {max} (10 minutes)"));
+        }
+    }
+    for (name, value) in
+        [("events_per_minute", &server.events_per_minute), ("consents_per_minute", &server.consents_per_minute)]
+    {
+        let rate = *value.get_ref();
+        if rate == 0 || rate > MAX_REQUESTS_PER_MINUTE {
+            findings.error_at(value.span(), format!("server.{name} = {rate}: must be 1 to {MAX_REQUESTS_PER_MINUTE}"));
         }
     }
     if let Some(listen) = &server.metrics_listen {
@@ -120,6 +130,8 @@ pub(super) fn server_limits(server: &RawServer, findings: &mut Findings<'_>) -> 
         request_timeout: std::time::Duration::from_secs((*server.request_timeout_seconds.get_ref()).into()),
         shutdown_grace: std::time::Duration::from_secs((*server.shutdown_seconds.get_ref()).into()),
         metrics_listen: server.metrics_listen.as_ref().map(|listen| listen.get_ref().clone()),
+        events_per_minute: *server.events_per_minute.get_ref(),
+        consents_per_minute: *server.consents_per_minute.get_ref(),
     }
 }
 

@@ -30,6 +30,7 @@ use serde::Deserialize;
 use super::writer::EventWriter;
 use crate::consent::{append_cookies, needs_prompt, read_consent};
 use crate::problem::{Problem, ProblemKind};
+use crate::rate_limit::{self, Endpoint};
 use crate::request_info::{check_same_origin, client_address, cookie, signals};
 use crate::state::AppState;
 use crumb_core::analytics::client::{self, truncate};
@@ -147,6 +148,8 @@ pub async fn post_event(State(state): State<AppState>, request: axum::extract::R
     let client_address = client_address(&headers, peer, &state.config.trusted_proxies)
         .map(|address| address.to_string())
         .unwrap_or_default();
+    let visitor = cookie(&headers, &state.names.visitor);
+    rate_limit::check(&state, Endpoint::Event, Some(&client_address), visitor)?;
     let body: Bytes = axum::body::to_bytes(body, crate::request_info::BODY_LIMIT_BYTES).await.map_err(|_| {
         Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes"))
     })?;

@@ -68,7 +68,13 @@ async fn run(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<(EventRecord, D
         // The batch goes to the store; the next one is likely of its size.
         let batch_len = events.len();
         let batch = std::mem::replace(&mut events, Vec::with_capacity(batch_len));
-        let result = store.append_events(batch).await.map_err(|e| {
+        let committing = std::time::Instant::now();
+        let result = store.append_events(batch).await;
+        // The commit's time is the fsync's, mostly: what a batch waits for.
+        metrics::histogram!("crumb_group_commit_seconds").record(committing.elapsed());
+        #[allow(clippy::cast_precision_loss)] // a batch holds at most MAX_BATCH events
+        metrics::histogram!("crumb_group_commit_batch_events").record(batch_len as f64);
+        let result = result.map_err(|e| {
             tracing::error!(error = %e, events = batch_len, "storing analytics events failed");
             Arc::new(e)
         });

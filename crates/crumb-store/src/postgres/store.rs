@@ -78,6 +78,38 @@ impl Store for PgStore {
         crate::migrations::latest(crate::migrations::POSTGRES)
     }
 
+    async fn add_to_rate_windows(
+        &self,
+        increments: &[crate::RateIncrement],
+        forget_before: UnixMillis,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        tx.execute("DELETE FROM rate_windows WHERE window_start < $1", &[&forget_before])
+            .await
+            .map_err(backend_error)?;
+        let statement = tx
+            .prepare_cached(
+                "INSERT INTO rate_windows (key, window_start, count) VALUES ($1, $2, $3)
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = rate_windows.count + EXCLUDED.count
+                 RETURNING count",
+            )
+            .await
+            .map_err(backend_error)?;
+        let mut totals = Vec::with_capacity(increments.len());
+        for increment in increments {
+            let added = i64::try_from(increment.count).unwrap_or(i64::MAX);
+            let row = tx
+                .query_one(&statement, &[&increment.key, &increment.window_start, &added])
+                .await
+                .map_err(backend_error)?;
+            let total: i64 = row.try_get(0).map_err(backend_error)?;
+            totals.push(count(total));
+        }
+        tx.commit().await.map_err(backend_error)?;
+        Ok(totals)
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         let client = self.client().await?;
         let statement = client

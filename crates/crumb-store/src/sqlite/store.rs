@@ -87,6 +87,39 @@ impl Store for SqliteStore {
         crate::migrations::latest(crate::migrations::SQLITE)
     }
 
+    async fn add_to_rate_windows(
+        &self,
+        increments: &[crate::RateIncrement],
+        forget_before: UnixMillis,
+    ) -> Result<Vec<u64>, StoreError> {
+        let increments = increments.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            tx.execute("DELETE FROM rate_windows WHERE window_start < ?1", params![forget_before])
+                .map_err(backend_error)?;
+            let mut totals = Vec::with_capacity(increments.len());
+            {
+                let mut statement = tx
+                    .prepare_cached(
+                        "INSERT INTO rate_windows (key, window_start, count) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count
+                         RETURNING count",
+                    )
+                    .map_err(backend_error)?;
+                for increment in &increments {
+                    let added = i64::try_from(increment.count).unwrap_or(i64::MAX);
+                    let total: i64 = statement
+                        .query_row(params![increment.key, increment.window_start, added], |row| row.get(0))
+                        .map_err(backend_error)?;
+                    totals.push(rows::count(total));
+                }
+            }
+            tx.commit().map_err(backend_error)?;
+            Ok(totals)
+        })
+        .await
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         let site = site.to_owned();
         self.with(move |c| {

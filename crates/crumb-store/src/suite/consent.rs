@@ -29,6 +29,32 @@ pub async fn schema_is_current(store: Arc<dyn Store>) {
     assert_eq!(version, store.supported_schema_version());
 }
 
+/// Rate-limit windows add up what every caller (node) admitted, per key and
+/// window, also under concurrency, and old windows are forgotten.
+pub async fn rate_windows_add_up_across_callers(store: Arc<dyn Store>) {
+    use crate::RateIncrement;
+    let inc = |key: &str, window_start: i64, count: u64| RateIncrement { key: key.into(), window_start, count };
+    let totals = store.add_to_rate_windows(&[inc("rw-a", 60_000, 3), inc("rw-b", 60_000, 1)], 0).await.unwrap();
+    assert_eq!(totals, [3, 1]);
+    // Eight "nodes" add at once: nothing is lost.
+    let adds: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.add_to_rate_windows(&[inc("rw-a", 60_000, 2)], 0).await.unwrap() })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for add in adds {
+        seen.push(add.await.unwrap()[0]);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [5, 7, 9, 11, 13, 15, 17, 19], "each add sees every earlier one");
+    // A new window starts from nothing; the old one is forgotten when asked.
+    assert_eq!(store.add_to_rate_windows(&[inc("rw-a", 120_000, 1)], 120_000).await.unwrap(), [1]);
+    assert_eq!(store.add_to_rate_windows(&[inc("rw-a", 60_000, 1)], 0).await.unwrap(), [1], "60 000 was deleted");
+    assert_eq!(store.add_to_rate_windows(&[], 0).await.unwrap(), Vec::<u64>::new());
+}
+
 /// A consent record reads back as written, by its case-sensitive receipt id.
 pub async fn consent_round_trip(store: Arc<dyn Store>) {
     let stored = record("r-1", "c-1", "site-a", 1_000);
