@@ -12,6 +12,9 @@ pub enum PolicyCommand {
     Check {
         /// The declaration to check.
         config: PathBuf,
+        /// Accept plain-http origins that are not loopback (a test setup): warn, but exit 0.
+        #[arg(long)]
+        allow_insecure_origins: bool,
     },
     /// Print the cookie policy a declaration generates (the built-in demo without --config).
     Show {
@@ -29,8 +32,20 @@ pub enum PolicyCommand {
 
 pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
-        PolicyCommand::Check { config } => match crumb_core::config::load(&config) {
+        PolicyCommand::Check { config, allow_insecure_origins } => match crumb_core::config::load(&config) {
             Ok(parsed) => {
+                let warnings = parsed.insecure_origin_warnings();
+                for warning in &warnings {
+                    eprintln!(
+                        "{}: {}: {warning}",
+                        if allow_insecure_origins { "warning" } else { "error" },
+                        config.display()
+                    );
+                }
+                if !warnings.is_empty() && !allow_insecure_origins {
+                    eprintln!("(--allow-insecure-origins accepts them, for a test setup)");
+                    return Ok(ExitCode::from(1));
+                }
                 println!(
                     "{}: valid — {} cookies declared ({} set by crumb), policy version {}",
                     config.display(),

@@ -115,6 +115,9 @@ async fn serve(
     (events_per_minute, consents_per_minute): (Option<u32>, Option<u32>),
     metrics_token: Option<String>,
 ) -> anyhow::Result<()> {
+    for warning in config.insecure_origin_warnings() {
+        tracing::warn!("{warning}");
+    }
     let (store, store_description) = open_store(&config).await?;
     let keyring = keys::load_or_create(&config.secret_file)?;
     let listener = tokio::net::TcpListener::bind(&config.listen)

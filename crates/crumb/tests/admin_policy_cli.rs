@@ -61,3 +61,33 @@ fn policy_check_names_file_line_and_rule() {
     assert_eq!(policy["language"], "de");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 21 item 7: one secure-origin rule, enforced by `policy check` —
+/// plain http is refused unless the host is exactly loopback.
+#[test]
+fn policy_check_refuses_plain_http_origins_that_are_not_loopback() {
+    let dir = temp_dir("origins");
+    let demo = crumb_core::config::DEMO_TOML;
+    let with_origins = |origins: &str| {
+        let text = demo.replacen("origins = [", &format!("origins = [{origins}, "), 1);
+        std::fs::write(dir.join("crumb.toml"), text).unwrap();
+        crumb(&dir, &["policy", "check", "crumb.toml"], "")
+    };
+    for plain in ["\"http://shop.example\"", "\"http://localhost.evil.example\""] {
+        let out = with_origins(plain);
+        assert_eq!(out.status.code(), Some(1), "{plain}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is plain http on a host that is not loopback"), "{plain}: {err}");
+    }
+    for secure in ["\"https://shop.example\"", "\"http://[::1]:9000\"", "\"http://app.localhost:3000\""] {
+        assert!(with_origins(secure).status.success(), "{secure}");
+    }
+    let out = crumb(&dir, &["policy", "check", "--allow-insecure-origins", "crumb.toml"], "");
+    assert!(out.status.success());
+    std::fs::write(dir.join("crumb.toml"), demo.replacen("origins = [", "origins = [\"http://shop.example\", ", 1))
+        .unwrap();
+    let out = crumb(&dir, &["policy", "check", "--allow-insecure-origins", "crumb.toml"], "");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: crumb.toml: site.origins: \"http://shop.example\""));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

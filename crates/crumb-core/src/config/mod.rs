@@ -255,6 +255,23 @@ impl Config {
         self.origins.iter().all(|origin| is_secure_origin(origin))
     }
 
+    /// What is wrong with serving the site at each origin that is not a
+    /// secure one ([`is_secure_origin`]): one line per such origin, naming
+    /// the consequence. Empty when every origin is secure.
+    pub fn insecure_origin_warnings(&self) -> Vec<String> {
+        self.origins
+            .iter()
+            .filter(|origin| !is_secure_origin(origin))
+            .map(|origin| {
+                format!(
+                    "site.origins: {origin:?} is plain http on a host that is not loopback: browsers keep no Secure \
+                     or __Host- cookie there, so crumb sets its own cookies without them (readable and replaceable \
+                     by anyone on the network, on every origin); serve the site over https"
+                )
+            })
+            .collect()
+    }
+
     /// The configured origin a request's `Host` header names, if any: the
     /// host compared without case and a trailing dot, the port explicit or
     /// else the origin scheme's default (80 for http, 443 for https). A request
