@@ -107,8 +107,58 @@ async fn insert_rows(
     Ok(())
 }
 
+/// The rollup job's advisory lock: a session lock on the pair
+/// (`hashtext('crumb rollup')`, `hashtext(site)`), held by one pooled
+/// connection for the run. (Two-key advisory locks never collide with the
+/// one-key locks of migrations and throttles.)
+struct PgRollupLock {
+    client: Option<deadpool_postgres::Object>,
+    site: String,
+}
+
+#[async_trait::async_trait]
+impl crate::analytics::HeldLock for PgRollupLock {
+    async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
+        let Some(client) = self.client.take() else { return Ok(()) };
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock(hashtext('crumb rollup'), hashtext($1))", &[&self.site])
+            .await;
+        match unlocked {
+            // Back to the pool, unlocked.
+            Ok(_) => Ok(()),
+            Err(error) => {
+                // Closing the session frees its locks.
+                drop(deadpool_postgres::Object::take(client));
+                Err(backend_error(error))
+            }
+        }
+    }
+}
+
+impl Drop for PgRollupLock {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            // Unreleased: the connection leaves the pool and closes, and the
+            // server frees the session's locks.
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl AnalyticsStore for PgStore {
+    async fn try_lock_rollup(&self, site: &str) -> Result<Option<crate::analytics::RollupLock>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT pg_try_advisory_lock(hashtext('crumb rollup'), hashtext($1))", &[&site])
+            .await
+            .map_err(backend_error)?;
+        let locked: bool = row.try_get(0).map_err(super::unreadable_column)?;
+        Ok(locked.then(|| {
+            crate::analytics::RollupLock::held(Box::new(PgRollupLock { client: Some(client), site: site.to_owned() }))
+        }))
+    }
+
     async fn append_events(&self, events: Vec<EventRecord>) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
