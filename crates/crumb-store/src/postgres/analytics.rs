@@ -120,9 +120,8 @@ struct PgRollupLock {
 impl crate::analytics::HeldLock for PgRollupLock {
     async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
         let Some(client) = self.client.take() else { return Ok(()) };
-        let unlocked = client
-            .execute("SELECT pg_advisory_unlock(hashtext('crumb rollup'), hashtext($1))", &[&self.site])
-            .await;
+        let unlocked =
+            client.execute("SELECT pg_advisory_unlock(hashtext('crumb rollup'), hashtext($1))", &[&self.site]).await;
         match unlocked {
             // Back to the pool, unlocked.
             Ok(_) => Ok(()),
