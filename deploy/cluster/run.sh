@@ -141,7 +141,7 @@ wait_ready() {
 # for a few seconds: each node's first run (at its start) must skip.
 step "holding the rollup advisory lock from psql while the nodes start"
 HOLD=6
-psql -q -X "$CRUMB_POSTGRES_URL" -c "SELECT pg_advisory_lock(hashtext('crumb rollup'), hashtext('$SITE'))" \
+psql -q -X "$CRUMB_POSTGRES_URL" -c "SELECT pg_advisory_lock(hashtext('crumb rollup'), hashtext(current_schema() || '/' || '$SITE'))" \
   -c "SELECT pg_sleep($HOLD)" >/dev/null &
 HOLDER=$!
 sleep 0.5

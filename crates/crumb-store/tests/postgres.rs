@@ -200,7 +200,7 @@ async fn upgrades_a_version_1_database() {
 }
 
 /// The rollup job's lock: while one node holds it, a second acquirer (another
-/// node on the same database) is refused; another site's lock is separate;
+/// node on the same database) is refused; another site's or schema's lock is separate;
 /// once released, or once its holder is dropped unreleased (a node dying
 /// mid-run), it can be taken again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,6 +214,18 @@ async fn one_node_at_a_time_rolls_up() {
     assert!(first.try_lock_rollup("shop").await.unwrap().is_none(), "and so is another run on the same node");
     let other = second.try_lock_rollup("other site").await.unwrap().expect("another site's lock is separate");
     other.release().await.unwrap();
+    // Advisory locks are database-wide; a crumb in another schema (another
+    // test) has a lock of its own.
+    let elsewhere = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+    elsewhere
+        .try_lock_rollup("shop")
+        .await
+        .unwrap()
+        .expect("another schema's lock is separate")
+        .release()
+        .await
+        .unwrap();
+    elsewhere.drop_test_schema().await.unwrap();
     held.release().await.unwrap();
     let again = second.try_lock_rollup("shop").await.unwrap().expect("released: free again");
     drop(again); // unreleased: its connection closes, and the server frees the lock

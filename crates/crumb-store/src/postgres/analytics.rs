@@ -108,9 +108,17 @@ async fn insert_rows(
 }
 
 /// The rollup job's advisory lock: a session lock on the pair
-/// (`hashtext('crumb rollup')`, `hashtext(site)`), held by one pooled
-/// connection for the run. (Two-key advisory locks never collide with the
-/// one-key locks of migrations and throttles.)
+/// (`hashtext('crumb rollup')`, `hashtext(schema || '/' || site)`), held by
+/// one pooled connection for the run. Advisory locks are database-wide: the
+/// schema keeps crumbs in other schemas of the database (tests, each in a
+/// schema of its own) apart. Two-key advisory locks never collide with the
+/// one-key locks of migrations and throttles.
+const ROLLUP_TRY_LOCK: &str =
+    "SELECT pg_try_advisory_lock(hashtext('crumb rollup'), hashtext(current_schema() || '/' || $1))";
+const ROLLUP_UNLOCK: &str =
+    "SELECT pg_advisory_unlock(hashtext('crumb rollup'), hashtext(current_schema() || '/' || $1))";
+
+/// The held rollup lock: the connection that took it.
 struct PgRollupLock {
     client: Option<deadpool_postgres::Object>,
     site: String,
@@ -120,8 +128,7 @@ struct PgRollupLock {
 impl crate::analytics::HeldLock for PgRollupLock {
     async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
         let Some(client) = self.client.take() else { return Ok(()) };
-        let unlocked =
-            client.execute("SELECT pg_advisory_unlock(hashtext('crumb rollup'), hashtext($1))", &[&self.site]).await;
+        let unlocked = client.execute(ROLLUP_UNLOCK, &[&self.site]).await;
         match unlocked {
             // Back to the pool, unlocked.
             Ok(_) => Ok(()),
@@ -148,10 +155,7 @@ impl Drop for PgRollupLock {
 impl AnalyticsStore for PgStore {
     async fn try_lock_rollup(&self, site: &str) -> Result<Option<crate::analytics::RollupLock>, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_one("SELECT pg_try_advisory_lock(hashtext('crumb rollup'), hashtext($1))", &[&site])
-            .await
-            .map_err(backend_error)?;
+        let row = client.query_one(ROLLUP_TRY_LOCK, &[&site]).await.map_err(backend_error)?;
         let locked: bool = row.try_get(0).map_err(super::unreadable_column)?;
         Ok(locked.then(|| {
             crate::analytics::RollupLock::held(Box::new(PgRollupLock { client: Some(client), site: site.to_owned() }))
