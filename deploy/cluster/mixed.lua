@@ -12,6 +12,9 @@ local origin = os.getenv("CRUMB_ORIGIN")
 local cookie = os.getenv("CRUMB_COOKIE") or ""
 local consent = '{"granted":["statistics"],"language":"en"}'
 local pages = { "/", "/products", "/cart", "/about", "/products/tea" }
+-- A browser's user agent: without one (wrk sends none) an event is taken
+-- for a bot's and dropped.
+local ua = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 local n = 0
 
 request = function()
@@ -19,14 +22,14 @@ request = function()
   local kind = n % 4
   if kind == 0 then
     return wrk.format("POST", "/api/consent",
-      { ["Content-Type"] = "application/json", ["Origin"] = origin }, consent)
+      { ["Content-Type"] = "application/json", ["Origin"] = origin, ["User-Agent"] = ua }, consent)
   elseif kind == 3 then
-    return wrk.format("GET", "/api/consent", { ["Cookie"] = cookie, ["Origin"] = origin })
+    return wrk.format("GET", "/api/consent", { ["Cookie"] = cookie, ["Origin"] = origin, ["User-Agent"] = ua })
   else
     local page = pages[(n % #pages) + 1]
     local body = '{"name":"pageview","url":"' .. origin .. page .. '"}'
     return wrk.format("POST", "/api/event",
-      { ["Content-Type"] = "application/json", ["Origin"] = origin, ["Cookie"] = cookie }, body)
+      { ["Content-Type"] = "application/json", ["Origin"] = origin, ["Cookie"] = cookie, ["User-Agent"] = ua }, body)
   end
 end
 

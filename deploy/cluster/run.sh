@@ -278,6 +278,13 @@ curl -sS -D "$WORK/visitor.headers" -o /dev/null -H "Host: $HOST" -H "Origin: $O
 VISITOR=$(cookies_from "$WORK/visitor.headers")
 [[ -n $VISITOR ]] || fail "no consent cookie from POST /api/consent"
 export CRUMB_ORIGIN="$ORIGIN" CRUMB_COOKIE="$VISITOR"
+# The load's events must be stored (202), not dropped (204): check one.
+UA="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -D "$WORK/event.headers" -H "Host: $HOST" -H "Origin: $ORIGIN" \
+  -H "User-Agent: $UA" -H "Cookie: $VISITOR" -H 'Content-Type: application/json' \
+  -d "{\"name\":\"pageview\",\"url\":\"$ORIGIN/\"}" "$ORIGIN/api/event")
+[[ $code == 202 ]] && ok "an event with the visitor's consent cookies is stored (202)" ||
+  fail "an event with consent answered $code $(tr -d '\r' <"$WORK/event.headers" | grep -i '^x-crumb-dropped' || true)"
 
 # Runs wrk for $1 seconds; prints its RESULT line's fields.
 load() {
@@ -339,14 +346,18 @@ done
 
 # --- 4 (continued). rollups ran, one node at a time -------------------------------------
 
-step "rollup runs once the lock was free"
+step "rollup runs once the lock was free (the nodes' runs, in time order)"
+for n in 1 2 3; do
+  jq -r --arg n "$n" 'select(.fields.message | test("^rollup")) | "    \(.timestamp[11:19]) node \($n): \(.fields.message)"' \
+    "$WORK/node$n.log" 2>/dev/null || true
+done | sort
 for n in 1 2 3; do
   done_count=$(grep -c '"rollup done"' "$WORK/node$n.log" || true)
   echo "    node $n: $done_count run(s) done, $(grep -c 'rollup skipped' "$WORK/node$n.log" || true) skipped"
 done
 # Node 2's restart ran the job at once, the lock being free by then (unless
 # another node's run held it at that very moment: then it skipped).
-if cat "$WORK"/node?.log | grep -q '"rollup done"'; then ok "rollups ran after the lock was released"; else fail "no node rolled up"; fi
+if grep -q '"rollup done"' "$WORK"/node?.log; then ok "rollups ran after the lock was released"; else fail "no node rolled up"; fi
 
 step "what the store holds (the load's writes were recorded, not dropped)"
 consents=$(psql -qtAX "$CRUMB_POSTGRES_URL" -c "SELECT count(*) FROM consent_records")
