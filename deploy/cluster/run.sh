@@ -348,7 +348,7 @@ done
 
 step "rollup runs once the lock was free (the nodes' runs, in time order)"
 for n in 1 2 3; do
-  jq -r --arg n "$n" 'select(.fields.message | test("^rollup")) | "    \(.timestamp[11:19]) node \($n): \(.fields.message)"' \
+  jq -rR --arg n "$n" 'fromjson? | select(.fields.message? // "" | test("^rollup")) | "    \(.timestamp[11:19]) node \($n): \(.fields.message)"' \
     "$WORK/node$n.log" 2>/dev/null || true
 done | sort
 for n in 1 2 3; do
