@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crumb_store::postgres::PgStore;
-use crumb_store::{AccountStore, ConsentAction, ConsentRecord, Store, StoreError};
+use crumb_store::{AccountStore, AnalyticsStore, ConsentAction, ConsentRecord, Store, StoreError};
 
 fn url() -> Option<String> {
     let url = std::env::var("CRUMB_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
@@ -197,4 +197,47 @@ async fn upgrades_a_version_1_database() {
     assert_eq!(store.visitor("s", "v-old").await.unwrap().unwrap().visits, 3);
     assert_eq!(store.count_accounts().await.unwrap(), 0);
     store.drop_test_schema().await.unwrap();
+}
+
+/// The rollup job's lock: while one node holds it, a second acquirer (another
+/// node on the same database) is refused; another site's or schema's lock is separate;
+/// once released, or once its holder is dropped unreleased (a node dying
+/// mid-run), it can be taken again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_at_a_time_rolls_up() {
+    let Some(url) = url() else { return };
+    let schema = fresh_schema_name();
+    let first = PgStore::connect_to_test_schema(&url, &schema).await.unwrap();
+    let second = PgStore::connect_to_test_schema(&url, &schema).await.unwrap();
+    let held = first.try_lock_rollup("shop").await.unwrap().expect("free at first");
+    assert!(second.try_lock_rollup("shop").await.unwrap().is_none(), "a second node is refused");
+    assert!(first.try_lock_rollup("shop").await.unwrap().is_none(), "and so is another run on the same node");
+    let other = second.try_lock_rollup("other site").await.unwrap().expect("another site's lock is separate");
+    other.release().await.unwrap();
+    // Advisory locks are database-wide; a crumb in another schema (another
+    // test) has a lock of its own.
+    let elsewhere = PgStore::connect_isolated_for_tests(&url).await.unwrap();
+    elsewhere
+        .try_lock_rollup("shop")
+        .await
+        .unwrap()
+        .expect("another schema's lock is separate")
+        .release()
+        .await
+        .unwrap();
+    elsewhere.drop_test_schema().await.unwrap();
+    held.release().await.unwrap();
+    let again = second.try_lock_rollup("shop").await.unwrap().expect("released: free again");
+    drop(again); // unreleased: its connection closes, and the server frees the lock
+    let mut retaken = None;
+    for _ in 0..100 {
+        retaken = first.try_lock_rollup("shop").await.unwrap();
+        if retaken.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    retaken.expect("a dropped lock is freed with its connection").release().await.unwrap();
+    drop(second);
+    first.drop_test_schema().await.unwrap();
 }

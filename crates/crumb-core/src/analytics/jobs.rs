@@ -10,7 +10,9 @@
 //! ([`rollup::aggregate_provisional`]). Raw events older than the retention
 //! are deleted only after their day was rolled up. First, the raw events of
 //! visitors who withdrew statistics consent are deleted. Every step is
-//! idempotent: several nodes may run them.
+//! idempotent: several nodes may run them. Still, only one node runs them
+//! at a time ([`AnalyticsStore::try_lock_rollup`](crumb_store::AnalyticsStore::try_lock_rollup):
+//! a PostgreSQL advisory lock); the others skip that minute's run.
 
 use std::time::Duration;
 
@@ -41,11 +43,27 @@ pub struct JobReport {
     pub events_purged: u64,
     /// Raw events deleted because their visitor withdrew consent.
     pub events_forgotten: u64,
+    /// Whether the run was skipped, another node holding the rollup lock.
+    pub skipped: bool,
 }
 
 /// Deletes the raw events of visitors who withdrew consent, rolls up every
-/// closed day not rolled up yet, then purges raw events past retention.
+/// closed day not rolled up yet, then purges raw events past retention —
+/// unless another node is doing it: then it does nothing and says
+/// [`JobReport::skipped`].
 pub async fn run_once(state: &Site) -> Result<JobReport, StoreError> {
+    let Some(lock) = state.store.try_lock_rollup(&state.config.site_name).await? else {
+        return Ok(JobReport { skipped: true, ..JobReport::default() });
+    };
+    let report = run_locked(state).await;
+    let released = lock.release().await;
+    let report = report?;
+    released?;
+    Ok(report)
+}
+
+/// [`run_once`]'s work, under the rollup lock.
+async fn run_locked(state: &Site) -> Result<JobReport, StoreError> {
     let site = &state.config.site_name;
     let store = &state.store;
     let now = state.now_millis();
@@ -105,20 +123,28 @@ pub fn spawn(state: Site, every: Duration) -> tokio::task::JoinHandle<()> {
         let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
+            // One line a run (at debug level when there was nothing to do),
+            // so that an operator can see which node rolled up and that
+            // the others skipped: `RUST_LOG=crumb_core::analytics::jobs=debug`.
             let started = std::time::Instant::now();
             let outcome = run_once(&state).await;
             metrics::histogram!("crumb_rollup_seconds").record(started.elapsed());
             match outcome {
+                Ok(report) if report.skipped => {
+                    tracing::debug!("rollup skipped: another node holds the lock");
+                }
                 Ok(report) if report.days_rolled > 0 || report.events_purged > 0 || report.events_forgotten > 0 => {
-                    // (Provisional steps are routine: not logged.)
                     tracing::info!(
                         days = report.days_rolled,
+                        provisional = report.provisional,
                         purged = report.events_purged,
                         forgotten = report.events_forgotten,
-                        "analytics rollup"
+                        "rollup done"
                     );
                 }
-                Ok(_) => {}
+                Ok(report) => {
+                    tracing::debug!(provisional = report.provisional, "rollup done");
+                }
                 Err(error) => tracing::error!(%error, "analytics rollup failed"),
             }
         }

@@ -205,11 +205,63 @@ pub struct RollupSummary {
     pub min_visitors: u64,
 }
 
+/// A node's exclusive right to run the rollup job of a site, from
+/// [`AnalyticsStore::try_lock_rollup`]. [`RollupLock::release`] gives it
+/// back; dropped unreleased (a panic, an error), the backend frees it anyway
+/// (PostgreSQL: the connection holding it is closed, and its session's
+/// locks go with it).
+pub struct RollupLock {
+    held: Option<Box<dyn HeldLock>>,
+}
+
+/// A backend's held lock, released by [`RollupLock::release`].
+#[async_trait::async_trait]
+pub trait HeldLock: Send {
+    /// Gives the lock back.
+    async fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+impl RollupLock {
+    /// A lock nothing else can contend for (one process owns the store).
+    pub fn unshared() -> Self {
+        Self { held: None }
+    }
+
+    /// A lock held by a backend until released or dropped.
+    pub fn held(lock: Box<dyn HeldLock>) -> Self {
+        Self { held: Some(lock) }
+    }
+
+    /// Gives the lock back.
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        match self.held.take() {
+            Some(held) => held.release().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Debug for RollupLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RollupLock").field("shared", &self.held.is_some()).finish()
+    }
+}
+
 /// Storage of raw events and rollups.
 ///
 /// Every write returns once it is durable, as for [`Store`](crate::Store).
 #[async_trait::async_trait]
 pub trait AnalyticsStore: Send + Sync {
+    /// Takes the right to run the rollup job of `site` if no other node
+    /// holds it: `None` when one does. Rollups are idempotent, so this only
+    /// spares the others the work (and the contention) of a run someone
+    /// else is doing. The default, for a store one process owns, always
+    /// succeeds.
+    async fn try_lock_rollup(&self, site: &str) -> Result<Option<RollupLock>, StoreError> {
+        let _ = site;
+        Ok(Some(RollupLock::unshared()))
+    }
+
     /// Appends events in one transaction (group commit) and records each
     /// visitor key's first sighting. The events are taken, not borrowed: a
     /// backend that writes on another thread needs them there, uncopied.

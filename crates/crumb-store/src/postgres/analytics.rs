@@ -107,8 +107,61 @@ async fn insert_rows(
     Ok(())
 }
 
+/// The rollup job's advisory lock: a session lock on the pair
+/// (`hashtext('crumb rollup')`, `hashtext(schema || '/' || site)`), held by
+/// one pooled connection for the run. Advisory locks are database-wide: the
+/// schema keeps crumbs in other schemas of the database (tests, each in a
+/// schema of its own) apart. Two-key advisory locks never collide with the
+/// one-key locks of migrations and throttles.
+const ROLLUP_TRY_LOCK: &str =
+    "SELECT pg_try_advisory_lock(hashtext('crumb rollup'), hashtext(current_schema() || '/' || $1))";
+const ROLLUP_UNLOCK: &str =
+    "SELECT pg_advisory_unlock(hashtext('crumb rollup'), hashtext(current_schema() || '/' || $1))";
+
+/// The held rollup lock: the connection that took it.
+struct PgRollupLock {
+    client: Option<deadpool_postgres::Object>,
+    site: String,
+}
+
+#[async_trait::async_trait]
+impl crate::analytics::HeldLock for PgRollupLock {
+    async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
+        let Some(client) = self.client.take() else { return Ok(()) };
+        let unlocked = client.execute(ROLLUP_UNLOCK, &[&self.site]).await;
+        match unlocked {
+            // Back to the pool, unlocked.
+            Ok(_) => Ok(()),
+            Err(error) => {
+                // Closing the session frees its locks.
+                drop(deadpool_postgres::Object::take(client));
+                Err(backend_error(error))
+            }
+        }
+    }
+}
+
+impl Drop for PgRollupLock {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            // Unreleased: the connection leaves the pool and closes, and the
+            // server frees the session's locks.
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl AnalyticsStore for PgStore {
+    async fn try_lock_rollup(&self, site: &str) -> Result<Option<crate::analytics::RollupLock>, StoreError> {
+        let client = self.client().await?;
+        let row = client.query_one(ROLLUP_TRY_LOCK, &[&site]).await.map_err(backend_error)?;
+        let locked: bool = row.try_get(0).map_err(super::unreadable_column)?;
+        Ok(locked.then(|| {
+            crate::analytics::RollupLock::held(Box::new(PgRollupLock { client: Some(client), site: site.to_owned() }))
+        }))
+    }
+
     async fn append_events(&self, events: Vec<EventRecord>) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
