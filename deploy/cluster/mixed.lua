@@ -6,7 +6,9 @@
 -- Events and reads carry the consent cookies of one visitor who granted
 -- statistics (CRUMB_COOKIE, taken by run.sh from one 201), so that events are
 -- recorded rather than dropped. CRUMB_ORIGIN is the configured origin, sent as
--- Origin; wrk sends the URL's host:port as Host.
+-- Origin; wrk sends the URL's host:port as Host. Each consent comes from an
+-- address of its own (X-Forwarded-For, which the nodes believe from the
+-- balancer), as a site's visitors would: crumb limits decisions per address.
 
 local origin = os.getenv("CRUMB_ORIGIN")
 local cookie = os.getenv("CRUMB_COOKIE") or ""
@@ -21,8 +23,10 @@ request = function()
   n = n + 1
   local kind = n % 4
   if kind == 0 then
+    local address = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
     return wrk.format("POST", "/api/consent",
-      { ["Content-Type"] = "application/json", ["Origin"] = origin, ["User-Agent"] = ua }, consent)
+      { ["Content-Type"] = "application/json", ["Origin"] = origin, ["User-Agent"] = ua,
+        ["X-Forwarded-For"] = address }, consent)
   elseif kind == 3 then
     return wrk.format("GET", "/api/consent", { ["Cookie"] = cookie, ["Origin"] = origin, ["User-Agent"] = ua })
   else

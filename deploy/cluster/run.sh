@@ -119,7 +119,10 @@ sed -e "s#^name = \"Crumb Demo Shop\"#name = \"$SITE\"#" \
 # The rollup job logs "rollup done" / "rollup skipped: …" at debug level.
 start_node() {
   local n=$1
-  CRUMB_LISTEN="127.0.0.1:${NODE_PORTS[n - 1]}" CRUMB_LOG_FORMAT=json \
+  # The load's events all carry one visitor's cookies (standing for every
+  # visitor of the load), so the per-visitor event limit is lifted; the
+  # consent limit stays as configured (30 a browser, 300 an address a minute).
+  CRUMB_LISTEN="127.0.0.1:${NODE_PORTS[n - 1]}" CRUMB_LOG_FORMAT=json CRUMB_EVENTS_PER_MINUTE=100000 \
     RUST_LOG="info,crumb_core::analytics::jobs=debug" \
     "$CRUMB_BIN" serve --config "$WORK/crumb.toml" >>"$WORK/node$n.log" 2>&1 &
   NODE_PID[$n]=$!
@@ -268,6 +271,33 @@ if ((first_429 >= 2 && first_429 <= 4)); then
   ok "attempt $first_429 refused with 429 (each node had seen at most $(((first_429 - 1 + 2) / 3)) before it)"
 else
   fail "no 429 within the first 4 attempts (shared throttle expected)"
+fi
+
+# --- 3b. rate limits ----------------------------------------------------------------
+
+step "consent decisions from one address, spread over the 3 nodes, meet one limit (300 a minute)"
+# 600 decisions from one address, round-robin straight to the nodes: each
+# node sees 200, under the limit, so per-node counting would admit all 600;
+# the nodes share their counts through the store (reported every second) and
+# admit about 300 in all. The window is the clock's minute, which may roll
+# over during the loop: admissions are counted per minute.
+admitted=0; refused=(0 0 0 0); declare -A per_minute=()
+for attempt in $(seq 1 600); do
+  n=$(((attempt - 1) % 3 + 1))
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -m 5 -H "Host: $HOST" -H "Origin: $ORIGIN" -H 'X-Forwarded-For: 198.51.100.77' \
+    -H 'Content-Type: application/json' -d '{"granted":[],"language":"en"}' "$(node_url "$n")/api/consent")
+  case $code in
+    201) admitted=$((admitted + 1)); minute=$(date -u +%H%M); per_minute[$minute]=$((${per_minute[$minute]:-0} + 1)) ;;
+    429) refused[n]=$((refused[n] + 1)) ;;
+    *) fail "consent from one address on node $n: $code" ;;
+  esac
+done
+most=0; for minute in "${!per_minute[@]}"; do ((per_minute[$minute] > most)) && most=${per_minute[$minute]}; done
+echo "    admitted $admitted of 600 (at most $most in one minute); refused by node 1/2/3: ${refused[1]}/${refused[2]}/${refused[3]}"
+if ((most < 450 && refused[1] > 0 && refused[2] > 0 && refused[3] > 0)); then
+  ok "one address's limit is shared: at most $most admitted in a minute (600 without sharing), every node refused the rest"
+else
+  fail "rate limit not shared across nodes: $admitted of 600 admitted"
 fi
 
 # --- 5. throughput with 1, 2 and 3 nodes ------------------------------------------

@@ -13,17 +13,27 @@
 //! node dies mid-migration.
 //!
 //! Connection strings may hold a password: they never appear in errors or
-//! logs. Connections are pooled (`deadpool-postgres`), without TLS, and run
-//! with `jit = off` unless the URL's `options` set it.
+//! logs. Connections are pooled (`deadpool-postgres`) and run with
+//! `jit = off` unless the URL's `options` set it.
+//!
+//! TLS follows the URL's `sslmode` as libpq does: `disable` never, `prefer`
+//! (the default) when the server offers it, `require` always, failing when
+//! the server refuses; these two encrypt without checking the server's
+//! certificate unless `sslrootcert=/path` names a CA file. `verify-ca` and
+//! `verify-full` also check the certificate and host name, against
+//! `sslrootcert` or the system's trust store (see [`tls`]).
 
 mod accounts;
 mod analytics;
 mod columns;
 mod store;
+mod tls;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
@@ -82,8 +92,93 @@ fn unreadable_column(error: tokio_postgres::Error) -> StoreError {
     StoreError::backend_during(BACKEND, "reading a column", error)
 }
 
+/// A connection URL taken apart: the driver's settings and the TLS roots.
+struct Target {
+    config: tokio_postgres::Config,
+    roots: tls::Roots,
+}
+
+/// What [`take_tls_params`] took out of a URL.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TlsParams {
+    /// `sslrootcert`.
+    root_file: Option<PathBuf>,
+    /// `sslmode` was `verify-ca` or `verify-full`.
+    verify: bool,
+}
+
+impl TlsParams {
+    fn roots(self) -> tls::Roots {
+        match (self.root_file, self.verify) {
+            (Some(file), _) => tls::Roots::File(file),
+            (None, true) => tls::Roots::System,
+            (None, false) => tls::Roots::Unchecked,
+        }
+    }
+}
+
+/// Takes out of a URL what tokio-postgres does not parse: `sslrootcert`
+/// (a CA file) and `sslmode=verify-ca` / `verify-full` (turned into
+/// `require`, with the certificate to be checked). Handles the URL form
+/// (`?sslrootcert=…&sslmode=…`, percent-encoded) and the key-value form
+/// (`sslrootcert=/path`, unquoted).
+fn take_tls_params(url: &str) -> Result<(String, TlsParams), StoreError> {
+    let verify_mode = |value: &str| matches!(value, "verify-ca" | "verify-full");
+    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let mut params = TlsParams::default();
+    if is_url {
+        let Some((base, query)) = url.split_once('?') else { return Ok((url.to_owned(), params)) };
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("sslrootcert", value)) => {
+                    let path = percent_encoding::percent_decode_str(value).decode_utf8().map_err(|_| {
+                        StoreError::open_message(BACKEND, "the connection URL's sslrootcert is not UTF-8")
+                    })?;
+                    params.root_file = Some(PathBuf::from(path.as_ref()));
+                }
+                Some(("sslmode", value)) if verify_mode(value) => {
+                    params.verify = true;
+                    kept.push("sslmode=require");
+                }
+                _ => kept.push(pair),
+            }
+        }
+        let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+        return Ok((url, params));
+    }
+    let (mut kept, mut changed) = (Vec::new(), false);
+    for word in url.split_ascii_whitespace() {
+        match word.split_once('=') {
+            Some(("sslrootcert", value)) => {
+                if value.is_empty() || value.starts_with('\'') {
+                    return Err(StoreError::open_message(
+                        BACKEND,
+                        "sslrootcert in a key-value connection string must be an unquoted path",
+                    ));
+                }
+                params.root_file = Some(PathBuf::from(value));
+                changed = true;
+            }
+            Some(("sslmode", value)) if verify_mode(value) => {
+                params.verify = true;
+                kept.push("sslmode=require");
+                changed = true;
+            }
+            _ => kept.push(word),
+        }
+    }
+    // Rebuilt only when something was taken out: a quoted value may hold
+    // runs of spaces that the split above would not keep.
+    if !changed {
+        return Ok((url.to_owned(), params));
+    }
+    Ok((kept.join(" "), params))
+}
+
 /// Parses a connection URL without ever echoing it (it may hold a password).
-fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
+fn parse_url(url: &str) -> Result<Target, StoreError> {
+    let (url, tls_params) = take_tls_params(url)?;
     // The parser's error is dropped, not kept as a source: it may quote the URL.
     let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
         StoreError::open_message(
@@ -106,7 +201,7 @@ fn parse_url(url: &str) -> Result<tokio_postgres::Config, StoreError> {
     if !options.contains("jit") {
         config.options(format!("-c jit=off {options}").trim_end());
     }
-    Ok(config)
+    Ok(Target { config, roots: tls_params.roots() })
 }
 
 /// A schema name no other test uses: `crumb_test_` and 16 hex digits.
@@ -152,10 +247,10 @@ impl PgStore {
         if !is_test_schema_name(schema) {
             return Err(StoreError::open_message(BACKEND, format!("not a test schema name: {schema:?}")));
         }
-        let mut config = parse_url(url)?;
-        let options = config.get_options().unwrap_or_default();
-        config.options(format!("{options} -c search_path={schema}").trim_start());
-        Self::connect_with(config, Some(schema.to_owned())).await
+        let mut target = parse_url(url)?;
+        let options = target.config.get_options().unwrap_or_default();
+        target.config.options(format!("{options} -c search_path={schema}").trim_start());
+        Self::connect_with(target, Some(schema.to_owned())).await
     }
 
     /// The current value of a run-time setting such as `jit` or
@@ -164,6 +259,17 @@ impl PgStore {
     pub async fn setting(&self, name: &str) -> Result<String, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let row = client.query_one("SELECT current_setting($1)", &[&name]).await.map_err(backend_error)?;
+        row.try_get(0).map_err(unreadable_column)
+    }
+
+    /// Whether a pooled connection is encrypted (`pg_stat_ssl`), for health
+    /// checks and tests.
+    pub async fn uses_tls(&self) -> Result<bool, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_one("SELECT COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)", &[])
+            .await
+            .map_err(backend_error)?;
         row.try_get(0).map_err(unreadable_column)
     }
 
@@ -186,8 +292,15 @@ impl PgStore {
         Ok(())
     }
 
-    async fn connect_with(config: tokio_postgres::Config, test_schema: Option<String>) -> Result<Self, StoreError> {
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    async fn connect_with(target: Target, test_schema: Option<String>) -> Result<Self, StoreError> {
+        let Target { config, roots } = target;
+        let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = if config.get_ssl_mode() == SslMode::Disable {
+            // No roots needed (nor a CA bundle on the machine).
+            Manager::from_config(config, NoTls, manager_config)
+        } else {
+            Manager::from_config(config, tls::MakeRustls::new(&roots)?, manager_config)
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
@@ -305,8 +418,34 @@ mod tests {
     }
 
     #[test]
+    fn tls_parameters_are_taken_out_of_both_url_forms() {
+        let take = |url: &str| take_tls_params(url).unwrap();
+        let plain = "postgres://u@h/db?application_name=x";
+        assert_eq!(take(plain), (plain.to_owned(), TlsParams::default()));
+        assert_eq!(take(plain).1.roots(), tls::Roots::Unchecked);
+        let (url, params) =
+            take("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca%20x.pem&connect_timeout=3");
+        assert_eq!(url, "postgres://u@h/db?sslmode=require&connect_timeout=3");
+        assert_eq!(params.roots(), tls::Roots::File(PathBuf::from("/etc/ca x.pem")));
+        let (url, params) = take("postgresql://u@h/db?sslmode=verify-ca");
+        assert_eq!((url.as_str(), params.roots()), ("postgresql://u@h/db?sslmode=require", tls::Roots::System));
+        let (url, params) = take("postgres://u@h/db?sslrootcert=/ca.pem");
+        assert_eq!((url.as_str(), params.roots()), ("postgres://u@h/db", tls::Roots::File(PathBuf::from("/ca.pem"))));
+
+        let (url, params) = take("host=h user=u sslmode=verify-full sslrootcert=/ca.pem dbname=db");
+        assert_eq!(url, "host=h user=u sslmode=require dbname=db");
+        assert_eq!(params.roots(), tls::Roots::File(PathBuf::from("/ca.pem")));
+        let quoted = "host=h password='a  b' sslmode=require";
+        assert_eq!(take(quoted), (quoted.to_owned(), TlsParams::default()));
+        assert!(take_tls_params("host=h sslrootcert='/ca.pem'").is_err());
+        // What tokio-postgres then parses.
+        assert!(parse_url("postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem").is_ok());
+        assert!(parse_url("host=h user=u sslmode=verify-ca sslrootcert=/ca.pem").is_ok());
+    }
+
+    #[test]
     fn invalid_urls_are_not_echoed() {
-        let error = parse_url("postgres://alice:s3cret@host:notaport/db").unwrap_err();
+        let error = parse_url("postgres://alice:s3cret@host:notaport/db").err().unwrap();
         let text = format!("{error} {error:?}");
         assert!(!text.contains("s3cret") && !text.contains("alice"), "{text}");
     }

@@ -5,12 +5,21 @@
 //! survives SIGKILL and power loss. (`NORMAL`, SQLite's usual WAL setting,
 //! would be faster but may lose the last commits on power loss.)
 //!
-//! Concurrency: one connection behind a mutex. SQLite allows one writer at a
-//! time anyway, and crumb's statements are single-row and short; the
+//! Concurrency: one writer connection behind a mutex, used by every method
+//! that writes (a method that writes and reads back, such as an upsert with
+//! `RETURNING`, is a write), and a pool of [`READERS`] read-only connections
+//! on the same file for the methods that only read. In WAL mode readers work
+//! on a snapshot and neither wait for the writer nor make it wait, so a
+//! report reading a day of events does not hold up consent writes. SQLite
+//! allows one writer at a time anyway, and crumb's writes are short. The
 //! blocking calls run on tokio's blocking pool, with one exception: the
-//! analytics group commit runs on the calling worker when the connection is
-//! free (see `with_now_or_blocking`). `busy_timeout` covers other processes
-//! (a backup, the `sqlite3` shell) holding the file's lock for a moment.
+//! analytics group commit runs on the calling worker when the writer is free
+//! (see `with_now_or_blocking`). `busy_timeout` covers other processes (a
+//! backup, the `sqlite3` shell) holding the file's lock for a moment.
+//!
+//! A store from [`SqliteStore::open_in_memory`] has no reader pool: a
+//! private in-memory database lives in one connection, so its reads go to
+//! the writer.
 
 mod accounts;
 mod analytics;
@@ -18,8 +27,10 @@ mod columns;
 mod store;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
@@ -31,12 +42,53 @@ const BACKEND: &str = "sqlite";
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Read-only connections a store on a file opens beside its writer.
+///
+/// Four: enough for the dashboard's reports and the rollup job to read at
+/// once while sign-ins look up sessions, few enough that a two-core machine
+/// is not asked for more parallel reads than it can serve.
+pub const READERS: usize = 4;
+
 /// crumb's records in one SQLite file.
 ///
-/// Cheap to clone: clones share the connection.
+/// Cheap to clone: clones share the connections.
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    /// `None` in memory: reads then go to the writer.
+    readers: Option<Arc<Readers>>,
+}
+
+/// The read-only connections: a permit of `permits` entitles its holder to
+/// one connection out of `idle`.
+struct Readers {
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Readers {
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        // Pushing and popping cannot leave the list half-changed.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A reader taken out of the pool; it goes back when the lease is dropped,
+/// also when the work panicked (an unfinished transaction rolls back when
+/// it is dropped, so the connection is clean). The permit is released
+/// after the connection is back.
+struct Lease {
+    readers: Arc<Readers>,
+    connection: Option<Connection>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.readers.idle().push(connection);
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -78,7 +130,20 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags)
             .map_err(|e| StoreError::open_during(BACKEND, &path.display().to_string(), e))?;
-        Self::setup(connection, true)
+        let mut store = Self::setup(connection, true)?;
+        // After the writer: the file, its schema and its WAL exist by now.
+        let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open_with_flags(path, read_only)
+                    .map_err(|e| StoreError::open_during(BACKEND, &path.display().to_string(), e))?;
+                reader.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+                Ok(reader)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        store.readers =
+            Some(Arc::new(Readers { idle: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)) }));
+        Ok(store)
     }
 
     /// A private, empty in-memory database (for tests). Nothing survives
@@ -100,10 +165,10 @@ impl SqliteStore {
         connection.pragma_update(None, "synchronous", "FULL").map_err(open_error)?;
         connection.pragma_update(None, "foreign_keys", "ON").map_err(open_error)?;
         migrate(&mut connection)?;
-        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) })
+        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)), readers: None })
     }
 
-    /// Runs `work` with the connection on the blocking pool.
+    /// Runs `work` with the writer on the blocking pool.
     async fn with<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -119,7 +184,36 @@ impl SqliteStore {
         .map_err(|e| StoreError::backend_during(BACKEND, "blocking task failed", e))?
     }
 
-    /// Runs `work` at once on the calling thread when the connection is
+    /// Runs read-only `work` with a reader on the blocking pool, with the
+    /// writer if the store has no readers (in memory).
+    ///
+    /// The wait for a free reader is asynchronous: no blocking thread is
+    /// parked while all readers are busy.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let Some(readers) = &self.readers else { return self.with(work).await };
+        let readers = Arc::clone(readers);
+        let permit = Arc::clone(&readers.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::backend_during(BACKEND, "waiting for a reader", e))?;
+        tokio::task::spawn_blocking(move || {
+            let connection = readers.idle().pop();
+            let mut lease = Lease { readers, connection, _permit: permit };
+            // A permit stands for an idle reader, so there is one.
+            let connection = lease
+                .connection
+                .as_mut()
+                .ok_or_else(|| StoreError::backend_message(BACKEND, "no idle reader for a reader's permit"))?;
+            work(connection)
+        })
+        .await
+        .map_err(|e| StoreError::backend_during(BACKEND, "blocking task failed", e))?
+    }
+
+    /// Runs `work` at once on the calling thread when the writer is
     /// free, else on the blocking pool like [`with`](Self::with).
     ///
     /// For the group commit of analytics events: handing a batch to the
@@ -150,7 +244,7 @@ impl SqliteStore {
     }
 
     /// The current value of a pragma such as `journal_mode` or `synchronous`,
-    /// as text (for health checks and tests). `name` must be a plain
+    /// as text (for health checks and tests), as the writer sees it. `name` must be a plain
     /// identifier.
     pub async fn pragma(&self, name: &str) -> Result<String, StoreError> {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
@@ -276,6 +370,137 @@ mod tests {
         let ran_on = store.with_now_or_blocking(|_| Ok(std::thread::current().id())).await.unwrap();
         assert_ne!(ran_on, caller, "a busy connection is waited for on the blocking pool, not by the caller");
         holder.join().unwrap();
+    }
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).unwrap();
+            let dir = std::env::temp_dir().join(format!("crumb-sqlite-{name}-{:016x}", u64::from_le_bytes(bytes)));
+            TempDir(dir)
+        }
+
+        fn db(&self) -> std::path::PathBuf {
+            self.0.join("crumb.db")
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn consent(receipt: &str) -> crate::ConsentRecord {
+        crate::ConsentRecord {
+            receipt_id: receipt.to_owned(),
+            consent_id: "c".to_owned(),
+            site: "s".to_owned(),
+            policy_version: "1".to_owned(),
+            granted: vec!["necessary".to_owned()],
+            refused: vec![],
+            gpc: false,
+            dnt: false,
+            language: "en".to_owned(),
+            action: crate::ConsentAction::Given,
+            recorded_at: 7,
+        }
+    }
+
+    /// The order is forced by channels: the reader opens a read transaction
+    /// and waits; the write is awaited to completion; only then is the
+    /// reader let go. With reads and writes on one connection the write
+    /// could never start, and the test would not finish.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_completes_while_a_reader_holds_a_read_transaction() {
+        use crate::Store;
+        let dir = TempDir::new("long-read");
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        store.append_consent(&consent("r1")).await.unwrap();
+
+        let (opened, is_open) = tokio::sync::oneshot::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let long_read = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .read(move |c| {
+                        let count = |tx: &rusqlite::Transaction<'_>| -> Result<i64, StoreError> {
+                            tx.query_row("SELECT COUNT(*) FROM consent_records", [], |row| row.get(0))
+                                .map_err(backend_error)
+                        };
+                        let tx = c.transaction().map_err(backend_error)?;
+                        // The first read takes the snapshot (and a WAL read lock).
+                        let before = count(&tx)?;
+                        let _ = opened.send(());
+                        let _ = released.recv();
+                        let after = count(&tx)?;
+                        tx.commit().map_err(backend_error)?;
+                        Ok((before, after))
+                    })
+                    .await
+            })
+        };
+        is_open.await.unwrap();
+
+        store.append_consent(&consent("r2")).await.unwrap();
+        assert_eq!(store.count_consents("s").await.unwrap(), 2, "another reader sees the committed write");
+        assert!(store.consent_by_receipt("r2").await.unwrap().is_some());
+
+        release.send(()).unwrap();
+        let (before, after) = long_read.await.unwrap().unwrap();
+        assert_eq!((before, after), (1, 1), "the long read kept its snapshot while the write committed");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_cannot_write_and_every_reader_serves() {
+        let dir = TempDir::new("read-only");
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        let error = store.read(|c| execute(c, "DELETE FROM visitors", [])).await.unwrap_err();
+        assert!(error.to_string().contains("readonly"), "{error}");
+
+        // Hold every reader at once (each waits until all have started), so
+        // the pool really has READERS connections.
+        let barrier = Arc::new(std::sync::Barrier::new(READERS));
+        let reads: Vec<_> = (0..READERS)
+            .map(|_| {
+                let (store, barrier) = (store.clone(), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    store
+                        .read(move |c| {
+                            barrier.wait();
+                            c.query_row("SELECT COUNT(*) FROM visitors", [], |row| row.get::<_, i64>(0))
+                                .map_err(backend_error)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for read in reads {
+            assert_eq!(read.await.unwrap().unwrap(), 0);
+        }
+        let readers = store.readers.as_ref().unwrap();
+        assert_eq!((readers.idle().len(), readers.permits.available_permits()), (READERS, READERS));
+    }
+
+    #[tokio::test]
+    async fn a_reader_goes_back_to_the_pool_after_a_panic() {
+        let dir = TempDir::new("panic");
+        let store = SqliteStore::open(&dir.db()).unwrap();
+        let panicked = store.read(|_| -> Result<(), StoreError> { panic!("a bug in a query") }).await;
+        assert!(panicked.is_err());
+        let readers = store.readers.as_ref().unwrap();
+        assert_eq!((readers.idle().len(), readers.permits.available_permits()), (READERS, READERS));
+    }
+
+    #[tokio::test]
+    async fn in_memory_reads_go_to_the_writer() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        assert!(store.readers.is_none());
+        store.read(|c| execute(c, "DELETE FROM visitors", [])).await.unwrap();
     }
 
     #[test]

@@ -241,3 +241,48 @@ async fn one_node_at_a_time_rolls_up() {
     drop(second);
     first.drop_test_schema().await.unwrap();
 }
+
+/// `url` with `params` added to its query string.
+fn with_params(url: &str, params: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{params}")
+}
+
+/// `disable` connects in plain text; `prefer` and `require` encrypt when
+/// the server has TLS (CI's PostgreSQL has, with Debian's self-signed
+/// "snakeoil" certificate: unchecked, as with libpq) and `require` fails,
+/// naming TLS, when it has not; `verify-full` checks the certificate
+/// against the system's roots, which do not vouch for a self-signed one.
+/// (A server that refuses TLS and a checked certificate are tested against
+/// a stand-in server in `postgres_tls.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslmode_is_honoured() {
+    let Some(url) = url() else { return };
+    let ssl: String = raw_client(&url, "public").await.query_one("SHOW ssl", &[]).await.unwrap().get(0);
+    let server_has_tls = ssl == "on";
+
+    let connect = |mode: &str| {
+        let url = with_params(&url, &format!("sslmode={mode}"));
+        async move { PgStore::connect_isolated_for_tests(&url).await }
+    };
+    for (mode, encrypted) in [("disable", false), ("prefer", server_has_tls), ("require", true)] {
+        let store = match connect(mode).await {
+            Ok(store) => store,
+            Err(error @ StoreError::Open { .. }) if mode == "require" && !server_has_tls => {
+                let text = error.to_string();
+                assert!(text.contains("TLS"), "sslmode=require, server without TLS: {text}");
+                continue;
+            }
+            Err(error) => panic!("sslmode={mode}: {error}"),
+        };
+        assert_eq!(store.uses_tls().await.unwrap(), encrypted, "sslmode={mode}");
+        store.append_consent(&consent(mode)).await.unwrap();
+        assert!(store.consent_by_receipt(mode).await.unwrap().is_some());
+        store.drop_test_schema().await.unwrap();
+    }
+    if server_has_tls {
+        let error = connect("verify-full").await.unwrap_err();
+        let text = error.to_string();
+        assert!(matches!(error, StoreError::Open { .. }) && text.contains("TLS"), "{text}");
+    }
+}

@@ -34,7 +34,7 @@ impl AccountStore for SqliteStore {
 
     async fn account_by_email(&self, email_folded: &str) -> Result<Option<Account>, StoreError> {
         let email_folded = email_folded.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_folded = ?1"),
@@ -47,7 +47,7 @@ impl AccountStore for SqliteStore {
 
     async fn account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
         let user_id = user_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = ?1"),
@@ -122,7 +122,7 @@ impl AccountStore for SqliteStore {
 
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let id_hash = id_hash.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1"),
@@ -164,7 +164,7 @@ impl AccountStore for SqliteStore {
 
     async fn user_sessions(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
         let user_id = user_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_all(
                 c,
                 &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at, id_hash"),
@@ -200,7 +200,7 @@ impl AccountStore for SqliteStore {
 
     async fn remember_token(&self, selector: &str) -> Result<Option<RememberToken>, StoreError> {
         let selector = selector.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {TOKEN_COLUMNS} FROM remember_tokens WHERE selector = ?1"),
@@ -261,7 +261,7 @@ impl AccountStore for SqliteStore {
 
     async fn user_remember_tokens(&self, user_id: &str) -> Result<Vec<RememberToken>, StoreError> {
         let user_id = user_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_all(
                 c,
                 &format!(
@@ -295,7 +295,7 @@ impl AccountStore for SqliteStore {
 
     async fn device(&self, user_id: &str, device_id: &str) -> Result<Option<Device>, StoreError> {
         let (user_id, device_id) = (user_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 AND device_id = ?2"),
@@ -308,7 +308,7 @@ impl AccountStore for SqliteStore {
 
     async fn user_devices(&self, user_id: &str) -> Result<Vec<Device>, StoreError> {
         let user_id = user_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_all(
                 c,
                 &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY last_seen DESC, device_id"),
@@ -373,7 +373,7 @@ impl AccountStore for SqliteStore {
         window_start: UnixMillis,
     ) -> Result<(u32, Option<UnixMillis>), StoreError> {
         let key = key.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             let (count, latest): (i64, Option<i64>) = c
                 .prepare_cached("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key = ?1 AND at >= ?2")
                 .and_then(|mut statement| {
@@ -423,7 +423,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn count_accounts(&self) -> Result<u64, StoreError> {
-        self.with(|c| {
+        self.read(|c| {
             let count: i64 = c
                 .prepare_cached("SELECT COUNT(*) FROM accounts")
                 .and_then(|mut statement| statement.query_row([], |row| row.get(0)))

@@ -153,7 +153,7 @@ impl AnalyticsStore for SqliteStore {
         to: UnixMillis,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             let sql = format!(
                 "SELECT {STORED_EVENT_COLUMNS}
                  FROM analytics_events e
@@ -178,7 +178,7 @@ impl AnalyticsStore for SqliteStore {
         );
         let mut values: Vec<Value> = vec![Value::Text(site.to_owned()), Value::Integer(from), Value::Integer(to)];
         values.extend(funnel_step_values(steps).into_iter().map(|value| Value::Text(value.to_owned())));
-        self.with(move |c| {
+        self.read(move |c| {
             let mut statement = c.prepare_cached(&sql).map_err(backend_error)?;
             let mut rows = statement.query(params_from_iter(values)).map_err(backend_error)?;
             let mut events = Vec::new();
@@ -197,7 +197,7 @@ impl AnalyticsStore for SqliteStore {
 
     async fn first_event_at(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             c.query_row("SELECT MIN(at) FROM analytics_events WHERE site = ?1", params![site], |row| row.get(0))
                 .map_err(backend_error)
         })
@@ -264,7 +264,7 @@ impl AnalyticsStore for SqliteStore {
 
     async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             let mut statement = c
                 .prepare_cached("SELECT state FROM analytics_open_visits WHERE site = ?1 AND day = ?2")
                 .map_err(backend_error)?;
@@ -281,7 +281,7 @@ impl AnalyticsStore for SqliteStore {
 
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             c.query_row("SELECT rolled_until FROM analytics_rollup_marks WHERE site = ?1", params![site], |row| {
                 row.get(0)
             })
@@ -301,7 +301,7 @@ impl AnalyticsStore for SqliteStore {
     ) -> Result<Vec<RollupRow>, StoreError> {
         let site = site.to_owned();
         let dimensions = dimensions.to_vec();
-        self.with(move |c| {
+        self.read(move |c| {
             let mut out = Vec::new();
             if dimensions.is_empty() {
                 let mut statement = c
@@ -343,7 +343,7 @@ impl AnalyticsStore for SqliteStore {
         to: UnixMillis,
     ) -> Result<Vec<RollupSummary>, StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             // Summed here rather than by GROUP BY: SQLite's grouping sorts
             // the rows first, a hash map does not.
             let mut statement = c
@@ -407,7 +407,7 @@ impl AnalyticsStore for SqliteStore {
         values: &[String],
     ) -> Result<Vec<RollupRow>, StoreError> {
         let (site, values) = (site.to_owned(), values.to_vec());
-        self.with(move |c| {
+        self.read(move |c| {
             let mut statement = c
                 .prepare_cached(&format!(
                     "SELECT {ROLLUP_COLUMNS} FROM analytics_rollups INDEXED BY analytics_rollups_by_value
@@ -431,7 +431,7 @@ impl AnalyticsStore for SqliteStore {
 
     async fn cross_device_users(&self, site: &str, from: UnixMillis, to: UnixMillis) -> Result<(u64, u64), StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             c.query_row(
                 "SELECT COALESCE(SUM(devices > 1), 0), COUNT(*) FROM (
                      SELECT COUNT(DISTINCT visitor) AS devices FROM analytics_events
@@ -473,7 +473,7 @@ impl AnalyticsStore for SqliteStore {
     async fn forget_requested(&self, site: &str) -> Result<u64, StoreError> {
         let owned_site = site.to_owned();
         let pending = self
-            .with(move |c| {
+            .read(move |c| {
                 c.query_row(
                     "SELECT MAX(requested_at), (SELECT MIN(at) FROM analytics_events WHERE site = ?1),
                             (SELECT MAX(at) FROM analytics_events WHERE site = ?1)

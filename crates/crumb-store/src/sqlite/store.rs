@@ -46,7 +46,7 @@ impl Store for SqliteStore {
 
     async fn consent_by_receipt(&self, receipt_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
         let receipt_id = receipt_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {RECORD_COLUMNS} FROM consent_records WHERE receipt_id = ?1"),
@@ -59,7 +59,7 @@ impl Store for SqliteStore {
 
     async fn consent_history(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
         let consent_id = consent_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             query_all(
                 c,
                 &format!(
@@ -73,7 +73,7 @@ impl Store for SqliteStore {
     }
 
     async fn schema_version(&self) -> Result<u32, StoreError> {
-        self.with(|c| {
+        self.read(|c| {
             let version: i64 = c
                 .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
                 .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
@@ -122,7 +122,7 @@ impl Store for SqliteStore {
 
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         let site = site.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             let count: i64 = c
                 .prepare_cached("SELECT COUNT(*) FROM consent_records WHERE site = ?1")
                 .and_then(|mut statement| statement.query_row(params![site], |row| row.get(0)))
@@ -165,7 +165,7 @@ impl Store for SqliteStore {
 
     async fn visitor(&self, site: &str, visitor_id: &str) -> Result<Option<VisitorStatus>, StoreError> {
         let (site, visitor_id) = (site.to_owned(), visitor_id.to_owned());
-        self.with(move |c| {
+        self.read(move |c| {
             query_opt(
                 c,
                 &format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE site = ?1 AND visitor_id = ?2"),
