@@ -120,7 +120,7 @@ pub async fn post_consent(
 ) -> Result<Response, Problem> {
     let address = client_address(&headers, peer, &state.config.trusted_proxies).map(|address| address.to_string());
     let browser = cookie(&headers, &state.names.consent);
-    rate_limit::check(&state, Endpoint::Consent, address.as_deref(), browser)?;
+    rate_limit::check(&state.rate_limits, Endpoint::Consent, address.as_deref(), browser, state.now_millis())?;
     record_decision(&state, &headers, body).await
 }
 

@@ -221,15 +221,16 @@ impl RateLimits {
     }
 }
 
-/// Admits a request to `endpoint` from `address` and `visitor`, or the
-/// problem to answer: 429 with `Retry-After`.
+/// Admits a request to `endpoint` from `address` and `visitor` at `now`,
+/// or the problem to answer: 429 with `Retry-After`.
 pub fn check(
-    state: &crate::state::AppState,
+    limits: &Arc<RateLimits>,
     endpoint: Endpoint,
     address: Option<&str>,
     visitor: Option<&str>,
+    now: UnixMillis,
 ) -> Result<(), crate::problem::Problem> {
-    state.rate_limits.admit(endpoint, address, visitor, state.now_millis()).map_err(|refused| {
+    limits.admit(endpoint, address, visitor, now).map_err(|refused| {
         metrics::counter!("crumb_rate_limited_total", "endpoint" => endpoint.prefix()).increment(1);
         let what = match endpoint {
             Endpoint::Event => "events",

@@ -149,7 +149,7 @@ pub async fn post_event(State(state): State<AppState>, request: axum::extract::R
         .map(|address| address.to_string())
         .unwrap_or_default();
     let visitor = cookie(&headers, &state.names.visitor);
-    rate_limit::check(&state, Endpoint::Event, Some(&client_address), visitor)?;
+    rate_limit::check(&state.rate_limits, Endpoint::Event, Some(&client_address), visitor, state.now_millis())?;
     let body: Bytes = axum::body::to_bytes(body, crate::request_info::BODY_LIMIT_BYTES).await.map_err(|_| {
         Problem::of(ProblemKind::PayloadTooLarge, format!("an event is at most {MAX_BODY_BYTES} bytes"))
     })?;
