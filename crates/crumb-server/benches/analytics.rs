@@ -112,11 +112,11 @@ fn paired_rounds() -> usize {
 const PAIRED_EVENTS: u64 = 20_000;
 
 fn ingest(c: &mut Criterion) {
-    // Each server runs with its client on the runtime that suits it best: the
-    // bare handler on Tokio's default (a worker per CPU; a worker more makes
-    // it about a tenth slower at 64 in flight on two cores), crumb on the one
-    // `crumb serve` builds (a worker more, see `crumb_server::runtime`). One
-    // runtime idles while the other is measured.
+    // Each server runs with its client on a runtime of its own: the bare
+    // handler on Tokio's default (a worker per CPU), crumb on the one `crumb
+    // serve` builds (`crumb_server::runtime`, also a worker per CPU since
+    // every SQLite commit went to the blocking pool). One runtime idles while
+    // the other is measured.
     let bare_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let crumb_runtime = crumb_server::runtime::build().unwrap();
     let dir = std::env::temp_dir().join(format!("crumb-bench-ingest-{}", std::process::id()));

@@ -5,7 +5,8 @@
 //! (`crumb_http_requests_total`, `crumb_http_request_duration_seconds`).
 //! Elsewhere, through the `metrics` facade: group-commit batch sizes and
 //! commit time (`analytics::writer`), rollup duration (crumb-core's jobs),
-//! consent decisions by category (`consent`).
+//! consent decisions by category (`consent`); the store's connections, read
+//! at each scrape (`crumb_store_connections`, `crumb_store_waiting`).
 //!
 //! `/metrics` on the site's own address answers only a request that
 //! carries `Authorization: Bearer` with the token from
@@ -90,15 +91,26 @@ pub async fn endpoint(State(state): State<AppState>, headers: HeaderMap) -> Resp
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     }
-    exposition()
+    exposition(&state)
 }
 
 /// A router that serves `/metrics` to anyone (for `server.metrics_listen`).
-pub fn router() -> Router {
-    Router::new().route("/metrics", get(|| async { exposition() }))
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(|State(state): State<AppState>| async move { exposition(&state) }))
+        .with_state(state)
 }
 
-fn exposition() -> Response {
+fn exposition(state: &AppState) -> Response {
+    // The store's connections, as they are at the scrape.
+    let connections = state.store.connections();
+    #[allow(clippy::cast_precision_loss)] // connection counts are small
+    {
+        metrics::gauge!("crumb_store_connections", "state" => "idle").set(connections.idle as f64);
+        metrics::gauge!("crumb_store_connections", "state" => "busy")
+            .set(connections.open.saturating_sub(connections.idle) as f64);
+        metrics::gauge!("crumb_store_waiting").set(connections.waiting as f64);
+    }
     let mut response = handle().render().into_response();
     response
         .headers_mut()

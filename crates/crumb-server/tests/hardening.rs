@@ -233,6 +233,7 @@ async fn metrics_need_the_token_on_the_sites_address() {
     assert!(text.contains("crumb_consent_decisions_total{category=\"statistics\",decision=\"granted\"}"), "{text}");
     assert!(text.contains("crumb_group_commit_batch_events_bucket"), "{text}");
     assert!(text.contains("crumb_group_commit_seconds_bucket"), "{text}");
+    assert!(text.contains("crumb_store_connections{state=\"idle\"} 1"), "the in-memory store's one connection: {text}");
 }
 
 const CHROME: &str =

@@ -212,6 +212,10 @@ impl Store for FailingStore {
         self.inner.supported_schema_version()
     }
 
+    fn connections(&self) -> crate::Connections {
+        self.inner.connections()
+    }
+
     async fn add_to_rate_windows(
         &self,
         increments: &[crate::RateIncrement],

@@ -39,6 +39,17 @@ pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord};
 pub use error::StoreError;
 pub use rate::RateIncrement;
+
+/// A store's connections at one moment ([`Store::connections`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Connections {
+    /// Connections open (PostgreSQL's pool; SQLite's readers and its writer).
+    pub open: usize,
+    /// Of those, idle.
+    pub idle: usize,
+    /// Callers waiting for one.
+    pub waiting: usize,
+}
 pub use visitor::VisitorStatus;
 
 /// Milliseconds since the Unix epoch, UTC: how the store keeps time.
@@ -76,6 +87,10 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
 
     /// The newest schema version this build of the backend knows.
     fn supported_schema_version(&self) -> u32;
+
+    /// The connections this store holds for reading and writing, now (for
+    /// metrics): how many exist, how many are idle, how many callers wait.
+    fn connections(&self) -> Connections;
 
     /// Adds each increment to its key's window, shared by every node on
     /// this store, and returns the windows' totals in the same order (what

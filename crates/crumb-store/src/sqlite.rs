@@ -11,11 +11,11 @@
 //! on the same file for the methods that only read. In WAL mode readers work
 //! on a snapshot and neither wait for the writer nor make it wait, so a
 //! report reading a day of events does not hold up consent writes. SQLite
-//! allows one writer at a time anyway, and crumb's writes are short. The
-//! blocking calls run on tokio's blocking pool, with one exception: the
-//! analytics group commit runs on the calling worker when the writer is free
-//! (see `with_now_or_blocking`). `busy_timeout` covers other processes (a
-//! backup, the `sqlite3` shell) holding the file's lock for a moment.
+//! allows one writer at a time anyway, and crumb's writes are short. Every
+//! blocking call — each query, each commit and its fsync — runs on tokio's
+//! blocking pool, never on a runtime worker, so no fsync stalls the requests
+//! a worker is serving. `busy_timeout` covers other processes (a backup, the
+//! `sqlite3` shell) holding the file's lock for a moment.
 //!
 //! A store from [`SqliteStore::open_in_memory`] has no reader pool: a
 //! private in-memory database lives in one connection, so its reads go to
@@ -27,7 +27,7 @@ mod columns;
 mod store;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -88,6 +88,17 @@ impl Drop for Lease {
         if let Some(connection) = self.connection.take() {
             self.readers.idle().push(connection);
         }
+    }
+}
+
+impl SqliteStore {
+    /// The writer and the readers, and which are idle now (waiting callers
+    /// are not counted: tokio's semaphore does not say).
+    fn connection_counts(&self) -> crate::Connections {
+        let writer_idle = usize::from(self.connection.try_lock().is_ok());
+        let (readers, readers_idle) =
+            self.readers.as_ref().map_or((0, 0), |readers| (READERS, readers.permits.available_permits()));
+        crate::Connections { open: 1 + readers, idle: writer_idle + readers_idle, waiting: 0 }
     }
 }
 
@@ -213,36 +224,6 @@ impl SqliteStore {
         .map_err(|e| StoreError::backend_during(BACKEND, "blocking task failed", e))?
     }
 
-    /// Runs `work` at once on the calling thread when the writer is
-    /// free, else on the blocking pool like [`with`](Self::with).
-    ///
-    /// For the group commit of analytics events: handing a batch to the
-    /// blocking pool wakes a sleeping thread that then waits for a CPU the
-    /// request handlers hold (measured: a third of a commit's time at 64
-    /// requests in flight on two cores; `docs/benchmarks.md`). Committing on
-    /// the caller's thread blocks one runtime worker for the batch's inserts
-    /// and one fsync — never for another caller's query, which is why a busy
-    /// connection still goes to the pool. The runtime that `crumb serve`
-    /// builds has a worker more than the machine has CPUs for this.
-    async fn with_now_or_blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        {
-            let free = match self.connection.try_lock() {
-                Ok(guard) => Some(guard),
-                // A panic while the lock was held cannot leave SQLite
-                // inconsistent (see `with`).
-                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-                Err(TryLockError::WouldBlock) => None,
-            };
-            if let Some(mut guard) = free {
-                return work(&mut guard);
-            }
-        }
-        self.with(work).await
-    }
-
     /// The current value of a pragma such as `journal_mode` or `synchronous`,
     /// as text (for health checks and tests), as the writer sees it. `name` must be a plain
     /// identifier.
@@ -352,24 +333,12 @@ pub(crate) fn query_all<T>(
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_commit_runs_on_the_caller_when_the_connection_is_free_and_waits_on_the_pool_when_not() {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_call_runs_on_the_blocking_pool_not_on_a_runtime_worker() {
         let store = SqliteStore::open_in_memory().unwrap();
         let caller = std::thread::current().id();
-        let ran_on = store.with_now_or_blocking(|_| Ok(std::thread::current().id())).await.unwrap();
-        assert_eq!(ran_on, caller, "a free connection is used at once, on the calling thread");
-
-        let connection = Arc::clone(&store.connection);
-        let (held, is_held) = std::sync::mpsc::channel();
-        let holder = std::thread::spawn(move || {
-            let _query_in_progress = connection.lock().unwrap();
-            held.send(()).unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        });
-        is_held.recv().unwrap();
-        let ran_on = store.with_now_or_blocking(|_| Ok(std::thread::current().id())).await.unwrap();
-        assert_ne!(ran_on, caller, "a busy connection is waited for on the blocking pool, not by the caller");
-        holder.join().unwrap();
+        let ran_on = store.with(|_| Ok(std::thread::current().id())).await.unwrap();
+        assert_ne!(ran_on, caller, "a commit's fsync never blocks the worker that serves requests");
     }
 
     /// A fresh directory under the system temp dir, removed on drop.

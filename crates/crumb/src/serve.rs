@@ -148,6 +148,7 @@ async fn serve(
     // Install the metrics recorder before anything records.
     crumb_server::metrics::handle();
     let state = AppState::new(config, store, keyring).with_metrics_token(metrics_token);
+    let metrics_state = state.clone();
     // Roll up closed days (and today, provisionally) and purge old raw events: now, then every minute.
     crumb_core::analytics::jobs::spawn(state.site.clone(), std::time::Duration::from_secs(60));
     if let Some(metrics_address) = metrics_listen {
@@ -156,7 +157,7 @@ async fn serve(
             .with_context(|| format!("cannot listen for metrics on {metrics_address}"))?;
         tracing::info!(address = %metrics_address, "serving /metrics");
         tokio::spawn(async move {
-            if let Err(error) = axum::serve(metrics_listener, crumb_server::metrics::router()).await {
+            if let Err(error) = axum::serve(metrics_listener, crumb_server::metrics::router(metrics_state)).await {
                 tracing::error!(%error, "the metrics listener failed");
             }
         });

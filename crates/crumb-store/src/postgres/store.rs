@@ -78,6 +78,11 @@ impl Store for PgStore {
         crate::migrations::latest(crate::migrations::POSTGRES)
     }
 
+    fn connections(&self) -> crate::Connections {
+        let status = self.pool.status();
+        crate::Connections { open: status.size, idle: status.available, waiting: status.waiting }
+    }
+
     async fn add_to_rate_windows(
         &self,
         increments: &[crate::RateIncrement],

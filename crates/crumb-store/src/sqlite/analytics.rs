@@ -107,7 +107,7 @@ impl AnalyticsStore for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
-        self.with_now_or_blocking(move |c| {
+        self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend_error)?;
             {
                 // Rows go in EVENTS_PER_INSERT at a time: one statement step

@@ -87,6 +87,10 @@ impl Store for SqliteStore {
         crate::migrations::latest(crate::migrations::SQLITE)
     }
 
+    fn connections(&self) -> crate::Connections {
+        self.connection_counts()
+    }
+
     async fn add_to_rate_windows(
         &self,
         increments: &[crate::RateIncrement],

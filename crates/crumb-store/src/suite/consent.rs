@@ -29,6 +29,15 @@ pub async fn schema_is_current(store: Arc<dyn Store>) {
     assert_eq!(version, store.supported_schema_version());
 }
 
+/// A store reports its connections: at least one open, no more idle than
+/// open, and between calls none is busy for long.
+pub async fn connections_are_counted(store: Arc<dyn Store>) {
+    store.count_consents("conn-site").await.unwrap();
+    let connections = store.connections();
+    assert!(connections.open >= 1, "{connections:?}");
+    assert!(connections.idle <= connections.open, "{connections:?}");
+}
+
 /// Rate-limit windows add up what every caller (node) admitted, per key and
 /// window, also under concurrency, and old windows are forgotten.
 pub async fn rate_windows_add_up_across_callers(store: Arc<dyn Store>) {

@@ -62,6 +62,7 @@ macro_rules! __conformance {
     (@list $mode:ident [$($arg:tt)*]) => {
         $crate::__conformance!(@$mode [$($arg)*]
             schema_is_current
+            connections_are_counted
             rate_windows_add_up_across_callers
             consent_round_trip
             list_and_text_round_trip
