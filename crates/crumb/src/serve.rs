@@ -1,9 +1,13 @@
 //! `crumb serve`: the consent server (and, by default, the demo site).
 //!
 //! Every deployment setting can come from the environment as well as from
-//! the command line: `CRUMB_CONFIG`, `CRUMB_LISTEN`, `CRUMB_LOG_FORMAT`,
-//! `CRUMB_METRICS_TOKEN`, `CRUMB_METRICS_LISTEN` (and the database URL from
-//! the variable `storage.url_env` names, `CRUMB_POSTGRES_URL` by default).
+//! the command line (`crumb serve --help` lists them): `CRUMB_CONFIG`,
+//! `CRUMB_LISTEN`, `CRUMB_LOG_FORMAT`, `CRUMB_METRICS_TOKEN`,
+//! `CRUMB_METRICS_LISTEN`, `CRUMB_EVENTS_PER_MINUTE`,
+//! `CRUMB_CONSENTS_PER_MINUTE`, `CRUMB_SECRET_FILE`, `CRUMB_SQLITE_PATH`,
+//! `CRUMB_REQUEST_TIMEOUT_SECONDS`, `CRUMB_SHUTDOWN_SECONDS` (and the
+//! database URL from the variable `storage.url_env` names,
+//! `CRUMB_POSTGRES_URL` by default).
 //!
 //! On SIGTERM or SIGINT it stops accepting connections, lets the requests
 //! in flight finish — each event or consent a client was told is stored is
@@ -46,6 +50,18 @@ pub struct ServeArgs {
     /// Consent decisions one browser may send per minute (overrides server.consents_per_minute; an address gets ten times it).
     #[arg(long, env = "CRUMB_CONSENTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     consents_per_minute: Option<u32>,
+    /// The signing key's file (overrides keys.secret_file; created on first start).
+    #[arg(long, env = "CRUMB_SECRET_FILE")]
+    secret_file: Option<PathBuf>,
+    /// The SQLite database file (overrides storage.path when the backend is SQLite).
+    #[arg(long, env = "CRUMB_SQLITE_PATH")]
+    sqlite_path: Option<PathBuf>,
+    /// Seconds a request may take (overrides server.request_timeout_seconds).
+    #[arg(long, env = "CRUMB_REQUEST_TIMEOUT_SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    request_timeout_seconds: Option<u64>,
+    /// Seconds a shutdown waits for requests in flight (overrides server.shutdown_seconds).
+    #[arg(long, env = "CRUMB_SHUTDOWN_SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    shutdown_seconds: Option<u64>,
 }
 
 /// How log lines are written.
@@ -101,6 +117,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.metrics_listen {
         config.server.metrics_listen = Some(listen);
     }
+    if let Some(file) = args.secret_file {
+        config.secret_file = file;
+    }
+    if let (Some(path), StorageConfig::Sqlite(configured)) = (args.sqlite_path, &mut config.storage) {
+        *configured = path;
+    }
+    if let Some(seconds) = args.request_timeout_seconds {
+        config.server.request_timeout = std::time::Duration::from_secs(seconds);
+    }
+    if let Some(seconds) = args.shutdown_seconds {
+        config.server.shutdown_grace = std::time::Duration::from_secs(seconds);
+    }
     let limits = (args.events_per_minute, args.consents_per_minute);
     let runtime = crumb_server::runtime::build()?;
     let result = runtime.block_on(serve(config, built_in_demo, limits, args.metrics_token));
@@ -127,7 +155,8 @@ async fn serve(
     if built_in_demo {
         // The demo answers for the loopback names of the port it got.
         let listen = std::mem::take(&mut config.listen);
-        config = Config { listen, server: config.server, ..Config::demo_on_port(address.port()) };
+        let demo = Config::demo_on_port(address.port());
+        config = Config { listen, origins: demo.origins, ..config };
     }
     if let Some(rate) = events_per_minute {
         config.server.events_per_minute = rate;
