@@ -336,15 +336,24 @@ for n in 1 2 3; do haproxy_cmd "set server nodes/n$n state ready"; done
 
 # --- 1. the kill ---------------------------------------------------------------------
 
-step "kill -9 node 2 under load (${KILL_PHASE} s of wrk), restart it; consents posted one by one meanwhile"
+step "kill -9 node 2 under load (${KILL_PHASE} s of wrk), restart it; consents and events posted one by one meanwhile"
 load "$KILL_PHASE" >"$WORK/kill-load.txt" &
 LOAD_PID=$!
-# The acknowledged decisions: every 201's receipt, posted through the balancer.
+# The acknowledged decisions: every 201's receipt, posted through the balancer;
+# and after each, an event of the consenting visitor on a page of its own
+# (/kill-check/N), whose 202s are counted.
 : >"$WORK/receipts"
+: >"$WORK/events-acknowledged"
 (
+  n=0
   while [[ ! -e "$WORK/stop" ]]; do
     read -r code receipt < <(post_consent "$ORIGIN")
     if [[ $code == 201 && $receipt != - ]]; then echo "$receipt" >>"$WORK/receipts"; else echo "$code" >>"$WORK/refused"; fi
+    n=$((n + 1))
+    code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -H "Host: $HOST" -H "Origin: $ORIGIN" -H "User-Agent: $UA" \
+      -H "Cookie: $VISITOR" -H 'Content-Type: application/json' \
+      -d "{\"name\":\"pageview\",\"url\":\"$ORIGIN/kill-check/$n\"}" "$ORIGIN/api/event" 2>/dev/null || echo 000)
+    if [[ $code == 202 ]]; then echo "$n" >>"$WORK/events-acknowledged"; fi
   done
 ) &
 POSTER=$!
@@ -362,6 +371,7 @@ wait "$POSTER" || true
 echo "    load during the kill: $(cat "$WORK/kill-load.txt")"
 refused=$( [[ -e "$WORK/refused" ]] && wc -l <"$WORK/refused" || echo 0)
 echo "    one-by-one consents: $(wc -l <"$WORK/receipts") acknowledged (201), $refused not acknowledged"
+echo "    one-by-one events: $(wc -l <"$WORK/events-acknowledged") acknowledged (202)"
 
 step "every acknowledged receipt reads back through every node directly"
 total=$(wc -l <"$WORK/receipts")
@@ -373,6 +383,18 @@ for n in 1 2 3; do
   found=$(curl -sS -H "Host: $HOST" -w '%{http_code}\n' -K "$WORK/read$n.curl" | grep -c '^200$' || true)
   if ((found == total)); then ok "node $n: $found/$total receipts found"; else fail "node $n: only $found/$total receipts found"; fi
 done
+
+step "every acknowledged event is in the store"
+acknowledged_events=$(wc -l <"$WORK/events-acknowledged")
+((acknowledged_events > 0)) || fail "no event was acknowledged during the kill"
+stored_events=$(psql -qtAX "$CRUMB_POSTGRES_URL" -c "SELECT count(DISTINCT path) FROM analytics_events WHERE path LIKE '/kill-check/%'")
+missing_events=$(psql -qtAX "$CRUMB_POSTGRES_URL" -c "SELECT count(*) FROM unnest(string_to_array('$(paste -sd, "$WORK/events-acknowledged")', ',')) AS n
+  WHERE NOT EXISTS (SELECT 1 FROM analytics_events WHERE path = '/kill-check/' || n)")
+if ((missing_events == 0)); then
+  ok "all $acknowledged_events acknowledged events stored ($stored_events pages /kill-check/N in the store)"
+else
+  fail "$missing_events of $acknowledged_events acknowledged events are not in the store"
+fi
 
 # --- 4 (continued). rollups ran, one node at a time -------------------------------------
 
