@@ -154,21 +154,16 @@ impl RateLimits {
         Ok(())
     }
 
-    /// Reports the keys that got requests here since the last report and
-    /// learns their totals over every node; forgets past windows. The
-    /// reporting task calls it every
+    /// Reports this node's counts to the store and learns every node's
+    /// totals; forgets past windows. The reporting task calls it every
     /// second; tests call it to make a report happen now.
     pub async fn sync(&self, now: UnixMillis) -> Result<(), StoreError> {
         let window_start = now - now.rem_euclid(WINDOW_MS);
         let increments: Vec<RateIncrement> = {
             let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
             counts.retain(|_, count| count.window_start >= window_start);
-            // Only keys with requests since the last report: an idle key
-            // costs the store nothing, and a key that gets a request again
-            // learns every node's total at the next report.
             counts
                 .iter_mut()
-                .filter(|(_, count)| count.unreported > 0)
                 .map(|(key, count)| {
                     let increment =
                         RateIncrement { key: key.clone(), window_start: count.window_start, count: count.unreported };
