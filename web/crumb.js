@@ -2,10 +2,17 @@
 (function () {
   "use strict";
   var C = __CRUMB_CONFIG__, t = C.t, d = document, state = null, banner = null, overlay = null, opener = null;
-  // The page's CSP nonce, if it has one: the scripts this one adds carry it.
+  // The page's CSP nonce, if it has one: the scripts and the style this one adds carry it.
   var N = d.currentScript ? d.currentScript.nonce : "";
   var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
+  // The decision last applied ("" before any), the spacer below the page and its size rule.
+  var last = null, spacer = null, sized = null, S = el("style");
+  // Other tabs of the site hear of a decision at once (nothing is stored for it).
+  var bc = window.BroadcastChannel ? new BroadcastChannel("crumb") : null;
   window.crumb = api;
+  if (N) S.nonce = N;
+  S.textContent = C.css;
+  d.head.appendChild(S);
 
   function el(tag, attrs, text) {
     var e = d.createElement(tag);
@@ -13,6 +20,7 @@
     if (text) e.textContent = text;
     return e;
   }
+  function add(parent, child) { parent.appendChild(child); return child; }
   function site(s) { return s.split("{site}").join(C.site); }
   function signalOf(id) {
     var r = state ? state.refused_by_signal : [];
@@ -22,15 +30,20 @@
     if (C.dnt && navigator.doNotTrack === "1" && (id === "marketing" || id === "statistics")) return "dnt";
     return null;
   }
-  function optional() {
-    return C.cats.filter(function (c) { return c.id !== "necessary"; }).map(function (c) { return c.id; });
+  function optional() { return C.cats.filter(function (c) { return c.id !== "necessary"; }); }
+  function allowed() {
+    return optional().filter(function (c) { return !signalOf(c.id); }).map(function (c) { return c.id; });
   }
-  function allowed() { return optional().filter(function (id) { return !signalOf(id); }); }
   function has(list, id) { return list.indexOf(id) >= 0; }
+  // "Marketing: off because your browser sent a … signal", or null.
+  function offNote(c) {
+    var s = signalOf(c.id);
+    return s ? el("p", { "class": "crumb-g", id: "crumb-g-" + c.id, "data-crumb-signal": s }, t["off_" + s].split("{cat}").join(c.name)) : null;
+  }
 
   function announce(text) {
     var live = d.getElementById("crumb-live");
-    if (!live) { live = el("div", { id: "crumb-live", role: "status", "class": "crumb-s" }); d.body.appendChild(live); }
+    if (!live) live = add(d.body, el("div", { id: "crumb-live", role: "status", "class": "crumb-s" }));
     live.textContent = text;
   }
 
@@ -50,6 +63,9 @@
     }
   }
 
+  /* Expires the declared cookies of every category not granted that
+     script can reach (HttpOnly ones are the server's to expire). The
+     configuration names the optional categories' cookies only. */
   function forget(granted) {
     C.cats.forEach(function (c) {
       if (c.id === "necessary" || has(granted, c.id)) return;
@@ -128,6 +144,7 @@
   }
 
   function apply(granted) {
+    last = granted.join();
     api.consent = { granted: granted.slice(), decided: true };
     if (has(granted, "statistics")) view();
     activate(granted);
@@ -139,7 +156,29 @@
         analytics_storage: has(granted, "statistics") ? "granted" : "denied"
       });
     }
+    if (overlay) {
+      var sw = overlay.querySelectorAll("[role=switch]:not([disabled])");
+      for (var i = 0; i < sw.length; i++) sw[i].setAttribute("aria-checked", has(granted, sw[i].name));
+    }
     d.dispatchEvent(new CustomEvent("crumb:consent", { detail: api.consent }));
+  }
+
+  /* The server's state: applied when it differs from what this page knows
+     (another tab decided, the consent cookie expired or was deleted). */
+  function sync(s) {
+    state = s;
+    if (s.decided && s.granted.join() !== last) apply(s.granted);
+    else if (!s.decided && last !== "") {
+      // No valid decision: nothing optional may stay in the browser.
+      last = "";
+      api.consent = { granted: ["necessary"], decided: false };
+      forget([]);
+    }
+    if (s.needs_prompt) showBanner(); else hideBanner();
+  }
+  function load() {
+    return fetch(C.api, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); }).then(sync, function () {});
   }
 
   function save(granted) {
@@ -153,6 +192,7 @@
     }).then(function (receipt) {
       api.receipt = receipt;
       apply(receipt.granted);
+      if (bc) bc.postMessage(1);
       close();
       announce(t.saved);
       return receipt;
@@ -163,37 +203,64 @@
 
   function buttons(extra) {
     var row = el("div", { "class": "crumb-x" });
-    var reject = el("button", { type: "button", "data-crumb": "reject" }, t.reject_all);
-    var accept = el("button", { type: "button", "data-crumb": "accept" }, t.accept_all);
-    reject.onclick = rejectAll;
-    accept.onclick = acceptAll;
-    row.appendChild(reject);
-    if (extra) row.appendChild(extra);
-    row.appendChild(accept);
+    var limited = allowed().length < optional().length;
+    add(row, el("button", { type: "button", "data-crumb": "reject" }, t.reject_all)).onclick = rejectAll;
+    if (extra) add(row, extra);
+    add(row, el("button", { type: "button", "data-crumb": "accept" }, limited ? t.accept_allowed : t.accept_all)).onclick = acceptAll;
     return row;
   }
 
-  function signalNotes(parent) {
-    ["gpc", "dnt"].forEach(function (s) {
-      var off = optional().filter(function (id) { return signalOf(id) === s; });
-      if (off.length) parent.appendChild(el("p", { "data-crumb-signal": s }, t["refused_" + s]));
-    });
+  /* The page's end stays reachable above the banner: a spacer as tall
+     as the banner after everything else (sized by a rule in crumb's own
+     style sheet: no style attribute, so the page's CSP holds). */
+  function pad() {
+    if (!banner) return;
+    if (!spacer) spacer = add(d.body, el("div", { "class": "crumb-p", "aria-hidden": "true" }));
+    var rules = S.sheet.cssRules;
+    if (sized) S.sheet.deleteRule(rules.length - 1);
+    sized = banner.offsetHeight;
+    S.sheet.insertRule(".crumb-p{height:" + sized + "px}", rules.length);
   }
 
   function showBanner() {
     if (banner) return;
-    banner = el("section", { "class": "crumb-b", role: "dialog", "aria-modal": "false", "aria-labelledby": "crumb-bt", "aria-describedby": "crumb-bd", lang: C.lang });
-    banner.appendChild(el("h2", { id: "crumb-bt" }, site(t.banner_title)));
-    banner.appendChild(el("p", { id: "crumb-bd" }, t.banner_text));
-    signalNotes(banner);
+    banner = el("section", { "class": "crumb crumb-b", role: "dialog", "aria-modal": "false", "aria-labelledby": "crumb-bt", "aria-describedby": "crumb-bd", lang: C.lang });
+    var box = add(banner, el("div")), words = add(box, el("div"));
+    add(words, el("h2", { id: "crumb-bt" }, site(t.banner_title)));
+    var text = add(words, el("p", { id: "crumb-bd" }, t.banner_text + " "));
+    add(text, el("a", { href: C.policy }, t.policy_link));
+    optional().forEach(function (c) { var n = offNote(c); if (n) add(words, n); });
     var choose = el("button", { type: "button", "class": "crumb-2", "data-crumb": "choose" }, t.customise);
     choose.onclick = function () { openSettings(); };
-    banner.appendChild(buttons(choose));
-    var more = el("p", {});
-    more.appendChild(el("a", { href: C.policy }, t.policy_link));
-    banner.appendChild(more);
-    d.body.appendChild(banner);
+    add(box, buttons(choose));
+    add(d.body, banner);
+    if (window.ResizeObserver) new ResizeObserver(pad).observe(banner); else pad();
     banner.querySelector("button").focus();
+  }
+  function hideBanner() {
+    if (!banner) return;
+    banner.parentNode.removeChild(banner);
+    if (spacer) spacer.parentNode.removeChild(spacer);
+    banner = spacer = null;
+  }
+
+  /* Each category's cookies, folded: what each is for and how long it
+     lasts come from the policy when the centre opens (few visitors open
+     it, so they are not part of every page's script). */
+  function cookieList(c, parent) {
+    var more = add(parent, el("details", { "class": "crumb-l" }));
+    add(more, el("summary", {}, t.cookies_in_category));
+    add(more, el("ul", { id: "crumb-l-" + c.id }));
+  }
+  function describe() {
+    fetch(C.policy.replace("?", ".json?")).then(function (r) { return r.json(); }).then(function (p) {
+      p.categories.forEach(function (c) {
+        var ul = d.getElementById("crumb-l-" + c.id);
+        if (ul) c.cookies.forEach(function (k) {
+          add(ul, el("li")).append(el("b", {}, k.name), " — " + k.purpose + " (" + k.lifetime + ")");
+        });
+      });
+    }, function () {});
   }
 
   function openSettings(ev) {
@@ -202,62 +269,63 @@
     opener = d.activeElement;
     var granted = api.consent ? api.consent.granted : [];
     overlay = el("div", { "class": "crumb-o" });
-    var box = el("div", { "class": "crumb-d", role: "dialog", "aria-modal": "true", "aria-labelledby": "crumb-st", lang: C.lang });
-    box.appendChild(el("h2", { id: "crumb-st" }, t.settings_title));
-    box.appendChild(el("p", {}, t.settings_text));
-    var form = el("form", {});
-    C.cats.forEach(function (c) {
-      var fs = el("fieldset", {}), sig = signalOf(c.id), id = "crumb-c-" + c.id;
-      fs.appendChild(el("legend", {}, c.name));
-      var label = el("label", { "for": id });
-      var box2 = el("input", { type: "checkbox", id: id, name: c.id, "aria-describedby": id + "-d" });
-      if (c.id === "necessary") { box2.checked = true; box2.disabled = true; }
-      else if (sig) { box2.checked = false; box2.disabled = true; }
-      else box2.checked = has(granted, c.id);
-      label.appendChild(box2);
-      label.appendChild(d.createTextNode(c.id === "necessary" ? t.always_on : c.name));
-      fs.appendChild(label);
-      var desc = el("small", { id: id + "-d" }, sig ? t["refused_" + sig] + " " + c.desc : c.desc);
-      fs.appendChild(desc);
-      var ul = el("ul", { "aria-label": t.cookies_in_category });
-      c.cookies.forEach(function (k) { ul.appendChild(el("li", {}, k.name + " — " + k.purpose + " (" + k.lifetime + ")")); });
-      fs.appendChild(ul);
-      form.appendChild(fs);
+    var box = add(overlay, el("div", { "class": "crumb crumb-d", role: "dialog", "aria-modal": "true", "aria-labelledby": "crumb-st", lang: C.lang }));
+    var top = add(box, el("div", { "class": "crumb-r" }));
+    add(top, el("h2", { id: "crumb-st" }, t.settings_title));
+    add(top, el("button", { type: "button", "class": "crumb-2", "data-crumb": "close" }, t.close)).onclick = close;
+    add(box, el("p", {}, t.settings_text));
+    var form = add(box, el("form"));
+    // The choices first, each with its purpose; the necessary cookies after, folded.
+    optional().forEach(function (c) {
+      var id = "crumb-c-" + c.id, note = offNote(c), part = add(form, el("div", { "class": "crumb-c" }));
+      var row = add(part, el("div", { "class": "crumb-r" }));
+      add(row, el("h3", { id: id + "-n" }, c.name));
+      var sw = add(row, el("button", { type: "button", role: "switch", "class": "crumb-w", id: id, name: c.id,
+        "aria-checked": !note && has(granted, c.id), "aria-labelledby": id + "-n",
+        "aria-describedby": (note ? note.id + " " : "") + id + "-d", disabled: note ? "" : null }));
+      sw.onclick = function () { sw.setAttribute("aria-checked", sw.getAttribute("aria-checked") !== "true"); };
+      if (note) add(part, note);
+      add(part, el("p", { id: id + "-d" }, c.desc));
+      cookieList(c, part);
     });
-    var saveBtn = el("button", { type: "submit", "class": "crumb-2", "data-crumb": "save" }, t.save);
+    C.cats.forEach(function (c) {
+      if (c.id !== "necessary") return;
+      var part = add(form, el("details", { "class": "crumb-c" }));
+      add(part, el("summary", {}, c.name + " ")).append(el("span", { "class": "crumb-a" }, t.always_on));
+      add(part, el("p", {}, c.desc));
+      add(part, el("ul", { id: "crumb-l-" + c.id }));
+    });
     form.onsubmit = function (e) {
       e.preventDefault();
-      save(optional().filter(function (id) { var i = form.elements[id]; return i && i.checked && !i.disabled; }));
+      save(allowed().filter(function (id) { return form.elements[id].getAttribute("aria-checked") === "true"; }));
     };
-    form.appendChild(buttons(saveBtn));
-    var closeBtn = el("button", { type: "button", "class": "crumb-2", "data-crumb": "close" }, t.close);
-    closeBtn.onclick = close;
-    var row = el("div", { "class": "crumb-x" });
-    row.appendChild(closeBtn);
-    form.appendChild(row);
-    box.appendChild(form);
-    overlay.appendChild(box);
+    add(form, buttons(el("button", { type: "submit", "class": "crumb-2", "data-crumb": "save" }, t.save)));
     overlay.addEventListener("keydown", trap);
-    d.body.appendChild(overlay);
-    var first = box.querySelector("input:not([disabled]),button");
-    if (first) first.focus();
+    add(d.body, overlay);
+    describe();
+    (box.querySelector("[role=switch]:not([disabled])") || box.querySelector("button")).focus();
   }
 
   function trap(e) {
     if (e.key === "Escape") { close(); return; }
     if (e.key !== "Tab") return;
-    var f = overlay.querySelectorAll("input:not([disabled]),button,a[href]");
-    var first = f[0], last = f[f.length - 1];
-    if (e.shiftKey && d.activeElement === first) { e.preventDefault(); last.focus(); }
-    else if (!e.shiftKey && d.activeElement === last) { e.preventDefault(); first.focus(); }
+    var f = overlay.querySelectorAll("button:not([disabled]),summary,a[href]");
+    var first = f[0], end = f[f.length - 1];
+    if (e.shiftKey && d.activeElement === first) { e.preventDefault(); end.focus(); }
+    else if (!e.shiftKey && d.activeElement === end) { e.preventDefault(); first.focus(); }
   }
 
+  /* Closes the centre (and the banner once decided); focus goes back to
+     what opened the centre, or, if that went with the banner, to the
+     page's link that opens it again. */
   function close() {
-    var wasOpen = overlay;
+    var was = overlay;
     if (overlay) { overlay.parentNode.removeChild(overlay); overlay = null; }
-    if (banner && api.consent && api.consent.decided) { banner.parentNode.removeChild(banner); banner = null; }
-    if (wasOpen && banner) banner.querySelector("button").focus();
-    else if (wasOpen && opener && opener.focus) opener.focus();
+    if (api.consent && api.consent.decided) hideBanner();
+    if (!was) return;
+    var to = opener && opener !== d.body && d.body.contains(opener) ? opener
+      : banner ? banner.querySelector("button") : d.querySelector("[data-crumb-open]");
+    if (to) to.focus();
   }
 
   function start() {
@@ -265,13 +333,11 @@
       var target = e.target.closest ? e.target.closest("[data-crumb-open]") : null;
       if (target) openSettings(e);
     });
-    fetch(C.api, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
-      state = s;
-      if (s.decided) apply(s.granted);
-      else api.consent = { granted: ["necessary"], decided: false };
-      if (s.needs_prompt) showBanner();
-      if (C.stats) { watchNavigation(); view(); }
-    });
+    if (bc) bc.onmessage = load;
+    // Back in this tab: the decision may have changed elsewhere meanwhile.
+    window.addEventListener("focus", load);
+    d.addEventListener("visibilitychange", function () { if (!d.hidden) load(); });
+    load().then(function () { if (C.stats) { watchNavigation(); view(); } });
   }
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start); else start();
 })();

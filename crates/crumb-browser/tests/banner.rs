@@ -168,7 +168,7 @@ async fn statistics_consent_runs_the_gated_script_and_withdrawal_removes_its_coo
     // Withdraw from the preference centre, re-opened from the page's link.
     click(&browser, "[data-crumb-open]").await;
     wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
-    assert_eq!(js(&browser, "return document.getElementById('crumb-c-statistics').checked").await, true);
+    assert_eq!(js(&browser, "return document.getElementById('crumb-c-statistics').getAttribute('aria-checked')").await, "true");
     click(&browser, "#crumb-c-statistics").await;
     click(&browser, "[data-crumb=save]").await;
     wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
@@ -194,13 +194,18 @@ async fn the_whole_flow_works_with_the_keyboard_alone() {
     wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
     assert_eq!(active(&browser).await, "preferences", "focus moves into the dialog");
     assert_eq!(js(&browser, "return document.querySelector('.crumb-d').getAttribute('aria-modal')").await, "true");
-    // Space toggles preferences; Tab walks to statistics and toggles it too.
+    assert_eq!(js(&browser, "return document.activeElement.getAttribute('role')").await, "switch");
+    // Space toggles preferences; Tab walks past its cookie list to statistics, Space toggles it too.
     press(&browser, Key::Space).await;
+    assert_eq!(js(&browser, "return document.activeElement.getAttribute('aria-checked')").await, "true");
+    press(&browser, Key::Tab).await;
+    assert_eq!(active(&browser).await, "SUMMARY", "the category's cookies, folded");
     press(&browser, Key::Tab).await;
     assert_eq!(active(&browser).await, "statistics");
     press(&browser, Key::Space).await;
-    // Focus is trapped: Shift+Tab from the first control goes to the last.
-    js(&browser, "document.getElementById('crumb-c-preferences').focus(); return true").await;
+    assert_eq!(js(&browser, "return document.activeElement.getAttribute('aria-checked')").await, "true");
+    // Focus is trapped: Shift+Tab from the first control (Close, at the top) goes to the last.
+    js(&browser, "document.querySelector('[data-crumb=close]').focus(); return true").await;
     browser
         .client()
         .active_element()
@@ -209,13 +214,14 @@ async fn the_whole_flow_works_with_the_keyboard_alone() {
         .send_keys(&format!("{}{}", char::from(Key::Shift), char::from(Key::Tab)))
         .await
         .unwrap();
-    assert_eq!(active(&browser).await, "close", "focus wraps to the last control");
-    // Escape closes the dialog and returns focus to the banner.
+    assert_eq!(active(&browser).await, "accept", "focus wraps to the last control");
+    press(&browser, Key::Tab).await;
+    assert_eq!(active(&browser).await, "close", "and from the last to the first");
+    // Escape closes the dialog and returns focus to what opened it.
     press(&browser, Key::Escape).await;
     wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
-    assert_eq!(active(&browser).await, "reject");
+    assert_eq!(active(&browser).await, "choose");
     // Open again and save with the keyboard.
-    press(&browser, Key::Tab).await;
     press(&browser, Key::Enter).await;
     wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
     press(&browser, Key::Space).await; // preferences on
@@ -223,6 +229,17 @@ async fn the_whole_flow_works_with_the_keyboard_alone() {
     press(&browser, Key::Enter).await;
     wait_until(&browser, "return !document.querySelector('.crumb-d') && !document.querySelector('.crumb-b')").await;
     assert_eq!(js(&browser, "return crumb.consent.granted.join(',')").await, "necessary,preferences");
+    // The banner that opened the centre is gone: focus goes to the page's link that opens it again.
+    assert_eq!(js(&browser, "return document.activeElement.hasAttribute('data-crumb-open')").await, true);
+    // Opened from that link, the centre gives focus back to it on Close.
+    press(&browser, Key::Enter).await;
+    wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
+    assert_eq!(active(&browser).await, "preferences");
+    assert_eq!(js(&browser, "return document.activeElement.getAttribute('aria-checked')").await, "true", "the saved choice");
+    js(&browser, "document.querySelector('[data-crumb=close]').focus(); return true").await;
+    press(&browser, Key::Enter).await;
+    wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
+    assert_eq!(js(&browser, "return document.activeElement.hasAttribute('data-crumb-open')").await, true);
     // Focus is visible: the focused control has an outline.
     let outline =
         js(&browser, "var b=document.querySelector('footer a'); b.focus(); return getComputedStyle(b).outlineStyle")
@@ -260,6 +277,24 @@ async fn consent_mode_event_and_client_side_gpc() {
     gpc_browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
     banner_shown(&gpc_browser).await;
     assert_eq!(js(&gpc_browser, "return !!document.querySelector('[data-crumb-signal=gpc]')").await, true);
+    // The note names what is off, and "Accept all" says it accepts only what is allowed.
+    assert_eq!(
+        js(&gpc_browser, "return document.querySelector('.crumb-b [data-crumb-signal=gpc]').textContent").await,
+        "Marketing: off because your browser sent a Global Privacy Control signal, which we honour."
+    );
+    assert_eq!(js(&gpc_browser, "return document.querySelector('.crumb-b [data-crumb=accept]').textContent").await, "Accept all allowed");
+    // In the centre, marketing's switch is off and locked, and looks it; the note is its description.
+    click(&gpc_browser, "[data-crumb=choose]").await;
+    wait_until(&gpc_browser, "return !!document.querySelector('.crumb-d')").await;
+    let locked = js(
+        &gpc_browser,
+        "var s=document.getElementById('crumb-c-marketing'), c=getComputedStyle(s);         return [s.disabled, s.getAttribute('aria-checked'), c.borderTopStyle, c.cursor,                 document.getElementById(s.getAttribute('aria-describedby').split(' ')[0]).textContent.indexOf('Marketing: off') === 0,                 document.querySelector('.crumb-d [data-crumb=accept]').textContent]",
+    )
+    .await;
+    assert_eq!(locked, serde_json::json!([true, "false", "dashed", "not-allowed", true, "Accept all allowed"]));
+    assert_eq!(js(&gpc_browser, "return document.getElementById('crumb-c-statistics').disabled").await, false);
+    press(&gpc_browser, Key::Escape).await;
+    wait_until(&gpc_browser, "return !document.querySelector('.crumb-d')").await;
     click(&gpc_browser, "[data-crumb=accept]").await;
     wait_until(&gpc_browser, "return !document.querySelector('.crumb-b')").await;
     assert_eq!(js(&gpc_browser, "return crumb.consent.granted.join(',')").await, "necessary,preferences,statistics");
@@ -350,5 +385,216 @@ async fn screenshots_of_banner_and_policy() {
         std::fs::write(out.join(format!("policy-{size}.png")), shot).unwrap();
     }
     eprintln!("screenshots in {}", out.display());
+    browser.close().await.unwrap();
+}
+
+/// Issue 18: the banner's layout at a phone's size and a desktop's. On the
+/// phone it takes at most 40% of the height with the first choice in view;
+/// at both sizes the end of the page can be scrolled above the banner (the
+/// footer's "Cookie settings" link, the policy's last section), lines stay
+/// readable (about 70 characters), and the centre's "Close" is well apart
+/// from "Accept all".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_fits_the_phone_and_leaves_the_page_reachable() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    for (size, width, height) in [("phone", 390, 844), ("desktop", 1366, 900)] {
+        browser.client().set_window_size(width, height).await.unwrap();
+        browser.client().delete_all_cookies().await.unwrap();
+        browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+        banner_shown(&browser).await;
+        let layout = js(
+            &browser,
+            r#"const b = document.querySelector('.crumb-b').getBoundingClientRect();
+               const first = document.querySelector('.crumb-b button').getBoundingClientRect();
+               const p = document.getElementById('crumb-bd'), style = getComputedStyle(p);
+               const lines = Math.round(p.getBoundingClientRect().height / parseFloat(style.lineHeight));
+               return {share: b.height / innerHeight, first_in_view: first.top >= b.top && first.bottom <= innerHeight,
+                       scrolls: document.querySelector('.crumb-b').scrollHeight <= document.querySelector('.crumb-b').clientHeight,
+                       width: p.getBoundingClientRect().width, per_line: p.textContent.length / lines};"#,
+        )
+        .await;
+        eprintln!("{size}: {layout}");
+        if size == "phone" {
+            assert!(layout["share"].as_f64().unwrap() <= 0.40, "{size}: the banner takes at most 40% of the height: {layout}");
+        }
+        assert_eq!(layout["first_in_view"], true, "{size}: the first choice is in view: {layout}");
+        assert_eq!(layout["scrolls"], true, "{size}: the banner needs no scrolling: {layout}");
+        assert!(layout["per_line"].as_f64().unwrap() <= 80.0, "{size}: at most ~70 characters a line: {layout}");
+        assert!(layout["width"].as_f64().unwrap() <= 640.0, "{size}: the text column is narrow: {layout}");
+
+        // The end of every page reaches above the banner.
+        for path in ["/", "/policy?lang=en"] {
+            if path != "/" {
+                browser.navigate_raw(&format!("{}{path}", server.origin)).await.unwrap();
+                banner_shown(&browser).await;
+            }
+            wait_until(&browser, "return !!document.querySelector('.crumb-p')").await;
+            let reachable = js(
+                &browser,
+                r#"window.scrollTo(0, document.documentElement.scrollHeight);
+                   const top = document.querySelector('.crumb-b').getBoundingClientRect().top;
+                   const link = document.querySelector('footer [data-crumb-open]').getBoundingClientRect();
+                   const last = Array.from(document.querySelectorAll('main h2, main section, main p')).pop().getBoundingClientRect();
+                   return [link.bottom <= top, last.bottom <= top];"#,
+            )
+            .await;
+            assert_eq!(reachable, serde_json::json!([true, true]), "{size} {path}: the page's end is above the banner");
+            // What is above the banner can be used: the footer's link opens the centre.
+            click(&browser, "footer [data-crumb-open]").await;
+            wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
+            let apart = js(
+                &browser,
+                r#"const c = document.querySelector('.crumb-d [data-crumb=close]').getBoundingClientRect();
+                   const a = document.querySelector('.crumb-d [data-crumb=accept]').getBoundingClientRect();
+                   const gap = Math.max(a.top - c.bottom, c.top - a.bottom, a.left - c.right, c.left - a.right);
+                   return gap >= 24 && c.height >= 24 && c.width >= 24 && a.height >= 24;"#,
+            )
+            .await;
+            assert_eq!(apart, true, "{size}: Close and Accept all are well apart and large enough");
+            press(&browser, Key::Escape).await;
+            wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
+        }
+        // Once decided, the spacer goes with the banner.
+        click(&browser, "[data-crumb=reject]").await;
+        wait_until(&browser, "return !document.querySelector('.crumb-b') && !document.querySelector('.crumb-p')").await;
+    }
+    browser.close().await.unwrap();
+}
+
+/// Issue 18: the banner moves nothing on the page — the cumulative layout
+/// shift, as Chromium's own `PerformanceObserver` reports it, is 0 while the
+/// banner appears, while it is there and when it goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_causes_no_layout_shift() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    for (width, height) in [(390, 844), (1366, 900)] {
+        browser.client().set_window_size(width, height).await.unwrap();
+        browser.client().delete_all_cookies().await.unwrap();
+        browser.navigate_raw(&format!("{}/policy?lang=en", server.origin)).await.unwrap();
+        banner_shown(&browser).await;
+        js(
+            &browser,
+            "window.shifts = []; new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {\
+               if (!e.hadRecentInput) window.shifts.push(e.value); }); }).observe({type: 'layout-shift', buffered: true});\
+             return true",
+        )
+        .await;
+        wait_until(&browser, "return !!document.querySelector('.crumb-p')").await;
+        // Decide without input (input excuses shifts): the banner goes.
+        js(&browser, "crumb.rejectAll(); return true").await;
+        wait_until(&browser, "return !document.querySelector('.crumb-b')").await;
+        // A few frames later every shift there was has been reported.
+        wait_until(
+            &browser,
+            "if (!window.framesSeen) { window.framesSeen = 0; requestAnimationFrame(function f() { if (++window.framesSeen < 3) requestAnimationFrame(f); }); }\
+             return window.framesSeen >= 3",
+        )
+        .await;
+        let cls = js(&browser, "return window.shifts.reduce(function (a, b) { return a + b; }, 0)").await;
+        assert_eq!(cls.as_f64(), Some(0.0), "{width}x{height}: cumulative layout shift");
+    }
+    browser.close().await.unwrap();
+}
+
+/// Issue 18: two tabs stay in step. A decision in one hides the other's
+/// banner at once (BroadcastChannel), and a tab that regains focus reads
+/// the server's state again rather than overriding a newer decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tabs_stay_in_sync() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    let client = browser.client();
+    browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    banner_shown(&browser).await;
+    let first = client.window().await.unwrap();
+    let second = client.new_window(true).await.unwrap().handle;
+    client.switch_to_window(second.clone()).await.unwrap();
+    browser.navigate_raw(&format!("{}/products", server.origin)).await.unwrap();
+    banner_shown(&browser).await;
+    click(&browser, "[data-crumb=accept]").await;
+    wait_until(&browser, "return !document.querySelector('.crumb-b')").await;
+
+    client.switch_to_window(first.clone()).await.unwrap();
+    wait_until(&browser, "return !document.querySelector('.crumb-b') && crumb.consent.decided").await;
+    assert_eq!(js(&browser, "return crumb.consent.granted.join(',')").await, "necessary,preferences,statistics,marketing");
+    assert_eq!(js(&browser, "return window.demoMarketingRan === true").await, true, "the first tab applies it too");
+
+    // A decision this tab did not hear of (recorded straight through the API,
+    // as another device or an old tab might): focus brings it in.
+    js(
+        &browser,
+        "fetch('/api/consent', {method: 'POST', headers: {'Content-Type': 'application/json'},\
+           body: JSON.stringify({granted: ['statistics']})}).then(function () { window.posted = true; }); return true",
+    )
+    .await;
+    wait_until(&browser, "return window.posted === true").await;
+    client.switch_to_window(second).await.unwrap();
+    js(&browser, "window.dispatchEvent(new Event('focus')); return true").await;
+    wait_until(&browser, "return crumb.consent.granted.join(',') === 'necessary,statistics'").await;
+    assert!(!cookie_names(&browser).await.contains(&"demo_ads".to_owned()), "marketing's cookie went");
+    browser.close().await.unwrap();
+}
+
+/// Issue 18: with no valid decision (the consent cookie deleted, or one
+/// that does not verify), crumb expires the declared optional cookies the
+/// browser still holds, and asks again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_valid_decision_optional_cookies_are_expired() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    let client = browser.client();
+    for how in ["deleted", "forged"] {
+        client.delete_all_cookies().await.unwrap();
+        browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+        banner_shown(&browser).await;
+        click(&browser, "[data-crumb=accept]").await;
+        wait_until(&browser, "return window.demoStatisticsRan === true && window.demoMarketingRan === true").await;
+        let names = cookie_names(&browser).await;
+        assert!(names.contains(&"demo_ads".to_owned()) && names.contains(&"demo_stats".to_owned()), "{names:?}");
+
+        client.delete_cookie("__Host-crumb_consent").await.unwrap();
+        if how == "forged" {
+            js(&browser, "document.cookie = '__Host-crumb_consent=x|1|necessary,statistics,marketing|1; Path=/; Secure'; return true").await;
+            let forged = client.get_named_cookie("__Host-crumb_consent").await.unwrap();
+            assert_eq!(forged.value(), "x|1|necessary,statistics,marketing|1");
+        }
+        browser.navigate_raw(&format!("{}/about", server.origin)).await.unwrap();
+        banner_shown(&browser).await;
+        wait_until(&browser, "return document.cookie.indexOf('demo_') < 0").await;
+        let names = cookie_names(&browser).await;
+        assert!(!names.iter().any(|n| n.starts_with("demo_")), "{how}: {names:?}");
+        assert_eq!(js(&browser, "return window.demoMarketingRan === true").await, false, "{how}");
+    }
+    browser.close().await.unwrap();
+}
+
+/// Issue 18: saving the demo's theme without preferences consent says why,
+/// and points to the settings; with consent it is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_theme_saved_without_consent_says_why() {
+    let Some(browser) = browser().await else { return };
+    let server = start_server().await;
+    browser.navigate_raw(&format!("{}/products", server.origin)).await.unwrap();
+    banner_shown(&browser).await;
+    click(&browser, "[data-crumb=reject]").await;
+    wait_until(&browser, "return !document.querySelector('.crumb-b')").await;
+    click(&browser, "input[value=dark]").await;
+    click(&browser, "form[action='/demo/preferences'] button").await;
+    wait_until(&browser, "return !!document.getElementById('theme-status')").await;
+    let said = js(&browser, "return document.getElementById('theme-status').textContent").await;
+    assert!(said.as_str().unwrap().contains("needs your consent to preference cookies"), "{said}");
+    assert_eq!(js(&browser, "return document.querySelector('main').getAttribute('data-theme')").await, "light");
+    // Its link opens the settings; with preferences allowed the theme is kept.
+    click(&browser, "#theme-status [data-crumb-open]").await;
+    wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
+    click(&browser, "#crumb-c-preferences").await;
+    click(&browser, "[data-crumb=save]").await;
+    wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
+    click(&browser, "input[value=dark]").await;
+    click(&browser, "form[action='/demo/preferences'] button").await;
+    wait_until(&browser, "return document.querySelector('main').getAttribute('data-theme') === 'dark'").await;
+    assert_eq!(js(&browser, "return !!document.getElementById('theme-status')").await, false);
     browser.close().await.unwrap();
 }

@@ -12,7 +12,6 @@ use crate::consent::{append_cookies, current_state, language_for, needs_prompt, 
 use crate::pages::{self, Layout};
 use crate::problem::Problem;
 use crate::request_info::check_same_origin;
-use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::category::Category;
 
@@ -45,16 +44,33 @@ struct DemoMain<'a> {
     theme: &'a str,
     visitor: Visitor,
     content: Content,
+    /// The theme was just refused for want of preferences consent: say so.
+    theme_refused: bool,
+}
+
+/// A demo page's query: the language, and what became of a theme just sent.
+#[derive(Debug, Deserialize)]
+pub struct DemoQuery {
+    /// An explicit language choice.
+    pub lang: Option<String>,
+    /// `refused` after `POST /demo/preferences` without preferences consent.
+    pub preferences: Option<String>,
+}
+
+impl DemoQuery {
+    fn theme_refused(&self) -> bool {
+        self.preferences.as_deref() == Some("refused")
+    }
 }
 
 async fn demo_page(
     state: &AppState,
     headers: &HeaderMap,
-    lang: Option<&str>,
+    query: &DemoQuery,
     title: &str,
     content: Content,
 ) -> Response {
-    let language = language_for(state, headers, lang);
+    let language = language_for(state, headers, query.lang.as_deref());
     let (view, set_cookies) = match current_state(state, headers).await {
         Ok(result) => result,
         Err(problem) => return problem.into_response(),
@@ -69,7 +85,7 @@ async fn demo_page(
         .and_then(|_| crate::request_info::cookie(headers, &state.names.preferences))
         .and_then(|p| p.split('&').find_map(|kv| kv.strip_prefix("theme=")).map(str::to_owned))
         .unwrap_or_else(|| "light".to_owned());
-    let main = DemoMain { title, theme: &theme, visitor, content };
+    let main = DemoMain { title, theme: &theme, visitor, content, theme_refused: query.theme_refused() };
     let html = pages::page_in(Layout::Demo, &state.config, language, title, main);
     let mut response = Html(html).into_response();
     append_cookies(&mut response, set_cookies);
@@ -77,18 +93,18 @@ async fn demo_page(
 }
 
 /// `GET /`.
-pub async fn home(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    demo_page(&state, &headers, q.lang.as_deref(), "Crumb Demo Shop", Content::Home).await
+pub async fn home(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DemoQuery>) -> Response {
+    demo_page(&state, &headers, &q, "Crumb Demo Shop", Content::Home).await
 }
 
 /// `GET /products`.
-pub async fn products(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    demo_page(&state, &headers, q.lang.as_deref(), "Products", Content::Products).await
+pub async fn products(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DemoQuery>) -> Response {
+    demo_page(&state, &headers, &q, "Products", Content::Products).await
 }
 
 /// `GET /about`.
-pub async fn about(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    demo_page(&state, &headers, q.lang.as_deref(), "About", Content::About).await
+pub async fn about(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DemoQuery>) -> Response {
+    demo_page(&state, &headers, &q, "About", Content::About).await
 }
 
 /// The theme form.
@@ -98,7 +114,8 @@ pub struct ThemeForm {
     pub theme: String,
 }
 
-/// `POST /demo/preferences`: saves the theme in the preferences cookie, only with consent.
+/// `POST /demo/preferences`: saves the theme in the preferences cookie, only
+/// with consent; without it, back to the home page that says why.
 pub async fn save_preferences(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -1,6 +1,7 @@
 //! The site script: `GET /crumb.js?lang=xx` — the banner and the preference
 //! centre, with the site's declaration and one language's strings inlined,
-//! so a page makes one request for all of it. CSS is injected by the script.
+//! so a page makes one request for all of it. The CSS travels in the
+//! configuration and the script adds it as a style element (with the page's nonce).
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -28,18 +29,22 @@ const SCRIPT_KEYS: &[&str] = &[
     "settings_title",
     "settings_text",
     "always_on",
-    "refused_gpc",
-    "refused_dnt",
+    "off_gpc",
+    "off_dnt",
+    "accept_allowed",
     "cookies_in_category",
     "policy_link",
     "saved",
 ];
 
-/// The script as sent: `web/crumb.js` without its comment lines and
-/// indentation (every visitor downloads it; the comments are for the
-/// people who read the file). Only whole-line comments go — a line that
-/// starts with `//`, or a `/* … */` that starts a line — so no string or
-/// code is touched; the file has no multi-line strings.
+/// The script as sent: `web/crumb.js` without its comment lines, its
+/// indentation and the spaces next to punctuation (every visitor downloads
+/// it; the comments and the layout are for the people who read the file).
+/// Only whole-line comments go — a line that starts with `//`, or a
+/// `/* … */` that starts a line — so no string or code is touched; the
+/// file has no multi-line strings, so each line starts outside a string.
+/// A line that ends in `{`, `;` or `,` (and has no `//`, which might start
+/// a comment) is joined with the next: a line break there ends nothing.
 fn script_as_sent() -> &'static str {
     static STRIPPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     STRIPPED.get_or_init(|| {
@@ -63,11 +68,54 @@ fn script_as_sent() -> &'static str {
             if line.is_empty() || line.starts_with("//") {
                 continue;
             }
-            out.push_str(line);
-            out.push('\n');
+            out.push_str(&squeeze(line));
+            if !line.ends_with(['{', ';', ',']) || line.contains("//") {
+                out.push('\n');
+            }
         }
         out
     })
+}
+
+/// Characters around which spaces mean nothing in JavaScript. Not `+`, `-`
+/// or `/` (`a + +b`, `a - -b` and a regular expression need theirs).
+const TIGHT: &[char] = &['{', '}', '(', ')', '[', ']', ';', ',', ':', '=', '<', '>', '!', '&', '|', '?'];
+
+/// One line of code without the spaces next to [`TIGHT`] characters and
+/// around a lone `+`, except inside string literals (`"…"` and `'…'`, with their escapes).
+fn squeeze(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let chars: Vec<char> = line.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(q) = quote {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        } else if c == ' ' {
+            let next = chars[i..].iter().copied().find(|&n| n != ' ');
+            let prev = out.chars().last();
+            let before_tight = next.is_none_or(|n| TIGHT.contains(&n));
+            let after_tight = prev.is_none_or(|p| TIGHT.contains(&p));
+            // `a + b` is `a+b`, but `a + +b` must not become `a++b`.
+            let sign = |s: Option<char>, other: Option<char>| s == Some('+') && other != Some('+');
+            if before_tight || after_tight || sign(next, prev) || sign(prev, next) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Builds the script for one language.
@@ -84,14 +132,26 @@ pub fn render(state: &AppState, language: Language) -> String {
                 "id": c.id,
                 "name": c.name,
                 "desc": c.description,
-                "cookies": c.cookies.iter().map(|k| json!({
-                    "name": k.name, "purpose": k.purpose, "lifetime": k.lifetime, "path": k.path, "domain": k.domain,
-                })).collect::<Vec<_>>(),
+                // The cookies the script may have to expire: the optional
+                // ones that script can reach (not HttpOnly). What each is
+                // for the centre reads from the policy.
+                "cookies": c.cookies.iter().filter(|k| c.id != "necessary" && !k.http_only).map(|k| {
+                    let mut cookie = json!({"name": k.name});
+                    // Path "/" and no domain are what the script assumes: not sent.
+                    if k.path != "/" {
+                        cookie["path"] = json!(k.path);
+                    }
+                    if k.domain.is_some() {
+                        cookie["domain"] = json!(k.domain);
+                    }
+                    cookie
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
     let config = json!({
         "t": t,
+        "css": CSS.trim(),
         "cats": cats,
         "api": "/api/consent",
         "policy": format!("/policy?lang={}", language.code()),
@@ -106,11 +166,7 @@ pub fn render(state: &AppState, language: Language) -> String {
     });
     // JSON inside a script: "</" must not close the element.
     let config = config.to_string().replace("</", "<\\/");
-    let css = serde_json::to_string(CSS.trim()).unwrap_or_default();
-    format!(
-        "{}\n(function(){{var s=document.createElement(\"style\"),c=document.currentScript;if(c&&c.nonce)s.nonce=c.nonce;s.textContent={css};document.head.appendChild(s);}})();\n",
-        script_as_sent().replace("__CRUMB_CONFIG__", &config)
-    )
+    script_as_sent().replace("__CRUMB_CONFIG__", &config)
 }
 
 /// `GET /crumb.js`.
@@ -154,6 +210,15 @@ mod tests {
         assert!(sent.lines().all(|line| !line.starts_with("//") && !line.starts_with("/*") && line == line.trim()));
         assert_eq!(bare(sent), bare(SCRIPT));
         // An inline comment inside code is code's own business: it stays.
-        assert!(sent.contains("catch (e) { /* no URLSearchParams"));
+        assert!(sent.contains("catch(e){/* no URLSearchParams"));
+        // Strings keep their spaces.
+        assert!(sent.contains("\" — \"+k.purpose+\" (\""), "{sent}");
+    }
+
+    #[test]
+    fn squeezing_keeps_strings_and_signs() {
+        assert_eq!(squeeze(r#"if (a === "x = y") { b = a + +c + d; }"#), r#"if(a==="x = y"){b=a+ +c+d;}"#);
+        assert_eq!(squeeze(r#"x = 'it\'s ( ok'; y = z ? 1 : 2"#), r#"x='it\'s ( ok';y=z?1:2"#);
+        assert_eq!(squeeze("return / 2 /.test(s) && q - -1"), "return / 2 /.test(s)&&q - -1");
     }
 }

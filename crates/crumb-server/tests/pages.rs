@@ -101,6 +101,21 @@ async fn script_inlines_one_language_and_fits_the_budget() {
         eprintln!("crumb.js?lang={lang}: {} bytes, {gzipped} gzipped", body.len());
         assert!(gzipped <= 6 * 1024, "{lang}: {gzipped} bytes gzipped");
     }
+    // And it is sent compressed to a browser that says it takes it.
+    for encoding in ["gzip", "br"] {
+        let reply = browser
+            .send(
+                axum::http::Request::get("/crumb.js?lang=pl")
+                    .header("accept-encoding", encoding)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.headers["content-encoding"], encoding);
+        assert!(reply.body.len() <= 6 * 1024, "{encoding}: {} bytes", reply.body.len());
+        eprintln!("crumb.js?lang=pl as sent with {encoding}: {} bytes", reply.body.len());
+    }
 }
 
 #[tokio::test]
