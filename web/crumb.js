@@ -35,10 +35,11 @@
     return optional().filter(function (c) { return !signalOf(c.id); }).map(function (c) { return c.id; });
   }
   function has(list, id) { return list.indexOf(id) >= 0; }
-  // "Marketing: off because your browser sent a … signal", or null.
-  function offNote(c) {
+  // "Marketing: off because your browser sent a … signal", or null: a
+  // paragraph in the centre, part of the text in the (compact) banner.
+  function offNote(c, inBanner) {
     var s = signalOf(c.id);
-    return s ? el("p", { "class": "crumb-g", id: "crumb-g-" + c.id, "data-crumb-signal": s }, t["off_" + s].split("{cat}").join(c.name)) : null;
+    return s ? el(inBanner ? "b" : "p", { "class": "crumb-g", id: inBanner ? null : "crumb-g-" + c.id, "data-crumb-signal": s }, t["off_" + s].split("{cat}").join(c.name)) : null;
   }
 
   function announce(text) {
@@ -229,7 +230,7 @@
     add(words, el("h2", { id: "crumb-bt" }, site(t.banner_title)));
     var text = add(words, el("p", { id: "crumb-bd" }, t.banner_text + " "));
     add(text, el("a", { href: C.policy }, t.policy_link));
-    optional().forEach(function (c) { var n = offNote(c); if (n) add(words, n); });
+    optional().forEach(function (c) { var n = offNote(c, 1); if (n) text.append(" ", n); });
     var choose = el("button", { type: "button", "class": "crumb-2", "data-crumb": "choose" }, t.customise);
     choose.onclick = function () { openSettings(); };
     add(box, buttons(choose));

@@ -168,7 +168,10 @@ async fn statistics_consent_runs_the_gated_script_and_withdrawal_removes_its_coo
     // Withdraw from the preference centre, re-opened from the page's link.
     click(&browser, "[data-crumb-open]").await;
     wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
-    assert_eq!(js(&browser, "return document.getElementById('crumb-c-statistics').getAttribute('aria-checked')").await, "true");
+    assert_eq!(
+        js(&browser, "return document.getElementById('crumb-c-statistics').getAttribute('aria-checked')").await,
+        "true"
+    );
     click(&browser, "#crumb-c-statistics").await;
     click(&browser, "[data-crumb=save]").await;
     wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
@@ -235,7 +238,11 @@ async fn the_whole_flow_works_with_the_keyboard_alone() {
     press(&browser, Key::Enter).await;
     wait_until(&browser, "return !!document.querySelector('.crumb-d')").await;
     assert_eq!(active(&browser).await, "preferences");
-    assert_eq!(js(&browser, "return document.activeElement.getAttribute('aria-checked')").await, "true", "the saved choice");
+    assert_eq!(
+        js(&browser, "return document.activeElement.getAttribute('aria-checked')").await,
+        "true",
+        "the saved choice"
+    );
     js(&browser, "document.querySelector('[data-crumb=close]').focus(); return true").await;
     press(&browser, Key::Enter).await;
     wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
@@ -282,7 +289,10 @@ async fn consent_mode_event_and_client_side_gpc() {
         js(&gpc_browser, "return document.querySelector('.crumb-b [data-crumb-signal=gpc]').textContent").await,
         "Marketing: off because your browser sent a Global Privacy Control signal, which we honour."
     );
-    assert_eq!(js(&gpc_browser, "return document.querySelector('.crumb-b [data-crumb=accept]').textContent").await, "Accept all allowed");
+    assert_eq!(
+        js(&gpc_browser, "return document.querySelector('.crumb-b [data-crumb=accept]').textContent").await,
+        "Accept all allowed"
+    );
     // In the centre, marketing's switch is off and locked, and looks it; the note is its description.
     click(&gpc_browser, "[data-crumb=choose]").await;
     wait_until(&gpc_browser, "return !!document.querySelector('.crumb-d')").await;
@@ -416,7 +426,10 @@ async fn the_banner_fits_the_phone_and_leaves_the_page_reachable() {
         .await;
         eprintln!("{size}: {layout}");
         if size == "phone" {
-            assert!(layout["share"].as_f64().unwrap() <= 0.40, "{size}: the banner takes at most 40% of the height: {layout}");
+            assert!(
+                layout["share"].as_f64().unwrap() <= 0.40,
+                "{size}: the banner takes at most 40% of the height: {layout}"
+            );
         }
         assert_eq!(layout["first_in_view"], true, "{size}: the first choice is in view: {layout}");
         assert_eq!(layout["scrolls"], true, "{size}: the banner needs no scrolling: {layout}");
@@ -460,6 +473,17 @@ async fn the_banner_fits_the_phone_and_leaves_the_page_reachable() {
         wait_until(&browser, "return !document.querySelector('.crumb-b') && !document.querySelector('.crumb-p')").await;
     }
     browser.close().await.unwrap();
+
+    // With the Global Privacy Control note the phone's banner still fits.
+    let Some(gpc_browser) = browser_with_gpc().await else { return };
+    gpc_browser.client().set_window_size(390, 844).await.unwrap();
+    gpc_browser.navigate_raw(&format!("{}/", server.origin)).await.unwrap();
+    banner_shown(&gpc_browser).await;
+    let share =
+        js(&gpc_browser, "return document.querySelector('.crumb-b').getBoundingClientRect().height / innerHeight")
+            .await;
+    assert!(share.as_f64().unwrap() <= 0.40, "with the GPC note the banner takes {share} of the height");
+    gpc_browser.close().await.unwrap();
 }
 
 /// Issue 18: the banner moves nothing on the page — the cumulative layout
@@ -518,7 +542,10 @@ async fn tabs_stay_in_sync() {
 
     client.switch_to_window(first.clone()).await.unwrap();
     wait_until(&browser, "return !document.querySelector('.crumb-b') && crumb.consent.decided").await;
-    assert_eq!(js(&browser, "return crumb.consent.granted.join(',')").await, "necessary,preferences,statistics,marketing");
+    assert_eq!(
+        js(&browser, "return crumb.consent.granted.join(',')").await,
+        "necessary,preferences,statistics,marketing"
+    );
     assert_eq!(js(&browser, "return window.demoMarketingRan === true").await, true, "the first tab applies it too");
 
     // A decision this tab did not hear of (recorded straight through the API,
