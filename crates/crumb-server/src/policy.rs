@@ -78,16 +78,19 @@ pub fn render(config: &Config, language: Language) -> String {
         policy: &policy,
         title: title.clone(),
         intro: s.fill("policy_intro", &[("site", site)]),
-        choices: s.fill("choices_text", &[("days", &policy.consent_lifetime_days.to_string())]),
+        choices: s.fill("choices_text", &[("days", &s.count("consent_days", policy.consent_lifetime_days.into()))]),
         gpc_key: if policy.honour_gpc { "gpc_honoured" } else { "gpc_not_honoured" },
         dnt_key: if policy.honour_dnt { "dnt_honoured" } else { "dnt_not_honoured" },
         statistics: policy.statistics.as_ref().map(|statistics| StatisticsText {
             text: s.fill(
                 "stats_text",
-                &[("k", &statistics.min_visitors.to_string()), ("days", &statistics.raw_retention_days.to_string())],
+                &[
+                    ("k", &s.count("stats_visitors", statistics.min_visitors.into())),
+                    ("days", &s.count("stats_days", statistics.raw_retention_days.into())),
+                ],
             ),
             cookieless_key: if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" },
-            limit: s.fill("stats_limit", &[("n", &statistics.max_values_per_day.to_string())]),
+            limit: s.fill("stats_limit", &[("n", &s.count("stats_values", statistics.max_values_per_day.into()))]),
         }),
         contact: s.fill(
             "contact_text",
