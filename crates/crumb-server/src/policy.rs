@@ -9,6 +9,8 @@ use axum::Json;
 use askama::Template;
 
 use crate::consent::language_for;
+use crate::pages::language_picker::LanguagePicker;
+use crate::pages::Layout;
 use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::config::Config;
@@ -63,7 +65,8 @@ struct PolicyMain<'a> {
     statistics: Option<StatisticsText>,
     contact: String,
     version: String,
-    languages: &'a [Language],
+    /// The language picker (in the demo's layout, its header has it instead).
+    picker: Option<LanguagePicker>,
 }
 
 /// Renders the policy page, in the layout `config` picks (the demo site's
@@ -97,7 +100,10 @@ pub fn render(config: &Config, language: Language) -> String {
             &[("name", &policy.contact.name), ("address", &policy.contact.address), ("email", &policy.contact.email)],
         ),
         version: s.fill("version_text", &[("version", &policy.policy_version)]),
-        languages: &config.languages,
+        picker: match Layout::of(config) {
+            Layout::Site => LanguagePicker::new(&config.languages, language),
+            Layout::Demo => None,
+        },
     };
     crate::pages::page(config, language, &title, main)
 }
