@@ -94,6 +94,32 @@ async fn a_site_with_one_language_shows_no_picker() {
     let mut browser = Browser::new(config, store);
     let html = browser.get("/about?lang=de").await.text();
     assert!(html.contains("<html lang=\"fr\">"), "German is not offered");
-    assert!(!html.contains("language-picker"));
+    assert!(!html.contains("<form class=\"language-picker\""));
     assert!(html.contains("href=\"/products?lang=fr\""));
+}
+
+#[tokio::test]
+async fn saving_the_theme_keeps_the_pages_language() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    let html = browser.get("/about?lang=hr").await.text();
+    assert!(html.contains("<form method=\"post\" action=\"/demo/preferences?lang=hr\">"), "{html}");
+    let theme = |browser_lang: &str| {
+        Request::post("/demo/preferences?lang=hr")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept-language", browser_lang)
+            .body(Body::from("theme=dark"))
+            .unwrap()
+    };
+    // Without preferences consent nothing is saved, and the page stays in Croatian.
+    let refused = browser.send(theme("en")).await;
+    assert_eq!(refused.headers["location"], "/?preferences=refused&lang=hr");
+    assert!(!refused.sets(&browser.state.names.preferences));
+    assert_eq!(browser.post_consent(&["preferences"], &[]).await.status, 201);
+    let saved = browser.send(theme("en")).await;
+    assert_eq!(saved.headers["location"], "/?lang=hr");
+    assert!(saved.set_cookies().iter().any(|c| c.contains("lang=hr&theme=dark")), "{:?}", saved.set_cookies());
+    // The saved language now holds without ?lang=, whatever the browser asks for.
+    let html = browser.send(Request::get("/").header("accept-language", "en").body(Body::empty()).unwrap()).await;
+    assert!(html.text().contains("<html lang=\"hr\">"));
 }
