@@ -56,7 +56,8 @@ pub const VISITOR_LIFETIME_SECONDS: i64 = 395 * 86_400;
 /// Preferences live 365 days.
 pub const PREFERENCES_LIFETIME_SECONDS: i64 = 365 * 86_400;
 
-/// A text in each of crumb's eight languages.
+/// A text in each of crumb's first eight languages (the others show the
+/// site's default language's; see docs/languages.md).
 type Purposes = [(&'static str, &'static str); 8];
 
 fn purposes(texts: Purposes) -> BTreeMap<String, String> {
