@@ -1,78 +1,104 @@
 //! Languages and the text of the banner, the preference centre and the
 //! policy page (`web/i18n/<code>.json`, embedded at build time).
+//!
+//! A message is either a string with `{name}` placeholders or, when it holds
+//! a count, an object with one form per CLDR plural category of its
+//! language (`{"one": "{n} day", "other": "{n} days"}`); [`Strings::count`]
+//! picks the form with the language's CLDR rules ([`plural`]). Which
+//! languages, which register and why ICU4X: `docs/languages.md`.
+
+pub mod plural;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// A language crumb has a translation for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Language {
-    /// English.
-    En,
-    /// French.
-    Fr,
-    /// German.
-    De,
-    /// Spanish.
-    Es,
-    /// Italian.
-    It,
-    /// Dutch.
-    Nl,
-    /// Portuguese.
-    Pt,
-    /// Polish.
-    Pl,
+use serde::Deserialize;
+
+pub use plural::PluralForm;
+
+macro_rules! languages {
+    ($($variant:ident $code:literal $english:literal,)*) => {
+        /// A language crumb has a translation for: the 24 official
+        /// languages of the European Union.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Language {
+            $(#[doc = $english] $variant,)*
+        }
+
+        impl Language {
+            /// Every language crumb has a translation for, by code.
+            pub const ALL: &'static [Language] = &[$(Language::$variant,)*];
+
+            /// The ISO 639-1 code.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Language::$variant => $code,)*
+                }
+            }
+
+            /// The language's name in English (for logs and documentation).
+            pub fn english_name(self) -> &'static str {
+                match self {
+                    $(Language::$variant => $english,)*
+                }
+            }
+
+            fn source(self) -> &'static str {
+                match self {
+                    $(Language::$variant => include_str!(concat!("../../../web/i18n/", $code, ".json")),)*
+                }
+            }
+        }
+    };
 }
 
-const ALL: [Language; 8] =
-    [Language::En, Language::Fr, Language::De, Language::Es, Language::It, Language::Nl, Language::Pt, Language::Pl];
+languages! {
+    Bg "bg" "Bulgarian",
+    Cs "cs" "Czech",
+    Da "da" "Danish",
+    De "de" "German",
+    El "el" "Greek",
+    En "en" "English",
+    Es "es" "Spanish",
+    Et "et" "Estonian",
+    Fi "fi" "Finnish",
+    Fr "fr" "French",
+    Ga "ga" "Irish",
+    Hr "hr" "Croatian",
+    Hu "hu" "Hungarian",
+    It "it" "Italian",
+    Lt "lt" "Lithuanian",
+    Lv "lv" "Latvian",
+    Mt "mt" "Maltese",
+    Nl "nl" "Dutch",
+    Pl "pl" "Polish",
+    Pt "pt" "Portuguese",
+    Ro "ro" "Romanian",
+    Sk "sk" "Slovak",
+    Sl "sl" "Slovenian",
+    Sv "sv" "Swedish",
+}
 
 /// The language codes crumb has translations for.
 pub fn codes() -> Vec<&'static str> {
-    ALL.iter().map(|l| l.code()).collect()
+    Language::ALL.iter().map(|l| l.code()).collect()
 }
 
 impl Language {
-    /// The ISO 639-1 code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Fr => "fr",
-            Language::De => "de",
-            Language::Es => "es",
-            Language::It => "it",
-            Language::Nl => "nl",
-            Language::Pt => "pt",
-            Language::Pl => "pl",
-        }
-    }
-
     /// Parses a code such as `fr` or `fr-CA` (the region is ignored).
     pub fn parse(tag: &str) -> Option<Self> {
         let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-        ALL.into_iter().find(|l| l.code() == primary)
-    }
-
-    fn source(self) -> &'static str {
-        match self {
-            Language::En => include_str!("../../../web/i18n/en.json"),
-            Language::Fr => include_str!("../../../web/i18n/fr.json"),
-            Language::De => include_str!("../../../web/i18n/de.json"),
-            Language::Es => include_str!("../../../web/i18n/es.json"),
-            Language::It => include_str!("../../../web/i18n/it.json"),
-            Language::Nl => include_str!("../../../web/i18n/nl.json"),
-            Language::Pt => include_str!("../../../web/i18n/pt.json"),
-            Language::Pl => include_str!("../../../web/i18n/pl.json"),
-        }
+        Language::ALL.iter().copied().find(|l| l.code() == primary)
     }
 
     /// This language's strings.
     pub fn strings(self) -> &'static Strings {
         static TABLES: OnceLock<Vec<Strings>> = OnceLock::new();
         let tables = TABLES.get_or_init(|| {
-            ALL.iter()
-                .map(|language| Strings {
+            Language::ALL
+                .iter()
+                .map(|&language| Strings {
+                    language,
                     // The files are checked by a test; a broken one shows its keys instead of text.
                     entries: serde_json::from_str(language.source()).unwrap_or_else(|error| {
                         tracing::error!(language = language.code(), %error, "built-in translation is not valid JSON");
@@ -81,7 +107,16 @@ impl Language {
                 })
                 .collect()
         });
-        &tables[ALL.iter().position(|l| *l == self).unwrap_or(0)]
+        // Every language is in ALL, so the position is always found; En is the
+        // fallback only to avoid an unwrap.
+        let index = Language::ALL.iter().position(|l| *l == self).unwrap_or(5);
+        &tables[index]
+    }
+
+    /// The CLDR plural categories this language distinguishes for cardinal
+    /// numbers (always including `other`), in CLDR order.
+    pub fn plural_forms(self) -> Vec<PluralForm> {
+        plural::forms(self)
     }
 }
 
@@ -110,16 +145,33 @@ pub fn negotiate(offered: &[Language], explicit: Option<&str>, accept_language: 
     ranges.iter().find_map(|(_, _, tag)| Language::parse(tag).filter(|l| offered.contains(l))).unwrap_or(fallback)
 }
 
+/// One message of a translation file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Message {
+    /// A text with `{name}` placeholders.
+    Text(String),
+    /// A text that holds a count `{n}`: one form per CLDR plural category
+    /// (`zero`, `one`, `two`, `few`, `many`, `other`) the language has.
+    Plural(BTreeMap<String, String>),
+}
+
 /// One language's strings.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Strings {
-    entries: BTreeMap<String, String>,
+    language: Language,
+    entries: BTreeMap<String, Message>,
 }
 
 impl Strings {
-    /// The string for `key` (the key itself when missing, so a gap is visible, not silent).
+    /// The string for `key` (the key itself when missing, so a gap is
+    /// visible, not silent). For a plural message, its `other` form.
     pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
-        self.entries.get(key).map_or(key, String::as_str)
+        match self.entries.get(key) {
+            Some(Message::Text(text)) => text,
+            Some(Message::Plural(forms)) => forms.get("other").map_or(key, String::as_str),
+            None => key,
+        }
     }
 
     /// The string for `key` with `{name}` placeholders filled in.
@@ -131,28 +183,40 @@ impl Strings {
         text
     }
 
-    /// Every entry, for the script.
-    pub fn entries(&self) -> &BTreeMap<String, String> {
-        &self.entries
+    /// The plural message `key` in the form CLDR's rules pick for `n` in
+    /// this language, with `{n}` filled in: `count("days", 1)` is "1 day",
+    /// `count("days", 5)` in Polish "5 dni", in Czech "5 dní".
+    pub fn count(&self, key: &str, n: u64) -> String {
+        let form = plural::form_for(self.language, n);
+        let text = match self.entries.get(key) {
+            Some(Message::Plural(forms)) => {
+                forms.get(form.as_str()).or_else(|| forms.get("other")).map_or(key, String::as_str)
+            }
+            Some(Message::Text(text)) => text,
+            None => key,
+        };
+        text.replace("{n}", &n.to_string())
+    }
+
+    /// The message for `key`, as the translation file has it.
+    pub fn message(&self, key: &str) -> Option<&Message> {
+        self.entries.get(key)
+    }
+
+    /// Every key, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// The language these strings are in.
+    pub fn language(&self) -> Language {
+        self.language
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_translation_has_every_key() {
-        let english: Vec<&String> = Language::En.strings().entries().keys().collect();
-        assert!(english.len() > 40);
-        for language in ALL {
-            let keys: Vec<&String> = language.strings().entries().keys().collect();
-            assert_eq!(keys, english, "{}", language.code());
-            for (key, value) in language.strings().entries() {
-                assert!(!value.trim().is_empty(), "{}:{key} is empty", language.code());
-            }
-        }
-    }
 
     #[test]
     fn negotiation() {
@@ -163,5 +227,11 @@ mod tests {
         assert_eq!(negotiate(&offered, Some("fr"), Some("de")), Language::Fr);
         assert_eq!(negotiate(&offered, Some("pl"), None), Language::En, "not offered");
         assert_eq!(negotiate(&offered, None, Some("de;q=0")), Language::En);
+    }
+
+    #[test]
+    fn the_fallback_index_is_english() {
+        assert_eq!(Language::ALL[5], Language::En);
+        assert_eq!(Language::ALL.len(), 24);
     }
 }

@@ -56,7 +56,8 @@ pub const VISITOR_LIFETIME_SECONDS: i64 = 395 * 86_400;
 /// Preferences live 365 days.
 pub const PREFERENCES_LIFETIME_SECONDS: i64 = 365 * 86_400;
 
-/// A text in each of crumb's eight languages.
+/// A text in each of crumb's first eight languages (the others show the
+/// site's default language's; see docs/languages.md).
 type Purposes = [(&'static str, &'static str); 8];
 
 fn purposes(texts: Purposes) -> BTreeMap<String, String> {
@@ -136,10 +137,10 @@ const SESSION_PURPOSE: Purposes = [
     ("fr", "Relie les pages de votre visite ; supprimé à la fermeture du navigateur."),
     ("de", "Hält Ihren Besuch zusammen, solange Sie surfen; wird beim Schließen des Browsers gelöscht."),
     ("es", "Mantiene unida su visita mientras navega; se borra al cerrar el navegador."),
-    ("it", "Tiene insieme la tua visita mentre navighi; eliminato alla chiusura del browser."),
+    ("it", "Tiene insieme la sua visita durante la navigazione; eliminato alla chiusura del browser."),
     ("nl", "Houdt uw bezoek bij elkaar tijdens het surfen; verwijderd bij het sluiten van de browser."),
     ("pt", "Mantém a sua visita ligada enquanto navega; apagado ao fechar o navegador."),
-    ("pl", "Łączy strony Twojej wizyty; usuwany po zamknięciu przeglądarki."),
+    ("pl", "Łączy strony Państwa wizyty; usuwany po zamknięciu przeglądarki."),
 ];
 
 /// Purpose of the consent cookie, per language.
@@ -148,10 +149,10 @@ const CONSENT_PURPOSE: Purposes = [
     ("fr", "Mémorise vos choix de cookies pour ne pas vous redemander, et prouve ce que vous avez accepté."),
     ("de", "Speichert Ihre Cookie-Auswahl, damit wir nicht erneut fragen, und belegt Ihre Zustimmung."),
     ("es", "Recuerda sus preferencias de cookies para no volver a preguntar y acredita lo que aceptó."),
-    ("it", "Ricorda le tue scelte sui cookie per non chiedere di nuovo e prova ciò che hai accettato."),
+    ("it", "Ricorda le sue scelte sui cookie per non chiederle di nuovo e attesta ciò che ha accettato."),
     ("nl", "Onthoudt uw cookiekeuzes zodat we niet opnieuw vragen, en bewijst waarmee u instemde."),
     ("pt", "Guarda as suas escolhas de cookies para não voltarmos a perguntar e prova o que aceitou."),
-    ("pl", "Zapamiętuje Twoje wybory dotyczące cookies i dokumentuje udzieloną zgodę."),
+    ("pl", "Zapamiętuje Państwa wybory dotyczące plików cookie i dokumentuje udzieloną zgodę."),
 ];
 
 /// Purpose of the visitor cookie, per language.
@@ -160,7 +161,7 @@ const VISITOR_PURPOSE: Purposes = [
     ("fr", "Un numéro aléatoire qui indique si vous êtes déjà venu, pour des statistiques anonymes uniquement."),
     ("de", "Eine Zufallszahl, an der wir erkennen, ob Sie schon einmal da waren – nur für anonyme Statistiken."),
     ("es", "Un número aleatorio que indica si ya nos visitó, solo para estadísticas anónimas."),
-    ("it", "Un numero casuale che indica se sei già stato qui, solo per statistiche anonime."),
+    ("it", "Un numero casuale che indica se è già stato qui, solo per statistiche anonime."),
     ("nl", "Een willekeurig nummer waaraan we zien of u eerder kwam, alleen voor anonieme statistieken."),
     ("pt", "Um número aleatório que indica se já nos visitou, apenas para estatísticas anónimas."),
     ("pl", "Losowy numer pozwalający rozpoznać powracające wizyty, wyłącznie do anonimowych statystyk."),
@@ -172,7 +173,7 @@ const PREFERENCES_PURPOSE: Purposes = [
     ("fr", "Mémorise la langue et le thème que vous avez choisis."),
     ("de", "Merkt sich die gewählte Sprache und das Farbschema."),
     ("es", "Recuerda el idioma y el tema que eligió."),
-    ("it", "Ricorda la lingua e il tema che hai scelto."),
+    ("it", "Ricorda la lingua e il tema che ha scelto."),
     ("nl", "Onthoudt de gekozen taal en het thema."),
     ("pt", "Guarda o idioma e o tema que escolheu."),
     ("pl", "Zapamiętuje wybrany język i motyw."),
@@ -184,7 +185,7 @@ const AUTH_PURPOSE: Purposes = [
     ("fr", "Vous garde connecté pendant cette visite. Il contient un numéro aléatoire, jamais votre mot de passe."),
     ("de", "Hält Sie während dieses Besuchs angemeldet. Enthält eine Zufallszahl, nie Ihr Passwort."),
     ("es", "Mantiene su sesión iniciada durante esta visita. Contiene un número aleatorio, nunca su contraseña."),
-    ("it", "Ti mantiene connesso durante questa visita. Contiene un numero casuale, mai la tua password."),
+    ("it", "La mantiene connesso durante questa visita. Contiene un numero casuale, mai la sua password."),
     ("nl", "Houdt u aangemeld tijdens dit bezoek. Bevat een willekeurig nummer, nooit uw wachtwoord."),
     ("pt", "Mantém a sessão iniciada durante esta visita. Contém um número aleatório, nunca a sua palavra-passe."),
     ("pl", "Utrzymuje zalogowanie podczas tej wizyty. Zawiera losowy numer, nigdy hasło."),
@@ -196,7 +197,7 @@ const REMEMBER_PURPOSE: Purposes = [
     ("fr", "Seulement si vous cochez « Se souvenir de moi » : vous reconnecte sur cet appareil. Il change à chaque usage et ne contient jamais votre mot de passe."),
     ("de", "Nur wenn Sie „Angemeldet bleiben“ wählen: meldet Sie auf diesem Gerät wieder an. Ändert sich bei jeder Nutzung, enthält nie Ihr Passwort."),
     ("es", "Solo si marca «Recordarme»: vuelve a iniciar su sesión en este dispositivo. Cambia en cada uso y nunca contiene su contraseña."),
-    ("it", "Solo se selezioni «Ricordami»: ti riconnette su questo dispositivo. Cambia a ogni uso e non contiene mai la tua password."),
+    ("it", "Solo se seleziona «Ricordami»: la riconnette su questo dispositivo. Cambia a ogni uso e non contiene mai la sua password."),
     ("nl", "Alleen als u „Onthoud mij” aanvinkt: meldt u opnieuw aan op dit apparaat. Verandert bij elk gebruik, bevat nooit uw wachtwoord."),
     ("pt", "Só se marcar «Lembrar-me»: volta a iniciar a sessão neste dispositivo. Muda a cada utilização e nunca contém a sua palavra-passe."),
     ("pl", "Tylko po zaznaczeniu „Zapamiętaj mnie”: ponownie loguje na tym urządzeniu. Zmienia się przy każdym użyciu, nigdy nie zawiera hasła."),
@@ -208,10 +209,10 @@ const DEVICE_PURPOSE: Purposes = [
     ("fr", "Déposé à la connexion : indique lequel de vos appareils est celui-ci, pour que vous puissiez les voir et les déconnecter."),
     ("de", "Beim Anmelden gesetzt: erkennt, welches Ihrer Geräte dies ist, damit Sie Ihre Geräte sehen und abmelden können."),
     ("es", "Se crea al iniciar sesión: indica cuál de sus dispositivos es este, para que pueda verlos y cerrar su sesión."),
-    ("it", "Impostato all'accesso: indica quale dei tuoi dispositivi è questo, per vederli e disconnetterli."),
+    ("it", "Impostato all'accesso: indica quale dei suoi dispositivi è questo, per vederli e disconnetterli."),
     ("nl", "Gezet bij het aanmelden: geeft aan welk van uw apparaten dit is, zodat u ze kunt zien en afmelden."),
     ("pt", "Criado ao iniciar sessão: indica qual dos seus dispositivos é este, para os poder ver e terminar a sessão."),
-    ("pl", "Ustawiany przy logowaniu: wskazuje, które to z Twoich urządzeń, aby można je było przeglądać i wylogować."),
+    ("pl", "Ustawiany przy logowaniu: wskazuje, które to z Państwa urządzeń, aby można je było przeglądać i wylogować."),
 ];
 
 /// Purpose of the trusted-device cookie, per language.
@@ -220,10 +221,10 @@ const TRUSTED_DEVICE_PURPOSE: Purposes = [
     ("fr", "Déposé à la connexion : une mention signée indiquant que ce navigateur s'est déjà connecté à votre compte, pour que les tentatives d'autrui de deviner votre mot de passe ne puissent pas vous bloquer ici. Il ne contient jamais votre mot de passe."),
     ("de", "Beim Anmelden gesetzt: ein signierter Vermerk, dass sich dieser Browser schon einmal bei Ihrem Konto angemeldet hat, damit fremde Versuche, Ihr Passwort zu erraten, Sie hier nicht aussperren können. Enthält nie Ihr Passwort."),
     ("es", "Se crea al iniciar sesión: una nota firmada de que este navegador ya inició sesión en su cuenta, para que los intentos ajenos de adivinar su contraseña no puedan bloquearle aquí. Nunca contiene su contraseña."),
-    ("it", "Impostato all'accesso: una nota firmata che questo browser ha già avuto accesso al tuo account, così i tentativi altrui di indovinare la tua password non possono bloccarti qui. Non contiene mai la tua password."),
+    ("it", "Impostato all'accesso: una nota firmata che questo browser ha già avuto accesso al suo account, così i tentativi altrui di indovinare la sua password non possono bloccarla qui. Non contiene mai la sua password."),
     ("nl", "Gezet bij het aanmelden: een ondertekende notitie dat deze browser al eerder bij uw account aanmeldde, zodat pogingen van anderen om uw wachtwoord te raden u hier niet kunnen buitensluiten. Bevat nooit uw wachtwoord."),
     ("pt", "Criado ao iniciar sessão: uma nota assinada de que este navegador já iniciou sessão na sua conta, para que as tentativas de outros de adivinhar a sua palavra-passe não o possam bloquear aqui. Nunca contém a sua palavra-passe."),
-    ("pl", "Ustawiany przy logowaniu: podpisana informacja, że ta przeglądarka logowała się już do Twojego konta, aby cudze próby odgadnięcia hasła nie mogły Cię tu zablokować. Nigdy nie zawiera hasła."),
+    ("pl", "Ustawiany przy logowaniu: podpisana informacja, że ta przeglądarka logowała się już do Państwa konta, aby cudze próby odgadnięcia hasła nie mogły Państwa tu zablokować. Nigdy nie zawiera hasła."),
 ];
 
 #[cfg(test)]
@@ -242,7 +243,9 @@ mod tests {
             let policy = crate::policy::build(&config, language);
             let necessary = policy.categories.iter().find(|c| c.id == "necessary").unwrap();
             let cookie = necessary.cookies.iter().find(|c| c.name == "__Host-crumb_trusted").unwrap();
-            let expected = TRUSTED_DEVICE_PURPOSE.iter().find(|(c, _)| *c == code).unwrap().1;
+            // Languages without a text of their own show the site's default language's.
+            let own = |code: &str| TRUSTED_DEVICE_PURPOSE.iter().find(|(c, _)| *c == code).map(|(_, text)| *text);
+            let expected = own(code).or_else(|| own(config.default_language().code())).unwrap();
             assert_eq!(cookie.purpose, expected, "{code}");
             assert_eq!(cookie.lifetime_seconds, Some(TRUSTED_DEVICE_LIFETIME_SECONDS), "{code}");
         }

@@ -107,8 +107,8 @@ pub struct Contact {
 fn lifetime_text(lifetime: Lifetime, strings: &Strings) -> String {
     match lifetime {
         Lifetime::Session => strings.get("session").to_owned(),
-        Lifetime::Seconds(s) if s % 86_400 == 0 => strings.fill("days", &[("n", &(s / 86_400).to_string())]),
-        Lifetime::Seconds(s) => strings.fill("hours", &[("n", &(s as f64 / 3600.0).ceil().to_string())]),
+        Lifetime::Seconds(s) if s % 86_400 == 0 => strings.count("days", (s / 86_400).unsigned_abs()),
+        Lifetime::Seconds(s) => strings.count("hours", (s.unsigned_abs()).div_ceil(3600)),
     }
 }
 

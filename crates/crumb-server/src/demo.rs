@@ -40,6 +40,8 @@ enum Content {
 #[derive(Template)]
 #[template(path = "demo/page.html")]
 struct DemoMain<'a> {
+    /// The page's language, carried by the theme form (`?lang=`).
+    lang: &'static str,
     title: &'a str,
     theme: &'a str,
     visitor: Visitor,
@@ -85,7 +87,14 @@ async fn demo_page(
         .and_then(|_| crate::request_info::cookie(headers, &state.names.preferences))
         .and_then(|p| p.split('&').find_map(|kv| kv.strip_prefix("theme=")).map(str::to_owned))
         .unwrap_or_else(|| "light".to_owned());
-    let main = DemoMain { title, theme: &theme, visitor, content, theme_refused: query.theme_refused() };
+    let main = DemoMain {
+        lang: language.code(),
+        title,
+        theme: &theme,
+        visitor,
+        content,
+        theme_refused: query.theme_refused(),
+    };
     let html = pages::page_in(Layout::Demo, &state.config, language, title, main);
     let mut response = Html(html).into_response();
     append_cookies(&mut response, set_cookies);
@@ -119,6 +128,7 @@ pub struct ThemeForm {
 pub async fn save_preferences(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Query(q): Query<crate::request_info::LangQuery>,
     form: Result<Form<ThemeForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Problem> {
     check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
@@ -130,14 +140,16 @@ pub async fn save_preferences(
     }
     let allowed = read_consent(&state, &headers)
         .is_some_and(|c| c.granted.contains(&Category::Preferences) && !needs_prompt(&state, Some(&c)));
+    // The page's language (the form carries its ?lang=) is saved and kept.
+    let language = language_for(&state, &headers, q.lang.as_deref());
     if !allowed {
-        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/?preferences=refused")]).into_response();
+        let location = format!("/?preferences=refused&lang={}", language.code());
+        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return Ok(response);
     }
-    let language = language_for(&state, &headers, None);
     let value = format!("lang={}&theme={}", language.code(), form.theme);
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(&format!("/?lang={}", language.code())).into_response();
     append_cookies(&mut response, state.own_cookie(&state.names.preferences, value).into_iter().collect());
     Ok(response)
 }

@@ -9,6 +9,8 @@ use axum::Json;
 use askama::Template;
 
 use crate::consent::language_for;
+use crate::pages::language_picker::LanguagePicker;
+use crate::pages::Layout;
 use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::config::Config;
@@ -63,7 +65,8 @@ struct PolicyMain<'a> {
     statistics: Option<StatisticsText>,
     contact: String,
     version: String,
-    languages: &'a [Language],
+    /// The language picker (in the demo's layout, its header has it instead).
+    picker: Option<LanguagePicker>,
 }
 
 /// Renders the policy page, in the layout `config` picks (the demo site's
@@ -78,23 +81,29 @@ pub fn render(config: &Config, language: Language) -> String {
         policy: &policy,
         title: title.clone(),
         intro: s.fill("policy_intro", &[("site", site)]),
-        choices: s.fill("choices_text", &[("days", &policy.consent_lifetime_days.to_string())]),
+        choices: s.fill("choices_text", &[("days", &s.count("consent_days", policy.consent_lifetime_days.into()))]),
         gpc_key: if policy.honour_gpc { "gpc_honoured" } else { "gpc_not_honoured" },
         dnt_key: if policy.honour_dnt { "dnt_honoured" } else { "dnt_not_honoured" },
         statistics: policy.statistics.as_ref().map(|statistics| StatisticsText {
             text: s.fill(
                 "stats_text",
-                &[("k", &statistics.min_visitors.to_string()), ("days", &statistics.raw_retention_days.to_string())],
+                &[
+                    ("k", &s.count("stats_visitors", statistics.min_visitors.into())),
+                    ("days", &s.count("stats_days", statistics.raw_retention_days.into())),
+                ],
             ),
             cookieless_key: if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" },
-            limit: s.fill("stats_limit", &[("n", &statistics.max_values_per_day.to_string())]),
+            limit: s.fill("stats_limit", &[("n", &s.count("stats_values", statistics.max_values_per_day.into()))]),
         }),
         contact: s.fill(
             "contact_text",
             &[("name", &policy.contact.name), ("address", &policy.contact.address), ("email", &policy.contact.email)],
         ),
         version: s.fill("version_text", &[("version", &policy.policy_version)]),
-        languages: &config.languages,
+        picker: match Layout::of(config) {
+            Layout::Site => LanguagePicker::new(&config.languages, language),
+            Layout::Demo => None,
+        },
     };
     crate::pages::page(config, language, &title, main)
 }

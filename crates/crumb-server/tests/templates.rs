@@ -280,7 +280,8 @@ async fn the_demo_layout_links_to_the_demo_pages() {
         let reply = browser.get(page).await;
         assert_eq!(reply.status, StatusCode::OK, "{page}");
         let html = reply.text();
-        for link in ["href=\"/products\"", "href=\"/about\"", "href=\"/\""] {
+        // The links keep the page's language (docs/languages.md).
+        for link in ["href=\"/products?lang=en\"", "href=\"/about?lang=en\"", "href=\"/?lang=en\""] {
             assert!(html.contains(link), "{page}: the demo layout has {link}");
         }
         for link in local_links(&html) {

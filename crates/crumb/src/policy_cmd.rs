@@ -21,7 +21,7 @@ pub enum PolicyCommand {
         /// The declaration.
         #[arg(long, short)]
         config: Option<PathBuf>,
-        /// Language code (en, fr, de, es, it, nl, pt, pl).
+        /// Language code: one of the 24 official EU languages (bg, cs, da, de, el, en, es, et, fi, fr, ga, hr, hu, it, lt, lv, mt, nl, pl, pt, ro, sk, sl, sv).
         #[arg(long, default_value = "en")]
         lang: String,
         /// Print JSON instead of HTML.

@@ -13,6 +13,7 @@
 //! escaped is constant CSS included from files and templates placed inside
 //! other templates ([`Embed`]).
 
+pub mod language_picker;
 pub mod problems;
 
 use std::fmt;
@@ -20,6 +21,8 @@ use std::fmt;
 use askama::Template;
 use crumb_core::config::Config;
 use crumb_core::i18n::Language;
+
+use language_picker::LanguagePicker;
 
 /// The production layout's style sheet.
 const SITE_CSS: &str = include_str!("../../../../web/site.css");
@@ -55,6 +58,9 @@ struct Frame<'a> {
     accounts: bool,
     /// The response's CSP nonce, on its `<style>` and `<script>`.
     nonce: String,
+    /// The language picker in the demo's header (`None` in the production
+    /// layout, whose policy page has its own, and with one language).
+    picker: Option<LanguagePicker>,
 }
 
 /// The production layout.
@@ -107,6 +113,7 @@ pub fn page_in<M: Template>(layout: Layout, config: &Config, language: Language,
         settings: strings.get("settings_title"),
         accounts: config.accounts.is_some(),
         nonce: crate::security_headers::current_nonce().unwrap_or_default(),
+        picker: if layout == Layout::Demo { LanguagePicker::new(&config.languages, language) } else { None },
     };
     match layout {
         Layout::Site => render(&SiteLayout { frame, css: SITE_CSS, main: Embed(main) }),
