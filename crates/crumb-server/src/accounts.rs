@@ -360,14 +360,17 @@ pub async fn change_password(
 ) -> Result<Response, Problem> {
     let from_form = action.from_form;
     let new_is_valid = validate_password(&action.value.new);
-    let outcome = match current_password_matches(&state, &action.signed_in.user.account, action.value.current.clone()).await {
-        Ok(true) => match new_is_valid {
-            Ok(()) => Ok(set_new_password(&state, action).await),
-            Err(problem) => return answer(&state, &headers, from_form, InPlace::at("password", "new"), Err(problem)).await,
-        },
-        Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong")),
-        Err(problem) => Err(problem),
-    };
+    let outcome =
+        match current_password_matches(&state, &action.signed_in.user.account, action.value.current.clone()).await {
+            Ok(true) => match new_is_valid {
+                Ok(()) => Ok(set_new_password(&state, action).await),
+                Err(problem) => {
+                    return answer(&state, &headers, from_form, InPlace::at("password", "new"), Err(problem)).await
+                }
+            },
+            Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong")),
+            Err(problem) => Err(problem),
+        };
     answer(&state, &headers, from_form, InPlace::at("password", "current"), outcome.and_then(|r| r)).await
 }
 
@@ -528,9 +531,8 @@ fn may_link(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
         let detail = format!("your browser sends {name}, which this site honours: this device is not linked");
         return Err(Problem::of(ProblemKind::RefusedBySignal, detail));
     }
-    let consented = crate::consent::read_consent(state, headers).is_some_and(|c| {
-        c.granted.contains(&Category::Statistics) && !crate::consent::needs_prompt(state, Some(&c))
-    });
+    let consented = crate::consent::read_consent(state, headers)
+        .is_some_and(|c| c.granted.contains(&Category::Statistics) && !crate::consent::needs_prompt(state, Some(&c)));
     if !consented {
         return Err(Problem::of(
             ProblemKind::ConsentRequired,

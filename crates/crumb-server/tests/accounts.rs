@@ -325,7 +325,10 @@ async fn only_administrators_reach_admin_pages() {
         let page = browser.get("/admin").await;
         assert_eq!(page.status, StatusCode::OK, "{backend}");
         let text = page.text();
-        assert!(text.contains("<strong>1</strong> account</span>") && !text.contains("1 accounts"), "{backend}: {text}");
+        assert!(
+            text.contains("<strong>1</strong> account</span>") && !text.contains("1 accounts"),
+            "{backend}: {text}"
+        );
     }
 }
 
@@ -863,29 +866,43 @@ async fn browser_forms_get_the_page_with_the_error_in_place_and_apis_the_problem
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{backend}");
         assert!(is_html(&reply), "{backend}: a page, not a problem");
         let html = reply.text();
-        assert!(html.contains(r#"<p class="error" id="sign-in-password-error">Wrong e-mail or password.</p>"#), "{html}");
+        assert!(
+            html.contains(r#"<p class="error" id="sign-in-password-error">Wrong e-mail or password.</p>"#),
+            "{html}"
+        );
         assert!(html.contains(r#"aria-describedby="sign-in-password-error""#), "{backend}: the field names its error");
         assert!(html.contains(r#"value="forms@example.com""#), "{backend}: the typed e-mail is kept");
         let api = visitor
-            .send(json_post("/api/account/sign-in", serde_json::json!({"email": "forms@example.com", "password": "wrong"}), None))
+            .send(json_post(
+                "/api/account/sign-in",
+                serde_json::json!({"email": "forms@example.com", "password": "wrong"}),
+                None,
+            ))
             .await;
         assert_eq!(api.status, StatusCode::UNAUTHORIZED);
         assert_eq!(api.headers["content-type"], "application/problem+json", "{backend}");
         assert_eq!(api.json()["type"], "/problems/sign-in-failed");
 
         // Registration with a short password: next to the password field.
-        let reply =
-            visitor.send(form_post("/api/account/register", &[("email", "new@example.com"), ("password", "short")])).await;
+        let reply = visitor
+            .send(form_post("/api/account/register", &[("email", "new@example.com"), ("password", "short")]))
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
         assert!(reply.text().contains(r#"id="register-password-error""#), "{backend}: {}", reply.text());
 
         // Change password: a wrong current password, then a new one too short.
         let reply = browser
-            .send(form_post("/api/account/password", &[("csrf", &csrf), ("current", "wrong"), ("new", "another long password")]))
+            .send(form_post(
+                "/api/account/password",
+                &[("csrf", &csrf), ("current", "wrong"), ("new", "another long password")],
+            ))
             .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{backend}");
         let html = reply.text();
-        assert!(html.contains(r#"id="password-current-error">The current password is wrong.</p>"#), "{backend}: {html}");
+        assert!(
+            html.contains(r#"id="password-current-error">The current password is wrong.</p>"#),
+            "{backend}: {html}"
+        );
         assert!(html.contains(r#"id="signed-in-as""#), "{backend}: still signed in, on the account page");
         let reply = browser
             .send(form_post("/api/account/password", &[("csrf", &csrf), ("current", PASSWORD), ("new", "short")]))
@@ -896,7 +913,9 @@ async fn browser_forms_get_the_page_with_the_error_in_place_and_apis_the_problem
         // Erase with a wrong password.
         let reply = browser.send(form_post("/api/account/delete", &[("csrf", &csrf), ("password", "wrong")])).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{backend}");
-        assert!(reply.text().contains(r#"id="erase-password-error">That is not your password: nothing was erased.</p>"#));
+        assert!(reply
+            .text()
+            .contains(r#"id="erase-password-error">That is not your password: nothing was erased.</p>"#));
 
         // Linking this device without statistics consent, then under GPC.
         let reply = browser.send(form_post("/api/account/cross-device", &[("csrf", &csrf), ("enabled", "on")])).await;
@@ -923,7 +942,10 @@ async fn browser_forms_get_the_page_with_the_error_in_place_and_apis_the_problem
             .await;
         assert_eq!((reply.status, location(&reply)), (StatusCode::SEE_OTHER, "/account"), "{backend}");
         let page = visitor.send(page_get("/account?notice=signed-in")).await.text();
-        assert!(page.contains("Signed in as <strong>forms@example.com</strong>") && !page.contains("Signed in."), "{page}");
+        assert!(
+            page.contains("Signed in as <strong>forms@example.com</strong>") && !page.contains("Signed in."),
+            "{page}"
+        );
     }
 }
 
@@ -968,7 +990,10 @@ async fn signed_out_pages_go_to_sign_in_and_back_but_never_to_another_site() {
         // A failed sign-in keeps the return link.
         let mut other = browser.sibling();
         let reply = other
-            .send(form_post("/api/account/sign-in", &[("email", "back@example.com"), ("password", "x"), ("return", "/admin")]))
+            .send(form_post(
+                "/api/account/sign-in",
+                &[("email", "back@example.com"), ("password", "x"), ("return", "/admin")],
+            ))
             .await;
         assert!(reply.text().contains(r#"name="return" value="/admin""#), "{backend}");
     }
@@ -1008,7 +1033,8 @@ async fn sign_out_everywhere_forgets_the_devices_and_their_cookies() {
         register_and_sign_in(&mut phone, "everywhere@example.com", false).await;
         let account = store.account_by_email("everywhere@example.com").await.unwrap().unwrap();
         assert_eq!(store.user_devices(&account.user_id).await.unwrap().len(), 2, "{backend}");
-        let reply = laptop.send(json_post("/api/account/sign-out-everywhere", serde_json::json!({}), Some(&csrf))).await;
+        let reply =
+            laptop.send(json_post("/api/account/sign-out-everywhere", serde_json::json!({}), Some(&csrf))).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{backend}");
         for name in ["__Host-crumb_auth", "__Host-crumb_device", "__Host-crumb_trusted"] {
             assert!(reply.expires(name), "{backend}: {name} expired");
@@ -1027,7 +1053,8 @@ async fn admin_page_looks_up_a_receipt_and_shows_decisions_and_accounts() {
     for (backend, store) in stores().await {
         let mut browser = Browser::demo(store.clone());
         let mut visitor = browser.sibling();
-        let receipt = visitor.post_consent(&["statistics"], &[]).await.json()["receipt_id"].as_str().unwrap().to_owned();
+        let receipt =
+            visitor.post_consent(&["statistics"], &[]).await.json()["receipt_id"].as_str().unwrap().to_owned();
         register_and_sign_in(&mut browser, "boss@example.com", false).await;
         let account = store.account_by_email("boss@example.com").await.unwrap().unwrap();
         store.set_admin(&account.user_id, true).await.unwrap();

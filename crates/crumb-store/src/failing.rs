@@ -18,8 +18,7 @@ use crate::analytics::{
 };
 use crate::{
     Account, AccountStore, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, Store, StoreError,
-    UnixMillis,
-    VisitorStatus,
+    UnixMillis, VisitorStatus,
 };
 
 /// Which calls of a [`FailingStore`] fail.
@@ -226,11 +225,7 @@ impl Store for FailingStore {
         self.inner.add_to_rate_windows(increments, forget_before).await
     }
 
-    async fn consent_decisions_by_day(
-        &self,
-        site: &str,
-        since: UnixMillis,
-    ) -> Result<Vec<DecisionCount>, StoreError> {
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError> {
         self.enter(Access::Read, "consent_decisions_by_day")?;
         self.inner.consent_decisions_by_day(site, since).await
     }

@@ -83,8 +83,7 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
     /// per UTC day and decision (granted and refused categories, as
     /// recorded), oldest day first (in no set order within a day): what
     /// `/admin` charts.
-    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis)
-        -> Result<Vec<DecisionCount>, StoreError>;
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError>;
 
     /// The schema version the database is at (the highest applied
     /// migration): one cheap query, for readiness checks. A store whose

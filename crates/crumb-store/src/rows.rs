@@ -11,7 +11,8 @@
 
 use crate::analytics::{Counts, EventKind, EventRecord, RollupRow, StoredEvent, VisitorSketch};
 use crate::{
-    Account, ConsentAction, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, StoreError, VisitorStatus,
+    Account, ConsentAction, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, StoreError,
+    VisitorStatus,
 };
 
 /// `consent_records`' columns, in [`consent_record`]'s order.

@@ -132,8 +132,7 @@ pub async fn page(
     let site = &state.config.site_name;
     let consents = state.store.count_consents(site).await?;
     let accounts = state.store.count_accounts().await?;
-    let admins =
-        state.store.admin_accounts().await?.into_iter().map(|a| (a.email, Moment::at(a.created_at))).collect();
+    let admins = state.store.admin_accounts().await?.into_iter().map(|a| (a.email, Moment::at(a.created_at))).collect();
     let receipt = query.receipt.as_deref().map(str::trim).unwrap_or("").to_owned();
     let found = if receipt.is_empty() {
         None

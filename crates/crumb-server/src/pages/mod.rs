@@ -38,10 +38,7 @@ const FAVICON: &str = include_str!("../../../../web/favicon.svg");
 pub async fn favicon() -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        FAVICON,
-    )
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
         .into_response()
 }
 

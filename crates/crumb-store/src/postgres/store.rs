@@ -126,11 +126,7 @@ impl Store for PgStore {
         Ok(count(consents))
     }
 
-    async fn consent_decisions_by_day(
-        &self,
-        site: &str,
-        since: UnixMillis,
-    ) -> Result<Vec<DecisionCount>, StoreError> {
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError> {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(

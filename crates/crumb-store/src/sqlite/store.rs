@@ -136,11 +136,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn consent_decisions_by_day(
-        &self,
-        site: &str,
-        since: UnixMillis,
-    ) -> Result<Vec<DecisionCount>, StoreError> {
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError> {
         let site = site.to_owned();
         self.read(move |c| {
             query_all(
