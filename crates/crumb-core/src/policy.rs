@@ -21,9 +21,11 @@ pub struct PolicyCookie {
     pub lifetime_seconds: Option<i64>,
     /// Lifetime in words.
     pub lifetime: String,
-    /// Who sets it.
+    /// Who sets it (the site, or the third party whose script does).
     pub provider: String,
-    /// First party or third party.
+    /// Whether it is a third-party cookie: one a browser keeps for a domain
+    /// that is not the site's. A cookie a third party's script sets on the
+    /// site's own host is first-party, whoever wrote the script.
     pub third_party: bool,
     /// Domain attribute, if any.
     pub domain: Option<String>,
@@ -114,10 +116,11 @@ fn lifetime_text(lifetime: Lifetime, strings: &Strings) -> String {
 
 fn policy_cookie(declaration: &CookieDeclaration, config: &Config, language: Language) -> PolicyCookie {
     let strings = language.strings();
-    let (provider, third_party) = match &declaration.provider {
-        Provider::FirstParty => (config.site_name.clone(), false),
-        Provider::ThirdParty(name) => (name.clone(), true),
+    let provider = match &declaration.provider {
+        Provider::FirstParty => config.site_name.clone(),
+        Provider::ThirdParty(name) => name.clone(),
     };
+    let third_party = declaration.domain.as_deref().is_some_and(|domain| !is_own_domain(config, domain));
     PolicyCookie {
         name: declaration.name.clone(),
         purpose: declaration.purpose_in(language.code(), config.default_language().code()).to_owned(),
@@ -130,6 +133,17 @@ fn policy_cookie(declaration: &CookieDeclaration, config: &Config, language: Lan
         secure: declaration.secure,
         http_only: declaration.http_only,
     }
+}
+
+/// Whether `domain` (a `Domain` attribute) is the host of one of the
+/// site's origins or a parent domain of one.
+fn is_own_domain(config: &Config, domain: &str) -> bool {
+    let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+    config.origins.iter().any(|origin| {
+        let host = origin.split_once("://").map_or(origin.as_str(), |(_, rest)| rest);
+        let host = host.split(['/', ':']).next().unwrap_or("").to_ascii_lowercase();
+        host == domain || host.strip_suffix(domain.as_str()).is_some_and(|sub| sub.ends_with('.'))
+    })
 }
 
 /// Builds the policy in `language`.
@@ -185,5 +199,25 @@ pub fn build(config: &Config, language: Language) -> Policy {
             email: config.contact_email.clone(),
         },
         categories,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_a_third_partys_script_sets_on_the_sites_own_host_is_first_party() {
+        let mut config = Config::demo_on_port(8080);
+        let policy = build(&config, config.default_language());
+        let ads = policy.categories.iter().flat_map(|c| &c.cookies).find(|c| c.name == "demo_ads").unwrap();
+        assert_eq!((ads.provider.as_str(), ads.third_party), ("Demo Ads Network", false));
+        let declaration = config.cookies.iter_mut().find(|c| c.name == "demo_ads").unwrap();
+        declaration.domain = Some(".ads.example".into());
+        let policy = build(&config, config.default_language());
+        let ads = policy.categories.iter().flat_map(|c| &c.cookies).find(|c| c.name == "demo_ads").unwrap();
+        assert!(ads.third_party, "kept for another site's domain");
+        assert!(is_own_domain(&config, "localhost") && is_own_domain(&config, ".LOCALHOST"));
+        assert!(!is_own_domain(&config, "host") && !is_own_domain(&config, "calhost"));
     }
 }

@@ -1,11 +1,14 @@
 //! Accounts: register, sign in (optionally "remember me"), sign out, sign
 //! out everywhere, change the password, list and sign out devices, download
 //! and erase one's data. Each action is one JSON API endpoint that also
-//! accepts an HTML form post (then answers with a redirect to `/account`).
+//! accepts an HTML form post: a form that worked answers with a redirect
+//! to `/account` (or, after signing in, to the page that asked for it), a
+//! form that failed with the account page and the error next to its field
+//! (`pages::account`); an API client gets JSON or an RFC 9457 problem.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use crumb_store::{Account, Device};
 use serde::Deserialize;
@@ -13,14 +16,14 @@ use serde_json::json;
 
 use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
-use crate::extract::{Admin, Csrf, JsonOrForm, SignedIn};
-use crate::pages;
+use crate::extract::{Csrf, JsonOrForm, SignedIn};
+use crate::pages::account::{self as account_page, Extras};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, cookie, Peer};
 use crate::state::AppState;
 use crate::throttle;
 use crate::trusted_device::TrustedDevice;
-use crumb_core::accounts::credentials::{self, fold_email, MIN_PASSWORD_CHARS};
+use crumb_core::accounts::credentials::{self, fold_email};
 use crumb_core::accounts::sessions;
 use crumb_core::analytics::client::device_family;
 use crumb_core::keys::random_id;
@@ -31,7 +34,6 @@ use crumb_core::keys::random_id;
 /// site's own page say what they wrote.
 const NOTICES: &[(&str, &str)] = &[
     ("registered", "If this address was not registered yet, the account now exists: sign in with it."),
-    ("signed-in", "Signed in."),
     (
         "theft",
         "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password.",
@@ -71,13 +73,53 @@ fn validate_password(password: &str) -> Result<(), Problem> {
     Ok(credentials::check_password_rules(password)?)
 }
 
-/// `{email, password}`.
+/// `{email, password}`, and for sign-in `remember` and the path to go
+/// back to (`return`, forms only).
 #[derive(Deserialize)]
 pub struct Credentials {
     email: String,
     password: String,
     #[serde(default, deserialize_with = "checkbox")]
     remember: bool,
+    #[serde(default, rename = "return")]
+    return_to: Option<String>,
+}
+
+/// Where a form's failure is shown: its form on `/account`, the field
+/// (`""`: the form as a whole), and what the form had typed in.
+struct InPlace {
+    form: &'static str,
+    field: &'static str,
+    email: String,
+    return_to: Option<String>,
+}
+
+impl InPlace {
+    /// Next to `form`'s `field`.
+    fn at(form: &'static str, field: &'static str) -> InPlace {
+        InPlace { form, field, email: String::new(), return_to: None }
+    }
+}
+
+/// What an action answers: its reply, or when it failed, the problem (API
+/// clients) or the account page with the error in place (browser forms).
+/// A wrong password is about the password field (`field`); throttling and
+/// the like about the form as a whole. Server faults (5xx) are not about
+/// the form: `pages::negotiate` makes their page.
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    from_form: bool,
+    place: InPlace,
+    outcome: Result<Response, Problem>,
+) -> Result<Response, Problem> {
+    match outcome {
+        Err(problem) if from_form && problem.status < 500 => {
+            let field = if problem.is(ProblemKind::Throttled) { "" } else { place.field };
+            account_page::failed(state, headers, place.form, field, problem, place.email, place.return_to).await
+        }
+        outcome => outcome,
+    }
 }
 
 fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
@@ -104,11 +146,32 @@ pub async fn register(
 ) -> Result<Response, Problem> {
     accounts_enabled(&state)?;
     check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
-    let email_folded =
-        credentials::check_email(&credentials.email).map_err(|fault| Problem::unprocessable(fault.to_string()))?;
-    validate_password(&credentials.password)?;
-    let client = throttle::client(&state, &headers, peer);
-    throttle::admit(&state, &[format!("register:{client}")], &throttle::REGISTRATION, "registrations").await?;
+    let place = |field| InPlace { email: credentials.email.clone(), ..InPlace::at("register", field) };
+    let email_folded = match credentials::check_email(&credentials.email) {
+        Ok(folded) => folded,
+        Err(fault) => {
+            let problem = Problem::unprocessable(fault.to_string());
+            return answer(&state, &headers, from_form, place("email"), Err(problem)).await;
+        }
+    };
+    if let Err(problem) = validate_password(&credentials.password) {
+        return answer(&state, &headers, from_form, place("password"), Err(problem)).await;
+    }
+    let place = place("");
+    let outcome = register_account(&state, peer, &headers, credentials, email_folded, from_form).await;
+    answer(&state, &headers, from_form, place, outcome).await
+}
+
+async fn register_account(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    credentials: Credentials,
+    email_folded: String,
+    from_form: bool,
+) -> Result<Response, Problem> {
+    let client = throttle::client(state, headers, peer);
+    throttle::admit(state, &[format!("register:{client}")], &throttle::REGISTRATION, "registrations").await?;
     let password_hash = credentials::hash_password(&state.hashing, credentials.password).await?;
     let account = Account {
         user_id: random_id(),
@@ -139,6 +202,23 @@ pub async fn sign_in(
 ) -> Result<Response, Problem> {
     accounts_enabled(&state)?;
     check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
+    let place = InPlace {
+        email: credentials.email.clone(),
+        return_to: credentials.return_to.clone(),
+        ..InPlace::at("sign-in", "password")
+    };
+    let outcome = sign_in_account(&state, peer, &headers, credentials, from_form).await;
+    answer(&state, &headers, from_form, place, outcome).await
+}
+
+async fn sign_in_account(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    credentials: Credentials,
+    from_form: bool,
+) -> Result<Response, Problem> {
+    let (state, headers) = (state.clone(), headers.clone());
     let email_folded = fold_email(&credentials.email);
     let now = state.now_millis();
     let account = state.store.account_by_email(&email_folded).await?;
@@ -206,6 +286,13 @@ pub async fn sign_in(
             "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password."
         } else { "Signed in." },
     });
+    // A form goes back where it came from (`?return=`, this site's paths only), unless there is a theft to tell.
+    let back = credentials.return_to.as_deref().and_then(auth::safe_return).filter(|_| theft.is_none());
+    if let (true, Some(path)) = (from_form, back) {
+        let mut response = Redirect::to(path).into_response();
+        append_cookies(&mut response, set_cookies);
+        return Ok(response);
+    }
     Ok(reply(from_form, StatusCode::OK, body, set_cookies))
 }
 
@@ -236,12 +323,22 @@ pub async fn sign_out(State(state): State<AppState>, action: Csrf<CsrfForm>) -> 
     Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out."}), cookies))
 }
 
-/// `POST /api/account/sign-out-everywhere`.
+/// `POST /api/account/sign-out-everywhere`: ends every session and
+/// remember-me token of the account, forgets its devices (so no browser's
+/// device cookie names one of them any more), and deletes this browser's
+/// session, remember-me, device and trusted-device cookies.
 pub async fn sign_out_everywhere(State(state): State<AppState>, action: Csrf<CsrfForm>) -> Result<Response, Problem> {
     let (signed_in, from_form) = (action.signed_in.user, action.from_form);
-    sessions::revoke_everything(&state, &signed_in.account.user_id).await?;
-    let cookies =
-        [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
+    let user = &signed_in.account.user_id;
+    sessions::revoke_everything(&state, user).await?;
+    for device in state.store.user_devices(user).await? {
+        state.store.delete_device(user, &device.device_id).await?;
+    }
+    let names = &state.names;
+    let cookies = [&names.auth, &names.remember, &names.device, &names.trusted_device]
+        .into_iter()
+        .filter_map(|n| auth::expire(&state, n))
+        .collect();
     Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out on every device."}), cookies))
 }
 
@@ -256,12 +353,31 @@ pub struct PasswordChange {
 
 /// `POST /api/account/password`: a privilege change, so every session and
 /// token ends and this browser gets a fresh session id.
-pub async fn change_password(State(state): State<AppState>, action: Csrf<PasswordChange>) -> Result<Response, Problem> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    action: Csrf<PasswordChange>,
+) -> Result<Response, Problem> {
+    let from_form = action.from_form;
+    let new_is_valid = validate_password(&action.value.new);
+    let outcome =
+        match current_password_matches(&state, &action.signed_in.user.account, action.value.current.clone()).await {
+            Ok(true) => match new_is_valid {
+                Ok(()) => Ok(set_new_password(&state, action).await),
+                Err(problem) => {
+                    return answer(&state, &headers, from_form, InPlace::at("password", "new"), Err(problem)).await
+                }
+            },
+            Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong")),
+            Err(problem) => Err(problem),
+        };
+    answer(&state, &headers, from_form, InPlace::at("password", "current"), outcome.and_then(|r| r)).await
+}
+
+/// Sets the new password of a change whose current password matched.
+async fn set_new_password(state: &AppState, action: Csrf<PasswordChange>) -> Result<Response, Problem> {
+    let state = state.clone();
     let (signed_in, change, from_form) = (action.signed_in.user, action.value, action.from_form);
-    if !current_password_matches(&state, &signed_in.account, change.current).await? {
-        return Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong"));
-    }
-    validate_password(&change.new)?;
     let hash = credentials::hash_password(&state.hashing, change.new).await?;
     state.store.set_password(&signed_in.account.user_id, &hash).await?;
     sessions::revoke_everything(&state, &signed_in.account.user_id).await?;
@@ -334,10 +450,19 @@ pub struct Confirm {
 }
 
 /// `POST /api/account/delete`: erases the account and unlinks its identifiers.
-pub async fn erase(State(state): State<AppState>, action: Csrf<Confirm>) -> Result<Response, Problem> {
+pub async fn erase(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    action: Csrf<Confirm>,
+) -> Result<Response, Problem> {
     let (signed_in, confirm, from_form) = (action.signed_in.user, action.value, action.from_form);
-    if !current_password_matches(&state, &signed_in.account, confirm.password).await? {
-        return Err(Problem::of(ProblemKind::SignInFailed, "confirm with your password"));
+    let confirmed = match current_password_matches(&state, &signed_in.account, confirm.password).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "that is not your password: nothing was erased")),
+        Err(problem) => Err(problem),
+    };
+    if let Err(problem) = confirmed {
+        return answer(&state, &headers, from_form, InPlace::at("erase", "password"), Err(problem)).await;
     }
     state.store.delete_account(&signed_in.account.user_id).await?;
     let names = &state.names;
@@ -353,42 +478,9 @@ pub async fn erase(State(state): State<AppState>, action: Csrf<Confirm>) -> Resu
     ))
 }
 
-/// A device on the account page.
-struct DeviceRow {
-    id: String,
-    browser: String,
-    os: String,
-    this: bool,
-    first_seen: crumb_cookie::Timestamp,
-    last_seen: crumb_cookie::Timestamp,
-}
-
-/// The signed-in part of the account page.
-struct AccountView {
-    email: String,
-    csrf: String,
-    devices: Vec<DeviceRow>,
-    linked: bool,
-}
-
-/// The account page's content (`web/templates/account/page.html`).
-#[derive(askama::Template)]
-#[template(path = "account/page.html")]
-struct AccountMain<'a> {
-    notice: Option<&'a str>,
-    signed_in: Option<AccountView>,
-    min_password_chars: usize,
-}
-
-/// The administrators' page's content (`web/templates/account/admin.html`).
-#[derive(askama::Template)]
-#[template(path = "account/admin.html")]
-struct AdminMain {
-    consents: u64,
-    accounts: u64,
-}
-
-/// `GET /account`: the account page (forms when signed out, the account when signed in).
+/// `GET /account`: the account page (forms when signed out, the account
+/// when signed in); `?notice=` names a notice of a form that worked,
+/// `?return=` the page to go back to after signing in.
 pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -396,51 +488,15 @@ pub async fn page(
 ) -> Result<Response, Problem> {
     accounts_enabled(&state)?;
     let resolution = resolve(&state, &headers).await?;
-    let language = crate::consent::language_for(&state, &headers, None);
-    let signed_in = match &resolution.signed_in {
-        None => None,
-        Some(signed_in) => {
-            let devices = state.store.user_devices(&signed_in.account.user_id).await?;
-            let this_device = signed_in.session.device_id.as_str();
-            let linked = devices.iter().any(|d| d.device_id == this_device && d.linked_visitor_id.is_some());
-            let devices = devices
-                .into_iter()
-                .map(|d| DeviceRow {
-                    this: d.device_id == this_device,
-                    first_seen: crumb_cookie::Timestamp::from_unix_micros(d.first_seen * 1000),
-                    last_seen: crumb_cookie::Timestamp::from_unix_micros(d.last_seen * 1000),
-                    id: d.device_id,
-                    browser: d.browser,
-                    os: d.os,
-                })
-                .collect();
-            Some(AccountView {
-                email: signed_in.account.email.clone(),
-                csrf: auth::csrf_token(&state, &signed_in.session_id),
-                devices,
-                linked,
-            })
-        }
-    };
-    let main = AccountMain {
+    let extras = Extras {
         notice: query.get("notice").and_then(|code| notice_text(code)),
-        signed_in,
-        min_password_chars: MIN_PASSWORD_CHARS,
+        return_to: query.get("return").cloned(),
+        ..Extras::default()
     };
-    let mut response = Html(pages::page(&state.config, language, "Your account", main)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    append_cookies(&mut response, resolution.set_cookies);
-    Ok(response)
+    account_page::render(&state, &headers, resolution, extras, StatusCode::OK).await
 }
 
-/// `GET /admin`: the administrators' page (others get 403, signed-out visitors 401).
-pub async fn admin(State(state): State<AppState>, headers: HeaderMap, admin: Admin) -> Result<Response, Problem> {
-    let consents = state.store.count_consents(&state.config.site_name).await?;
-    let accounts = state.store.count_accounts().await?;
-    let main = AdminMain { consents, accounts };
-    let language = crate::consent::language_for(&state, &headers, None);
-    Ok(admin.respond(Html(pages::page(&state.config, language, "Administration", main))))
-}
+pub use crate::pages::admin::page as admin;
 
 /// `{enabled}`.
 #[derive(Deserialize, Default)]
@@ -459,6 +515,33 @@ pub fn cross_device_id(state: &AppState, user_id: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finish()[..16])
 }
 
+/// Whether this browser may be linked: 409 under a privacy signal the site
+/// honours (Global Privacy Control always refuses linking, Do Not Track
+/// when it refuses statistics), or without statistics consent.
+fn may_link(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
+    use crumb_core::category::{Category, Signal};
+    let signals = crate::request_info::signals(headers, &state.config);
+    // Following a user across devices is tracking: Global Privacy Control refuses it too.
+    let refusal = if signals.gpc { Some(Signal::Gpc) } else { signals.refuses(Category::Statistics) };
+    if let Some(signal) = refusal {
+        let name = match signal {
+            Signal::Gpc => "Global Privacy Control (GPC)",
+            Signal::Dnt => "Do Not Track (DNT)",
+        };
+        let detail = format!("your browser sends {name}, which this site honours: this device is not linked");
+        return Err(Problem::of(ProblemKind::RefusedBySignal, detail));
+    }
+    let consented = crate::consent::read_consent(state, headers)
+        .is_some_and(|c| c.granted.contains(&Category::Statistics) && !crate::consent::needs_prompt(state, Some(&c)));
+    if !consented {
+        return Err(Problem::of(
+            ProblemKind::ConsentRequired,
+            "linking needs statistics consent in this browser: allow statistics in the cookie settings first",
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /api/account/cross-device`: links (or unlinks) this device for
 /// cross-device measurement. Linking needs the browser's statistics consent
 /// and is refused when a privacy signal the site honours objects to statistics.
@@ -475,28 +558,8 @@ pub async fn cross_device(
         return Err(Problem::not_found("cross-device measurement is not declared in this site's crumb.toml"));
     }
     if choice.enabled {
-        let signals = crate::request_info::signals(&headers, &state.config);
-        // Following a user across devices is tracking: Global Privacy Control refuses it too.
-        let refusal = if signals.gpc {
-            Some(crumb_core::category::Signal::Gpc)
-        } else {
-            signals.refuses(crumb_core::category::Category::Statistics)
-        };
-        if let Some(signal) = refusal {
-            return Err(Problem::of(
-                ProblemKind::RefusedBySignal,
-                format!("your browser sends {signal:?}, which this site honours: devices are not linked"),
-            ));
-        }
-        let consented = crate::consent::read_consent(&state, &headers).is_some_and(|c| {
-            c.granted.contains(&crumb_core::category::Category::Statistics)
-                && !crate::consent::needs_prompt(&state, Some(&c))
-        });
-        if !consented {
-            return Err(Problem::of(
-                ProblemKind::ConsentRequired,
-                "cross-device measurement needs statistics consent in this browser",
-            ));
+        if let Err(problem) = may_link(&state, &headers) {
+            return answer(&state, &headers, from_form, InPlace::at("link", "enabled"), Err(problem)).await;
         }
         state.store.link_device_visitor(user, device, Some(&cross_device_id(&state, user))).await?;
     } else {

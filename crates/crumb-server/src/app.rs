@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/policy.json", get(policy::policy_json))
         .route("/.well-known/gpc.json", get(gpc_json))
         .route("/problems/{slug}", get(crate::pages::problems::page))
+        .route("/favicon.svg", get(crate::pages::favicon))
+        .route("/favicon.ico", get(crate::pages::favicon))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
         .route("/healthz", get(health::readyz))
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
         .layer(outer)
         .with_state(state)
 }

@@ -75,6 +75,19 @@ pub fn expire(state: &AppState, name: &str) -> Option<String> {
     state.config.own_cookie(name).and_then(|d| state.expire(d))
 }
 
+/// `path` if it is a path on this site to come back to after signing in:
+/// it starts with one `/` (not `//` or `/\\`, which browsers read as
+/// another host), and has no backslash, control character or space, and
+/// at most 1,000 bytes. Anything else (`https://evil.example/`,
+/// `//evil.example`, `javascript:`) is refused: no open redirect.
+pub fn safe_return(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('/')?;
+    let fine = path.len() <= 1000
+        && !rest.starts_with('/')
+        && !path.bytes().any(|b| b == b'\\' || b.is_ascii_control() || b == b' ' || b >= 0x80);
+    fine.then_some(path)
+}
+
 /// 404 unless `[accounts]` is enabled in `crumb.toml`.
 pub fn accounts_enabled(state: &AppState) -> Result<(), Problem> {
     if state.config.accounts.is_some() {
@@ -92,5 +105,32 @@ pub async fn require_signed_in(state: &AppState, headers: &HeaderMap) -> Result<
     match resolution.signed_in {
         Some(signed_in) => Ok((signed_in, resolution.set_cookies)),
         None => Err(Problem::of(ProblemKind::NotSignedIn, "sign in first")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return;
+
+    #[test]
+    fn only_this_sites_own_paths_are_returned_to() {
+        for good in ["/", "/dashboard", "/dashboard?from=2026-01-01&to=2026-01-31", "/admin#top"] {
+            assert_eq!(safe_return(good), Some(good));
+        }
+        for bad in [
+            "",
+            "dashboard",
+            "//evil.example/",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/a\nb",
+            "/a b",
+            "/\u{e9}",
+        ] {
+            assert_eq!(safe_return(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_return(&format!("/{}", "a".repeat(1000))), None);
     }
 }

@@ -264,6 +264,11 @@ impl Problem {
         Problem::of(ProblemKind::Forbidden, detail)
     }
 
+    /// Whether the problem is of `kind`.
+    pub fn is(&self, kind: ProblemKind) -> bool {
+        self.kind.strip_prefix("/problems/") == Some(kind.slug())
+    }
+
     /// 503: the store did not answer. The detail is generic (internals stay
     /// in the log) and true of reads and writes alike.
     pub fn unavailable() -> Self {
@@ -281,6 +286,9 @@ impl IntoResponse for Problem {
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
+        // The problem travels with its response, so that a browser's request
+        // can get a page that says the same (`pages::negotiate`).
+        response.extensions_mut().insert(self);
         response
     }
 }

@@ -324,7 +324,11 @@ async fn only_administrators_reach_admin_pages() {
         store.set_admin(&account.user_id, true).await.unwrap();
         let page = browser.get("/admin").await;
         assert_eq!(page.status, StatusCode::OK, "{backend}");
-        assert!(page.text().contains("1 accounts"), "{backend}: {}", page.text());
+        let text = page.text();
+        assert!(
+            text.contains("<strong>1</strong> account</span>") && !text.contains("1 accounts"),
+            "{backend}: {text}"
+        );
     }
 }
 
@@ -816,5 +820,283 @@ async fn a_trusted_device_signs_in_while_an_attacker_locks_the_account() {
         }
         assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3], "{backend}");
         assert_eq!(statuses[3..], [StatusCode::TOO_MANY_REQUESTS; 2], "{backend}");
+    }
+}
+
+/// A browser's form post: form-encoded, same origin, asking for a page.
+fn form_post(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    let body = serde_urlencoded::to_string(fields).unwrap();
+    Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        .header("origin", "http://localhost:8080")
+        .header("sec-fetch-site", "same-origin")
+        .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// A browser's navigation to `path`.
+fn page_get(path: &str) -> Request<Body> {
+    Request::get(path).header("accept", "text/html,application/xhtml+xml,*/*;q=0.8").body(Body::empty()).unwrap()
+}
+
+fn is_html(reply: &common::Reply) -> bool {
+    reply.headers.get("content-type").is_some_and(|v| v.to_str().unwrap().starts_with("text/html"))
+}
+
+fn location(reply: &common::Reply) -> &str {
+    reply.headers.get("location").map_or("", |v| v.to_str().unwrap())
+}
+
+/// A form that fails comes back as the account page with the error next to
+/// its field (and the problem's status); the same request from an API
+/// client still gets the RFC 9457 problem.
+#[tokio::test]
+async fn browser_forms_get_the_page_with_the_error_in_place_and_apis_the_problem() {
+    for (backend, store) in stores().await {
+        let mut browser = Browser::demo(store);
+        let csrf = register_and_sign_in(&mut browser, "forms@example.com", false).await;
+        let mut visitor = browser.sibling();
+
+        // Sign-in with a wrong password.
+        let reply = visitor
+            .send(form_post("/api/account/sign-in", &[("email", "forms@example.com"), ("password", "wrong")]))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{backend}");
+        assert!(is_html(&reply), "{backend}: a page, not a problem");
+        let html = reply.text();
+        assert!(
+            html.contains(r#"<p class="error" id="sign-in-password-error">Wrong e-mail or password.</p>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"aria-describedby="sign-in-password-error""#), "{backend}: the field names its error");
+        assert!(html.contains(r#"value="forms@example.com""#), "{backend}: the typed e-mail is kept");
+        let api = visitor
+            .send(json_post(
+                "/api/account/sign-in",
+                serde_json::json!({"email": "forms@example.com", "password": "wrong"}),
+                None,
+            ))
+            .await;
+        assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(api.headers["content-type"], "application/problem+json", "{backend}");
+        assert_eq!(api.json()["type"], "/problems/sign-in-failed");
+
+        // Registration with a short password: next to the password field.
+        let reply = visitor
+            .send(form_post("/api/account/register", &[("email", "new@example.com"), ("password", "short")]))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(reply.text().contains(r#"id="register-password-error""#), "{backend}: {}", reply.text());
+
+        // Change password: a wrong current password, then a new one too short.
+        let reply = browser
+            .send(form_post(
+                "/api/account/password",
+                &[("csrf", &csrf), ("current", "wrong"), ("new", "another long password")],
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{backend}");
+        let html = reply.text();
+        assert!(
+            html.contains(r#"id="password-current-error">The current password is wrong.</p>"#),
+            "{backend}: {html}"
+        );
+        assert!(html.contains(r#"id="signed-in-as""#), "{backend}: still signed in, on the account page");
+        let reply = browser
+            .send(form_post("/api/account/password", &[("csrf", &csrf), ("current", PASSWORD), ("new", "short")]))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(reply.text().contains(r#"id="password-new-error""#), "{backend}");
+
+        // Erase with a wrong password.
+        let reply = browser.send(form_post("/api/account/delete", &[("csrf", &csrf), ("password", "wrong")])).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{backend}");
+        assert!(reply
+            .text()
+            .contains(r#"id="erase-password-error">That is not your password: nothing was erased.</p>"#));
+
+        // Linking this device without statistics consent, then under GPC.
+        let reply = browser.send(form_post("/api/account/cross-device", &[("csrf", &csrf), ("enabled", "on")])).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{backend}");
+        let html = reply.text();
+        assert!(html.contains(r#"id="link-enabled-error">Linking needs statistics consent in this browser"#), "{html}");
+        browser.post_consent(&["statistics"], &[]).await;
+        let mut under_gpc = form_post("/api/account/cross-device", &[("csrf", &csrf), ("enabled", "on")]);
+        under_gpc.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+        let reply = browser.send(under_gpc).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{backend}");
+        let html = reply.text();
+        assert!(html.contains("Your browser sends Global Privacy Control (GPC), which this site honours"), "{html}");
+        assert!(!html.contains("Gpc"), "{backend}: no Rust names in what a person reads");
+        let mut api = json_post("/api/account/cross-device", serde_json::json!({"enabled": true}), Some(&csrf));
+        api.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+        let api = browser.send(api).await;
+        assert_eq!(api.json()["type"], "/problems/refused-by-signal", "{backend}");
+        assert!(api.json()["detail"].as_str().unwrap().contains("Global Privacy Control (GPC)"));
+
+        // A form that works still redirects, and sign-in no longer says "Signed in." above "Signed in as".
+        let reply = visitor
+            .send(form_post("/api/account/sign-in", &[("email", "forms@example.com"), ("password", PASSWORD)]))
+            .await;
+        assert_eq!((reply.status, location(&reply)), (StatusCode::SEE_OTHER, "/account"), "{backend}");
+        let page = visitor.send(page_get("/account?notice=signed-in")).await.text();
+        assert!(
+            page.contains("Signed in as <strong>forms@example.com</strong>") && !page.contains("Signed in."),
+            "{page}"
+        );
+    }
+}
+
+/// A page that needs a signed-in account sends a signed-out browser to the
+/// sign-in form with a return link, and signing in there brings it back;
+/// only this site's own paths are returned to (no open redirect). An API
+/// client gets the 401 problem.
+#[tokio::test]
+async fn signed_out_pages_go_to_sign_in_and_back_but_never_to_another_site() {
+    for (backend, store) in stores().await {
+        let mut browser = Browser::demo(store.clone());
+        for (path, back) in [("/dashboard", "%2Fdashboard"), ("/admin?receipt=a%20b", "%2Fadmin%3Freceipt%3Da%2520b")] {
+            let reply = browser.send(page_get(path)).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{backend} {path}");
+            assert_eq!(location(&reply), format!("/account?return={back}"), "{backend}");
+        }
+        assert_eq!(browser.get("/dashboard").await.status, StatusCode::UNAUTHORIZED, "{backend}: API clients");
+        assert_eq!(browser.get("/dashboard").await.headers["content-type"], "application/problem+json");
+
+        let page = browser.send(page_get("/account?return=%2Fdashboard")).await.text();
+        assert!(page.contains(r#"<input type="hidden" name="return" value="/dashboard">"#), "{backend}: {page}");
+        register_and_sign_in(&mut browser.sibling(), "back@example.com", false).await;
+        let account = store.account_by_email("back@example.com").await.unwrap().unwrap();
+        store.set_admin(&account.user_id, true).await.unwrap();
+        let credentials = [("email", "back@example.com"), ("password", PASSWORD)];
+        let with_return = |target: &'static str| {
+            let mut fields = credentials.to_vec();
+            fields.push(("return", target));
+            form_post("/api/account/sign-in", &fields)
+        };
+        let reply = browser.send(with_return("/dashboard")).await;
+        assert_eq!((reply.status, location(&reply)), (StatusCode::SEE_OTHER, "/dashboard"), "{backend}");
+        assert_eq!(browser.send(page_get("/dashboard")).await.status, StatusCode::OK, "{backend}: back, signed in");
+
+        for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/\tevil"] {
+            let mut other = browser.sibling();
+            let reply = other.send(with_return(evil)).await;
+            assert_eq!((reply.status, location(&reply)), (StatusCode::SEE_OTHER, "/account"), "{backend}: {evil}");
+            let page = other.send(page_get(&format!("/account?return={}", urlencode(evil)))).await.text();
+            assert!(!page.contains(r#"name="return""#), "{backend}: {evil} is not offered as a return link");
+        }
+        // A failed sign-in keeps the return link.
+        let mut other = browser.sibling();
+        let reply = other
+            .send(form_post(
+                "/api/account/sign-in",
+                &[("email", "back@example.com"), ("password", "x"), ("return", "/admin")],
+            ))
+            .await;
+        assert!(reply.text().contains(r#"name="return" value="/admin""#), "{backend}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)]).unwrap().trim_start_matches("v=").to_owned()
+}
+
+/// Problems other than "not signed in" are pages for browsers too: a
+/// non-administrator on /admin, a page that does not exist.
+#[tokio::test]
+async fn other_problems_are_pages_for_browsers() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    register_and_sign_in(&mut browser, "plain@example.com", false).await;
+    let reply = browser.send(page_get("/admin")).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(is_html(&reply));
+    let html = reply.text();
+    assert!(html.contains("<h1>Forbidden</h1>") && html.contains("administrators only"), "{html}");
+    assert!(html.contains(r#"href="/problems/forbidden""#));
+    let reply = browser.send(page_get("/no-such-page")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(is_html(&reply) && reply.text().contains("<h1>Not found</h1>"));
+    assert_eq!(browser.get("/no-such-page").await.headers["content-type"], "application/problem+json");
+}
+
+/// "Sign out everywhere" ends every session, forgets the account's devices
+/// and deletes this browser's device and trusted-device cookies as well.
+#[tokio::test]
+async fn sign_out_everywhere_forgets_the_devices_and_their_cookies() {
+    for (backend, store) in stores().await {
+        let mut laptop = Browser::demo(store.clone());
+        let csrf = register_and_sign_in(&mut laptop, "everywhere@example.com", false).await;
+        let mut phone = laptop.sibling();
+        register_and_sign_in(&mut phone, "everywhere@example.com", false).await;
+        let account = store.account_by_email("everywhere@example.com").await.unwrap().unwrap();
+        assert_eq!(store.user_devices(&account.user_id).await.unwrap().len(), 2, "{backend}");
+        let reply =
+            laptop.send(json_post("/api/account/sign-out-everywhere", serde_json::json!({}), Some(&csrf))).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{backend}");
+        for name in ["__Host-crumb_auth", "__Host-crumb_device", "__Host-crumb_trusted"] {
+            assert!(reply.expires(name), "{backend}: {name} expired");
+        }
+        assert!(laptop.cookie_names().iter().all(|n| n != "__Host-crumb_device" && n != "__Host-crumb_trusted"));
+        assert!(store.user_devices(&account.user_id).await.unwrap().is_empty(), "{backend}: devices forgotten");
+        assert_eq!(phone.get("/api/account").await.status, StatusCode::UNAUTHORIZED, "{backend}");
+    }
+}
+
+/// /admin: counts with their plurals, a consent record looked up by its
+/// receipt id, the decisions per category of the last 30 days, the
+/// administrators, and the place for undeclared cookies.
+#[tokio::test]
+async fn admin_page_looks_up_a_receipt_and_shows_decisions_and_accounts() {
+    for (backend, store) in stores().await {
+        let mut browser = Browser::demo(store.clone());
+        let mut visitor = browser.sibling();
+        let receipt =
+            visitor.post_consent(&["statistics"], &[]).await.json()["receipt_id"].as_str().unwrap().to_owned();
+        register_and_sign_in(&mut browser, "boss@example.com", false).await;
+        let account = store.account_by_email("boss@example.com").await.unwrap().unwrap();
+        store.set_admin(&account.user_id, true).await.unwrap();
+
+        let html = browser.send(page_get(&format!("/admin?receipt={receipt}"))).await.text();
+        assert!(html.contains("<strong>1</strong> consent record</span>"), "{backend}: {html}");
+        assert!(html.contains("<strong>1</strong> account</span>"), "{backend}");
+        assert!(html.contains(&format!("<code>{receipt}</code>")), "{backend}: the record is shown");
+        assert!(html.contains(r#"<dd id="record-granted">necessary, statistics</dd>"#), "{backend}: {html}");
+        assert!(html.contains(r#"<dd id="record-language">en</dd>"#), "{backend}");
+        assert!(html.contains(r#"<dd id="record-policy">"#), "{backend}");
+        assert!(html.contains("fewer than 10: not broken down"), "{backend}: one decision is under the floor");
+        assert!(html.contains("boss@example.com"), "{backend}: administrators are listed");
+        assert!(html.contains(r#"id="undeclared""#) && html.contains("No undeclared cookies"), "{backend}");
+
+        let html = browser.send(page_get("/admin?receipt=no-such-receipt")).await.text();
+        assert!(html.contains(r#"id="record-missing""#), "{backend}");
+
+        // Ten decisions in a day are broken down per category.
+        for _ in 0..9 {
+            browser.sibling().post_consent(&["marketing"], &[]).await;
+        }
+        let html = browser.send(page_get("/admin")).await.text();
+        assert!(html.contains("<td>10</td>"), "{backend}: {html}");
+        assert!(html.contains("<td>1 / 9 <span class=\"muted\">(10%)</span></td>"), "{backend}: statistics: {html}");
+        assert!(html.contains("<td>9 / 1 <span class=\"muted\">(90%)</span></td>"), "{backend}: marketing");
+    }
+}
+
+/// The favicon is served and every layout links it.
+#[tokio::test]
+async fn the_favicon_is_served_and_linked() {
+    let (_, store) = stores().await.remove(0);
+    let mut browser = Browser::demo(store);
+    for path in ["/favicon.svg", "/favicon.ico"] {
+        let reply = browser.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(reply.headers["content-type"], "image/svg+xml");
+        assert!(reply.text().starts_with("<svg"));
+    }
+    for path in ["/account", "/policy", "/", "/problems/not-found"] {
+        let html = browser.get(path).await.text();
+        assert!(html.contains(r#"<link rel="icon" href="/favicon.svg" type="image/svg+xml">"#), "{path}");
     }
 }

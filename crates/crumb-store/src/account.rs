@@ -244,4 +244,6 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError>;
     /// The number of accounts (administration, tests of erasure).
     async fn count_accounts(&self) -> Result<u64, StoreError>;
+    /// The administrators' accounts, oldest first.
+    async fn admin_accounts(&self) -> Result<Vec<Account>, StoreError>;
 }

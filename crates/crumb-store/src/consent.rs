@@ -37,6 +37,20 @@ impl ConsentAction {
     }
 }
 
+/// How many consent records of one UTC day made one decision
+/// ([`crate::Store::consent_decisions_by_day`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionCount {
+    /// The day's start (Unix milliseconds, UTC midnight).
+    pub day: UnixMillis,
+    /// The categories granted.
+    pub granted: Vec<String>,
+    /// The categories refused.
+    pub refused: Vec<String>,
+    /// Records of that day with exactly that decision.
+    pub count: u64,
+}
+
 /// One consent decision, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentRecord {

@@ -17,8 +17,8 @@ use crate::analytics::{
     AnalyticsStore, Dimension, EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent,
 };
 use crate::{
-    Account, AccountStore, ConsentRecord, Device, RememberToken, SessionRecord, Store, StoreError, UnixMillis,
-    VisitorStatus,
+    Account, AccountStore, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, Store, StoreError,
+    UnixMillis, VisitorStatus,
 };
 
 /// Which calls of a [`FailingStore`] fail.
@@ -225,6 +225,11 @@ impl Store for FailingStore {
         self.inner.add_to_rate_windows(increments, forget_before).await
     }
 
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError> {
+        self.enter(Access::Read, "consent_decisions_by_day")?;
+        self.inner.consent_decisions_by_day(site, since).await
+    }
+
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError> {
         self.enter(Access::Read, "count_consents")?;
         self.inner.count_consents(site).await
@@ -428,6 +433,11 @@ impl AccountStore for FailingStore {
     async fn clear_failed_logins(&self, key: &str) -> Result<(), StoreError> {
         self.enter(Access::Write, "clear_failed_logins")?;
         self.inner.clear_failed_logins(key).await
+    }
+
+    async fn admin_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.enter(Access::Read, "admin_accounts")?;
+        self.inner.admin_accounts().await
     }
 
     async fn count_accounts(&self) -> Result<u64, StoreError> {

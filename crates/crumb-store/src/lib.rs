@@ -36,7 +36,7 @@ pub mod visitor;
 
 pub use account::{Account, AccountStore, Admission, Device, RememberToken, SessionRecord, ThrottlePolicy};
 pub use analytics::AnalyticsStore;
-pub use consent::{ConsentAction, ConsentRecord};
+pub use consent::{ConsentAction, ConsentRecord, DecisionCount};
 pub use error::StoreError;
 pub use rate::RateIncrement;
 
@@ -78,6 +78,12 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
 
     /// The number of consent records of the site (all consent ids).
     async fn count_consents(&self, site: &str) -> Result<u64, StoreError>;
+
+    /// The consent records of `site` recorded at or after `since`, counted
+    /// per UTC day and decision (granted and refused categories, as
+    /// recorded), oldest day first (in no set order within a day): what
+    /// `/admin` charts.
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError>;
 
     /// The schema version the database is at (the highest applied
     /// migration): one cheap query, for readiness checks. A store whose

@@ -10,7 +10,10 @@
 //! which a report tolerates where it can.
 
 use crate::analytics::{Counts, EventKind, EventRecord, RollupRow, StoredEvent, VisitorSketch};
-use crate::{Account, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, StoreError, VisitorStatus};
+use crate::{
+    Account, ConsentAction, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, StoreError,
+    VisitorStatus,
+};
 
 /// `consent_records`' columns, in [`consent_record`]'s order.
 pub(crate) const RECORD_COLUMNS: &str =
@@ -79,6 +82,11 @@ pub(crate) fn consent_record(row: &impl Columns) -> Result<ConsentRecord, StoreE
         action,
         recorded_at: row.int(10)?,
     })
+}
+
+/// A row of `day, granted, refused, COUNT(*)` (`consent_decisions_by_day`).
+pub(crate) fn decision_count(row: &impl Columns) -> Result<DecisionCount, StoreError> {
+    Ok(DecisionCount { day: row.int(0)?, granted: row.list(1)?, refused: row.list(2)?, count: count(row.int(3)?) })
 }
 
 /// A row of [`VISITOR_COLUMNS`].

@@ -13,7 +13,10 @@
 //! escaped is constant CSS included from files and templates placed inside
 //! other templates ([`Embed`]).
 
+pub mod account;
+pub mod admin;
 pub mod language_picker;
+pub mod negotiate;
 pub mod problems;
 
 use std::fmt;
@@ -26,8 +29,43 @@ use language_picker::LanguagePicker;
 
 /// The production layout's style sheet.
 const SITE_CSS: &str = include_str!("../../../../web/site.css");
-/// The demo site's style sheet.
-const DEMO_CSS: &str = include_str!("../../../../web/demo/site.css");
+/// The demo site's style sheet, after the production one (whose forms,
+/// cards and tables the account, admin and policy pages use).
+const DEMO_CSS: &str = concat!(include_str!("../../../../web/site.css"), include_str!("../../../../web/demo/site.css"));
+
+/// The site's icon (`web/favicon.svg`), linked from every layout.
+const FAVICON: &str = include_str!("../../../../web/favicon.svg");
+
+/// `GET /favicon.svg` (and `/favicon.ico`, which browsers ask for on their
+/// own): the site's icon, cacheable for a day.
+pub async fn favicon() -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
+        .into_response()
+}
+
+/// A moment shown on a page: `<time datetime="{iso}">{text}</time>`. The
+/// text is UTC, in words a reader of any language can read; the layout's
+/// script rewrites it in the reader's language and time zone
+/// (`Intl.DateTimeFormat`), so the server needs to know neither.
+pub struct Moment {
+    /// RFC 3339, UTC (`2026-12-07T05:01:09Z`).
+    pub iso: String,
+    /// `2026-12-07 05:01 UTC`.
+    pub text: String,
+}
+
+impl Moment {
+    /// The moment `millis` after the Unix epoch.
+    pub fn at(millis: i64) -> Moment {
+        let c = crumb_cookie::Timestamp::from_unix_micros(millis.saturating_mul(1000)).to_civil();
+        Moment {
+            iso: format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second),
+            text: format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", c.year, c.month, c.day, c.hour, c.minute),
+        }
+    }
+}
 
 /// A rendered template placed inside another template. Its markup comes out
 /// of askama with every value in it escaped already, so the outer template

@@ -344,6 +344,15 @@ impl AccountStore for PgStore {
         self.execute("DELETE FROM login_failures WHERE key = $1", &[&key]).await.map(|_| ())
     }
 
+    async fn admin_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.query_all(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE is_admin ORDER BY created_at, user_id"),
+            &[],
+            |row| rows::account(&PgRow::record(row)),
+        )
+        .await
+    }
+
     async fn count_accounts(&self) -> Result<u64, StoreError> {
         let counts = self
             .query_all("SELECT COUNT(*) FROM accounts", &[], |row| row.try_get::<_, i64>(0).map_err(unreadable_column))

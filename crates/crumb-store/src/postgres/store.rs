@@ -3,7 +3,7 @@
 use super::columns::PgRow;
 use super::{backend_error, PgStore, BACKEND};
 use crate::rows::{self, count, RECORD_COLUMNS, VISITOR_COLUMNS};
-use crate::{ConsentRecord, Store, StoreError, UnixMillis, VisitorStatus};
+use crate::{ConsentRecord, DecisionCount, Store, StoreError, UnixMillis, VisitorStatus};
 
 #[async_trait::async_trait]
 impl Store for PgStore {
@@ -124,6 +124,19 @@ impl Store for PgStore {
         let consents: i64 =
             client.query_one(&statement, &[&site]).await.map_err(backend_error)?.try_get(0).map_err(backend_error)?;
         Ok(count(consents))
+    }
+
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT (recorded_at / 86400000) * 86400000 AS day, granted, refused, COUNT(*) FROM consent_records \
+                 WHERE site = $1 AND recorded_at >= $2 GROUP BY day, granted, refused ORDER BY day",
+            )
+            .await
+            .map_err(backend_error)?;
+        let rows = client.query(&statement, &[&site, &since]).await.map_err(backend_error)?;
+        rows.iter().map(|row| rows::decision_count(&PgRow::record(row))).collect()
     }
 
     async fn touch_visitor(

@@ -422,6 +422,18 @@ impl AccountStore for SqliteStore {
         self.with(move |c| execute(c, "DELETE FROM login_failures WHERE key = ?1", params![key]).map(|_| ())).await
     }
 
+    async fn admin_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.read(move |c| {
+            query_all(
+                c,
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE is_admin ORDER BY created_at, user_id"),
+                [],
+                |row| rows::account(row),
+            )
+        })
+        .await
+    }
+
     async fn count_accounts(&self) -> Result<u64, StoreError> {
         self.read(|c| {
             let count: i64 = c

@@ -4,7 +4,7 @@ use rusqlite::params;
 
 use super::{backend_error, query_all, query_opt, SqliteStore, BACKEND};
 use crate::rows::{self, RECORD_COLUMNS, VISITOR_COLUMNS};
-use crate::{ConsentRecord, Store, StoreError, UnixMillis, VisitorStatus};
+use crate::{ConsentRecord, DecisionCount, Store, StoreError, UnixMillis, VisitorStatus};
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
@@ -132,6 +132,20 @@ impl Store for SqliteStore {
                 .and_then(|mut statement| statement.query_row(params![site], |row| row.get(0)))
                 .map_err(backend_error)?;
             Ok(rows::count(count))
+        })
+        .await
+    }
+
+    async fn consent_decisions_by_day(&self, site: &str, since: UnixMillis) -> Result<Vec<DecisionCount>, StoreError> {
+        let site = site.to_owned();
+        self.read(move |c| {
+            query_all(
+                c,
+                "SELECT (recorded_at / 86400000) * 86400000 AS day, granted, refused, COUNT(*) FROM consent_records \
+                 WHERE site = ?1 AND recorded_at >= ?2 GROUP BY day, granted, refused ORDER BY day",
+                params![site, since],
+                |row| rows::decision_count(row),
+            )
         })
         .await
     }

@@ -52,6 +52,22 @@ fn device(user_id: &str, device_id: &str, first_seen: i64, last_seen: i64) -> De
     }
 }
 
+/// The administrators are listed, oldest first; others are not.
+pub async fn admin_accounts_listed(store: Arc<dyn Store>) {
+    let mine = |accounts: Vec<Account>| -> Vec<String> {
+        accounts.into_iter().map(|a| a.user_id).filter(|id| id.starts_with("u-aal-")).collect()
+    };
+    assert!(mine(store.admin_accounts().await.unwrap()).is_empty());
+    for (id, at) in [("u-aal-late", 9_000), ("u-aal-early", 1_000), ("u-aal-user", 5_000)] {
+        let mut a = account(id, &format!("{id}@example.com"), at);
+        a.is_admin = id != "u-aal-user";
+        store.create_account(&a).await.unwrap();
+    }
+    assert_eq!(mine(store.admin_accounts().await.unwrap()), ["u-aal-early", "u-aal-late"]);
+    store.set_admin("u-aal-late", false).await.unwrap();
+    assert_eq!(mine(store.admin_accounts().await.unwrap()), ["u-aal-early"]);
+}
+
 /// Accounts read back by id and folded e-mail, both unique.
 pub async fn accounts_round_trip(store: Arc<dyn Store>) {
     let before = store.count_accounts().await.unwrap();

@@ -248,3 +248,44 @@ pub async fn concurrent_appends(store: Arc<dyn Store>) {
     assert_eq!(store.count_consents("site-par").await.unwrap(), 21);
     assert_eq!(store.consent_history("c-par").await.unwrap().len(), 21);
 }
+
+/// Consent records are counted per UTC day and decision, for one site,
+/// from a given moment on; identical decisions of a day are one row.
+pub async fn consent_decisions_per_day(store: Arc<dyn Store>) {
+    use crate::DecisionCount;
+    const DAY: i64 = 86_400_000;
+    let day0 = 20_000 * DAY;
+    let strings = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let mut refused_all = record("dpd-3", "dpd-c3", "site-dpd", day0 + 5);
+    refused_all.granted = strings(&["necessary"]);
+    refused_all.refused = strings(&["marketing", "statistics"]);
+    for r in [
+        record("dpd-0", "dpd-c0", "site-dpd", day0 - 1),
+        record("dpd-1", "dpd-c1", "site-dpd", day0),
+        record("dpd-2", "dpd-c2", "site-dpd", day0 + DAY - 1),
+        refused_all,
+        record("dpd-4", "dpd-c4", "site-dpd", day0 + DAY),
+        record("dpd-5", "dpd-c5", "site-dpd-other", day0 + 10),
+    ] {
+        store.append_consent(&r).await.unwrap();
+    }
+    let mut counts = store.consent_decisions_by_day("site-dpd", day0).await.unwrap();
+    assert!(counts.windows(2).all(|w| w[0].day <= w[1].day), "oldest day first");
+    counts.sort_by(|a, b| (a.day, &a.granted, &a.refused).cmp(&(b.day, &b.granted, &b.refused)));
+    let row = |day: i64, granted: &[&str], refused: &[&str], count: u64| DecisionCount {
+        day,
+        granted: strings(granted),
+        refused: strings(refused),
+        count,
+    };
+    assert_eq!(
+        counts,
+        [
+            row(day0, &["necessary"], &["marketing", "statistics"], 1),
+            row(day0, &["necessary", "statistics"], &["marketing"], 2),
+            row(day0 + DAY, &["necessary", "statistics"], &["marketing"], 1),
+        ]
+    );
+    assert!(store.consent_decisions_by_day("site-dpd", day0 + 2 * DAY).await.unwrap().is_empty());
+    assert!(store.consent_decisions_by_day("nobody", 0).await.unwrap().is_empty());
+}

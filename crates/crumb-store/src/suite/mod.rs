@@ -69,12 +69,14 @@ macro_rules! __conformance {
             duplicates_refused
             history_in_order
             counts_per_site
+            consent_decisions_per_day
             visitors_new_and_returning
             visitors_out_of_order
             forget_visitor
             concurrent_visits_counted_exactly
             concurrent_appends
             accounts_round_trip
+            admin_accounts_listed
             account_updates
             sessions
             remember_tokens

@@ -1,0 +1,121 @@
+//! Accessibility measured by a real checker: axe-core (npm `axe-core`),
+//! injected into headless Chromium on every page a person sees — the
+//! banner, the open preference centre, the policy, the account page signed
+//! out and signed in, `/admin` and `/dashboard` (as an administrator, with
+//! data) — at a phone's size (390×844) and a desktop's (1366×900). Each
+//! must have no violation of the `wcag2a`, `wcag2aa`, `wcag21aa` and
+//! `wcag22aa` rules; a failure lists every violation's rule, impact and
+//! nodes.
+//!
+//! axe-core is read from the file `CRUMB_AXE_JS` names (after
+//! `npm install axe-core@4`: `node_modules/axe-core/axe.min.js`; `.ci/run`
+//! sets it). Without it, or without Chromium, the tests say `SKIPPED`, and
+//! under `CI=true` they fail instead.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+#[path = "support/pages.rs"]
+mod support;
+
+use crumb_browser::browser::{running_under_ci, skip_without_chromium, Browser, BrowserOptions};
+use support::{visit, DemoSite, PAGES, SIZES};
+
+/// The WCAG rule sets checked.
+const TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"];
+
+/// axe-core's source, or `None` (skip, saying so) when `CRUMB_AXE_JS` is
+/// not set; under `CI=true` a missing axe-core fails the test.
+fn axe_source(test: &str) -> Option<String> {
+    match std::env::var_os("CRUMB_AXE_JS") {
+        Some(path) => Some(
+            std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("CRUMB_AXE_JS={}: cannot read it: {e}", path.to_string_lossy())),
+        ),
+        None => {
+            let message = format!(
+                "SKIPPED {test}: CRUMB_AXE_JS is not set (npm install axe-core@4, then \
+                 CRUMB_AXE_JS=$PWD/node_modules/axe-core/axe.min.js)"
+            );
+            if running_under_ci() {
+                panic!("{message}; under CI=true the accessibility tests must run");
+            }
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "{message}");
+            None
+        }
+    }
+}
+
+/// What axe-core found on the current page: the number of rules that
+/// passed, and each violation as `rule (impact): help — nodes`.
+async fn run_axe(browser: &Browser, axe: &str) -> (u64, Vec<String>) {
+    let loaded = browser.client().execute(&format!("{axe}\n;return typeof axe === 'object';"), vec![]).await.unwrap();
+    assert_eq!(loaded, serde_json::json!(true), "axe-core loaded into the page");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+          .then(r => done({passes: r.passes.length, violations: r.violations.map(v => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' '))}))}))
+          .catch(e => done({error: String(e)}));"#;
+    let result = browser.client().execute_async(script, vec![serde_json::json!(TAGS)]).await.unwrap();
+    assert!(result.get("error").is_none(), "axe-core failed: {result}");
+    let violations = result["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let nodes: Vec<&str> = v["nodes"].as_array().unwrap().iter().filter_map(|n| n.as_str()).collect();
+            format!("{} ({}): {}\n      {}", v["id"], v["impact"], v["help"], nodes.join("\n      "))
+        })
+        .collect();
+    (result["passes"].as_u64().unwrap_or(0), violations)
+}
+
+/// Walks through every page at both sizes and checks those in `checked`
+/// with axe-core: asserts that axe ran on each (some rules passed) and
+/// that there is no violation.
+async fn check(test: &str, checked: &[&str]) {
+    if skip_without_chromium(test) {
+        return;
+    }
+    let Some(axe) = axe_source(test) else { return };
+    let site: DemoSite = support::start().await.unwrap();
+    let browser = Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap();
+    let mut found = Vec::new();
+    let mut pages_checked = 0;
+    for (size, width, height) in SIZES {
+        browser.client().set_window_size(width, height).await.unwrap();
+        for page in PAGES {
+            visit(&browser, &site, page).await.unwrap_or_else(|e| panic!("{page} at {size}: {e:#}"));
+            if !checked.contains(&page) {
+                continue;
+            }
+            let (passes, violations) = run_axe(&browser, &axe).await;
+            assert!(passes > 0, "{page} at {size}: axe-core checked nothing");
+            pages_checked += 1;
+            eprintln!("axe: {page} at {size}: {passes} rules passed, {} violated", violations.len());
+            found.extend(violations.into_iter().map(|v| format!("{page} at {size} ({width}×{height}): {v}")));
+        }
+    }
+    browser.close().await.unwrap();
+    assert_eq!(pages_checked, checked.len() * SIZES.len());
+    assert!(found.is_empty(), "axe-core found {} violations:\n  {}", found.len(), found.join("\n  "));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_violation_on_the_policy_account_and_admin_pages() {
+    check(
+        "axe_finds_no_violation_on_the_policy_account_and_admin_pages",
+        &["policy", "account-signed-out", "account", "admin"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_violation_on_the_banner_preference_centre_and_dashboard() {
+    check(
+        "axe_finds_no_violation_on_the_banner_preference_centre_and_dashboard",
+        &["banner", "preference-centre", "dashboard"],
+    )
+    .await;
+}

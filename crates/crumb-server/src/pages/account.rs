@@ -1,0 +1,192 @@
+//! The account page (`GET /account`): the sign-in and registration forms,
+//! or the signed-in account (devices, cross-device measurement, password,
+//! data). A form posted from it that fails comes back as this page, with
+//! the error next to the field it is about ([`FormError`]) and the status
+//! of the problem an API client would get.
+
+use askama::Template;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::Moment;
+use crate::auth::{self, safe_return, Resolution};
+use crate::consent::append_cookies;
+use crate::problem::Problem;
+use crate::state::AppState;
+use crumb_core::accounts::credentials::MIN_PASSWORD_CHARS;
+
+/// A failed form, shown in place: which form, next to which field (empty:
+/// at the top of the form), and what went wrong.
+#[derive(Debug)]
+pub struct FormError {
+    /// The form's id: `sign-in`, `register`, `password`, `erase`, `link`.
+    pub form: &'static str,
+    /// The field's name in that form, or `""` for the form as a whole.
+    pub field: &'static str,
+    /// What went wrong, for the reader.
+    pub message: String,
+}
+
+/// What the page shows besides the account itself.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// A notice after a form that worked.
+    pub notice: Option<&'static str>,
+    /// A form that failed.
+    pub error: Option<FormError>,
+    /// Where to go back to after signing in (`?return=`), when it is one
+    /// of this site's paths.
+    pub return_to: Option<String>,
+    /// The e-mail address typed in the form that failed (sign-in, register).
+    pub email: String,
+}
+
+/// A device on the account page.
+struct DeviceRow {
+    id: String,
+    browser: String,
+    os: String,
+    this: bool,
+    first_seen: Moment,
+    last_seen: Moment,
+}
+
+/// The signed-in part of the account page.
+struct AccountView {
+    email: String,
+    is_admin: bool,
+    csrf: String,
+    devices: Vec<DeviceRow>,
+    linked: bool,
+    cross_device: bool,
+}
+
+/// The account page's content (`web/templates/account/page.html`).
+#[derive(Template)]
+#[template(path = "account/page.html")]
+struct AccountMain {
+    extras: Extras,
+    signed_in: Option<AccountView>,
+    min_password_chars: usize,
+}
+
+impl AccountMain {
+    /// The error of `form`'s `field`, if that is where the failed form's is.
+    fn error_at(&self, form: &str, field: &str) -> Option<&str> {
+        self.extras.error.as_ref().filter(|e| e.form == form && e.field == field).map(|e| e.message.as_str())
+    }
+
+    /// The sign-in and registration e-mail fields' value: what was typed
+    /// in the form that failed.
+    fn typed(&self, form: &str) -> &str {
+        match &self.extras.error {
+            Some(error) if error.form == form => &self.extras.email,
+            _ => "",
+        }
+    }
+}
+
+/// `n` `word`s in English: "1 device", "2 devices".
+pub fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// The account page for the request's session (`resolution`), with
+/// `extras`, answered with `status`.
+pub async fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    resolution: Resolution,
+    extras: Extras,
+    status: StatusCode,
+) -> Result<Response, Problem> {
+    let language = crate::consent::language_for(state, headers, None);
+    let signed_in = match &resolution.signed_in {
+        None => None,
+        Some(signed_in) => {
+            let devices = state.store.user_devices(&signed_in.account.user_id).await?;
+            let this_device = signed_in.session.device_id.as_str();
+            let linked = devices.iter().any(|d| d.device_id == this_device && d.linked_visitor_id.is_some());
+            let devices = devices
+                .into_iter()
+                .map(|d| DeviceRow {
+                    this: d.device_id == this_device,
+                    first_seen: Moment::at(d.first_seen),
+                    last_seen: Moment::at(d.last_seen),
+                    id: d.device_id,
+                    browser: d.browser,
+                    os: d.os,
+                })
+                .collect();
+            Some(AccountView {
+                email: signed_in.account.email.clone(),
+                is_admin: signed_in.account.is_admin,
+                csrf: auth::csrf_token(state, &signed_in.session_id),
+                devices,
+                linked,
+                cross_device: state.config.accounts.as_ref().is_some_and(|a| a.cross_device),
+            })
+        }
+    };
+    let extras = Extras { return_to: extras.return_to.filter(|path| safe_return(path).is_some()), ..extras };
+    let main = AccountMain { extras, signed_in, min_password_chars: MIN_PASSWORD_CHARS };
+    let title = if main.signed_in.is_some() { "Your account" } else { "Sign in" };
+    let mut response = (status, Html(super::page(&state.config, language, title, main))).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    append_cookies(&mut response, resolution.set_cookies);
+    Ok(response)
+}
+
+/// The account page again, after `form` failed with `problem` (shown next
+/// to `field`), with the problem's status and `Retry-After`.
+pub async fn failed(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &'static str,
+    field: &'static str,
+    problem: Problem,
+    email: String,
+    return_to: Option<String>,
+) -> Result<Response, Problem> {
+    let resolution = auth::resolve(state, headers).await?;
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let message = sentence(&problem.detail);
+    let extras = Extras { error: Some(FormError { form, field, message }), email, return_to, notice: None };
+    let mut response = render(state, headers, resolution, extras, status).await?;
+    if let Some(seconds) = problem.retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    Ok(response)
+}
+
+/// `detail` as a sentence: capitalised, with a full stop.
+fn sentence(detail: &str) -> String {
+    let mut chars = detail.trim().chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_read_as_sentences_and_plurals_agree() {
+        assert_eq!(sentence("wrong e-mail or password"), "Wrong e-mail or password.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence(""), "");
+        assert_eq!(plural(1, "account", "accounts"), "account");
+        assert_eq!(plural(0, "account", "accounts"), "accounts");
+        assert_eq!(plural(2, "day", "days"), "days");
+    }
+}

@@ -1,0 +1,195 @@
+//! `GET /admin`, the administrators' page: a consent record looked up by
+//! its receipt id (`?receipt=`), the decisions per category over the last
+//! 30 days, the accounts and administrators, and the undeclared cookies.
+//!
+//! Decisions per day follow the statistics' anonymity floor
+//! (`[analytics] min_visitors`, k): a day with fewer than k decisions shows
+//! no breakdown, so that knowing when someone decided does not tell what
+//! they chose.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, Response};
+use crumb_core::category::Category;
+use crumb_store::{ConsentRecord, DecisionCount};
+use serde::Deserialize;
+
+use super::account::plural;
+use super::Moment;
+use crate::extract::Admin;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Days of decisions the page shows, today included.
+pub const DAYS: i64 = 30;
+const DAY_MILLIS: i64 = 86_400_000;
+
+/// `?receipt=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AdminQuery {
+    /// A receipt id to look up.
+    #[serde(default)]
+    receipt: Option<String>,
+}
+
+/// A consent record, as the page shows it.
+struct RecordView {
+    record: ConsentRecord,
+    recorded: Moment,
+}
+
+/// One category's decisions on one day (or over all days shown).
+struct CategoryCell {
+    granted: u64,
+    refused: u64,
+}
+
+impl CategoryCell {
+    /// Decisions about the category.
+    fn total(&self) -> u64 {
+        self.granted + self.refused
+    }
+
+    /// The granted share, in whole percent.
+    fn percent(&self) -> u64 {
+        (self.granted * 100 + self.total() / 2).checked_div(self.total()).unwrap_or(0)
+    }
+}
+
+/// One day's row.
+struct DayRow {
+    /// `YYYY-MM-DD`.
+    day: String,
+    /// Records that day.
+    decisions: u64,
+    /// Per optional category, in the page's column order; empty when
+    /// the day is under the floor.
+    cells: Vec<CategoryCell>,
+}
+
+/// The administrators' page's content (`web/templates/account/admin.html`).
+#[derive(Template)]
+#[template(path = "account/admin.html")]
+struct AdminMain {
+    consents: u64,
+    consents_word: &'static str,
+    accounts: u64,
+    accounts_word: &'static str,
+    admins: Vec<(String, Moment)>,
+    receipt: String,
+    /// `None`: nothing looked up; `Some(None)`: no such record.
+    found: Option<Option<RecordView>>,
+    categories: Vec<String>,
+    days: Vec<DayRow>,
+    totals: Vec<CategoryCell>,
+    k: u64,
+}
+
+/// The rows of the decisions table from the store's counts: per day
+/// (newest first) and in total, per category of `categories`.
+fn decision_rows(counts: &[DecisionCount], categories: &[Category], k: u64) -> (Vec<DayRow>, Vec<CategoryCell>) {
+    let mut per_day: BTreeMap<i64, (u64, Vec<CategoryCell>)> = BTreeMap::new();
+    let fresh = || categories.iter().map(|_| CategoryCell { granted: 0, refused: 0 }).collect::<Vec<_>>();
+    let mut totals = fresh();
+    for count in counts {
+        let (decisions, cells) = per_day.entry(count.day).or_insert_with(|| (0, fresh()));
+        *decisions += count.count;
+        for (i, category) in categories.iter().enumerate() {
+            let id = category.id();
+            if count.granted.iter().any(|g| g == id) {
+                cells[i].granted += count.count;
+                totals[i].granted += count.count;
+            } else if count.refused.iter().any(|r| r == id) {
+                cells[i].refused += count.count;
+                totals[i].refused += count.count;
+            }
+        }
+    }
+    let days = per_day
+        .into_iter()
+        .rev()
+        .map(|(day, (decisions, cells))| DayRow {
+            day: Moment::at(day).iso.chars().take(10).collect(),
+            decisions,
+            cells: if decisions >= k { cells } else { Vec::new() },
+        })
+        .collect();
+    let all: u64 = counts.iter().map(|c| c.count).sum();
+    (days, if all >= k { totals } else { Vec::new() })
+}
+
+/// `GET /admin`: the administrators' page (others get 403, signed-out
+/// visitors 401, which a browser turns into the sign-in page).
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    admin: Admin,
+    Query(query): Query<AdminQuery>,
+) -> Result<Response, Problem> {
+    let site = &state.config.site_name;
+    let consents = state.store.count_consents(site).await?;
+    let accounts = state.store.count_accounts().await?;
+    let admins = state.store.admin_accounts().await?.into_iter().map(|a| (a.email, Moment::at(a.created_at))).collect();
+    let receipt = query.receipt.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let found = if receipt.is_empty() {
+        None
+    } else {
+        let record = state.store.consent_by_receipt(&receipt).await?.filter(|r| &r.site == site);
+        Some(record.map(|record| RecordView { recorded: Moment::at(record.recorded_at), record }))
+    };
+    let today = state.now_millis().div_euclid(DAY_MILLIS) * DAY_MILLIS;
+    let counts = state.store.consent_decisions_by_day(site, today - (DAYS - 1) * DAY_MILLIS).await?;
+    let optional: Vec<Category> = state.config.categories().into_iter().filter(|c| *c != Category::Necessary).collect();
+    let k = u64::from(state.config.analytics.min_visitors.max(1));
+    let (days, totals) = decision_rows(&counts, &optional, k);
+    let language = crate::consent::language_for(&state, &headers, None);
+    let strings = language.strings();
+    let main = AdminMain {
+        consents,
+        consents_word: plural(consents, "consent record", "consent records"),
+        accounts,
+        accounts_word: plural(accounts, "account", "accounts"),
+        admins,
+        receipt,
+        found,
+        categories: optional.iter().map(|c| strings.get(&format!("cat_{}", c.id())).to_owned()).collect(),
+        days,
+        totals,
+        k,
+    };
+    Ok(admin.respond(Html(super::page(&state.config, language, "Administration", main))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(day: i64, granted: &[&str], refused: &[&str], count: u64) -> DecisionCount {
+        let strings = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+        DecisionCount { day, granted: strings(granted), refused: strings(refused), count }
+    }
+
+    #[test]
+    fn days_under_the_floor_show_no_breakdown() {
+        let categories = [Category::Statistics, Category::Marketing];
+        let counts = [
+            count(0, &["necessary", "statistics"], &["marketing"], 7),
+            count(0, &["necessary"], &["statistics", "marketing"], 3),
+            count(DAY_MILLIS, &["necessary", "statistics", "marketing"], &[], 2),
+        ];
+        let (days, totals) = decision_rows(&counts, &categories, 10);
+        assert_eq!(days.len(), 2);
+        assert_eq!((days[0].day.as_str(), days[0].decisions, days[0].cells.len()), ("1970-01-02", 2, 0));
+        assert_eq!((days[1].day.as_str(), days[1].decisions), ("1970-01-01", 10));
+        let statistics = &days[1].cells[0];
+        assert_eq!((statistics.granted, statistics.refused, statistics.percent()), (7, 3, 70));
+        assert_eq!((days[1].cells[1].granted, days[1].cells[1].refused), (0, 10));
+        assert_eq!((totals[0].granted, totals[0].refused), (9, 3));
+        assert_eq!((totals[1].granted, totals[1].refused), (2, 10));
+        let (_, totals) = decision_rows(&counts[2..], &categories, 10);
+        assert!(totals.is_empty(), "fewer than k decisions in all: no totals");
+    }
+}

@@ -1,0 +1,105 @@
+//! Pages for browsers, problems for API clients: a request that asks for
+//! HTML (a browser's navigation or form post sends `Accept: text/html`) and
+//! gets an RFC 9457 problem gets a page that says the same instead, with
+//! the same status; any other client keeps the problem as it was.
+//!
+//! A browser that is not signed in where it must be (`401 not-signed-in`,
+//! e.g. `/dashboard` or `/admin` signed out) is sent to the sign-in form
+//! with a return link (`/account?return=/dashboard`), which brings it back
+//! after signing in ([`crate::auth::safe_return`] keeps that to this
+//! site's own paths).
+
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::consent::language_for;
+use crate::problem::{Problem, ProblemKind};
+use crate::state::AppState;
+
+/// Whether the request asks for a page: its `Accept` names `text/html`
+/// (browsers' navigations and form posts do; `fetch` and API clients do not).
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|item| item.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("text/html")))
+}
+
+/// The page that stands for a problem (`web/templates/problems/error.html`).
+#[derive(Template)]
+#[template(path = "problems/error.html")]
+struct ErrorPage<'a> {
+    problem: &'a Problem,
+    /// The problem type's page (`/problems/<slug>`).
+    about: &'a str,
+}
+
+/// The middleware: see the module's documentation.
+pub async fn pages_for_browsers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !wants_html(request.headers()) {
+        return next.run(request).await;
+    }
+    let headers = request.headers().clone();
+    let back_to = (request.method() == Method::GET)
+        .then(|| request.uri().path_and_query().map(|p| p.as_str().to_owned()))
+        .flatten();
+    let response = next.run(request).await;
+    let Some(problem) = response.extensions().get::<Problem>().cloned() else {
+        return response;
+    };
+    let mut page = if problem.is(ProblemKind::NotSignedIn) {
+        let target = match back_to.as_deref().and_then(crate::auth::safe_return) {
+            Some(path) if path != "/account" => {
+                format!("/account?return={}", url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>())
+            }
+            _ => "/account".to_owned(),
+        };
+        Redirect::to(&target).into_response()
+    } else {
+        let language = language_for(&state, &headers, None);
+        let main = ErrorPage { problem: &problem, about: &problem.kind };
+        let status = response.status();
+        let mut page = (status, Html(super::page(&state.config, language, &problem.title, main))).into_response();
+        page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+            page.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            if let Some(allow) = response.headers().get(header::ALLOW) {
+                page.headers_mut().insert(header::ALLOW, allow.clone());
+            }
+        }
+        page
+    };
+    for cookie in response.headers().get_all(header::SET_COOKIE) {
+        page.headers_mut().append(header::SET_COOKIE, cookie.clone());
+    }
+    page.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language, Cookie"));
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn only_a_request_naming_text_html_wants_a_page() {
+        let with = |accept: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+            wants_html(&headers)
+        };
+        assert!(with("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
+        assert!(with("TEXT/HTML"));
+        assert!(!with("*/*"));
+        assert!(!with("application/json"));
+        assert!(!with("application/problem+json, text/htmlx"));
+        assert!(!wants_html(&HeaderMap::new()));
+    }
+}
