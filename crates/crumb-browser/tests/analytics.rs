@@ -174,7 +174,8 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     assert!(text("#table-page").await.contains("/spa-page"));
     assert!(text("#min-visitors").await.contains('1'));
     let points = client.find_all(Locator::Css("#chart .marker")).await.unwrap();
-    assert_eq!(points.len(), 48, "a two-day range is charted per hour");
+    // The server's clock is at 11:xx on the second day: no point after that hour.
+    assert_eq!(points.len(), 24 + 12, "a two-day range is charted per hour, up to now");
     let chart = client.find(Locator::Css("#chart")).await.unwrap().html(false).await.unwrap();
     assert_eq!(chart.matches(": 1 visitors").count(), 3, "three hours with a visit: {chart}");
 

@@ -278,9 +278,14 @@ fn percent(rate: Option<f64>) -> String {
 /// The change against the period before: `+12 % vs previous period`, or,
 /// while the range is not over, against the same time of the period before.
 fn change(current: Option<f64>, previous: Option<f64>, partial: bool) -> String {
-    let against = if partial { "vs the same time of the previous period" } else { "vs previous period" };
+    let against = if partial { "vs previous period, same hours" } else { "vs previous period" };
     match (current, previous) {
-        (Some(c), Some(p)) if p > 0.0 => format!("{:+.0} % {against}", (c - p) / p * 100.0),
+        (Some(c), Some(p)) if p > 0.0 => {
+            let percent = ((c - p) / p * 100.0).round();
+            // Rounded, and far below 2^63: the cast keeps it.
+            let sign = if percent < 0.0 { "−" } else { "+" };
+            format!("{sign}{} % {against}", count(percent.abs() as u64))
+        }
         _ => String::new(),
     }
 }
