@@ -42,7 +42,7 @@ fn matches(visit: &[StoredEvent], filter: &Filter) -> bool {
     match filter.dimension {
         Dimension::Page => pageviews.any(|event| event.path == value),
         Dimension::Entry => pageviews.next().is_some_and(|event| event.path == value),
-        Dimension::Exit => pageviews.last().is_some_and(|event| event.path == value),
+        Dimension::Exit => pageviews.next_back().is_some_and(|event| event.path == value),
         Dimension::Source => first.source == value,
         Dimension::UtmSource => first.utm_source == value,
         Dimension::UtmMedium => first.utm_medium == value,
