@@ -173,8 +173,9 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     assert!(text("#table-event").await.contains("signup"));
     assert!(text("#table-page").await.contains("/spa-page"));
     assert!(text("#min-visitors").await.contains('1'));
-    let points = client.find_all(Locator::Css("#chart circle")).await.unwrap();
-    assert_eq!(points.len(), 48, "a two-day range is charted per hour");
+    let points = client.find_all(Locator::Css("#chart .marker")).await.unwrap();
+    // The server's clock is at 11:xx on the second day: no point after that hour.
+    assert_eq!(points.len(), 24 + 12, "a two-day range is charted per hour, up to now");
     let chart = client.find(Locator::Css("#chart")).await.unwrap().html(false).await.unwrap();
     assert_eq!(chart.matches(": 1 visitors").count(), 3, "three hours with a visit: {chart}");
 
@@ -346,4 +347,126 @@ async fn the_tracker_sends_a_view_per_path_and_no_query_beyond_campaign_fields()
     let events = wait_for_events(&server, 4).await;
     assert!(events.iter().any(|e| e.event.path == "/prerendered"), "sent once shown");
     visitor.close().await.unwrap();
+}
+
+/// Creates an administrator and signs `browser` in as them, through `/account`.
+async fn sign_in_admin(server: &Server, browser: &Browser) {
+    let limiter = crumb_core::accounts::hashing::HashLimiter::new(1, std::time::Duration::from_secs(60));
+    let hash = crumb_core::accounts::credentials::hash_password(&limiter, PASSWORD.to_owned()).await.unwrap();
+    let admin = crumb_store::Account {
+        user_id: "admin".into(),
+        email: "admin@demo.example".into(),
+        email_folded: "admin@demo.example".into(),
+        password_hash: hash,
+        is_admin: true,
+        created_at: 0,
+        theft_detected_at: None,
+    };
+    server.store.create_account(&admin).await.unwrap();
+    let client = browser.client();
+    browser.navigate_raw(&format!("{}/account", server.origin)).await.unwrap();
+    client
+        .find(Locator::Css("#sign-in input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys("admin@demo.example")
+        .await
+        .unwrap();
+    client.find(Locator::Css("#sign-in input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    client.find(Locator::Css("#sign-in button")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("#signed-in-as")).await.unwrap();
+}
+
+/// Synthetic traffic (as `crumb analytics synth` writes it) over the week
+/// before the server's now, rolled up.
+async fn synthetic_week(server: &Server) {
+    use crumb_core::analytics::synth::{generate, SynthPlan};
+    let end = server.state.now_millis();
+    let plan = SynthPlan { site: SITE.into(), events: 20_000, days: 7, end, seed: 3 };
+    let mut chunks = Vec::new();
+    generate(&plan, 20_000, |chunk| chunks.push(chunk));
+    for chunk in chunks {
+        server.store.append_events(chunk).await.unwrap();
+    }
+    crumb_core::analytics::jobs::run_once(&server.state).await.unwrap();
+}
+
+/// At desktop and phone sizes: a row of the dashboard clicks through to the
+/// dashboard filtered by it, the filter is shown and removed with one click;
+/// the chart's axis text is at least 11 CSS pixels on a 390-pixel phone and
+/// no label is clipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_click_through_to_a_filtered_dashboard_and_the_chart_reads_on_a_phone() {
+    if skip() {
+        return;
+    }
+    let server = start_server("min_visitors = 5").await;
+    synthetic_week(&server).await;
+    let admin = browser(Some(USER_AGENT)).await;
+    sign_in_admin(&server, &admin).await;
+    let client = admin.client();
+    for (width, height) in [(1366u32, 900u32), (390, 844)] {
+        client.set_window_size(width, height).await.unwrap();
+        admin.navigate_raw(&format!("{}/dashboard?period=7d", server.origin)).await.unwrap();
+        assert!(client.find_all(Locator::Css("#filters")).await.unwrap().is_empty(), "no filter yet");
+        let first_browser = client.find(Locator::Css("#table-browser tbody tr td a")).await.unwrap();
+        let name = first_browser.text().await.unwrap();
+        first_browser.click().await.unwrap();
+        client.wait().for_element(Locator::Css("#filters")).await.unwrap();
+        let url = client.current_url().await.unwrap();
+        assert!(url.query().unwrap_or_default().contains(&format!("browser={name}")), "{width}px: {url}");
+        let filters = client.find(Locator::Css("#filters")).await.unwrap().text().await.unwrap();
+        assert!(filters.contains(&name), "{width}px: the filter is shown: {filters}");
+        let shown = js(
+            &admin,
+            "return [...document.querySelectorAll('#table-browser tbody tr td:first-child')].map(td => td.textContent)",
+        )
+        .await;
+        assert_eq!(shown, serde_json::json!([name]), "{width}px: only that browser's visits");
+        // A second filter, from the pages table, keeps the first.
+        let page = client.find(Locator::Css("#table-page tbody tr td a")).await.unwrap();
+        let path = page.text().await.unwrap();
+        page.click().await.unwrap();
+        client.wait().for_element(Locator::Css("#filters li + li")).await.unwrap();
+        let filters = client.find(Locator::Css("#filters")).await.unwrap().text().await.unwrap();
+        assert!(filters.contains(&name) && filters.contains(&path), "{width}px: both filters: {filters}");
+        let export = client.find(Locator::LinkText("CSV")).await.unwrap().attr("href").await.unwrap().unwrap();
+        assert!(
+            export.contains("browser=") && export.contains("page="),
+            "{width}px: the CSV is filtered too: {export}"
+        );
+        // Removing both: the whole site again.
+        for _ in 0..2 {
+            client.find(Locator::Css("#filters li a")).await.unwrap().click().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(client.find_all(Locator::Css("#filters")).await.unwrap().is_empty(), "{width}px: filters removed");
+        let rows = client.find_all(Locator::Css("#table-browser tbody tr")).await.unwrap();
+        assert!(rows.len() > 1, "{width}px: every browser again");
+
+        // The chart's text: readable, and inside the chart's box.
+        let chart = js(
+            &admin,
+            "const box = document.querySelector('figure').getBoundingClientRect();
+             const ticks = [...document.querySelectorAll('.tick')];
+             const sizes = ticks.map(t => parseFloat(getComputedStyle(t).fontSize));
+             const heights = ticks.map(t => t.getBoundingClientRect().height);
+             const clipped = ticks.filter(t => { const r = t.getBoundingClientRect();
+               return r.left < box.left - 0.5 || r.right > box.right + 0.5; }).map(t => t.textContent);
+             const last = document.querySelector('.tick.x.last');
+             return {ticks: ticks.length, smallest: Math.min(...sizes), lowest: Math.min(...heights), clipped,
+                     last: last && last.textContent, svg: document.querySelector('#chart').getBoundingClientRect().width};",
+        )
+        .await;
+        assert!(chart["ticks"].as_u64().unwrap() >= 6, "{width}px: {chart}");
+        assert!(chart["smallest"].as_f64().unwrap() >= 11.0, "{width}px: axis text too small: {chart}");
+        assert!(chart["lowest"].as_f64().unwrap() >= 11.0, "{width}px: axis text rendered too small: {chart}");
+        assert_eq!(chart["clipped"], serde_json::json!([]), "{width}px: labels outside the chart: {chart}");
+        assert!(chart["last"].as_str().is_some_and(|l| !l.is_empty()), "{width}px: the last day is labelled: {chart}");
+        let screenshot = client.screenshot().await.unwrap();
+        let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dashboard-{width}x{height}.png"));
+        std::fs::write(&shot, screenshot).unwrap();
+        eprintln!("dashboard at {width}x{height}: {}", shot.display());
+    }
+    admin.close().await.unwrap();
 }

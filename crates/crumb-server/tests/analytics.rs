@@ -184,7 +184,10 @@ async fn a_visit_across_todays_provisional_cuts_counts_once() {
         let final_day = final_day.json();
         assert_eq!(final_day["totals"], today["totals"], "{backend}");
         assert_eq!(final_day["tables"], today["tables"], "{backend}");
-        assert_eq!(final_day["series"], today["series"], "{backend}: each hour alike");
+        // Today's series stopped at the hour of its clock (no future point); the day's has every hour.
+        let (today_points, day_points) = (today["series"].as_array().unwrap(), final_day["series"].as_array().unwrap());
+        assert_eq!((today_points.len(), day_points.len()), (21, 24), "{backend}");
+        assert_eq!(day_points[..21], today_points[..], "{backend}: each hour alike");
     }
 }
 
@@ -943,5 +946,326 @@ async fn distinct_values_beyond_the_daily_limit_are_counted_as_other() {
                 assert!(values.len() <= LIMIT + 1, "{backend}: {dimension}: {} stored values", values.len());
             }
         }
+    }
+}
+
+/// A site state over `store` whose clock stands at `now`.
+fn state_at(
+    config: crumb_core::Config,
+    store: std::sync::Arc<dyn crumb_store::Store>,
+    now: i64,
+) -> crumb_server::AppState {
+    crumb_server::AppState::with_clock(config, store, common::keyring(), std::sync::Arc::new(move || now))
+}
+
+/// Writes `crumb analytics synth`-style traffic (`events` over `days` days
+/// ending at the site's now) and rolls every day of it up, as the command does.
+async fn synth(state: &crumb_server::AppState, events: u64, days: u32, seed: u64) -> jobs::JobReport {
+    use crumb_core::analytics::synth::{generate, SynthPlan};
+    let end = state.now_millis();
+    let plan = SynthPlan { site: state.config.site_name.clone(), events, days, end, seed };
+    let mut chunks = Vec::new();
+    generate(&plan, 20_000, |chunk| chunks.push(chunk));
+    for chunk in chunks {
+        state.store.append_events(chunk).await.unwrap();
+    }
+    let first_day = end - end.rem_euclid(86_400_000) - (i64::from(days) - 1) * 86_400_000;
+    assert_eq!(jobs::earliest_day_to_roll_up_again(state, first_day).await.unwrap(), first_day);
+    jobs::run_again_from(state, first_day).await.unwrap()
+}
+
+/// Every figure of a report against the others: `visitors ≤ visits ≤
+/// page views` in the totals, every point and every row (`visitors ≤ visits
+/// ≤ events` for custom events), new visits within the visitors, and one
+/// unique-visitor figure: "how visits were counted" adds up to the total.
+fn assert_consistent(report: &serde_json::Value, what: &str) {
+    let n = |value: &serde_json::Value, field: &str| value[field].as_u64();
+    let totals = &report["totals"];
+    let checked = |value: &serde_json::Value, context: &str| {
+        let (Some(visitors), Some(visits)) = (n(value, "visitors"), n(value, "visits")) else { return };
+        assert!(visitors <= visits, "{what} {context}: {visitors} visitors > {visits} visits: {value}");
+        if let Some(pageviews) = n(value, "pageviews").filter(|p| *p > 0) {
+            assert!(visits <= pageviews, "{what} {context}: {visits} visits > {pageviews} page views: {value}");
+        }
+    };
+    checked(totals, "totals");
+    if let (Some(visitors), Some(new)) = (n(totals, "visitors"), n(totals, "new_visits")) {
+        assert!(new <= visitors, "{what}: {new} new visits > {visitors} unique visitors");
+    }
+    for point in report["series"].as_array().unwrap() {
+        checked(point, "point");
+    }
+    for (table, rows) in report["tables"].as_object().unwrap() {
+        for row in rows.as_array().unwrap() {
+            if ["event", "property", "outbound"].contains(&table.as_str()) {
+                if let (Some(visitors), Some(visits), Some(events)) =
+                    (n(row, "visitors"), n(row, "visits"), n(row, "events"))
+                {
+                    assert!(visitors <= visits && visits <= events, "{what} {table}: {row}");
+                }
+            } else if table == "page" {
+                checked(row, "page");
+            } else if let (Some(visitors), Some(visits)) = (n(row, "visitors"), n(row, "visits")) {
+                assert!(visitors <= visits, "{what} {table}: {row}");
+            }
+            if let (Some(at_least), Some(visits)) = (n(row, "visitors_at_least"), n(row, "visits")) {
+                assert!(at_least <= visits, "{what} {table}: {row}");
+            }
+        }
+    }
+    let tracking: Vec<Option<u64>> =
+        report["tables"]["tracking"].as_array().unwrap().iter().map(|row| n(row, "visitors")).collect();
+    if let Some(total) = n(totals, "visitors") {
+        if tracking.iter().all(Option::is_some) && !tracking.is_empty() {
+            assert_eq!(tracking.iter().flatten().sum::<u64>(), total, "{what}: one unique-visitor figure");
+        }
+        let new_row = report["tables"]["visitor_type"].as_array().unwrap().iter().find(|r| r["value"] == "new");
+        if let Some(row) = new_row.filter(|row| !row["suppressed"].as_bool().unwrap_or(false)) {
+            assert_eq!(n(row, "visitors"), n(totals, "new_visits"), "{what}: new visitors are the new visits");
+        }
+    }
+    for goal in report["goals"].as_array().unwrap() {
+        if let (Some(visitors), Some(conversions)) = (n(goal, "visitors"), n(goal, "conversions")) {
+            assert!(visitors <= conversions, "{what}: {goal}");
+        }
+    }
+}
+
+/// The dashboard's figures agree with each other over synthetic traffic, in
+/// every range (today, a past day, a week, the whole month, two days),
+/// before and after it is rolled up, with estimates flagged by their margin.
+#[tokio::test]
+async fn every_card_row_and_point_agrees_over_synthetic_traffic() {
+    for (backend, store) in stores().await {
+        // 2026-11-20T14:20Z.
+        let now = 1_795_168_800_000 + 4 * 3_600_000 + 20 * 60_000;
+        let config = config_with(
+            "min_visitors = 5\n[[analytics.goal]]\nname = \"Cart\"\nevent = \"add_to_cart\"\n[[analytics.goal]]\nname = \"Pricing\"\npath = \"/pricing\"",
+        );
+        let state = state_at(config, store, now);
+        let job = synth(&state, 120_000, 30, 7).await;
+        assert!(job.days_rolled >= 29, "{backend}: {job:?}");
+        let today = report::format_day(now - now.rem_euclid(86_400_000));
+        let mut estimates = 0;
+        for (asked, limit) in [
+            ("period=today", 10),
+            ("period=7d", 10),
+            ("period=30d", 10),
+            ("period=30d", 1_000),
+            ("from=2026-11-12&to=2026-11-12", 10),
+            ("from=2026-11-01&to=2026-11-02", 25),
+            (&*format!("from=2026-11-19&to={today}"), 10),
+        ] {
+            let query: report::RangeQuery = serde_urlencoded::from_str(asked).unwrap();
+            let range = query.range(now).unwrap();
+            let built = report::build(&state, range, limit).await.unwrap();
+            let json = serde_json::to_value(&built).unwrap();
+            assert_consistent(&json, &format!("{backend} {asked} limit {limit}"));
+            assert!(!built.totals.suppressed, "{backend} {asked}");
+            estimates += usize::from(built.totals.visitors_margin.is_some());
+            // No point after now.
+            assert!(built.series.iter().all(|p| p.at <= now), "{backend} {asked}");
+        }
+        assert!(estimates > 0, "{backend}: large totals are estimates, with a margin");
+    }
+}
+
+/// `crumb analytics synth` after `crumb serve` rolled up real traffic: the
+/// rollup job alone rolls up nothing (the synthetic days are behind its
+/// mark), synth rolls its days up again, and the dashboard shows them.
+#[tokio::test]
+async fn synth_after_real_traffic_was_rolled_up_shows_the_synthetic_days() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(config_with(""), store);
+        visitor.post_consent(&["statistics"], &[]).await;
+        assert_eq!(visitor.send(view("/")).await.status, StatusCode::ACCEPTED);
+        // The next day, `serve`'s job rolls the real visit's day up (and today, provisionally).
+        advance_minutes(&visitor, 24 * 60);
+        let job = jobs::run_once(&visitor.state).await.unwrap();
+        assert_eq!(job.days_rolled, 1, "{backend}");
+        let mut admin = admin(&visitor).await;
+        let range = "from=2026-05-20&to=2026-05-29";
+        assert!(admin.get(&format!("/dashboard?{range}")).await.text().contains("Fewer than 10 visitors"));
+
+        // Synth writes 10 days of traffic behind the mark.
+        let state = visitor.state.clone();
+        let end = state.now_millis();
+        let plan = crumb_core::analytics::synth::SynthPlan {
+            site: state.config.site_name.clone(),
+            events: 20_000,
+            days: 10,
+            end,
+            seed: 11,
+        };
+        let mut chunks = Vec::new();
+        crumb_core::analytics::synth::generate(&plan, 20_000, |chunk| chunks.push(chunk));
+        for chunk in chunks {
+            state.store.append_events(chunk).await.unwrap();
+        }
+        assert_eq!(jobs::run_once(&state).await.unwrap().days_rolled, 0, "{backend}: the mark is past those days");
+        let first_day = end - end.rem_euclid(86_400_000) - 9 * 86_400_000;
+        assert_eq!(jobs::earliest_day_to_roll_up_again(&state, first_day).await.unwrap(), first_day);
+        let job = jobs::run_again_from(&state, first_day).await.unwrap();
+        assert_eq!(job.days_rolled, 9, "{backend}: every closed synthetic day, again");
+
+        let report = admin.get(&format!("/api/stats?{range}")).await.json();
+        let visitors = report["totals"]["visitors"].as_u64().unwrap();
+        assert!(visitors > 1_000, "{backend}: the synthetic visitors are counted: {}", report["totals"]);
+        let days_with_visitors = report["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["visitors"].as_u64().is_some_and(|v| v > 0))
+            .count();
+        assert_eq!(days_with_visitors, 10, "{backend}: every synthetic day is on the chart");
+        assert_consistent(&report, backend);
+        let html = admin.get(&format!("/dashboard?{range}")).await.text();
+        assert!(!html.contains("Fewer than 10 visitors in this range"), "{backend}");
+        assert!(html.contains("id=\"kpi-visitors\""), "{backend}");
+        // The real visit is still counted: its day was rolled up again from its raw events.
+        let real_day = admin.get("/api/stats?from=2026-05-28&to=2026-05-28&limit=1000").await.json();
+        assert!(real_day["totals"]["pageviews"].as_u64().unwrap() > 0, "{backend}");
+    }
+}
+
+/// Synth refuses to reach back to days rolled up already whose raw events are purged.
+#[tokio::test]
+async fn synth_does_not_roll_up_days_whose_raw_events_are_gone() {
+    let (_, store) = stores().await.remove(0);
+    let mut visitor = Browser::new(config_with("raw_retention_days = 3"), store);
+    visitor.post_consent(&["statistics"], &[]).await;
+    visitor.send(view("/")).await;
+    advance_minutes(&visitor, 10 * 24 * 60);
+    assert!(jobs::run_once(&visitor.state).await.unwrap().days_rolled >= 10);
+    let now = visitor.state.now_millis();
+    let today = now - now.rem_euclid(86_400_000);
+    let allowed = jobs::earliest_day_to_roll_up_again(&visitor.state, today - 20 * 86_400_000).await.unwrap();
+    assert!(allowed > today - 10 * 86_400_000, "not the real visit's day, whose raw events are purged");
+    assert!(allowed >= now - 3 * 86_400_000, "only days whose raw events are all kept");
+    assert_eq!(
+        jobs::earliest_day_to_roll_up_again(&visitor.state, today - 86_400_000).await.unwrap(),
+        today - 86_400_000
+    );
+}
+
+/// A "To" before "From" in the date picker: the dashboard, with the fault
+/// next to the fields (400); the API keeps answering a problem.
+#[tokio::test]
+async fn a_to_date_before_from_is_said_next_to_the_fields() {
+    let (_, store) = stores().await.remove(0);
+    let mut visitor = Browser::new(config_with("min_visitors = 1"), store);
+    visitor.post_consent(&["statistics"], &[]).await;
+    visitor.send(view("/")).await;
+    let mut admin = admin(&visitor).await;
+    let page = admin.get("/dashboard?from=2026-05-28&to=2026-05-20").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text();
+    assert!(html.contains("id=\"range-fault\""), "{html}");
+    assert!(html.contains("(2026-05-20) is before"), "{html}");
+    assert!(html.contains("value=\"2026-05-20\" required aria-invalid=\"true\""), "the field keeps what was typed");
+    assert!(html.contains("id=\"kpi-visitors\""), "the default range is shown below");
+    let api = admin.get("/api/stats?from=2026-05-28&to=2026-05-20").await;
+    assert_eq!(api.status, StatusCode::BAD_REQUEST);
+    assert_eq!(api.headers["content-type"], "application/problem+json");
+}
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+
+fn view_with(path: &str, referrer: &str, user_agent: &str) -> Request<Body> {
+    event(
+        serde_json::json!({"name": "pageview", "url": format!("http://localhost:8080{path}"), "referrer": referrer}),
+        user_agent,
+    )
+}
+
+/// Filters restrict every figure to the matching visits, in the JSON, the
+/// CSV and on the page (shown there, each removable); rows link to their
+/// filter; and combining filters never isolates a visitor: under the floor
+/// there are no figures, or "(other)".
+#[tokio::test]
+async fn filters_restrict_every_figure_and_keep_the_floor() {
+    for (backend, store) in stores().await {
+        let first = Browser::new(config_with("min_visitors = 3"), store);
+        // Six Chrome visitors from news.example on /a (three of them also on /b),
+        // four Firefox visitors from search.example on /a, and one lone Firefox visitor on /b.
+        let mut browsers = Vec::new();
+        for (i, (agent, referrer, paths)) in (0..6)
+            .map(|i| (CHROME, "https://news.example/x", if i < 3 { &["/a", "/b"][..] } else { &["/a"][..] }))
+            .chain((0..4).map(|_| (FIREFOX, "https://search.example/", &["/a"][..])))
+            .chain(std::iter::once((FIREFOX, "https://lone.example/", &["/b"][..])))
+            .enumerate()
+        {
+            let mut browser = first.sibling();
+            browser.post_consent(&["statistics"], &[]).await;
+            for path in paths {
+                let reply = browser.send(view_with(path, referrer, agent)).await;
+                assert_eq!(reply.status, StatusCode::ACCEPTED, "{backend} {i}");
+            }
+            browsers.push(browser);
+        }
+        let mut admin = admin(&first).await;
+        let stats = |query: &str| format!("/api/stats?from={DAY}&to={DAY}&{query}");
+        let all = admin.get(&stats("")).await.json();
+        assert_eq!(all["totals"]["visitors"], 11, "{backend}");
+        assert!(all["filters"].as_array().unwrap().is_empty());
+
+        let chrome = admin.get(&stats("browser=Chrome")).await.json();
+        assert_eq!(chrome["totals"]["visitors"], 6, "{backend}: {}", chrome["totals"]);
+        assert_eq!(chrome["totals"]["pageviews"], 9, "{backend}");
+        assert_eq!(chrome["filters"][0]["dimension"], "browser");
+        let browsers_shown: Vec<&str> =
+            chrome["tables"]["browser"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
+        assert_eq!(browsers_shown, ["Chrome"], "{backend}");
+        assert_consistent(&chrome, backend);
+
+        let page_b = admin.get(&stats("page=/b")).await.json();
+        assert_eq!(page_b["totals"]["visitors"], 4, "{backend}: visits that viewed /b");
+        let both = admin.get(&stats("page=/a&source=search.example")).await.json();
+        assert_eq!(both["totals"]["visitors"], 4, "{backend}: every filter applies");
+
+        // Trying to isolate the lone visitor by combining filters: nothing to see.
+        for isolating in
+            ["browser=Firefox&page=/b", "source=lone.example", "browser=Firefox&source=lone.example&page=/b"]
+        {
+            let report = admin.get(&stats(isolating)).await.json();
+            assert_eq!(report["totals"]["suppressed"], true, "{backend} {isolating}: {}", report["totals"]);
+            assert!(report["totals"]["visitors"].is_null());
+            for (table, rows) in report["tables"].as_object().unwrap() {
+                for row in rows.as_array().unwrap() {
+                    assert!(
+                        row["value"] == "(other)" && row["visitors"].is_null(),
+                        "{backend} {isolating}: {table} shows {row}"
+                    );
+                }
+            }
+            assert!(report["series"].as_array().unwrap().iter().all(|p| p["visitors"].is_null() || p["visitors"] == 0));
+            let csv = admin.get(&format!("/api/stats.csv?from={DAY}&to={DAY}&{isolating}")).await.text();
+            assert!(csv.lines().any(|l| l.starts_with("filter,")), "{csv}");
+            assert!(!csv.lines().any(|l| l.contains("lone.example,1")), "{backend}: {csv}");
+        }
+
+        // The CSV honours the filter.
+        let csv = admin.get(&format!("/api/stats.csv?from={DAY}&to={DAY}&browser=Chrome")).await.text();
+        assert!(csv.lines().any(|l| l == "filter,browser=Chrome,,,,,,"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("browser,Chrome,6,")), "{csv}");
+        assert!(!csv.lines().any(|l| l.starts_with("browser,Firefox")), "{csv}");
+
+        // On the page: rows link to their filter; the filter is shown and removable.
+        let html = admin.get(&format!("/dashboard?from={DAY}&to={DAY}")).await.text();
+        assert!(html.contains(&format!("href=\"/dashboard?from={DAY}&#38;to={DAY}&#38;browser=Chrome\"")), "{html}");
+        assert!(html.contains(&format!("href=\"/dashboard?from={DAY}&#38;to={DAY}&#38;page=%2Fa\"")), "{backend}");
+        let html = admin.get(&format!("/dashboard?from={DAY}&to={DAY}&browser=Chrome&page=/a")).await.text();
+        assert!(html.contains("id=\"filters\""), "{backend}");
+        assert!(html.contains("Browser: <strong>Chrome</strong>"), "{backend}");
+        assert!(html.contains(&format!("href=\"/dashboard?from={DAY}&#38;to={DAY}&#38;page=%2Fa\">Remove")), "{html}");
+        assert!(
+            html.contains(&format!("/api/stats.csv?from={DAY}&#38;to={DAY}&#38;page=%2Fa&#38;browser=Chrome")),
+            "{html}"
+        );
+        assert!(
+            html.contains("type=\"hidden\" name=\"browser\" value=\"Chrome\""),
+            "the date picker keeps the filters"
+        );
     }
 }

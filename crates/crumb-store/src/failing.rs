@@ -497,6 +497,11 @@ impl AnalyticsStore for FailingStore {
         self.inner.open_visits(site, day).await
     }
 
+    async fn rewind_rolled_until(&self, site: &str, to: UnixMillis) -> Result<(), StoreError> {
+        self.enter(Access::Write, "rewind_rolled_until")?;
+        self.inner.rewind_rolled_until(site, to).await
+    }
+
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         self.enter(Access::Read, "rolled_until")?;
         self.inner.rolled_until(site).await

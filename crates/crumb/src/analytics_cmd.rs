@@ -8,6 +8,7 @@ use clap::Subcommand;
 use crumb_core::analytics::jobs;
 use crumb_core::analytics::synth::{generate, SynthPlan};
 use crumb_core::Site;
+use crumb_store::analytics::DAY_MILLIS;
 
 #[derive(Subcommand)]
 pub enum AnalyticsCommand {
@@ -48,13 +49,21 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
                 let config = crate::serve::load_config(config.as_deref())?;
                 let (store, description) = crate::serve::open_store(&config).await?;
                 let site = Site::new(std::sync::Arc::new(config), store.clone());
-                let plan = SynthPlan {
-                    site: site.config.site_name.clone(),
-                    events,
-                    days,
-                    end: site.now_millis(),
-                    seed,
-                };
+                let end = site.now_millis();
+                let plan = SynthPlan { site: site.config.site_name.clone(), events, days, end, seed };
+                // The days synth writes are rolled up again afterwards, also
+                // those the store rolled up already (real traffic under
+                // `crumb serve`): only those whose raw events are all kept.
+                let first_day = end - end.rem_euclid(DAY_MILLIS) - (i64::from(days) - 1) * DAY_MILLIS;
+                let allowed = jobs::earliest_day_to_roll_up_again(&site, first_day).await?;
+                if allowed > first_day {
+                    let most = (end - allowed) / DAY_MILLIS + 1;
+                    anyhow::bail!(
+                        "--days {days} reaches back to days that are rolled up already and whose raw events are \
+                         purged (kept {} days): synthetic events there could not be counted; use --days {most} or fewer",
+                        site.config.analytics.raw_retention_days
+                    );
+                }
                 let started = Instant::now();
                 let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
                 let generator = tokio::task::spawn_blocking(move || {
@@ -74,7 +83,7 @@ pub fn run(command: AnalyticsCommand) -> anyhow::Result<ExitCode> {
                 generator.await?;
                 let write_time = started.elapsed();
                 let rolled = Instant::now();
-                let report = jobs::run_once(&site).await?;
+                let report = jobs::run_again_from(&site, first_day).await?;
                 println!(
                     "wrote {written} synthetic events to {description} in {:.1} s ({:.0} events/s); rolled up {} days in {:.1} s",
                     write_time.as_secs_f64(),

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use crumb_store::analytics::{rollup, DAY_MILLIS};
+use crumb_store::analytics::{rollup, Dimension, Granularity, DAY_MILLIS};
 use crumb_store::StoreError;
 
 use crate::site::Site;
@@ -56,6 +56,44 @@ pub async fn run_once(state: &Site) -> Result<JobReport, StoreError> {
         return Ok(JobReport { skipped: true, ..JobReport::default() });
     };
     let report = run_locked(state).await;
+    let released = lock.release().await;
+    let report = report?;
+    released?;
+    Ok(report)
+}
+
+/// The earliest day from which the days up to `from` can be rolled up again
+/// from raw events without losing counts: `from` itself when no day between
+/// it and the retention horizon (before which raw events are purged) was
+/// rolled up; else the first day whose raw events are all still kept.
+pub async fn earliest_day_to_roll_up_again(state: &Site, from: i64) -> Result<i64, StoreError> {
+    let from = from - from.rem_euclid(DAY_MILLIS);
+    let retention = i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
+    let horizon = state.now_millis() - retention;
+    let kept_whole = horizon - horizon.rem_euclid(DAY_MILLIS) + DAY_MILLIS;
+    if from >= kept_whole {
+        return Ok(from);
+    }
+    let rolled =
+        state.store.rollups(&state.config.site_name, Granularity::Day, from, kept_whole, &[Dimension::Total]).await?;
+    Ok(if rolled.is_empty() { from } else { kept_whole })
+}
+
+/// [`run_once`], after moving the rolled-up mark back to `from` (a day
+/// start): the days from `from` on are rolled up again from their raw
+/// events, with events written behind the mark (`crumb analytics synth`
+/// after `crumb serve` rolled real traffic up). Give a `from` that
+/// [`earliest_day_to_roll_up_again`] allows: a day whose raw events were
+/// purged would be rolled up from what is left.
+pub async fn run_again_from(state: &Site, from: i64) -> Result<JobReport, StoreError> {
+    let Some(lock) = state.store.try_lock_rollup(&state.config.site_name).await? else {
+        return Ok(JobReport { skipped: true, ..JobReport::default() });
+    };
+    let rewound = state.store.rewind_rolled_until(&state.config.site_name, from - from.rem_euclid(DAY_MILLIS)).await;
+    let report = match rewound {
+        Ok(()) => run_locked(state).await,
+        Err(error) => Err(error),
+    };
     let released = lock.release().await;
     let report = report?;
     released?;

@@ -47,7 +47,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Range {
 
 /// `GET /api/stats`.
 pub async fn stats_json(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
-    let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+    let report = report::build_filtered(&state, q.range(state.now_millis())?, q.limit(), &q.filters()).await?;
     Ok(admin.respond(Json(report)))
 }
 
@@ -69,7 +69,7 @@ pub async fn funnel_json(State(state): State<AppState>, admin: Admin, Range(q): 
 /// `GET /api/stats.csv`.
 pub async fn stats_csv(State(state): State<AppState>, admin: Admin, Range(mut q): Range) -> Result<Response, Problem> {
     q.limit = Some(q.limit.unwrap_or(1000));
-    let report = report::build(&state, q.range(state.now_millis())?, q.limit()).await?;
+    let report = report::build_filtered(&state, q.range(state.now_millis())?, q.limit(), &q.filters()).await?;
     let disposition = format!("attachment; filename=\"crumb-stats-{}-{}.csv\"", report.from, report.to);
     let mut response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&report)).into_response();
     if let Ok(value) = HeaderValue::from_str(&disposition) {
@@ -96,6 +96,9 @@ fn number<T: ToString>(value: Option<T>) -> String {
 /// The report as CSV: one line per series point and per table row.
 pub fn to_csv(report: &Report) -> String {
     let mut out = String::from("section,value,visitors,visits,pageviews,events,bounce_rate,suppressed\n");
+    for filter in &report.filters {
+        let _ = writeln!(out, "filter,{},,,,,,", csv_field(&format!("{}={}", filter.dimension.name(), filter.value)));
+    }
     let t = &report.totals;
     let _ = writeln!(
         out,
@@ -144,7 +147,16 @@ pub fn to_csv(report: &Report) -> String {
 /// `GET /dashboard`; with `steps` or `funnel`, also that funnel (only when
 /// asked: steps not declared in `crumb.toml` are counted from raw events).
 pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
-    let range = q.range(state.now_millis())?;
+    // A range the page cannot show (a "To" before "From") is said next to
+    // the date fields, with 400, over the default range.
+    let (range, range_form) = match q.range(state.now_millis()) {
+        Ok(range) => (range, RangeForm::default()),
+        Err(ReportError::Query(detail)) => (
+            RangeQuery::default().range(state.now_millis())?,
+            RangeForm { from: q.from.clone(), to: q.to.clone(), fault: Some(detail) },
+        ),
+        Err(error) => return Err(error.into()),
+    };
     let asked = q.funnel_asked(&state.config.analytics.funnels);
     let funnel = async {
         match &asked {
@@ -152,8 +164,9 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
             _ => None,
         }
     };
+    let filters = q.filters();
     let (report, realtime, funnel) =
-        tokio::join!(report::build(&state, range, q.limit()), report::realtime(&state), funnel);
+        tokio::join!(report::build_filtered(&state, range, q.limit(), &filters), report::realtime(&state), funnel);
     let (report, realtime) = (report?, realtime?);
     let live = match realtime.visitors {
         Some(n) => format!("{n} visitors in the last 5 minutes"),
@@ -166,13 +179,24 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
         (Err(error), _) | (_, Some(Err(error))) => return Err(error.into()),
         _ => (None, None),
     };
-    let faulty = fault.is_some();
+    let faulty = fault.is_some() || range_form.fault.is_some();
     let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault);
-    let mut response = admin.respond(Html(render(&report, &live, card)));
+    let mut response = admin.respond(Html(render(&report, &live, card, range_form)));
     if faulty {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     Ok(response)
+}
+
+/// The date picker as it was sent, when the range it asks for is not one.
+#[derive(Default)]
+pub struct RangeForm {
+    /// The "From" sent.
+    from: Option<String>,
+    /// The "To" sent.
+    to: Option<String>,
+    /// What is wrong with them, shown next to the fields.
+    fault: Option<String>,
 }
 
 /// A funnel's step on the dashboard.
@@ -225,17 +249,43 @@ fn funnel_card(
     FunnelCard { configured: configured.iter().map(|named| named.name.clone()).collect(), steps, fault, result }
 }
 
+/// A count as the page's language (English) writes it: 41,380.
+fn count(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn figure(value: Option<u64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |v| v.to_string())
+    value.map_or_else(|| "—".to_owned(), count)
+}
+
+/// An estimate's margin, as shown after it (`± 1,350`), or nothing for an exact count.
+fn margin(value: Option<u64>) -> String {
+    value.map(|m| format!("± {}", count(m))).unwrap_or_default()
 }
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{r} %"))
 }
 
-fn change(current: Option<f64>, previous: Option<f64>) -> String {
+/// The change against the period before: `+12 % vs previous period`, or,
+/// while the range is not over, against the same time of the period before.
+fn change(current: Option<f64>, previous: Option<f64>, partial: bool) -> String {
+    let against = if partial { "vs previous period, same hours" } else { "vs previous period" };
     match (current, previous) {
-        (Some(c), Some(p)) if p > 0.0 => format!("{:+.0} % vs previous period", (c - p) / p * 100.0),
+        (Some(c), Some(p)) if p > 0.0 => {
+            let percent = ((c - p) / p * 100.0).round();
+            // Rounded, and far below 2^63: the cast keeps it.
+            let sign = if percent < 0.0 { "−" } else { "+" };
+            format!("{sign}{} % {against}", count(percent.abs() as u64))
+        }
         _ => String::new(),
     }
 }
@@ -245,23 +295,29 @@ struct Kpi {
     id: &'static str,
     label: &'static str,
     value: String,
+    /// An estimate's margin (`± 1,350`), or empty.
+    margin: String,
     delta: String,
 }
 
 /// The key figures, or none when the range is under the anonymity floor.
-fn kpis(totals: &Totals, previous: &Totals) -> Option<Vec<Kpi>> {
+fn kpis(totals: &Totals, previous: &Totals, partial: bool) -> Option<Vec<Kpi>> {
     if totals.suppressed {
         return None;
     }
     let as_f = |v: Option<u64>| v.map(|n| n as f64);
-    let kpi = |id, label, value, delta| Kpi { id, label, value, delta };
+    let change = |current, previous| change(current, previous, partial);
+    let kpi = |id, label, value, delta| Kpi { id, label, value, margin: String::new(), delta };
     Some(vec![
-        kpi(
-            "visitors",
-            "Unique visitors",
-            figure(totals.visitors),
-            change(as_f(totals.visitors), as_f(previous.visitors)),
-        ),
+        Kpi {
+            margin: margin(totals.visitors_margin),
+            ..kpi(
+                "visitors",
+                "Unique visitors",
+                figure(totals.visitors),
+                change(as_f(totals.visitors), as_f(previous.visitors)),
+            )
+        },
         kpi("visits", "Visits", figure(totals.visits), change(as_f(totals.visits), as_f(previous.visits))),
         kpi(
             "pageviews",
@@ -282,16 +338,20 @@ fn kpis(totals: &Totals, previous: &Totals) -> Option<Vec<Kpi>> {
     ])
 }
 
-/// A horizontal grid line of the chart and its value.
+/// A horizontal grid line of the chart: its height in the plot (SVG user
+/// units, and percent from the bottom for its label) and its value.
 struct GridLine {
     y: String,
-    text_y: String,
-    value: u64,
+    bottom: String,
+    value: String,
 }
 
-/// A label under the chart's x axis.
+/// A label under the chart's x axis: its position in percent of the plot's
+/// width, and how it is anchored (the first to its left edge, the last to
+/// its right edge, so that neither is clipped).
 struct AxisLabel {
-    x: String,
+    left: String,
+    anchor: &'static str,
     text: String,
 }
 
@@ -300,20 +360,21 @@ struct Marker {
     cx: String,
     cy: String,
     bucket: String,
-    visitors: u64,
+    visitors: String,
     pageviews: String,
 }
 
-/// An SVG line chart of visitors and page views
-/// (`web/templates/dashboard/chart.svg`); render it with `to_string()`.
+/// The dashboard's line chart of visitors and page views
+/// (`web/templates/dashboard/chart.html`): the lines in an SVG that
+/// stretches to the plot's box, the axis labels as text of the page, so
+/// that they keep their size (12 CSS px) on a phone as on a desktop.
 #[derive(Template)]
-#[template(path = "dashboard/chart.svg")]
+#[template(path = "dashboard/chart.html")]
 pub struct Chart {
     w: f64,
     h: f64,
-    pad_l: f64,
-    tick_x: f64,
-    label_y: f64,
+    /// The response's CSP nonce, on the chart's `<style>` (the labels' positions).
+    nonce: String,
     unit: &'static str,
     grid: Vec<GridLine>,
     labels: Vec<AxisLabel>,
@@ -322,16 +383,51 @@ pub struct Chart {
     markers: Vec<Marker>,
 }
 
+/// The step of the y axis: 1, 2, 2.5 or 5 times a power of ten, so that
+/// about four steps reach `max` (and the ticks read 0, 500, 1,000 …).
+fn tick_step(max: u64) -> u64 {
+    let rough = (max as f64 / 4.0).max(1.0);
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .filter(|s| s.fract() == 0.0)
+        .find(|s| *s >= rough)
+        .unwrap_or(10.0 * power);
+    // A step below 1 is no count: whole visitors only.
+    (step.round() as u64).max(1)
+}
+
+/// The indices of the points labelled under the x axis: at most six,
+/// evenly spaced, and the last point always.
+fn labelled(points: usize) -> Vec<usize> {
+    if points == 0 {
+        return Vec::new();
+    }
+    let every = (points - 1).div_ceil(5).max(1);
+    let mut indices: Vec<usize> = (0..points).step_by(every).collect();
+    let last = points - 1;
+    if indices.last() != Some(&last) {
+        // Too close to the last one: the last one wins.
+        if indices.last().is_some_and(|i| (last - i) * 2 < every) {
+            indices.pop();
+        }
+        indices.push(last);
+    }
+    indices
+}
+
 /// The chart of `series`: a point per bucket; a withheld one breaks the lines.
-pub fn chart(series: &[Point]) -> Chart {
+pub fn chart(series: &[Point], nonce: String) -> Chart {
     const W: f64 = 1000.0;
-    const H: f64 = 260.0;
-    const PAD_L: f64 = 48.0;
-    const PAD_B: f64 = 28.0;
-    let max = series.iter().filter_map(|p| p.pageviews.max(p.visitors)).max().unwrap_or(0).max(1) as f64;
+    const H: f64 = 200.0;
+    let max = series.iter().filter_map(|p| p.pageviews.max(p.visitors)).max().unwrap_or(0);
+    let step = tick_step(max);
+    let steps = max.div_ceil(step).max(1);
+    let top = (step * steps) as f64;
     let n = series.len().max(2) as f64;
-    let x = |i: usize| PAD_L + (W - PAD_L - 8.0) * i as f64 / (n - 1.0);
-    let y = |v: u64| 8.0 + (H - PAD_B - 8.0) * (1.0 - v as f64 / max);
+    let x = |i: usize| W * i as f64 / (n - 1.0);
+    let y = |v: u64| H * (1.0 - v as f64 / top);
     let line = |pick: fn(&Point) -> Option<u64>| {
         let mut d = String::new();
         let mut pen_down = false;
@@ -346,23 +442,35 @@ pub fn chart(series: &[Point]) -> Chart {
         }
         d
     };
-    let grid = (0..=4)
-        .map(|step| {
-            let value = (max * f64::from(step) / 4.0).round() as u64;
-            GridLine { y: format!("{:.1}", y(value)), text_y: format!("{:.1}", y(value) + 4.0), value }
+    let grid = (0..=steps)
+        .map(|i| {
+            let value = step * i;
+            GridLine {
+                y: format!("{:.1}", y(value)),
+                bottom: format!("{:.2}", value as f64 / top * 100.0),
+                value: count(value),
+            }
         })
         .collect();
-    let label_every = (series.len() / 8).max(1);
-    let labels = series
+    let indices = labelled(series.len());
+    let labels = indices
         .iter()
-        .enumerate()
-        .filter(|(i, _)| i % label_every == 0)
-        .map(|(i, point)| AxisLabel {
-            x: format!("{:.1}", x(i)),
-            text: point.bucket.split('T').nth(1).map_or_else(
-                || point.bucket.get(5..).unwrap_or_default().to_owned(),
-                |h| h.get(..5).unwrap_or(h).to_owned(),
-            ),
+        .map(|&i| {
+            let point = &series[i];
+            AxisLabel {
+                left: format!("{:.2}", x(i) / W * 100.0),
+                anchor: if i == 0 {
+                    "first"
+                } else if i + 1 == series.len() {
+                    "last"
+                } else {
+                    "mid"
+                },
+                text: point.bucket.split('T').nth(1).map_or_else(
+                    || point.bucket.get(5..).unwrap_or_default().to_owned(),
+                    |h| h.get(..5).unwrap_or(h).to_owned(),
+                ),
+            }
         })
         .collect();
     let markers = series
@@ -373,7 +481,7 @@ pub fn chart(series: &[Point]) -> Chart {
                 cx: format!("{:.1}", x(i)),
                 cy: format!("{:.1}", y(v)),
                 bucket: point.bucket.clone(),
-                visitors: v,
+                visitors: count(v),
                 pageviews: figure(point.pageviews),
             })
         })
@@ -381,9 +489,7 @@ pub fn chart(series: &[Point]) -> Chart {
     Chart {
         w: W,
         h: H,
-        pad_l: PAD_L,
-        tick_x: PAD_L - 6.0,
-        label_y: H - 8.0,
+        nonce,
         unit: if series.first().is_some_and(|p| p.bucket.contains('T')) { "hour" } else { "day" },
         grid,
         labels,
@@ -419,7 +525,11 @@ fn headings(dimension: Dimension) -> (&'static str, &'static str) {
 /// A row of a report table, as shown.
 struct RowView {
     value: String,
+    /// The dashboard filtered by this row's value, for rows that can be.
+    href: Option<String>,
     visitors: String,
+    /// An estimate's margin (`± 35`), or empty.
+    margin: String,
     second: String,
     other: bool,
 }
@@ -434,11 +544,54 @@ struct TableView {
     rows: Vec<RowView>,
 }
 
-fn table(id: &'static str, title: &'static str, column: &'static str, rows: &[TableRow], k: u64) -> TableView {
+/// The dashboard of `from` to `to` with `filters` (query names and values).
+fn dashboard_href(from: &str, to: &str, filters: &[(&str, &str)]) -> String {
+    let mut pairs = vec![("from", from), ("to", to)];
+    pairs.extend_from_slice(filters);
+    // Encoding string pairs cannot fail.
+    format!("/dashboard?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+/// How a filter is named on the page.
+fn filter_label(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::Entry => "Entry page",
+        Dimension::Exit => "Exit page",
+        other => headings(other).1,
+    }
+}
+
+/// An active filter, as shown: what it keeps and the link that removes it.
+struct FilterView {
+    label: &'static str,
+    value: String,
+    remove: String,
+}
+
+/// The report's filters, as query pairs.
+fn filter_pairs(report: &Report) -> Vec<(&'static str, &str)> {
+    report.filters.iter().map(|f| (f.dimension.name(), f.value.as_str())).collect()
+}
+
+fn table(
+    dimension: Dimension,
+    title: &'static str,
+    column: &'static str,
+    rows: &[TableRow],
+    report: &Report,
+) -> TableView {
+    let (id, k) = (dimension.name(), report.min_visitors);
     let events = matches!(id, "event" | "property" | "outbound");
+    let filterable = report::FILTERABLE.contains(&dimension);
+    let others: Vec<(&str, &str)> = filter_pairs(report).into_iter().filter(|(name, _)| *name != id).collect();
     let rows = rows
         .iter()
         .map(|row| {
+            let href = (filterable && !row.other && !row.suppressed).then(|| {
+                let mut pairs = others.clone();
+                pairs.push((id, row.value.as_str()));
+                dashboard_href(&report.from, &report.to, &pairs)
+            });
             let value = match (id, row.value.as_str()) {
                 ("source", "") => "Direct / none".to_owned(),
                 ("property", property) => property.replace('\u{1f}', " · "),
@@ -449,11 +602,11 @@ fn table(id: &'static str, title: &'static str, column: &'static str, rows: &[Ta
             let (visitors, second) = if row.suppressed {
                 (format!("fewer than {k}"), "—".to_owned())
             } else if let (None, Some(at_least)) = (row.visitors, row.visitors_at_least) {
-                (format!("{at_least}+"), figure(if events { row.events } else { row.visits }))
+                (format!("{}+", count(at_least)), figure(if events { row.events } else { row.visits }))
             } else {
                 (figure(row.visitors), figure(if events { row.events } else { row.visits }))
             };
-            RowView { value, visitors, second, other: row.other }
+            RowView { value, href, visitors, margin: margin(row.visitors_margin), second, other: row.other }
         })
         .collect();
     TableView { id, title, column, second: if events { "Events" } else { "Visits" }, rows }
@@ -477,6 +630,20 @@ struct DashboardPage<'a> {
     nonce: String,
     from: &'a str,
     to: &'a str,
+    /// The date fields' values: the range shown, or what was sent when it was not a range.
+    field_from: &'a str,
+    field_to: &'a str,
+    range_fault: Option<String>,
+    /// The active filters.
+    filters: Vec<FilterView>,
+    /// The filters as hidden fields of the date picker: (name, value).
+    filter_fields: Vec<(&'static str, String)>,
+    /// The query of the CSV and JSON links: range and filters.
+    export_query: String,
+    /// With filters: the first day counted, when the range reaches beyond the raw events kept.
+    counted_from: Option<String>,
+    /// Some figure shown is an estimate (with its margin).
+    has_estimates: bool,
     k: u64,
     live: &'a str,
     kpis: Option<Vec<Kpi>>,
@@ -490,13 +657,13 @@ struct DashboardPage<'a> {
 }
 
 /// The dashboard page.
-pub fn render(report: &Report, live: &str, funnel: FunnelCard) -> String {
+pub fn render(report: &Report, live: &str, funnel: FunnelCard, range_form: RangeForm) -> String {
     let k = report.min_visitors;
     let tables = report::tables()
         .filter_map(|dimension| {
             let rows = report.tables.get(dimension.name())?;
             let (title, column) = headings(dimension);
-            Some(table(dimension.name(), title, column, rows, k))
+            Some(table(dimension, title, column, rows, report))
         })
         .collect();
     let goals = report
@@ -516,16 +683,46 @@ pub fn render(report: &Report, live: &str, funnel: FunnelCard) -> String {
         }
         _ => format!("Fewer than {k} signed-in users: withheld."),
     };
+    let nonce = crate::security_headers::current_nonce().unwrap_or_default();
     pages::render(&DashboardPage {
         site: &report.site,
         css: DASHBOARD_CSS,
-        nonce: crate::security_headers::current_nonce().unwrap_or_default(),
+        nonce: nonce.clone(),
         from: &report.from,
         to: &report.to,
+        field_from: range_form.from.as_deref().unwrap_or(&report.from),
+        field_to: range_form.to.as_deref().unwrap_or(&report.to),
+        range_fault: range_form.fault,
+        filters: report
+            .filters
+            .iter()
+            .map(|filter| {
+                let rest: Vec<(&str, &str)> =
+                    filter_pairs(report).into_iter().filter(|(name, _)| *name != filter.dimension.name()).collect();
+                FilterView {
+                    label: filter_label(filter.dimension),
+                    value: match (filter.dimension, filter.value.as_str()) {
+                        (Dimension::Source, "") => "Direct / none".to_owned(),
+                        (_, value) => value.to_owned(),
+                    },
+                    remove: dashboard_href(&report.from, &report.to, &rest),
+                }
+            })
+            .collect(),
+        filter_fields: report.filters.iter().map(|f| (f.dimension.name(), f.value.clone())).collect(),
+        export_query: {
+            let mut pairs = vec![("from", report.from.as_str()), ("to", report.to.as_str())];
+            pairs.extend(filter_pairs(report));
+            // Encoding string pairs cannot fail.
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        },
+        counted_from: report.counted_from.clone(),
+        has_estimates: report.totals.visitors_margin.is_some()
+            || report.tables.values().flatten().any(|row| row.visitors_margin.is_some()),
         k,
         live,
-        kpis: kpis(&report.totals, &report.previous),
-        chart: Embed(chart(&report.series)),
+        kpis: kpis(&report.totals, &report.previous, report.previous_partial),
+        chart: Embed(chart(&report.series, nonce)),
         granularity: match report.granularity {
             crumb_store::analytics::Granularity::Hour => "hour",
             crumb_store::analytics::Granularity::Day => "day",
@@ -551,6 +748,35 @@ mod tests {
     }
 
     #[test]
+    fn counts_have_thousands_separators() {
+        let shown: Vec<String> = [0, 7, 999, 1_000, 41_380, 1_234_567].into_iter().map(count).collect();
+        assert_eq!(shown, ["0", "7", "999", "1,000", "41,380", "1,234,567"]);
+    }
+
+    #[test]
+    fn the_y_axis_has_round_ticks() {
+        for (max, step) in [(0, 1), (3, 1), (9, 5), (40, 10), (6_630, 2_000), (4_972, 2_000), (19_000, 5_000)] {
+            assert_eq!(tick_step(max), step, "max {max}");
+        }
+        let series: Vec<Point> = (0..7)
+            .map(|i| Point {
+                bucket: format!("2026-11-0{}", i + 1),
+                at: 0,
+                suppressed: false,
+                visitors: Some(1_000 + i * 100),
+                pageviews: Some(6_630 - i * 10),
+                visits: Some(1_200),
+            })
+            .collect();
+        let chart = chart(&series, String::new());
+        let ticks: Vec<&str> = chart.grid.iter().map(|g| g.value.as_str()).collect();
+        assert_eq!(ticks, ["0", "2,000", "4,000", "6,000", "8,000"]);
+        let labels: Vec<(&str, &str)> = chart.labels.iter().map(|l| (l.text.as_str(), l.anchor)).collect();
+        assert_eq!(labels.last(), Some(&("11-07", "last")), "the last day is labelled, anchored at its end");
+        assert_eq!(labels.first(), Some(&("11-01", "first")));
+    }
+
+    #[test]
     fn the_chart_skips_withheld_points() {
         let point = |bucket: &str, v: Option<u64>| Point {
             bucket: bucket.into(),
@@ -560,9 +786,12 @@ mod tests {
             pageviews: v.map(|n| n * 2),
             visits: v,
         };
-        let chart = chart(&[point("2026-11-01", Some(10)), point("2026-11-02", None), point("2026-11-03", Some(30))]);
+        let chart = chart(
+            &[point("2026-11-01", Some(10)), point("2026-11-02", None), point("2026-11-03", Some(30))],
+            String::new(),
+        );
         assert_eq!(chart.markers.len(), 2, "no marker for the withheld day");
-        assert!(chart.visitors.starts_with("M48.0"), "{}", chart.visitors);
+        assert!(chart.visitors.starts_with("M0.0"), "{}", chart.visitors);
         assert_eq!(chart.visitors.matches('M').count(), 2, "the line restarts after the gap: {}", chart.visitors);
     }
 }

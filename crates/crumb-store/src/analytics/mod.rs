@@ -311,6 +311,13 @@ pub trait AnalyticsStore: Send + Sync {
     /// The visits left open by the latest rollup of the UTC day starting at `day`.
     async fn open_visits(&self, site: &str, day: UnixMillis) -> Result<Vec<OpenVisit>, StoreError>;
 
+    /// Moves a site's rolled-up mark back to `to` if it is later (never
+    /// forward; nothing without a mark), so that the rollup job rolls the
+    /// days from `to` on up again: for raw events written behind the mark
+    /// (`crumb analytics synth` after `crumb serve` rolled real traffic up).
+    /// The rollups stay until each day's new rollup replaces them.
+    async fn rewind_rolled_until(&self, site: &str, to: UnixMillis) -> Result<(), StoreError>;
+
     /// The instant before which a site's events are rolled up (`None` before the first rollup).
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError>;
 

@@ -313,8 +313,10 @@ fn add_events<'a>(
         let event = &stored.event;
         let visitor = event.visitor;
         let bucket = granularity.bucket(event.at);
+        // The total's visitors are those of its visits ([`add_visit`]): a
+        // visitor counts in the bucket their visit started in, with it, so
+        // that no bucket has more visitors than visits.
         let total = accumulator.cell(bucket, Dimension::Total, "");
-        total.visitors.insert(visitor);
         match event.kind {
             EventKind::Pageview => total.counts.pageviews += 1,
             EventKind::Custom | EventKind::Outbound => total.counts.events += 1,
@@ -364,6 +366,25 @@ fn tally_events(events: &[StoredEvent]) -> Tally<'_> {
         }
     }
     tally
+}
+
+/// The events of the visits `keep` selects, the others dropped: `events` are
+/// cut into visits as rollups cut them, and `keep` sees each visit's events
+/// in time order (for reports filtered by a page, a source, a browser …).
+pub fn select_visits(mut events: Vec<StoredEvent>, keep: impl Fn(&[StoredEvent]) -> bool) -> Vec<StoredEvent> {
+    events.sort_unstable_by_key(|e| (e.event.visitor, e.event.cookieless, e.event.at));
+    let verdicts: Vec<(usize, bool)> = visits(&events).map(|visit| (visit.events.len(), keep(visit.events))).collect();
+    let mut events = events.into_iter();
+    let mut selected = Vec::new();
+    for (len, kept) in verdicts {
+        let visit = events.by_ref().take(len);
+        if kept {
+            selected.extend(visit);
+        } else {
+            visit.for_each(drop);
+        }
+    }
+    selected
 }
 
 /// Merges rows of the same dimension and value across buckets (for a

@@ -361,6 +361,18 @@ impl AnalyticsStore for PgStore {
         rows.iter().map(|row| OpenVisit::from_json(row.try_get::<_, &str>(0).map_err(corrupt_column)?)).collect()
     }
 
+    async fn rewind_rolled_until(&self, site: &str, to: UnixMillis) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE analytics_rollup_marks SET rolled_until = $2 WHERE site = $1 AND rolled_until > $2",
+                &[&site, &to],
+            )
+            .await
+            .map_err(backend_error)?;
+        Ok(())
+    }
+
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         self.query_opt("SELECT rolled_until FROM analytics_rollup_marks WHERE site = $1", &[&site], |row| {
             row.try_get(0).map_err(corrupt_column)

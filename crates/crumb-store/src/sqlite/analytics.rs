@@ -279,6 +279,19 @@ impl AnalyticsStore for SqliteStore {
         .await
     }
 
+    async fn rewind_rolled_until(&self, site: &str, to: UnixMillis) -> Result<(), StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            c.execute(
+                "UPDATE analytics_rollup_marks SET rolled_until = ?2 WHERE site = ?1 AND rolled_until > ?2",
+                params![site, to],
+            )
+            .map(|_| ())
+            .map_err(backend_error)
+        })
+        .await
+    }
+
     async fn rolled_until(&self, site: &str) -> Result<Option<UnixMillis>, StoreError> {
         let site = site.to_owned();
         self.read(move |c| {

@@ -130,6 +130,16 @@ pub async fn analytics_rollups_equal_raw_counts(store: Arc<dyn Store>) {
     assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
     assert_eq!(store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[]).await.unwrap().len(), daily.len());
     assert!(store.rollups(site, Granularity::Day, DAY0 + DAY, DAY0 + 2 * DAY, &[]).await.unwrap().is_empty());
+    // The mark moves back (never forward) when rewound, and the day rolls up again.
+    store.rewind_rolled_until(site, DAY0 + 2 * DAY).await.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY), "a rewind never advances");
+    store.rewind_rolled_until(site, DAY0).await.unwrap();
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0));
+    assert_eq!(store.rollups(site, Granularity::Day, DAY0, DAY0 + DAY, &[]).await.unwrap().len(), daily.len());
+    assert!(store.commit_rollup(site, DAY0, DAY0 + DAY, &rollup.hourly, &rollup.daily, &[]).await.unwrap());
+    assert_eq!(store.rolled_until(site).await.unwrap(), Some(DAY0 + DAY));
+    store.rewind_rolled_until("an-none", DAY0).await.unwrap();
+    assert_eq!(store.rolled_until("an-none").await.unwrap(), None, "no mark, none made");
 }
 
 /// Cross-device users are counted, and old raw events purged.

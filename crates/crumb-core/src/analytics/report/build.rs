@@ -22,14 +22,16 @@ pub(super) async fn build_at(
 
     // Totals, series and the previous period: `total` rows only.
     let totals_rows = rows_of(state, range, &current, granularity, &[Dimension::Total, Dimension::VisitorType]).await?;
-    let previous_range = range.previous();
+    let now = state.now_millis();
+    let (previous_range, previous_granularity) = compared_range(range, now);
     let previous = sources(state, previous_range, rolled_until).await?;
     let previous_rows =
-        rows_of(state, previous_range, &previous, Granularity::Day, &[Dimension::Total, Dimension::VisitorType])
+        rows_of(state, previous_range, &previous, previous_granularity, &[Dimension::Total, Dimension::VisitorType])
             .await?;
 
-    let tables = tables_at(state, range, &current, k, limit).await?;
+    let mut tables = tables_at(state, range, &current, k, limit).await?;
     let totals = totals_of(&totals_rows, returning_visits(&totals_rows), k);
+    one_visitor_figure(&totals, &mut tables, k);
     let goals = goals_at(state, range, &current, k, totals.visitors.unwrap_or(0)).await?;
     let cross_device = cross_device(state, range, k).await?;
     Ok(Report {
@@ -38,13 +40,72 @@ pub(super) async fn build_at(
         to: format_day(range.to - DAY_MILLIS),
         granularity,
         min_visitors: k,
-        series: series_of(&totals_rows, range, granularity, k),
+        series: series_of(&totals_rows, range, granularity, k, now),
         totals,
         previous: totals_of(&previous_rows, returning_visits(&previous_rows), k),
+        previous_partial: previous_granularity == Granularity::Hour,
         tables,
         goals,
         cross_device,
+        filters: Vec::new(),
+        counted_from: None,
     })
+}
+
+/// The period a range is compared with: the one of the same length just
+/// before it; while the range is not over (it holds today), only as much of
+/// that period as has passed of the range — today until 14:20 against
+/// yesterday until 14:20 — read from hourly rows (so to the end of that hour
+/// once it is rolled up).
+pub fn compared_range(range: DateRange, now: UnixMillis) -> (DateRange, Granularity) {
+    let previous = range.previous();
+    if now >= range.from && now < range.to {
+        let to = (previous.from + (now - range.from) + 1).min(previous.to);
+        (DateRange { from: previous.from, to }, Granularity::Hour)
+    } else {
+        (previous, Granularity::Day)
+    }
+}
+
+/// One unique-visitor figure for the page: the rows of "how visits were
+/// counted" (with the visitor cookie, cookieless) are disjoint sets of
+/// visitors that make up the total, so they are shown adding up to it (the
+/// total's estimate is the finer one); the visitors of new visits are those
+/// visits, exactly (a visit is new once per visitor).
+pub fn one_visitor_figure(totals: &Totals, tables: &mut BTreeMap<&'static str, Vec<TableRow>>, k: u64) {
+    if let Some(rows) = tables.get_mut(Dimension::VisitorType.name()) {
+        for row in rows.iter_mut().filter(|row| !row.other && !row.suppressed && row.value == "new") {
+            row.visitors = row.visits;
+            row.visitors_margin = None;
+        }
+    }
+    let (Some(total), Some(rows)) = (totals.visitors, tables.get_mut(Dimension::Tracking.name())) else { return };
+    if rows.iter().any(|row| row.other || row.suppressed || row.visitors.is_none()) {
+        return;
+    }
+    match &mut rows[..] {
+        [only] => {
+            only.visitors = Some(total);
+            only.visitors_margin = totals.visitors_margin;
+        }
+        [a, b] => {
+            let (ea, eb) = (a.visitors.unwrap_or(0), b.visitors.unwrap_or(0));
+            let (va, vb) = (a.visits.unwrap_or(0), b.visits.unwrap_or(0));
+            // Shared in the ratio of the rows' own estimates, each within its visits.
+            let share = if ea + eb == 0 { 0.5 } else { ea as f64 / (ea + eb) as f64 };
+            let mut first = ((total as f64 * share).round() as u64).min(va).min(total);
+            if total - first > vb {
+                first = total - vb;
+            }
+            if first < k || total - first < k {
+                // Each row is shown because it holds k visitors: keep it so.
+                return;
+            }
+            a.visitors = Some(first);
+            b.visitors = Some(total - first);
+        }
+        _ => {}
+    }
 }
 
 /// Every table of the report: counters summed in the store, sketches read
@@ -111,8 +172,8 @@ async fn goals_at(
             (None, None) => continue,
         };
         let sketches = sketches_of(state, range, current, dimension, vec![value.clone()]).await?;
-        let visitors = sketches.get(&value).map_or(0, VisitorSketch::count);
         let counts = tables_counts(state, range, current, dimension, &value).await?;
+        let visitors = sketches.get(&value).map_or(0, |sketch| row_visitors(&counts, sketch));
         let conversions = if dimension == Dimension::Page { counts.pageviews } else { counts.events };
         let suppressed = visitors > 0 && visitors < k;
         goals.push(GoalRow {
@@ -128,7 +189,7 @@ async fn goals_at(
 }
 
 /// Signed-in users seen on several devices, within raw-event retention.
-async fn cross_device(state: &Site, range: DateRange, k: u64) -> Result<CrossDevice, ReportError> {
+pub(super) async fn cross_device(state: &Site, range: DateRange, k: u64) -> Result<CrossDevice, ReportError> {
     let site = &state.config.site_name;
     let now = state.now_millis();
     let retention_start = now - i64::from(state.config.analytics.raw_retention_days) * DAY_MILLIS;
@@ -206,7 +267,7 @@ pub async fn realtime(state: &Site) -> Result<Realtime, ReportError> {
             pages.push((value, c, s));
         }
     }
-    let count = visitors.count();
+    let count = consistent_visitors(visitors.count(), counts.new_visits, counts.visits);
     let suppressed = count > 0 && count < k;
     Ok(Realtime {
         suppressed,

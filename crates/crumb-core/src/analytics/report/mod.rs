@@ -48,12 +48,14 @@ impl ReportError {
 pub const OTHER: &str = rollup::OTHER;
 
 mod build;
+mod filter;
 mod funnel;
 mod model;
 mod query;
 mod read;
 
 pub use build::*;
+pub use filter::*;
 pub use funnel::*;
 pub use model::*;
 pub use query::*;

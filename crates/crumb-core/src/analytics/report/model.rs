@@ -8,8 +8,13 @@ use super::*;
 pub struct Totals {
     /// Fewer than k visitors: figures withheld.
     pub suppressed: bool,
-    /// Distinct visitors.
+    /// Distinct visitors: exact, or an estimate within
+    /// [`visitors_margin`](Self::visitors_margin); never more than the
+    /// visits, never fewer than the new visits (each is one visitor's first).
     pub visitors: Option<u64>,
+    /// When `visitors` is an estimate: its margin (±, 19 times in 20);
+    /// `None` when it is counted exactly.
+    pub visitors_margin: Option<u64>,
     /// Page views.
     pub pageviews: Option<u64>,
     /// Visits.
@@ -26,6 +31,13 @@ pub struct Totals {
     pub returning_visits: Option<u64>,
 }
 
+/// A visitor count made consistent with the exact counters: an estimate
+/// above the visits (each visitor made at least one) or below the new visits
+/// (each is one visitor's first) is brought within them.
+pub fn consistent_visitors(estimate: u64, at_least: u64, at_most: u64) -> u64 {
+    estimate.max(at_least).min(at_most)
+}
+
 pub(super) fn ratio(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -35,13 +47,15 @@ pub(super) fn ratio(part: u64, whole: u64) -> f64 {
 }
 
 impl Totals {
-    pub(super) fn of(counts: &Counts, visitors: u64, returning: u64, k: u64) -> Totals {
+    pub(super) fn of(counts: &Counts, sketch: &VisitorSketch, returning: u64, k: u64) -> Totals {
+        let visitors = consistent_visitors(sketch.count(), counts.new_visits, counts.visits);
         if visitors < k && visitors > 0 {
             return Totals { suppressed: true, ..Totals::default() };
         }
         Totals {
             suppressed: false,
             visitors: Some(visitors),
+            visitors_margin: sketch.margin(),
             pageviews: Some(counts.pageviews),
             visits: Some(counts.visits),
             bounce_rate: Some(ratio(counts.bounces, counts.visits)),
@@ -83,8 +97,10 @@ pub struct TableRow {
     pub other: bool,
     /// Fewer than k visitors even after folding: figures withheld.
     pub suppressed: bool,
-    /// Distinct visitors.
+    /// Distinct visitors (never more than the visits).
     pub visitors: Option<u64>,
+    /// When `visitors` is an estimate: its margin (±, 19 times in 20).
+    pub visitors_margin: Option<u64>,
     /// For a large "other": a lower bound of its distinct visitors (not counted exactly).
     pub visitors_at_least: Option<u64>,
     /// Visits.
@@ -142,14 +158,23 @@ pub struct Report {
     pub totals: Totals,
     /// The same figures for the period before, for comparison.
     pub previous: Totals,
+    /// The range is not over (it holds today): `previous` covers only as
+    /// much of the period before as has passed of this one (today until
+    /// now against yesterday until the same time).
+    pub previous_partial: bool,
     /// The time series.
     pub series: Vec<Point>,
     /// Tables by dimension name (`page`, `entry`, `exit`, `source`, …).
     pub tables: BTreeMap<&'static str, Vec<TableRow>>,
     /// Configured goals.
     pub goals: Vec<GoalRow>,
-    /// Cross-device users.
+    /// Cross-device users (never filtered).
     pub cross_device: CrossDevice,
+    /// The filters the figures are restricted to (none: every visit).
+    pub filters: Vec<Filter>,
+    /// With filters, when the range reaches beyond the raw events kept:
+    /// the first day counted.
+    pub counted_from: Option<String>,
 }
 
 /// The dimensions reported as tables, in display order: every one but the

@@ -67,6 +67,28 @@ pub struct RangeQuery {
     pub steps: Option<String>,
     /// Instead of steps: the name of a funnel of `crumb.toml`.
     pub funnel: Option<String>,
+    /// Filter: visits that viewed this page.
+    pub page: Option<String>,
+    /// Filter: visits that entered on this page.
+    pub entry: Option<String>,
+    /// Filter: visits that left from this page.
+    pub exit: Option<String>,
+    /// Filter: visits from this source (empty: direct).
+    pub source: Option<String>,
+    /// Filter: visits with this `utm_source`.
+    pub utm_source: Option<String>,
+    /// Filter: visits with this `utm_medium`.
+    pub utm_medium: Option<String>,
+    /// Filter: visits with this `utm_campaign`.
+    pub utm_campaign: Option<String>,
+    /// Filter: visits in this browser family.
+    pub browser: Option<String>,
+    /// Filter: visits on this operating system.
+    pub os: Option<String>,
+    /// Filter: visits on this device class.
+    pub device: Option<String>,
+    /// Filter: visits that sent this custom event.
+    pub event: Option<String>,
 }
 
 /// The funnel a query asks for.
@@ -102,7 +124,7 @@ impl RangeQuery {
                 let from_day = parse_day(from).ok_or_else(|| bad("from", from))?;
                 let to_day = parse_day(to).ok_or_else(|| bad("to", to))?;
                 if to_day < from_day {
-                    return Err(ReportError::query("to is before from"));
+                    return Err(ReportError::query(format!("“To” ({to}) is before “From” ({from})")));
                 }
                 DateRange { from: from_day, to: to_day + DAY_MILLIS }
             }

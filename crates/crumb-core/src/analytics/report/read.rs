@@ -162,9 +162,11 @@ pub(super) async fn table(
     let mut other_bound = 0;
     let mut folded = 0usize;
     for entry in &ranked {
-        let visitors = sketches.get(&entry.value).map(VisitorSketch::count);
+        let visitors = sketches.get(&entry.value).map(|sketch| row_visitors(&entry.counts, sketch));
         match visitors {
-            Some(n) if n >= k && shown.len() < limit && entry.value != OTHER => shown.push((entry, n)),
+            Some(n) if n >= k && shown.len() < limit && entry.value != OTHER => {
+                shown.push((entry, n, sketches.get(&entry.value).and_then(VisitorSketch::margin)))
+            }
             _ => {
                 folded += 1;
                 other_counts.add(&entry.counts);
@@ -182,10 +184,13 @@ pub(super) async fn table(
         });
         return Ok(floor_table(rows.collect(), k, limit));
     }
-    let mut rows: Vec<TableRow> =
-        shown.into_iter().map(|(entry, n)| table_row(entry.value.clone(), false, &entry.counts, n)).collect();
+    let mut rows: Vec<TableRow> = shown
+        .into_iter()
+        .map(|(entry, n, margin)| table_row(entry.value.clone(), false, &entry.counts, n, margin))
+        .collect();
     if folded > 0 {
-        let mut other = table_row(OTHER.to_owned(), true, &other_counts, other_bound);
+        let other_bound = other_bound.min(other_counts.visits);
+        let mut other = table_row(OTHER.to_owned(), true, &other_counts, other_bound, None);
         other.visitors = None;
         other.visitors_at_least = Some(other_bound);
         rows.push(other);
@@ -193,12 +198,19 @@ pub(super) async fn table(
     Ok(rows)
 }
 
-pub(super) fn table_row(value: String, other: bool, counts: &Counts, visitors: u64) -> TableRow {
+/// A row's distinct visitors: its sketch's count, never more than its
+/// visits (each of its visitors made at least one).
+pub(super) fn row_visitors(counts: &Counts, sketch: &VisitorSketch) -> u64 {
+    consistent_visitors(sketch.count(), 0, counts.visits)
+}
+
+pub(super) fn table_row(value: String, other: bool, counts: &Counts, visitors: u64, margin: Option<u64>) -> TableRow {
     TableRow {
         value,
         other,
         suppressed: false,
         visitors: Some(visitors),
+        visitors_margin: margin,
         visitors_at_least: None,
         visits: Some(counts.visits),
         pageviews: Some(counts.pageviews),
@@ -212,7 +224,7 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
     let mut with_count: Vec<(String, Counts, VisitorSketch, u64)> = rows
         .drain(..)
         .map(|(value, counts, sketch)| {
-            let n = sketch.count();
+            let n = row_visitors(&counts, &sketch);
             (value, counts, sketch, n)
         })
         .collect();
@@ -232,22 +244,23 @@ pub fn floor_table(mut rows: Vec<(String, Counts, VisitorSketch)>, k: u64, limit
         }
     }
     // Complementary suppression: "other" must not be a small group either.
-    while other.as_ref().is_some_and(|(_, s)| s.count() < k) {
+    while other.as_ref().is_some_and(|(c, s)| row_visitors(c, s) < k) {
         let Some((_, counts, sketch, _)) = shown.pop() else { break };
         fold(&mut other, &counts, &sketch);
     }
     let row = table_row;
-    let mut table: Vec<TableRow> = shown.iter().map(|(v, c, _, n)| row(v.clone(), false, c, *n)).collect();
+    let mut table: Vec<TableRow> = shown.iter().map(|(v, c, s, n)| row(v.clone(), false, c, *n, s.margin())).collect();
     if let Some((counts, sketch)) = other {
-        let count = sketch.count();
+        let count = row_visitors(&counts, &sketch);
         if count >= k {
-            table.push(row(OTHER.to_owned(), true, &counts, count));
+            table.push(row(OTHER.to_owned(), true, &counts, count, sketch.margin()));
         } else {
             table.push(TableRow {
                 value: OTHER.to_owned(),
                 other: true,
                 suppressed: true,
                 visitors: None,
+                visitors_margin: None,
                 visitors_at_least: None,
                 visits: None,
                 pageviews: None,
@@ -266,7 +279,7 @@ pub(super) fn totals_of(rows: &[RollupRow], returning: u64, k: u64) -> Totals {
         counts.add(&row.counts);
         visitors.merge(&row.visitors);
     }
-    Totals::of(&counts, visitors.count(), returning, k)
+    Totals::of(&counts, &visitors, returning, k)
 }
 
 pub(super) fn returning_visits(rows: &[RollupRow]) -> u64 {
@@ -276,7 +289,15 @@ pub(super) fn returning_visits(rows: &[RollupRow]) -> u64 {
         .sum()
 }
 
-pub(super) fn series_of(rows: &[RollupRow], range: DateRange, granularity: Granularity, k: u64) -> Vec<Point> {
+/// The time series of `range`, a point per bucket up to the one holding
+/// `now` (none in the future).
+pub(super) fn series_of(
+    rows: &[RollupRow],
+    range: DateRange,
+    granularity: Granularity,
+    k: u64,
+    now: UnixMillis,
+) -> Vec<Point> {
     let mut by_bucket: BTreeMap<UnixMillis, (Counts, VisitorSketch)> = BTreeMap::new();
     for row in rows.iter().filter(|r| r.dimension == Dimension::Total) {
         let entry = by_bucket.entry(row.bucket).or_default();
@@ -286,10 +307,10 @@ pub(super) fn series_of(rows: &[RollupRow], range: DateRange, granularity: Granu
     let step = granularity.millis();
     (0..)
         .map(|i| range.from + i * step)
-        .take_while(|at| *at < range.to)
+        .take_while(|at| *at < range.to && *at <= now)
         .map(|at| {
             let (counts, sketch) = by_bucket.remove(&at).unwrap_or_default();
-            let visitors = sketch.count();
+            let visitors = row_visitors(&counts, &sketch);
             let suppressed = visitors > 0 && visitors < k;
             let bucket = match granularity {
                 Granularity::Day => format_day(at),
