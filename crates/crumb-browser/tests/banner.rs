@@ -608,7 +608,7 @@ async fn a_theme_saved_without_consent_says_why() {
     click(&browser, "[data-crumb=reject]").await;
     wait_until(&browser, "return !document.querySelector('.crumb-b')").await;
     click(&browser, "input[value=dark]").await;
-    click(&browser, "form[action='/demo/preferences'] button").await;
+    click(&browser, "form[action^='/demo/preferences'] button").await;
     wait_until(&browser, "return !!document.getElementById('theme-status')").await;
     let said = js(&browser, "return document.getElementById('theme-status').textContent").await;
     assert!(said.as_str().unwrap().contains("needs your consent to preference cookies"), "{said}");
@@ -620,7 +620,7 @@ async fn a_theme_saved_without_consent_says_why() {
     click(&browser, "[data-crumb=save]").await;
     wait_until(&browser, "return !document.querySelector('.crumb-d')").await;
     click(&browser, "input[value=dark]").await;
-    click(&browser, "form[action='/demo/preferences'] button").await;
+    click(&browser, "form[action^='/demo/preferences'] button").await;
     wait_until(&browser, "return document.querySelector('main').getAttribute('data-theme') === 'dark'").await;
     assert_eq!(js(&browser, "return !!document.getElementById('theme-status')").await, false);
     browser.close().await.unwrap();
