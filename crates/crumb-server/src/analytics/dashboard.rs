@@ -408,8 +408,9 @@ fn labelled(points: usize) -> Vec<usize> {
     let mut indices: Vec<usize> = (0..points).step_by(every).collect();
     let last = points - 1;
     if indices.last() != Some(&last) {
-        // Too close to the last one: the last one wins.
-        if indices.last().is_some_and(|i| (last - i) * 2 < every) {
+        // Closer to the last one than a full step (the last label is anchored
+        // at its end and would touch it on a phone): the last one wins.
+        if indices.last().is_some_and(|i| last - i < every) {
             indices.pop();
         }
         indices.push(last);
