@@ -136,30 +136,8 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     assert_eq!(job.days_rolled, 1);
 
     // An administrator opens the dashboard in the same browser.
-    let limiter = crumb_core::accounts::hashing::HashLimiter::new(1, std::time::Duration::from_secs(60));
-    let hash = crumb_core::accounts::credentials::hash_password(&limiter, PASSWORD.to_owned()).await.unwrap();
-    let admin = crumb_store::Account {
-        user_id: "admin".into(),
-        email: "admin@demo.example".into(),
-        email_folded: "admin@demo.example".into(),
-        password_hash: hash,
-        is_admin: true,
-        created_at: 0,
-        theft_detected_at: None,
-    };
-    server.store.create_account(&admin).await.unwrap();
+    sign_in_admin(&server, &visitor).await;
     let client = visitor.client();
-    visitor.navigate_raw(&format!("{}/account", server.origin)).await.unwrap();
-    client
-        .find(Locator::Css("#sign-in input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys("admin@demo.example")
-        .await
-        .unwrap();
-    client.find(Locator::Css("#sign-in input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    client.find(Locator::Css("#sign-in button")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Css("#signed-in-as")).await.unwrap();
     visitor.navigate_raw(&format!("{}/dashboard?from={first_day}&to={second_day}", server.origin)).await.unwrap();
     let text = |css: &'static str| async move { client.find(Locator::Css(css)).await.unwrap().text().await.unwrap() };
     assert!(text("#kpi-visitors").await.contains('1'), "one visitor: {}", text("#kpi-visitors").await);

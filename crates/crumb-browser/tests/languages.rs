@@ -3,8 +3,10 @@
 //! Skips, saying so, when Chromium or chromedriver is not installed.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+#[path = "support/pages.rs"]
+mod support;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
 use fantoccini::Locator;
@@ -22,17 +24,11 @@ async fn start_server() -> (String, tempfile::TempDir) {
 }
 
 async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser.client().execute(script, vec![]).await.unwrap()
+    support::js(browser, script).await.unwrap()
 }
 
 async fn wait_until(browser: &Browser, script: &str) {
-    for _ in 0..100 {
-        if js(browser, script).await == serde_json::Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {script}");
+    support::wait_until(browser, script).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
