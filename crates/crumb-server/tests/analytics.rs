@@ -1245,6 +1245,21 @@ async fn filters_restrict_every_figure_and_keep_the_floor() {
             assert!(!csv.lines().any(|l| l.contains("lone.example,1")), "{backend}: {csv}");
         }
 
+        // Differencing: /b (4 visitors) minus /b on Chrome (3, at the floor)
+        // would be the lone Firefox visitor's visit, page views and duration.
+        // A filter whose removal adds 1 to k - 1 visitors is refused.
+        for differencing in ["page=/b&browser=Chrome", "browser=Chrome&page=/b"] {
+            for path in ["/api/stats", "/api/stats.csv"] {
+                let reply = admin.get(&format!("{path}?from={DAY}&to={DAY}&{differencing}")).await;
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{backend} {path}?{differencing}");
+                let problem = reply.json();
+                let detail = problem["detail"].as_str().unwrap_or_default();
+                assert!(detail.contains("anonymity floor") && detail.contains("1 more"), "{backend}: {problem}");
+            }
+        }
+        // The same filters one at a time leave groups of at least k out: shown.
+        assert_eq!(admin.get(&stats("page=/b")).await.status, StatusCode::OK, "{backend}");
+
         // The CSV honours the filter.
         let csv = admin.get(&format!("/api/stats.csv?from={DAY}&to={DAY}&browser=Chrome")).await.text();
         assert!(csv.lines().any(|l| l == "filter,browser=Chrome,,,,,,"), "{csv}");

@@ -170,7 +170,7 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
     let (report, realtime) = (report?, realtime?);
     let live = match realtime.visitors {
         Some(n) => format!("{n} visitors in the last 5 minutes"),
-        None => format!("fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
+        None => format!("Fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
     };
     // A funnel the page cannot show is said in its card, with 400.
     let (funnel, fault) = match (asked, funnel) {

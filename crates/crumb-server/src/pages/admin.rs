@@ -108,7 +108,7 @@ fn decision_rows(counts: &[DecisionCount], categories: &[Category], k: u64) -> (
             }
         }
     }
-    let days = per_day
+    let days: Vec<DayRow> = per_day
         .into_iter()
         .rev()
         .map(|(day, (decisions, cells))| DayRow {
@@ -118,7 +118,11 @@ fn decision_rows(counts: &[DecisionCount], categories: &[Category], k: u64) -> (
         })
         .collect();
     let all: u64 = counts.iter().map(|c| c.count).sum();
-    (days, if all >= k { totals } else { Vec::new() })
+    // The totals minus the days shown are the days hidden: together they
+    // must be none or at least k decisions, like any group shown.
+    let hidden: u64 = days.iter().filter(|d| d.cells.is_empty()).map(|d| d.decisions).sum();
+    let totals_shown = all >= k && (hidden == 0 || hidden >= k);
+    (days, if totals_shown { totals } else { Vec::new() })
 }
 
 /// `GET /admin`: the administrators' page (others get 403, signed-out
@@ -187,8 +191,14 @@ mod tests {
         let statistics = &days[1].cells[0];
         assert_eq!((statistics.granted, statistics.refused, statistics.percent()), (7, 3, 70));
         assert_eq!((days[1].cells[1].granted, days[1].cells[1].refused), (0, 10));
-        assert_eq!((totals[0].granted, totals[0].refused), (9, 3));
-        assert_eq!((totals[1].granted, totals[1].refused), (2, 10));
+        assert!(totals.is_empty(), "the totals minus the day shown would be the hidden day's 2 decisions");
+        // Hidden days of k decisions or more together: the totals are shown.
+        let mut more = counts.to_vec();
+        more.push(count(2 * DAY_MILLIS, &["necessary"], &["statistics", "marketing"], 8));
+        let (days, totals) = decision_rows(&more, &categories, 10);
+        assert_eq!(days.iter().filter(|d| d.cells.is_empty()).map(|d| d.decisions).sum::<u64>(), 10);
+        assert_eq!((totals[0].granted, totals[0].refused), (9, 11));
+        assert_eq!((totals[1].granted, totals[1].refused), (2, 18));
         let (_, totals) = decision_rows(&counts[2..], &categories, 10);
         assert!(totals.is_empty(), "fewer than k decisions in all: no totals");
     }

@@ -6,6 +6,8 @@
 
 use super::*;
 
+use std::cell::RefCell;
+
 use crumb_store::analytics::{EventKind, StoredEvent};
 
 /// The dimensions a report can be filtered by, and their query names.
@@ -57,6 +59,48 @@ fn matches(visit: &[StoredEvent], filter: &Filter) -> bool {
     }
 }
 
+/// Who each filter leaves out, to keep the anonymity floor against
+/// differencing: a filtered report minus the same report without one of its
+/// filters describes the visitors that filter removed, so that group must
+/// be empty or at least k visitors, like any row.
+struct Audience {
+    /// The visitors of the visits matching every filter.
+    matching: HashSet<(i64, bool)>,
+    /// Per filter, the visitors of the visits matching every filter but it.
+    without: Vec<HashSet<(i64, bool)>>,
+}
+
+impl Audience {
+    fn new(filters: usize) -> Self {
+        Audience { matching: HashSet::new(), without: vec![HashSet::new(); filters] }
+    }
+
+    /// Counts one visit, given which filters it matches.
+    fn count(&mut self, visit: &[StoredEvent], hits: &[bool]) {
+        let Some(first) = visit.first() else { return };
+        let visitor = (first.event.visitor, first.event.cookieless);
+        let missed = hits.iter().filter(|hit| !**hit).count();
+        for (index, set) in self.without.iter_mut().enumerate() {
+            // Matches every filter but (perhaps) this one.
+            if missed == 0 || (missed == 1 && !hits[index]) {
+                set.insert(visitor);
+            }
+        }
+        if missed == 0 {
+            self.matching.insert(visitor);
+        }
+    }
+
+    /// The first filter whose removal would add between 1 and k − 1
+    /// visitors, and how many.
+    fn singled_out(&self, k: u64) -> Option<(usize, u64)> {
+        self.without.iter().enumerate().find_map(|(index, set)| {
+            let hidden = set.difference(&self.matching).count() as u64;
+            (hidden > 0 && hidden < k).then_some((index, hidden))
+        })
+    }
+}
+
 /// The rollup of the visits of `range` that match every filter, from raw
 /// events; the range is cut to the days whose raw events are kept (the
 /// returned start, when later than the range's).
@@ -73,12 +117,26 @@ async fn filtered_rollup(
         if from < to { state.store.events_between(&state.config.site_name, from, to).await? } else { Vec::new() };
     let filters = filters.to_vec();
     let limit = value_limit(&state.config.analytics);
+    let k = u64::from(state.config.analytics.min_visitors);
     let rolled = tokio::task::spawn_blocking(move || {
-        let selected = rollup::select_visits(events, |visit| filters.iter().all(|filter| matches(visit, filter)));
-        rollup::aggregate(selected, &[], &limit)
+        let audience = RefCell::new(Audience::new(filters.len()));
+        let selected = rollup::select_visits(events, |visit| {
+            let hits: Vec<bool> = filters.iter().map(|filter| matches(visit, filter)).collect();
+            audience.borrow_mut().count(visit, &hits);
+            hits.iter().all(|hit| *hit)
+        });
+        match audience.into_inner().singled_out(k) {
+            Some((index, hidden)) => Err(ReportError::query(format!(
+                "these filters would show fewer than {k} visitors by difference: without the {} filter the \
+                 report counts {hidden} more, and comparing the two would describe them (the anonymity floor); \
+                 remove a filter",
+                filters[index].dimension.name(),
+            ))),
+            None => Ok(rollup::aggregate(selected, &[], &limit)),
+        }
     })
     .await
-    .map_err(|_| ReportError::Interrupted)?;
+    .map_err(|_| ReportError::Interrupted)??;
     Ok((rolled, (from > range.from).then_some(from)))
 }
 
