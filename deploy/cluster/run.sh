@@ -294,8 +294,12 @@ for attempt in $(seq 1 600); do
 done
 most=0; for minute in "${!per_minute[@]}"; do ((per_minute[$minute] > most)) && most=${per_minute[$minute]}; done
 echo "    admitted $admitted of 600 (at most $most in one minute); refused by node 1/2/3: ${refused[1]}/${refused[2]}/${refused[3]}"
-if ((most < 450 && refused[1] > 0 && refused[2] > 0 && refused[3] > 0)); then
-  ok "one address's limit is shared: at most $most admitted in a minute (600 without sharing), every node refused the rest"
+# When the loop spans minutes (a slow machine), a node may see no refusal:
+# what proves the sharing is that no minute admitted far beyond one limit
+# (each node alone would admit up to 300 a minute) and that some were refused.
+total_refused=$((refused[1] + refused[2] + refused[3]))
+if ((most < 450 && total_refused > 0)); then
+  ok "one address's limit is shared: at most $most admitted in a minute (up to 900 without sharing), $total_refused refused"
 else
   fail "rate limit not shared across nodes: $admitted of 600 admitted"
 fi
