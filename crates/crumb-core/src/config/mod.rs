@@ -3,6 +3,7 @@
 //! file, the line and the rule.
 
 mod findings;
+mod gateway;
 mod raw;
 mod sections;
 
@@ -13,12 +14,19 @@ use crate::category::Category;
 pub use crate::declaration::{CookieDeclaration, Lifetime, Provider};
 use crate::i18n::Language;
 use findings::Findings;
+pub use gateway::{
+    check_path_prefix, parse_upstream, GatewaySettings, UndeclaredCookies, DEFAULT_GATEWAY_PREFIX,
+    MAX_UPSTREAM_TIMEOUT_SECONDS,
+};
 use raw::RawConfig;
 
 /// The longest a cookie may live (RFC 6265bis §5.5): 400 days.
 pub const MAX_COOKIE_LIFETIME_SECONDS: i64 = 400 * 86_400;
 /// The longest a consent may last before the banner asks again: 13 months (395 days).
 pub const MAX_CONSENT_DAYS: u32 = 395;
+/// Seconds the gateway waits for the upstream's response headers unless
+/// `[gateway] timeout_seconds` says otherwise.
+pub const DEFAULT_UPSTREAM_TIMEOUT_SECONDS: u32 = 30;
 /// The default consent lifetime: 6 months.
 pub const DEFAULT_CONSENT_DAYS: u32 = 182;
 /// Distinct values of a dimension kept per day unless `analytics.max_values_per_day` says otherwise.
@@ -103,8 +111,15 @@ pub struct Config {
     pub secret_file: PathBuf,
     /// Address to listen on.
     pub listen: String,
-    /// Serve the demo site.
+    /// Serve the demo site (never with a gateway: the site is upstream).
     pub demo: bool,
+    /// The path crumb's own routes live under on the site's origin: "" (at
+    /// the root, the default), or `[server] prefix` such as `/_crumb`
+    /// (the default with a gateway). Every page, link, script and API
+    /// crumb serves is under it.
+    pub prefix: String,
+    /// `[gateway]`: crumb in front of the site, if configured.
+    pub gateway: Option<GatewaySettings>,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`[server]
     /// trusted_proxies`, exact addresses); from anyone else the header is
     /// ignored and the client is the connection's peer.
@@ -292,6 +307,23 @@ impl Config {
         self.origins.iter().any(|own| Origin::parse(own).as_ref() == Some(&wanted))
     }
 
+    /// Puts crumb in front of `upstream` (`crumb serve --upstream URL`):
+    /// the file's `[gateway]` with its upstream replaced, or one with
+    /// defaults; crumb's routes move under [`DEFAULT_GATEWAY_PREFIX`] if
+    /// they were at the root, and the demo site is off.
+    pub fn put_in_front_of(&mut self, upstream: &str) -> Result<(), String> {
+        let url = parse_upstream(upstream)?;
+        match &mut self.gateway {
+            Some(gateway) => gateway.upstream = url,
+            None => self.gateway = Some(GatewaySettings::to(upstream)?),
+        }
+        if self.prefix.is_empty() {
+            DEFAULT_GATEWAY_PREFIX.clone_into(&mut self.prefix);
+        }
+        self.demo = false;
+        Ok(())
+    }
+
     /// The built-in demo declaration served at `port` on this machine: its
     /// origins become `http://localhost:PORT` and `http://127.0.0.1:PORT`,
     /// so that the demo works on whatever port `crumb serve --listen` took.
@@ -374,6 +406,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     let storage = sections::storage(&raw.storage, &mut findings);
     let accounts = sections::accounts(raw.accounts.as_ref(), &mut findings);
     let analytics = sections::analytics(raw.analytics.as_ref(), &mut findings);
+    let (prefix, gateway) = gateway::section(&raw.server, raw.gateway.as_ref(), &mut findings);
     let secure = site.origins.iter().all(|origin| is_secure_origin(origin));
     let remember_days = accounts.as_ref().map(|a| a.remember_days);
     let mut cookies = crate::own_cookies::declarations(secure, consent_days, remember_days);
@@ -397,7 +430,9 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         storage,
         secret_file: raw.keys.secret_file,
         listen: raw.server.listen,
-        demo: raw.server.demo,
+        demo: raw.server.demo && gateway.is_none(),
+        prefix,
+        gateway,
         trusted_proxies,
         server,
         accounts,
@@ -569,6 +604,66 @@ email = "privacy@shop.example"
         let config = demo();
         assert!(config.cookies.iter().any(|c| c.set_by_crumb));
         assert!(config.honour_gpc && config.honour_dnt);
+    }
+
+    fn with_sections(extra: &str) -> Result<Config, ConfigErrors> {
+        let base = "[site]\nname = \"S\"\norigins = [\"https://shop.example\"]\npolicy_version = \"1\"\n\
+                    [contact]\nname = \"C\"\naddress = \"A\"\nemail = \"p@shop.example\"\n";
+        parse(&format!("{base}{extra}"), "t.toml")
+    }
+
+    #[test]
+    fn a_gateway_moves_crumb_under_a_prefix_and_turns_the_demo_off() {
+        let plain = with_sections("").unwrap();
+        assert_eq!((plain.prefix.as_str(), plain.gateway.is_none(), plain.demo), ("", true, true));
+        let gateway = with_sections("[gateway]\nupstream = \"http://127.0.0.1:3000\"\n").unwrap();
+        assert_eq!(gateway.prefix, DEFAULT_GATEWAY_PREFIX);
+        assert!(!gateway.demo, "the site is upstream");
+        let settings = gateway.gateway.unwrap();
+        assert_eq!(settings.upstream.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(settings.undeclared, UndeclaredCookies::Block, "undeclared cookies are blocked by default");
+        assert_eq!(settings.timeout.as_secs(), u64::from(DEFAULT_UPSTREAM_TIMEOUT_SECONDS));
+        let chosen = with_sections(
+            "[server]\nprefix = \"/consent\"\n[gateway]\nupstream = \"http://app:3000\"\nundeclared = \"allow\"\n\
+             policy_path = \"/cookie-policy\"\ntimeout_seconds = 5\n",
+        )
+        .unwrap();
+        assert_eq!(chosen.prefix, "/consent");
+        let settings = chosen.gateway.unwrap();
+        assert_eq!(settings.undeclared, UndeclaredCookies::Allow);
+        assert_eq!(settings.policy_path.as_deref(), Some("/cookie-policy"));
+        let beside = with_sections("[server]\nprefix = \"/_crumb\"\n").unwrap();
+        assert_eq!((beside.prefix.as_str(), beside.gateway.is_none()), ("/_crumb", true), "beside nginx");
+    }
+
+    #[test]
+    fn gateway_mistakes_are_named_with_their_lines() {
+        let errors = with_sections(
+            "[server]\nprefix = \"\"\n[gateway]\nupstream = \"ftp://x\"\nundeclared = \"maybe\"\n\
+             policy_path = \"/\"\ntimeout_seconds = 0\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "t.toml:10: server.prefix: a gateway needs a prefix",
+            "t.toml:12: gateway.upstream: \"ftp://x\"",
+            "t.toml:13: gateway.undeclared = \"maybe\"",
+            "t.toml:14: gateway.policy_path",
+            "t.toml:15: gateway.timeout_seconds = 0",
+        ] {
+            assert!(errors.contains(expected), "{expected:?} not in:\n{errors}");
+        }
+        let under =
+            with_sections("[gateway]\nupstream = \"http://a\"\npolicy_path = \"/_crumb/p\"\n").unwrap_err().to_string();
+        assert!(under.contains("is under the prefix"), "{under}");
+    }
+
+    #[test]
+    fn serve_upstream_puts_the_demo_declaration_in_front_of_a_site() {
+        let mut config = demo();
+        config.put_in_front_of("http://127.0.0.1:3000").unwrap();
+        assert_eq!((config.prefix.as_str(), config.demo), (DEFAULT_GATEWAY_PREFIX, false));
+        assert!(config.put_in_front_of("not a url").is_err());
     }
 
     #[test]

@@ -31,8 +31,26 @@ pub(super) struct RawConfig {
     // Not `Spanned` as a whole: toml cannot give the span of a table that
     // only `[[analytics.goal]]` defines; its fields carry the lines.
     pub(super) analytics: Option<RawAnalytics>,
+    #[serde(default)]
+    pub(super) gateway: Option<RawGateway>,
     #[serde(default, rename = "cookie")]
     pub(super) cookies: Vec<Spanned<RawCookie>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGateway {
+    pub(super) upstream: Spanned<String>,
+    #[serde(default)]
+    pub(super) undeclared: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) policy_path: Option<Spanned<String>>,
+    #[serde(default = "default_upstream_timeout")]
+    pub(super) timeout_seconds: Spanned<u32>,
+}
+
+fn default_upstream_timeout() -> Spanned<u32> {
+    Spanned::new(0..0, super::DEFAULT_UPSTREAM_TIMEOUT_SECONDS)
 }
 
 #[derive(Deserialize)]
@@ -234,6 +252,8 @@ pub(super) struct RawServer {
     pub(super) events_per_minute: Spanned<u32>,
     #[serde(default = "default_consents_per_minute")]
     pub(super) consents_per_minute: Spanned<u32>,
+    #[serde(default)]
+    pub(super) prefix: Option<Spanned<String>>,
 }
 
 fn default_events_per_minute() -> Spanned<u32> {
@@ -271,6 +291,7 @@ impl Default for RawServer {
             metrics_listen: None,
             events_per_minute: default_events_per_minute(),
             consents_per_minute: default_consents_per_minute(),
+            prefix: None,
         }
     }
 }
