@@ -3,19 +3,22 @@
 //! A rollup row cannot hold the visitors it counted (that would keep
 //! per-visitor data for good), and daily unique counts cannot be added up
 //! over a range (a visitor seen on two days would count twice). A
-//! [`VisitorSketch`] is Cloudflare's `cardinality-estimator`: exact-in-practice
-//! for small sets (a sparse list of 25-bit hash slots, up to a few hundred
-//! visitors), HyperLogLog above: 4,096 registers (≈1.6 % standard error)
-//! for the site's totals ([`Precision::Fine`]), 1,024 (≈3.3 %) for rows of
-//! pages, sources and the other dimensions ([`Precision::Coarse`]), which a
-//! report merges by the thousand. It stores hashes of already-keyed visitor
-//! ids, never ids.
+//! [`VisitorSketch`] is exact for small sets: up to [`EXACT_LIMIT`] visitors
+//! it holds their 64-bit keys (already keyed hashes, never ids), so counts
+//! and unions are exact. Above that it is Cloudflare's
+//! `cardinality-estimator`, a HyperLogLog: 4,096 registers (≈1.6 % standard
+//! error) for the site's totals ([`Precision::Fine`]), 1,024 (≈3.3 %) for
+//! rows of pages, sources and the other dimensions ([`Precision::Coarse`]),
+//! which a report merges by the thousand.
 //!
 //! # Stored form
 //!
 //! Rollup rows are kept for good, so the bytes are versioned:
 //!
-//! - version 1 ([`VisitorSketch::to_bytes`]): [`FORMAT_MAGIC`], [`FORMAT_VERSION`],
+//! - version 2 ([`EXACT_VERSION`], an exact set): [`FORMAT_MAGIC`], 2, a
+//!   precision tag, then the keys in ascending order, 8 bytes each,
+//!   little-endian (random 64-bit keys would take 10 bytes as varints).
+//! - version 1 ([`ESTIMATE_VERSION`], an estimate): [`FORMAT_MAGIC`], 1,
 //!   a precision tag (12: fine, 10: coarse), then the estimator as
 //!   `postcard` encodes `cardinality-estimator` 1.x's serde form, a
 //!   `(usize, Option<Vec<u32>>)` tuple. When a vector follows, the `usize`
@@ -27,6 +30,8 @@
 //!
 //! A change of estimator crate, or of its serde layout, needs a new version
 //! (and a reader of the old ones).
+
+use std::collections::BTreeSet;
 
 use cardinality_estimator::CardinalityEstimator;
 
@@ -40,8 +45,18 @@ type Unused = std::hash::DefaultHasher;
 /// The first byte of a versioned sketch (no precision tag has this value).
 pub const FORMAT_MAGIC: u8 = 0xC5;
 
-/// The version [`VisitorSketch::to_bytes`] writes.
-pub const FORMAT_VERSION: u8 = 1;
+/// The version [`VisitorSketch::to_bytes`] writes for an estimate (and
+/// the only one before exact sets: such sketches may hold small sets as the
+/// estimator's own exact-in-practice list of 25-bit slots).
+pub const ESTIMATE_VERSION: u8 = 1;
+
+/// The version [`VisitorSketch::to_bytes`] writes for an exact set.
+pub const EXACT_VERSION: u8 = 2;
+
+/// The most visitors a sketch counts exactly (by their keys); one more and
+/// it becomes a HyperLogLog estimate with a margin. At 8 bytes a key, an
+/// exact row is at most 32 KiB.
+pub const EXACT_LIMIT: usize = 4096;
 
 /// The two low bits of the estimator's `usize`: which representation it is.
 const REPRESENTATION_BITS: usize = 0b11;
@@ -64,6 +79,16 @@ enum Estimator {
     Coarse(CardinalityEstimator<u64, Unused, 10, 6>),
 }
 
+/// What a sketch holds: the keys themselves while they are few, else an
+/// estimator.
+#[derive(Clone, Debug)]
+enum Tier {
+    /// At most [`EXACT_LIMIT`] keys; the precision is the estimator's to be.
+    Exact(Precision, BTreeSet<u64>),
+    /// A HyperLogLog (or, read from version 1, the estimator's small list).
+    Estimated(Estimator),
+}
+
 /// A mergeable set-cardinality sketch of visitor keys.
 ///
 /// All rows of one dimension share a precision, so merged sketches always
@@ -71,7 +96,7 @@ enum Estimator {
 /// the first sketch merged into it.
 #[derive(Clone, Debug)]
 pub struct VisitorSketch {
-    estimator: Estimator,
+    tier: Tier,
 }
 
 impl Default for VisitorSketch {
@@ -91,18 +116,15 @@ impl VisitorSketch {
 
     /// An empty sketch of the given precision.
     pub fn with_precision(precision: Precision) -> Self {
-        let estimator = match precision {
-            Precision::Fine => Estimator::Fine(CardinalityEstimator::new()),
-            Precision::Coarse => Estimator::Coarse(CardinalityEstimator::new()),
-        };
-        VisitorSketch { estimator }
+        VisitorSketch { tier: Tier::Exact(precision, BTreeSet::new()) }
     }
 
     /// The precision.
     pub fn precision(&self) -> Precision {
-        match self.estimator {
-            Estimator::Fine(_) => Precision::Fine,
-            Estimator::Coarse(_) => Precision::Coarse,
+        match &self.tier {
+            Tier::Exact(precision, _) => *precision,
+            Tier::Estimated(Estimator::Fine(_)) => Precision::Fine,
+            Tier::Estimated(Estimator::Coarse(_)) => Precision::Coarse,
         }
     }
 
@@ -110,9 +132,12 @@ impl VisitorSketch {
     pub fn insert(&mut self, visitor: i64) {
         // A bit-for-bit reinterpretation: the key is a hash, its sign means nothing.
         let hash = u64::from_ne_bytes(visitor.to_ne_bytes());
-        match &mut self.estimator {
-            Estimator::Fine(e) => e.insert_hash(hash),
-            Estimator::Coarse(e) => e.insert_hash(hash),
+        match &mut self.tier {
+            Tier::Exact(_, keys) => {
+                keys.insert(hash);
+                self.estimate_if_too_many();
+            }
+            Tier::Estimated(estimator) => estimator.insert(hash),
         }
     }
 
@@ -130,33 +155,59 @@ impl VisitorSketch {
             );
             return;
         }
-        match (&mut self.estimator, &other.estimator) {
-            (Estimator::Fine(a), Estimator::Fine(b)) => a.merge(b),
-            (Estimator::Coarse(a), Estimator::Coarse(b)) => a.merge(b),
-            _ => {}
+        match (&mut self.tier, &other.tier) {
+            (Tier::Exact(_, keys), Tier::Exact(_, more)) => {
+                keys.extend(more.iter().copied());
+                self.estimate_if_too_many();
+            }
+            (Tier::Estimated(estimator), Tier::Exact(_, more)) => more.iter().for_each(|&k| estimator.insert(k)),
+            (Tier::Exact(precision, keys), Tier::Estimated(theirs)) => {
+                let mut estimator = theirs.clone();
+                keys.iter().for_each(|&k| estimator.insert(k));
+                debug_assert_eq!(*precision, other.precision());
+                self.tier = Tier::Estimated(estimator);
+            }
+            (Tier::Estimated(mine), Tier::Estimated(theirs)) => mine.merge(theirs),
         }
     }
 
-    /// The estimated number of distinct visitors.
-    pub fn count(&self) -> u64 {
-        let estimate = match &self.estimator {
-            Estimator::Fine(e) => e.estimate(),
-            Estimator::Coarse(e) => e.estimate(),
-        };
-        u64::try_from(estimate).unwrap_or(u64::MAX)
+    /// One key over [`EXACT_LIMIT`]: the keys go into an estimator.
+    fn estimate_if_too_many(&mut self) {
+        if let Tier::Exact(precision, keys) = &self.tier {
+            if keys.len() > EXACT_LIMIT {
+                let mut estimator = Estimator::empty(*precision);
+                keys.iter().for_each(|&k| estimator.insert(k));
+                self.tier = Tier::Estimated(estimator);
+            }
+        }
     }
 
-    /// Whether [`count`](Self::count) is exact: the set is still held as a
-    /// list of hash slots (at most 128 visitors), not as HyperLogLog registers.
+    /// The number of distinct visitors: exact up to [`EXACT_LIMIT`], an estimate above.
+    pub fn count(&self) -> u64 {
+        match &self.tier {
+            // At most EXACT_LIMIT + 1 keys: far below u64::MAX.
+            Tier::Exact(_, keys) => keys.len() as u64,
+            Tier::Estimated(estimator) => u64::try_from(estimator.estimate()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Whether [`count`](Self::count) is exact: the sketch holds the keys
+    /// (at most [`EXACT_LIMIT`]), or — read from version 1 — the
+    /// estimator still holds a list of hash slots (at most 128 visitors)
+    /// rather than HyperLogLog registers.
     pub fn is_exact(&self) -> bool {
-        let data = match &self.estimator {
-            Estimator::Fine(e) => postcard::to_allocvec(e),
-            Estimator::Coarse(e) => postcard::to_allocvec(e),
+        let estimator = match &self.tier {
+            Tier::Exact(..) => return true,
+            Tier::Estimated(estimator) => estimator,
         };
         // The estimator's serde form starts with its `usize`, whose two low
         // bits are the representation (0: small, 1: array, 3: HyperLogLog);
         // a form that does not decode is taken for an estimate.
-        match data.ok().and_then(|bytes| postcard::from_bytes::<(usize, Option<Vec<u32>>)>(&bytes).ok()) {
+        match estimator
+            .serde_form()
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<(usize, Option<Vec<u32>>)>(&bytes).ok())
+        {
             Some((data, _)) => data & REPRESENTATION_BITS != HYPERLOGLOG,
             None => false,
         }
@@ -179,18 +230,29 @@ impl VisitorSketch {
         Some(margin as u64)
     }
 
-    /// The sketch as bytes, for a rollup row: the current version of the
-    /// stored form (see the [module docs](self)).
+    /// The sketch as bytes, for a rollup row: version 2 for an exact set,
+    /// version 1 for an estimate (see the [module docs](self)).
     pub fn to_bytes(&self) -> Result<Vec<u8>, StoreError> {
-        let (tag, estimator) = match &self.estimator {
-            Estimator::Fine(e) => (FINE_TAG, postcard::to_allocvec(e)),
-            Estimator::Coarse(e) => (COARSE_TAG, postcard::to_allocvec(e)),
-        };
         let encoding = |e: postcard::Error| StoreError::Corrupt { detail: format!("encoding a visitor sketch: {e}") };
+        let tag = match self.precision() {
+            Precision::Fine => FINE_TAG,
+            Precision::Coarse => COARSE_TAG,
+        };
+        let estimator = match &self.tier {
+            Tier::Exact(_, keys) => {
+                // A BTreeSet iterates in order: the keys are stored sorted, so
+                // equal sets store equal bytes.
+                let mut bytes = Vec::with_capacity(3 + 8 * keys.len());
+                bytes.extend_from_slice(&[FORMAT_MAGIC, EXACT_VERSION, tag]);
+                keys.iter().for_each(|key| bytes.extend_from_slice(&key.to_le_bytes()));
+                return Ok(bytes);
+            }
+            Tier::Estimated(estimator) => estimator.serde_form(),
+        };
         let (data, vector): (usize, Option<Vec<u32>>) =
             postcard::from_bytes(&estimator.map_err(encoding)?).map_err(encoding)?;
         let data = if vector.is_some() { data & REPRESENTATION_BITS } else { data };
-        postcard::to_extend(&(data, vector), vec![FORMAT_MAGIC, FORMAT_VERSION, tag]).map_err(encoding)
+        postcard::to_extend(&(data, vector), vec![FORMAT_MAGIC, ESTIMATE_VERSION, tag]).map_err(encoding)
     }
 
     /// A sketch read back from [`to_bytes`](Self::to_bytes), or from the
@@ -198,7 +260,8 @@ impl VisitorSketch {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
         match bytes {
             [] => Ok(Self::new()),
-            [FORMAT_MAGIC, FORMAT_VERSION, tagged @ ..] => Self::from_tagged(tagged),
+            [FORMAT_MAGIC, EXACT_VERSION, tagged @ ..] => Self::exact_from_tagged(tagged),
+            [FORMAT_MAGIC, ESTIMATE_VERSION, tagged @ ..] => Self::from_tagged(tagged),
             [FORMAT_MAGIC, version, ..] => Err(StoreError::Corrupt {
                 detail: format!("visitor sketch: format version {version} is not known to this build"),
             }),
@@ -207,7 +270,34 @@ impl VisitorSketch {
         }
     }
 
-    /// A precision tag and the estimator (both versions' common part).
+    /// A precision tag and the sorted keys (version 2).
+    fn exact_from_tagged(bytes: &[u8]) -> Result<Self, StoreError> {
+        let (precision, body) = match bytes.split_first() {
+            None => return Err(StoreError::Corrupt { detail: "visitor sketch: no precision tag".into() }),
+            Some((&FINE_TAG, body)) => (Precision::Fine, body),
+            Some((&COARSE_TAG, body)) => (Precision::Coarse, body),
+            Some((tag, _)) => {
+                return Err(StoreError::Corrupt { detail: format!("visitor sketch: precision tag {tag}") })
+            }
+        };
+        let keys = body.chunks_exact(8);
+        if !keys.remainder().is_empty() {
+            return Err(StoreError::Corrupt { detail: format!("visitor sketch: {} bytes of keys", body.len()) });
+        }
+        if keys.len() > EXACT_LIMIT {
+            return Err(StoreError::Corrupt {
+                detail: format!("visitor sketch: {} keys in an exact set of at most {EXACT_LIMIT}", keys.len()),
+            });
+        }
+        let keys = keys.map(|key| {
+            let mut bytes = [0; 8];
+            bytes.copy_from_slice(key);
+            u64::from_le_bytes(bytes)
+        });
+        Ok(VisitorSketch { tier: Tier::Exact(precision, keys.collect()) })
+    }
+
+    /// A precision tag and the estimator (version 1 and the unversioned form).
     fn from_tagged(bytes: &[u8]) -> Result<Self, StoreError> {
         let corrupt = |e: postcard::Error| StoreError::Corrupt { detail: format!("visitor sketch: {e}") };
         let estimator = match bytes.split_first() {
@@ -218,7 +308,46 @@ impl VisitorSketch {
                 return Err(StoreError::Corrupt { detail: format!("visitor sketch: precision tag {tag}") })
             }
         };
-        Ok(VisitorSketch { estimator })
+        Ok(VisitorSketch { tier: Tier::Estimated(estimator) })
+    }
+}
+
+impl Estimator {
+    fn empty(precision: Precision) -> Estimator {
+        match precision {
+            Precision::Fine => Estimator::Fine(CardinalityEstimator::new()),
+            Precision::Coarse => Estimator::Coarse(CardinalityEstimator::new()),
+        }
+    }
+
+    fn insert(&mut self, hash: u64) {
+        match self {
+            Estimator::Fine(e) => e.insert_hash(hash),
+            Estimator::Coarse(e) => e.insert_hash(hash),
+        }
+    }
+
+    fn merge(&mut self, other: &Estimator) {
+        match (self, other) {
+            (Estimator::Fine(a), Estimator::Fine(b)) => a.merge(b),
+            (Estimator::Coarse(a), Estimator::Coarse(b)) => a.merge(b),
+            _ => {}
+        }
+    }
+
+    fn estimate(&self) -> usize {
+        match self {
+            Estimator::Fine(e) => e.estimate(),
+            Estimator::Coarse(e) => e.estimate(),
+        }
+    }
+
+    /// The estimator as `postcard` encodes its serde form.
+    fn serde_form(&self) -> Result<Vec<u8>, postcard::Error> {
+        match self {
+            Estimator::Fine(e) => postcard::to_allocvec(e),
+            Estimator::Coarse(e) => postcard::to_allocvec(e),
+        }
     }
 }
 
@@ -247,6 +376,48 @@ mod tests {
         let mut coarse = VisitorSketch::with_precision(Precision::Coarse);
         (0..10_000).for_each(|i| coarse.insert(key(i)));
         assert!(coarse.margin().unwrap() > margin, "fewer registers, a wider margin");
+    }
+
+    #[test]
+    fn sets_up_to_the_limit_are_exact_and_one_more_is_an_estimate() {
+        for precision in [Precision::Fine, Precision::Coarse] {
+            let mut sketch = VisitorSketch::with_precision(precision);
+            (0..EXACT_LIMIT as u64).for_each(|i| sketch.insert(key(i)));
+            (0..EXACT_LIMIT as u64).for_each(|i| sketch.insert(key(i)));
+            assert_eq!((sketch.count(), sketch.is_exact()), (EXACT_LIMIT as u64, true), "{precision:?}");
+            let back = VisitorSketch::from_bytes(&sketch.to_bytes().unwrap()).unwrap();
+            assert_eq!((back.count(), back.is_exact(), back.precision()), (EXACT_LIMIT as u64, true, precision));
+            sketch.insert(key(EXACT_LIMIT as u64));
+            assert!(!sketch.is_exact() && sketch.margin().is_some(), "{precision:?}");
+            let margin = sketch.margin().unwrap();
+            assert!(sketch.count().abs_diff(EXACT_LIMIT as u64 + 1) <= margin, "{} ± {margin}", sketch.count());
+        }
+    }
+
+    #[test]
+    fn exact_unions_stay_exact_until_the_limit() {
+        let (mut a, mut b) = (VisitorSketch::new(), VisitorSketch::new());
+        (0..3_000).for_each(|i| a.insert(key(i)));
+        (2_000..4_000).for_each(|i| b.insert(key(i)));
+        let mut union = a.clone();
+        union.merge(&b);
+        assert_eq!((union.count(), union.is_exact()), (4_000, true), "1,000 in both count once");
+        let mut c = VisitorSketch::new();
+        (3_500..5_000).for_each(|i| c.insert(key(i)));
+        union.merge(&c);
+        assert!(!union.is_exact(), "5,000 visitors are over the limit");
+        let margin = union.margin().unwrap();
+        assert!(union.count().abs_diff(5_000) <= margin, "{} ± {margin}", union.count());
+        // An estimate merged with an exact set, either way round, counts the union.
+        let mut big = VisitorSketch::new();
+        (0..20_000).for_each(|i| big.insert(key(i)));
+        let mut small = VisitorSketch::new();
+        (19_000..21_000).for_each(|i| small.insert(key(i)));
+        let (mut one, mut other) = (big.clone(), small.clone());
+        one.merge(&small);
+        other.merge(&big);
+        assert_eq!(one.count(), other.count());
+        assert!(one.count().abs_diff(21_000) <= one.margin().unwrap(), "{}", one.count());
     }
 
     #[test]
@@ -290,8 +461,13 @@ mod tests {
     fn garbage_bytes_are_an_error_not_a_panic() {
         assert!(VisitorSketch::from_bytes(&[0xff; 7]).is_err());
         assert!(VisitorSketch::from_bytes(&[12, 0xff, 0xff]).is_err());
-        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, FORMAT_VERSION, 12, 0xff, 0xff]).is_err());
-        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, FORMAT_VERSION]).is_err(), "no precision tag");
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, ESTIMATE_VERSION, 12, 0xff, 0xff]).is_err());
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, ESTIMATE_VERSION]).is_err(), "no precision tag");
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, EXACT_VERSION]).is_err(), "no precision tag");
+        assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, EXACT_VERSION, 12, 0xff]).is_err(), "a cut-off length");
+        let mut too_many = vec![FORMAT_MAGIC, EXACT_VERSION, 12];
+        (0..=EXACT_LIMIT as u64).for_each(|key| too_many.extend_from_slice(&key.to_le_bytes()));
+        assert!(VisitorSketch::from_bytes(&too_many).is_err(), "more keys than an exact set holds");
         assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC]).is_err(), "no version");
     }
 
@@ -300,11 +476,13 @@ mod tests {
         let mut sketch = VisitorSketch::with_precision(Precision::Coarse);
         (0..5).for_each(|i| sketch.insert(key(i)));
         let bytes = sketch.to_bytes().unwrap();
-        assert_eq!(bytes[..3], [FORMAT_MAGIC, FORMAT_VERSION, COARSE_TAG]);
+        assert_eq!(bytes[..3], [FORMAT_MAGIC, EXACT_VERSION, COARSE_TAG]);
+        (5..10_000).for_each(|i| sketch.insert(key(i)));
+        assert_eq!(sketch.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, COARSE_TAG]);
         let mut newer = bytes.clone();
-        newer[1] = FORMAT_VERSION + 1;
+        newer[1] = EXACT_VERSION + 1;
         match VisitorSketch::from_bytes(&newer) {
-            Err(StoreError::Corrupt { detail }) => assert!(detail.contains("version 2"), "{detail}"),
+            Err(StoreError::Corrupt { detail }) => assert!(detail.contains("version 3"), "{detail}"),
             other => panic!("a newer version must be refused, got {other:?}"),
         }
         assert!(![FINE_TAG, COARSE_TAG].contains(&FORMAT_MAGIC), "the magic byte is never a precision tag");
