@@ -8,13 +8,16 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::consent::language_for;
+use crate::mount::Mount;
 use crate::problem::{Problem, ProblemKind};
 use crate::state::AppState;
 
 /// A problem type's page content (`web/templates/problems/kind.html`).
 #[derive(Template)]
 #[template(path = "problems/kind.html")]
-struct ProblemPage {
+struct ProblemPage<'a> {
+    /// Where the problem types' pages are.
+    mount: Mount<'a>,
     kind: ProblemKind,
     kinds: [ProblemKind; 17],
 }
@@ -27,7 +30,7 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, Path(slug):
     };
     let language = language_for(&state, &headers, None);
     let title = format!("Problem: {}", kind.title());
-    let main = ProblemPage { kind, kinds: ProblemKind::ALL };
+    let main = ProblemPage { mount: Mount::of(&state.config), kind, kinds: ProblemKind::ALL };
     let mut response = Html(super::page(&state.config, language, &title, main)).into_response();
     // The layout's script and labels follow the visitor's language.
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
