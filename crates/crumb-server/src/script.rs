@@ -151,20 +151,20 @@ pub fn render(state: &AppState, language: Language) -> String {
         })
         .collect();
     // The addresses the script calls and links, under `[server] prefix`: the
-    // script itself names no path (at the root this is what it always sent).
+    // script itself names no path. `api` is the API's base: the script adds
+    // `consent` and `event` (one prefix sent, not two, for the size budget).
     let mount = Mount::of(&state.config);
     let config = json!({
         "t": t,
         "css": CSS.trim(),
         "cats": cats,
-        "api": mount.at("/api/consent"),
+        "api": mount.at("/api/"),
         "policy": mount.at(&format!("/policy?lang={}", language.code())),
         "lang": language.code(),
         "site": state.config.site_name,
         "gpc": state.config.honour_gpc,
         "dnt": state.config.honour_dnt,
         "stats": state.config.analytics.enabled.then(|| json!({
-            "api": mount.at("/api/event"),
             "cookieless": state.config.analytics.cookieless,
         })),
     });

@@ -476,12 +476,12 @@ async fn the_script_calls_the_prefixed_api() {
     let reply = browser.get(&format!("{PREFIX}/crumb.js?lang=en")).await;
     assert_eq!(reply.status, StatusCode::OK);
     let script = reply.text();
-    for address in [
-        format!("\"api\":\"{PREFIX}/api/consent\""),
-        format!("\"api\":\"{PREFIX}/api/event\""),
-        format!("\"policy\":\"{PREFIX}/policy?lang=en\""),
-    ] {
+    // The API's base (the script adds `consent` and `event`) and the policy.
+    for address in [format!("\"api\":\"{PREFIX}/api/\""), format!("\"policy\":\"{PREFIX}/policy?lang=en\"")] {
         assert!(script.contains(&address), "{address} is not in the script");
+    }
+    for call in ["fetch(C.api+\"consent\"", "fetch(C.api+\"event\"", "sendBeacon(C.api+\"event\""] {
+        assert!(script.contains(call), "{call} is not in the script");
     }
     // No address of crumb's without the prefix.
     for bare in ["\"/api/", "\"/policy"] {
@@ -519,4 +519,28 @@ async fn the_demo_site_stays_at_the_root_and_embeds_the_prefixed_script() {
     // The demo's own pages are the site's: at the root.
     assert!(found.iter().any(|(a, v)| a == "href" && v == "/about?lang=en"), "{found:?}");
     assert_links_answer(&mut browser, &html, "/products").await;
+}
+
+/// The script's budget (script, CSS, one language and the declaration at
+/// most 6 KB gzipped, as `pages.rs` measures at the root) holds under the
+/// prefix too, in every language.
+#[tokio::test]
+async fn the_prefixed_script_fits_the_budget() {
+    let (_, store) = stores().await.remove(0);
+    let mut config = config::demo();
+    config.prefix = PREFIX.to_owned();
+    let mut browser = Browser::new(config, store);
+    let mut sizes = Vec::new();
+    for lang in crumb_core::i18n::codes() {
+        let body = browser.get(&format!("{PREFIX}/crumb.js?lang={lang}")).await.body;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut encoder, &body).unwrap();
+        let gzipped = encoder.finish().unwrap().len();
+        eprintln!("{PREFIX}/crumb.js?lang={lang}: {} bytes, {gzipped} gzipped", body.len());
+        sizes.push((lang, gzipped));
+    }
+    assert_eq!(sizes.len(), 24);
+    for (lang, gzipped) in sizes {
+        assert!(gzipped <= 6 * 1024, "{lang}: {gzipped} bytes gzipped under {PREFIX}");
+    }
 }
