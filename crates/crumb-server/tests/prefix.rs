@@ -408,6 +408,9 @@ async fn every_problem_names_a_type_under_the_prefix() {
         kinds.insert(kind);
     }
     assert!(kinds.len() >= 5, "several kinds of problem were seen: {kinds:?}");
+    // The advice on a type's page names crumb's endpoints under the prefix.
+    let html = browser.get(&format!("{PREFIX}/problems/{}", ProblemKind::NotSignedIn.slug())).await.text();
+    assert!(html.contains(&format!("POST {PREFIX}/api/account/sign-in, or the form at {PREFIX}/account)")), "{html}");
 }
 
 #[tokio::test]
