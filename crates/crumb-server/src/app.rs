@@ -18,11 +18,13 @@
 //! answered outside it: `/.well-known/gpc.json`, which Global Privacy
 //! Control §4.2 places at the origin's root, and `[gateway] policy_path`,
 //! a path of the site's choosing that serves the policy page as well.
-//! The health probes (`/livez`, `/readyz`, `/healthz`) and `/metrics`
-//! move under the prefix with everything else: at the root they would
-//! hide the site's own, and an orchestrator can probe `/_crumb/livez` as
-//! well as `/livez`. Everything else is the fallback, set in one place
-//! ([`router`]).
+//! The health probes (`/livez`, `/readyz`, `/healthz`) answer under the
+//! prefix and at the root as well: load balancers, orchestrators and the
+//! image's `HEALTHCHECK` probe crumb's address there whatever the prefix,
+//! and they are infrastructure names, not a site's pages. `/metrics` is
+//! under the prefix only (a site often has its own; `server.metrics_listen`
+//! serves it on an address of its own). Everything else is the fallback,
+//! set in one place ([`router`]).
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -38,7 +40,7 @@ use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::analytics::{dashboard, ingest};
-use crate::mount::GPC_RESOURCE;
+use crate::mount::{GPC_RESOURCE, PROBE_PATHS};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::BODY_LIMIT_BYTES;
 use crate::state::AppState;
@@ -53,7 +55,7 @@ pub fn router(state: AppState) -> Router {
     } else {
         // axum's `nest` strips the prefix before the nested routes match
         // (handlers that need the whole path read `OriginalUri`).
-        Router::new().nest(&prefix, crumb_routes()).route(GPC_RESOURCE, get(gpc_json))
+        with_probes(Router::new().nest(&prefix, crumb_routes()).route(GPC_RESOURCE, get(gpc_json)))
     };
     if state.config.demo {
         // The demo site is the site crumb is embedded in: at the root, whatever the prefix.
@@ -66,7 +68,9 @@ pub fn router(state: AppState) -> Router {
     if let Some(path) = state.config.gateway.as_ref().and_then(|g| g.policy_path.as_deref()) {
         // The configuration keeps it out of the prefix; a path already
         // answered at the root keeps its answer (axum refuses a route twice).
-        if path == GPC_RESOURCE || (state.config.demo && DEMO_PATHS.contains(&path)) {
+        let taken =
+            path == GPC_RESOURCE || PROBE_PATHS.contains(&path) || (state.config.demo && DEMO_PATHS.contains(&path));
+        if taken {
             tracing::warn!(
                 path,
                 "gateway.policy_path is one of crumb's own root paths: the policy is not served there"
@@ -104,13 +108,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `router` with the health probes ([`PROBE_PATHS`]).
+fn with_probes(router: Router<AppState>) -> Router<AppState> {
+    router
+        .route(PROBE_PATHS[0], get(health::livez))
+        .route(PROBE_PATHS[1], get(health::readyz))
+        .route(PROBE_PATHS[2], get(health::readyz))
+}
+
 /// The demo site's pages (`demo = true`): home, products, about, and its preferences form.
 const DEMO_PATHS: [&str; 4] = ["/", "/products", "/about", "/demo/preferences"];
 
 /// crumb's own routes, as paths under its mount point (`/policy` is
 /// `{prefix}/policy`). No fallback here: [`router`] sets the one fallback.
 fn crumb_routes() -> Router<AppState> {
-    Router::new()
+    with_probes(Router::new())
         .route("/api/consent", post(consent::post_consent).get(consent::get_state))
         .route("/api/consent/{receipt_id}", get(consent::get_receipt))
         .route("/crumb.js", get(script::crumb_js))
@@ -119,9 +131,6 @@ fn crumb_routes() -> Router<AppState> {
         .route("/problems/{slug}", get(crate::pages::problems::page))
         .route("/favicon.svg", get(crate::pages::favicon))
         .route("/favicon.ico", get(crate::pages::favicon))
-        .route("/livez", get(health::livez))
-        .route("/readyz", get(health::readyz))
-        .route("/healthz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))
         .route("/account", get(accounts::page))
         .route("/api/account", get(accounts::me))

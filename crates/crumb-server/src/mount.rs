@@ -17,11 +17,16 @@ use axum::middleware::Next;
 use axum::response::Response;
 use crumb_core::config::Config;
 
-/// The paths outside the prefix that crumb still answers when it has one:
+/// A path outside the prefix that crumb still answers when it has one:
 /// the Global Privacy Control support resource, which GPC §4.2 places at
 /// the origin's root (`/.well-known/gpc.json`), and a prefixed crumb is in
 /// front of that origin.
 pub const GPC_RESOURCE: &str = "/.well-known/gpc.json";
+
+/// The health probes' paths: under the prefix, and (with a prefix) at the
+/// root as well, where load balancers, orchestrators and the image's
+/// `HEALTHCHECK` probe crumb's address whatever the prefix.
+pub const PROBE_PATHS: [&str; 3] = ["/livez", "/readyz", "/healthz"];
 
 /// crumb's mount point on the origin: `""` (the root) or a prefix such as
 /// `/_crumb` (already checked: `/` and plain segments, no trailing slash).

@@ -262,7 +262,7 @@ async fn consent_answers_under_the_prefix_and_not_at_the_root() {
         assert_eq!(root_post.status, StatusCode::NOT_FOUND, "{backend}");
         assert_problem_type_prefixed(&root_post, "POST /api/consent");
         for path in
-            ["/api/consent", "/policy", "/policy.json", "/crumb.js", "/account", "/admin", "/dashboard", "/livez"]
+            ["/api/consent", "/policy", "/policy.json", "/crumb.js", "/account", "/admin", "/dashboard", "/metrics"]
         {
             assert_eq!(browser.get(path).await.status, StatusCode::NOT_FOUND, "{backend}: {path} at the root");
         }
@@ -493,15 +493,23 @@ async fn the_script_calls_the_prefixed_api() {
 }
 
 #[tokio::test]
-async fn probes_move_under_the_prefix_and_answer_any_host() {
+async fn probes_answer_under_the_prefix_and_at_the_root_and_metrics_only_under_it() {
     let (_, store) = stores().await.remove(0);
     let mut browser = Browser::new(prefixed(""), store);
     for probe in ["/livez", "/readyz", "/healthz"] {
-        let path = format!("{PREFIX}{probe}");
-        let request = Request::get(&path).header("host", "10.0.0.7:8080").body(Body::empty()).unwrap();
-        assert_eq!(browser.send(request).await.status, StatusCode::OK, "{path} by address");
-        assert_eq!(browser.get(probe).await.status, StatusCode::NOT_FOUND, "{probe} at the root is the site's");
+        for path in [format!("{PREFIX}{probe}"), probe.to_owned()] {
+            let request = Request::get(&path).header("host", "10.0.0.7:8080").body(Body::empty()).unwrap();
+            assert_eq!(browser.send(request).await.status, StatusCode::OK, "{path} by address");
+        }
     }
+    // `/metrics` (with its bearer token) is crumb's under the prefix; at the root it is the site's.
+    browser.state = browser.state.clone().with_metrics_token(Some("secret-token".to_owned()));
+    browser.app = crumb_server::router(browser.state.clone());
+    let with_token =
+        |path: &str| Request::get(path).header("authorization", "Bearer secret-token").body(Body::empty()).unwrap();
+    assert_eq!(browser.send(with_token(&format!("{PREFIX}/metrics"))).await.status, StatusCode::OK);
+    assert_eq!(browser.get(&format!("{PREFIX}/metrics")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.send(with_token("/metrics")).await.status, StatusCode::NOT_FOUND);
     // The host check still holds for everything else under the prefix.
     let request = Request::get(format!("{PREFIX}/policy")).header("host", "10.0.0.7:8080").body(Body::empty()).unwrap();
     assert_eq!(browser.send(request).await.status, StatusCode::MISDIRECTED_REQUEST);
