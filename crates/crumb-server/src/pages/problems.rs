@@ -27,8 +27,11 @@ struct ProblemPage<'a> {
 /// `GET /problems/{slug}`: the page of that problem type, or a 404 problem.
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
     let Some(kind) = ProblemKind::from_slug(&slug) else {
-        return Problem::not_found("no such problem type; the types are listed at every /problems/<slug> page")
-            .into_response();
+        let detail = format!(
+            "no such problem type; the types are listed at every {} page",
+            Mount::of(&state.config).problem_type("<slug>")
+        );
+        return Problem::not_found(detail).into_response();
     };
     let language = language_for(&state, &headers, None);
     let title = format!("Problem: {}", kind.title());
