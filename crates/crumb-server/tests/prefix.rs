@@ -555,3 +555,22 @@ async fn the_prefixed_script_fits_the_budget() {
         assert!(gzipped <= 6 * 1024, "{lang}: {gzipped} bytes gzipped under {PREFIX}");
     }
 }
+
+/// A `policy_path` that crumb already answers at the root (a probe, the
+/// GPC resource, a demo page) keeps that answer; the router is still built.
+#[tokio::test]
+async fn a_policy_path_crumb_answers_already_keeps_its_answer() {
+    for (path, demo) in [("/livez", false), ("/.well-known/gpc.json", false), ("/about", true)] {
+        let (_, store) = stores().await.remove(0);
+        let mut config =
+            prefixed(&format!("\n[gateway]\nupstream = \"http://127.0.0.1:9\"\npolicy_path = \"{path}\"\n"));
+        config.demo = demo;
+        let mut browser = Browser::new(config, store);
+        let reply = browser.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert!(!reply.text().contains("id=\"main\" class=\"policy"), "{path} became the policy");
+        let policy = browser.get(&format!("{PREFIX}/policy")).await;
+        assert_eq!(policy.status, StatusCode::OK);
+        assert!(policy.text().contains("id=\"main\" class=\"policy"), "the policy page is recognised");
+    }
+}
