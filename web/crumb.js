@@ -114,9 +114,9 @@
     body.url = pageUrl();
     var json = JSON.stringify(body);
     try {
-      fetch(C.stats.api, { method: "POST", keepalive: true, credentials: "same-origin",
+      fetch(C.api + "event", { method: "POST", keepalive: true, credentials: "same-origin",
         headers: { "Content-Type": "application/json" }, body: json })["catch"](function () {});
-    } catch (e) { if (navigator.sendBeacon) navigator.sendBeacon(C.stats.api, json); }
+    } catch (e) { if (navigator.sendBeacon) navigator.sendBeacon(C.api + "event", json); }
   }
   /* One page view per path: a changed query or fragment (replaceState,
      an in-page anchor's popstate) is the same page. */
@@ -178,12 +178,12 @@
     if (s.needs_prompt) showBanner(); else hideBanner();
   }
   function load() {
-    return fetch(C.api, { credentials: "same-origin", cache: "no-store" })
+    return fetch(C.api + "consent", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.json(); }).then(sync, function () {});
   }
 
   function save(granted) {
-    return fetch(C.api, {
+    return fetch(C.api + "consent", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ granted: granted, language: C.lang })

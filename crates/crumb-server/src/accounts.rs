@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
 use crate::extract::{Csrf, JsonOrForm, SignedIn};
+use crate::mount::Mount;
 use crate::pages::account::{self as account_page, Extras};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::{check_same_origin, cookie, Peer};
@@ -52,13 +53,20 @@ fn notice_text(code: &str) -> Option<&'static str> {
     NOTICES.iter().find(|(known, _)| *known == code).map(|(_, text)| *text)
 }
 
-/// A reply: JSON for API callers, a redirect to `/account` for forms.
-fn reply(from_form: bool, status: StatusCode, body: serde_json::Value, set_cookies: Vec<String>) -> Response {
+/// A reply: JSON for API callers, a redirect to `/account` (under the
+/// `mount`) for forms.
+fn reply(
+    mount: Mount<'_>,
+    from_form: bool,
+    status: StatusCode,
+    body: serde_json::Value,
+    set_cookies: Vec<String>,
+) -> Response {
     let mut response = if from_form {
         let notice = body.get("notice").and_then(|n| n.as_str()).unwrap_or("");
         match NOTICES.iter().find(|(_, text)| *text == notice) {
-            Some((code, _)) => Redirect::to(&format!("/account?notice={code}")).into_response(),
-            None => Redirect::to("/account").into_response(),
+            Some((code, _)) => Redirect::to(&mount.at(&format!("/account?notice={code}"))).into_response(),
+            None => Redirect::to(&mount.at("/account")).into_response(),
         }
     } else if status == StatusCode::NO_CONTENT {
         StatusCode::NO_CONTENT.into_response()
@@ -187,7 +195,7 @@ async fn register_account(
         Err(e) => return Err(e.into()),
     }
     let notice = "If this address was not registered yet, the account now exists: sign in with it.";
-    Ok(reply(from_form, StatusCode::ACCEPTED, json!({"notice": notice}), vec![]))
+    Ok(reply(Mount::of(&state.config), from_form, StatusCode::ACCEPTED, json!({"notice": notice}), vec![]))
 }
 
 /// `POST /api/account/sign-in`. Each attempt is counted before the
@@ -293,7 +301,7 @@ async fn sign_in_account(
         append_cookies(&mut response, set_cookies);
         return Ok(response);
     }
-    Ok(reply(from_form, StatusCode::OK, body, set_cookies))
+    Ok(reply(Mount::of(&state.config), from_form, StatusCode::OK, body, set_cookies))
 }
 
 /// Whether `password` is the signed-in account's, throttled like sign-ins
@@ -320,7 +328,7 @@ pub async fn sign_out(State(state): State<AppState>, action: Csrf<CsrfForm>) -> 
     state.store.delete_device_remember_tokens(&signed_in.account.user_id, &signed_in.session.device_id).await?;
     let cookies =
         [&state.names.auth, &state.names.remember].into_iter().filter_map(|n| auth::expire(&state, n)).collect();
-    Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out."}), cookies))
+    Ok(reply(Mount::of(&state.config), from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out."}), cookies))
 }
 
 /// `POST /api/account/sign-out-everywhere`: ends every session and
@@ -339,7 +347,13 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, action: Csrf<Csr
         .into_iter()
         .filter_map(|n| auth::expire(&state, n))
         .collect();
-    Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "Signed out on every device."}), cookies))
+    Ok(reply(
+        Mount::of(&state.config),
+        from_form,
+        StatusCode::NO_CONTENT,
+        json!({"notice": "Signed out on every device."}),
+        cookies,
+    ))
 }
 
 /// `{current, new}`.
@@ -386,7 +400,7 @@ async fn set_new_password(state: &AppState, action: Csrf<PasswordChange>) -> Res
     let mut cookies: Vec<String> = state.own_cookie(&state.names.auth, session_id.clone()).into_iter().collect();
     cookies.extend(auth::expire(&state, &state.names.remember));
     let body = json!({"notice": "Password changed; other devices were signed out.", "csrf_token": auth::csrf_token(&state, &session_id)});
-    Ok(reply(from_form, StatusCode::OK, body, cookies))
+    Ok(reply(Mount::of(&state.config), from_form, StatusCode::OK, body, cookies))
 }
 
 /// `GET /api/account`: who is signed in, their devices and a CSRF token.
@@ -417,7 +431,13 @@ pub async fn sign_out_device(
     state.store.delete_device_sessions(user, &device_id).await?;
     state.store.delete_device_remember_tokens(user, &device_id).await?;
     state.store.delete_device(user, &device_id).await?;
-    Ok(reply(from_form, StatusCode::NO_CONTENT, json!({"notice": "The device was signed out."}), cookies))
+    Ok(reply(
+        Mount::of(&state.config),
+        from_form,
+        StatusCode::NO_CONTENT,
+        json!({"notice": "The device was signed out."}),
+        cookies,
+    ))
 }
 
 /// `GET /api/account/data`: everything crumb holds about the signed-in user.
@@ -471,6 +491,7 @@ pub async fn erase(
         .filter_map(|n| auth::expire(&state, n))
         .collect();
     Ok(reply(
+        Mount::of(&state.config),
         from_form,
         StatusCode::NO_CONTENT,
         json!({"notice": "Your account and everything linked to it were erased."}),
@@ -567,5 +588,11 @@ pub async fn cross_device(
     }
     let notice =
         if choice.enabled { "This device counts with your other devices." } else { "This device is no longer linked." };
-    Ok(reply(from_form, StatusCode::OK, json!({"notice": notice, "linked": choice.enabled}), cookies))
+    Ok(reply(
+        Mount::of(&state.config),
+        from_form,
+        StatusCode::OK,
+        json!({"notice": notice, "linked": choice.enabled}),
+        cookies,
+    ))
 }

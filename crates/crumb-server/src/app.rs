@@ -11,6 +11,20 @@
 //! 6. compression (gzip or br, as the client accepts);
 //! 7. the request deadline (503 problem);
 //! 8. body limits, and plain-text refusals turned into problems.
+//!
+//! Where the routes are: crumb's own routes ([`crumb_routes`]) are at the
+//! root, or nested under `[server] prefix` ([`crate::mount`]) so that they
+//! leave the site's own paths alone. Under a prefix, two more paths are
+//! answered outside it: `/.well-known/gpc.json`, which Global Privacy
+//! Control §4.2 places at the origin's root, and `[gateway] policy_path`,
+//! a path of the site's choosing that serves the policy page as well.
+//! The health probes (`/livez`, `/readyz`, `/healthz`) answer under the
+//! prefix and at the root as well: load balancers, orchestrators and the
+//! image's `HEALTHCHECK` probe crumb's address there whatever the prefix,
+//! and they are infrastructure names, not a site's pages. `/metrics` is
+//! under the prefix only (a site often has its own; `server.metrics_listen`
+//! serves it on an address of its own). Everything else is the fallback,
+//! set in one place ([`router`]).
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -26,26 +40,97 @@ use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::analytics::{dashboard, ingest};
+use crate::mount::{GPC_RESOURCE, PROBE_PATHS};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::BODY_LIMIT_BYTES;
 use crate::state::AppState;
 use crate::{accounts, consent, demo, failsafe, health, host, metrics, policy, script, security_headers};
 
-/// The application's routes over `state`.
+/// The application: crumb's routes where `[server] prefix` puts them, the
+/// demo site's (when `demo = true`), the fallback and every layer.
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
+    let prefix = state.config.prefix.clone();
+    let mut router = if prefix.is_empty() {
+        crumb_routes().route(GPC_RESOURCE, get(gpc_json))
+    } else {
+        // axum's `nest` strips the prefix before the nested routes match
+        // (handlers that need the whole path read `OriginalUri`).
+        with_probes(Router::new().nest(&prefix, crumb_routes()).route(GPC_RESOURCE, get(gpc_json)))
+    };
+    if state.config.demo {
+        // The demo site is the site crumb is embedded in: at the root, whatever the prefix.
+        router = router
+            .route(DEMO_PATHS[0], get(demo::home))
+            .route(DEMO_PATHS[1], get(demo::products))
+            .route(DEMO_PATHS[2], get(demo::about))
+            .route(DEMO_PATHS[3], post(demo::save_preferences));
+    }
+    if let Some(path) = state.config.gateway.as_ref().and_then(|g| g.policy_path.as_deref()) {
+        // The configuration keeps it out of the prefix; a path already
+        // answered at the root keeps its answer (axum refuses a route twice).
+        let taken =
+            path == GPC_RESOURCE || PROBE_PATHS.contains(&path) || (state.config.demo && DEMO_PATHS.contains(&path));
+        if taken {
+            tracing::warn!(
+                path,
+                "gateway.policy_path is one of crumb's own root paths: the policy is not served there"
+            );
+        } else {
+            router = router.route(path, get(policy::policy_html));
+        }
+    }
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let outer = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(std::sync::Arc::<str>::from(prefix.as_str()), crate::mount::scope))
+        .layer(axum::middleware::map_request(with_request_id))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", id, method = %request.method(), uri = %request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(CatchPanicLayer::custom(failsafe::panic_response))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
+    router
+        // THE FALLBACK: every path that is none of the routes above (outside
+        // the prefix, or an unknown path under it) ends here, and only here.
+        // A gateway in front of a site dispatches these to the upstream.
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
+        .layer(outer)
+        .with_state(state)
+}
+
+/// `router` with the health probes ([`PROBE_PATHS`]).
+fn with_probes(router: Router<AppState>) -> Router<AppState> {
+    router
+        .route(PROBE_PATHS[0], get(health::livez))
+        .route(PROBE_PATHS[1], get(health::readyz))
+        .route(PROBE_PATHS[2], get(health::readyz))
+}
+
+/// The demo site's pages (`demo = true`): home, products, about, and its preferences form.
+const DEMO_PATHS: [&str; 4] = ["/", "/products", "/about", "/demo/preferences"];
+
+/// crumb's own routes, as paths under its mount point (`/policy` is
+/// `{prefix}/policy`). No fallback here: [`router`] sets the one fallback.
+fn crumb_routes() -> Router<AppState> {
+    with_probes(Router::new())
         .route("/api/consent", post(consent::post_consent).get(consent::get_state))
         .route("/api/consent/{receipt_id}", get(consent::get_receipt))
         .route("/crumb.js", get(script::crumb_js))
         .route("/policy", get(policy::policy_html))
         .route("/policy.json", get(policy::policy_json))
-        .route("/.well-known/gpc.json", get(gpc_json))
         .route("/problems/{slug}", get(crate::pages::problems::page))
         .route("/favicon.svg", get(crate::pages::favicon))
         .route("/favicon.ico", get(crate::pages::favicon))
-        .route("/livez", get(health::livez))
-        .route("/readyz", get(health::readyz))
-        .route("/healthz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))
         .route("/account", get(accounts::page))
         .route("/api/account", get(accounts::me))
@@ -64,37 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(dashboard::stats_json))
         .route("/api/stats.csv", get(dashboard::stats_csv))
         .route("/api/stats/realtime", get(dashboard::realtime_json))
-        .route("/api/stats/funnel", get(dashboard::funnel_json));
-    if state.config.demo {
-        router = router
-            .route("/", get(demo::home))
-            .route("/products", get(demo::products))
-            .route("/about", get(demo::about))
-            .route("/demo/preferences", post(demo::save_preferences));
-    }
-    let request_id = axum::http::HeaderName::from_static("x-request-id");
-    let outer = ServiceBuilder::new()
-        .layer(axum::middleware::map_request(with_request_id))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", id, method = %request.method(), uri = %request.uri().path())
-        }))
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(axum::middleware::from_fn(metrics::track))
-        .layer(CatchPanicLayer::custom(failsafe::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
-        .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
-    router
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
-        .layer(outer)
-        .with_state(state)
+        .route("/api/stats/funnel", get(dashboard::funnel_json))
 }
 
 /// Request ids: the client's own, when it looks like one (1 to 64

@@ -15,6 +15,7 @@ use axum::Json;
 use crumb_store::{ConsentAction, ConsentRecord};
 use serde::{Deserialize, Serialize};
 
+use crate::mount::Mount;
 use crate::problem::{Problem, ProblemKind};
 use crate::rate_limit::{self, Endpoint};
 use crate::request_info::{check_same_origin, client_address, cookie, raw_signals, signals, Peer};
@@ -194,7 +195,7 @@ async fn record_decision(
     set_cookies.extend(recognition.set_cookies);
 
     let receipt = Receipt {
-        receipt_url: format!("/api/consent/{}", record.receipt_id),
+        receipt_url: Mount::of(&state.config).at(&format!("/api/consent/{}", record.receipt_id)),
         receipt_id: record.receipt_id,
         consent_id: record.consent_id,
         action,

@@ -5,22 +5,25 @@
 //! `Host: rebind.evil:8080` and a matching `Origin`. Neither is one of
 //! `site.origins`, so nothing it sends reaches a handler. The probes a load
 //! balancer or an orchestrator sends by address (`/livez`, `/readyz`,
-//! `/healthz`, `/metrics`) are not site pages and pass.
+//! `/healthz`, `/metrics`; under `[server] prefix` when there is one, and
+//! the first three at the root as well) are not site pages and pass.
 
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::mount::PROBE_PATHS;
 use crate::problem::{Problem, ProblemKind};
 use crate::state::AppState;
 
-/// Paths that answer whatever the `Host`.
+/// Paths (as crumb's routes name them, without the prefix) that answer whatever the `Host`.
 const ANY_HOST: &[&str] = &["/livez", "/readyz", "/healthz", "/metrics"];
 
 /// The middleware.
 pub async fn require_own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if ANY_HOST.contains(&request.uri().path()) {
+    let route = crate::mount::Mount::of(&state.config).route_of(request.uri().path());
+    if route.is_some_and(|path| ANY_HOST.contains(&path)) || PROBE_PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
     // HTTP/1.1 names the host in `Host`; HTTP/2 in the URI's authority.

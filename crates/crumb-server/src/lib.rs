@@ -10,6 +10,8 @@
 //! - [`script`]: the banner and preference centre (`/crumb.js`);
 //! - [`analytics`]: the tracker's events, rollups, reports and the dashboard;
 //! - [`demo`]: a small demo site that embeds the script;
+//! - [`mount`]: where crumb's routes live on the site's origin (`[server]
+//!   prefix`), and the URLs of its own pages and endpoints;
 //! - [`pages`]: the HTML pages' askama templates (`web/templates/`), the
 //!   production and demo layouts, and a page per problem type.
 //!
@@ -29,6 +31,7 @@ pub mod failsafe;
 pub mod health;
 pub mod host;
 pub mod metrics;
+pub mod mount;
 pub mod pages;
 pub mod policy;
 pub mod problem;

@@ -230,7 +230,8 @@ impl Problem {
     /// A problem of `kind` with what went wrong with this request.
     pub fn of(kind: ProblemKind, detail: impl Into<String>) -> Self {
         Problem {
-            kind: format!("/problems/{}", kind.slug()),
+            // `/problems/{slug}`, under the request's prefix (`crate::mount`).
+            kind: crate::mount::current_problem_type(kind.slug()),
             title: kind.title().to_owned(),
             status: kind.status().as_u16(),
             detail: detail.into(),
@@ -266,7 +267,8 @@ impl Problem {
 
     /// Whether the problem is of `kind`.
     pub fn is(&self, kind: ProblemKind) -> bool {
-        self.kind.strip_prefix("/problems/") == Some(kind.slug())
+        // The type is `{prefix}/problems/{slug}`, whatever the prefix.
+        self.kind.strip_suffix(kind.slug()).is_some_and(|rest| rest.ends_with("/problems/"))
     }
 
     /// 503: the store did not answer. The detail is generic (internals stay

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::consent::language_for;
+use crate::mount::Mount;
 use crate::request_info::LangQuery;
 use crate::state::AppState;
 use crumb_core::i18n::Language;
@@ -149,18 +150,21 @@ pub fn render(state: &AppState, language: Language) -> String {
             })
         })
         .collect();
+    // The addresses the script calls and links, under `[server] prefix`: the
+    // script itself names no path. `api` is the API's base: the script adds
+    // `consent` and `event` (one prefix sent, not two, for the size budget).
+    let mount = Mount::of(&state.config);
     let config = json!({
         "t": t,
         "css": CSS.trim(),
         "cats": cats,
-        "api": "/api/consent",
-        "policy": format!("/policy?lang={}", language.code()),
+        "api": mount.at("/api/"),
+        "policy": mount.at(&format!("/policy?lang={}", language.code())),
         "lang": language.code(),
         "site": state.config.site_name,
         "gpc": state.config.honour_gpc,
         "dnt": state.config.honour_dnt,
         "stats": state.config.analytics.enabled.then(|| json!({
-            "api": "/api/event",
             "cookieless": state.config.analytics.cookieless,
         })),
     });

@@ -120,6 +120,12 @@ impl AppState {
     pub fn own_cookie(&self, name: &str, value: String) -> Option<String> {
         let declaration = self.config.own_cookie(name)?;
         let same_site = if name == self.names.trusted_device { SameSite::Strict } else { SameSite::Lax };
+        // `ResponseCookie::new` writes `Path=/`, and it stays `/` under
+        // `[server] prefix`: a `__Host-` cookie must have it (RFC 6265bis
+        // §4.1.3.2), and without `__Host-` (plain-HTTP origins) the path
+        // must still be written — a cookie without one gets the directory of
+        // the request (§5.1.4, `/_crumb/api`), which the site's own pages,
+        // where the banner reads the decision, would not send it to.
         let mut cookie = ResponseCookie::new(name, value)
             .secure(declaration.secure)
             .http_only(declaration.http_only)

@@ -21,6 +21,7 @@ use askama::Template;
 use crumb_store::analytics::rollup::Dimension;
 
 use crate::extract::Admin;
+use crate::mount::Mount;
 use crate::pages::{self, Embed};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -181,7 +182,7 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
     };
     let faulty = fault.is_some() || range_form.fault.is_some();
     let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault);
-    let mut response = admin.respond(Html(render(&report, &live, card, range_form)));
+    let mut response = admin.respond(Html(render(Mount::of(&state.config), &report, &live, card, range_form)));
     if faulty {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
@@ -545,12 +546,12 @@ struct TableView {
     rows: Vec<RowView>,
 }
 
-/// The dashboard of `from` to `to` with `filters` (query names and values).
-fn dashboard_href(from: &str, to: &str, filters: &[(&str, &str)]) -> String {
+/// The dashboard (at `mount`) of `from` to `to` with `filters` (query names and values).
+fn dashboard_href(mount: Mount<'_>, from: &str, to: &str, filters: &[(&str, &str)]) -> String {
     let mut pairs = vec![("from", from), ("to", to)];
     pairs.extend_from_slice(filters);
     // Encoding string pairs cannot fail.
-    format!("/dashboard?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+    mount.at(&format!("/dashboard?{}", serde_urlencoded::to_string(pairs).unwrap_or_default()))
 }
 
 /// How a filter is named on the page.
@@ -575,6 +576,7 @@ fn filter_pairs(report: &Report) -> Vec<(&'static str, &str)> {
 }
 
 fn table(
+    mount: Mount<'_>,
     dimension: Dimension,
     title: &'static str,
     column: &'static str,
@@ -591,7 +593,7 @@ fn table(
             let href = (filterable && !row.other && !row.suppressed).then(|| {
                 let mut pairs = others.clone();
                 pairs.push((id, row.value.as_str()));
-                dashboard_href(&report.from, &report.to, &pairs)
+                dashboard_href(mount, &report.from, &report.to, &pairs)
             });
             let value = match (id, row.value.as_str()) {
                 ("source", "") => "Direct / none".to_owned(),
@@ -625,6 +627,8 @@ struct GoalView {
 #[derive(Template)]
 #[template(path = "dashboard/page.html")]
 struct DashboardPage<'a> {
+    /// Where the dashboard, the exports and the administrators' page are (`[server] prefix`).
+    mount: Mount<'a>,
     site: &'a str,
     css: &'static str,
     /// The response's CSP nonce, on its `<style>`.
@@ -658,13 +662,13 @@ struct DashboardPage<'a> {
 }
 
 /// The dashboard page.
-pub fn render(report: &Report, live: &str, funnel: FunnelCard, range_form: RangeForm) -> String {
+pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard, range_form: RangeForm) -> String {
     let k = report.min_visitors;
     let tables = report::tables()
         .filter_map(|dimension| {
             let rows = report.tables.get(dimension.name())?;
             let (title, column) = headings(dimension);
-            Some(table(dimension, title, column, rows, report))
+            Some(table(mount, dimension, title, column, rows, report))
         })
         .collect();
     let goals = report
@@ -686,6 +690,7 @@ pub fn render(report: &Report, live: &str, funnel: FunnelCard, range_form: Range
     };
     let nonce = crate::security_headers::current_nonce().unwrap_or_default();
     pages::render(&DashboardPage {
+        mount,
         site: &report.site,
         css: DASHBOARD_CSS,
         nonce: nonce.clone(),
@@ -706,7 +711,7 @@ pub fn render(report: &Report, live: &str, funnel: FunnelCard, range_form: Range
                         (Dimension::Source, "") => "Direct / none".to_owned(),
                         (_, value) => value.to_owned(),
                     },
-                    remove: dashboard_href(&report.from, &report.to, &rest),
+                    remove: dashboard_href(mount, &report.from, &report.to, &rest),
                 }
             })
             .collect(),

@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::Moment;
 use crate::auth::{self, safe_return, Resolution};
 use crate::consent::append_cookies;
+use crate::mount::Mount;
 use crate::problem::Problem;
 use crate::state::AppState;
 use crumb_core::accounts::credentials::MIN_PASSWORD_CHARS;
@@ -64,13 +65,15 @@ struct AccountView {
 /// The account page's content (`web/templates/account/page.html`).
 #[derive(Template)]
 #[template(path = "account/page.html")]
-struct AccountMain {
+struct AccountMain<'a> {
+    /// Where the forms post and the links go (`[server] prefix`).
+    mount: Mount<'a>,
     extras: Extras,
     signed_in: Option<AccountView>,
     min_password_chars: usize,
 }
 
-impl AccountMain {
+impl AccountMain<'_> {
     /// The error of `form`'s `field`, if that is where the failed form's is.
     fn error_at(&self, form: &str, field: &str) -> Option<&str> {
         self.extras.error.as_ref().filter(|e| e.form == form && e.field == field).map(|e| e.message.as_str())
@@ -133,7 +136,8 @@ pub async fn render(
         }
     };
     let extras = Extras { return_to: extras.return_to.filter(|path| safe_return(path).is_some()), ..extras };
-    let main = AccountMain { extras, signed_in, min_password_chars: MIN_PASSWORD_CHARS };
+    let main =
+        AccountMain { mount: Mount::of(&state.config), extras, signed_in, min_password_chars: MIN_PASSWORD_CHARS };
     let title = if main.signed_in.is_some() { "Your account" } else { "Sign in" };
     let mut response = (status, Html(super::page(&state.config, language, title, main))).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

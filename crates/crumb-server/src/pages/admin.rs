@@ -20,6 +20,7 @@ use serde::Deserialize;
 use super::account::plural;
 use super::Moment;
 use crate::extract::Admin;
+use crate::mount::Mount;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -73,7 +74,9 @@ struct DayRow {
 /// The administrators' page's content (`web/templates/account/admin.html`).
 #[derive(Template)]
 #[template(path = "account/admin.html")]
-struct AdminMain {
+struct AdminMain<'a> {
+    /// Where the links and the look-up form go (`[server] prefix`).
+    mount: Mount<'a>,
     consents: u64,
     consents_word: &'static str,
     accounts: u64,
@@ -152,6 +155,7 @@ pub async fn page(
     let language = crate::consent::language_for(&state, &headers, None);
     let strings = language.strings();
     let main = AdminMain {
+        mount: Mount::of(&state.config),
         consents,
         consents_word: plural(consents, "consent record", "consent records"),
         accounts,

@@ -27,6 +27,8 @@ use crumb_core::i18n::Language;
 
 use language_picker::LanguagePicker;
 
+use crate::mount::Mount;
+
 /// The production layout's style sheet.
 const SITE_CSS: &str = include_str!("../../../../web/site.css");
 /// The demo site's style sheet, after the production one (whose forms,
@@ -96,6 +98,9 @@ struct Frame<'a> {
     accounts: bool,
     /// The response's CSP nonce, on its `<style>` and `<script>`.
     nonce: String,
+    /// Where crumb's own pages are (`[server] prefix`): the layouts' links
+    /// to the policy, the account page, the icon and the script.
+    mount: Mount<'a>,
     /// The language picker in the demo's header (`None` in the production
     /// layout, whose policy page has its own, and with one language).
     picker: Option<LanguagePicker>,
@@ -151,6 +156,7 @@ pub fn page_in<M: Template>(layout: Layout, config: &Config, language: Language,
         settings: strings.get("settings_title"),
         accounts: config.accounts.is_some(),
         nonce: crate::security_headers::current_nonce().unwrap_or_default(),
+        mount: Mount::of(config),
         picker: if layout == Layout::Demo { LanguagePicker::new(&config.languages, language) } else { None },
     };
     match layout {

@@ -7,15 +7,17 @@
 //! e.g. `/dashboard` or `/admin` signed out) is sent to the sign-in form
 //! with a return link (`/account?return=/dashboard`), which brings it back
 //! after signing in ([`crate::auth::safe_return`] keeps that to this
-//! site's own paths).
+//! site's own paths). Under `[server] prefix` both carry it
+//! (`/_crumb/account?return=/_crumb/dashboard`).
 
 use askama::Template;
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::consent::language_for;
+use crate::mount::Mount;
 use crate::problem::{Problem, ProblemKind};
 use crate::state::AppState;
 
@@ -35,7 +37,7 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
 #[template(path = "problems/error.html")]
 struct ErrorPage<'a> {
     problem: &'a Problem,
-    /// The problem type's page (`/problems/<slug>`).
+    /// The problem type's page (`{prefix}/problems/<slug>`: the problem's `type`).
     about: &'a str,
 }
 
@@ -45,19 +47,27 @@ pub async fn pages_for_browsers(State(state): State<AppState>, request: Request,
         return next.run(request).await;
     }
     let headers = request.headers().clone();
-    let back_to = (request.method() == Method::GET)
-        .then(|| request.uri().path_and_query().map(|p| p.as_str().to_owned()))
-        .flatten();
+    // The whole path, prefix included: the middleware runs outside the
+    // nested routes, but `OriginalUri` is what the browser asked for wherever it runs.
+    let uri =
+        request.extensions().get::<OriginalUri>().map_or_else(|| request.uri().clone(), |original| original.0.clone());
+    let back_to =
+        (request.method() == Method::GET).then(|| uri.path_and_query().map(|p| p.as_str().to_owned())).flatten();
     let response = next.run(request).await;
     let Some(problem) = response.extensions().get::<Problem>().cloned() else {
         return response;
     };
+    let mount = Mount::of(&state.config);
     let mut page = if problem.is(ProblemKind::NotSignedIn) {
+        let account = mount.at("/account");
         let target = match back_to.as_deref().and_then(crate::auth::safe_return) {
-            Some(path) if path != "/account" => {
-                format!("/account?return={}", url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>())
+            Some(path) if path != account => {
+                format!(
+                    "{account}?return={}",
+                    url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+                )
             }
-            _ => "/account".to_owned(),
+            _ => account,
         };
         Redirect::to(&target).into_response()
     } else {
