@@ -26,7 +26,7 @@ tokio::task_local! {
     static NONCE: String;
 }
 
-/// HSTS for a year, on https origins only.
+/// HSTS for a year, on https origins only (never in development mode).
 const HSTS: &str = "max-age=31536000";
 
 /// The nonce of the response being built, if the request went through
@@ -64,7 +64,9 @@ pub async fn add(State(state): State<AppState>, request: Request, next: Next) ->
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    if https {
+    // Not in development mode: a year of HSTS would pin a *.test or
+    // *.localhost name to https in the developer's browser.
+    if https && !state.config.development {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     if html {

@@ -720,12 +720,10 @@ email = "privacy@shop.example"
             cert_only.contains("t.toml:10: server.tls_cert is set but tls_key is not: HTTPS needs both PEM files"),
             "{cert_only}"
         );
-        let key_only = with_sections("[server]\nlisten = \"127.0.0.1:1\"\ntls_key = \"k.pem\"\n")
-            .unwrap_err()
-            .to_string();
+        let key_only =
+            with_sections("[server]\nlisten = \"127.0.0.1:1\"\ntls_key = \"k.pem\"\n").unwrap_err().to_string();
         assert!(key_only.contains("t.toml:11: server.tls_key is set but tls_cert is not"), "{key_only}");
-        let empty =
-            with_sections("[server]\ntls_cert = \"\"\ntls_key = \"k.pem\"\n").unwrap_err().to_string();
+        let empty = with_sections("[server]\ntls_cert = \"\"\ntls_key = \"k.pem\"\n").unwrap_err().to_string();
         assert!(empty.contains("t.toml:10: server.tls_cert and tls_key must name files"), "{empty}");
     }
 
