@@ -21,7 +21,7 @@
 #![cfg(unix)]
 
 use std::io::{BufRead as _, BufReader};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -284,7 +284,7 @@ async fn caddy_routes_the_prefix_to_crumb_and_the_rest_to_the_site() {
             .arg(dir.join("Caddyfile"))
             .env("CRUMB_SITE", format!("http://127.0.0.1:{proxy_port}"))
             .env("CRUMB_ADDRESS", format!("127.0.0.1:{crumb_port}"))
-            .env("CRUMB_SITE_APP", SocketAddr::from(site).to_string())
+            .env("CRUMB_SITE_APP", site.to_string())
             .env("HOME", &dir)
             .env("XDG_DATA_HOME", dir.join("data"))
             .env("XDG_CONFIG_HOME", dir.join("config"))
