@@ -242,6 +242,7 @@ async fn serve(
         });
     }
     let app = router(state);
+    let signal_received = shutdown_signal();
     println!("crumb is serving {site} ({source}), records in {store_description}");
     if demo {
         println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
@@ -256,7 +257,7 @@ async fn serve(
         }
     };
     tokio::spawn(async move {
-        let name = shutdown_signal().await;
+        let name = signal_received.await;
         tracing::info!(
             signal = name,
             grace_seconds = grace.as_secs(),
@@ -286,27 +287,36 @@ async fn serve(
     Ok(())
 }
 
-/// Waits for SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes
-/// send) or SIGINT (Ctrl-C); returns its name.
-async fn shutdown_signal() -> &'static str {
+/// Installs the handlers for SIGTERM (what `systemctl stop`, `docker stop`
+/// and Kubernetes send) and SIGINT (Ctrl-C) now, and returns a future that
+/// waits for either and gives its name. Installed before the URL is
+/// announced: a signal sent as soon as the URL is printed is then a
+/// graceful stop, not the default action's abrupt exit.
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = terminate.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(error) => {
-                tracing::warn!(%error, "cannot handle SIGTERM; only Ctrl-C stops crumb gracefully");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (terminate, interrupt) {
+                (Ok(mut terminate), Ok(mut interrupt)) => tokio::select! {
+                    _ = terminate.recv() => "SIGTERM",
+                    _ = interrupt.recv() => "SIGINT",
+                },
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!(%error, "cannot handle SIGTERM or SIGINT; only Ctrl-C stops crumb gracefully");
+                    let _ = tokio::signal::ctrl_c().await;
+                    "SIGINT"
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }
