@@ -186,20 +186,7 @@ async fn serve(
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     if built_in_demo {
-        // The demo answers for the loopback names of the port it got.
-        let listen = std::mem::take(&mut config.listen);
-        let demo = Config::demo_on_port(address.port());
-        let origins = match tls {
-            Some(_) => demo.origins.iter().map(|origin| origin.replacen("http://", "https://", 1)).collect(),
-            None => demo.origins,
-        };
-        config = Config { listen, origins, ..config };
-        if dev {
-            // The demo's origins are loopback names: development mode always accepts them.
-            config
-                .enable_development()
-                .map_err(|refusals| anyhow::anyhow!("--dev: refusing development mode:\n{}", refusals.join("\n")))?;
-        }
+        config = demo_config(config, address.port(), tls.is_some(), dev)?;
     }
     for warning in config.insecure_origin_warnings() {
         tracing::warn!("{warning}");
@@ -267,14 +254,7 @@ async fn serve(
     });
     // The client address reaches cookieless counting only as part of a salted hash.
     let make_service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let mut server: std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>> = match tls {
-        Some(acceptor) => {
-            // `tap_io` (a no-op) gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
-            let listener = crate::tls::TlsListener::new(listener, acceptor)?.tap_io(|_| {});
-            Box::pin(axum::serve(listener, make_service).with_graceful_shutdown(stopping).into_future())
-        }
-        None => Box::pin(axum::serve(listener, make_service).with_graceful_shutdown(stopping).into_future()),
-    };
+    let mut server = accept(listener, tls, make_service, stopping)?;
     let mut signal = signal;
     tokio::select! {
         result = &mut server => result?,
@@ -285,6 +265,42 @@ async fn serve(
     }
     tracing::info!("stopped: every request in flight was answered");
     Ok(())
+}
+
+/// The built-in demo's configuration once its port is known: it answers
+/// for the loopback names of that port (`https://` with TLS), in
+/// development mode with `--dev` (always accepted: they are loopback).
+fn demo_config(config: Config, port: u16, tls: bool, dev: bool) -> anyhow::Result<Config> {
+    let demo = Config::demo_on_port(port);
+    let origins = match tls {
+        true => demo.origins.iter().map(|origin| origin.replacen("http://", "https://", 1)).collect(),
+        false => demo.origins,
+    };
+    let mut config = Config { origins, ..config };
+    if dev {
+        config
+            .enable_development()
+            .map_err(|refusals| anyhow::anyhow!("--dev: refusing development mode:\n{}", refusals.join("\n")))?;
+    }
+    Ok(config)
+}
+
+/// A server future of the right kind: plain HTTP on `listener`, or HTTPS
+/// through [`crate::tls::TlsListener`]; both stop accepting when `stopping` resolves.
+fn accept(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    make_service: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr>,
+    stopping: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>> {
+    Ok(match tls {
+        Some(acceptor) => {
+            // `tap_io` (a no-op) gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
+            let listener = crate::tls::TlsListener::new(listener, acceptor)?.tap_io(|_| {});
+            Box::pin(axum::serve(listener, make_service).with_graceful_shutdown(stopping).into_future())
+        }
+        None => Box::pin(axum::serve(listener, make_service).with_graceful_shutdown(stopping).into_future()),
+    })
 }
 
 /// Installs the handlers for SIGTERM (what `systemctl stop`, `docker stop`

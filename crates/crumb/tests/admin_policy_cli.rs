@@ -81,9 +81,11 @@ fn policy_check_refuses_plain_http_origins_that_are_not_loopback() {
         assert!(err.contains("the banner would come back on every page"), "names the consequence: {err}");
     }
     // Issue 19: in development mode a plain-http *.test origin is expected, and said once.
-    let dev = demo
-        .replacen("origins = [", "origins = [\"http://shop.test\", ", 1)
-        .replacen("[server]\n", "[server]\ndevelopment = true\n", 1);
+    let dev = demo.replacen("origins = [", "origins = [\"http://shop.test\", ", 1).replacen(
+        "[server]\n",
+        "[server]\ndevelopment = true\n",
+        1,
+    );
     std::fs::write(dir.join("crumb.toml"), dev).unwrap();
     let out = crumb(&dir, &["policy", "check", "crumb.toml"], "");
     let err = String::from_utf8_lossy(&out.stderr);
