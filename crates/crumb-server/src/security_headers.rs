@@ -51,12 +51,10 @@ fn fresh_nonce() -> String {
 /// The middleware: runs the request with a fresh nonce in scope, then sets
 /// the headers on its response.
 pub async fn add(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let https = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .and_then(|host| state.config.origin_for_host(host))
-        .is_some_and(|origin| origin.starts_with("https://"));
+    // `Host` over HTTP/1.1, `:authority` over HTTP/2.
+    let https = crate::host::named_host(&request)
+        .and_then(|host| state.config.origin_for_host(&host).map(|origin| origin.starts_with("https://")))
+        .unwrap_or(false);
     let nonce = fresh_nonce();
     let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
     let html =

@@ -1,7 +1,9 @@
 //! HTTPS served by crumb itself, from PEM files (`[server] tls_cert` and
 //! `tls_key`, or `crumb serve --tls-cert/--tls-key`): the rustls server
 //! configuration (the ring provider, the one the workspace uses; TLS 1.2
-//! and 1.3; ALPN `http/1.1`) and a listener that hands axum connections
+//! and 1.3; ALPN `http/1.1` only — HTTP/2 is not offered: over TLS, an
+//! idle HTTP/2 client kept a graceful stop waiting out its whole grace
+//! period) and a listener that hands axum connections
 //! whose handshake is done.
 //!
 //! It is not a certificate manager: no ACME, no reload — renewing a
@@ -47,6 +49,7 @@ pub fn acceptor(files: &TlsFiles) -> anyhow::Result<TlsAcceptor> {
                 files.cert.display()
             )
         })?;
+    // RFC 7301 §3.1: a client that offers only h2 gets no_application_protocol.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

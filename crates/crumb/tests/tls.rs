@@ -27,8 +27,9 @@ fn certificate(dir: &Path) -> String {
     cert.pem()
 }
 
-/// `crumb serve` (the built-in demo) in `dir` with `args`; kills it when dropped.
-struct Server(Child);
+/// `crumb serve` (the built-in demo) in `dir` with `args`, and what it
+/// logs after announcing its URL; killed when dropped.
+struct Server(Child, std::sync::mpsc::Receiver<String>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -65,8 +66,9 @@ fn start(dir: &Path, args: &[&str]) -> (Server, u16, Vec<String>) {
         log.push(line);
     };
     // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (Server(child), port, log)
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|line| drop(tx.send(line))));
+    (Server(child, rx), port, log)
 }
 
 fn client(cert_pem: &str, port: u16) -> reqwest::Client {
@@ -88,7 +90,7 @@ async fn crumb_serves_https_from_pem_files_with_host_prefixed_secure_cookies() {
 
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.version(), reqwest::Version::HTTP_11, "ALPN offers http/1.1");
+    assert_eq!(ready.version(), reqwest::Version::HTTP_11, "ALPN: http/1.1");
     assert_eq!(
         ready.headers().get("strict-transport-security").map(|v| v.to_str().unwrap()),
         Some("max-age=31536000"),
@@ -123,11 +125,15 @@ async fn crumb_serves_https_from_pem_files_with_host_prefixed_secure_cookies() {
     let plain = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/readyz")).send().await;
     assert!(plain.is_err() || plain.unwrap().status() != 200, "plain http is not served on the https port");
 
-    // SIGTERM: a graceful stop, as without TLS.
+    // SIGTERM: a graceful stop, as without TLS, though the client keeps its
+    // connection open.
     let killed = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = server.0.wait().unwrap();
     assert!(status.success(), "exit after SIGTERM: {status}");
+    let log: Vec<String> = server.1.try_iter().collect();
+    assert!(log.iter().any(|line| line.contains("stopped: every request in flight was answered")), "{log:#?}");
+    drop(client);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
