@@ -26,12 +26,7 @@ pub async fn require_own_host(State(state): State<AppState>, request: Request, n
     if route.is_some_and(|path| ANY_HOST.contains(&path)) || PROBE_PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    // HTTP/1.1 names the host in `Host`; HTTP/2 in the URI's authority.
-    let host = match request.headers().get(header::HOST) {
-        Some(value) => Some(value.to_str().unwrap_or("\u{fffd}").to_owned()),
-        None => request.uri().authority().map(|authority| authority.as_str().to_owned()),
-    };
-    match host {
+    match named_host(&request) {
         Some(host) if state.config.origin_for_host(&host).is_none() => Problem::of(
             ProblemKind::MisdirectedRequest,
             format!("this server answers for {}, not for the host this request names", state.config.origins.join(", ")),
@@ -39,5 +34,16 @@ pub async fn require_own_host(State(state): State<AppState>, request: Request, n
         .into_response(),
         // A request that names no host (HTTP/1.0) comes from no browser page.
         _ => next.run(request).await,
+    }
+}
+
+/// The host a request names: HTTP/1.1 in `Host` (RFC 9112 §3.2), HTTP/2 in
+/// the URI's authority, from `:authority` (RFC 9113 §8.3.1). A `Host` that
+/// is not text becomes U+FFFD, which names no origin. `None` when neither is
+/// there (HTTP/1.0).
+pub fn named_host(request: &Request) -> Option<String> {
+    match request.headers().get(header::HOST) {
+        Some(value) => Some(value.to_str().unwrap_or("\u{fffd}").to_owned()),
+        None => request.uri().authority().map(|authority| authority.as_str().to_owned()),
     }
 }

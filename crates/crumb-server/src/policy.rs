@@ -67,6 +67,9 @@ struct PolicyMain<'a> {
     version: String,
     /// The language picker (in the demo's layout, its header has it instead).
     picker: Option<LanguagePicker>,
+    /// `[server] development`: the page's footer says "development mode"
+    /// (in English in every language: it is for the site's developers).
+    development: bool,
 }
 
 /// Renders the policy page, in the layout `config` picks (the demo site's
@@ -104,6 +107,7 @@ pub fn render(config: &Config, language: Language) -> String {
             Layout::Site => LanguagePicker::new(&config.languages, language),
             Layout::Demo => None,
         },
+        development: config.development,
     };
     crate::pages::page(config, language, &title, main)
 }

@@ -26,7 +26,7 @@ tokio::task_local! {
     static NONCE: String;
 }
 
-/// HSTS for a year, on https origins only.
+/// HSTS for a year, on https origins only (never in development mode).
 const HSTS: &str = "max-age=31536000";
 
 /// The nonce of the response being built, if the request went through
@@ -51,12 +51,10 @@ fn fresh_nonce() -> String {
 /// The middleware: runs the request with a fresh nonce in scope, then sets
 /// the headers on its response.
 pub async fn add(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let https = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .and_then(|host| state.config.origin_for_host(host))
-        .is_some_and(|origin| origin.starts_with("https://"));
+    // `Host` over HTTP/1.1, `:authority` over HTTP/2.
+    let https = crate::host::named_host(&request)
+        .and_then(|host| state.config.origin_for_host(&host).map(|origin| origin.starts_with("https://")))
+        .unwrap_or(false);
     let nonce = fresh_nonce();
     let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
     let html =
@@ -64,7 +62,9 @@ pub async fn add(State(state): State<AppState>, request: Request, next: Next) ->
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    if https {
+    // Not in development mode: a year of HSTS would pin a *.test or
+    // *.localhost name to https in the developer's browser.
+    if https && !state.config.development {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     if html {

@@ -151,3 +151,27 @@ async fn the_policy_states_how_statistics_are_counted() {
         serde_json::json!({"min_visitors": 25, "raw_retention_days": 30, "max_values_per_day": 250, "cookieless": true})
     );
 }
+
+/// Issue 19: development mode says so at the foot of the policy page and
+/// sends no HSTS (which would pin a `*.test` name to https for a year);
+/// without it the same https origin gets HSTS and no such footer.
+#[tokio::test]
+async fn development_mode_marks_the_policy_page_and_sends_no_hsts() {
+    let text = crumb_core::config::DEMO_TOML.replacen("origins = [", "origins = [\"https://shop.test\", ", 1);
+    for development in [false, true] {
+        let text = match development {
+            true => text.replacen("[server]\n", "[server]\ndevelopment = true\n", 1),
+            false => text.clone(),
+        };
+        let config = crumb_core::config::parse(&text, "t.toml").unwrap();
+        assert_eq!(config.development, development);
+        let (_, store) = stores().await.remove(0);
+        let mut browser = Browser::new(config, store);
+        let request = axum::http::Request::get("/policy").header("host", "shop.test");
+        let reply = browser.send(request.body(axum::body::Body::empty()).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert_eq!(reply.headers.contains_key("strict-transport-security"), !development, "development {development}");
+        let html = reply.text();
+        assert_eq!(html.contains("<footer id=\"development-mode\"><p>development mode:"), development, "{html}");
+    }
+}

@@ -5,6 +5,7 @@ mod analytics_cmd;
 mod jar_cmd;
 mod policy_cmd;
 mod serve;
+mod tls;
 
 use clap::{Parser, Subcommand};
 

@@ -42,6 +42,9 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
                         config.display()
                     );
                 }
+                if let Some(notice) = parsed.development_notice() {
+                    eprintln!("note: {}: {notice}", config.display());
+                }
                 if !warnings.is_empty() && !allow_insecure_origins {
                     eprintln!("(--allow-insecure-origins accepts them, for a test setup)");
                     return Ok(ExitCode::from(1));

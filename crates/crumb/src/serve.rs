@@ -5,9 +5,14 @@
 //! `CRUMB_LISTEN`, `CRUMB_LOG_FORMAT`, `CRUMB_METRICS_TOKEN`,
 //! `CRUMB_METRICS_LISTEN`, `CRUMB_EVENTS_PER_MINUTE`,
 //! `CRUMB_CONSENTS_PER_MINUTE`, `CRUMB_SECRET_FILE`, `CRUMB_SQLITE_PATH`,
-//! `CRUMB_REQUEST_TIMEOUT_SECONDS`, `CRUMB_SHUTDOWN_SECONDS` (and the
+//! `CRUMB_REQUEST_TIMEOUT_SECONDS`, `CRUMB_SHUTDOWN_SECONDS`,
+//! `CRUMB_TLS_CERT`, `CRUMB_TLS_KEY`, `CRUMB_DEVELOPMENT` (and the
 //! database URL from the variable `storage.url_env` names,
 //! `CRUMB_POSTGRES_URL` by default).
+//!
+//! With a certificate and key (`[server] tls_cert`/`tls_key` or
+//! `--tls-cert`/`--tls-key`) it serves HTTPS itself ([`crate::tls`]);
+//! without, plain HTTP (behind a proxy that terminates TLS, or on loopback).
 //!
 //! On SIGTERM or SIGINT it stops accepting connections, lets the requests
 //! in flight finish — each event or consent a client was told is stored is
@@ -21,8 +26,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt as _;
 use clap::{Args, ValueEnum};
-use crumb_core::config::{self, Config, StorageConfig};
+use crumb_core::config::{self, Config, StorageConfig, TlsFiles};
 use crumb_core::keys;
 use crumb_server::{router, AppState};
 use crumb_store::Store;
@@ -62,6 +68,15 @@ pub struct ServeArgs {
     /// Seconds a shutdown waits for requests in flight (overrides server.shutdown_seconds).
     #[arg(long, env = "CRUMB_SHUTDOWN_SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     shutdown_seconds: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (overrides server.tls_cert; needs a key too).
+    #[arg(long, env = "CRUMB_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key that goes with the certificate (overrides server.tls_key).
+    #[arg(long, env = "CRUMB_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Development mode (server.development): only for *.test, *.localhost and loopback origins.
+    #[arg(long, env = "CRUMB_DEVELOPMENT")]
+    dev: bool,
 }
 
 /// How log lines are written.
@@ -129,23 +144,41 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(seconds) = args.shutdown_seconds {
         config.server.shutdown_grace = std::time::Duration::from_secs(seconds);
     }
+    if args.tls_cert.is_some() || args.tls_key.is_some() {
+        let (cert, key) = (config.tls.as_ref().map(|t| t.cert.clone()), config.tls.as_ref().map(|t| t.key.clone()));
+        config.tls = TlsFiles::pair(args.tls_cert.or(cert), args.tls_key.or(key))
+            .map_err(|fault| anyhow::anyhow!("--tls-cert/--tls-key: {fault}"))?;
+    }
+    if args.dev && !built_in_demo {
+        config.enable_development().map_err(|refusals| {
+            anyhow::anyhow!("--dev: refusing to start in development mode:\n{}", refusals.join("\n"))
+        })?;
+    }
     let limits = (args.events_per_minute, args.consents_per_minute);
+    let flags = Flags { built_in_demo, dev: args.dev };
     let runtime = crumb_server::runtime::build()?;
-    let result = runtime.block_on(serve(config, built_in_demo, limits, args.metrics_token));
+    let result = runtime.block_on(serve(config, flags, limits, args.metrics_token));
     // A store call still running on a blocking thread gets a moment, not forever.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     result
 }
 
+/// What the command line said beyond the configuration.
+struct Flags {
+    /// No `--config`: the built-in demo, whose origins follow the port.
+    built_in_demo: bool,
+    /// `--dev` (for the built-in demo, applied once its origins are known).
+    dev: bool,
+}
+
 async fn serve(
     mut config: Config,
-    built_in_demo: bool,
+    Flags { built_in_demo, dev }: Flags,
     (events_per_minute, consents_per_minute): (Option<u32>, Option<u32>),
     metrics_token: Option<String>,
 ) -> anyhow::Result<()> {
-    for warning in config.insecure_origin_warnings() {
-        tracing::warn!("{warning}");
-    }
+    // A bad certificate or key stops the start here, naming the file.
+    let tls = config.tls.as_ref().map(crate::tls::acceptor).transpose()?;
     let (store, store_description) = open_store(&config).await?;
     let keyring = keys::load_or_create(&config.secret_file)?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -153,10 +186,13 @@ async fn serve(
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     if built_in_demo {
-        // The demo answers for the loopback names of the port it got.
-        let listen = std::mem::take(&mut config.listen);
-        let demo = Config::demo_on_port(address.port());
-        config = Config { listen, origins: demo.origins, ..config };
+        config = demo_config(config, address.port(), tls.is_some(), dev)?;
+    }
+    for warning in config.insecure_origin_warnings() {
+        tracing::warn!("{warning}");
+    }
+    if let Some(notice) = config.development_notice() {
+        tracing::warn!("{notice}");
     }
     if let Some(rate) = events_per_minute {
         config.server.events_per_minute = rate;
@@ -164,10 +200,11 @@ async fn serve(
     if let Some(rate) = consents_per_minute {
         config.server.consents_per_minute = rate;
     }
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let url = if address.ip().is_loopback() {
-        format!("http://localhost:{}/", address.port())
+        format!("{scheme}://localhost:{}/", address.port())
     } else {
-        format!("http://{address}/")
+        format!("{scheme}://{address}/")
     };
     let demo = config.demo;
     let site = config.site_name.clone();
@@ -192,6 +229,7 @@ async fn serve(
         });
     }
     let app = router(state);
+    let signal_received = shutdown_signal();
     println!("crumb is serving {site} ({source}), records in {store_description}");
     if demo {
         println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
@@ -206,7 +244,7 @@ async fn serve(
         }
     };
     tokio::spawn(async move {
-        let name = shutdown_signal().await;
+        let name = signal_received.await;
         tracing::info!(
             signal = name,
             grace_seconds = grace.as_secs(),
@@ -215,10 +253,8 @@ async fn serve(
         let _ = signalled.send(true);
     });
     // The client address reaches cookieless counting only as part of a salted hash.
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(stopping)
-        .into_future();
-    let mut server = std::pin::pin!(server);
+    let make_service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut server = accept(listener, tls, make_service, stopping)?;
     let mut signal = signal;
     tokio::select! {
         result = &mut server => result?,
@@ -231,27 +267,72 @@ async fn serve(
     Ok(())
 }
 
-/// Waits for SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes
-/// send) or SIGINT (Ctrl-C); returns its name.
-async fn shutdown_signal() -> &'static str {
+/// The built-in demo's configuration once its port is known: it answers
+/// for the loopback names of that port (`https://` with TLS), in
+/// development mode with `--dev` (always accepted: they are loopback).
+fn demo_config(config: Config, port: u16, tls: bool, dev: bool) -> anyhow::Result<Config> {
+    let demo = Config::demo_on_port(port);
+    let origins = match tls {
+        true => demo.origins.iter().map(|origin| origin.replacen("http://", "https://", 1)).collect(),
+        false => demo.origins,
+    };
+    let mut config = Config { origins, ..config };
+    if dev {
+        config
+            .enable_development()
+            .map_err(|refusals| anyhow::anyhow!("--dev: refusing development mode:\n{}", refusals.join("\n")))?;
+    }
+    Ok(config)
+}
+
+/// A server future of the right kind: plain HTTP on `listener`, or HTTPS
+/// through [`crate::tls::TlsListener`]; both stop accepting when `stopping` resolves.
+fn accept(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    make_service: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr>,
+    stopping: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>> {
+    Ok(match tls {
+        Some(acceptor) => {
+            // `tap_io` (a no-op) gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
+            let listener = crate::tls::TlsListener::new(listener, acceptor)?.tap_io(|_| {});
+            Box::pin(axum::serve(listener, make_service).with_graceful_shutdown(stopping).into_future())
+        }
+        None => Box::pin(axum::serve(listener, make_service).with_graceful_shutdown(stopping).into_future()),
+    })
+}
+
+/// Installs the handlers for SIGTERM (what `systemctl stop`, `docker stop`
+/// and Kubernetes send) and SIGINT (Ctrl-C) now, and returns a future that
+/// waits for either and gives its name. Installed before the URL is
+/// announced: a signal sent as soon as the URL is printed is then a
+/// graceful stop, not the default action's abrupt exit.
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = terminate.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(error) => {
-                tracing::warn!(%error, "cannot handle SIGTERM; only Ctrl-C stops crumb gracefully");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (terminate, interrupt) {
+                (Ok(mut terminate), Ok(mut interrupt)) => tokio::select! {
+                    _ = terminate.recv() => "SIGTERM",
+                    _ = interrupt.recv() => "SIGINT",
+                },
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!(%error, "cannot handle SIGTERM or SIGINT; only Ctrl-C stops crumb gracefully");
+                    let _ = tokio::signal::ctrl_c().await;
+                    "SIGINT"
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }

@@ -78,7 +78,19 @@ fn policy_check_refuses_plain_http_origins_that_are_not_loopback() {
         assert_eq!(out.status.code(), Some(1), "{plain}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("is plain http on a host that is not loopback"), "{plain}: {err}");
+        assert!(err.contains("the banner would come back on every page"), "names the consequence: {err}");
     }
+    // Issue 19: in development mode a plain-http *.test origin is expected, and said once.
+    let dev = demo.replacen("origins = [", "origins = [\"http://shop.test\", ", 1).replacen(
+        "[server]\n",
+        "[server]\ndevelopment = true\n",
+        1,
+    );
+    std::fs::write(dir.join("crumb.toml"), dev).unwrap();
+    let out = crumb(&dir, &["policy", "check", "crumb.toml"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("note: crumb.toml: development mode") && !err.contains("is plain http"), "{err}");
     for secure in ["\"https://shop.example\"", "\"http://[::1]:9000\"", "\"http://app.localhost:3000\""] {
         assert!(with_origins(secure).status.success(), "{secure}");
     }

@@ -6,6 +6,7 @@ mod findings;
 mod gateway;
 mod raw;
 mod sections;
+mod transport;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub use gateway::{
     MAX_UPSTREAM_TIMEOUT_SECONDS,
 };
 use raw::RawConfig;
+pub use transport::{development_refusals, is_development_origin, TlsFiles};
 
 /// The longest a cookie may live (RFC 6265bis §5.5): 400 days.
 pub const MAX_COOKIE_LIFETIME_SECONDS: i64 = 400 * 86_400;
@@ -126,6 +128,15 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Time limits and the metrics listener (`[server]`).
     pub server: ServerLimits,
+    /// `[server] tls_cert`/`tls_key`: crumb serves HTTPS itself from these
+    /// PEM files (else plain HTTP, behind a proxy that terminates TLS).
+    pub tls: Option<TlsFiles>,
+    /// `[server] development` (or `crumb serve --dev`): every origin is a
+    /// development name ([`is_development_origin`]); plain-http `*.test`
+    /// origins are not warned about, no HSTS is sent, and the startup log
+    /// and the policy page say "development mode". Cookies are chosen as
+    /// ever by [`Config::secure_origins`].
+    pub development: bool,
     /// Accounts and sign-in, if enabled.
     pub accounts: Option<AccountSettings>,
     /// `[analytics]`.
@@ -272,19 +283,57 @@ impl Config {
 
     /// What is wrong with serving the site at each origin that is not a
     /// secure one ([`is_secure_origin`]): one line per such origin, naming
-    /// the consequence. Empty when every origin is secure.
+    /// the consequence. Empty when every origin is secure; in development
+    /// mode a plain-http development name ([`is_development_origin`]) is
+    /// expected and not warned about ([`Config::development_notice`] says it once).
     pub fn insecure_origin_warnings(&self) -> Vec<String> {
         self.origins
             .iter()
             .filter(|origin| !is_secure_origin(origin))
+            .filter(|origin| !(self.development && is_development_origin(origin)))
             .map(|origin| {
                 format!(
-                    "site.origins: {origin:?} is plain http on a host that is not loopback: browsers keep no Secure \
-                     or __Host- cookie there, so crumb sets its own cookies without them (readable and replaceable \
-                     by anyone on the network, on every origin); serve the site over https"
+                    "site.origins: {origin:?} is plain http on a host that is not loopback: browsers refuse Secure \
+                     and __Host- cookies there (a consent kept in one would be dropped and the banner would come \
+                     back on every page), so crumb sets its own cookies without them, readable and replaceable by \
+                     anyone on the network; serve the site over https ([server] tls_cert and tls_key, or a proxy \
+                     that terminates TLS), or for a *.test name set [server] development = true"
                 )
             })
             .collect()
+    }
+
+    /// Turns development mode on (`crumb serve --dev`); `Err` lists the
+    /// origins that are not development names, and the mode stays off.
+    pub fn enable_development(&mut self) -> Result<(), Vec<String>> {
+        let refusals = development_refusals(&self.origins);
+        if !refusals.is_empty() {
+            return Err(refusals);
+        }
+        self.development = true;
+        Ok(())
+    }
+
+    /// In development mode, the one line the startup log says: what the
+    /// mode changes, for these origins. `None` outside development mode.
+    pub fn development_notice(&self) -> Option<String> {
+        let plain: Vec<&str> =
+            self.origins.iter().map(String::as_str).filter(|origin| !is_secure_origin(origin)).collect();
+        self.development.then(|| {
+            let cookies = if plain.is_empty() {
+                "crumb's cookies keep Secure and __Host- (every origin is https or loopback)".to_owned()
+            } else {
+                format!(
+                    "crumb's cookies are set without Secure and the __Host- prefix, which browsers refuse on \
+                     plain http at {}",
+                    plain.join(", ")
+                )
+            };
+            format!(
+                "development mode (only for *.test, *.localhost and loopback names): {cookies}; no \
+                 Strict-Transport-Security header is sent; the policy page says \"development mode\""
+            )
+        })
     }
 
     /// The configured origin a request's `Host` header names, if any: the
@@ -407,6 +456,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     let accounts = sections::accounts(raw.accounts.as_ref(), &mut findings);
     let analytics = sections::analytics(raw.analytics.as_ref(), &mut findings);
     let (prefix, gateway) = gateway::section(&raw.server, raw.gateway.as_ref(), &mut findings);
+    let (tls, development) = transport::section(&raw.server, &site.origins, &mut findings);
     let secure = site.origins.iter().all(|origin| is_secure_origin(origin));
     let remember_days = accounts.as_ref().map(|a| a.remember_days);
     let mut cookies = crate::own_cookies::declarations(secure, consent_days, remember_days);
@@ -435,6 +485,8 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         gateway,
         trusted_proxies,
         server,
+        tls,
+        development,
         accounts,
         analytics,
     })
@@ -656,6 +708,53 @@ email = "privacy@shop.example"
         let under =
             with_sections("[gateway]\nupstream = \"http://a\"\npolicy_path = \"/_crumb/p\"\n").unwrap_err().to_string();
         assert!(under.contains("is under the prefix"), "{under}");
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs_and_faults_name_their_lines() {
+        let both = with_sections("[server]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n").unwrap();
+        assert_eq!(both.tls, Some(TlsFiles { cert: "cert.pem".into(), key: "key.pem".into() }));
+        assert_eq!(with_sections("").unwrap().tls, None, "plain http by default");
+        let cert_only = with_sections("[server]\ntls_cert = \"cert.pem\"\n").unwrap_err().to_string();
+        assert!(
+            cert_only.contains("t.toml:10: server.tls_cert is set but tls_key is not: HTTPS needs both PEM files"),
+            "{cert_only}"
+        );
+        let key_only =
+            with_sections("[server]\nlisten = \"127.0.0.1:1\"\ntls_key = \"k.pem\"\n").unwrap_err().to_string();
+        assert!(key_only.contains("t.toml:11: server.tls_key is set but tls_cert is not"), "{key_only}");
+        let empty = with_sections("[server]\ntls_cert = \"\"\ntls_key = \"k.pem\"\n").unwrap_err().to_string();
+        assert!(empty.contains("t.toml:10: server.tls_cert and tls_key must name files"), "{empty}");
+    }
+
+    #[test]
+    fn development_mode_is_only_for_development_names() {
+        let public = with_sections("[server]\ndevelopment = true\n").unwrap_err().to_string();
+        assert!(
+            public.contains("t.toml:10: server.development: \"https://shop.example\" is not a development name"),
+            "{public}"
+        );
+        assert!(!with_sections("[server]\ndevelopment = false\n").unwrap().development);
+        let text = DEMO_TOML.replacen("origins = [", "origins = [\"http://shop.test\", ", 1);
+        let plain = parse(&text, "t.toml").unwrap();
+        assert!(!plain.development);
+        assert_eq!(plain.insecure_origin_warnings().len(), 1, "outside development mode http://shop.test is warned");
+        assert!(plain.insecure_origin_warnings()[0].contains("the banner would come back on every page"));
+        assert_eq!(plain.development_notice(), None);
+        let dev = parse(&text.replacen("[server]\n", "[server]\ndevelopment = true\n", 1), "t.toml").unwrap();
+        assert!(dev.development);
+        assert!(dev.insecure_origin_warnings().is_empty(), "expected in development mode");
+        assert!(!dev.secure_origins(), "cookies still lose Secure and __Host- on plain http");
+        let notice = dev.development_notice().unwrap();
+        assert!(notice.starts_with("development mode"), "{notice}");
+        assert!(notice.contains("without Secure and the __Host- prefix") && notice.contains("http://shop.test"));
+        let mut flagged = demo();
+        assert!(flagged.enable_development().is_ok(), "the demo's origins are loopback");
+        assert!(flagged.development);
+        let mut public = with_sections("").unwrap();
+        let refusals = public.enable_development().unwrap_err();
+        assert_eq!(refusals.len(), 1);
+        assert!(!public.development);
     }
 
     #[test]

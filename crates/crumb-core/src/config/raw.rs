@@ -254,6 +254,12 @@ pub(super) struct RawServer {
     pub(super) consents_per_minute: Spanned<u32>,
     #[serde(default)]
     pub(super) prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) tls_cert: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub(super) tls_key: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub(super) development: Option<Spanned<bool>>,
 }
 
 fn default_events_per_minute() -> Spanned<u32> {
@@ -292,6 +298,9 @@ impl Default for RawServer {
             events_per_minute: default_events_per_minute(),
             consents_per_minute: default_consents_per_minute(),
             prefix: None,
+            tls_cert: None,
+            tls_key: None,
+            development: None,
         }
     }
 }
