@@ -11,12 +11,8 @@
 //! Without nginx or Caddy a test skips, saying so on stderr; under
 //! `CI=true` it fails instead.
 //!
-//! Until crumb-server mounts its routes under `[server] prefix` (being
-//! done in parallel), crumb answers at its root: the test sees that (a
-//! direct `GET /_crumb/crumb.js` is 404), says so on stderr, and lets the
-//! proxy strip the prefix (nginx: `proxy_pass` with a URI; Caddy:
-//! `handle_path`). Once the prefix is mounted, the shipped snippets run
-//! exactly as written.
+//! crumb answers under its prefix itself (`[server] prefix`), so the
+//! proxies pass the path unchanged, as the shipped snippets do.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 #![cfg(unix)]
 
@@ -128,24 +124,15 @@ fn start_crumb(dir: &Path, proxy_port: u16) -> (Process, u16) {
     (Process(child, "crumb"), port)
 }
 
-/// Whether crumb answers under its prefix itself (crumb-server mounts
-/// `[server] prefix`), asked directly with the site's `Host`.
-async fn crumb_mounts_its_prefix(crumb_port: u16, proxy_port: u16) -> bool {
+/// crumb answers under its prefix itself, asked directly with the site's `Host`.
+async fn assert_crumb_mounts_its_prefix(crumb_port: u16, proxy_port: u16) {
     let answer = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{crumb_port}/_crumb/crumb.js"))
         .header("host", format!("127.0.0.1:{proxy_port}"))
         .send()
         .await
         .unwrap();
-    let mounted = answer.status() == 200;
-    if !mounted {
-        eprintln!(
-            "NOTE: crumb does not serve /_crumb/crumb.js yet ({}): [server] prefix is not mounted in this build, \
-             so the proxy strips /_crumb/ for this run; the shipped snippet passes the path unchanged",
-            answer.status()
-        );
-    }
-    mounted
+    assert_eq!(answer.status(), 200, "crumb serves /_crumb/crumb.js under [server] prefix");
 }
 
 /// A client whose connections come from `address` (a loopback address of its own).
@@ -180,7 +167,10 @@ async fn check_beside(dir: &Path, proxy_port: u16) {
     let script = alice.get(format!("{site}/_crumb/crumb.js")).send().await.unwrap();
     assert_eq!(script.status(), 200);
     assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
-    assert!(script.text().await.unwrap().contains("/api/consent"), "crumb's banner script");
+    assert!(
+        script.text().await.unwrap().contains("\"api\":\"/_crumb/api/\""),
+        "crumb's banner script, its API under the prefix"
+    );
 
     let policy = alice.get(format!("{site}/_crumb/policy")).send().await.unwrap();
     assert_eq!(policy.status(), 200);
@@ -225,16 +215,12 @@ async fn nginx_routes_the_prefix_to_crumb_and_the_rest_to_the_site() {
     let site = crumb_testsite::spawn().await.unwrap();
     let proxy_port = free_port();
     let (_crumb, crumb_port) = start_crumb(&dir, proxy_port);
-    let mounted = crumb_mounts_its_prefix(crumb_port, proxy_port).await;
+    assert_crumb_mounts_its_prefix(crumb_port, proxy_port).await;
 
     let shipped = repo_file("deploy/nginx/crumb.conf");
     let pass = format!("proxy_pass http://{SHIPPED_CRUMB};");
     assert_eq!(shipped.matches(&pass).count(), 1, "deploy/nginx/crumb.conf has one {pass}");
-    let to = if mounted {
-        format!("proxy_pass http://127.0.0.1:{crumb_port};")
-    } else {
-        format!("proxy_pass http://127.0.0.1:{crumb_port}/;")
-    };
+    let to = format!("proxy_pass http://127.0.0.1:{crumb_port};");
     std::fs::write(dir.join("crumb.conf"), shipped.replace(&pass, &to)).unwrap();
     let d = dir.display();
     // What nginx needs to run unprivileged in a temp dir, and the site's own `location /`.
@@ -271,11 +257,10 @@ async fn caddy_routes_the_prefix_to_crumb_and_the_rest_to_the_site() {
     let site = crumb_testsite::spawn().await.unwrap();
     let proxy_port = free_port();
     let (_crumb, crumb_port) = start_crumb(&dir, proxy_port);
-    let mounted = crumb_mounts_its_prefix(crumb_port, proxy_port).await;
+    assert_crumb_mounts_its_prefix(crumb_port, proxy_port).await;
 
     let shipped = repo_file("deploy/caddy/Caddyfile");
     assert_eq!(shipped.matches("handle /_crumb/* {").count(), 1, "deploy/caddy/Caddyfile routes /_crumb/*");
-    let shipped = if mounted { shipped } else { shipped.replace("handle /_crumb/* {", "handle_path /_crumb/* {") };
     // No admin endpoint (other tests may run Caddy too); the Caddyfile as shipped.
     std::fs::write(dir.join("Caddyfile"), format!("{{\n\tadmin off\n}}\n\n{shipped}")).unwrap();
     let mut caddy = Process(
