@@ -11,6 +11,9 @@
 //! 6. compression (gzip or br, as the client accepts);
 //! 7. the request deadline (503 problem);
 //! 8. body limits, and plain-text refusals turned into problems.
+//!
+//! With `[gateway]`, [`crate::gateway`] sends every path outside crumb's
+//! prefix to the upstream, through layers 1 to 4 only.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -86,15 +89,18 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
-    router
+    let app = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
-        .layer(outer)
-        .with_state(state)
+        .layer(outer.clone())
+        .with_state(state.clone());
+    // With `[gateway]`, crumb's routes sit behind the proxy's dispatch; the
+    // proxied side gets the outer layers (request id to Host check) only.
+    crate::gateway::wrap(state, app, |proxy| proxy.layer(outer))
 }
 
 /// Request ids: the client's own, when it looks like one (1 to 64

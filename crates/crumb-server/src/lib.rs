@@ -10,6 +10,8 @@
 //! - [`script`]: the banner and preference centre (`/crumb.js`);
 //! - [`analytics`]: the tracker's events, rollups, reports and the dashboard;
 //! - [`demo`]: a small demo site that embeds the script;
+//! - [`gateway`]: crumb in front of a site (`[gateway]`): the reverse
+//!   proxy that enforces the declaration on the wire;
 //! - [`pages`]: the HTML pages' askama templates (`web/templates/`), the
 //!   production and demo layouts, and a page per problem type.
 //!
@@ -26,6 +28,7 @@ pub mod consent;
 pub mod demo;
 pub mod extract;
 pub mod failsafe;
+pub mod gateway;
 pub mod health;
 pub mod host;
 pub mod metrics;

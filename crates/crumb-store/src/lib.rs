@@ -23,9 +23,9 @@ pub mod account;
 pub mod analytics;
 pub mod consent;
 pub mod error;
-pub mod gateway;
 #[cfg(feature = "failing")]
 pub mod failing;
+pub mod gateway;
 pub mod migrations;
 pub mod postgres;
 pub mod rate;

@@ -64,7 +64,7 @@ pub fn is_html(content_type: &[u8]) -> bool {
 
 enum Decoder {
     Identity,
-    Gzip(flate2::write::GzDecoder<Vec<u8>>),
+    Gzip(Box<flate2::write::GzDecoder<Vec<u8>>>),
     Brotli(Box<brotli_decompressor::DecompressorWriter<Vec<u8>>>),
 }
 
@@ -125,8 +125,10 @@ impl Injector {
     pub fn new(prefix: &str, encoding: Encoding) -> Self {
         let decoder = match encoding {
             Encoding::Identity => Decoder::Identity,
-            Encoding::Gzip => Decoder::Gzip(flate2::write::GzDecoder::new(Vec::new())),
-            Encoding::Brotli => Decoder::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(Vec::new(), 4096))),
+            Encoding::Gzip => Decoder::Gzip(Box::new(flate2::write::GzDecoder::new(Vec::new()))),
+            Encoding::Brotli => {
+                Decoder::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(Vec::new(), 4096)))
+            }
         };
         Injector {
             tag: format!("<script src=\"{prefix}/crumb.js\" defer></script>").into_bytes(),
@@ -227,9 +229,8 @@ fn place_of_tag(held: &[u8], marker: &[u8], end: bool) -> Place {
 
 /// `body` with the tag put in by `injector`, streamed.
 pub fn wrap(body: Body, injector: Injector) -> Body {
-    let stream = futures_util::stream::unfold(
-        (body.into_data_stream(), Some(injector)),
-        |(mut inner, injector)| async move {
+    let stream =
+        futures_util::stream::unfold((body.into_data_stream(), Some(injector)), |(mut inner, injector)| async move {
             let mut injector = injector?;
             loop {
                 let out = match inner.next().await {
@@ -243,8 +244,7 @@ pub fn wrap(body: Body, injector: Injector) -> Body {
                 };
                 return Some((out, (inner, Some(injector))));
             }
-        },
-    );
+        });
     Body::from_stream(stream)
 }
 
@@ -268,7 +268,10 @@ mod tests {
     #[test]
     fn the_tag_goes_before_the_head_end_even_split_across_chunks() {
         let out = run(&[b"<html><HEAD><title>x</title></HE", b"AD><body>", b"hi</body></html>"], Encoding::Identity);
-        assert_eq!(String::from_utf8(out).unwrap(), format!("<html><HEAD><title>x</title>{TAG}</HEAD><body>hi</body></html>"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("<html><HEAD><title>x</title>{TAG}</HEAD><body>hi</body></html>")
+        );
     }
 
     #[test]

@@ -110,10 +110,10 @@ impl<'a> Rules<'a> {
                 let name = String::from_utf8_lossy(pair.name()).into_owned();
                 let standing = self.standing(&name);
                 match standing {
-                    Standing::Declared(declaration, false) => {
-                        if !out.to_expire.iter().any(|d| d.name == declaration.name) {
-                            out.to_expire.push(declaration);
-                        }
+                    Standing::Declared(declaration, false)
+                        if !out.to_expire.iter().any(|d| d.name == declaration.name) =>
+                    {
+                        out.to_expire.push(declaration);
                     }
                     Standing::Undeclared(_) if !out.undeclared.contains(&name) => out.undeclared.push(name),
                     _ => {}
@@ -204,7 +204,7 @@ mod tests {
     fn before_consent_only_necessary_cookies_reach_the_upstream_and_refused_ones_are_expired() {
         let config = config();
         let rules = Rules::new(&config, BTreeSet::new(), UndeclaredCookies::Block);
-        let header = b"shop_session=b1; site_stats=s1; mystery=m; crumb_consent=x";
+        let header = b"shop_session=b1; site_stats=s1; mystery=m; __Host-crumb_consent=x";
         let out = rules.filter_request(std::iter::once(&header[..]));
         assert_eq!(out.header.as_deref(), Some(&b"shop_session=b1"[..]));
         assert_eq!(out.to_expire.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["site_stats"]);
@@ -233,7 +233,7 @@ mod tests {
         let mystery = rules.judge_set_cookie(b"mystery=m; Domain=shop.example; Path=/x", now);
         assert!(!mystery.keep && mystery.undeclared);
         assert_eq!((mystery.domain.as_str(), mystery.path.as_str()), ("shop.example", "/x"));
-        let own = rules.judge_set_cookie(b"crumb_consent=forged; Path=/", now);
+        let own = rules.judge_set_cookie(b"__Host-crumb_consent=forged; Path=/; Secure", now);
         assert!(!own.keep, "the upstream cannot set crumb's own cookies");
     }
 }

@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[template(path = "problems/kind.html")]
 struct ProblemPage {
     kind: ProblemKind,
-    kinds: [ProblemKind; 17],
+    kinds: [ProblemKind; 19],
 }
 
 /// `GET /problems/{slug}`: the page of that problem type, or a 404 problem.
