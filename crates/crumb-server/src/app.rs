@@ -85,7 +85,8 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CatchPanicLayer::custom(failsafe::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host));
+    let crumbs_own = ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
+        .layer(crumbs_own)
         .layer(outer.clone())
         .with_state(state.clone());
     // With `[gateway]`, crumb's routes sit behind the proxy's dispatch; the
