@@ -5,7 +5,8 @@
 //! `CRUMB_LISTEN`, `CRUMB_LOG_FORMAT`, `CRUMB_METRICS_TOKEN`,
 //! `CRUMB_METRICS_LISTEN`, `CRUMB_EVENTS_PER_MINUTE`,
 //! `CRUMB_CONSENTS_PER_MINUTE`, `CRUMB_SECRET_FILE`, `CRUMB_SQLITE_PATH`,
-//! `CRUMB_REQUEST_TIMEOUT_SECONDS`, `CRUMB_SHUTDOWN_SECONDS` (and the
+//! `CRUMB_REQUEST_TIMEOUT_SECONDS`, `CRUMB_SHUTDOWN_SECONDS`,
+//! `CRUMB_UPSTREAM` (crumb in front of that site, as a gateway) (and the
 //! database URL from the variable `storage.url_env` names,
 //! `CRUMB_POSTGRES_URL` by default).
 //!
@@ -62,6 +63,9 @@ pub struct ServeArgs {
     /// Seconds a shutdown waits for requests in flight (overrides server.shutdown_seconds).
     #[arg(long, env = "CRUMB_SHUTDOWN_SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     shutdown_seconds: Option<u64>,
+    /// Put crumb in front of this site as a consent-enforcing gateway (`http://127.0.0.1:3000`; overrides gateway.upstream).
+    #[arg(long, env = "CRUMB_UPSTREAM")]
+    upstream: Option<String>,
 }
 
 /// How log lines are written.
@@ -129,6 +133,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(seconds) = args.shutdown_seconds {
         config.server.shutdown_grace = std::time::Duration::from_secs(seconds);
     }
+    if let Some(upstream) = args.upstream.as_deref() {
+        config.put_in_front_of(upstream).map_err(|why| anyhow::anyhow!("--upstream: {why}"))?;
+    }
+    if let Some(gateway) = &config.gateway {
+        // The gateway's client speaks plain HTTP/1.1 (crumb_server::gateway::forward).
+        if gateway.upstream.scheme() != "http" {
+            anyhow::bail!(
+                "gateway upstream {}: only http:// upstreams are supported (put crumb next to the site, on a private network)",
+                gateway.upstream
+            );
+        }
+    }
     let limits = (args.events_per_minute, args.consents_per_minute);
     let runtime = crumb_server::runtime::build()?;
     let result = runtime.block_on(serve(config, built_in_demo, limits, args.metrics_token));
@@ -152,7 +168,7 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    if built_in_demo {
+    if built_in_demo && config.demo {
         // The demo answers for the loopback names of the port it got.
         let listen = std::mem::take(&mut config.listen);
         let demo = Config::demo_on_port(address.port());
@@ -170,6 +186,8 @@ async fn serve(
         format!("http://{address}/")
     };
     let demo = config.demo;
+    let gateway = config.gateway.as_ref().map(|g| g.upstream.to_string());
+    let url_prefix = format!("{}{}/", url.trim_end_matches('/'), config.prefix);
     let site = config.site_name.clone();
     let source = config.source.clone();
     let grace = config.server.shutdown_grace;
@@ -193,7 +211,9 @@ async fn serve(
     }
     let app = router(state);
     println!("crumb is serving {site} ({source}), records in {store_description}");
-    if demo {
+    if let Some(gateway) = &gateway {
+        println!("crumb is a gateway in front of {gateway} on {url}; its own routes are under {url_prefix}");
+    } else if demo {
         println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
     } else {
         println!("listening on {url}: the site script is {url}crumb.js, the policy {url}policy");
