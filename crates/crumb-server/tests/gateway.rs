@@ -34,6 +34,24 @@ fn local_routes() -> Router {
         .route("/slow", get(slow))
         .route("/ws", get(upgrade_echo))
         .route("/headers", get(headers_seen))
+        .route("/br", get(brotli_page))
+}
+
+/// An HTML page sent brotli-compressed (`Content-Encoding: br`).
+async fn brotli_page() -> Response {
+    use std::io::Write as _;
+    let mut compressed = Vec::new();
+    {
+        let mut encoder = brotli::CompressorWriter::new(&mut compressed, 4096, 5, 22);
+        encoder.write_all(b"<!doctype html><html><head><title>br</title></head><body>brotli</body></html>").unwrap();
+    }
+    Response::builder()
+        .header("content-type", "text/html; charset=utf-8")
+        .header("content-encoding", "br")
+        .header("content-length", compressed.len())
+        .header("vary", "Accept-Encoding")
+        .body(Body::from(compressed))
+        .unwrap()
 }
 
 /// Counts the body as it streams in and checks its pattern (byte i is i % 251).
@@ -263,6 +281,15 @@ async fn html_gets_the_script_tag_once_and_other_bodies_are_untouched() {
         String::from_utf8(bytes.to_vec()).unwrap()
     };
     assert_eq!(text.matches(TAG).count(), 1, "{text}");
+
+    let br = gateway.get("/br", None).await;
+    assert!(br.headers().get("content-encoding").is_none(), "decoded and sent as identity");
+    assert!(br.headers().get("content-length").is_none(), "the length changed");
+    assert_eq!(br.headers().get("vary").unwrap(), "Accept-Encoding");
+    assert_eq!(
+        br.text().await.unwrap(),
+        format!("<!doctype html><html><head><title>br</title>{TAG}</head><body>brotli</body></html>")
+    );
 
     let latin1 = gateway.get("/latin1", None).await.bytes().await.unwrap();
     let mut expected = b"<!doctype html><html><head><title>Caf\xe9</title>".to_vec();

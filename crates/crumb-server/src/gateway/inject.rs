@@ -302,6 +302,25 @@ mod tests {
     }
 
     #[test]
+    fn brotli_bodies_are_decoded_and_injected() {
+        let mut compressed = Vec::new();
+        {
+            let mut encoder = brotli::CompressorWriter::new(&mut compressed, 4096, 5, 22);
+            encoder.write_all(b"<html><head></head><body>x</body></html>").unwrap();
+        }
+        let chunks: Vec<&[u8]> = compressed.chunks(3).collect();
+        let out = run(&chunks, Encoding::Brotli);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("<html><head>{TAG}</head><body>x</body></html>"));
+    }
+
+    #[test]
+    fn a_corrupt_gzip_body_is_an_error_not_a_panic() {
+        let mut injector = Injector::new("/_crumb", Encoding::Gzip);
+        let pushed = injector.push(b"this is not gzip at all");
+        assert!(pushed.is_err() || injector.finish().is_err());
+    }
+
+    #[test]
     fn a_page_without_any_landmark_is_held_only_up_to_the_limit() {
         let mut injector = Injector::new("/_crumb", Encoding::Identity);
         let filler = vec![b'a'; HOLD_LIMIT / 2];
