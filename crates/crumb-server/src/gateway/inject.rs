@@ -267,10 +267,10 @@ mod tests {
 
     #[test]
     fn the_tag_goes_before_the_head_end_even_split_across_chunks() {
-        let out = run(&[b"<html><HEAD><title>x</title></HE", b"AD><body>", b"hi</body></html>"], Encoding::Identity);
+        let out = run(&[b"<!doctype html><HEAD><title>x</title></HE", b"AD><body>", b"hi</body></html>"], Encoding::Identity);
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            format!("<html><HEAD><title>x</title>{TAG}</HEAD><body>hi</body></html>")
+            format!("<!doctype html><HEAD><title>x</title>{TAG}</HEAD><body>hi</body></html>")
         );
     }
 
@@ -294,11 +294,11 @@ mod tests {
     #[test]
     fn gzip_bodies_are_decoded_and_injected() {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(b"<html><head></head><body>x</body></html>").unwrap();
+        encoder.write_all(b"<!doctype html><head></head><body>x</body></html>").unwrap();
         let compressed = encoder.finish().unwrap();
         let (a, b) = compressed.split_at(7);
         let out = run(&[a, b], Encoding::Gzip);
-        assert_eq!(String::from_utf8(out).unwrap(), format!("<html><head>{TAG}</head><body>x</body></html>"));
+        assert_eq!(String::from_utf8(out).unwrap(), format!("<!doctype html><head>{TAG}</head><body>x</body></html>"));
     }
 
     #[test]
@@ -306,11 +306,11 @@ mod tests {
         let mut compressed = Vec::new();
         {
             let mut encoder = brotli::CompressorWriter::new(&mut compressed, 4096, 5, 22);
-            encoder.write_all(b"<html><head></head><body>x</body></html>").unwrap();
+            encoder.write_all(b"<!doctype html><head></head><body>x</body></html>").unwrap();
         }
         let chunks: Vec<&[u8]> = compressed.chunks(3).collect();
         let out = run(&chunks, Encoding::Brotli);
-        assert_eq!(String::from_utf8(out).unwrap(), format!("<html><head>{TAG}</head><body>x</body></html>"));
+        assert_eq!(String::from_utf8(out).unwrap(), format!("<!doctype html><head>{TAG}</head><body>x</body></html>"));
     }
 
     #[test]
