@@ -19,7 +19,7 @@ use axum::Router;
 use crumb_core::config::{GatewaySettings, UndeclaredCookies};
 use crumb_server::AppState;
 use crumb_store::sqlite::SqliteStore;
-use crumb_store::{SightingKind, Store as _};
+use crumb_store::{AccountStore as _, SightingKind, Store as _};
 use futures_util::StreamExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -129,9 +129,20 @@ struct Gateway {
 
 impl Gateway {
     async fn start(upstream: SocketAddr, undeclared: UndeclaredCookies, timeout: Duration) -> Gateway {
+        Gateway::start_with(upstream, undeclared, timeout, "").await
+    }
+
+    /// A gateway whose declaration is the test site's plus `extra` TOML.
+    async fn start_with(
+        upstream: SocketAddr,
+        undeclared: UndeclaredCookies,
+        timeout: Duration,
+        extra: &str,
+    ) -> Gateway {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let mut config = crumb_core::config::parse(crumb_testsite::DECLARATION, "crumb.toml").unwrap();
+        let text = format!("{}{extra}", crumb_testsite::DECLARATION);
+        let mut config = crumb_core::config::parse(&text, "crumb.toml").unwrap();
         config.origins = vec![format!("http://127.0.0.1:{}", address.port())];
         let mut settings = GatewaySettings::to(&format!("http://{upstream}")).unwrap();
         settings.undeclared = undeclared;
@@ -342,6 +353,51 @@ async fn the_admin_page_lists_what_the_gateway_saw() {
     assert!(html.contains("mystery"));
     let empty = admin::render_gateway_section(Vec::new());
     assert!(empty.contains("No undeclared cookies have been seen."), "{empty}");
+}
+
+/// `/admin` through the gateway, signed in as an administrator: the
+/// empty state, then the undeclared cookie the site set and the browser sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_through_the_gateway_shows_the_empty_state_then_the_sightings() {
+    let extra = "\n[accounts]\nenabled = true\n";
+    let gateway = Gateway::start_with(upstream().await, UndeclaredCookies::Block, Duration::from_secs(10), extra).await;
+    let (email, password) = ("boss@example.com", "a long admin passphrase");
+    let post = |path: &str, body: serde_json::Value| {
+        gateway.http.post(format!("{}{PREFIX}{path}", gateway.base)).header("origin", &gateway.base).json(&body).send()
+    };
+    let registered =
+        post("/api/account/register", serde_json::json!({"email": email, "password": password})).await.unwrap();
+    assert_eq!(registered.status(), StatusCode::ACCEPTED);
+    let signed_in =
+        post("/api/account/sign-in", serde_json::json!({"email": email, "password": password, "remember": false}))
+            .await
+            .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let cookie: Vec<String> =
+        set_cookies(&signed_in).iter().map(|line| line.split(';').next().unwrap().to_owned()).collect();
+    let cookie = cookie.join("; ");
+    let account = gateway.store.account_by_email(email).await.unwrap().unwrap();
+    gateway.store.set_admin(&account.user_id, true).await.unwrap();
+    let admin_page = || {
+        gateway
+            .http
+            .get(format!("{}{PREFIX}/admin", gateway.base))
+            .header("cookie", &cookie)
+            .header("accept", "text/html")
+            .send()
+    };
+    let empty = admin_page().await.unwrap();
+    assert_eq!(empty.status(), StatusCode::OK);
+    let html = empty.text().await.unwrap();
+    assert!(html.contains("Cookies seen by the gateway that the declaration does not name"), "{html}");
+    assert!(html.contains("No undeclared cookies have been seen."), "{html}");
+
+    let _ = gateway.get("/products", None).await;
+    let _ = gateway.get("/private/page", Some("mystery=m1")).await;
+    // No explicit flush: the page writes the tally before it reads.
+    let html = admin_page().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"id="gateway-sightings""#), "{html}");
+    assert!(html.contains("<code>mystery</code>") && html.contains("<code>/private/page</code>"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

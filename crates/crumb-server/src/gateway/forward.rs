@@ -370,6 +370,30 @@ mod tests {
     }
 
     #[test]
+    fn only_2xx_html_in_a_known_coding_and_not_utf16_gets_the_tag() {
+        let with = |content_type: &str, encoding: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+            if let Some(encoding) = encoding {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_str(encoding).unwrap());
+            }
+            headers
+        };
+        let html = with("text/html; charset=utf-8", None);
+        assert_eq!(injection(&html, StatusCode::OK, false), Some(Encoding::Identity));
+        assert_eq!(injection(&with("TEXT/HTML", Some("br")), StatusCode::OK, false), Some(Encoding::Brotli));
+        assert_eq!(injection(&with("text/html", Some("gzip")), StatusCode::OK, false), Some(Encoding::Gzip));
+        assert_eq!(injection(&with("text/html", Some("zstd")), StatusCode::OK, false), None);
+        assert_eq!(injection(&with("text/html; charset=UTF-16LE", None), StatusCode::OK, false), None);
+        assert_eq!(injection(&with("application/json", None), StatusCode::OK, false), None);
+        assert_eq!(injection(&with("text/htmlx", None), StatusCode::OK, false), None);
+        assert_eq!(injection(&html, StatusCode::OK, true), None, "HEAD");
+        assert_eq!(injection(&html, StatusCode::NO_CONTENT, false), None);
+        assert_eq!(injection(&html, StatusCode::NOT_FOUND, false), None);
+        assert_eq!(injection(&html, StatusCode::FOUND, false), None);
+    }
+
+    #[test]
     fn the_upstream_path_goes_before_the_request_path() {
         let base = url::Url::parse("http://127.0.0.1:3000/app/").unwrap();
         let pq: PathAndQuery = "/x?y=1".parse().unwrap();

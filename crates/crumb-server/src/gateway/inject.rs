@@ -267,7 +267,8 @@ mod tests {
 
     #[test]
     fn the_tag_goes_before_the_head_end_even_split_across_chunks() {
-        let out = run(&[b"<!doctype html><HEAD><title>x</title></HE", b"AD><body>", b"hi</body></html>"], Encoding::Identity);
+        let out =
+            run(&[b"<!doctype html><HEAD><title>x</title></HE", b"AD><body>", b"hi</body></html>"], Encoding::Identity);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!("<!doctype html><HEAD><title>x</title>{TAG}</HEAD><body>hi</body></html>")
