@@ -54,6 +54,7 @@ use super::wire::Rules;
 use super::{failure, Gateway};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::Peer;
+use crate::state::AppState;
 
 /// The client to the upstream.
 pub type Client = hyper_util::client::legacy::Client<HttpConnector, Body>;
@@ -163,68 +164,37 @@ fn upstream_uri(upstream: &url::Url, path_and_query: Option<&PathAndQuery>) -> R
         .map_err(|_| Problem::bad_request("the request's path cannot be forwarded"))
 }
 
+/// Where the audit's sightings of one request go.
+struct Sightings<'a> {
+    state: &'a AppState,
+    request_path: String,
+    now: i64,
+}
+
+impl Sightings<'_> {
+    fn note(&self, kind: SightingKind, name: &str, domain: &str, path: &str, detail: String) {
+        let (request_path, at) = (self.request_path.as_str(), self.now);
+        let noted = Noted { kind, name, domain, path, detail, request_path, at };
+        self.state.gateway_audit.note(&self.state.config.site_name, noted);
+    }
+}
+
 /// The handler behind every path that is not crumb's.
 pub async fn proxy(State(gateway): State<Gateway>, Peer(peer): Peer, mut request: Request) -> Response {
     let state = &gateway.state;
     let html_wanted = crate::pages::negotiate::wants_html(request.headers());
-    let path = request.uri().path().to_owned();
     let rules = Rules::new(&state.config, crate::consent::granted_now(state, request.headers()), gateway.undeclared);
-    let now = state.now_millis();
-    let site = &state.config.site_name;
-
-    // The visitor's cookies: only what is granted reaches the upstream.
-    let cookies = rules.filter_request(request.headers().get_all(header::COOKIE).iter().map(HeaderValue::as_bytes));
-    for name in &cookies.undeclared {
-        let noted = Noted {
-            kind: SightingKind::Undeclared,
-            name,
-            domain: "",
-            path: "",
-            detail: String::new(),
-            request_path: &path,
-            at: now,
-        };
-        state.gateway_audit.note(site, noted);
+    let seen = Sightings { state, request_path: request.uri().path().to_owned(), now: state.now_millis() };
+    let expire = cookies_to_upstream(&seen, &rules, request.headers_mut());
+    let client_side = wants_upgrade(request.headers()).then(|| hyper::upgrade::on(&mut request));
+    if let Err(problem) = head_for_upstream(&gateway, peer, &mut request, client_side.is_some()) {
+        return problem.into_response();
     }
-    let expire: Vec<String> = cookies.to_expire.iter().filter_map(|d| state.expire(d)).collect();
-    let headers = request.headers_mut();
-    headers.remove(header::COOKIE);
-    if let Some(value) = cookies.header.as_deref().and_then(|h| HeaderValue::from_bytes(h).ok()) {
-        headers.insert(header::COOKIE, value);
-    }
-
-    let upgrade = wants_upgrade(request.headers());
-    let client_side = upgrade.then(|| hyper::upgrade::on(&mut request));
-    let proto = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|host| state.config.origin_for_host(host))
-        .map_or("http", |origin| if origin.starts_with("https:") { "https" } else { "http" });
-    let trusted = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
-    strip_hop_by_hop(request.headers_mut(), upgrade);
-    add_forwarded(request.headers_mut(), peer, trusted, proto);
-    match upstream_uri(&gateway.upstream, request.uri().path_and_query()) {
-        Ok(uri) => *request.uri_mut() = uri,
-        Err(problem) => return problem.into_response(),
-    }
-    *request.version_mut() = Version::HTTP_11;
     let head = request.method() == Method::HEAD;
-
-    let mut response = match tokio::time::timeout(gateway.timeout, gateway.client.request(request)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, connect = error.is_connect(), "the upstream could not be reached");
-            let detail = "the site behind this gateway could not be reached";
-            return failure::respond(state, html_wanted, Problem::of(ProblemKind::UpstreamUnreachable, detail));
-        }
-        Err(_) => {
-            tracing::warn!(seconds = gateway.timeout.as_secs(), "the upstream did not answer in time");
-            let detail = format!("the site behind this gateway did not answer within {} s", gateway.timeout.as_secs());
-            return failure::respond(state, html_wanted, Problem::of(ProblemKind::UpstreamTimedOut, detail));
-        }
+    let mut response = match send(&gateway, request).await {
+        Ok(response) => response,
+        Err(problem) => return failure::respond(state, html_wanted, problem),
     };
-
     let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
     if let (true, Some(client_side)) = (switching, client_side) {
         let upstream_side = hyper::upgrade::on(&mut response);
@@ -232,51 +202,7 @@ pub async fn proxy(State(gateway): State<Gateway>, Peer(peer): Peer, mut request
     }
     let (mut parts, body) = response.into_parts();
     strip_hop_by_hop(&mut parts.headers, switching);
-
-    // The upstream's cookies: refused categories never reach the browser.
-    let lines: Vec<HeaderValue> = parts.headers.get_all(header::SET_COOKIE).iter().cloned().collect();
-    parts.headers.remove(header::SET_COOKIE);
-    let at = Timestamp::from_unix_micros(now.saturating_mul(1000));
-    for line in lines {
-        let verdict = rules.judge_set_cookie(line.as_bytes(), at);
-        if let Some(name) = &verdict.name {
-            let (domain, cookie_path) = (verdict.domain.as_str(), verdict.path.as_str());
-            if verdict.undeclared {
-                let noted = Noted {
-                    kind: SightingKind::Undeclared,
-                    name,
-                    domain,
-                    path: cookie_path,
-                    detail: String::new(),
-                    request_path: &path,
-                    at: now,
-                };
-                state.gateway_audit.note(site, noted);
-            }
-            if !verdict.beyond.is_empty() {
-                let detail = verdict.beyond.join("; ");
-                let noted = Noted {
-                    kind: SightingKind::BeyondDeclaration,
-                    name,
-                    domain,
-                    path: cookie_path,
-                    detail,
-                    request_path: &path,
-                    at: now,
-                };
-                state.gateway_audit.note(site, noted);
-            }
-        }
-        if verdict.keep {
-            parts.headers.append(header::SET_COOKIE, line);
-        } else {
-            tracing::debug!(cookie = verdict.name.as_deref().unwrap_or("(unparsable)"), "upstream Set-Cookie removed");
-        }
-    }
-    for value in expire.iter().filter_map(|v| HeaderValue::from_str(v).ok()) {
-        parts.headers.append(header::SET_COOKIE, value);
-    }
-
+    cookies_to_visitor(&seen, &rules, &mut parts.headers, expire);
     let body = Body::new(body);
     let body = match injection(&parts.headers, parts.status, head) {
         Some(encoding) => {
@@ -287,6 +213,90 @@ pub async fn proxy(State(gateway): State<Gateway>, Peer(peer): Peer, mut request
         None => body,
     };
     Response::from_parts(parts, body)
+}
+
+/// The visitor's cookies: only what is granted reaches the upstream.
+/// Returns the `Set-Cookie`s that expire the refused declared cookies the
+/// browser still holds (withdrawal).
+fn cookies_to_upstream(seen: &Sightings<'_>, rules: &Rules<'_>, headers: &mut HeaderMap) -> Vec<String> {
+    let cookies = rules.filter_request(headers.get_all(header::COOKIE).iter().map(HeaderValue::as_bytes));
+    for name in &cookies.undeclared {
+        seen.note(SightingKind::Undeclared, name, "", "", String::new());
+    }
+    headers.remove(header::COOKIE);
+    if let Some(value) = cookies.header.as_deref().and_then(|h| HeaderValue::from_bytes(h).ok()) {
+        headers.insert(header::COOKIE, value);
+    }
+    cookies.to_expire.iter().filter_map(|d| seen.state.expire(d)).collect()
+}
+
+/// The request line and headers the upstream gets: its URI, HTTP/1.1,
+/// no hop-by-hop fields, who asked.
+fn head_for_upstream(
+    gateway: &Gateway,
+    peer: Option<IpAddr>,
+    request: &mut Request,
+    upgrade: bool,
+) -> Result<(), Problem> {
+    let config = &gateway.state.config;
+    let proto = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|host| config.origin_for_host(host))
+        .map_or("http", |origin| if origin.starts_with("https:") { "https" } else { "http" });
+    let trusted = peer.is_some_and(|p| config.trusted_proxies.contains(&p));
+    strip_hop_by_hop(request.headers_mut(), upgrade);
+    add_forwarded(request.headers_mut(), peer, trusted, proto);
+    *request.uri_mut() = upstream_uri(&gateway.upstream, request.uri().path_and_query())?;
+    *request.version_mut() = Version::HTTP_11;
+    Ok(())
+}
+
+/// Sends the request; a problem when the upstream cannot be reached (502)
+/// or its headers do not come within the timeout (504).
+async fn send(gateway: &Gateway, request: Request) -> Result<hyper::Response<hyper::body::Incoming>, Problem> {
+    match tokio::time::timeout(gateway.timeout, gateway.client.request(request)).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, connect = error.is_connect(), "the upstream could not be reached");
+            Err(Problem::of(ProblemKind::UpstreamUnreachable, "the site behind this gateway could not be reached"))
+        }
+        Err(_) => {
+            let seconds = gateway.timeout.as_secs();
+            tracing::warn!(seconds, "the upstream did not answer in time");
+            let detail = format!("the site behind this gateway did not answer within {seconds} s");
+            Err(Problem::of(ProblemKind::UpstreamTimedOut, detail))
+        }
+    }
+}
+
+/// The upstream's cookies: refused categories never reach the browser;
+/// what goes beyond the declaration is noted; withdrawn cookies are expired.
+fn cookies_to_visitor(seen: &Sightings<'_>, rules: &Rules<'_>, headers: &mut HeaderMap, expire: Vec<String>) {
+    let lines: Vec<HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+    headers.remove(header::SET_COOKIE);
+    let at = Timestamp::from_unix_micros(seen.now.saturating_mul(1000));
+    for line in lines {
+        let verdict = rules.judge_set_cookie(line.as_bytes(), at);
+        if let Some(name) = &verdict.name {
+            if verdict.undeclared {
+                seen.note(SightingKind::Undeclared, name, &verdict.domain, &verdict.path, String::new());
+            }
+            if !verdict.beyond.is_empty() {
+                let detail = verdict.beyond.join("; ");
+                seen.note(SightingKind::BeyondDeclaration, name, &verdict.domain, &verdict.path, detail);
+            }
+        }
+        if verdict.keep {
+            headers.append(header::SET_COOKIE, line);
+        } else {
+            tracing::debug!(cookie = verdict.name.as_deref().unwrap_or("(unparsable)"), "upstream Set-Cookie removed");
+        }
+    }
+    for value in expire.iter().filter_map(|v| HeaderValue::from_str(v).ok()) {
+        headers.append(header::SET_COOKIE, value);
+    }
 }
 
 /// Whether the tag goes into this response, and what to decode first: a
