@@ -20,7 +20,10 @@ use crumb_core::declaration::Lifetime;
 #[derive(Debug, Clone, Copy)]
 pub enum Standing<'a> {
     /// One of crumb's own cookies (declared `set_by_crumb`): never the
-    /// upstream's to read or to set.
+    /// upstream's to read or to set. The site has no use for them, and the
+    /// session, sign-in and remember-me cookies are credentials for crumb's
+    /// accounts and admin pages that a site logging its request headers
+    /// must not hold; a site that could set them could forge a consent.
     Own,
     /// Declared by the site, with whether its category is granted.
     Declared(&'a CookieDeclaration, bool),
