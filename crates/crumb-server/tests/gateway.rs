@@ -35,6 +35,40 @@ fn local_routes() -> Router {
         .route("/ws", get(upgrade_echo))
         .route("/headers", get(headers_seen))
         .route("/br", get(brotli_page))
+        .route("/big.html", get(big_page))
+        .route("/trickle", get(trickle))
+}
+
+/// Lines of [`big_page`], each its own chunk.
+const BIG_LINES: usize = 100_000;
+
+/// An HTML page of about 3 MB in 100,002 chunks, `</head>` split across two.
+async fn big_page() -> Response {
+    let head = futures_util::stream::iter(["<!doctype html><head><title>big</title></he", "ad><body>\n"]);
+    let lines = futures_util::stream::iter(0..BIG_LINES).map(|i| {
+        let line: &'static str =
+            if i % 2 == 0 { "<p>0123456789012345678901234567890123456789</p>\n" } else { "<br>\n" };
+        line
+    });
+    let stream = head.chain(lines).map(|text| Ok::<_, std::io::Error>(axum::body::Bytes::from_static(text.as_bytes())));
+    Response::builder().header("content-type", "text/html").body(Body::from_stream(stream)).unwrap()
+}
+
+/// Released by the test once it has read the first part of [`trickle`].
+fn trickle_release() -> &'static tokio::sync::Notify {
+    static RELEASE: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
+    RELEASE.get_or_init(tokio::sync::Notify::new)
+}
+
+/// An HTML page whose end is sent only when the test says so.
+async fn trickle() -> Response {
+    let first = futures_util::stream::once(async { "<!doctype html><head></head><body>first part" });
+    let rest = futures_util::stream::once(async {
+        trickle_release().notified().await;
+        " and the rest</body>"
+    });
+    let stream = first.chain(rest).map(|text| Ok::<_, std::io::Error>(axum::body::Bytes::from_static(text.as_bytes())));
+    Response::builder().header("content-type", "text/html").body(Body::from_stream(stream)).unwrap()
 }
 
 /// An HTML page sent brotli-compressed (`Content-Encoding: br`).
@@ -409,6 +443,33 @@ async fn a_20_megabyte_upload_streams_through_intact() {
     assert_eq!(response.status(), StatusCode::OK);
     let seen: serde_json::Value = response.json().await.unwrap();
     assert_eq!(seen, serde_json::json!({"bytes": size, "intact": true}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_streams_through_with_the_tag_in_it() {
+    let gateway = Gateway::start(upstream().await, UndeclaredCookies::Block, Duration::from_secs(10)).await;
+    let big = gateway.get("/big.html", None).await.text().await.unwrap();
+    assert_eq!(big.matches(TAG).count(), 1);
+    assert!(big.starts_with(&format!("<!doctype html><head><title>big</title>{TAG}</head><body>\n")));
+    assert_eq!(big.matches("<p>").count() + big.matches("<br>").count(), BIG_LINES, "every chunk arrived");
+
+    // The first part arrives while the upstream still holds back the end:
+    // the gateway does not wait for the whole body. (A gateway that did
+    // would never answer, and the guard below would fail the test.)
+    let mut page = gateway.get("/trickle", None).await;
+    let mut received = Vec::new();
+    while !String::from_utf8_lossy(&received).contains("first part") {
+        let chunk = tokio::time::timeout(Duration::from_secs(20), page.chunk()).await.expect("the first part arrives");
+        received.extend_from_slice(&chunk.unwrap().unwrap());
+    }
+    trickle_release().notify_one();
+    while let Some(chunk) = page.chunk().await.unwrap() {
+        received.extend_from_slice(&chunk);
+    }
+    assert_eq!(
+        String::from_utf8(received).unwrap(),
+        format!("<!doctype html><head>{TAG}</head><body>first part and the rest</body>")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
