@@ -280,6 +280,36 @@ async fn statistics_consent_lets_statistics_cookies_pass_and_withdrawal_expires_
     assert_eq!(echo(&gateway, &format!("{refused}; shop_session=b1; site_stats=s1")).await, "shop_session=b1");
 }
 
+/// Honoured privacy signals refuse on the wire what they refuse in crumb:
+/// GPC marketing, DNT statistics and marketing, whatever the consent cookie says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_signals_refuse_on_the_wire_too() {
+    let gateway = Gateway::start(upstream().await, UndeclaredCookies::Block, Duration::from_secs(10)).await;
+    let consent = gateway.decide(&["statistics", "marketing"]).await;
+    let cookie = format!("{consent}; {ALL_COOKIES}");
+    let seen = |signal: Option<(&'static str, &'static str)>| {
+        let mut request = gateway.http.get(format!("{}/echo", gateway.base)).header("cookie", &cookie);
+        if let Some((name, value)) = signal {
+            request = request.header(name, value);
+        }
+        async move {
+            let body: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            body["cookie"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(seen(None).await, "shop_session=b1; site_stats=s1; site_ads=a1");
+    assert_eq!(seen(Some(("sec-gpc", "1"))).await, "shop_session=b1; site_stats=s1");
+    assert_eq!(seen(Some(("dnt", "1"))).await, "shop_session=b1");
+    let home = gateway.http.get(format!("{}/", gateway.base)).header("cookie", &cookie).header("sec-gpc", "1");
+    let home = home.send().await.unwrap();
+    let lines = set_cookies(&home);
+    assert_eq!(names(&lines)[..2], ["shop_session", "site_stats"], "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("site_ads=;") && l.contains("Max-Age=0")),
+        "withdrawn by the signal: {lines:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undeclared_cookies_follow_the_setting_and_are_always_recorded() {
     let site = upstream().await;
