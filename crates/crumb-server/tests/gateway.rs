@@ -37,6 +37,26 @@ fn local_routes() -> Router {
         .route("/br", get(brotli_page))
         .route("/big.html", get(big_page))
         .route("/trickle", get(trickle))
+        .route("/upload-in-halves", post(upload_in_halves))
+}
+
+/// Signalled by [`upload_in_halves`] when the first bytes arrived.
+fn upload_started() -> &'static tokio::sync::Notify {
+    static STARTED: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
+    STARTED.get_or_init(tokio::sync::Notify::new)
+}
+
+/// Says when the first bytes arrive, then counts the whole body.
+async fn upload_in_halves(body: Body) -> String {
+    let mut stream = body.into_data_stream();
+    let mut total = 0;
+    while let Some(chunk) = stream.next().await {
+        if total == 0 {
+            upload_started().notify_one();
+        }
+        total += chunk.unwrap().len();
+    }
+    total.to_string()
 }
 
 /// Lines of [`big_page`], each its own chunk.
@@ -500,6 +520,32 @@ async fn html_streams_through_with_the_tag_in_it() {
         String::from_utf8(received).unwrap(),
         format!("<!doctype html><head>{TAG}</head><body>first part and the rest</body>")
     );
+}
+
+/// The first half of an upload reaches the site before the client sends
+/// the second: the gateway does not wait for the whole request body. (A
+/// gateway that did would never pass the first half on, and the guard
+/// below would fail the test.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_reaches_the_site_as_it_is_sent() {
+    let gateway = Gateway::start(upstream().await, UndeclaredCookies::Block, Duration::from_secs(10)).await;
+    let address = gateway.base.trim_start_matches("http://");
+    let half = vec![b'x'; 1024 * 1024];
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /upload-in-halves HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        2 * half.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&half).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(20), upload_started().notified())
+        .await
+        .expect("the first half reaches the site before the second is sent");
+    stream.write_all(&half).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with(&(2 * half.len()).to_string()), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
