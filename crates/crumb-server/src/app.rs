@@ -25,6 +25,10 @@
 //! under the prefix only (a site often has its own; `server.metrics_listen`
 //! serves it on an address of its own). Everything else is the fallback,
 //! set in one place ([`router`]).
+//!
+//! With `[gateway]`, [`crate::gateway`] sends every path outside crumb's
+//! (the prefix, `policy_path`, gpc.json and the root probes) to the
+//! upstream, through layers 1 to 4 only.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -90,22 +94,28 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CatchPanicLayer::custom(failsafe::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host));
+    let crumbs_own = ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
-    router
+    let app = router
         // THE FALLBACK: every path that is none of the routes above (outside
         // the prefix, or an unknown path under it) ends here, and only here.
-        // A gateway in front of a site dispatches these to the upstream.
+        // A gateway in front of a site dispatches the paths outside crumb's
+        // to the upstream before they reach this router.
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
-        .layer(outer)
-        .with_state(state)
+        .layer(crumbs_own)
+        .layer(outer.clone())
+        .with_state(state.clone());
+    // With `[gateway]`, crumb's routes sit behind the proxy's dispatch; the
+    // proxied side gets the outer layers (prefix scope to Host check) only.
+    crate::gateway::wrap(state, app, |proxy| proxy.layer(outer))
 }
 
 /// `router` with the health probes ([`PROBE_PATHS`]).

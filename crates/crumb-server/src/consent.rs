@@ -294,11 +294,7 @@ pub async fn current_state(state: &AppState, headers: &HeaderMap) -> Result<(Con
     let honoured = signals(headers, &state.config);
     let consent = read_consent(state, headers);
     let prompt = needs_prompt(state, consent.as_ref());
-    // A stale decision (expired, or for an older policy) grants nothing until renewed.
-    let granted: BTreeSet<Category> = match &consent {
-        Some(c) if !prompt => c.granted.iter().copied().filter(|c| honoured.refuses(*c).is_none()).collect(),
-        _ => BTreeSet::new(),
-    };
+    let granted = granted_by(consent.as_ref(), prompt, honoured);
     let recognition = recognise(state, headers, &granted, honoured).await?;
     let view = ConsentStateView {
         decided: consent.is_some() && !prompt,
@@ -309,6 +305,23 @@ pub async fn current_state(state: &AppState, headers: &HeaderMap) -> Result<(Con
         visitor: recognition.visitor.map(|v| VisitorView { returning: v.is_returning(), visits: v.visits }),
     };
     Ok((view, recognition.set_cookies))
+}
+
+/// The optional categories in force for the request: those its consent
+/// cookie grants, unless the decision is stale (expired, or for an older
+/// policy: nothing until renewed) or an honoured privacy signal refuses
+/// them. What crumb's own handlers and the gateway both go by.
+pub fn granted_now(state: &AppState, headers: &HeaderMap) -> BTreeSet<Category> {
+    let consent = read_consent(state, headers);
+    let prompt = needs_prompt(state, consent.as_ref());
+    granted_by(consent.as_ref(), prompt, signals(headers, &state.config))
+}
+
+fn granted_by(consent: Option<&ConsentCookie>, prompt: bool, honoured: Signals) -> BTreeSet<Category> {
+    match consent {
+        Some(c) if !prompt => c.granted.iter().copied().filter(|c| honoured.refuses(*c).is_none()).collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 fn refused_by_signals(signals: Signals) -> Vec<(String, Signal)> {

@@ -12,6 +12,8 @@
 //! - [`demo`]: a small demo site that embeds the script;
 //! - [`mount`]: where crumb's routes live on the site's origin (`[server]
 //!   prefix`), and the URLs of its own pages and endpoints;
+//! - [`gateway`]: crumb in front of a site (`[gateway]`): the reverse
+//!   proxy that enforces the declaration on the wire;
 //! - [`pages`]: the HTML pages' askama templates (`web/templates/`), the
 //!   production and demo layouts, and a page per problem type.
 //!
@@ -28,6 +30,7 @@ pub mod consent;
 pub mod demo;
 pub mod extract;
 pub mod failsafe;
+pub mod gateway;
 pub mod health;
 pub mod host;
 pub mod metrics;

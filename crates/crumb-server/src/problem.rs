@@ -45,6 +45,10 @@ pub enum ProblemKind {
     TimedOut,
     /// 500: a fault in crumb itself.
     InternalError,
+    /// 502: the gateway could not reach the site behind it.
+    UpstreamUnreachable,
+    /// 504: the site behind the gateway did not answer in time.
+    UpstreamTimedOut,
 }
 
 impl ProblemKind {
@@ -66,6 +70,8 @@ impl ProblemKind {
             }
             ProblemKind::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
             ProblemKind::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            ProblemKind::UpstreamUnreachable => StatusCode::BAD_GATEWAY,
+            ProblemKind::UpstreamTimedOut => StatusCode::GATEWAY_TIMEOUT,
         }
     }
 
@@ -89,6 +95,8 @@ impl ProblemKind {
             ProblemKind::MisdirectedRequest => "misdirected-request",
             ProblemKind::TimedOut => "timed-out",
             ProblemKind::InternalError => "internal-error",
+            ProblemKind::UpstreamUnreachable => "upstream-unreachable",
+            ProblemKind::UpstreamTimedOut => "upstream-timed-out",
         }
     }
 
@@ -112,11 +120,13 @@ impl ProblemKind {
             ProblemKind::MisdirectedRequest => "Not this site",
             ProblemKind::TimedOut => "Timed out",
             ProblemKind::InternalError => "Internal error",
+            ProblemKind::UpstreamUnreachable => "Site unreachable",
+            ProblemKind::UpstreamTimedOut => "Site timed out",
         }
     }
 
     /// Every kind, in the order of the problem pages' index.
-    pub const ALL: [ProblemKind; 17] = [
+    pub const ALL: [ProblemKind; 19] = [
         ProblemKind::BadRequest,
         ProblemKind::InvalidField,
         ProblemKind::NotFound,
@@ -134,6 +144,8 @@ impl ProblemKind {
         ProblemKind::MisdirectedRequest,
         ProblemKind::TimedOut,
         ProblemKind::InternalError,
+        ProblemKind::UpstreamUnreachable,
+        ProblemKind::UpstreamTimedOut,
     ];
 
     /// The kind whose type slug is `slug`.
@@ -161,6 +173,8 @@ impl ProblemKind {
             ProblemKind::MisdirectedRequest => "The request's Host header names a host that is not one of this site's origins (site.origins in crumb.toml). crumb answers only for its own origins, so that a page on another name that points at this server (DNS rebinding) cannot use it.",
             ProblemKind::TimedOut => "The request took longer than the server allows (server.request_timeout_seconds in crumb.toml) and was stopped. What it would have changed may or may not have been recorded; requests that record something are safe to send again.",
             ProblemKind::InternalError => "A fault in crumb itself stopped this request; it is logged with the request id. It is not caused by the request.",
+            ProblemKind::UpstreamUnreachable => "crumb runs as a gateway in front of this site (gateway.upstream in crumb.toml) and could not connect to the site behind it, or the connection failed before an answer came. It is a fault on the server's side, not in the request.",
+            ProblemKind::UpstreamTimedOut => "crumb runs as a gateway in front of this site and the site behind it did not send its answer's headers within gateway.timeout_seconds. It is a fault on the server's side, not in the request.",
         }
     }
 
@@ -184,6 +198,8 @@ impl ProblemKind {
             ProblemKind::MisdirectedRequest => "Send the request to one of the site's own origins (the host in the site's address), not to another name for the same server.",
             ProblemKind::TimedOut => "Retry after a short wait, with backoff.",
             ProblemKind::InternalError => "Retry later; if it persists, report it to the site with the x-request-id header of the response.",
+            ProblemKind::UpstreamUnreachable => "Retry after a short wait; if it persists, tell the site's operator, with the x-request-id header of the response.",
+            ProblemKind::UpstreamTimedOut => "Retry after a short wait, with backoff; a request that changes something may or may not have reached the site.",
         }
     }
 
@@ -203,6 +219,8 @@ impl ProblemKind {
             StatusCode::UNAUTHORIZED => ProblemKind::NotSignedIn,
             StatusCode::MISDIRECTED_REQUEST => ProblemKind::MisdirectedRequest,
             StatusCode::INTERNAL_SERVER_ERROR => ProblemKind::InternalError,
+            StatusCode::BAD_GATEWAY => ProblemKind::UpstreamUnreachable,
+            StatusCode::GATEWAY_TIMEOUT => ProblemKind::UpstreamTimedOut,
             status if status.is_server_error() => ProblemKind::StorageUnavailable,
             _ => ProblemKind::BadRequest,
         }
@@ -345,7 +363,7 @@ impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
 mod tests {
     use super::*;
 
-    const KINDS: [ProblemKind; 17] = ProblemKind::ALL;
+    const KINDS: [ProblemKind; 19] = ProblemKind::ALL;
 
     #[test]
     fn each_kind_has_its_own_slug_and_an_error_status() {

@@ -6,6 +6,7 @@ use crumb_cookie::{Keyring, ResponseCookie, SameSite};
 use crumb_store::Store;
 
 use crate::analytics::Analytics;
+use crate::gateway::audit::GatewayAudit;
 use crate::rate_limit::RateLimits;
 use crumb_core::accounts::hashing::{HashLimiter, DEFAULT_HASH_MEMORY_MB};
 use crumb_core::config::{Config, CookieDeclaration};
@@ -39,6 +40,8 @@ pub struct SharedState {
     pub hashing: Arc<HashLimiter>,
     /// Per-client and per-visitor limits on events and consent decisions, shared through the store.
     pub rate_limits: Arc<RateLimits>,
+    /// The gateway's tally of cookies beyond the declaration (empty without a gateway).
+    pub gateway_audit: Arc<GatewayAudit>,
 }
 
 impl std::ops::Deref for SharedState {
@@ -94,6 +97,7 @@ impl AppState {
             names: Arc::new(names),
             metrics_token: None,
             hashing: Arc::new(hashing),
+            gateway_audit: Arc::new(GatewayAudit::default()),
         };
         AppState { shared: Arc::new(shared) }
     }
@@ -109,6 +113,7 @@ impl AppState {
             analytics: Arc::clone(&shared.analytics),
             hashing: Arc::clone(&shared.hashing),
             rate_limits: Arc::clone(&shared.rate_limits),
+            gateway_audit: Arc::clone(&shared.gateway_audit),
             metrics_token: token.filter(|token| !token.is_empty()),
         };
         AppState { shared: Arc::new(rebuilt) }

@@ -255,6 +255,16 @@ impl Store for FailingStore {
         self.enter(Access::Write, "forget_visitor")?;
         self.inner.forget_visitor(site, visitor_id).await
     }
+
+    async fn record_gateway_sightings(&self, sightings: &[crate::GatewaySighting]) -> Result<(), StoreError> {
+        self.enter(Access::Write, "record_gateway_sightings")?;
+        self.inner.record_gateway_sightings(sightings).await
+    }
+
+    async fn gateway_sightings(&self, site: &str) -> Result<Vec<crate::GatewaySighting>, StoreError> {
+        self.enter(Access::Read, "gateway_sightings")?;
+        self.inner.gateway_sightings(site).await
+    }
 }
 
 #[async_trait::async_trait]

@@ -25,6 +25,7 @@ pub mod consent;
 pub mod error;
 #[cfg(feature = "failing")]
 pub mod failing;
+pub mod gateway;
 pub mod migrations;
 pub mod postgres;
 pub mod rate;
@@ -38,6 +39,7 @@ pub use account::{Account, AccountStore, Admission, Device, RememberToken, Sessi
 pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord, DecisionCount};
 pub use error::StoreError;
+pub use gateway::{GatewaySighting, SightingKind};
 pub use rate::RateIncrement;
 
 /// A store's connections at one moment ([`Store::connections`]).
@@ -126,4 +128,13 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
     /// Forgets a visitor (after statistics consent is withdrawn). Returns
     /// whether one was removed.
     async fn forget_visitor(&self, site: &str, visitor_id: &str) -> Result<bool, StoreError>;
+
+    /// Adds a batch of aggregated gateway sightings in one transaction: a
+    /// sighting whose (site, kind, name, domain, path) is stored already
+    /// adds its count, widens first/last seen, and takes the batch's
+    /// sample path and detail.
+    async fn record_gateway_sightings(&self, sightings: &[GatewaySighting]) -> Result<(), StoreError>;
+
+    /// The site's gateway sightings, most recently seen first.
+    async fn gateway_sightings(&self, site: &str) -> Result<Vec<GatewaySighting>, StoreError>;
 }

@@ -29,6 +29,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_analytics_open_visits.sql") },
     Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_remember_grace.sql") },
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_rate_windows.sql") },
+    Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_gateway_sightings.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -40,6 +41,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 5, sql: include_str!("../migrations/postgres/0005_analytics_open_visits.sql") },
     Migration { version: 6, sql: include_str!("../migrations/postgres/0006_remember_grace.sql") },
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_rate_windows.sql") },
+    Migration { version: 8, sql: include_str!("../migrations/postgres/0008_gateway_sightings.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

@@ -11,8 +11,8 @@
 
 use crate::analytics::{Counts, EventKind, EventRecord, RollupRow, StoredEvent, VisitorSketch};
 use crate::{
-    Account, ConsentAction, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, StoreError,
-    VisitorStatus,
+    Account, ConsentAction, ConsentRecord, DecisionCount, Device, GatewaySighting, RememberToken, SessionRecord,
+    SightingKind, StoreError, VisitorStatus,
 };
 
 /// `consent_records`' columns, in [`consent_record`]'s order.
@@ -38,6 +38,10 @@ pub(crate) const ROLLUP_COLUMNS: &str =
 pub(crate) const STORED_EVENT_COLUMNS: &str =
     "e.at, e.visitor, e.cookieless, e.user_key, e.kind, e.name, e.path, e.source,
      e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.props, COALESCE(v.first_seen, e.at)";
+
+/// `gateway_sightings`' columns, in [`gateway_sighting`]'s order.
+pub(crate) const GATEWAY_COLUMNS: &str =
+    "site, kind, name, domain, path, detail, first_seen, last_seen, sample_path, count";
 
 /// One row of a query, as the mappers read it; `i` is the 0-based column.
 pub(crate) trait Columns {
@@ -200,6 +204,24 @@ pub(crate) fn stored_event(site: &str, row: &impl Columns) -> Result<StoredEvent
 /// A stored counter as a count (a negative one, which no write makes, as 0).
 pub(crate) fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
+}
+
+/// A `gateway_sightings` row ([`GATEWAY_COLUMNS`]).
+pub(crate) fn gateway_sighting(row: &impl Columns) -> Result<GatewaySighting, StoreError> {
+    let kind = row.text(1)?;
+    Ok(GatewaySighting {
+        site: row.text(0)?,
+        kind: SightingKind::parse(&kind)
+            .ok_or_else(|| StoreError::backend_message(row.backend(), format!("unknown sighting kind {kind:?}")))?,
+        name: row.text(2)?,
+        domain: row.text(3)?,
+        path: row.text(4)?,
+        detail: row.text(5)?,
+        first_seen: row.int(6)?,
+        last_seen: row.int(7)?,
+        sample_path: row.text(8)?,
+        count: count(row.int(9)?),
+    })
 }
 
 /// A count as stored (saturating: no count reaches `i64::MAX`).

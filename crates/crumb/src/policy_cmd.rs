@@ -1,4 +1,5 @@
-//! `crumb policy …`: check a declaration, print the policy it generates.
+//! `crumb policy …`: check a declaration, print the policy it generates,
+//! list what the gateway saw beyond it (`crumb policy audit`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,16 @@ pub enum PolicyCommand {
         #[arg(long, default_value = "en")]
         lang: String,
         /// Print JSON instead of HTML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the cookies the gateway saw beyond the declaration (undeclared, or set for longer or with weaker
+    /// attributes than declared), from the store; exits 1 when there are any.
+    Audit {
+        /// The declaration (its storage section names the store).
+        #[arg(long, short, env = "CRUMB_CONFIG")]
+        config: Option<PathBuf>,
+        /// Print JSON (an array of sightings) instead of lines.
         #[arg(long)]
         json: bool,
     },
@@ -75,5 +86,35 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        PolicyCommand::Audit { config, json } => audit(config, json),
     }
+}
+
+/// `crumb policy audit`.
+fn audit(config: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+    let parsed = crate::serve::load_config(config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let sightings = runtime.block_on(async {
+        let (store, _) = crate::serve::open_store(&parsed).await?;
+        anyhow::Ok(store.gateway_sightings(&parsed.site_name).await?)
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&sightings)?);
+    } else if sightings.is_empty() {
+        println!("{}: the gateway has seen no cookie beyond the declaration", parsed.site_name);
+    } else {
+        for s in &sightings {
+            let finding = match s.kind {
+                crumb_store::SightingKind::Undeclared => "undeclared".to_owned(),
+                crumb_store::SightingKind::BeyondDeclaration => format!("beyond its declaration: {}", s.detail),
+            };
+            let domain = if s.domain.is_empty() { "(host only)" } else { s.domain.as_str() };
+            let path = if s.path.is_empty() { "(no path)" } else { s.path.as_str() };
+            println!(
+                "{}\t{finding}\tdomain {domain}\tpath {path}\tseen {} times, last at {}",
+                s.name, s.count, s.sample_path
+            );
+        }
+    }
+    Ok(if sightings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

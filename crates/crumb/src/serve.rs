@@ -6,7 +6,8 @@
 //! `CRUMB_METRICS_LISTEN`, `CRUMB_EVENTS_PER_MINUTE`,
 //! `CRUMB_CONSENTS_PER_MINUTE`, `CRUMB_SECRET_FILE`, `CRUMB_SQLITE_PATH`,
 //! `CRUMB_REQUEST_TIMEOUT_SECONDS`, `CRUMB_SHUTDOWN_SECONDS`,
-//! `CRUMB_TLS_CERT`, `CRUMB_TLS_KEY`, `CRUMB_DEVELOPMENT` (and the
+//! `CRUMB_TLS_CERT`, `CRUMB_TLS_KEY`, `CRUMB_DEVELOPMENT`, `CRUMB_UPSTREAM`
+//! (crumb in front of that site, as a gateway) (and the
 //! database URL from the variable `storage.url_env` names,
 //! `CRUMB_POSTGRES_URL` by default).
 //!
@@ -77,6 +78,9 @@ pub struct ServeArgs {
     /// Development mode (server.development): only for *.test, *.localhost and loopback origins.
     #[arg(long, env = "CRUMB_DEVELOPMENT")]
     dev: bool,
+    /// Put crumb in front of this site as a consent-enforcing gateway (`http://127.0.0.1:3000`; overrides gateway.upstream).
+    #[arg(long, env = "CRUMB_UPSTREAM")]
+    upstream: Option<String>,
 }
 
 /// How log lines are written.
@@ -154,6 +158,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             anyhow::anyhow!("--dev: refusing to start in development mode:\n{}", refusals.join("\n"))
         })?;
     }
+    if let Some(upstream) = args.upstream.as_deref() {
+        config.put_in_front_of(upstream).map_err(|why| anyhow::anyhow!("--upstream: {why}"))?;
+    }
+    if let Some(gateway) = &config.gateway {
+        // The gateway's client speaks plain HTTP/1.1 (crumb_server::gateway::forward).
+        if gateway.upstream.scheme() != "http" {
+            anyhow::bail!(
+                "gateway upstream {}: only http:// upstreams are supported (put crumb next to the site, on a private network)",
+                gateway.upstream
+            );
+        }
+    }
     let limits = (args.events_per_minute, args.consents_per_minute);
     let flags = Flags { built_in_demo, dev: args.dev };
     let runtime = crumb_server::runtime::build()?;
@@ -207,6 +223,8 @@ async fn serve(
         format!("{scheme}://{address}/")
     };
     let demo = config.demo;
+    let gateway = config.gateway.as_ref().map(|g| g.upstream.to_string());
+    let url_prefix = format!("{}{}/", url.trim_end_matches('/'), config.prefix);
     let site = config.site_name.clone();
     let source = config.source.clone();
     let grace = config.server.shutdown_grace;
@@ -231,7 +249,9 @@ async fn serve(
     let app = router(state);
     let signal_received = shutdown_signal();
     println!("crumb is serving {site} ({source}), records in {store_description}");
-    if demo {
+    if let Some(gateway) = &gateway {
+        println!("crumb is a gateway in front of {gateway} on {url}; its own routes are under {url_prefix}");
+    } else if demo {
         println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
     } else {
         println!("listening on {url}: the site script is {url}crumb.js, the policy {url}policy");

@@ -103,3 +103,57 @@ fn policy_check_refuses_plain_http_origins_that_are_not_loopback() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning: crumb.toml: site.origins: \"http://shop.example\""));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `crumb policy audit`: what the gateway recorded in the store named by
+/// the declaration; exit 1 when anything goes beyond the declaration.
+#[test]
+fn policy_audit_lists_what_the_gateway_saw_and_fails_when_there_is_any() {
+    use crumb_store::Store as _;
+    let dir = temp_dir("audit");
+    std::fs::write(dir.join("crumb.toml"), include_str!("../../crumb-testsite/crumb.toml")).unwrap();
+    let out = crumb(&dir, &["policy", "audit", "--config", "crumb.toml"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the gateway has seen no cookie beyond the declaration"));
+
+    let config = crumb_core::config::load(&dir.join("crumb.toml")).unwrap();
+    let crumb_core::config::StorageConfig::Sqlite(path) = &config.storage else { panic!("SQLite expected") };
+    let db = if path.is_absolute() { path.clone() } else { dir.join(path) };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = crumb_store::sqlite::SqliteStore::open(&db).unwrap();
+        let sighting = |kind, name: &str, detail: &str| crumb_store::GatewaySighting {
+            site: config.site_name.clone(),
+            kind,
+            name: name.into(),
+            domain: String::new(),
+            path: "/".into(),
+            detail: detail.into(),
+            first_seen: 1_700_000_000_000,
+            last_seen: 1_700_000_100_000,
+            sample_path: "/products".into(),
+            count: 3,
+        };
+        store
+            .record_gateway_sightings(&[
+                sighting(crumb_store::SightingKind::Undeclared, "mystery", ""),
+                sighting(
+                    crumb_store::SightingKind::BeyondDeclaration,
+                    "shop_session",
+                    "without HttpOnly; declared HttpOnly",
+                ),
+            ])
+            .await
+            .unwrap();
+    });
+    let out = crumb(&dir, &["policy", "audit", "--config", "crumb.toml"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("mystery\tundeclared\tdomain (host only)\tpath /\tseen 3 times"), "{text}");
+    assert!(text.contains("shop_session\tbeyond its declaration: without HttpOnly"), "{text}");
+    let out = crumb(&dir, &["policy", "audit", "--config", "crumb.toml", "--json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(listed.as_array().unwrap().iter().any(|s| s["name"] == "mystery" && s["kind"] == "undeclared"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,6 +1,8 @@
 //! `GET /admin`, the administrators' page: a consent record looked up by
 //! its receipt id (`?receipt=`), the decisions per category over the last
-//! 30 days, the accounts and administrators, and the undeclared cookies.
+//! 30 days, the accounts and administrators, and what the gateway saw
+//! beyond the declaration (undeclared cookies, declared ones set beyond
+//! their declaration).
 //!
 //! Decisions per day follow the statistics' anonymity floor
 //! (`[analytics] min_visitors`, k): a day with fewer than k decisions shows
@@ -14,11 +16,11 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use crumb_core::category::Category;
-use crumb_store::{ConsentRecord, DecisionCount};
+use crumb_store::{ConsentRecord, DecisionCount, GatewaySighting, SightingKind, Store, StoreError};
 use serde::Deserialize;
 
 use super::account::plural;
-use super::Moment;
+use super::{Embed, Moment};
 use crate::extract::Admin;
 use crate::mount::Mount;
 use crate::problem::Problem;
@@ -89,6 +91,64 @@ struct AdminMain<'a> {
     days: Vec<DayRow>,
     totals: Vec<CategoryCell>,
     k: u64,
+    gateway: Embed<GatewaySection>,
+}
+
+/// One gateway sighting, as the page shows it.
+pub struct SightingRow {
+    /// The cookie's name.
+    pub name: String,
+    /// "undeclared", or how it goes beyond its declaration.
+    pub finding: String,
+    /// Its `Domain` ("" for host-only or unknown).
+    pub domain: String,
+    /// Its `Path` ("" for unknown).
+    pub path: String,
+    /// Times seen.
+    pub count: u64,
+    /// First seen.
+    pub first: Moment,
+    /// Last seen.
+    pub last: Moment,
+    /// A request path where it was seen.
+    pub sample_path: String,
+}
+
+impl From<GatewaySighting> for SightingRow {
+    fn from(s: GatewaySighting) -> Self {
+        SightingRow {
+            finding: match s.kind {
+                SightingKind::Undeclared => "not declared".to_owned(),
+                SightingKind::BeyondDeclaration => s.detail,
+            },
+            name: s.name,
+            domain: s.domain,
+            path: s.path,
+            count: s.count,
+            first: Moment::at(s.first_seen),
+            last: Moment::at(s.last_seen),
+            sample_path: s.sample_path,
+        }
+    }
+}
+
+/// The section on what the gateway saw (`web/templates/account/admin_gateway.html`).
+#[derive(Template)]
+#[template(path = "account/admin_gateway.html")]
+pub struct GatewaySection {
+    rows: Vec<SightingRow>,
+    /// Whether crumb runs as a gateway (the empty state says how to see cookies if not).
+    gateway: bool,
+}
+
+/// The site's gateway sightings, most recent first.
+pub async fn gateway_rows(store: &dyn Store, site: &str) -> Result<Vec<SightingRow>, StoreError> {
+    Ok(store.gateway_sightings(site).await?.into_iter().map(SightingRow::from).collect())
+}
+
+/// The section's markup for `rows` (as in a gateway's admin page).
+pub fn render_gateway_section(rows: Vec<SightingRow>) -> String {
+    super::render(&GatewaySection { rows, gateway: true })
 }
 
 /// The rows of the decisions table from the store's counts: per day
@@ -152,10 +212,19 @@ pub async fn page(
     let optional: Vec<Category> = state.config.categories().into_iter().filter(|c| *c != Category::Necessary).collect();
     let k = u64::from(state.config.analytics.min_visitors.max(1));
     let (days, totals) = decision_rows(&counts, &optional, k);
+    if state.config.gateway.is_some() {
+        // What the gateway tallied since its last flush, so the page is current.
+        state.gateway_audit.flush(state.store.as_ref()).await?;
+    }
+    let gateway = GatewaySection {
+        rows: gateway_rows(state.store.as_ref(), site).await?,
+        gateway: state.config.gateway.is_some(),
+    };
     let language = crate::consent::language_for(&state, &headers, None);
     let strings = language.strings();
     let main = AdminMain {
         mount: Mount::of(&state.config),
+        gateway: Embed(gateway),
         consents,
         consents_word: plural(consents, "consent record", "consent records"),
         accounts,

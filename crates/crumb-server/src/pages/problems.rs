@@ -21,7 +21,7 @@ struct ProblemPage<'a> {
     kind: ProblemKind,
     /// What to do, with the paths it names under the mount.
     advice: String,
-    kinds: [ProblemKind; 17],
+    kinds: [ProblemKind; 19],
 }
 
 /// `GET /problems/{slug}`: the page of that problem type, or a 404 problem.

@@ -2,8 +2,8 @@
 
 use super::columns::PgRow;
 use super::{backend_error, PgStore, BACKEND};
-use crate::rows::{self, count, RECORD_COLUMNS, VISITOR_COLUMNS};
-use crate::{ConsentRecord, DecisionCount, Store, StoreError, UnixMillis, VisitorStatus};
+use crate::rows::{self, count, GATEWAY_COLUMNS, RECORD_COLUMNS, VISITOR_COLUMNS};
+use crate::{ConsentRecord, DecisionCount, GatewaySighting, Store, StoreError, UnixMillis, VisitorStatus};
 
 #[async_trait::async_trait]
 impl Store for PgStore {
@@ -183,5 +183,59 @@ impl Store for PgStore {
             .map_err(backend_error)?;
         let removed = client.execute(&statement, &[&site, &visitor_id]).await.map_err(backend_error)?;
         Ok(removed > 0)
+    }
+
+    async fn record_gateway_sightings(&self, sightings: &[GatewaySighting]) -> Result<(), StoreError> {
+        if sightings.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let statement = tx
+            .prepare_cached(&format!(
+                "INSERT INTO gateway_sightings ({GATEWAY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (site, kind, name, domain, path) DO UPDATE SET
+                   detail = EXCLUDED.detail,
+                   first_seen = LEAST(gateway_sightings.first_seen, EXCLUDED.first_seen),
+                   last_seen = GREATEST(gateway_sightings.last_seen, EXCLUDED.last_seen),
+                   sample_path = EXCLUDED.sample_path,
+                   count = gateway_sightings.count + EXCLUDED.count"
+            ))
+            .await
+            .map_err(backend_error)?;
+        for s in sightings {
+            let stored_count = rows::stored(s.count);
+            tx.execute(
+                &statement,
+                &[
+                    &s.site,
+                    &s.kind.as_str(),
+                    &s.name,
+                    &s.domain,
+                    &s.path,
+                    &s.detail,
+                    &s.first_seen,
+                    &s.last_seen,
+                    &s.sample_path,
+                    &stored_count,
+                ],
+            )
+            .await
+            .map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn gateway_sightings(&self, site: &str) -> Result<Vec<GatewaySighting>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {GATEWAY_COLUMNS} FROM gateway_sightings WHERE site = $1
+                 ORDER BY last_seen DESC, kind, name, domain, path"
+            ))
+            .await
+            .map_err(backend_error)?;
+        let rows = client.query(&statement, &[&site]).await.map_err(backend_error)?;
+        rows.iter().map(|row| rows::gateway_sighting(&PgRow::record(row))).collect()
     }
 }

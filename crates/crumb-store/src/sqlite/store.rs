@@ -3,8 +3,8 @@
 use rusqlite::params;
 
 use super::{backend_error, query_all, query_opt, SqliteStore, BACKEND};
-use crate::rows::{self, RECORD_COLUMNS, VISITOR_COLUMNS};
-use crate::{ConsentRecord, DecisionCount, Store, StoreError, UnixMillis, VisitorStatus};
+use crate::rows::{self, GATEWAY_COLUMNS, RECORD_COLUMNS, VISITOR_COLUMNS};
+use crate::{ConsentRecord, DecisionCount, GatewaySighting, Store, StoreError, UnixMillis, VisitorStatus};
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
@@ -201,6 +201,63 @@ impl Store for SqliteStore {
                 .and_then(|mut statement| statement.execute(params![site, visitor_id]))
                 .map(|removed| removed > 0)
                 .map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn record_gateway_sightings(&self, sightings: &[GatewaySighting]) -> Result<(), StoreError> {
+        if sightings.is_empty() {
+            return Ok(());
+        }
+        let sightings = sightings.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            {
+                let mut statement = tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO gateway_sightings ({GATEWAY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                         ON CONFLICT (site, kind, name, domain, path) DO UPDATE SET
+                           detail = excluded.detail,
+                           first_seen = MIN(first_seen, excluded.first_seen),
+                           last_seen = MAX(last_seen, excluded.last_seen),
+                           sample_path = excluded.sample_path,
+                           count = count + excluded.count"
+                    ))
+                    .map_err(backend_error)?;
+                for s in &sightings {
+                    statement
+                        .execute(params![
+                            s.site,
+                            s.kind.as_str(),
+                            s.name,
+                            s.domain,
+                            s.path,
+                            s.detail,
+                            s.first_seen,
+                            s.last_seen,
+                            s.sample_path,
+                            rows::stored(s.count)
+                        ])
+                        .map_err(backend_error)?;
+                }
+            }
+            tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn gateway_sightings(&self, site: &str) -> Result<Vec<GatewaySighting>, StoreError> {
+        let site = site.to_owned();
+        self.read(move |c| {
+            query_all(
+                c,
+                &format!(
+                    "SELECT {GATEWAY_COLUMNS} FROM gateway_sightings WHERE site = ?1
+                     ORDER BY last_seen DESC, kind, name, domain, path"
+                ),
+                params![site],
+                |row| rows::gateway_sighting(row),
+            )
         })
         .await
     }

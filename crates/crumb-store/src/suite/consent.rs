@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{ConsentAction, ConsentRecord, Store, StoreError};
+use crate::{ConsentAction, ConsentRecord, GatewaySighting, SightingKind, Store, StoreError};
 
 /// A typical record; checks adjust the fields they test.
 fn record(receipt: &str, consent: &str, site: &str, at: i64) -> ConsentRecord {
@@ -191,6 +191,41 @@ pub async fn forget_visitor(store: Arc<dyn Store>) {
     assert!(store.visitor("site-f2", "v-f").await.unwrap().is_some(), "only that site's visitor is forgotten");
     let again = store.touch_visitor("site-f", "v-f", true, 4).await.unwrap();
     assert_eq!((again.visits, again.first_seen), (1, 4), "a forgotten visitor starts afresh");
+}
+
+/// Gateway sightings upsert: counts add up, first and last seen widen, the
+/// newest sample path and detail win, sites and kinds stay apart.
+pub async fn gateway_sightings_add_up(store: Arc<dyn Store>) {
+    let sighting = |kind, name: &str, first, last, path: &str, count| GatewaySighting {
+        site: "site-g".into(),
+        kind,
+        name: name.into(),
+        domain: "shop.example".into(),
+        path: "/".into(),
+        detail: format!("seen at {path}"),
+        first_seen: first,
+        last_seen: last,
+        sample_path: path.into(),
+        count,
+    };
+    assert!(store.gateway_sightings("site-g").await.unwrap().is_empty());
+    store.record_gateway_sightings(&[]).await.unwrap();
+    store
+        .record_gateway_sightings(&[
+            sighting(SightingKind::Undeclared, "mystery", 100, 200, "/a", 3),
+            sighting(SightingKind::BeyondDeclaration, "mystery", 150, 150, "/b", 1),
+        ])
+        .await
+        .unwrap();
+    store.record_gateway_sightings(&[sighting(SightingKind::Undeclared, "mystery", 50, 300, "/c", 4)]).await.unwrap();
+    let mut other_site = sighting(SightingKind::Undeclared, "mystery", 1, 1, "/x", 1);
+    other_site.site = "site-g2".into();
+    store.record_gateway_sightings(&[other_site]).await.unwrap();
+    let seen = store.gateway_sightings("site-g").await.unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0], sighting(SightingKind::Undeclared, "mystery", 50, 300, "/c", 7), "most recent first");
+    assert_eq!(seen[1], sighting(SightingKind::BeyondDeclaration, "mystery", 150, 150, "/b", 1));
+    assert_eq!(store.gateway_sightings("site-g2").await.unwrap().len(), 1);
 }
 
 /// Concurrent touches of one visitor each count exactly once.

@@ -73,6 +73,7 @@ macro_rules! __conformance {
             visitors_new_and_returning
             visitors_out_of_order
             forget_visitor
+            gateway_sightings_add_up
             concurrent_visits_counted_exactly
             concurrent_appends
             accounts_round_trip
