@@ -299,6 +299,36 @@ impl Browser {
     pub fn driver(&self) -> &Arc<ChromeDriver> {
         &self.driver
     }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver
+    /// (`POST /session/{id}/goog/cdp/execute`) and returns its result, e.g.
+    /// `Network.getAllCookies`, which sees every cookie of the profile —
+    /// third-party and `HttpOnly` ones too, unlike `document.cookie`.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let result = self
+            .client()
+            .issue_cmd(CdpExecute { cmd: cmd.to_owned(), params })
+            .await
+            .with_context(|| format!("running the DevTools command {cmd}"))?;
+        Ok(result)
+    }
+}
+
+/// chromedriver's `goog/cdp/execute` extension command.
+#[derive(Debug)]
+struct CdpExecute {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for CdpExecute {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(serde_json::json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
 }
 
 /// WebDriver "Navigate To" with the URL string passed through untouched (fantoccini's own `goto`

@@ -1,4 +1,4 @@
-//! Test support for crumb: drives real headless Chromium (Debian's `chromium` and
+//! Drives real headless Chromium for crumb's tests and for `crumb scan` (Debian's `chromium` and
 //! `chromium-driver`) through chromedriver with `fantoccini`.
 //!
 //! What it is:
@@ -12,10 +12,11 @@
 //!   setup (a `Secure` cookie must come back over https and not over http).
 //! - [`scenario`]: the serde types of that protocol.
 //!
-//! What it is not: a cookie implementation, a dependency of crumb proper, or something that works
+//! What it is not: a cookie implementation, or something that works
 //! without Chromium installed (tests call [`skip_without_chromium`], which skips loudly, or fails
-//! under `CI=true`). It never talks
-//! to anything but loopback: every host name is mapped to 127.0.0.1 in the browser.
+//! under `CI=true`). The tests' sessions never talk to anything but loopback
+//! (every host name is mapped to 127.0.0.1, [`BrowserOptions::map_all_hosts_to_loopback`]);
+//! `crumb scan` turns that off to visit the site it is given.
 
 pub mod browser;
 pub mod runner;
