@@ -15,6 +15,14 @@ pub enum ScanError {
         /// Why.
         reason: String,
     },
+    /// `robots.txt` (or the budget) left the first page out: nothing could be scanned.
+    #[error("{url} could not be crawled: {why}")]
+    NothingCrawled {
+        /// The first page.
+        url: String,
+        /// What `robots.txt` said.
+        why: String,
+    },
     /// The fallback crawler has no TLS client.
     #[error("{0}: the crawler without a browser speaks plain http only; scan https sites in Chromium (apt-get install chromium chromium-driver)")]
     HttpsWithoutBrowser(String),

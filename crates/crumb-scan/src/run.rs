@@ -108,7 +108,7 @@ async fn crawl_all<A: Agent>(
     deadline: Instant,
     notes: &mut Vec<String>,
 ) -> Result<(String, Declaration, Vec<StateOutcome>), ScanError> {
-    let robots = read_robots(agent, start).await;
+    let robots = read_robots(agent, start).await?;
     let (first, scripts) = crawl_state(agent, ConsentState::BeforeConsent, start, &robots, None, options, deadline).await?;
     let crumb = CrumbSite::from_scripts(start, &scripts);
     let declaration = match &options.declaration {
@@ -134,12 +134,11 @@ async fn crawl_all<A: Agent>(
     Ok((robots.origin_note, declaration, states))
 }
 
-async fn read_robots<A: Agent>(agent: &mut A, start: &Url) -> Robots {
-    let Ok(url) = start.join("/robots.txt") else { return Robots::allow_all("robots.txt: no URL") };
-    match agent.fetch_text(&url).await {
-        Ok((status, text)) => Robots::from_response(status, &text),
-        Err(error) => Robots::unreachable(&error.to_string()),
-    }
+/// `/robots.txt`; a site that cannot be reached at all cannot be scanned.
+async fn read_robots<A: Agent>(agent: &mut A, start: &Url) -> Result<Robots, ScanError> {
+    let Ok(url) = start.join("/robots.txt") else { return Ok(Robots::allow_all("robots.txt: no URL")) };
+    let (status, text) = agent.fetch_text(&url).await?;
+    Ok(Robots::from_response(status, &text))
 }
 
 /// The declaration the site's crumb serves at `{prefix}/policy.json`.
@@ -216,7 +215,7 @@ async fn crawl_state<A: Agent>(
         }
     }
     if first {
-        outcome.notes.push(format!("{start} is disallowed by robots.txt or the budget: nothing was crawled"));
+        return Err(ScanError::NothingCrawled { url: start.to_string(), why: robots.origin_note.clone() });
     }
     if frontier.timed_out {
         outcome.notes.push("--max-seconds was spent before every page found was visited".to_owned());
