@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn crumb_is_found_by_its_script() {
         let start = Url::parse("http://shop.example/a").unwrap();
-        let scripts = [Url::parse("http://cdn.example/crumb.js").unwrap(), Url::parse("http://shop.example/_crumb/crumb.js?v=1").unwrap()];
+        let scripts = [
+            Url::parse("http://cdn.example/crumb.js").unwrap(),
+            Url::parse("http://shop.example/_crumb/crumb.js?v=1").unwrap(),
+        ];
         let crumb = CrumbSite::from_scripts(&start, &scripts).unwrap();
         assert_eq!(crumb.url("/policy.json"), "http://shop.example/_crumb/policy.json");
         assert_eq!(CrumbSite::from_scripts(&start, &scripts[..1]), None);

@@ -24,6 +24,12 @@ const POLL: Duration = Duration::from_millis(50);
 /// How long a page's own scripts get after its load event to set cookies.
 const SETTLE: Duration = Duration::from_millis(250);
 
+/// The HTTP status of the page's navigation (Navigation Timing Level 2, `responseStatus`; 0 when none).
+const NAVIGATION_STATUS: &str =
+    "var n = performance.getEntriesByType('navigation')[0]; return n ? n.responseStatus : 0";
+/// Why a page with navigation status 0 is unreachable.
+const NO_RESPONSE: &str = "no HTTP response (the connection failed)";
+
 /// Headless Chromium, one profile at a time.
 pub struct ChromiumAgent {
     driver: Arc<ChromeDriver>,
@@ -89,20 +95,27 @@ impl Agent for ChromiumAgent {
 
     async fn fresh(&mut self) -> Result<(), ScanError> {
         self.close_browser().await;
-        let browser = Browser::launch_on(self.driver.clone(), &self.options).await.map_err(|e| ScanError::browser(&e))?;
+        let browser =
+            Browser::launch_on(self.driver.clone(), &self.options).await.map_err(|e| ScanError::browser(&e))?;
         self.browser = Some(browser);
         Ok(())
     }
 
     async fn visit(&mut self, url: &Url) -> Result<Page, ScanError> {
-        self.browser()?.navigate_raw(url.as_str()).await.map_err(|e| ScanError::Unreachable {
-            url: url.to_string(),
-            reason: format!("{e:#}"),
-        })?;
+        self.browser()?
+            .navigate_raw(url.as_str())
+            .await
+            .map_err(|e| ScanError::Unreachable { url: url.to_string(), reason: format!("{e:#}") })?;
+        // Chromium shows its own error page when nothing answered: status 0.
+        if self.js(NAVIGATION_STATUS).await?.as_u64() == Some(0) {
+            return Err(ScanError::Unreachable { url: url.to_string(), reason: NO_RESPONSE.to_owned() });
+        }
         tokio::time::sleep(SETTLE).await;
-        let links =
-            self.urls("return Array.from(document.querySelectorAll('a[href],area[href]')).map(function(a){return a.href})").await;
-        let scripts = self.urls("return Array.from(document.scripts).map(function(s){return s.src}).filter(Boolean)").await;
+        let links = self
+            .urls("return Array.from(document.querySelectorAll('a[href],area[href]')).map(function(a){return a.href})")
+            .await;
+        let scripts =
+            self.urls("return Array.from(document.scripts).map(function(s){return s.src}).filter(Boolean)").await;
         Ok(Page { links, scripts })
     }
 
@@ -126,7 +139,10 @@ impl Agent for ChromiumAgent {
                        if (!s.disabled && (s.getAttribute('aria-checked') === 'true') !== on) s.click(); }}); return ok"
                 );
                 if self.js(&script).await.map_err(|e| e.to_string())? != serde_json::Value::Bool(true) {
-                    return Err(format!("the preference centre has no switch for {} that can be turned on", category.id()));
+                    return Err(format!(
+                        "the preference centre has no switch for {} that can be turned on",
+                        category.id()
+                    ));
                 }
                 self.click(".crumb-d [data-crumb=save]").await?;
             }
@@ -144,7 +160,9 @@ impl Agent for ChromiumAgent {
         let answer = match browser.cdp("Network.getAllCookies", serde_json::json!({})).await {
             Ok(answer) => answer,
             // Newer Chromium moved it to the Storage domain.
-            Err(_) => browser.cdp("Storage.getCookies", serde_json::json!({})).await.map_err(|e| ScanError::browser(&e))?,
+            Err(_) => {
+                browser.cdp("Storage.getCookies", serde_json::json!({})).await.map_err(|e| ScanError::browser(&e))?
+            }
         };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -155,12 +173,13 @@ impl Agent for ChromiumAgent {
 
     async fn fetch_text(&mut self, url: &Url) -> Result<(u16, String), ScanError> {
         // A throwaway profile, so what this fetch sets is in no state's jar.
-        let browser = Browser::launch_on(self.driver.clone(), &self.options).await.map_err(|e| ScanError::browser(&e))?;
+        let browser =
+            Browser::launch_on(self.driver.clone(), &self.options).await.map_err(|e| ScanError::browser(&e))?;
         let result = async {
-            browser.navigate_raw(url.as_str()).await.map_err(|e| ScanError::Unreachable {
-                url: url.to_string(),
-                reason: format!("{e:#}"),
-            })?;
+            browser
+                .navigate_raw(url.as_str())
+                .await
+                .map_err(|e| ScanError::Unreachable { url: url.to_string(), reason: format!("{e:#}") })?;
             let answer = browser
                 .client()
                 .execute(
@@ -170,7 +189,11 @@ impl Agent for ChromiumAgent {
                 )
                 .await
                 .map_err(|e| ScanError::browser(&e))?;
-            let status = answer.get(0).and_then(serde_json::Value::as_u64).and_then(|s| u16::try_from(s).ok()).unwrap_or(0);
+            let status =
+                answer.get(0).and_then(serde_json::Value::as_u64).and_then(|s| u16::try_from(s).ok()).unwrap_or(0);
+            if status == 0 {
+                return Err(ScanError::Unreachable { url: url.to_string(), reason: NO_RESPONSE.to_owned() });
+            }
             let text = answer.get(1).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
             Ok((status, text))
         }

@@ -27,7 +27,9 @@ const NOT_PAGES: &[&str] = &[
 /// Whether `url` is on the same origin as `start` (scheme, host and port):
 /// the scan stays on the site it was given.
 pub fn same_origin(start: &Url, url: &Url) -> bool {
-    url.scheme() == start.scheme() && url.host_str() == start.host_str() && url.port_or_known_default() == start.port_or_known_default()
+    url.scheme() == start.scheme()
+        && url.host_str() == start.host_str()
+        && url.port_or_known_default() == start.port_or_known_default()
 }
 
 /// The path and query of `url`, as `robots.txt` rules see it.
@@ -169,7 +171,10 @@ mod tests {
         let base = Url::parse("http://shop.example/a/").unwrap();
         let html = r#"<A HREF="/x?a=1&amp;b=2">x</A> <a class=y href='rel'>r</a> <a href=plain>p</a> <link href="/no"> <a name="n">"#;
         let links: Vec<String> = links_in_html(&base, html).iter().map(Url::to_string).collect();
-        assert_eq!(links, ["http://shop.example/x?a=1&b=2", "http://shop.example/a/rel", "http://shop.example/a/plain"]);
+        assert_eq!(
+            links,
+            ["http://shop.example/x?a=1&b=2", "http://shop.example/a/rel", "http://shop.example/a/plain"]
+        );
     }
 
     #[test]
@@ -177,7 +182,9 @@ mod tests {
         let start = Url::parse("http://shop.example/").unwrap();
         let robots = Robots::parse("User-agent: *\nDisallow: /private/\n", crate::robots::PRODUCT_TOKEN);
         let mut frontier = Frontier::new(start.clone(), &robots, 3, Instant::now() + Duration::from_secs(60));
-        for link in ["/a", "/a#top", "/private/p", "https://shop.example/b", "http://other.example/", "/c.pdf", "/d", "/e"] {
+        for link in
+            ["/a", "/a#top", "/private/p", "https://shop.example/b", "http://other.example/", "/c.pdf", "/d", "/e"]
+        {
             frontier.offer(start.join(link).unwrap(), &robots);
         }
         let pages: Vec<String> = std::iter::from_fn(|| frontier.next_page()).map(|u| u.path().to_owned()).collect();

@@ -21,7 +21,8 @@ use crate::outcome::Report;
 fn is_crumbs_own(name: &str) -> bool {
     [true, false].into_iter().any(|secure| {
         let n = OwnCookieNames::new(secure);
-        [n.session, n.consent, n.visitor, n.preferences, n.auth, n.remember, n.device, n.trusted_device].contains(&name.to_owned())
+        [n.session, n.consent, n.visitor, n.preferences, n.auth, n.remember, n.device, n.trusted_device]
+            .contains(&name.to_owned())
     })
 }
 
@@ -49,7 +50,9 @@ fn cookie_entry(out: &mut String, cookie: &ObservedCookie, declaration: &Declara
             let _ = writeln!(out, "category = \"{}\"", declared.category.id());
         }
         None => {
-            out.push_str("# TODO: category unknown; marketing (blocked until consent) is the safe guess: set the right one.\n");
+            out.push_str(
+                "# TODO: category unknown; marketing (blocked until consent) is the safe guess: set the right one.\n",
+            );
             out.push_str("category = \"marketing\"\n");
         }
     }

@@ -54,15 +54,17 @@ impl HttpAgent {
 /// The `src` of the `<script>` tags in `html`.
 fn scripts_in_html(base: &Url, html: &str) -> Vec<Url> {
     // `<script src>` read like a link: the same tag walk, on a renamed copy.
-    let renamed = html.replace("<script ", "<a ").replace("<SCRIPT ", "<a ").replace(" src=", " href=").replace(" SRC=", " href=");
+    let renamed = html
+        .replace("<script ", "<a ")
+        .replace("<SCRIPT ", "<a ")
+        .replace(" src=", " href=")
+        .replace(" SRC=", " href=");
     links_in_html(base, &renamed).into_iter().filter(|u| u.path().ends_with(".js")).collect()
 }
 
 impl Agent for HttpAgent {
     fn limitation(&self) -> Option<String> {
-        Some(
-            "crawled without a browser, with crumb's own cookie jar: cookies set by scripts were NOT seen".to_owned(),
-        )
+        Some("crawled without a browser, with crumb's own cookie jar: cookies set by scripts were NOT seen".to_owned())
     }
 
     async fn fresh(&mut self) -> Result<(), ScanError> {

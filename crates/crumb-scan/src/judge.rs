@@ -96,12 +96,7 @@ pub fn judge(state: ConsentState, cookies: &[ObservedCookie], declaration: &Decl
             ),
             (Some(limit), Some(seen)) if seen > limit.saturating_add(lifetime_tolerance(limit)) => found(
                 ViolationKind::LifetimeTooLong,
-                format!(
-                    "{} lives {}, declared {}",
-                    cookie.name,
-                    seconds_text(seen),
-                    seconds_text(limit)
-                ),
+                format!("{} lives {}, declared {}", cookie.name, seconds_text(seen), seconds_text(limit)),
             ),
             _ => {}
         }

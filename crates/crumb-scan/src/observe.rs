@@ -64,7 +64,8 @@ pub fn from_cdp(cookie: &serde_json::Value, now_unix: i64, site_host: &str) -> O
 
 /// A cookie of crumb's jar, as the fallback sees it.
 pub fn from_jar(cookie: &crumb_cookie::Cookie, now: crumb_cookie::Timestamp, site_host: &str) -> ObservedCookie {
-    let lifetime_seconds = cookie.expiry.map(|expiry| expiry.unix_micros().saturating_sub(now.unix_micros()) / 1_000_000);
+    let lifetime_seconds =
+        cookie.expiry.map(|expiry| expiry.unix_micros().saturating_sub(now.unix_micros()) / 1_000_000);
     ObservedCookie {
         name: cookie.name_str().into_owned(),
         third_party: !domain_matches(site_host, &cookie.domain),

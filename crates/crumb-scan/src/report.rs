@@ -57,7 +57,13 @@ pub fn text(report: &Report) -> String {
         Mode::Chromium => "headless Chromium",
         Mode::Http => "crumb's cookie jar (no browser)",
     };
-    let _ = writeln!(out, "crumb scan {}\nvisited with {mode}; {}; {}", report.url, source_text(&report.declaration), report.robots);
+    let _ = writeln!(
+        out,
+        "crumb scan {}\nvisited with {mode}; {}; {}",
+        report.url,
+        source_text(&report.declaration),
+        report.robots
+    );
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
@@ -69,7 +75,12 @@ pub fn text(report: &Report) -> String {
         if !state.reached {
             continue;
         }
-        let _ = writeln!(out, "  {} page(s) visited, {} link(s) left out by robots.txt", state.pages.len(), state.disallowed.len());
+        let _ = writeln!(
+            out,
+            "  {} page(s) visited, {} link(s) left out by robots.txt",
+            state.pages.len(),
+            state.disallowed.len()
+        );
         for cookie in &state.cookies {
             let lifetime = cookie.lifetime_seconds.map_or("session".to_owned(), crate::judge::seconds_text);
             let party = if cookie.third_party { ", third-party" } else { "" };
@@ -128,12 +139,18 @@ pub fn junit(report: &Report) -> String {
     let failed: usize = report
         .states
         .iter()
-        .map(|s| s.cookies.iter().filter(|c| s.violations.iter().any(|v| v.cookie == c.name && v.domain == c.domain)).count())
+        .map(|s| {
+            s.cookies.iter().filter(|c| s.violations.iter().any(|v| v.cookie == c.name && v.domain == c.domain)).count()
+        })
         .sum();
-    let _ = writeln!(out, "<testsuites name=\"crumb scan {}\" tests=\"{tests}\" failures=\"{failed}\">", xml(&report.url));
+    let _ =
+        writeln!(out, "<testsuites name=\"crumb scan {}\" tests=\"{tests}\" failures=\"{failed}\">", xml(&report.url));
     for state in &report.states {
-        let suite_failures =
-            state.cookies.iter().filter(|c| state.violations.iter().any(|v| v.cookie == c.name && v.domain == c.domain)).count();
+        let suite_failures = state
+            .cookies
+            .iter()
+            .filter(|c| state.violations.iter().any(|v| v.cookie == c.name && v.domain == c.domain))
+            .count();
         let skipped = usize::from(!state.reached);
         let _ = writeln!(
             out,
@@ -157,7 +174,12 @@ pub fn junit(report: &Report) -> String {
             let violations: Vec<_> =
                 state.violations.iter().filter(|v| v.cookie == cookie.name && v.domain == cookie.domain).collect();
             if violations.is_empty() {
-                let _ = writeln!(out, "    <testcase classname=\"crumb.scan.{}\" name=\"{}\"/>", xml(&state.id), xml(&name));
+                let _ = writeln!(
+                    out,
+                    "    <testcase classname=\"crumb.scan.{}\" name=\"{}\"/>",
+                    xml(&state.id),
+                    xml(&name)
+                );
                 continue;
             }
             let _ = writeln!(out, "    <testcase classname=\"crumb.scan.{}\" name=\"{}\">", xml(&state.id), xml(&name));

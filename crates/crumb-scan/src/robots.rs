@@ -44,7 +44,9 @@ impl Robots {
                 robots.origin_note = format!("robots.txt: {} rule(s) for {PRODUCT_TOKEN}", robots.rules.len());
                 robots
             }
-            400..=499 => Robots::allow_all(&format!("robots.txt: status {status}, every path allowed (RFC 9309 §2.3.1.3)")),
+            400..=499 => {
+                Robots::allow_all(&format!("robots.txt: status {status}, every path allowed (RFC 9309 §2.3.1.3)"))
+            }
             _ => Robots::unreachable(&format!("status {status}")),
         }
     }

@@ -109,7 +109,8 @@ async fn crawl_all<A: Agent>(
     notes: &mut Vec<String>,
 ) -> Result<(String, Declaration, Vec<StateOutcome>), ScanError> {
     let robots = read_robots(agent, start).await?;
-    let (first, scripts) = crawl_state(agent, ConsentState::BeforeConsent, start, &robots, None, options, deadline).await?;
+    let (first, scripts) =
+        crawl_state(agent, ConsentState::BeforeConsent, start, &robots, None, options, deadline).await?;
     let crumb = CrumbSite::from_scripts(start, &scripts);
     let declaration = match &options.declaration {
         Some(declaration) => declaration.clone(),

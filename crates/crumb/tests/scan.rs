@@ -135,7 +135,9 @@ async fn the_test_site_in_chromium_has_its_violations_found_and_robots_honoured(
     // Judged against itself, the draft leaves only the cookies set before consent.
     let draft_file = dir.path().join("filled.toml");
     std::fs::write(&draft_file, &filled).unwrap();
-    let out = crumb_scan(args(&[&url, "--config", draft_file.to_str().unwrap(), "--format", "json", "--max-pages", "3"])).await;
+    let out =
+        crumb_scan(args(&[&url, "--config", draft_file.to_str().unwrap(), "--format", "json", "--max-pages", "3"]))
+            .await;
     let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(violations(&again, "before-consent").iter().all(|(_, kind)| kind == "before-consent"), "{again}");
 }
@@ -184,8 +186,9 @@ async fn scan_the_demo(extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let out = crumb_scan(list).await;
     child.kill().unwrap();
     child.wait().unwrap();
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
     (out.status.code(), report)
 }
 
@@ -231,7 +234,9 @@ async fn the_demo_without_a_browser_has_no_violation_in_any_state() {
 #[test]
 fn a_scan_that_cannot_run_exits_2_naming_the_fault() {
     let run = |list: &[&str]| Command::new(env!("CARGO_BIN_EXE_crumb")).arg("scan").args(list).output().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        // In Chromium when installed, else in the jar: nothing answers either way.
+        (&["http://127.0.0.1:9/"], "cannot reach http://127.0.0.1:9/"),
         (&["not a url"], "is not an http:// or https:// URL"),
         (&["ftp://example.com/"], "is not an http:// or https:// URL"),
         (&["http://127.0.0.1:9/", "--no-browser"], "cannot reach http://127.0.0.1:9/"),
