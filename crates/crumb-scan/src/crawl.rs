@@ -190,5 +190,15 @@ mod tests {
         let pages: Vec<String> = std::iter::from_fn(|| frontier.next_page()).map(|u| u.path().to_owned()).collect();
         assert_eq!(pages, ["/", "/a", "/d"]);
         assert_eq!(frontier.disallowed, ["/private/p"]);
+        assert!(!frontier.timed_out);
+    }
+
+    #[test]
+    fn the_frontier_stops_when_the_time_is_up() {
+        let start = Url::parse("http://shop.example/").unwrap();
+        let robots = Robots::allow_all("");
+        let mut frontier = Frontier::new(start, &robots, 20, Instant::now());
+        assert_eq!(frontier.next_page(), None);
+        assert!(frontier.timed_out, "the start page was left unvisited");
     }
 }

@@ -36,6 +36,9 @@ pub enum ViolationKind {
     NotSecure,
     /// The declaration promises `HttpOnly`; the cookie is not.
     NotHttpOnly,
+    /// It is kept for a wider domain than declared (a `Domain` attribute
+    /// the declaration does not have, or another domain than declared).
+    WiderDomain,
 }
 
 impl ViolationKind {
@@ -49,6 +52,7 @@ impl ViolationKind {
             ViolationKind::LifetimeTooLong => "lifetime-too-long",
             ViolationKind::NotSecure => "not-secure",
             ViolationKind::NotHttpOnly => "not-http-only",
+            ViolationKind::WiderDomain => "wider-domain",
         }
     }
 }
@@ -105,6 +109,22 @@ pub fn judge(state: ConsentState, cookies: &[ObservedCookie], declaration: &Decl
         }
         if declared.http_only && !cookie.http_only {
             found(ViolationKind::NotHttpOnly, format!("{} is declared HttpOnly but was set without it", cookie.name));
+        }
+        // A host-only cookie is sent to its host alone; one with `Domain` to every
+        // subdomain too (RFC 6265bis §5.7 steps 9-10).
+        match declared.domain.as_deref().map(|d| d.trim_start_matches('.').to_ascii_lowercase()) {
+            None if !cookie.host_only => found(
+                ViolationKind::WiderDomain,
+                format!(
+                    "{} is declared without a domain but was set for {} and its subdomains",
+                    cookie.name, cookie.domain
+                ),
+            ),
+            Some(domain) if !cookie.host_only && domain != cookie.domain.to_ascii_lowercase() => found(
+                ViolationKind::WiderDomain,
+                format!("{} is declared for {domain} but was set for {}", cookie.name, cookie.domain),
+            ),
+            _ => {}
         }
     }
     violations
@@ -191,5 +211,8 @@ mod tests {
             [("sid".into(), LifetimeTooLong), ("sid".into(), NotSecure), ("sid".into(), NotHttpOnly)]
         );
         assert_eq!(judge(ConsentState::BeforeConsent, &cookies[..1], &Declaration::none())[0].kind, Undeclared);
+        let mut wide = seen("sid", None, true, true);
+        wide.host_only = false;
+        assert_eq!(kinds(ConsentState::BeforeConsent, &[wide]), [("sid".into(), WiderDomain)]);
     }
 }
