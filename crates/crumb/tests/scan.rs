@@ -264,3 +264,23 @@ async fn a_first_page_robots_txt_disallows_is_not_scanned() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not be crawled: robots.txt: 1 rule(s)"));
     assert_eq!(*paths.lock().unwrap(), ["/robots.txt"]);
 }
+
+/// Without --config, crumb's script tag on the first page names the prefix
+/// its routes live under, and the declaration is looked for there; the test
+/// site's `/tagged` page names `/_crumb/crumb.js`, which nothing serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crumbs_prefix_is_learnt_from_its_script_tag() {
+    let (url, paths) = testsite().await;
+    let out = crumb_scan(args(&[&format!("{url}tagged"), "--no-browser", "--format", "json"])).await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seen = paths.lock().unwrap().clone();
+    assert!(seen.contains(&"/_crumb/policy.json".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"/_crumb/api/consent".to_owned()), "the choice is posted under the prefix: {seen:?}");
+    assert_eq!(report["declaration"]["kind"], "none");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("_crumb/policy.json answered 404") && notes.contains("every cookie is undeclared"), "{notes}");
+    // crumb is named but does not answer: the states after a choice are findings.
+    let reject = &report["states"][1];
+    assert_eq!(reject["reached"], false);
+    assert!(reject["notes"][0].as_str().unwrap().contains("/_crumb/api/consent answered 404"), "{reject}");
+}
