@@ -85,6 +85,9 @@ pub struct BrowserOptions {
     pub page_load_timeout: Duration,
     /// More command-line flags.
     pub extra_args: Vec<String>,
+    /// Profile preferences (chromedriver's `goog:chromeOptions.prefs`), e.g.
+    /// `{"profile.cookie_controls_mode": 0}`; `null` for none.
+    pub prefs: serde_json::Value,
 }
 
 impl BrowserOptions {
@@ -102,6 +105,7 @@ impl BrowserOptions {
             extra_args: std::env::var("CRUMB_CHROMIUM_EXTRA_ARGS")
                 .map(|v| v.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default(),
+            prefs: serde_json::Value::Null,
         })
     }
 
@@ -248,10 +252,11 @@ impl Browser {
         caps.insert("pageLoadStrategy".into(), "normal".into());
         caps.insert(
             "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": opts.chromium,
-                "args": args,
-            }),
+            if opts.prefs.is_null() {
+                serde_json::json!({ "binary": opts.chromium, "args": args })
+            } else {
+                serde_json::json!({ "binary": opts.chromium, "args": args, "prefs": opts.prefs })
+            },
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)

@@ -44,6 +44,11 @@ impl ChromiumAgent {
         let mut options = BrowserOptions::detect().map_err(|e| ScanError::browser(&e))?;
         options.map_all_hosts_to_loopback = false;
         options.ignore_certificate_errors = false;
+        // Chromium blocks third-party cookies by default; many browsers do not,
+        // and a scan must see what the site sets for them (Chromium's
+        // `CookieControlsMode::kOff` is 0).
+        options.prefs =
+            serde_json::json!({"profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": false});
         let driver = Arc::new(ChromeDriver::start(&options.chromedriver).await.map_err(|e| ScanError::browser(&e))?);
         Ok(ChromiumAgent { driver, options, browser: None })
     }

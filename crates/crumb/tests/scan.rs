@@ -278,9 +278,42 @@ async fn crumbs_prefix_is_learnt_from_its_script_tag() {
     assert!(seen.contains(&"/_crumb/api/consent".to_owned()), "the choice is posted under the prefix: {seen:?}");
     assert_eq!(report["declaration"]["kind"], "none");
     let notes = report["notes"].to_string();
-    assert!(notes.contains("_crumb/policy.json answered 404") && notes.contains("every cookie is undeclared"), "{notes}");
+    assert!(
+        notes.contains("_crumb/policy.json answered 404") && notes.contains("every cookie is undeclared"),
+        "{notes}"
+    );
     // crumb is named but does not answer: the states after a choice are findings.
     let reject = &report["states"][1];
     assert_eq!(reject["reached"], false);
     assert!(reject["notes"][0].as_str().unwrap().contains("/_crumb/api/consent answered 404"), "{reject}");
+}
+
+/// A cookie a page's image from another host sets is held for that host:
+/// Chromium's DevTools list it, and the report calls it third-party.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn third_party_cookies_are_seen_in_chromium() {
+    if crumb_browser::skip_without_chromium("third_party_cookies_are_seen_in_chromium") {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let page = format!("<!doctype html><title>t</title><img src=\"http://localhost:{port}/pixel\" alt=\"\">");
+    let app =
+        axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(page) })).route(
+            "/pixel",
+            axum::routing::get(|| async {
+                ([("set-cookie", "tracker=1; Path=/; Max-Age=600; SameSite=None; Secure")], "")
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let out = crumb_scan(args(&[&format!("http://127.0.0.1:{port}/"), "--format", "json"])).await;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cookies = &report["states"][0]["cookies"];
+    assert_eq!(cookies.as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(cookies[0]["name"], "tracker");
+    assert_eq!(cookies[0]["domain"], "localhost");
+    assert_eq!(cookies[0]["third_party"], true);
+    assert_eq!(cookies[0]["same_site"], "None");
+    assert_eq!(violations(&report, "before-consent"), [pair("tracker", "undeclared")]);
 }
