@@ -111,23 +111,30 @@ impl Frontier {
 /// The targets of the `<a href>` and `<area href>` links in `html`,
 /// resolved against `base` (HTML's `<base>` is not honoured).
 pub fn links_in_html(base: &Url, html: &str) -> Vec<Url> {
+    urls_in_tags(base, html, &["a", "area"], "href")
+}
+
+/// The URLs in attribute `attribute` of the tags named `tags` (lower case)
+/// in `html`, resolved against `base`.
+pub fn urls_in_tags(base: &Url, html: &str, tags: &[&str], attribute_name: &str) -> Vec<Url> {
     let lower = html.to_ascii_lowercase();
-    let mut links = Vec::new();
+    let mut urls = Vec::new();
     let mut at = 0;
     while let Some(found) = lower[at..].find('<') {
         let start = at + found + 1;
         let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
         let tag = &lower[start..end];
-        if tag.starts_with("a ") || tag.starts_with("a\n") || tag.starts_with("area ") {
-            if let Some(value) = attribute(&html[start..end], tag, "href") {
+        let name = tag.split(|c: char| c.is_ascii_whitespace() || c == '/').next().unwrap_or_default();
+        if tags.contains(&name) {
+            if let Some(value) = attribute(&html[start..end], tag, attribute_name) {
                 if let Ok(url) = base.join(&unescape(value.trim())) {
-                    links.push(url);
+                    urls.push(url);
                 }
             }
         }
         at = end;
     }
-    links
+    urls
 }
 
 /// The value of attribute `name` in a tag (`original` and its lower-case copy `lower`).

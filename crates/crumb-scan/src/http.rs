@@ -14,7 +14,7 @@ use crumb_cookie::reqwest_store::SharedJar;
 use url::Url;
 
 use crate::agent::{Agent, CrumbSite, Page};
-use crate::crawl::links_in_html;
+use crate::crawl::{links_in_html, urls_in_tags};
 use crate::error::ScanError;
 use crate::observe::{from_jar, ObservedCookie};
 use crate::states::ConsentState;
@@ -53,13 +53,7 @@ impl HttpAgent {
 
 /// The `src` of the `<script>` tags in `html`.
 fn scripts_in_html(base: &Url, html: &str) -> Vec<Url> {
-    // `<script src>` read like a link: the same tag walk, on a renamed copy.
-    let renamed = html
-        .replace("<script ", "<a ")
-        .replace("<SCRIPT ", "<a ")
-        .replace(" src=", " href=")
-        .replace(" SRC=", " href=");
-    links_in_html(base, &renamed).into_iter().filter(|u| u.path().ends_with(".js")).collect()
+    urls_in_tags(base, html, &["script"], "src")
 }
 
 impl Agent for HttpAgent {
