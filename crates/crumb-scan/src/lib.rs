@@ -18,6 +18,8 @@
 //! reach by links in the time given, without signing in or filling forms,
 //! and the fallback does not run scripts.
 
+#![warn(missing_docs)]
+
 pub mod agent;
 pub mod chromium;
 pub mod crawl;
