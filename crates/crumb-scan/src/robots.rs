@@ -88,7 +88,7 @@ impl Robots {
                         continue;
                     }
                     if let Some(group) = groups.last_mut() {
-                        group.1.push(Rule { allow: key == "allow", pattern: value.to_owned() });
+                        group.1.push(Rule { allow: key == "allow", pattern: percent_encode_non_ascii(value) });
                     }
                 }
                 _ => {}
@@ -127,6 +127,20 @@ impl Robots {
         }
         best.is_none_or(|(_, allow)| allow)
     }
+}
+
+/// A pattern with its non-ASCII octets percent-encoded, as the paths it is
+/// compared with are (RFC 9309 §2.2.2).
+fn percent_encode_non_ascii(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for byte in pattern.bytes() {
+        if byte.is_ascii() {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn truncate(text: &str, max: usize) -> &str {
@@ -187,6 +201,8 @@ mod tests {
         assert!(robots.allows("/robots.txt"));
         let tie = Robots::parse("User-agent: *\nDisallow: /a\nAllow: /a\n", PRODUCT_TOKEN);
         assert!(tie.allows("/a"));
+        let unicode = Robots::parse("User-agent: *\nDisallow: /caf\u{e9}\n", PRODUCT_TOKEN);
+        assert!(!unicode.allows("/caf%C3%A9/menu"));
     }
 
     #[test]
