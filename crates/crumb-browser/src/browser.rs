@@ -85,6 +85,9 @@ pub struct BrowserOptions {
     pub page_load_timeout: Duration,
     /// More command-line flags.
     pub extra_args: Vec<String>,
+    /// Profile preferences (chromedriver's `goog:chromeOptions.prefs`), e.g.
+    /// `{"profile.cookie_controls_mode": 0}`; `null` for none.
+    pub prefs: serde_json::Value,
 }
 
 impl BrowserOptions {
@@ -102,6 +105,7 @@ impl BrowserOptions {
             extra_args: std::env::var("CRUMB_CHROMIUM_EXTRA_ARGS")
                 .map(|v| v.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default(),
+            prefs: serde_json::Value::Null,
         })
     }
 
@@ -248,10 +252,11 @@ impl Browser {
         caps.insert("pageLoadStrategy".into(), "normal".into());
         caps.insert(
             "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": opts.chromium,
-                "args": args,
-            }),
+            if opts.prefs.is_null() {
+                serde_json::json!({ "binary": opts.chromium, "args": args })
+            } else {
+                serde_json::json!({ "binary": opts.chromium, "args": args, "prefs": opts.prefs })
+            },
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
@@ -298,6 +303,36 @@ impl Browser {
     /// The chromedriver serving this session.
     pub fn driver(&self) -> &Arc<ChromeDriver> {
         &self.driver
+    }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver
+    /// (`POST /session/{id}/goog/cdp/execute`) and returns its result, e.g.
+    /// `Network.getAllCookies`, which sees every cookie of the profile —
+    /// third-party and `HttpOnly` ones too, unlike `document.cookie`.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let result = self
+            .client()
+            .issue_cmd(CdpExecute { cmd: cmd.to_owned(), params })
+            .await
+            .with_context(|| format!("running the DevTools command {cmd}"))?;
+        Ok(result)
+    }
+}
+
+/// chromedriver's `goog/cdp/execute` extension command.
+#[derive(Debug)]
+struct CdpExecute {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for CdpExecute {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(serde_json::json!({ "cmd": self.cmd, "params": self.params }).to_string()))
     }
 }
 

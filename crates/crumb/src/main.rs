@@ -1,9 +1,11 @@
-//! The `crumb` binary: `crumb serve`, the main job, and the tools around it.
+//! The `crumb` binary: `crumb serve`, the main job, and the tools around it
+//! (`crumb scan`, the cookie scanner, among them).
 
 mod admin_cmd;
 mod analytics_cmd;
 mod jar_cmd;
 mod policy_cmd;
+mod scan_cmd;
 mod serve;
 mod tls;
 
@@ -40,6 +42,8 @@ enum Command {
     /// Cookie-jar tools: replay scenarios, explain a Set-Cookie, import and export cookies.txt.
     #[command(subcommand)]
     Jar(jar_cmd::JarCommand),
+    /// Crawl a site before and after each consent choice and judge its cookies against the declaration (exit 1 on any violation).
+    Scan(scan_cmd::ScanArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +54,7 @@ fn main() -> std::process::ExitCode {
         Command::Admin(command) => admin_cmd::run(command),
         Command::Jar(command) => jar_cmd::run(command),
         Command::Analytics(command) => analytics_cmd::run(command),
+        Command::Scan(args) => scan_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -101,7 +101,7 @@ async fn crumb_serves_https_from_pem_files_with_host_prefixed_secure_cookies() {
     assert_eq!(script.status(), 200);
     let content_type = script.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(content_type.starts_with("text/javascript"), "{content_type}");
-    assert!(script.text().await.unwrap().contains("/api/consent"), "the banner script posts decisions");
+    assert!(script.text().await.unwrap().contains("\"api\":\"/api/\""), "the banner script posts decisions to its API");
 
     let consent = client
         .post(format!("{base}/api/consent"))
