@@ -3,13 +3,14 @@
 //! A rollup row cannot hold the visitors it counted (that would keep
 //! per-visitor data for good), and daily unique counts cannot be added up
 //! over a range (a visitor seen on two days would count twice). A
-//! [`VisitorSketch`] is exact for small sets: up to [`EXACT_LIMIT`] visitors
-//! it holds their 64-bit keys (already keyed hashes, never ids), so counts
-//! and unions are exact. Above that it is Cloudflare's
-//! `cardinality-estimator`, a HyperLogLog: 4,096 registers (≈1.6 % standard
-//! error) for the site's totals ([`Precision::Fine`]), 1,024 (≈3.3 %) for
-//! rows of pages, sources and the other dimensions ([`Precision::Coarse`]),
-//! which a report merges by the thousand.
+//! [`VisitorSketch`] of the site's totals ([`Precision::Fine`]) is exact up
+//! to [`EXACT_LIMIT`] visitors: it holds their 64-bit keys (already keyed
+//! hashes, never ids), so counts and unions are exact; above that it is
+//! Cloudflare's `cardinality-estimator`, a HyperLogLog of 4,096 registers
+//! (≈1.6 % standard error). A row of pages, sources and the other
+//! dimensions ([`Precision::Coarse`]), which a report merges by the
+//! thousand, is that estimator from the start: exact in practice up to 128
+//! visitors (a list of 25-bit hash slots), then 1,024 registers (≈3.3 %).
 //!
 //! # Stored form
 //!
@@ -53,9 +54,9 @@ pub const ESTIMATE_VERSION: u8 = 1;
 /// The version [`VisitorSketch::to_bytes`] writes for an exact set.
 pub const EXACT_VERSION: u8 = 2;
 
-/// The most visitors a sketch counts exactly (by their keys); one more and
-/// it becomes a HyperLogLog estimate with a margin. At 8 bytes a key, an
-/// exact row is at most 32 KiB.
+/// The most visitors a fine sketch (the site's totals) counts exactly, by
+/// their keys; one more and it becomes a HyperLogLog estimate with a
+/// margin. At 8 bytes a key, an exact sketch is at most 32 KiB.
 pub const EXACT_LIMIT: usize = 4096;
 
 /// The two low bits of the estimator's `usize`: which representation it is.
@@ -115,8 +116,18 @@ impl VisitorSketch {
     }
 
     /// An empty sketch of the given precision.
+    ///
+    /// A fine sketch (the site's totals) starts as an exact set of keys; a
+    /// coarse one (a row of a dimension) starts as the estimator, whose own
+    /// list of hash slots is exact in practice up to 128 visitors. A report
+    /// merges thousands of coarse rows: merging exact sets of thousands of
+    /// keys each made the dashboard's report about ten times slower
+    /// (`docs/benchmarks.md`), so rows keep the estimator.
     pub fn with_precision(precision: Precision) -> Self {
-        VisitorSketch { tier: Tier::Exact(precision, BTreeSet::new()) }
+        match precision {
+            Precision::Fine => VisitorSketch { tier: Tier::Exact(precision, BTreeSet::new()) },
+            Precision::Coarse => VisitorSketch { tier: Tier::Estimated(Estimator::empty(precision)) },
+        }
     }
 
     /// The precision.
@@ -380,7 +391,8 @@ mod tests {
 
     #[test]
     fn sets_up_to_the_limit_are_exact_and_one_more_is_an_estimate() {
-        for precision in [Precision::Fine, Precision::Coarse] {
+        {
+            let precision = Precision::Fine;
             let mut sketch = VisitorSketch::with_precision(precision);
             (0..EXACT_LIMIT as u64).for_each(|i| sketch.insert(key(i)));
             (0..EXACT_LIMIT as u64).for_each(|i| sketch.insert(key(i)));
@@ -392,6 +404,11 @@ mod tests {
             let margin = sketch.margin().unwrap();
             assert!(sketch.count().abs_diff(EXACT_LIMIT as u64 + 1) <= margin, "{} ± {margin}", sketch.count());
         }
+        let mut row = VisitorSketch::with_precision(Precision::Coarse);
+        (0..128).for_each(|i| row.insert(key(i)));
+        assert_eq!((row.count(), row.is_exact()), (128, true), "a row is exact up to 128 visitors");
+        (128..1_000).for_each(|i| row.insert(key(i)));
+        assert!(!row.is_exact() && row.margin().is_some(), "and an estimate above");
     }
 
     #[test]
@@ -473,12 +490,15 @@ mod tests {
 
     #[test]
     fn the_stored_form_is_versioned_and_an_unknown_version_is_refused() {
-        let mut sketch = VisitorSketch::with_precision(Precision::Coarse);
+        let mut sketch = VisitorSketch::with_precision(Precision::Fine);
         (0..5).for_each(|i| sketch.insert(key(i)));
         let bytes = sketch.to_bytes().unwrap();
-        assert_eq!(bytes[..3], [FORMAT_MAGIC, EXACT_VERSION, COARSE_TAG]);
+        assert_eq!(bytes[..3], [FORMAT_MAGIC, EXACT_VERSION, FINE_TAG]);
         (5..10_000).for_each(|i| sketch.insert(key(i)));
-        assert_eq!(sketch.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, COARSE_TAG]);
+        assert_eq!(sketch.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, FINE_TAG]);
+        let mut row = VisitorSketch::with_precision(Precision::Coarse);
+        (0..5).for_each(|i| row.insert(key(i)));
+        assert_eq!(row.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, COARSE_TAG], "rows: the estimator");
         let mut newer = bytes.clone();
         newer[1] = EXACT_VERSION + 1;
         match VisitorSketch::from_bytes(&newer) {
