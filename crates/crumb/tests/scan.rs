@@ -6,8 +6,7 @@
 //! reports parse, its drafted declaration parses once filled in, and bad
 //! input exits 2 with a message; behind the real `crumb serve --upstream`
 //! the test site keeps only its script-set undeclared cookie as a finding.
-//! The Chromium tests skip loudly without
-//! Chromium (and fail under CI=true).
+//! The Chromium tests skip loudly without Chromium (and fail under CI=true).
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod common;
