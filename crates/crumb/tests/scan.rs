@@ -4,8 +4,9 @@
 //! against crumb's own demo (`crumb serve` without a config) it finds
 //! nothing wrong in any consent state and exits 0; its JSON and JUnit
 //! reports parse, its drafted declaration parses once filled in, and bad
-//! input exits 2 with a message. The Chromium tests skip loudly without
-//! Chromium (and fail under CI=true).
+//! input exits 2 with a message; behind the real `crumb serve --upstream`
+//! the test site keeps only its script-set undeclared cookie as a finding.
+//! The Chromium tests skip loudly without Chromium (and fail under CI=true).
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod common;
@@ -316,4 +317,101 @@ async fn third_party_cookies_are_seen_in_chromium() {
     assert_eq!(cookies[0]["third_party"], true);
     assert_eq!(cookies[0]["same_site"], "None");
     assert_eq!(violations(&report, "before-consent"), [pair("tracker", "undeclared")]);
+}
+
+/// A free loopback port (bound, read, released; the server binds it next).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The real `crumb serve --config <the test site's declaration> --upstream URL`
+/// on `port`, its data under `dir`; returns once it accepts connections.
+fn serve_in_front_of(dir: &Path, port: u16, upstream: &str) -> std::process::Child {
+    let declaration = std::fs::read_to_string(DECLARATION).unwrap();
+    let origins = format!("origins = [\"http://localhost:{port}\", \"http://127.0.0.1:{port}\"]");
+    let declaration = declaration
+        .replace("origins = [\"http://localhost:8080\", \"http://127.0.0.1:8080\"]", &origins)
+        .replace("listen = \"127.0.0.1:8080\"", &format!("listen = \"127.0.0.1:{port}\""));
+    assert!(declaration.contains(&origins) && declaration.contains(&format!("127.0.0.1:{port}\"\n")));
+    std::fs::write(dir.join("crumb.toml"), declaration).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crumb"))
+        .args(["serve", "--config", "crumb.toml", "--upstream", upstream])
+        .env_remove("CRUMB_UPSTREAM")
+        .env_remove("CRUMB_LISTEN")
+        .env("RUST_LOG", "warn")
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("crumb serve exited before listening: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    panic!("crumb serve did not listen on {port}");
+}
+
+/// The test site behind the real `crumb serve --upstream`, scanned in
+/// Chromium: the cookies the site sets in `Set-Cookie` before consent
+/// (site_stats, site_ads) and the undeclared `mystery` are gone; the
+/// undeclared `script_mystery`, set by the site's ungated script in the
+/// page, is still there and still reported — a gateway works on the wire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_site_behind_the_gateway_loses_its_wire_violations_but_not_its_script_one() {
+    if crumb_browser::skip_without_chromium(
+        "the_test_site_behind_the_gateway_loses_its_wire_violations_but_not_its_script_one",
+    ) {
+        return;
+    }
+    let (upstream, _) = testsite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = tokio::task::spawn_blocking({
+        let dir = dir.path().to_owned();
+        move || serve_in_front_of(&dir, port, upstream.trim_end_matches('/'))
+    })
+    .await
+    .unwrap();
+    let out =
+        crumb_scan(args(&[&format!("http://localhost:{port}/"), "--config", DECLARATION, "--format", "json"])).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    assert_eq!(out.status.code(), Some(1), "script_mystery is still a violation: {report}");
+    assert_eq!(report["mode"], "chromium");
+    // The bare site has four before-consent violations (see the test above);
+    // behind the gateway only the script-set one is left, in every state.
+    let script_only = [pair("script_mystery", "undeclared")];
+    // crumb's banner is on the pages now: every consent state is reached.
+    let states = every_state_reached(&report);
+    assert_eq!(states, ["before-consent", "reject-all", "only-preferences", "only-statistics", "only-marketing"]);
+    for state in &states {
+        assert_eq!(violations(&report, state), script_only, "{state}: {report}");
+        let names = cookie_names(&report, state);
+        assert!(names.contains(&"shop_session".to_owned()), "{state}: {names:?}");
+        assert!(!names.contains(&"mystery".to_owned()), "{state}: {names:?}");
+    }
+    assert_eq!(report["violations"], 5, "{report}");
+    assert_eq!(cookie_names(&report, "before-consent"), ["__Host-crumb_session", "script_mystery", "shop_session"]);
+    assert_eq!(
+        cookie_names(&report, "reject-all"),
+        ["__Host-crumb_consent", "__Host-crumb_session", "script_mystery", "shop_session"]
+    );
+    // A choice lets exactly its category's cookies through, from the wire and from the gated script.
+    let statistics = cookie_names(&report, "only-statistics");
+    for name in ["site_stats", "script_stats"] {
+        assert!(statistics.contains(&name.to_owned()), "{statistics:?}");
+    }
+    assert!(!statistics.contains(&"site_ads".to_owned()), "{statistics:?}");
+    let marketing = cookie_names(&report, "only-marketing");
+    assert!(marketing.contains(&"site_ads".to_owned()), "{marketing:?}");
+    assert!(!marketing.iter().any(|n| n == "site_stats" || n == "script_stats"), "{marketing:?}");
 }
