@@ -2,7 +2,8 @@
 //! injected into headless Chromium on every page a person sees — the
 //! banner, the open preference centre, the policy, the account page signed
 //! out and signed in, `/admin` and `/dashboard` (as an administrator, with
-//! data) — at a phone's size (390×844) and a desktop's (1366×900). Each
+//! data), and the gateway's page for an unreachable site — at a phone's
+//! size (390×844) and a desktop's (1366×900). Each
 //! must have no violation of the `wcag2a`, `wcag2aa`, `wcag21aa` and
 //! `wcag22aa` rules; a failure lists every violation's rule, impact and
 //! nodes.
@@ -118,4 +119,44 @@ async fn axe_finds_no_violation_on_the_banner_preference_centre_and_dashboard() 
         &["banner", "preference-centre", "dashboard"],
     )
     .await;
+}
+
+/// The page a browser gets when crumb, as a gateway, cannot reach the site
+/// behind it (502), at both sizes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_violation_on_the_gateways_failure_page() {
+    let test = "axe_finds_no_violation_on_the_gateways_failure_page";
+    if skip_without_chromium(test) {
+        return;
+    }
+    let Some(axe) = axe_source(test) else { return };
+    // A port that was bound and let go: nothing answers there.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let text = format!(
+        "[site]\nname = \"Test Shop\"\norigins = [\"http://localhost:{port}\"]\npolicy_version = \"1\"\n\
+         [contact]\nname = \"Test Shop Ltd\"\naddress = \"2 Example Street\"\nemail = \"privacy@shop.example\"\n\
+         [gateway]\nupstream = \"http://{gone}\"\n"
+    );
+    let config = crumb_core::config::parse(&text, "gateway.toml").unwrap();
+    let store = std::sync::Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap());
+    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
+    let state = crumb_server::AppState::new(config, store, keys);
+    let app = crumb_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let browser = Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap();
+    let mut found = Vec::new();
+    for (size, width, height) in SIZES {
+        browser.client().set_window_size(width, height).await.unwrap();
+        browser.client().goto(&format!("http://localhost:{port}/")).await.unwrap();
+        let heading = browser.client().execute("return document.querySelector('h1').textContent", vec![]).await;
+        assert_eq!(heading.unwrap(), serde_json::json!("Site unreachable"), "the 502 page at {size}");
+        let (passes, violations) = run_axe(&browser, &axe).await;
+        assert!(passes > 0, "gateway failure page at {size}: axe-core checked nothing");
+        eprintln!("axe: gateway failure page at {size}: {passes} rules passed, {} violated", violations.len());
+        found.extend(violations.into_iter().map(|v| format!("gateway failure page at {size}: {v}")));
+    }
+    browser.close().await.unwrap();
+    assert!(found.is_empty(), "axe-core found {} violations:\n  {}", found.len(), found.join("\n  "));
 }

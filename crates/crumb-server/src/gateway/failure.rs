@@ -21,6 +21,8 @@ struct FailurePage<'a> {
     site: &'a str,
     /// The problem type's page, under crumb's prefix.
     about: String,
+    /// crumb's own pages' stylesheet.
+    css: &'static str,
 }
 
 /// `problem` as a page (when `html_wanted`) or as itself, uncacheable.
@@ -31,6 +33,7 @@ pub fn respond(state: &AppState, html_wanted: bool, problem: Problem) -> Respons
             problem: &problem,
             site: &state.config.site_name,
             about: format!("{}{}", state.config.prefix, problem.kind),
+            css: crate::pages::SITE_CSS,
         };
         (status, Html(crate::pages::render(&page))).into_response()
     } else {

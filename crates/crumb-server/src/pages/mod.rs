@@ -30,7 +30,7 @@ use language_picker::LanguagePicker;
 use crate::mount::Mount;
 
 /// The production layout's style sheet.
-const SITE_CSS: &str = include_str!("../../../../web/site.css");
+pub(crate) const SITE_CSS: &str = include_str!("../../../../web/site.css");
 /// The demo site's style sheet, after the production one (whose forms,
 /// cards and tables the account, admin and policy pages use).
 const DEMO_CSS: &str = concat!(include_str!("../../../../web/site.css"), include_str!("../../../../web/demo/site.css"));
