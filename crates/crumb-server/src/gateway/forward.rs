@@ -36,7 +36,6 @@
 //! other clients ([`super::failure`]).
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -49,7 +48,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use super::audit::Noted;
-use super::inject::{self, Encoding, Injector};
+use super::inject::{self, Encoding, Injector, Width};
 use super::wire::Rules;
 use super::{failure, Gateway};
 use crate::problem::{Problem, ProblemKind};
@@ -205,10 +204,10 @@ pub async fn proxy(State(gateway): State<Gateway>, Peer(peer): Peer, mut request
     cookies_to_visitor(&seen, &rules, &mut parts.headers, expire);
     let body = Body::new(body);
     let body = match injection(&parts.headers, parts.status, head) {
-        Some(encoding) => {
+        Some((encoding, width)) => {
             parts.headers.remove(header::CONTENT_LENGTH);
             parts.headers.remove(header::CONTENT_ENCODING);
-            inject::wrap(body, Injector::new(&state.config.prefix, encoding))
+            inject::wrap(body, Injector::new(&state.config.prefix, encoding, width))
         }
         None => body,
     };
@@ -299,10 +298,10 @@ fn cookies_to_visitor(seen: &Sightings<'_>, rules: &Rules<'_>, headers: &mut Hea
     }
 }
 
-/// Whether the tag goes into this response, and what to decode first: a
-/// 2xx HTML body (not a HEAD's, not a 204), in an encoding this gateway
-/// decodes, not UTF-16.
-fn injection(headers: &HeaderMap, status: StatusCode, head: bool) -> Option<Encoding> {
+/// Whether the tag goes into this response, what to decode first and how
+/// its characters are laid out: a 2xx HTML body (not a HEAD's, not a 204),
+/// in an encoding this gateway decodes.
+fn injection(headers: &HeaderMap, status: StatusCode, head: bool) -> Option<(Encoding, Width)> {
     if head || !status.is_success() || status == StatusCode::NO_CONTENT {
         return None;
     }
@@ -310,18 +309,11 @@ fn injection(headers: &HeaderMap, status: StatusCode, head: bool) -> Option<Enco
     if !inject::is_html(content_type) {
         return None;
     }
-    if inject::is_utf16(content_type) {
-        static LOGGED: AtomicBool = AtomicBool::new(false);
-        if !LOGGED.swap(true, Ordering::Relaxed) {
-            tracing::warn!("an upstream page is UTF-16: crumb's script tag is not put into UTF-16 pages (logged once)");
-        }
-        return None;
-    }
     let encoding = Encoding::from_header(headers.get(header::CONTENT_ENCODING).map(HeaderValue::as_bytes));
     if encoding.is_none() {
         tracing::debug!("an upstream page has a content coding the gateway does not decode; sent without the tag");
     }
-    encoding
+    encoding.map(|encoding| (encoding, Width::of(content_type)))
 }
 
 /// Copies bytes both ways between the visitor's and the upstream's
@@ -380,7 +372,7 @@ mod tests {
     }
 
     #[test]
-    fn only_2xx_html_in_a_known_coding_and_not_utf16_gets_the_tag() {
+    fn only_2xx_html_in_a_known_coding_gets_the_tag_in_its_charset_s_layout() {
         let with = |content_type: &str, encoding: Option<&str>| {
             let mut headers = HeaderMap::new();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
@@ -390,11 +382,14 @@ mod tests {
             headers
         };
         let html = with("text/html; charset=utf-8", None);
-        assert_eq!(injection(&html, StatusCode::OK, false), Some(Encoding::Identity));
-        assert_eq!(injection(&with("TEXT/HTML", Some("br")), StatusCode::OK, false), Some(Encoding::Brotli));
-        assert_eq!(injection(&with("text/html", Some("gzip")), StatusCode::OK, false), Some(Encoding::Gzip));
+        assert_eq!(injection(&html, StatusCode::OK, false), Some((Encoding::Identity, Width::Bytes)));
+        let br = injection(&with("TEXT/HTML", Some("br")), StatusCode::OK, false);
+        assert_eq!(br, Some((Encoding::Brotli, Width::Bytes)));
+        let gzip = injection(&with("text/html", Some("gzip")), StatusCode::OK, false);
+        assert_eq!(gzip, Some((Encoding::Gzip, Width::Bytes)));
         assert_eq!(injection(&with("text/html", Some("zstd")), StatusCode::OK, false), None);
-        assert_eq!(injection(&with("text/html; charset=UTF-16LE", None), StatusCode::OK, false), None);
+        let utf16 = injection(&with("text/html; charset=UTF-16LE", None), StatusCode::OK, false);
+        assert_eq!(utf16, Some((Encoding::Identity, Width::Utf16Le)));
         assert_eq!(injection(&with("application/json", None), StatusCode::OK, false), None);
         assert_eq!(injection(&with("text/htmlx", None), StatusCode::OK, false), None);
         assert_eq!(injection(&html, StatusCode::OK, true), None, "HEAD");

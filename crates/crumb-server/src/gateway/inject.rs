@@ -12,8 +12,11 @@
 //! `Content-Encoding` and `Content-Length`.
 //!
 //! The tag is ASCII, so any ASCII-compatible charset (UTF-8, ISO-8859-x,
-//! Windows-125x, Shift_JIS…) keeps its bytes: nothing is transcoded. UTF-16
-//! pages are not touched ([`is_utf16`]).
+//! Windows-125x, Shift_JIS…) keeps its bytes: nothing is transcoded. A
+//! UTF-16 page ([`Width::of`] its `Content-Type`; a byte order mark decides
+//! between little- and big-endian, as the WHATWG Encoding standard's BOM
+//! sniffing does) is searched code unit by code unit and gets the tag in
+//! UTF-16 of its byte order.
 //!
 //! What it is not: an HTML parser. A `</head>` inside a comment or a
 //! script string before the real one receives the tag there.
@@ -50,9 +53,73 @@ impl Encoding {
     }
 }
 
-/// Whether a `Content-Type` names UTF-16 (whose bytes the ASCII tag would corrupt).
-pub fn is_utf16(content_type: &[u8]) -> bool {
-    content_type.to_ascii_lowercase().windows(6).any(|w| w == b"utf-16")
+/// How a page's characters are laid out in bytes, as far as finding ASCII
+/// markup and writing the tag are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// One byte per ASCII character: every ASCII-compatible charset.
+    Bytes,
+    /// UTF-16, little-endian code units.
+    Utf16Le,
+    /// UTF-16, big-endian code units.
+    Utf16Be,
+}
+
+impl Width {
+    /// The layout a `Content-Type` names: UTF-16 for a `utf-16`, `utf-16le`
+    /// or `utf-16be` charset (plain `utf-16` is little-endian, as the WHATWG
+    /// Encoding standard maps the label), one byte per character otherwise.
+    pub fn of(content_type: &[u8]) -> Width {
+        let lower = content_type.to_ascii_lowercase();
+        if lower.windows(8).any(|w| w == b"utf-16be") {
+            Width::Utf16Be
+        } else if lower.windows(6).any(|w| w == b"utf-16") {
+            Width::Utf16Le
+        } else {
+            Width::Bytes
+        }
+    }
+
+    /// A byte order mark at the start of `bytes` overrides a UTF-16 label's
+    /// byte order (WHATWG Encoding §6, "BOM sniff").
+    fn sniffed(self, bytes: &[u8]) -> Width {
+        match (self, bytes) {
+            (Width::Bytes, _) => Width::Bytes,
+            (_, [0xFF, 0xFE, ..]) => Width::Utf16Le,
+            (_, [0xFE, 0xFF, ..]) => Width::Utf16Be,
+            (width, _) => width,
+        }
+    }
+
+    /// Bytes per code unit.
+    fn unit(self) -> usize {
+        match self {
+            Width::Bytes => 1,
+            Width::Utf16Le | Width::Utf16Be => 2,
+        }
+    }
+
+    /// ASCII text in this layout.
+    fn encode(self, ascii: &[u8]) -> Vec<u8> {
+        match self {
+            Width::Bytes => ascii.to_vec(),
+            Width::Utf16Le => ascii.iter().flat_map(|&b| [b, 0]).collect(),
+            Width::Utf16Be => ascii.iter().flat_map(|&b| [0, b]).collect(),
+        }
+    }
+
+    /// One byte per code unit of `bytes` (whole units only): the unit
+    /// itself when it is ASCII, else 0xFF, which no markup this module
+    /// looks for contains. Offsets in it times [`Width::unit`] are offsets
+    /// in `bytes`.
+    fn project(self, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+        let ascii = |low: u8, high: u8| if high == 0 && low < 0x80 { low } else { 0xFF };
+        match self {
+            Width::Bytes => std::borrow::Cow::Borrowed(bytes),
+            Width::Utf16Le => bytes.chunks_exact(2).map(|u| ascii(u[0], u[1])).collect(),
+            Width::Utf16Be => bytes.chunks_exact(2).map(|u| ascii(u[1], u[0])).collect(),
+        }
+    }
 }
 
 /// Whether a `Content-Type` is HTML.
@@ -113,16 +180,19 @@ enum Place {
 
 /// The streaming injector for one response body.
 pub struct Injector {
+    /// The tag, as ASCII; written in `width` when it goes in.
     tag: Vec<u8>,
     marker: Vec<u8>,
     held: Vec<u8>,
     decided: bool,
     decoder: Decoder,
+    width: Width,
 }
 
 impl Injector {
-    /// An injector for crumb under `prefix`, decoding `encoding`.
-    pub fn new(prefix: &str, encoding: Encoding) -> Self {
+    /// An injector for crumb under `prefix`, decoding `encoding`, for a
+    /// page laid out as `width`.
+    pub fn new(prefix: &str, encoding: Encoding, width: Width) -> Self {
         let decoder = match encoding {
             Encoding::Identity => Decoder::Identity,
             Encoding::Gzip => Decoder::Gzip(Box::new(flate2::write::GzDecoder::new(Vec::new()))),
@@ -136,6 +206,7 @@ impl Injector {
             held: Vec::new(),
             decided: false,
             decoder,
+            width,
         }
     }
 
@@ -160,8 +231,14 @@ impl Injector {
     }
 
     fn release(&mut self, end: bool) -> Vec<u8> {
-        let place = match place_of_tag(&self.held, &self.marker, end) {
+        if self.width != Width::Bytes && self.held.len() < 2 && !end {
+            return Vec::new();
+        }
+        self.width = self.width.sniffed(&self.held);
+        let place = match place_of_tag(&self.width.project(&self.held), &self.marker, end) {
             Place::Undecided if self.held.len() > HOLD_LIMIT => Place::At(0),
+            // After a byte order mark, not before it.
+            Place::At(0) if self.width != Width::Bytes && self.held.get(..2).is_some_and(is_bom) => Place::At(1),
             place => place,
         };
         match place {
@@ -170,14 +247,19 @@ impl Injector {
                 self.decided = true;
                 std::mem::take(&mut self.held)
             }
-            Place::At(offset) => {
+            Place::At(unit) => {
                 self.decided = true;
                 let mut out = std::mem::take(&mut self.held);
-                out.splice(offset..offset, self.tag.iter().copied());
+                let offset = unit * self.width.unit();
+                out.splice(offset..offset, self.width.encode(&self.tag));
                 out
             }
         }
     }
+}
+
+fn is_bom(bytes: &[u8]) -> bool {
+    bytes == [0xFF, 0xFE] || bytes == [0xFE, 0xFF]
 }
 
 /// The first `needle` (lower-case ASCII) in `hay`, ASCII case-insensitive.
@@ -254,7 +336,7 @@ mod tests {
     use super::*;
 
     fn run(chunks: &[&[u8]], encoding: Encoding) -> Vec<u8> {
-        let mut injector = Injector::new("/_crumb", encoding);
+        let mut injector = Injector::new("/_crumb", encoding, Width::Bytes);
         let mut out = Vec::new();
         for chunk in chunks {
             out.extend(injector.push(chunk).unwrap());
@@ -292,6 +374,41 @@ mod tests {
         assert!(out.ends_with(b"Caf\xe9</title><script src=\"/_crumb/crumb.js\" defer></script></head>"));
     }
 
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let units = (bom.then_some(0xFEFF)).into_iter().chain(text.encode_utf16());
+        units.flat_map(|u| if big_endian { u.to_be_bytes() } else { u.to_le_bytes() }).collect()
+    }
+
+    #[test]
+    fn utf16_pages_get_the_tag_in_utf16_of_their_byte_order() {
+        let page = "<html><head><title>Café ☕</title></head><body>x</body></html>";
+        let expected = page.replace("</head>", &format!("{TAG}</head>"));
+        for (label, big_endian, bom) in [
+            (b"text/html; charset=utf-16le".as_slice(), false, false),
+            (b"text/html; charset=UTF-16BE", true, false),
+            (b"text/html; charset=utf-16", false, true),
+            (b"text/html; charset=utf-16", true, true),
+        ] {
+            let width = Width::of(label);
+            assert_ne!(width, Width::Bytes);
+            let bytes = utf16(page, big_endian, bom);
+            let mut injector = Injector::new("/_crumb", Encoding::Identity, width);
+            let mut out = Vec::new();
+            // Odd chunks: a code unit split across two of them.
+            for chunk in bytes.chunks(5) {
+                out.extend(injector.push(chunk).unwrap());
+            }
+            out.extend(injector.finish().unwrap());
+            assert_eq!(out, utf16(&expected, big_endian, bom), "{}", String::from_utf8_lossy(label));
+        }
+        // No landmark: after the byte order mark, not before it.
+        let mut injector = Injector::new("/_crumb", Encoding::Identity, Width::Utf16Le);
+        let mut out = injector.push(&utf16("text", false, true)).unwrap();
+        out.extend(injector.finish().unwrap());
+        assert_eq!(out, utf16(&format!("{TAG}text"), false, true));
+        assert_eq!(Width::of(b"text/html; charset=utf-8"), Width::Bytes);
+    }
+
     #[test]
     fn gzip_bodies_are_decoded_and_injected() {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -316,14 +433,14 @@ mod tests {
 
     #[test]
     fn a_corrupt_gzip_body_is_an_error_not_a_panic() {
-        let mut injector = Injector::new("/_crumb", Encoding::Gzip);
+        let mut injector = Injector::new("/_crumb", Encoding::Gzip, Width::Bytes);
         let pushed = injector.push(b"this is not gzip at all");
         assert!(pushed.is_err() || injector.finish().is_err());
     }
 
     #[test]
     fn a_page_without_any_landmark_is_held_only_up_to_the_limit() {
-        let mut injector = Injector::new("/_crumb", Encoding::Identity);
+        let mut injector = Injector::new("/_crumb", Encoding::Identity, Width::Bytes);
         let filler = vec![b'a'; HOLD_LIMIT / 2];
         assert!(injector.push(&filler).unwrap().is_empty());
         let out = injector.push(&filler).unwrap();
