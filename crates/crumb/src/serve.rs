@@ -222,11 +222,7 @@ async fn serve(
     } else {
         format!("{scheme}://{address}/")
     };
-    let demo = config.demo;
-    let gateway = config.gateway.as_ref().map(|g| g.upstream.to_string());
-    let url_prefix = format!("{}{}/", url.trim_end_matches('/'), config.prefix);
-    let site = config.site_name.clone();
-    let source = config.source.clone();
+    let announcement = announcement(&config, &url, &store_description);
     let grace = config.server.shutdown_grace;
     let metrics_listen = config.server.metrics_listen.clone();
     // Install the metrics recorder before anything records.
@@ -248,14 +244,7 @@ async fn serve(
     }
     let app = router(state);
     let signal_received = shutdown_signal();
-    println!("crumb is serving {site} ({source}), records in {store_description}");
-    if let Some(gateway) = &gateway {
-        println!("crumb is a gateway in front of {gateway} on {url}; its own routes are under {url_prefix}");
-    } else if demo {
-        println!("open {url} to see the demo site with the consent banner; the cookie policy is at {url}policy");
-    } else {
-        println!("listening on {url}: the site script is {url}crumb.js, the policy {url}policy");
-    }
+    println!("{announcement}");
     let (signalled, signal) = tokio::sync::watch::channel(false);
     let stopping = {
         let mut signal = signal.clone();
@@ -285,6 +274,24 @@ async fn serve(
     }
     tracing::info!("stopped: every request in flight was answered");
     Ok(())
+}
+
+/// What `crumb serve` prints once it listens: the site, its records, and
+/// where to go — the demo, the gateway's site, or crumb's own script and
+/// policy (under `[server] prefix`). Tests read the URL from it.
+fn announcement(config: &Config, url: &str, store_description: &str) -> String {
+    let own = format!("{}{}/", url.trim_end_matches('/'), config.prefix);
+    let serving = format!("crumb is serving {} ({}), records in {store_description}", config.site_name, config.source);
+    let next = match &config.gateway {
+        Some(gateway) => {
+            format!("crumb is a gateway in front of {} on {url}; its own routes are under {own}", gateway.upstream)
+        }
+        None if config.demo => {
+            format!("open {url} to see the demo site with the consent banner; the cookie policy is at {own}policy")
+        }
+        None => format!("listening on {url}: the site script is {own}crumb.js, the policy {own}policy"),
+    };
+    format!("{serving}\n{next}")
 }
 
 /// The built-in demo's configuration once its port is known: it answers
