@@ -161,15 +161,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(upstream) = args.upstream.as_deref() {
         config.put_in_front_of(upstream).map_err(|why| anyhow::anyhow!("--upstream: {why}"))?;
     }
-    if let Some(gateway) = &config.gateway {
-        // The gateway's client speaks plain HTTP/1.1 (crumb_server::gateway::forward).
-        if gateway.upstream.scheme() != "http" {
-            anyhow::bail!(
-                "gateway upstream {}: only http:// upstreams are supported (put crumb next to the site, on a private network)",
-                gateway.upstream
-            );
-        }
-    }
     let limits = (args.events_per_minute, args.consents_per_minute);
     let flags = Flags { built_in_demo, dev: args.dev };
     let runtime = crumb_server::runtime::build()?;

@@ -1,5 +1,5 @@
 //! `crumb serve --upstream`: a bad upstream is refused at start with a
-//! message that names it.
+//! message that names it (an `https://` one is served: `tests/tls.rs`).
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::process::Command;
@@ -19,14 +19,14 @@ fn serve_with_upstream(upstream: &str) -> (Option<i32>, String) {
 }
 
 #[test]
-fn an_upstream_that_is_not_a_plain_http_url_is_refused_at_start() {
+fn an_upstream_that_is_not_an_http_url_is_refused_at_start() {
     let (code, stderr) = serve_with_upstream("ftp://127.0.0.1:3000");
     assert_ne!(code, Some(0));
     assert!(
         stderr.contains("--upstream: \"ftp://127.0.0.1:3000\": the upstream must be an http:// or https:// URL"),
         "{stderr}"
     );
-    let (code, stderr) = serve_with_upstream("https://127.0.0.1:3443");
+    let (code, stderr) = serve_with_upstream("https://user:secret@127.0.0.1:3443");
     assert_ne!(code, Some(0));
-    assert!(stderr.contains("only http:// upstreams are supported"), "{stderr}");
+    assert!(stderr.contains("the upstream URL must not hold credentials"), "{stderr}");
 }

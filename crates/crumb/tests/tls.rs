@@ -223,3 +223,88 @@ fn development_mode_is_announced_and_refused_for_public_origins() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A port that was free a moment ago (bound, then let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `crumb serve --config crumb-{name}.toml` in `dir`, with `SSL_CERT_FILE`
+/// set to `trust` or unset; killed when dropped. Returns once `port` accepts.
+fn serve_config(dir: &Path, name: &str, toml: &str, port: u16, trust: Option<&Path>) -> Server {
+    let file = format!("crumb-{name}.toml");
+    std::fs::write(dir.join(&file), toml).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crumb"));
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    command.args(["serve", "--config", &file]).current_dir(dir).stdout(Stdio::null()).stderr(log);
+    command.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR").env_remove("CRUMB_UPSTREAM");
+    if let Some(trust) = trust {
+        command.env("SSL_CERT_FILE", trust);
+    }
+    let (_tx, rx) = std::sync::mpsc::channel();
+    let server = Server(command.spawn().unwrap(), rx);
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("crumb ({name}) did not listen on {port}");
+}
+
+fn site_toml(name: &str, origins: &[String], port: u16, extra: &str) -> String {
+    format!(
+        "[site]\nname = \"{name}\"\norigins = {origins:?}\npolicy_version = \"1\"\n\
+         [contact]\nname = \"C\"\naddress = \"A\"\nemail = \"privacy@shop.example\"\n\
+         [storage]\npath = \"{name}.db\"\n[keys]\nsecret_file = \"{name}.key\"\n\
+         [server]\nlisten = \"127.0.0.1:{port}\"\n{extra}"
+    )
+}
+
+/// The gateway in front of an `https://` upstream: the upstream's
+/// certificate is checked (trusted through `SSL_CERT_FILE`, it passes; not
+/// trusted, the visitor gets 502), and the page comes back with the tag.
+#[tokio::test]
+async fn the_gateway_speaks_tls_to_an_https_upstream_and_checks_its_certificate() {
+    let dir = temp_dir("upstream");
+    certificate(&dir);
+    let (upstream_port, trusting_port, distrusting_port) = (free_port(), free_port(), free_port());
+    let gateway_origins = [format!("http://localhost:{trusting_port}"), format!("http://localhost:{distrusting_port}")];
+    // The upstream (crumb's demo site, over https) answers for the gateways' Host, which they pass on.
+    let mut origins = vec![format!("https://localhost:{upstream_port}")];
+    origins.extend(gateway_origins.iter().cloned());
+    let upstream_toml =
+        site_toml("upstream", &origins, upstream_port, "demo = true\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n");
+    let _upstream = serve_config(&dir, "upstream", &upstream_toml, upstream_port, None);
+    let gateway = |port: u16| {
+        site_toml(
+            &format!("gateway-{port}"),
+            &[format!("http://localhost:{port}")],
+            port,
+            &format!("[gateway]\nupstream = \"https://localhost:{upstream_port}\"\n"),
+        )
+    };
+    let cert = dir.join("cert.pem");
+    let _trusting = serve_config(&dir, "trusting", &gateway(trusting_port), trusting_port, Some(&cert));
+    let _distrusting = serve_config(&dir, "distrusting", &gateway(distrusting_port), distrusting_port, None);
+
+    let http = reqwest::Client::builder()
+        .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .build()
+        .unwrap();
+    let page =
+        http.get(format!("http://localhost:{trusting_port}/")).header("accept", "text/html").send().await.unwrap();
+    let status = page.status();
+    let html = page.text().await.unwrap();
+    let logs = |name: &str| std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+    assert_eq!(status, 200, "{html}\nupstream: {}\ngateway: {}", logs("upstream"), logs("trusting"));
+    assert!(html.contains("upstream"), "the upstream's demo page: {html}");
+    assert_eq!(html.matches("<script src=\"/_crumb/crumb.js\" defer></script>").count(), 1, "{html}");
+
+    let refused = http.get(format!("http://localhost:{distrusting_port}/")).send().await.unwrap();
+    assert_eq!(refused.status(), 502, "an upstream certificate the system does not trust is not accepted");
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "/_crumb/problems/upstream-unreachable");
+    drop((_upstream, _trusting, _distrusting));
+    let _ = std::fs::remove_dir_all(&dir);
+}

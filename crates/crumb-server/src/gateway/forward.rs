@@ -56,13 +56,40 @@ use crate::request_info::Peer;
 use crate::state::AppState;
 
 /// The client to the upstream.
-pub type Client = hyper_util::client::legacy::Client<HttpConnector, Body>;
+pub type Client = hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
 
-/// A client for the upstream: HTTP/1.1, pooled.
+/// A client for the upstream: HTTP/1.1, pooled, over TCP for an `http://`
+/// upstream and over TLS (rustls, ring) for an `https://` one. The
+/// upstream's certificate is checked against the system's trust store
+/// (`rustls-native-certs`, which honours `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR`, as for PostgreSQL) and for the upstream's host name.
 pub fn client() -> Client {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
-    hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector)
+    connector.enforce_http(false);
+    let found = rustls_native_certs::load_native_certs();
+    for error in &found.errors {
+        tracing::warn!(%error, "gateway: a trusted certificate could not be read");
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    let (_added, ignored) = roots.add_parsable_certificates(found.certs);
+    if ignored > 0 {
+        tracing::warn!(ignored, "gateway: trusted certificates rustls cannot use were ignored");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        // ring's provider supports rustls's default protocol versions (TLS 1.2 and 1.3).
+        .unwrap_or_else(|e| unreachable!("ring supports the default TLS versions: {e}"))
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // `enable_http1` offers ALPN `http/1.1` (hyper-rustls refuses a config that set it).
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector);
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https)
 }
 
 /// Hop-by-hop fields (RFC 9110 §7.6.1, with the obsolete `Keep-Alive` and
