@@ -31,14 +31,22 @@ fn quoted(text: &str) -> String {
     serde_json::Value::from(text).to_string()
 }
 
-/// A lifetime as `crumb.toml` writes it, rounded up: whole days from a
-/// day on (at most 400, RFC 6265bis §5.5), else hours, else minutes.
+/// Seconds a seen lifetime may exceed the one the site set: the browser
+/// keeps expiry in fractions of a second and the scan reads its clock in
+/// whole ones, so a `Max-Age=2592000` cookie read at once can show
+/// 2,592,001 seconds left.
+const CLOCK_SLACK_SECONDS: i64 = 60;
+
+/// A lifetime as `crumb.toml` writes it, rounded up (after
+/// [`CLOCK_SLACK_SECONDS`]): whole days from a day on, whole hours from an
+/// hour, else minutes; at most 400 days (RFC 6265bis §5.5).
 pub fn lifetime_text(seconds: Option<i64>) -> String {
-    match seconds {
-        None => "session".to_owned(),
-        Some(s) if s >= 86_400 => format!("{}d", ((s + 86_399) / 86_400).min(400)),
-        Some(s) if s >= 3_600 => format!("{}h", (s + 3_599) / 3_600),
-        Some(s) => format!("{}min", ((s + 59) / 60).max(1)),
+    let Some(seen) = seconds else { return "session".to_owned() };
+    let s = if seen > CLOCK_SLACK_SECONDS + 3_600 { seen - CLOCK_SLACK_SECONDS } else { seen };
+    match s {
+        s if s >= 86_400 => format!("{}d", ((s + 86_399) / 86_400).min(400)),
+        s if s >= 3_600 => format!("{}h", (s + 3_599) / 3_600),
+        s => format!("{}min", ((s + 59) / 60).max(1)),
     }
 }
 
@@ -104,6 +112,8 @@ mod tests {
     fn lifetimes_round_up() {
         assert_eq!(lifetime_text(None), "session");
         assert_eq!(lifetime_text(Some(2_591_999)), "30d");
+        assert_eq!(lifetime_text(Some(2_592_001)), "30d", "a second over, from the clocks' fractions");
+        assert_eq!(lifetime_text(Some(2_592_000 + 61)), "31d");
         assert_eq!(lifetime_text(Some(500 * 86_400)), "400d");
         assert_eq!(lifetime_text(Some(3_601)), "2h");
         assert_eq!(lifetime_text(Some(0)), "1min");
