@@ -10,6 +10,7 @@
 //! - [`consent`]: what a decision grants, refuses and does, under the declaration and the signals;
 //! - [`own_cookies`]: the cookies crumb itself sets, declared like the site's;
 //! - [`i18n`]: the languages and their strings;
+//! - [`interests`]: the Topics taxonomy and what pages are about;
 //! - [`accounts`]: credentials (Argon2id, hashed secrets) and session rules;
 //! - [`analytics`]: what is derived from a request's user agent and
 //!   referrer, cookieless salts, reports with the anonymity floor, funnels,
@@ -31,6 +32,7 @@ pub mod config;
 pub mod consent;
 pub mod declaration;
 pub mod i18n;
+pub mod interests;
 pub mod keys;
 pub mod own_cookies;
 pub mod policy;
