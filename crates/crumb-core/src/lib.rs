@@ -12,6 +12,8 @@
 //! - [`i18n`]: the languages and their strings;
 //! - [`interests`]: the Topics taxonomy and what pages are about;
 //! - [`accounts`]: credentials (Argon2id, hashed secrets) and session rules;
+//! - [`ads`]: campaigns, the choice of one for a slot (interests, context
+//!   or none), click tokens;
 //! - [`analytics`]: what is derived from a request's user agent and
 //!   referrer, cookieless salts, reports with the anonymity floor, funnels,
 //!   the rollup job, synthetic traffic;
@@ -26,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod ads;
 pub mod analytics;
 pub mod category;
 pub mod config;

@@ -1,0 +1,28 @@
+//! Advertising the site serves itself: campaigns, the choice of one for a
+//! slot, and the click tokens that send a visitor on to an advertiser.
+//!
+//! A choice has a *basis*, which is what the visitor is told:
+//! - [`Basis::Interests`]: a topic of the visitor's interest profile — only
+//!   asked for with marketing consent and no honoured privacy signal (the
+//!   server decides; this module trusts the topics it is given);
+//! - [`Basis::Context`]: a topic of the page being read, with nothing known
+//!   or kept about the visitor;
+//! - [`Basis::None`]: a campaign that targets no topic (run of site).
+//!
+//! - [`campaign`]: a campaign and its creative, checked;
+//! - [`creative`]: the creative's markup, sanitised;
+//! - [`index`]: campaigns by slot and topic, built once per declaration;
+//! - [`decide`]: the choice for one request;
+//! - [`click`]: signed click tokens (no open redirect: the token names a
+//!   campaign, whose link comes from the declaration).
+
+pub mod campaign;
+pub mod click;
+pub mod creative;
+pub mod decide;
+pub mod index;
+
+pub use campaign::{Campaign, CampaignError, Creative, Schedule};
+pub use click::{ClickError, ClickToken};
+pub use decide::{AdRequest, Basis, Decision, Served};
+pub use index::CampaignIndex;
