@@ -3,64 +3,17 @@
 //! Skips, saying so, when Chromium or chromedriver is not installed.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::sync::Arc;
+#[path = "support/chromium.rs"]
+mod chromium;
+
 use std::time::Duration;
 
-use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
+use chromium::{banner_shown, click, cookie_names, js, serve_demo as start_server, wait_until};
+use crumb_browser::browser::Browser;
 use fantoccini::key::Key;
-use fantoccini::Locator;
-
-struct Server {
-    origin: String,
-    _data: tempfile::TempDir,
-}
-
-async fn start_server() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let store = crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap();
-    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let config = crumb_core::config::Config::demo_on_port(port);
-    let state = crumb_server::AppState::new(config, Arc::new(store), keys);
-    tokio::spawn(async move { axum::serve(listener, crumb_server::router(state)).await.unwrap() });
-    Server { origin: format!("http://localhost:{port}"), _data: data }
-}
 
 async fn browser() -> Option<Browser> {
-    if skip_without_chromium("banner") {
-        return None;
-    }
-    Some(Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap())
-}
-
-async fn cookie_names(browser: &Browser) -> Vec<String> {
-    let mut names: Vec<String> =
-        browser.client().get_all_cookies().await.unwrap().iter().map(|c| c.name().to_owned()).collect();
-    names.sort();
-    names
-}
-
-async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser.client().execute(script, vec![]).await.unwrap()
-}
-
-async fn wait_until(browser: &Browser, script: &str) {
-    for _ in 0..100 {
-        if js(browser, script).await == serde_json::Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {script}");
-}
-
-async fn banner_shown(browser: &Browser) {
-    wait_until(browser, "return !!document.querySelector('.crumb-b')").await;
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser.client().find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    chromium::launch("banner").await
 }
 
 async fn press(browser: &Browser, key: Key) {
@@ -501,7 +454,9 @@ async fn the_banner_causes_no_layout_shift() {
         js(
             &browser,
             "window.shifts = []; new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {\
-               if (!e.hadRecentInput) window.shifts.push(e.value); }); }).observe({type: 'layout-shift', buffered: true});\
+               if (!e.hadRecentInput) window.shifts.push({value: e.value, at: e.startTime, sources: (e.sources || []).map(function (s) {\
+               var n = s.node; return n ? (n.nodeName + (n.className ? '.' + n.className : '')) : '?'; })}); }); })\
+               .observe({type: 'layout-shift', buffered: true});\
              return true",
         )
         .await;
@@ -516,8 +471,9 @@ async fn the_banner_causes_no_layout_shift() {
              return window.framesSeen >= 3",
         )
         .await;
-        let cls = js(&browser, "return window.shifts.reduce(function (a, b) { return a + b; }, 0)").await;
-        assert_eq!(cls.as_f64(), Some(0.0), "{width}x{height}: cumulative layout shift");
+        let cls = js(&browser, "return window.shifts.reduce(function (a, b) { return a + b.value; }, 0)").await;
+        let shifts = js(&browser, "return window.shifts").await;
+        assert_eq!(cls.as_f64(), Some(0.0), "{width}x{height}: cumulative layout shift, from {shifts}");
     }
     browser.close().await.unwrap();
 }

@@ -17,14 +17,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
+#[path = "support/chromium.rs"]
+mod chromium;
+
+use chromium::{banner_shown, click, js, launch as browser, wait_until};
+use crumb_browser::browser::Browser;
 use crumb_core::config::GatewaySettings;
 use crumb_store::sqlite::SqliteStore;
 use crumb_store::AccountStore as _;
 use crumb_testsite::{MARKETING, NECESSARY, SCRIPT_STATISTICS, SCRIPT_UNDECLARED, STATISTICS, UNDECLARED};
-use fantoccini::Locator;
 
 /// crumb's own cookies on a plain-HTTP localhost origin (`__Host-` needs
 /// `Secure`, which Chromium allows on `localhost`).
@@ -57,31 +59,6 @@ async fn start_gateway(extra: &str) -> Gateway {
     let app = crumb_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Gateway { origin: format!("http://localhost:{port}"), store }
-}
-
-async fn browser(test: &str) -> Option<Browser> {
-    if skip_without_chromium(test) {
-        return None;
-    }
-    Some(Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap())
-}
-
-async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser.client().execute(script, vec![]).await.unwrap()
-}
-
-async fn wait_until(browser: &Browser, script: &str) {
-    for _ in 0..100 {
-        if js(browser, script).await == serde_json::Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {script}");
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser.client().find(Locator::Css(css)).await.unwrap().click().await.unwrap();
 }
 
 async fn open(browser: &Browser, gateway: &Gateway, path: &str) {
@@ -125,10 +102,6 @@ fn owned(names: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
     names.sort();
     names
-}
-
-async fn banner_shown(browser: &Browser) {
-    wait_until(browser, "return !!document.querySelector('.crumb-b')").await;
 }
 
 /// Opens the preference centre, flips statistics, saves, and waits until

@@ -3,41 +3,17 @@
 //! Skips, saying so, when Chromium or chromedriver is not installed.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-#[path = "support/pages.rs"]
-mod support;
+#[path = "support/chromium.rs"]
+mod chromium;
 
-use std::sync::Arc;
-
-use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
+use chromium::{js, wait_until};
 use fantoccini::Locator;
-
-async fn start_server() -> (String, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let store = crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap();
-    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let config = crumb_core::config::Config::demo_on_port(port);
-    let state = crumb_server::AppState::new(config, Arc::new(store), keys);
-    tokio::spawn(async move { axum::serve(listener, crumb_server::router(state)).await.unwrap() });
-    (format!("http://localhost:{port}"), data)
-}
-
-async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    support::js(browser, script).await.unwrap()
-}
-
-async fn wait_until(browser: &Browser, script: &str) {
-    support::wait_until(browser, script).await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_picker_switches_the_language_and_the_next_page_keeps_it() {
-    if skip_without_chromium("languages") {
-        return;
-    }
-    let browser = Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap();
-    let (origin, _data) = start_server().await;
+    let Some(browser) = chromium::launch("languages").await else { return };
+    let server = chromium::serve_demo().await;
+    let origin = &server.origin;
     browser.client().goto(&format!("{origin}/about?lang=sl")).await.unwrap();
     wait_until(&browser, "return document.documentElement.lang === 'sl'").await;
     // The label names the select (clicking it focuses the select).

@@ -6,13 +6,12 @@
 //! Skips, saying so, when Chromium or chromedriver is not installed.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::sync::Arc;
-use std::time::Duration;
+#[path = "support/chromium.rs"]
+mod chromium;
 
 use axum::response::Html;
-use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
-use crumb_store::Store;
-use fantoccini::Locator;
+use chromium::{click, js, wait_until, Server};
+use crumb_browser::browser::Browser;
 
 const PREFIX: &str = "/_crumb";
 
@@ -21,54 +20,20 @@ const SITE_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"
 <script src=\"/_crumb/crumb.js\" defer></script></head><body><h1>The site's own home</h1>\
 <p><a href=\"#\" data-crumb-open>Cookie settings</a></p></body></html>";
 
-struct Server {
-    origin: String,
-    store: Arc<dyn Store>,
-    _data: tempfile::TempDir,
-}
-
+/// crumb's routes under the prefix (and its fallback) around the site's page at `/`.
 async fn start_server() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap());
-    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut config = crumb_core::config::Config::demo_on_port(port);
-    config.prefix = PREFIX.to_owned();
-    config.demo = false;
-    let state = crumb_server::AppState::new(config, Arc::clone(&store), keys);
-    // The site's page at `/`, crumb's routes (and its fallback) around it.
-    let app = axum::Router::new()
-        .route("/", axum::routing::get(|| async { Html(SITE_PAGE) }))
-        .merge(crumb_server::router(state));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { origin: format!("http://localhost:{port}"), store, _data: data }
+    chromium::serve(
+        |config| {
+            config.prefix = PREFIX.to_owned();
+            config.demo = false;
+        },
+        |crumb| axum::Router::new().route("/", axum::routing::get(|| async { Html(SITE_PAGE) })).merge(crumb),
+    )
+    .await
 }
 
 async fn browser() -> Option<Browser> {
-    if skip_without_chromium("prefix") {
-        return None;
-    }
-    Some(Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap())
-}
-
-async fn js(browser: &Browser, script: &str) -> serde_json::Value {
-    browser.client().execute(script, vec![]).await.unwrap()
-}
-
-async fn wait_until(browser: &Browser, script: &str) {
-    for _ in 0..100 {
-        if js(browser, script).await == serde_json::Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {script}");
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser.client().find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    chromium::launch("prefix").await
 }
 
 /// The cookies Chromium holds: (name, path).

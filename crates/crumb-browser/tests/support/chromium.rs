@@ -1,0 +1,89 @@
+//! What the Chromium tests share: launching the browser (or skipping,
+//! saying so, without Chromium), running a script in the page, waiting for
+//! a condition, clicking, the cookies the browser holds, and crumb's demo
+//! server on a loopback port with SQLite in a temporary folder.
+#![allow(dead_code)] // each test file takes what it needs
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crumb_browser::browser::{skip_without_chromium, Browser, BrowserOptions};
+use crumb_core::config::Config;
+use crumb_store::Store;
+use fantoccini::Locator;
+
+/// A headless Chromium for the test named `test`, or `None` (said on
+/// stderr) when Chromium or chromedriver is not installed.
+pub async fn launch(test: &str) -> Option<Browser> {
+    if skip_without_chromium(test) {
+        return None;
+    }
+    Some(Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap())
+}
+
+/// What `script` returns in the page (WebDriver waits for a promise).
+pub async fn js(browser: &Browser, script: &str) -> serde_json::Value {
+    browser.client().execute(script, vec![]).await.unwrap()
+}
+
+/// Waits up to 5 s for `script` to return `true`.
+pub async fn wait_until(browser: &Browser, script: &str) {
+    for _ in 0..100 {
+        if js(browser, script).await == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {script}");
+}
+
+/// Clicks the element `css` selects.
+pub async fn click(browser: &Browser, css: &str) {
+    browser.client().find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+/// Waits for crumb's banner.
+pub async fn banner_shown(browser: &Browser) {
+    wait_until(browser, "return !!document.querySelector('.crumb-b')").await;
+}
+
+/// The names of the cookies the browser holds for the current page, sorted.
+pub async fn cookie_names(browser: &Browser) -> Vec<String> {
+    let mut names: Vec<String> =
+        browser.client().get_all_cookies().await.unwrap().iter().map(|c| c.name().to_owned()).collect();
+    names.sort();
+    names
+}
+
+/// crumb serving on a loopback port.
+pub struct Server {
+    /// `http://localhost:<port>`.
+    pub origin: String,
+    /// Its store.
+    pub store: Arc<dyn Store>,
+    _data: tempfile::TempDir,
+}
+
+/// crumb with the demo declaration on a free loopback port, changed by
+/// `adjust`, over SQLite in a temporary folder; `around` may add routes of
+/// the site's own to crumb's router.
+pub async fn serve(adjust: impl FnOnce(&mut Config), around: impl FnOnce(axum::Router) -> axum::Router) -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap());
+    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::generate().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut config = Config::demo_on_port(port);
+    adjust(&mut config);
+    let state = crumb_server::AppState::new(config, Arc::clone(&store), keys);
+    let app = around(crumb_server::router(state));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server { origin: format!("http://localhost:{port}"), store, _data: data }
+}
+
+/// The demo as it ships.
+pub async fn serve_demo() -> Server {
+    serve(|_| {}, |router| router).await
+}
