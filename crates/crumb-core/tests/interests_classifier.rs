@@ -91,6 +91,7 @@ fn the_classifier_holds_its_measured_accuracy_on_the_labelled_pages() {
     let mut overall = Tally::default();
     let mut by_set: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_root: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let mut blind_by_root: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     for row in &rows {
         let proposals = classifier.classify(&row.page, 3);
@@ -100,7 +101,12 @@ fn the_classifier_holds_its_measured_accuracy_on_the_labelled_pages() {
         let is_near = first.is_some_and(|f| row.expected.iter().any(|&e| near(taxonomy, f, e)));
         let same_root = first.is_some_and(|f| row.expected.iter().any(|&e| root_of(e) == root_of(f)));
         let root_name = root_of(row.expected[0]).and_then(|r| taxonomy.get(r)).map_or("?", |t| t.name);
-        for tally in [&mut overall, by_set.entry(row.set.clone()).or_default(), by_root.entry(root_name).or_default()] {
+        let mut tallies =
+            vec![&mut overall, by_set.entry(row.set.clone()).or_default(), by_root.entry(root_name).or_default()];
+        if row.set == "blind" {
+            tallies.push(blind_by_root.entry(root_name).or_default());
+        }
+        for tally in tallies {
             tally.pages += 1;
             tally.exact += usize::from(exact);
             tally.near += usize::from(is_near);
@@ -123,19 +129,24 @@ fn the_classifier_holds_its_measured_accuracy_on_the_labelled_pages() {
     for (root, tally) in &by_root {
         println!("{}", tally.line(root));
     }
+    println!("\nblind pages only:\n\n| root | n | top-1 exact | top-1 within one step | right root | none proposed |");
+    println!("|---|---|---|---|---|---|");
+    for (root, tally) in &blind_by_root {
+        println!("{}", tally.line(root));
+    }
     let exact = Tally::percent(overall.exact, overall.pages);
     let near = Tally::percent(overall.near, overall.pages);
-    let held = by_set.get("held").copied().unwrap_or_default();
-    let held_exact = Tally::percent(held.exact, held.pages);
+    let blind = by_set.get("blind").copied().unwrap_or_default();
+    let blind_exact = Tally::percent(blind.exact, blind.pages);
     // Measured when the model was last changed (docs/interests.md), minus 2 points.
     assert!(exact >= MEASURED_EXACT - 2.0, "top-1 exact {exact:.1} % fell below {MEASURED_EXACT} % - 2");
     assert!(near >= MEASURED_NEAR - 2.0, "top-1 within one step {near:.1} % fell below {MEASURED_NEAR} % - 2");
-    assert!(held_exact >= MEASURED_HELD_EXACT - 2.0, "held-out top-1 exact {held_exact:.1} % fell");
+    assert!(blind_exact >= MEASURED_BLIND_EXACT - 2.0, "blind top-1 exact {blind_exact:.1} % fell");
 }
 
 /// Top-1 exact over all pages, as measured (docs/interests.md).
-const MEASURED_EXACT: f64 = 0.0;
+const MEASURED_EXACT: f64 = 86.2;
 /// Top-1 within one step over all pages, as measured.
-const MEASURED_NEAR: f64 = 0.0;
-/// Top-1 exact over the held-out pages, as measured.
-const MEASURED_HELD_EXACT: f64 = 0.0;
+const MEASURED_NEAR: f64 = 87.6;
+/// Top-1 exact over the blind pages, as measured.
+const MEASURED_BLIND_EXACT: f64 = 60.3;

@@ -8,10 +8,11 @@
 //! 1; a term counts once per field) to the topics that have it. A topic's
 //! score is its own plus half its parent's, a quarter its grandparent's
 //! (and so on), so that "Comedy Films" with the word "movies" beats
-//! "Movies" when the page also says "comedy". Only topics with words of
-//! their own are proposed, best first (ties: the deeper, then the lower
-//! id); a topic is left out when a proposed topic below it already carries
-//! its words. Its accuracy on a labelled set is in docs/interests.md.
+//! "Movies" when the page also says "comedy" (words a topic has itself
+//! count once, at its own weight). Only topics with words of their own
+//! are proposed, best first (ties: the shallower, whose words they are,
+//! then the lower id); a topic is left out when a proposed topic above or
+//! below it is already proposed (the better of the two carries the words). Its accuracy on a labelled set is in docs/interests.md.
 
 pub mod model;
 pub mod words;
@@ -136,7 +137,12 @@ impl Classifier {
                 let mut current = Some(topic);
                 while let Some(id) = current {
                     for item in own.get(&id).into_iter().flatten() {
-                        evidence.push(Evidence { points: item.points * factor, ..item.clone() });
+                        // Words the topic has itself count once, at its own weight.
+                        let counted =
+                            evidence.iter().any(|e: &Evidence| e.field == item.field && e.words == item.words);
+                        if !counted {
+                            evidence.push(Evidence { points: item.points * factor, ..item.clone() });
+                        }
                     }
                     factor /= 2.0;
                     current = self.taxonomy.get(id).and_then(|t| t.parent);
@@ -150,7 +156,7 @@ impl Classifier {
         scored.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
-                .then_with(|| depth(b.topic).cmp(&depth(a.topic)))
+                .then_with(|| depth(a.topic).cmp(&depth(b.topic)))
                 .then_with(|| a.topic.cmp(&b.topic))
         });
         let mut chosen: Vec<Proposal> = Vec::new();
@@ -158,7 +164,9 @@ impl Classifier {
             if chosen.len() >= max {
                 break;
             }
-            let covered = chosen.iter().any(|c| self.taxonomy.is_within(c.topic, proposal.topic));
+            let covered = chosen.iter().any(|c| {
+                self.taxonomy.is_within(c.topic, proposal.topic) || self.taxonomy.is_within(proposal.topic, c.topic)
+            });
             if !covered {
                 chosen.push(proposal);
             }

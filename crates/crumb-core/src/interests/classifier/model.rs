@@ -3,7 +3,8 @@
 //!
 //! A topic's terms come from its own name, split at `&`, `,`, `/` and
 //! parentheses ("Bicycles & Accessories" gives "bicycle" and "accessory";
-//! a part of several words, "Science Fiction", is also a phrase), and from
+//! a part of several words, "Science Fiction", is also a phrase; a
+//! hyphenated word, "Off-Road", only a phrase), and from
 //! the hand-written synonym file `data/interests-synonyms.tsv`. A term's
 //! weight is its inverse topic frequency, `ln(1 + N / n)` for `N` topics
 //! of which `n` have the term, so that a word many topics share
@@ -100,10 +101,19 @@ impl Model {
             for part in topic.name.split(['&', ',', '/', '(', ')']) {
                 let stems: Vec<String> = words(part).into_iter().map(|w| w.stem).collect();
                 if stems.len() > 1 {
-                    add(stems.clone(), topic.id, TermSource::Name);
+                    add(stems, topic.id, TermSource::Name);
                 }
-                for stem in stems {
-                    add(vec![stem], topic.id, TermSource::Name);
+                // A hyphenated word ("Off-Road", "Make-Up") is a phrase
+                // only: its halves alone ("road") would mislead.
+                for chunk in part.split_whitespace() {
+                    let stems: Vec<String> = words(chunk).into_iter().map(|w| w.stem).collect();
+                    if stems.len() == 1 || !chunk.contains('-') {
+                        for stem in stems {
+                            add(vec![stem], topic.id, TermSource::Name);
+                        }
+                    } else {
+                        add(stems, topic.id, TermSource::Name);
+                    }
                 }
             }
         }

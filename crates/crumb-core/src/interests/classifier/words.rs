@@ -20,10 +20,10 @@ const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "all", "an", "and", "any", "are", "as", "aspx", "at", "be", "best", "buy", "by", "can",
     "do", "every", "find", "for", "free", "from", "get", "guide", "has", "have", "how", "htm", "html", "i", "in",
     "index", "into", "is", "it", "its", "just", "latest", "more", "most", "my", "near", "new", "now", "of", "on",
-    "one", "online", "or", "our", "out", "page", "php", "really", "review", "reviews", "right", "s", "shop", "so",
-    "still", "than", "that", "the", "their", "them", "these", "they", "this", "those", "to", "today", "top", "under",
-    "up", "us", "v", "vs", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "www", "you",
-    "your",
+    "one", "online", "open", "or", "our", "out", "page", "php", "really", "review", "reviews", "right", "s", "shop",
+    "so", "still", "than", "that", "the", "their", "them", "these", "they", "this", "those", "to", "today", "top",
+    "under", "up", "us", "v", "vs", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "www",
+    "you", "your",
 ];
 
 /// Words that end in `s` without being plurals.
