@@ -8,7 +8,9 @@
 //!   (`Permissions-Policy: browsing-topics=()`, `data-crumb-no-interests`).
 //! - [`page_text`]: the text of an HTML page the classifier reads.
 //! - [`classifier`]: the built-in keyword classifier that proposes topics.
+//! - [`assign`]: which of these wins for a page (opt-out, declaration, proposal).
 
+pub mod assign;
 pub mod classifier;
 pub mod opt_out;
 pub mod page_text;
