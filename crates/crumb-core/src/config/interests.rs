@@ -131,6 +131,9 @@ email = "privacy@shop.example"
         assert_eq!(declared, [crate::interests::TopicId(369), crate::interests::TopicId(310)]);
         let only_pages = format!("{MINIMAL}\n[[interests.page]]\npath = \"/\"\ntopics = [289]\n");
         assert!(!parse(&only_pages, "crumb.toml").unwrap().interests.enabled, "pages alone do not enable");
+        let demo = crate::config::demo().interests;
+        assert!(!demo.enabled, "the demo's interests are off until enabled");
+        assert_eq!(demo.pages.topics_for("/products"), Some(&[crate::interests::TopicId(451)][..]), "biscuits");
     }
 
     #[test]

@@ -43,9 +43,9 @@ pub fn scan(html: &str) -> ScannedPage {
             at = lower[start + 4..].find("-->").map_or(html.len(), |end| start + 4 + end + 3);
             continue;
         }
-        let end = tag_end(html, start);
-        let tag = &html[start + 1..end.saturating_sub(1).max(start + 1)];
-        at = end;
+        let close = tag_close(html, start);
+        let tag = &html[start + 1..close];
+        at = (close + 1).min(html.len());
         if let Some(closing) = tag.strip_prefix('/') {
             let name = closing.trim().to_ascii_lowercase();
             if heading.as_ref().is_some_and(|(open, _)| *open == name) {
@@ -66,7 +66,7 @@ pub fn scan(html: &str) -> ScannedPage {
                 if name == "title" && page.text.title.is_empty() {
                     page.text.title = clean(&html[at..stop]);
                 }
-                at = tag_end(html, stop.min(html.len().saturating_sub(1))).max(stop);
+                at = if stop < html.len() { (tag_close(html, stop) + 1).min(html.len()) } else { stop };
             }
             "h1" | "h2" | "h3" => {
                 if let Some((_, text)) = heading.take() {
@@ -97,15 +97,15 @@ pub fn scan(html: &str) -> ScannedPage {
     page
 }
 
-/// The byte after the `>` that ends the tag starting at `start` (quotes
-/// respected), or the end of the text.
-fn tag_end(html: &str, start: usize) -> usize {
+/// Where the `>` that ends the tag starting at `start` is (quotes
+/// respected), or the end of the text: a character boundary either way.
+fn tag_close(html: &str, start: usize) -> usize {
     let mut quote = None;
     for (index, byte) in html.bytes().enumerate().skip(start + 1) {
         match (quote, byte) {
             (None, b'"' | b'\'') => quote = Some(byte),
             (Some(open), _) if open == byte => quote = None,
-            (None, b'>') => return index + 1,
+            (None, b'>') => return index,
             _ => {}
         }
     }
@@ -263,6 +263,18 @@ mod tests {
         assert_eq!(scan("<h1>Unclosed <b>bold").text.headings, ["Unclosed bold"]);
         assert_eq!(scan("<meta name=keywords content=a&b>").text.keywords, "a&b");
         assert_eq!(scan("").text, PageText::default());
+        let sample = "<html data-x='é'><title>Crème &amp; brûlée</title><!-- é --><script>é</script>\
+                      <meta name=keywords content=\"tarte, café\"><h1>Café <b>noir</b></h1><h2>Thé&#233;</h2>";
+        let whole = scan(sample);
+        assert_eq!(whole.text.headings, ["Café noir", "Théé"]);
+        // Every prefix, cut at any character, reads without a panic and finds no more than the whole.
+        for (cut, _) in sample.char_indices() {
+            let part = scan(&sample[..cut]);
+            assert!(part.text.headings.len() <= whole.text.headings.len(), "{cut}");
+            assert!(part.text.title.chars().count() <= sample.chars().count(), "{cut}");
+        }
+        assert_eq!(scan("<h2>Café</h2><title>Crème brûlée</title>").text.headings, ["Café"]);
+        assert_eq!(scan("<h2>Café</h2><title>Crème brûlée</title>").text.title, "Crème brûlée");
         assert_eq!(scan("<").text, PageText::default());
     }
 }
