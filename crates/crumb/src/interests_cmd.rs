@@ -21,7 +21,7 @@ use serde::Serialize;
 
 /// How long fetching a URL may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
-/// The most bytes of a page read.
+/// The most bytes of a page read (the rest is not fetched); read as UTF-8.
 const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// `crumb interests …`.
@@ -162,6 +162,13 @@ fn fetch(url: &str) -> anyhow::Result<Fetched> {
         if !status.is_success() {
             bail!("{url}: answered HTTP {status}, not a page");
         }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase());
+        if let Some(kind) = content_type.as_deref().filter(|kind| !is_html(kind)) {
+            bail!("{url}: not an HTML page (Content-Type: {kind})");
+        }
         let final_url = response.url().clone();
         let permissions_policy = response
             .headers()
@@ -169,10 +176,24 @@ fn fetch(url: &str) -> anyhow::Result<Fetched> {
             .iter()
             .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
             .collect();
-        let body = response.bytes().await.with_context(|| format!("{url}: reading the page"))?;
-        let html = String::from_utf8_lossy(&body[..body.len().min(MAX_PAGE_BYTES)]).into_owned();
+        let mut response = response;
+        let mut body = Vec::new();
+        while body.len() < MAX_PAGE_BYTES {
+            match response.chunk().await.with_context(|| format!("{url}: reading the page"))? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        body.truncate(MAX_PAGE_BYTES);
+        let html = String::from_utf8_lossy(&body).into_owned();
         Ok(Fetched { source: final_url.to_string(), path: final_url.path().to_owned(), html, permissions_policy })
     })
+}
+
+/// Whether a `Content-Type` (lower case) is HTML: `text/html` or XHTML.
+fn is_html(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    matches!(essence, "text/html" | "application/xhtml+xml")
 }
 
 /// Reads an HTML file; its path is `--path` or made from its name.

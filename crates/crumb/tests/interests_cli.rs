@@ -149,6 +149,7 @@ async fn site() -> String {
             "/articles/quiet",
             get(|| async { Html("<html data-crumb-no-interests><title>Jazz festival tickets</title></html>") }),
         )
+        .route("/data.json", get(|| async { ([(CONTENT_TYPE, "application/json")], "{\"title\": \"Jazz\"}") }))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such page") });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -189,6 +190,10 @@ async fn pages_fetched_over_http_are_classified_and_their_opt_outs_honoured() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("opt-out: yes, Permissions-Policy: browsing-topics=()"), "{text}");
     assert!(text.contains("assigned: none (the page opts out)"), "{text}");
+
+    let data = run("/data.json").await;
+    assert_eq!(data.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&data.stderr).contains("not an HTML page (Content-Type: application/json)"));
 
     let missing = run("/nowhere").await;
     assert_eq!(missing.status.code(), Some(2));
