@@ -3,6 +3,7 @@
 
 mod admin_cmd;
 mod analytics_cmd;
+mod interests_cmd;
 mod jar_cmd;
 mod policy_cmd;
 mod scan_cmd;
@@ -42,6 +43,9 @@ enum Command {
     /// Cookie-jar tools: replay scenarios, explain a Set-Cookie, import and export cookies.txt.
     #[command(subcommand)]
     Jar(jar_cmd::JarCommand),
+    /// Interests: the topics of the Topics taxonomy v2 crumb would assign a page, and why.
+    #[command(subcommand)]
+    Interests(interests_cmd::InterestsCommand),
     /// Crawl a site before and after each consent choice and judge its cookies against the declaration (exit 1 on any violation).
     Scan(scan_cmd::ScanArgs),
 }
@@ -55,6 +59,7 @@ fn main() -> std::process::ExitCode {
         Command::Jar(command) => jar_cmd::run(command),
         Command::Analytics(command) => analytics_cmd::run(command),
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Interests(command) => interests_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@
 
 mod findings;
 mod gateway;
+mod interests;
 mod raw;
 mod sections;
 mod transport;
@@ -19,6 +20,7 @@ pub use gateway::{
     check_path_prefix, parse_upstream, GatewaySettings, UndeclaredCookies, DEFAULT_GATEWAY_PREFIX,
     MAX_UPSTREAM_TIMEOUT_SECONDS,
 };
+pub use interests::{ClassifierMode, InterestSettings, MAX_PAGE_TOPICS};
 use raw::RawConfig;
 pub use transport::{development_refusals, is_development_origin, TlsFiles};
 
@@ -141,6 +143,8 @@ pub struct Config {
     pub accounts: Option<AccountSettings>,
     /// `[analytics]`.
     pub analytics: AnalyticsSettings,
+    /// `[interests]`: the topics of the site's pages (off by default).
+    pub interests: InterestSettings,
 }
 
 /// `[server]`'s limits: how long a request may take, how long a shutdown
@@ -455,6 +459,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     let storage = sections::storage(&raw.storage, &mut findings);
     let accounts = sections::accounts(raw.accounts.as_ref(), &mut findings);
     let analytics = sections::analytics(raw.analytics.as_ref(), &mut findings);
+    let interests = interests::section(raw.interests.as_ref(), &mut findings);
     let (prefix, gateway) = gateway::section(&raw.server, raw.gateway.as_ref(), &mut findings);
     let (tls, development) = transport::section(&raw.server, &site.origins, &mut findings);
     let secure = site.origins.iter().all(|origin| is_secure_origin(origin));
@@ -489,6 +494,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         development,
         accounts,
         analytics,
+        interests,
     })
 }
 

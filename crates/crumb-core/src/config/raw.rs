@@ -33,6 +33,10 @@ pub(super) struct RawConfig {
     pub(super) analytics: Option<RawAnalytics>,
     #[serde(default)]
     pub(super) gateway: Option<RawGateway>,
+    #[serde(default)]
+    // Not `Spanned` as a whole, like `analytics`: `[[interests.page]]`
+    // alone defines the table.
+    pub(super) interests: Option<RawInterests>,
     #[serde(default, rename = "cookie")]
     pub(super) cookies: Vec<Spanned<RawCookie>>,
 }
@@ -51,6 +55,26 @@ pub(super) struct RawGateway {
 
 fn default_upstream_timeout() -> Spanned<u32> {
     Spanned::new(0..0, super::DEFAULT_UPSTREAM_TIMEOUT_SECONDS)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawInterests {
+    #[serde(default)]
+    pub(super) enabled: bool,
+    #[serde(default)]
+    pub(super) classifier: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) max_topics: Option<Spanned<u32>>,
+    #[serde(default, rename = "page")]
+    pub(super) pages: Vec<Spanned<RawInterestPage>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawInterestPage {
+    pub(super) path: String,
+    pub(super) topics: Vec<i64>,
 }
 
 #[derive(Deserialize)]
