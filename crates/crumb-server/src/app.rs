@@ -155,6 +155,8 @@ fn crumb_routes() -> Router<AppState> {
         .route("/api/account/cross-device", post(accounts::cross_device))
         .route("/admin", get(accounts::admin))
         .route("/api/event", post(ingest::post_event))
+        .route("/api/ad", get(crate::ads::ad))
+        .route("/ad/click/{token}", get(crate::ads::click))
         .route("/dashboard", get(dashboard::page))
         .route("/api/stats", get(dashboard::stats_json))
         .route("/api/stats.csv", get(dashboard::stats_csv))

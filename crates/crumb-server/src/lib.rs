@@ -9,6 +9,7 @@
 //! - [`policy`]: the cookie policy page generated from the declaration;
 //! - [`script`]: the banner and preference centre (`/crumb.js`);
 //! - [`analytics`]: the tracker's events, rollups, reports and the dashboard;
+//! - [`ads`]: the site's own ads (`/api/ad`) and their click route;
 //! - [`demo`]: a small demo site that embeds the script;
 //! - [`mount`]: where crumb's routes live on the site's origin (`[server]
 //!   prefix`), and the URLs of its own pages and endpoints;
@@ -23,6 +24,7 @@
 //! cookies itself (that is `crumb-cookie`) or touch SQL (that is `crumb-store`).
 
 pub mod accounts;
+pub mod ads;
 pub mod analytics;
 pub mod app;
 pub mod auth;

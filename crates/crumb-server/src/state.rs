@@ -42,6 +42,8 @@ pub struct SharedState {
     pub rate_limits: Arc<RateLimits>,
     /// The gateway's tally of cookies beyond the declaration (empty without a gateway).
     pub gateway_audit: Arc<GatewayAudit>,
+    /// The declared campaigns, indexed, and today's impressions.
+    pub ads: Arc<crate::ads::AdServer>,
 }
 
 impl std::ops::Deref for SharedState {
@@ -89,7 +91,9 @@ impl AppState {
             config.server.consents_per_minute,
             Arc::clone(&clock),
         ));
+        let ads = Arc::new(crate::ads::AdServer::new(&config));
         let shared = SharedState {
+            ads,
             analytics,
             rate_limits,
             site: Site::with_clock(Arc::new(config), store, clock),
@@ -114,6 +118,7 @@ impl AppState {
             hashing: Arc::clone(&shared.hashing),
             rate_limits: Arc::clone(&shared.rate_limits),
             gateway_audit: Arc::clone(&shared.gateway_audit),
+            ads: Arc::clone(&shared.ads),
             metrics_token: token.filter(|token| !token.is_empty()),
         };
         AppState { shared: Arc::new(rebuilt) }

@@ -2,6 +2,7 @@
 //! settings that go with it. Parsed, then validated; every error names the
 //! file, the line and the rule.
 
+mod campaigns;
 mod findings;
 mod gateway;
 mod interests;
@@ -145,6 +146,8 @@ pub struct Config {
     pub analytics: AnalyticsSettings,
     /// `[interests]`: the topics of the site's pages (off by default).
     pub interests: InterestSettings,
+    /// `[[campaign]]`: the advertising campaigns the site serves itself.
+    pub campaigns: Vec<crate::ads::Campaign>,
 }
 
 /// `[server]`'s limits: how long a request may take, how long a shutdown
@@ -460,6 +463,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     let accounts = sections::accounts(raw.accounts.as_ref(), &mut findings);
     let analytics = sections::analytics(raw.analytics.as_ref(), &mut findings);
     let interests = interests::section(raw.interests.as_ref(), &mut findings);
+    let campaigns = campaigns::section(&raw.campaigns, &mut findings);
     let (prefix, gateway) = gateway::section(&raw.server, raw.gateway.as_ref(), &mut findings);
     let (tls, development) = transport::section(&raw.server, &site.origins, &mut findings);
     let secure = site.origins.iter().all(|origin| is_secure_origin(origin));
@@ -495,6 +499,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         accounts,
         analytics,
         interests,
+        campaigns,
     })
 }
 

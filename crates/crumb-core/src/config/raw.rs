@@ -39,6 +39,47 @@ pub(super) struct RawConfig {
     pub(super) interests: Option<RawInterests>,
     #[serde(default, rename = "cookie")]
     pub(super) cookies: Vec<Spanned<RawCookie>>,
+    #[serde(default, rename = "campaign")]
+    pub(super) campaigns: Vec<Spanned<RawCampaign>>,
+}
+
+/// `[[campaign]]`: an advertising campaign (crumb_core::ads).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCampaign {
+    pub(super) id: String,
+    #[serde(default)]
+    pub(super) name: String,
+    pub(super) advertiser: String,
+    pub(super) link: String,
+    #[serde(default)]
+    pub(super) text: Option<String>,
+    #[serde(default)]
+    pub(super) image: Option<String>,
+    #[serde(default)]
+    pub(super) alt: Option<String>,
+    #[serde(default)]
+    pub(super) html: Option<String>,
+    #[serde(default)]
+    pub(super) topics: Vec<u16>,
+    #[serde(default)]
+    pub(super) slots: Vec<String>,
+    #[serde(default)]
+    pub(super) start: Option<String>,
+    #[serde(default)]
+    pub(super) end: Option<String>,
+    #[serde(default)]
+    pub(super) daily_cap: Option<u32>,
+    #[serde(default)]
+    pub(super) frequency_cap: Option<u32>,
+    #[serde(default)]
+    pub(super) priority: u8,
+    #[serde(default = "one")]
+    pub(super) weight: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,177 @@
+//! The site's own ads over HTTP: `GET /api/ad` chooses a campaign on the
+//! page's declared topics (`context`) or a run-of-site one (`none`) without
+//! reading or setting a cookie, answers 204 when nothing may fill the slot,
+//! keeps daily caps, and refuses bad slots and foreign pages; `GET
+//! /ad/click/{token}` sends a click on to the declared link only, and
+//! refuses forged and stale tokens (a page for a browser, a problem for an
+//! API client).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{stores, Browser};
+use crumb_core::config;
+
+const CAMPAIGNS: &str = r#"
+[[interests.page]]
+path = "/blog/bikes"
+topics = [369]
+
+[[interests.page]]
+path = "/recipes"
+topics = [173]
+
+[[campaign]]
+id = "spring-bikes"
+name = "Spring bikes"
+advertiser = "Velo & Co"
+link = "https://velo.example/spring?from=crumb"
+text = "Road bikes, 20% off"
+image = "/ads/bike.svg"
+alt = "A red road bike"
+topics = [369]
+slots = ["sidebar"]
+
+[[campaign]]
+id = "pasta"
+advertiser = "Pasta Fresca"
+link = "https://pasta.example/"
+text = "Fresh pasta, delivered"
+topics = [173]
+daily_cap = 2
+
+[[campaign]]
+id = "house"
+advertiser = "The shop"
+link = "https://shop.example/sale"
+text = "Our winter sale"
+slots = ["sidebar"]
+"#;
+
+async fn browser() -> Browser {
+    let (_, store) = stores().await.remove(0);
+    let text = format!("{}\n{CAMPAIGNS}", config::DEMO_TOML);
+    Browser::new(config::parse(&text, "crumb.toml").unwrap(), store)
+}
+
+#[tokio::test]
+async fn the_pages_topics_choose_the_ad_and_no_cookie_is_read_or_set() {
+    let mut browser = browser().await;
+    let reply = browser.get("/api/ad?slot=sidebar&url=%2Fblog%2Fbikes%2Fgravel-1%3Fref%3Dx").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.set_cookies().is_empty(), "no cookie: {:?}", reply.set_cookies());
+    assert_eq!(reply.headers["cache-control"], "no-store");
+    let ad = reply.json();
+    assert_eq!(ad["campaign"], "spring-bikes");
+    assert_eq!(ad["basis"], "context");
+    assert_eq!(ad["because"]["topic"], 369);
+    assert_eq!(ad["because"]["name"], "Bicycles & Accessories");
+    let html = ad["html"].as_str().unwrap();
+    let click_url = ad["click_url"].as_str().unwrap();
+    assert!(click_url.starts_with("/ad/click/s1."), "{click_url}");
+    assert!(html.contains(&format!("href=\"{click_url}\"")), "{html}");
+    assert!(html.contains("rel=\"sponsored noopener\""), "{html}");
+    assert!(html.contains("alt=\"A red road bike\""), "{html}");
+    assert!(html.contains("Velo &amp; Co") || html.contains("Velo &#38; Co"), "the advertiser, escaped: {html}");
+    // The same request with a full URL on the site's origin.
+    let full = browser.get("/api/ad?slot=sidebar&url=http%3A%2F%2Flocalhost%3A8080%2Fblog%2Fbikes").await;
+    assert_eq!(full.json()["campaign"], "spring-bikes");
+    // A page without topics gets the run-of-site campaign; a slot it does not
+    // serve and a page without topics gets nothing.
+    let home = browser.get("/api/ad?slot=sidebar&url=%2F").await.json();
+    assert_eq!(
+        (home["campaign"].as_str(), home["basis"].as_str(), home["because"].is_null()),
+        (Some("house"), Some("none"), true)
+    );
+    let nothing = browser.get("/api/ad?slot=footer&url=%2F").await;
+    assert_eq!(nothing.status, StatusCode::NO_CONTENT);
+    assert!(nothing.body.is_empty());
+    assert!(browser.cookie_names().is_empty(), "the jar holds nothing: {:?}", browser.cookie_names());
+}
+
+#[tokio::test]
+async fn a_daily_cap_is_kept_and_the_next_day_starts_again() {
+    let mut browser = browser().await;
+    let mut shown = Vec::new();
+    for _ in 0..3 {
+        let reply = browser.get("/api/ad?slot=footer&url=%2Frecipes%2Flasagne").await;
+        shown.push(if reply.status == StatusCode::OK {
+            reply.json()["campaign"].as_str().unwrap().to_owned()
+        } else {
+            reply.status.to_string()
+        });
+    }
+    assert_eq!(shown, ["pasta", "pasta", "204 No Content"]);
+    browser.clock.advance_seconds(86_400);
+    assert_eq!(browser.get("/api/ad?slot=footer&url=%2Frecipes").await.json()["campaign"], "pasta");
+}
+
+#[tokio::test]
+async fn a_bad_slot_or_a_foreign_page_is_a_problem() {
+    let mut browser = browser().await;
+    for query in [
+        "slot=&url=%2F",
+        "slot=a%20b&url=%2F",
+        "url=%2F",
+        "slot=sidebar",
+        "slot=sidebar&url=https%3A%2F%2Fevil.example%2F",
+        "slot=sidebar&url=%2F%2Fevil.example%2F",
+    ] {
+        let reply = browser.get(&format!("/api/ad?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(reply.headers["content-type"], "application/problem+json", "{query}");
+        assert!(
+            reply.json()["detail"].as_str().unwrap().contains(if query.contains("slot=sidebar") {
+                "url"
+            } else {
+                "slot"
+            }),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_click_goes_to_the_declared_link_and_a_bad_token_goes_nowhere() {
+    let mut browser = browser().await;
+    let ad = browser.get("/api/ad?slot=sidebar&url=%2Fblog%2Fbikes").await.json();
+    let click_url = ad["click_url"].as_str().unwrap().to_owned();
+    let reply = browser.get(&click_url).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.headers["location"], "https://velo.example/spring?from=crumb");
+    assert!(reply.set_cookies().is_empty());
+    // A changed character in the token.
+    let mut forged = click_url.clone().into_bytes();
+    let at = forged.len() - 2;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let reply = browser.get(&forged).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.headers.get("location").is_none());
+    assert_eq!(reply.headers["content-type"], "application/problem+json");
+    // A browser following it gets a page.
+    let page = browser.send(Request::get(&forged).header("accept", "text/html").body(Body::empty()).unwrap()).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"), "{:?}", page.headers);
+    assert!(page.text().contains("not valid"), "{}", page.text());
+    // Eight days later the link has expired.
+    browser.clock.advance_seconds(8 * 86_400);
+    let stale = browser.get(&click_url).await;
+    assert_eq!(stale.status, StatusCode::NOT_FOUND);
+    assert!(stale.headers.get("location").is_none());
+}
+
+#[tokio::test]
+async fn a_campaign_is_refused_at_start_up_with_its_fault() {
+    let text = format!(
+        "{}\n[[campaign]]\nid = \"x\"\nadvertiser = \"A\"\nlink = \"javascript:alert(1)\"\ntext = \"t\"\n",
+        config::DEMO_TOML
+    );
+    let error = config::parse(&text, "crumb.toml").unwrap_err().to_string();
+    assert!(
+        error.contains("campaign \"x\": link \"javascript:alert(1)\" must be an http:// or https:// URL"),
+        "{error}"
+    );
+}
