@@ -1,0 +1,242 @@
+//! Ad decisions with 10,000 campaigns (issue 20's target: at least half a
+//! bare axum handler's throughput, p99 under 2 ms).
+//!
+//! - `decide/10000_campaigns`: `crumb_core::ads::decide` alone, for
+//!   100,000 synthetic profiles of 3 topics each (the interests basis, as a
+//!   profile would give them), then their pages' topics (context); the
+//!   latency of every one of the 100,000 decisions is recorded and its
+//!   percentiles printed.
+//! - `http/…`: `GET /api/ad?slot=sidebar&url=/topic/N` against crumb (every
+//!   topic of the taxonomy declared as a page, so the choice runs on the
+//!   context basis: the interests basis is not served over HTTP yet) and a
+//!   bare axum handler that answers a fixed JSON body, both on loopback in
+//!   this process, 64 requests in flight, then paired rounds; each crumb
+//!   request's latency is recorded for its p99.
+//!
+//! `cargo bench -p crumb-server --bench ads`
+#![allow(clippy::unwrap_used)]
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use criterion::{criterion_group, criterion_main, Criterion};
+use crumb_core::ads::campaign::CampaignDraft;
+use crumb_core::ads::decide::{decide, AdRequest, NothingServed};
+use crumb_core::ads::CampaignIndex;
+use crumb_core::config;
+use crumb_core::interests::{Taxonomy, TopicId};
+use crumb_server::{router, AppState};
+
+const CAMPAIGNS: usize = 10_000;
+const PROFILES: usize = 100_000;
+const IN_FLIGHT: u64 = 64;
+const PAIRED_REQUESTS: u64 = 10_000;
+
+/// A small deterministic generator (SplitMix64), so every run sees the same campaigns.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Every topic id, for the pages the HTTP requests name.
+fn ids() -> &'static [u16] {
+    static IDS: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| topics().iter().map(|t| t.0).collect())
+}
+
+fn topics() -> Vec<TopicId> {
+    Taxonomy::v2().topics().map(|t| t.id).collect()
+}
+
+fn campaigns() -> Vec<crumb_core::ads::Campaign> {
+    let all = topics();
+    let mut mix = Mix(1);
+    (0..CAMPAIGNS)
+        .map(|i| {
+            let targets = (0..1 + mix.below(2)).map(|_| all[mix.below(all.len())].0).collect();
+            CampaignDraft {
+                id: format!("c{i}"),
+                advertiser: format!("Advertiser {}", i % 500),
+                link: format!("https://ads{}.example/landing?c={i}", i % 500),
+                text: Some(format!("Campaign {i}: something worth a look")),
+                topics: targets,
+                slots: vec!["sidebar".into()],
+                priority: (mix.below(3)) as u8,
+                weight: 1 + mix.below(5) as u32,
+                daily_cap: Some(1_000_000),
+                ..CampaignDraft::default()
+            }
+            .check(Taxonomy::v2())
+            .unwrap()
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn decisions(c: &mut Criterion) {
+    let index = CampaignIndex::new(campaigns(), Taxonomy::v2());
+    let all = topics();
+    let mut mix = Mix(2);
+    let profiles: Vec<[TopicId; 3]> = (0..PROFILES)
+        .map(|_| [all[mix.below(all.len())], all[mix.below(all.len())], all[mix.below(all.len())]])
+        .collect();
+    let mut latencies = Vec::with_capacity(PROFILES * 2);
+    let mut served = 0usize;
+    for (i, profile) in profiles.iter().enumerate() {
+        let page = [all[i % all.len()]];
+        for (interests, page) in [(&profile[..], &page[..]), (&[][..], &page[..])] {
+            let request = AdRequest { slot: "sidebar", day: 20_000, interests, page_topics: page, random: mix.next() };
+            let started = Instant::now();
+            let decision = decide(&index, &request, &NothingServed);
+            latencies.push(started.elapsed());
+            served += usize::from(decision.is_some());
+        }
+    }
+    latencies.sort();
+    eprintln!(
+        "decide, {CAMPAIGNS} campaigns, {PROFILES} profiles (interests, then context): {} decisions, {served} served; \
+         p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().unwrap()
+    );
+    let mut group = c.benchmark_group("decide");
+    let mut at = 0usize;
+    group.bench_function(format!("{CAMPAIGNS}_campaigns"), |b| {
+        b.iter(|| {
+            at = (at + 1) % PROFILES;
+            let page = [all[at % all.len()]];
+            let request = AdRequest {
+                slot: "sidebar",
+                day: 20_000,
+                interests: &profiles[at],
+                page_topics: &page,
+                random: at as u64,
+            };
+            decide(&index, &request, &NothingServed).map(|d| d.campaign.weight)
+        })
+    });
+    group.finish();
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    format!("http://{address}")
+}
+
+/// Sends `total` requests with `IN_FLIGHT` in flight; returns the elapsed
+/// time; every latency goes into `latencies` when given.
+async fn fire(
+    client: &reqwest::Client,
+    base: &str,
+    total: u64,
+    latencies: Option<Arc<Mutex<Vec<Duration>>>>,
+) -> Duration {
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let (client, base, next, latencies) = (client.clone(), base.to_owned(), next.clone(), latencies.clone());
+            tokio::spawn(async move {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= total {
+                        break;
+                    }
+                    let ids = &ids();
+                    let topic = ids[(n as usize) % ids.len()];
+                    let url = format!("{base}/api/ad?slot=sidebar&url=%2Ftopic%2F{topic}");
+                    let began = Instant::now();
+                    let response = client.get(&url).send().await.unwrap();
+                    assert_eq!(response.status(), reqwest::StatusCode::OK);
+                    response.bytes().await.unwrap();
+                    if let Some(latencies) = &latencies {
+                        latencies.lock().unwrap().push(began.elapsed());
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    started.elapsed()
+}
+
+fn http(c: &mut Criterion) {
+    let pages: String = Taxonomy::v2()
+        .topics()
+        .map(|t| format!("[[interests.page]]\npath = \"/topic/{0}\"\ntopics = [{0}]\n\n", t.id))
+        .collect();
+    let mut config = config::parse(&format!("{}\n{pages}", config::DEMO_TOML), "bench.toml").unwrap();
+    config.campaigns = campaigns();
+    let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::from_secret(&[7u8; 32]).unwrap());
+    let store = Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(IN_FLIGHT as usize).build().unwrap();
+    let (crumb, bare) = runtime.block_on(async {
+        let crumb = serve(router(AppState::new(config, store, keys))).await;
+        let bare = axum::Router::new()
+            .route("/api/ad", get(|| async { axum::Json(serde_json::json!({"campaign": "c1", "basis": "context"})) }));
+        (crumb, serve(bare).await)
+    });
+    let mut group = c.benchmark_group("http");
+    group.sample_size(10);
+    for (name, base) in [("bare_axum_json", &bare), ("crumb_api_ad", &crumb)] {
+        group.bench_function(format!("{name}/{IN_FLIGHT}_in_flight"), |b| {
+            b.iter_custom(|iters| runtime.block_on(fire(&client, base, iters, None)))
+        });
+    }
+    group.finish();
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let mut ratios = Vec::new();
+    for round in 0..6 {
+        let (bare_time, crumb_time) = if round % 2 == 0 {
+            let bare_time = runtime.block_on(fire(&client, &bare, PAIRED_REQUESTS, None));
+            (bare_time, runtime.block_on(fire(&client, &crumb, PAIRED_REQUESTS, Some(latencies.clone()))))
+        } else {
+            let crumb_time = runtime.block_on(fire(&client, &crumb, PAIRED_REQUESTS, Some(latencies.clone())));
+            (runtime.block_on(fire(&client, &bare, PAIRED_REQUESTS, None)), crumb_time)
+        };
+        ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort();
+    eprintln!(
+        "http: crumb/bare throughput over 6 paired rounds of {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: \
+         median {:.2} (min {:.2}, max {:.2}); crumb's latency p50 {:?}, p99 {:?} over {} requests",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.len()
+    );
+}
+
+criterion_group!(benches, decisions, http);
+criterion_main!(benches);
