@@ -11,6 +11,8 @@
 //! - [`own_cookies`]: the cookies crumb itself sets, declared like the site's;
 //! - [`i18n`]: the languages and their strings;
 //! - [`interests`]: the Topics taxonomy and what pages are about;
+//! - [`profiles`]: interest profiles with marketing consent — weekly epochs,
+//!   top topics, the keyed selection with noise, retention;
 //! - [`accounts`]: credentials (Argon2id, hashed secrets) and session rules;
 //! - [`analytics`]: what is derived from a request's user agent and
 //!   referrer, cookieless salts, reports with the anonymity floor, funnels,
@@ -36,6 +38,7 @@ pub mod interests;
 pub mod keys;
 pub mod own_cookies;
 pub mod policy;
+pub mod profiles;
 pub mod site;
 
 pub use config::Config;
