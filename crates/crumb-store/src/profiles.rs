@@ -88,7 +88,6 @@ pub trait ProfileStore: Send + Sync {
     /// row or adds one to its count and widens first/last seen. Nothing is
     /// counted for a paused profile, nor for a topic removed for good. One
     /// transaction.
-    #[allow(clippy::too_many_arguments)] // the key of a row and its facts; a struct would only rename them
     async fn record_interests(
         &self,
         site: &str,
