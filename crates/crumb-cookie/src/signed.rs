@@ -64,6 +64,11 @@ impl std::fmt::Debug for Key {
 
 /// HMAC-SHA-256, keyed once: the one place crumb sets up a MAC (signed
 /// values, derived keys, CSRF tokens, pseudonymous ids, visitor hashes).
+///
+/// A clone carries the keyed state: cloning a writer made once per key
+/// skips the key set-up of [`HmacSha256Writer::new`] (two SHA-256 blocks),
+/// for callers that MAC many short messages under one key.
+#[derive(Clone)]
 pub struct HmacSha256Writer(HmacSha256);
 
 impl HmacSha256Writer {

@@ -11,6 +11,8 @@
 //! - [`own_cookies`]: the cookies crumb itself sets, declared like the site's;
 //! - [`i18n`]: the languages and their strings;
 //! - [`interests`]: the Topics taxonomy and what pages are about;
+//! - [`profiles`]: interest profiles with marketing consent — weekly epochs,
+//!   top topics, the keyed selection with noise, retention;
 //! - [`accounts`]: credentials (Argon2id, hashed secrets) and session rules;
 //! - [`ads`]: campaigns, the choice of one for a slot (interests, context
 //!   or none), click tokens;
@@ -39,6 +41,7 @@ pub mod interests;
 pub mod keys;
 pub mod own_cookies;
 pub mod policy;
+pub mod profiles;
 pub mod site;
 
 pub use config::Config;

@@ -16,6 +16,7 @@ use crate::analytics::rollup;
 use crate::analytics::{
     AnalyticsStore, Dimension, EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent,
 };
+use crate::profiles::{InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal};
 use crate::{
     Account, AccountStore, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, Store, StoreError,
     UnixMillis, VisitorStatus,
@@ -576,5 +577,69 @@ impl AnalyticsStore for FailingStore {
     async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
         self.enter(Access::Write, "shared_salt")?;
         self.inner.shared_salt(day, candidate).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ProfileStore for FailingStore {
+    async fn record_interests(
+        &self,
+        site: &str,
+        profile: i64,
+        epoch: i64,
+        epoch_start: UnixMillis,
+        topics: &[u16],
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        self.enter(Access::Write, "record_interests")?;
+        self.inner.record_interests(site, profile, epoch, epoch_start, topics, at).await
+    }
+
+    async fn interest_observations(
+        &self,
+        site: &str,
+        profile: i64,
+        from_epoch: i64,
+    ) -> Result<Vec<InterestObservation>, StoreError> {
+        self.enter(Access::Read, "interest_observations")?;
+        self.inner.interest_observations(site, profile, from_epoch).await
+    }
+
+    async fn profile_choices(&self, site: &str, profile: i64) -> Result<ProfileChoices, StoreError> {
+        self.enter(Access::Read, "profile_choices")?;
+        self.inner.profile_choices(site, profile).await
+    }
+
+    async fn remove_interest_topic(
+        &self,
+        site: &str,
+        profile: i64,
+        topic: u16,
+        removal: Removal,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        self.enter(Access::Write, "remove_interest_topic")?;
+        self.inner.remove_interest_topic(site, profile, topic, removal, at).await
+    }
+
+    async fn set_profile_paused(
+        &self,
+        site: &str,
+        profile: i64,
+        paused: bool,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        self.enter(Access::Write, "set_profile_paused")?;
+        self.inner.set_profile_paused(site, profile, paused, at).await
+    }
+
+    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError> {
+        self.enter(Access::Write, "erase_profile")?;
+        self.inner.erase_profile(site, profile).await
+    }
+
+    async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError> {
+        self.enter(Access::Write, "purge_interest_epochs")?;
+        self.inner.purge_interest_epochs(site, started_by).await
     }
 }

@@ -1,6 +1,7 @@
 //! # crumb-store
 //!
-//! crumb's domain records — consent decisions and recognised visitors — and
+//! crumb's domain records — consent decisions, recognised visitors,
+//! accounts, analytics, interest profiles ([`profiles`]) — and
 //! the [`Store`] trait that keeps them, with two backends that pass one
 //! shared test suite:
 //!
@@ -28,6 +29,7 @@ pub mod failing;
 pub mod gateway;
 pub mod migrations;
 pub mod postgres;
+pub mod profiles;
 pub mod rate;
 mod rows;
 pub mod sqlite;
@@ -40,6 +42,7 @@ pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord, DecisionCount};
 pub use error::StoreError;
 pub use gateway::{GatewaySighting, SightingKind};
+pub use profiles::ProfileStore;
 pub use rate::RateIncrement;
 
 /// A store's connections at one moment ([`Store::connections`]).
@@ -63,7 +66,7 @@ pub type UnixMillis = i64;
 /// caller that acknowledged a record to a client can rely on it surviving a
 /// crash of the process or the machine.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + AnalyticsStore + Send + Sync + 'static {
+pub trait Store: AccountStore + AnalyticsStore + ProfileStore + Send + Sync + 'static {
     /// Which backend this is (`"sqlite"`, `"postgres"`), for logs and health.
     fn backend(&self) -> &'static str;
 

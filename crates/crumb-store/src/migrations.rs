@@ -30,6 +30,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_remember_grace.sql") },
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_rate_windows.sql") },
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_gateway_sightings.sql") },
+    Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_interest_profiles.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -42,6 +43,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 6, sql: include_str!("../migrations/postgres/0006_remember_grace.sql") },
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_rate_windows.sql") },
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_gateway_sightings.sql") },
+    Migration { version: 9, sql: include_str!("../migrations/postgres/0009_interest_profiles.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

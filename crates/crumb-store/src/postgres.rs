@@ -26,6 +26,7 @@
 mod accounts;
 mod analytics;
 mod columns;
+mod profiles;
 mod store;
 mod tls;
 

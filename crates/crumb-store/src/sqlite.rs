@@ -24,6 +24,7 @@
 mod accounts;
 mod analytics;
 mod columns;
+mod profiles;
 mod store;
 
 use std::path::Path;

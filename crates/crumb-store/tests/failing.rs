@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use crumb_store::analytics::{Dimension, EventKind, EventRecord, Granularity};
 use crumb_store::failing::{Access, FailMode, FailingStore, InjectedFailure};
+use crumb_store::profiles::{ProfileChoices, Removal};
 use crumb_store::sqlite::SqliteStore;
 use crumb_store::{
-    Account, AccountStore, AnalyticsStore, ConsentAction, ConsentRecord, Device, RememberToken, SessionRecord, Store,
-    StoreError,
+    Account, AccountStore, AnalyticsStore, ConsentAction, ConsentRecord, Device, ProfileStore, RememberToken,
+    SessionRecord, Store, StoreError,
 };
 
 /// The conformance suite through a failing store that does not fail: every
@@ -120,7 +121,7 @@ fn expect_failure(operation: &str, result: Result<(), StoreError>) {
     }
 }
 
-/// Calls every method of the three traits once.
+/// Calls every method of the four traits once.
 async fn call_everything(store: &FailingStore) {
     expect_failure("append_consent", store.append_consent(&consent()).await.map(|_| ()));
     expect_failure("consent_by_receipt", store.consent_by_receipt("x").await.map(|_| ()));
@@ -179,9 +180,16 @@ async fn call_everything(store: &FailingStore) {
     expect_failure("request_forget", store.request_forget("x", 1, 1).await.map(|_| ()));
     expect_failure("forget_requested", store.forget_requested("x").await.map(|_| ()));
     expect_failure("shared_salt", store.shared_salt(1, &[1; 32]).await.map(|_| ()));
+    expect_failure("record_interests", store.record_interests("x", 1, 1, 1, &[1], 1).await);
+    expect_failure("interest_observations", store.interest_observations("x", 1, 1).await.map(|_| ()));
+    expect_failure("profile_choices", store.profile_choices("x", 1).await.map(|_| ()));
+    expect_failure("remove_interest_topic", store.remove_interest_topic("x", 1, 1, Removal::ForGood, 1).await);
+    expect_failure("set_profile_paused", store.set_profile_paused("x", 1, true, 1).await);
+    expect_failure("erase_profile", store.erase_profile("x", 1).await.map(|_| ()));
+    expect_failure("purge_interest_epochs", store.purge_interest_epochs("x", 1).await.map(|_| ()));
 }
 
-const METHODS: usize = 53;
+const METHODS: usize = 60;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_always_fails_every_method_and_reaches_nothing() {
@@ -202,6 +210,8 @@ async fn failing_always_fails_every_method_and_reaches_nothing() {
     assert_eq!(real.consent_by_receipt("r").await.unwrap(), None);
     assert_eq!(real.count_accounts().await.unwrap(), 0);
     assert!(real.events_between("s", 0, 10).await.unwrap().is_empty());
+    assert!(real.interest_observations("x", 1, i64::MIN).await.unwrap().is_empty());
+    assert_eq!(real.profile_choices("x", 1).await.unwrap(), ProfileChoices::default());
     assert_eq!(store.backend(), "sqlite", "backend() never fails");
 }
 

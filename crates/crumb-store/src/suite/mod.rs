@@ -17,6 +17,7 @@
 mod accounts;
 mod analytics;
 mod consent;
+mod profiles;
 mod value_limit;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 pub use accounts::*;
 pub use analytics::*;
 pub use consent::*;
+pub use profiles::*;
 pub use value_limit::*;
 
 use crate::Store;
@@ -96,6 +98,10 @@ macro_rules! __conformance {
             analytics_funnel_events
             analytics_shared_salt
             analytics_values_beyond_the_limit_fold_into_other
+            interests_counted_per_epoch_and_topic
+            interest_choices
+            interest_profile_erased
+            interest_epochs_purged
         );
     };
     (@tests [$runner:path] $($check:ident)*) => {

@@ -1,0 +1,18 @@
+//! The retention job: every epoch is deleted four weeks after it began.
+//!
+//! Each profile's epochs begin at its own offset, and every stored row
+//! carries its epoch's start, so one cut-off serves all profiles. The
+//! server's job loop calls [`purge_expired`] (hourly is plenty: an epoch
+//! then lives at most four weeks and an hour); it is idempotent, so several
+//! nodes may run it.
+
+use crumb_store::profiles::ProfileDeletion;
+use crumb_store::StoreError;
+
+use super::epoch::retention_cutoff;
+use crate::site::Site;
+
+/// Deletes the site's epochs that began four weeks ago or earlier.
+pub async fn purge_expired(site: &Site) -> Result<ProfileDeletion, StoreError> {
+    site.store.purge_interest_epochs(&site.config.site_name, retention_cutoff(site.now_millis())).await
+}

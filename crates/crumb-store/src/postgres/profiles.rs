@@ -1,0 +1,174 @@
+//! [`ProfileStore`] on PostgreSQL: interest observations and the visitor's choices.
+
+use super::columns::PgRow;
+use super::{backend_error, PgStore};
+use crate::profiles::{
+    self, InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal, OBSERVATION_COLUMNS,
+};
+use crate::{StoreError, UnixMillis};
+
+/// Counts a page for one topic, unless the profile is paused or the topic
+/// removed for good (`$1` site, `$2` profile, `$3` epoch, `$4` topic,
+/// `$5` epoch start, `$6` at).
+const RECORD: &str = "INSERT INTO interest_observations
+       (site, profile, epoch, topic, epoch_start, count, first_seen, last_seen)
+     SELECT $1::TEXT, $2::BIGINT, $3::BIGINT, $4::BIGINT, $5::BIGINT, 1, $6::BIGINT, $6::BIGINT
+     WHERE NOT EXISTS (SELECT 1 FROM interest_paused WHERE site = $1 AND profile = $2)
+       AND NOT EXISTS (SELECT 1 FROM interest_blocked WHERE site = $1 AND profile = $2 AND topic = $4)
+     ON CONFLICT (site, profile, epoch, topic) DO UPDATE SET
+       count = interest_observations.count + 1,
+       first_seen = LEAST(interest_observations.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(interest_observations.last_seen, EXCLUDED.last_seen)";
+
+#[async_trait::async_trait]
+impl ProfileStore for PgStore {
+    async fn record_interests(
+        &self,
+        site: &str,
+        profile: i64,
+        epoch: i64,
+        epoch_start: UnixMillis,
+        topics: &[u16],
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let topics = profiles::distinct(topics);
+        if topics.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let statement = tx.prepare_cached(RECORD).await.map_err(backend_error)?;
+        for topic in topics {
+            let topic = i64::from(topic);
+            tx.execute(&statement, &[&site, &profile, &epoch, &topic, &epoch_start, &at])
+                .await
+                .map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn interest_observations(
+        &self,
+        site: &str,
+        profile: i64,
+        from_epoch: i64,
+    ) -> Result<Vec<InterestObservation>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {OBSERVATION_COLUMNS} FROM interest_observations
+                 WHERE site = $1 AND profile = $2 AND epoch >= $3 ORDER BY epoch, topic"
+            ))
+            .await
+            .map_err(backend_error)?;
+        let rows = client.query(&statement, &[&site, &profile, &from_epoch]).await.map_err(backend_error)?;
+        rows.iter().map(|row| profiles::observation(&PgRow::record(row))).collect()
+    }
+
+    async fn profile_choices(&self, site: &str, profile: i64) -> Result<ProfileChoices, StoreError> {
+        let client = self.client().await?;
+        let paused = client
+            .prepare_cached("SELECT paused_at FROM interest_paused WHERE site = $1 AND profile = $2")
+            .await
+            .map_err(backend_error)?;
+        let paused_since = match client.query_opt(&paused, &[&site, &profile]).await.map_err(backend_error)? {
+            Some(row) => Some(row.try_get::<_, i64>(0).map_err(backend_error)?),
+            None => None,
+        };
+        let removed = client.prepare_cached(profiles::REMOVED_QUERY).await.map_err(backend_error)?;
+        let rows = client.query(&removed, &[&site, &profile]).await.map_err(backend_error)?;
+        let removed =
+            rows.iter().map(|row| profiles::removed_topic(&PgRow::record(row))).collect::<Result<Vec<_>, _>>()?;
+        Ok(ProfileChoices { paused_since, removed })
+    }
+
+    async fn remove_interest_topic(
+        &self,
+        site: &str,
+        profile: i64,
+        topic: u16,
+        removal: Removal,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let topic = i64::from(topic);
+        let written = match removal {
+            Removal::ForGood => {
+                client
+                    .execute(
+                        "INSERT INTO interest_blocked (site, profile, topic, blocked_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (site, profile, topic) DO NOTHING",
+                        &[&site, &profile, &topic, &at],
+                    )
+                    .await
+            }
+            Removal::Epoch { epoch, epoch_start } => {
+                client
+                    .execute(
+                        "INSERT INTO interest_removed (site, profile, epoch, topic, epoch_start, removed_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (site, profile, epoch, topic) DO NOTHING",
+                        &[&site, &profile, &epoch, &topic, &epoch_start, &at],
+                    )
+                    .await
+            }
+        };
+        written.map(|_| ()).map_err(backend_error)
+    }
+
+    async fn set_profile_paused(
+        &self,
+        site: &str,
+        profile: i64,
+        paused: bool,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let written = if paused {
+            client
+                .execute(
+                    "INSERT INTO interest_paused (site, profile, paused_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (site, profile) DO NOTHING",
+                    &[&site, &profile, &at],
+                )
+                .await
+        } else {
+            client.execute("DELETE FROM interest_paused WHERE site = $1 AND profile = $2", &[&site, &profile]).await
+        };
+        written.map(|_| ()).map_err(backend_error)
+    }
+
+    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let mut deleted = ProfileDeletion::default();
+        for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused"] {
+            let rows = tx
+                .execute(&format!("DELETE FROM {table} WHERE site = $1 AND profile = $2"), &[&site, &profile])
+                .await
+                .map_err(backend_error)?;
+            if table == "interest_observations" {
+                deleted.observations += rows;
+            } else {
+                deleted.choices += rows;
+            }
+        }
+        tx.commit().await.map_err(backend_error)?;
+        Ok(deleted)
+    }
+
+    async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let observations = tx
+            .execute("DELETE FROM interest_observations WHERE site = $1 AND epoch_start <= $2", &[&site, &started_by])
+            .await
+            .map_err(backend_error)?;
+        let choices = tx
+            .execute("DELETE FROM interest_removed WHERE site = $1 AND epoch_start <= $2", &[&site, &started_by])
+            .await
+            .map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)?;
+        Ok(ProfileDeletion { observations, choices })
+    }
+}

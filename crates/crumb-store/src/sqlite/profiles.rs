@@ -1,0 +1,186 @@
+//! [`ProfileStore`] on SQLite: interest observations and the visitor's choices.
+
+use rusqlite::params;
+
+use super::{backend_error, query_all, SqliteStore};
+use crate::profiles::{
+    self, InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal, OBSERVATION_COLUMNS,
+};
+use crate::rows::changed;
+use crate::{StoreError, UnixMillis};
+
+/// Counts a page for one topic, unless the profile is paused or the topic
+/// removed for good (`?1` site, `?2` profile, `?3` epoch, `?4` topic,
+/// `?5` epoch start, `?6` at). SQLite needs the `WHERE` to read the
+/// `ON CONFLICT` of an `INSERT … SELECT`.
+const RECORD: &str = "INSERT INTO interest_observations
+       (site, profile, epoch, topic, epoch_start, count, first_seen, last_seen)
+     SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, ?6
+     WHERE NOT EXISTS (SELECT 1 FROM interest_paused WHERE site = ?1 AND profile = ?2)
+       AND NOT EXISTS (SELECT 1 FROM interest_blocked WHERE site = ?1 AND profile = ?2 AND topic = ?4)
+     ON CONFLICT (site, profile, epoch, topic) DO UPDATE SET
+       count = count + 1,
+       first_seen = MIN(first_seen, excluded.first_seen),
+       last_seen = MAX(last_seen, excluded.last_seen)";
+
+#[async_trait::async_trait]
+impl ProfileStore for SqliteStore {
+    async fn record_interests(
+        &self,
+        site: &str,
+        profile: i64,
+        epoch: i64,
+        epoch_start: UnixMillis,
+        topics: &[u16],
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let topics = profiles::distinct(topics);
+        if topics.is_empty() {
+            return Ok(());
+        }
+        let site = site.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            {
+                let mut statement = tx.prepare_cached(RECORD).map_err(backend_error)?;
+                for topic in topics {
+                    statement.execute(params![site, profile, epoch, topic, epoch_start, at]).map_err(backend_error)?;
+                }
+            }
+            tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn interest_observations(
+        &self,
+        site: &str,
+        profile: i64,
+        from_epoch: i64,
+    ) -> Result<Vec<InterestObservation>, StoreError> {
+        let site = site.to_owned();
+        self.read(move |c| {
+            query_all(
+                c,
+                &format!(
+                    "SELECT {OBSERVATION_COLUMNS} FROM interest_observations
+                     WHERE site = ?1 AND profile = ?2 AND epoch >= ?3 ORDER BY epoch, topic"
+                ),
+                params![site, profile, from_epoch],
+                |row| profiles::observation(row),
+            )
+        })
+        .await
+    }
+
+    async fn profile_choices(&self, site: &str, profile: i64) -> Result<ProfileChoices, StoreError> {
+        let site = site.to_owned();
+        self.read(move |c| {
+            let paused = query_all(
+                c,
+                "SELECT paused_at FROM interest_paused WHERE site = ?1 AND profile = ?2",
+                params![site, profile],
+                |row| row.get::<_, i64>(0).map_err(backend_error),
+            )?;
+            let removed = query_all(c, &profiles::REMOVED_QUERY.replace('$', "?"), params![site, profile], |row| {
+                profiles::removed_topic(row)
+            })?;
+            Ok(ProfileChoices { paused_since: paused.first().copied(), removed })
+        })
+        .await
+    }
+
+    async fn remove_interest_topic(
+        &self,
+        site: &str,
+        profile: i64,
+        topic: u16,
+        removal: Removal,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let written = match removal {
+                Removal::ForGood => c.execute(
+                    "INSERT INTO interest_blocked (site, profile, topic, blocked_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (site, profile, topic) DO NOTHING",
+                    params![site, profile, topic, at],
+                ),
+                Removal::Epoch { epoch, epoch_start } => c.execute(
+                    "INSERT INTO interest_removed (site, profile, epoch, topic, epoch_start, removed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (site, profile, epoch, topic) DO NOTHING",
+                    params![site, profile, epoch, topic, epoch_start, at],
+                ),
+            };
+            written.map(|_| ()).map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn set_profile_paused(
+        &self,
+        site: &str,
+        profile: i64,
+        paused: bool,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let written = if paused {
+                c.execute(
+                    "INSERT INTO interest_paused (site, profile, paused_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (site, profile) DO NOTHING",
+                    params![site, profile, at],
+                )
+            } else {
+                c.execute("DELETE FROM interest_paused WHERE site = ?1 AND profile = ?2", params![site, profile])
+            };
+            written.map(|_| ()).map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            let mut deleted = ProfileDeletion::default();
+            for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused"] {
+                let rows = tx
+                    .execute(&format!("DELETE FROM {table} WHERE site = ?1 AND profile = ?2"), params![site, profile])
+                    .map_err(backend_error)?;
+                if table == "interest_observations" {
+                    deleted.observations += changed(rows);
+                } else {
+                    deleted.choices += changed(rows);
+                }
+            }
+            tx.commit().map_err(backend_error)?;
+            Ok(deleted)
+        })
+        .await
+    }
+
+    async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError> {
+        let site = site.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            let observations = tx
+                .execute(
+                    "DELETE FROM interest_observations WHERE site = ?1 AND epoch_start <= ?2",
+                    params![site, started_by],
+                )
+                .map_err(backend_error)?;
+            let choices = tx
+                .execute(
+                    "DELETE FROM interest_removed WHERE site = ?1 AND epoch_start <= ?2",
+                    params![site, started_by],
+                )
+                .map_err(backend_error)?;
+            tx.commit().map_err(backend_error)?;
+            Ok(ProfileDeletion { observations: changed(observations), choices: changed(choices) })
+        })
+        .await
+    }
+}

@@ -1,0 +1,142 @@
+//! Checks of [`ProfileStore`](crate::ProfileStore): interest observations
+//! counted per epoch and topic, the visitor's choices, erasure, retention.
+
+use std::sync::Arc;
+
+use crate::profiles::{InterestObservation, ProfileChoices, ProfileDeletion, Removal, RemovedTopic};
+use crate::Store;
+
+const WEEK: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Epoch 100 of the profiles below began here (an arbitrary instant).
+const START: i64 = 1_700_000_000_000;
+
+fn seen(epoch: i64, topic: u16, count: u64, first_seen: i64, last_seen: i64) -> InterestObservation {
+    let epoch_start = START + (epoch - 100) * WEEK;
+    InterestObservation { epoch, epoch_start, topic, count, first_seen, last_seen }
+}
+
+/// Pages are counted per (profile, epoch, topic); a topic named twice in
+/// one page counts once; sites and profiles are kept apart; reads start at
+/// an epoch and come by epoch then topic.
+pub async fn interests_counted_per_epoch_and_topic(store: Arc<dyn Store>) {
+    let (site, profile) = ("pr-1", 7);
+    store.record_interests(site, profile, 100, START, &[369, 1, 369], START + 10).await.unwrap();
+    store.record_interests(site, profile, 100, START, &[369], START + 5).await.unwrap();
+    store.record_interests(site, profile, 100, START, &[369], START + 20).await.unwrap();
+    store.record_interests(site, profile, 101, START + WEEK, &[1], START + WEEK + 1).await.unwrap();
+    store.record_interests(site, profile, 101, START + WEEK, &[], START + WEEK + 2).await.unwrap();
+    store.record_interests(site, -profile, 100, START, &[2], START).await.unwrap();
+    store.record_interests("pr-1-other", profile, 100, START, &[3], START).await.unwrap();
+
+    let all = store.interest_observations(site, profile, i64::MIN).await.unwrap();
+    assert_eq!(
+        all,
+        [
+            seen(100, 1, 1, START + 10, START + 10),
+            seen(100, 369, 3, START + 5, START + 20),
+            seen(101, 1, 1, START + WEEK + 1, START + WEEK + 1),
+        ]
+    );
+    assert_eq!(store.interest_observations(site, profile, 101).await.unwrap(), all[2..]);
+    assert_eq!(store.interest_observations(site, -profile, i64::MIN).await.unwrap(), [seen(100, 2, 1, START, START)]);
+    assert!(store.interest_observations(site, 8, i64::MIN).await.unwrap().is_empty(), "an unknown profile");
+    assert_eq!(store.profile_choices(site, 8).await.unwrap(), ProfileChoices::default());
+}
+
+/// A paused profile records nothing until resumed; a topic removed for good
+/// is no longer counted, one removed from an epoch still is; removals are
+/// listed by topic, for good first, and a second removal keeps the first's time.
+pub async fn interest_choices(store: Arc<dyn Store>) {
+    let (site, profile) = ("pr-2", 42);
+    store.set_profile_paused(site, profile, true, 1000).await.unwrap();
+    store.set_profile_paused(site, profile, true, 2000).await.unwrap();
+    store.record_interests(site, profile, 100, START, &[5], START).await.unwrap();
+    assert!(store.interest_observations(site, profile, i64::MIN).await.unwrap().is_empty(), "paused: nothing counted");
+    assert_eq!(store.profile_choices(site, profile).await.unwrap().paused_since, Some(1000));
+    store.set_profile_paused(site, profile, false, 3000).await.unwrap();
+    assert_eq!(store.profile_choices(site, profile).await.unwrap().paused_since, None);
+
+    let epoch_100 = Removal::Epoch { epoch: 100, epoch_start: START };
+    store.remove_interest_topic(site, profile, 9, Removal::ForGood, 10).await.unwrap();
+    store.remove_interest_topic(site, profile, 9, Removal::ForGood, 11).await.unwrap();
+    store.remove_interest_topic(site, profile, 9, epoch_100, 12).await.unwrap();
+    store.remove_interest_topic(site, profile, 5, epoch_100, 13).await.unwrap();
+    store
+        .remove_interest_topic(site, profile, 5, Removal::Epoch { epoch: 99, epoch_start: START - WEEK }, 14)
+        .await
+        .unwrap();
+    store.record_interests(site, profile, 100, START, &[5, 9], START + 1).await.unwrap();
+    assert_eq!(
+        store.interest_observations(site, profile, i64::MIN).await.unwrap(),
+        [seen(100, 5, 1, START + 1, START + 1)],
+        "9 was removed for good, 5 only from epochs"
+    );
+    let removed = |topic, epoch, removed_at| RemovedTopic { topic, epoch, removed_at };
+    assert_eq!(
+        store.profile_choices(site, profile).await.unwrap(),
+        ProfileChoices {
+            paused_since: None,
+            removed: vec![
+                removed(5, Some(99), 14),
+                removed(5, Some(100), 13),
+                removed(9, None, 10),
+                removed(9, Some(100), 12)
+            ],
+        }
+    );
+    assert_eq!(store.profile_choices(site, profile + 1).await.unwrap(), ProfileChoices::default(), "its own profile");
+}
+
+/// Erasing a profile deletes its observations and choices, and no one else's.
+pub async fn interest_profile_erased(store: Arc<dyn Store>) {
+    let (site, profile, other) = ("pr-3", 1, 2);
+    for who in [profile, other] {
+        store.record_interests(site, who, 100, START, &[1, 2], START).await.unwrap();
+        store.record_interests(site, who, 101, START + WEEK, &[1], START + WEEK).await.unwrap();
+        store.remove_interest_topic(site, who, 3, Removal::ForGood, 1).await.unwrap();
+        store.remove_interest_topic(site, who, 1, Removal::Epoch { epoch: 100, epoch_start: START }, 1).await.unwrap();
+        store.set_profile_paused(site, who, true, 2).await.unwrap();
+    }
+    let deleted = store.erase_profile(site, profile).await.unwrap();
+    assert_eq!(deleted, ProfileDeletion { observations: 3, choices: 3 });
+    assert!(store.interest_observations(site, profile, i64::MIN).await.unwrap().is_empty());
+    assert_eq!(store.profile_choices(site, profile).await.unwrap(), ProfileChoices::default());
+    assert_eq!(store.interest_observations(site, other, i64::MIN).await.unwrap().len(), 3, "the other profile stays");
+    assert_eq!(store.profile_choices(site, other).await.unwrap().removed.len(), 2);
+    assert_eq!(store.erase_profile(site, profile).await.unwrap(), ProfileDeletion::default(), "nothing left");
+    // Recording works again afterwards: the pause went with the profile.
+    store.record_interests(site, profile, 102, START + 2 * WEEK, &[4], START + 2 * WEEK).await.unwrap();
+    assert_eq!(store.interest_observations(site, profile, i64::MIN).await.unwrap().len(), 1);
+}
+
+/// Retention deletes the epochs (observations and per-epoch removals) that
+/// began at or before the cut-off, of every profile of the site, and keeps
+/// later epochs, removals for good, pauses and other sites.
+pub async fn interest_epochs_purged(store: Arc<dyn Store>) {
+    let site = "pr-4";
+    // Profile 1's epochs start at START + 100·WEEK…; profile 2's an hour later.
+    let hour = 3_600_000;
+    for (profile, offset) in [(1, 0), (2, hour)] {
+        for epoch in 100..104 {
+            let start = START + (epoch - 100) * WEEK + offset;
+            store.record_interests(site, profile, epoch, start, &[10, 11], start + 1).await.unwrap();
+            store
+                .remove_interest_topic(site, profile, 10, Removal::Epoch { epoch, epoch_start: start }, start)
+                .await
+                .unwrap();
+        }
+        store.remove_interest_topic(site, profile, 12, Removal::ForGood, 1).await.unwrap();
+    }
+    store.record_interests("pr-4-other", 1, 100, START, &[10], START).await.unwrap();
+
+    // Up to profile 1's epoch 101 start: profile 1 loses 100 and 101, profile 2 only 100.
+    let purged = store.purge_interest_epochs(site, START + WEEK).await.unwrap();
+    assert_eq!(purged, ProfileDeletion { observations: 6, choices: 3 });
+    let epochs = |rows: Vec<InterestObservation>| rows.iter().map(|o| o.epoch).collect::<Vec<_>>();
+    assert_eq!(epochs(store.interest_observations(site, 1, i64::MIN).await.unwrap()), [102, 102, 103, 103]);
+    assert_eq!(epochs(store.interest_observations(site, 2, i64::MIN).await.unwrap()), [101, 101, 102, 102, 103, 103]);
+    let choices = store.profile_choices(site, 1).await.unwrap();
+    assert_eq!(choices.removed.iter().map(|r| r.epoch).collect::<Vec<_>>(), [Some(102), Some(103), None]);
+    assert_eq!(store.interest_observations("pr-4-other", 1, i64::MIN).await.unwrap().len(), 1, "another site");
+    assert_eq!(store.purge_interest_epochs(site, START + WEEK).await.unwrap(), ProfileDeletion::default());
+}
