@@ -2,26 +2,32 @@
 //! for a slot on a page (crumb_core::ads::decide) and `GET /ad/click/{token}`
 //! sends a click on to the campaign's link.
 //!
-//! This slice serves the `context` and `none` bases: the page's declared
-//! topics (`[[interests.page]]`) or a run-of-site campaign. It reads and
-//! sets no cookie and stores nothing about the visitor, so it needs no
-//! consent. The `interests` basis (the visitor's profile, with marketing
-//! consent) is not wired yet.
+//! The `interests` basis is tried only with `[interests] enabled`, for a
+//! visitor whose current decision grants marketing and who sends no privacy
+//! signal the site honours: the request's page topics are recorded in the
+//! visitor's interest profile (keyed by the consent cookie's pseudonymous
+//! id) and the profile's topics for the slot (crumb_core::profiles) are
+//! offered first. Everyone else gets the `context` basis (the page's
+//! declared topics, `[[interests.page]]`) or a run-of-site campaign
+//! (`none`): their request reads no cookie for the choice and nothing about
+//! them is stored. No route sets a cookie.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crumb_core::ads::campaign::Campaign;
 use crumb_core::ads::click::is_slot_name;
 use crumb_core::ads::decide::{decide, AdRequest, Served};
 use crumb_core::ads::{CampaignIndex, ClickError, ClickToken, Creative};
+use crumb_core::category::Category;
 use crumb_core::config::Config;
 use crumb_core::interests::{Taxonomy, TopicId};
+use crumb_core::profiles::{service, Consenting, ProfileKey, ProfileSource};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -107,7 +113,11 @@ fn page_path(config: &Config, url: &str) -> Option<String> {
 /// `GET /api/ad?slot=NAME&url=PAGE`: the ad for the slot as JSON
 /// (`campaign`, `html`, `click_url`, `basis`, `because`), or 204 when no
 /// campaign may fill it.
-pub async fn ad(State(state): State<AppState>, Query(query): Query<AdQuery>) -> Result<Response, Problem> {
+pub async fn ad(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AdQuery>,
+) -> Result<Response, Problem> {
     let slot = query.slot.unwrap_or_default();
     if !is_slot_name(&slot) {
         return Err(Problem::bad_request("slot: give the slot's name, 1 to 32 letters, digits, '-' or '_'"));
@@ -120,12 +130,14 @@ pub async fn ad(State(state): State<AppState>, Query(query): Query<AdQuery>) -> 
     let day = now.div_euclid(DAY_MILLIS);
     let page_topics: Vec<TopicId> =
         state.config.interests.pages.topics_for(&path).map(<[TopicId]>::to_vec).unwrap_or_default();
+    let interests = interest_topics(&state, &headers, &slot, &page_topics).await?;
     let ads = &state.ads;
     let decision = {
         let today = ads.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let empty = HashMap::new();
         let counts = Counts(if today.0 == day { &today.1 } else { &empty });
-        let request = AdRequest { slot: &slot, day, interests: &[], page_topics: &page_topics, random: rand::random() };
+        let request =
+            AdRequest { slot: &slot, day, interests: &interests, page_topics: &page_topics, random: rand::random() };
         decide(ads.index(), &request, &counts).map(|d| (d.campaign.clone(), d.basis, d.topic))
     };
     let Some((campaign, basis, topic)) = decision else {
@@ -150,6 +162,42 @@ pub async fn ad(State(state): State<AppState>, Query(query): Query<AdQuery>) -> 
         "because": because,
     });
     Ok(no_store(Json(body).into_response()))
+}
+
+/// The interest profile of the request's visitor, if one may be kept: the
+/// consent cookie's pseudonymous id, keyed.
+pub fn profile_of(state: &AppState, consent_id: &str) -> ProfileKey {
+    state.profiles.keys.profile_key(&state.config.site_name, ProfileSource::Browser(consent_id))
+}
+
+/// With `[interests] enabled`, marketing consent and no refusing signal:
+/// records that the visitor read a page about `page_topics`, and returns
+/// the profile's topics for `slot`. Otherwise nothing is read or stored.
+async fn interest_topics(
+    state: &AppState,
+    headers: &HeaderMap,
+    slot: &str,
+    page_topics: &[TopicId],
+) -> Result<Vec<TopicId>, Problem> {
+    if !state.config.interests.enabled {
+        return Ok(Vec::new());
+    }
+    let granted = crate::consent::granted_now(state, headers);
+    if !granted.contains(&Category::Marketing) {
+        return Ok(Vec::new());
+    }
+    let Some(consent) = crate::consent::read_consent(state, headers) else { return Ok(Vec::new()) };
+    let signals = crate::request_info::signals(headers, &state.config);
+    let Ok(who) = Consenting::check(profile_of(state, &consent.consent_id), &granted, signals) else {
+        return Ok(Vec::new());
+    };
+    let fault = |error: service::ProfileError| {
+        tracing::error!(%error, "interest profile");
+        Problem::unavailable()
+    };
+    service::observe(&state.site, &state.profiles, who, page_topics).await.map_err(fault)?;
+    let returned = service::topics_for(&state.site, &state.profiles, who, slot).await.map_err(fault)?;
+    Ok(returned.into_iter().map(|r| r.topic).collect())
 }
 
 /// `GET /ad/click/{token}`: 303 to the campaign's link as the declaration

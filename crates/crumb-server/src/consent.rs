@@ -225,6 +225,13 @@ async fn withdraw(
             set_cookies.extend(state.expire(declaration));
         }
     }
+    // Withdrawing marketing deletes the interest profile before the answer.
+    if refused.contains(&Category::Marketing) {
+        if let Some(previous) = read_consent(state, headers) {
+            let profile = crate::ads::profile_of(state, &previous.consent_id);
+            state.store.erase_profile(&state.config.site_name, profile.0).await?;
+        }
+    }
     if refused.contains(&Category::Statistics) {
         if let Some(visitor_id) = cookie(headers, &state.names.visitor) {
             let site = &state.config.site_name;

@@ -44,6 +44,8 @@ pub struct SharedState {
     pub gateway_audit: Arc<GatewayAudit>,
     /// The declared campaigns, indexed, and today's impressions.
     pub ads: Arc<crate::ads::AdServer>,
+    /// The interest profiles' keys and topics (marketing consent only).
+    pub profiles: Arc<crumb_core::profiles::Profiles>,
 }
 
 impl std::ops::Deref for SharedState {
@@ -92,8 +94,11 @@ impl AppState {
             Arc::clone(&clock),
         ));
         let ads = Arc::new(crate::ads::AdServer::new(&config));
+        let profiles =
+            Arc::new(crumb_core::profiles::Profiles::new(crumb_core::profiles::ProfileKeys::from_keyring(&keys)));
         let shared = SharedState {
             ads,
+            profiles,
             analytics,
             rate_limits,
             site: Site::with_clock(Arc::new(config), store, clock),
@@ -119,6 +124,7 @@ impl AppState {
             rate_limits: Arc::clone(&shared.rate_limits),
             gateway_audit: Arc::clone(&shared.gateway_audit),
             ads: Arc::clone(&shared.ads),
+            profiles: Arc::clone(&shared.profiles),
             metrics_token: token.filter(|token| !token.is_empty()),
         };
         AppState { shared: Arc::new(rebuilt) }
