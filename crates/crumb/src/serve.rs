@@ -222,6 +222,8 @@ async fn serve(
     let metrics_state = state.clone();
     // Roll up closed days (and today, provisionally) and purge old raw events: now, then every minute.
     crumb_core::analytics::jobs::spawn(state.site.clone(), std::time::Duration::from_secs(60));
+    // Delete interest profiles' epochs four weeks after they began: now, then every hour.
+    crumb_core::profiles::jobs::spawn(state.site.clone(), std::time::Duration::from_secs(3600));
     if let Some(metrics_address) = metrics_listen {
         let metrics_listener = tokio::net::TcpListener::bind(&metrics_address)
             .await

@@ -16,3 +16,19 @@ use crate::site::Site;
 pub async fn purge_expired(site: &Site) -> Result<ProfileDeletion, StoreError> {
     site.store.purge_interest_epochs(&site.config.site_name, retention_cutoff(site.now_millis())).await
 }
+
+/// Runs [`purge_expired`] now and then every `every`, logging what it
+/// deleted; on several nodes each runs it, which is harmless (a delete of
+/// what is already gone deletes nothing).
+pub fn spawn(site: Site, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            match purge_expired(&site).await {
+                Ok(deleted) => tracing::debug!(?deleted, "interest epochs past retention purged"),
+                Err(error) => tracing::error!(%error, "purging interest epochs failed"),
+            }
+        }
+    })
+}
