@@ -156,6 +156,7 @@ fn crumb_routes() -> Router<AppState> {
         .route("/admin", get(accounts::admin))
         .route("/api/event", post(ingest::post_event))
         .route("/api/ad", get(crate::ads::ad))
+        .route("/api/interests", get(crate::interests::get).delete(crate::interests::delete))
         .route("/ad/click/{token}", get(crate::ads::click))
         .route("/dashboard", get(dashboard::page))
         .route("/api/stats", get(dashboard::stats_json))

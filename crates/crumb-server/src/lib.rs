@@ -10,6 +10,7 @@
 //! - [`script`]: the banner and preference centre (`/crumb.js`);
 //! - [`analytics`]: the tracker's events, rollups, reports and the dashboard;
 //! - [`ads`]: the site's own ads (`/api/ad`) and their click route;
+//! - [`interests`]: a visitor's own interest profile (`/api/interests`);
 //! - [`demo`]: a small demo site that embeds the script;
 //! - [`mount`]: where crumb's routes live on the site's origin (`[server]
 //!   prefix`), and the URLs of its own pages and endpoints;
@@ -35,6 +36,7 @@ pub mod failsafe;
 pub mod gateway;
 pub mod health;
 pub mod host;
+pub mod interests;
 pub mod metrics;
 pub mod mount;
 pub mod pages;

@@ -266,3 +266,48 @@ async fn reject_and_gpc_get_only_context_and_nothing_is_stored() {
         assert_eq!(observations(&browser, &receipt).await, 0, "{granted:?} {headers:?}: nothing stored");
     }
 }
+
+/// `GET /api/interests` shows the visitor their own profile (bikes, read
+/// four times this week); `DELETE /api/interests` erases it; a cross-site
+/// request cannot; a visitor without a decision has no profile.
+#[tokio::test]
+async fn the_visitor_sees_and_erases_their_own_profile() {
+    let mut browser = with_interests().await;
+    let none = browser.get("/api/interests").await.json();
+    assert_eq!((none["marketing_consent"].as_bool(), none["profile"].is_null()), (Some(false), true));
+    let receipt = browser.post_consent(&["marketing"], &[]).await.json();
+    for _ in 0..4 {
+        browser.get("/api/ad?slot=sidebar&url=%2Fblog%2Fbikes").await;
+    }
+    let seen = browser.get("/api/interests").await;
+    assert_eq!(seen.headers["cache-control"], "no-store");
+    let seen = seen.json();
+    assert_eq!(seen["marketing_consent"], true);
+    let current = &seen["profile"]["epochs"][0];
+    assert_eq!(current["complete"], false, "{seen}");
+    let bikes: Vec<_> = current["topics"].as_array().unwrap().iter().filter(|t| t["padding"] == false).collect();
+    assert_eq!(bikes.len(), 1, "{current}");
+    assert_eq!((bikes[0]["id"].as_u64(), bikes[0]["pages"].as_u64()), (Some(369), Some(4)));
+    assert_eq!(bikes[0]["path"], "/Autos & Vehicles/Bicycles & Accessories");
+    let cross_site = browser
+        .send(Request::delete("/api/interests").header("sec-fetch-site", "cross-site").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+    assert!(observations(&browser, &receipt).await > 0, "a cross-site request erased nothing");
+    let erased = browser
+        .send(
+            Request::delete("/api/interests")
+                .header("origin", "http://localhost:8080")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.text());
+    assert_eq!(observations(&browser, &receipt).await, 0);
+    let after = browser.get("/api/interests").await.json();
+    assert!(
+        after["profile"]["epochs"].as_array().unwrap().iter().all(|e| e["topics"].as_array().unwrap().is_empty()),
+        "{after}"
+    );
+}

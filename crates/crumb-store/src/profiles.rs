@@ -72,7 +72,7 @@ pub enum Removal {
 
 /// What [`ProfileStore::erase_profile`] and
 /// [`ProfileStore::purge_interest_epochs`] deleted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ProfileDeletion {
     /// Observation rows (one per epoch and topic).
     pub observations: u64,
