@@ -35,6 +35,7 @@ pub mod health;
 pub mod host;
 pub mod metrics;
 pub mod mount;
+pub mod page_language;
 pub mod pages;
 pub mod policy;
 pub mod problem;

@@ -94,6 +94,10 @@ struct Frame<'a> {
     policy: &'static str,
     /// "Cookie settings", in the page's language.
     settings: &'static str,
+    /// "Skip to content", in the page's language.
+    skip: &'static str,
+    /// "Your account", in the page's language.
+    account: &'static str,
     /// Whether accounts are enabled (the production layout links to `/account`).
     accounts: bool,
     /// The response's CSP nonce, on its `<style>` and `<script>`.
@@ -154,6 +158,8 @@ pub fn page_in<M: Template>(layout: Layout, config: &Config, language: Language,
         site: &config.site_name,
         policy: strings.get("policy_link"),
         settings: strings.get("settings_title"),
+        skip: strings.get("skip_link"),
+        account: strings.get("nav_account"),
         accounts: config.accounts.is_some(),
         nonce: crate::security_headers::current_nonce().unwrap_or_default(),
         mount: Mount::of(config),
