@@ -336,10 +336,12 @@ impl Problem {
 
     /// What a page says about this problem: its own text, or its kind's.
     pub fn text_for_page(&self) -> PageText {
-        self.page_text.as_deref().cloned().or_else(|| self.problem_kind().map(ProblemKind::page_text)).unwrap_or_else(|| {
-            // A problem always has one of the kinds' types; the generic text otherwise.
-            ProblemKind::BadRequest.page_text()
-        })
+        self.page_text.as_deref().cloned().or_else(|| self.problem_kind().map(ProblemKind::page_text)).unwrap_or_else(
+            || {
+                // A problem always has one of the kinds' types; the generic text otherwise.
+                ProblemKind::BadRequest.page_text()
+            },
+        )
     }
 
     /// This problem's title on a page, in the language of `strings`.

@@ -64,10 +64,14 @@ impl CategoryCell {
         (self.granted * 100 + self.total() / 2).checked_div(self.total()).unwrap_or(0)
     }
 
-    /// "12 / 3 (80 %)" as the page's language writes it.
+    /// "12 / 3" as the page's language writes numbers.
     fn shown(&self, t: &Strings) -> String {
-        let percent = t.fill("percent", &[("n", &t.number(self.percent()))]);
-        format!("{} / {} ({percent})", t.number(self.granted), t.number(self.refused))
+        format!("{} / {}", t.number(self.granted), t.number(self.refused))
+    }
+
+    /// The granted share, "80 %" as the page's language writes it.
+    fn share(&self, t: &Strings) -> String {
+        t.fill("percent", &[("n", &t.number(self.percent()))])
     }
 }
 
