@@ -27,7 +27,7 @@ use crumb_store::analytics::rollup::Dimension;
 
 use crate::extract::Admin;
 use crate::mount::Mount;
-use crate::pages::{self, Embed};
+use crate::pages::{self, Embed, KeptLanguage};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crumb_core::analytics::report::{
@@ -195,7 +195,7 @@ pub async fn page(
     };
     let faulty = fault.is_some() || range_form.fault.is_some();
     let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault, t);
-    let page = Page { mount: Mount::of(&state.config), t, lang: language.code() };
+    let page = Page { mount: Mount::of(&state.config), t, lang: language.code(), keep: KeptLanguage::of(language) };
     let mut response = admin.respond(Html(render(page, &report, &live, card, range_form)));
     if faulty {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
@@ -228,8 +228,10 @@ pub struct Page<'a> {
     pub mount: Mount<'a>,
     /// The page's messages.
     pub t: &'static Strings,
-    /// The page's language's code, kept in its links and forms (`?lang=`).
+    /// The page's language's code (`<html lang>`).
     pub lang: &'static str,
+    /// The language its links and forms keep (`?lang=`).
+    pub keep: KeptLanguage,
 }
 
 /// The date picker as it was sent, when the range it asks for is not one.
@@ -621,7 +623,9 @@ struct TableView {
 fn dashboard_href(page: Page<'_>, from: &str, to: &str, filters: &[(&str, &str)]) -> String {
     let mut pairs = vec![("from", from), ("to", to)];
     pairs.extend_from_slice(filters);
-    pairs.push(("lang", page.lang));
+    if let Some(code) = page.keep.code() {
+        pairs.push(("lang", code));
+    }
     let mount = page.mount;
     // Encoding string pairs cannot fail.
     mount.at(&format!("/dashboard?{}", serde_urlencoded::to_string(pairs).unwrap_or_default()))
@@ -702,8 +706,10 @@ struct DashboardPage<'a> {
     mount: Mount<'a>,
     /// The page's messages.
     t: &'static Strings,
-    /// The page's language's code: `<html lang>`, and `?lang=` in its links and forms.
+    /// The page's language's code: `<html lang>`.
     lang: &'static str,
+    /// The language its links and forms keep (`?lang=`).
+    keep: KeptLanguage,
     site: &'a str,
     css: &'static str,
     /// The response's CSP nonce, on its `<style>`.
@@ -803,6 +809,7 @@ pub fn render(page: Page<'_>, report: &Report, live: &str, funnel: FunnelCard, r
         mount: page.mount,
         t,
         lang: page.lang,
+        keep: page.keep,
         site: &report.site,
         css: DASHBOARD_CSS,
         nonce: nonce.clone(),

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::Moment;
+use super::{KeptLanguage, Moment};
 use crate::auth::{self, safe_return, Resolution};
 use crate::consent::append_cookies;
 use crate::mount::Mount;
@@ -73,8 +73,8 @@ struct AccountView {
 struct AccountMain<'a> {
     /// Where the forms post and the links go (`[server] prefix`).
     mount: Mount<'a>,
-    /// The page's language's code, kept in the forms' actions (`?lang=`).
-    lang: &'static str,
+    /// The language the forms' actions keep (`?lang=`).
+    keep: KeptLanguage,
     /// The page's messages.
     t: &'static Strings,
     extras: Extras,
@@ -168,7 +168,7 @@ pub async fn render(
     let error = extras.error.as_ref().map(|e| e.text.render(t));
     let main = AccountMain {
         mount: Mount::of(&state.config),
-        lang: language.code(),
+        keep: KeptLanguage::of(language),
         t,
         extras,
         error,

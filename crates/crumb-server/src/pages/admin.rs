@@ -22,7 +22,7 @@ use crumb_core::category::Category;
 use crumb_store::{ConsentRecord, DecisionCount, GatewaySighting, SightingKind, Store, StoreError};
 use serde::Deserialize;
 
-use super::{Embed, Moment};
+use super::{Embed, KeptLanguage, Moment};
 use crate::extract::Admin;
 use crate::mount::Mount;
 use crate::problem::Problem;
@@ -92,8 +92,8 @@ struct DayRow {
 struct AdminMain<'a> {
     /// Where the links and the look-up form go (`[server] prefix`).
     mount: Mount<'a>,
-    /// The page's language's code, kept in its links and form (`?lang=`).
-    lang: &'static str,
+    /// The language its links and look-up form keep (`?lang=`).
+    keep: KeptLanguage,
     /// The page's messages.
     t: &'static Strings,
     /// "1.234 consent records" in three parts, the number in the middle.
@@ -305,7 +305,7 @@ pub async fn page(
     };
     let main = AdminMain {
         mount: Mount::of(&state.config),
-        lang: language.code(),
+        keep: KeptLanguage::of(language),
         t: strings,
         gateway: Embed(gateway),
         consents: strings.count_parts("admin_consent_records", consents),
