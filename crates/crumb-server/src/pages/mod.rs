@@ -127,6 +127,8 @@ struct Frame<'a> {
     skip: &'static str,
     /// "Your account", in the page's language.
     account: &'static str,
+    /// The site navigation's accessible name, in the page's language.
+    nav: &'static str,
     /// The language the account link keeps.
     keep: KeptLanguage,
     /// Whether accounts are enabled (the production layout links to `/account`).
@@ -191,6 +193,7 @@ pub fn page_in<M: Template>(layout: Layout, config: &Config, language: Language,
         settings: strings.get("settings_title"),
         skip: strings.get("skip_link"),
         account: strings.get("nav_account"),
+        nav: strings.get("nav_site"),
         keep: KeptLanguage::of(language),
         accounts: config.accounts.is_some(),
         nonce: crate::security_headers::current_nonce().unwrap_or_default(),
