@@ -18,7 +18,7 @@ use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
 use crate::extract::{Csrf, JsonOrForm, SignedIn};
 use crate::mount::Mount;
-use crate::pages::account::{self as account_page, Extras};
+use crate::pages::account::{self as account_page, notice_key, with_language, Extras, NOTICES};
 use crate::problem::{PageText, Problem, ProblemKind};
 use crate::request_info::{check_same_origin, cookie, Peer};
 use crate::state::AppState;
@@ -28,50 +28,6 @@ use crumb_core::accounts::credentials::{self, fold_email};
 use crumb_core::accounts::sessions;
 use crumb_core::analytics::client::device_family;
 use crumb_core::keys::random_id;
-
-/// The notices `/account` shows after a form, by the code its redirect
-/// carries (`/account?notice=signed-out`), with their English text (the
-/// API's `notice`) and their message key (the page's, in the reader's
-/// language). The page shows only these texts: a link that names any other
-/// text shows nothing, so no one can make the site's own page say what
-/// they wrote.
-const NOTICES: &[(&str, &str, &str)] = &[
-    (
-        "registered",
-        "If this address was not registered yet, the account now exists: sign in with it.",
-        "notice_registered",
-    ),
-    (
-        "theft",
-        "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password.",
-        "notice_theft",
-    ),
-    ("signed-out", "Signed out.", "notice_signed_out"),
-    ("signed-out-everywhere", "Signed out on every device.", "notice_signed_out_everywhere"),
-    ("password-changed", "Password changed; other devices were signed out.", "notice_password_changed"),
-    ("device-signed-out", "The device was signed out.", "notice_device_signed_out"),
-    ("erased", "Your account and everything linked to it were erased.", "notice_erased"),
-    ("linked", "This device counts with your other devices.", "notice_linked"),
-    ("unlinked", "This device is no longer linked.", "notice_unlinked"),
-];
-
-/// The message key of the notice `code` names, if it names one.
-fn notice_key(code: &str) -> Option<&'static str> {
-    NOTICES.iter().find(|(known, _, _)| *known == code).map(|(_, _, key)| *key)
-}
-
-/// `path` on the account page's side of the site, keeping the request's
-/// `?lang=` (`page_language`): `/account?notice=signed-out&lang=de`.
-fn with_language(path: &str) -> String {
-    match crate::page_language::asked() {
-        Some(lang) => {
-            let joint = if path.contains('?') { '&' } else { '?' };
-            let lang: String = url::form_urlencoded::byte_serialize(lang.as_bytes()).collect();
-            format!("{path}{joint}lang={lang}")
-        }
-        None => path.to_owned(),
-    }
-}
 
 /// A reply: JSON for API callers, a redirect to `/account` (under the
 /// `mount`) for forms.
