@@ -2,7 +2,8 @@
 //! injected into headless Chromium on every page a person sees — the
 //! banner, the open preference centre, the policy, the account page signed
 //! out and signed in, `/admin` and `/dashboard` (as an administrator, with
-//! data), and the gateway's page for an unreachable site — at a phone's
+//! data), the same pages in German, Polish and Greek, and the gateway's
+//! page for an unreachable site — at a phone's
 //! size (390×844) and a desktop's (1366×900). Each
 //! must have no violation of the `wcag2a`, `wcag2aa`, `wcag21aa` and
 //! `wcag22aa` rules; a failure lists every violation's rule, impact and
@@ -156,6 +157,45 @@ async fn axe_finds_no_violation_on_the_gateways_failure_page() {
         assert!(passes > 0, "gateway failure page at {size}: axe-core checked nothing");
         eprintln!("axe: gateway failure page at {size}: {passes} rules passed, {} violated", violations.len());
         found.extend(violations.into_iter().map(|v| format!("gateway failure page at {size}: {v}")));
+    }
+    browser.close().await.unwrap();
+    assert!(found.is_empty(), "axe-core found {} violations:\n  {}", found.len(), found.join("\n  "));
+}
+
+/// The account, administration and statistics pages in other languages
+/// (`?lang=`): German, Polish and Greek, as an administrator with data, at
+/// both sizes — their `lang`, labels and names are the translated ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_violation_on_the_pages_in_other_languages() {
+    let test = "axe_finds_no_violation_on_the_pages_in_other_languages";
+    if skip_without_chromium(test) {
+        return;
+    }
+    let Some(axe) = axe_source(test) else { return };
+    let site: DemoSite = support::start().await.unwrap();
+    let browser = Browser::launch(&BrowserOptions::detect().unwrap()).await.unwrap();
+    // Signed in as the administrator, the banner answered.
+    for page in ["banner", "preference-centre", "policy", "account-signed-out", "account"] {
+        visit(&browser, &site, page).await.unwrap();
+    }
+    let paths = [
+        ("de", "/account?lang=de".to_owned()),
+        ("pl", format!("/admin?lang=pl&receipt={}", support::RECEIPT)),
+        ("de", "/dashboard?lang=de".to_owned()),
+        ("el", "/dashboard?lang=el".to_owned()),
+    ];
+    let mut found = Vec::new();
+    for (size, width, height) in SIZES {
+        browser.client().set_window_size(width, height).await.unwrap();
+        for (lang, path) in &paths {
+            support::open(&browser, &site, path).await.unwrap();
+            let shown = browser.client().execute("return document.documentElement.lang", vec![]).await.unwrap();
+            assert_eq!(shown, serde_json::json!(lang), "{path}");
+            let (passes, violations) = run_axe(&browser, &axe).await;
+            assert!(passes > 0, "{path} at {size}: axe-core checked nothing");
+            eprintln!("axe: {path} at {size}: {passes} rules passed, {} violated", violations.len());
+            found.extend(violations.into_iter().map(|v| format!("{path} at {size}: {v}")));
+        }
     }
     browser.close().await.unwrap();
     assert!(found.is_empty(), "axe-core found {} violations:\n  {}", found.len(), found.join("\n  "));

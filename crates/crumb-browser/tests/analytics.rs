@@ -155,7 +155,7 @@ async fn with_consent_the_dashboard_shows_visits_a_returning_visitor_and_the_cus
     // The server's clock is at 11:xx on the second day: no point after that hour.
     assert_eq!(points.len(), 24 + 12, "a two-day range is charted per hour, up to now");
     let chart = client.find(Locator::Css("#chart")).await.unwrap().html(false).await.unwrap();
-    assert_eq!(chart.matches(": 1 visitors").count(), 3, "three hours with a visit: {chart}");
+    assert_eq!(chart.matches("visitors: 1 ·").count(), 3, "three hours with a visit: {chart}");
 
     // The funnel of crumb.toml, one click away; then other steps, typed in.
     let funnel_rows = || async move {

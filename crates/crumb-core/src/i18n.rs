@@ -1,12 +1,17 @@
-//! Languages and the text of the banner, the preference centre and the
-//! policy page (`web/i18n/<code>.json`, embedded at build time).
+//! Languages and the text of every page crumb shows: the banner, the
+//! preference centre and the policy page (`web/i18n/<code>.json`), and the
+//! account, administration, statistics and problem pages
+//! (`web/i18n/pages/<code>.json`), both embedded at build time and read as
+//! one set of messages per language (no key is in both).
 //!
 //! A message is either a string with `{name}` placeholders or, when it holds
 //! a count, an object with one form per CLDR plural category of its
 //! language (`{"one": "{n} day", "other": "{n} days"}`); [`Strings::count`]
 //! picks the form with the language's CLDR rules ([`plural`]). Which
-//! languages, which register and why ICU4X: `docs/languages.md`.
+//! languages, which register and why ICU4X: `docs/languages.md`. Numbers
+//! in messages and on pages are written the language's way ([`numbers`]).
 
+pub mod numbers;
 pub mod plural;
 
 use std::collections::BTreeMap;
@@ -43,9 +48,13 @@ macro_rules! languages {
                 }
             }
 
-            fn source(self) -> &'static str {
+            /// The banner's and the policy's messages, then the pages'.
+            fn sources(self) -> [&'static str; 2] {
                 match self {
-                    $(Language::$variant => include_str!(concat!("../../../web/i18n/", $code, ".json")),)*
+                    $(Language::$variant => [
+                        include_str!(concat!("../../../web/i18n/", $code, ".json")),
+                        include_str!(concat!("../../../web/i18n/pages/", $code, ".json")),
+                    ],)*
                 }
             }
         }
@@ -99,11 +108,7 @@ impl Language {
                 .iter()
                 .map(|&language| Strings {
                     language,
-                    // The files are checked by a test; a broken one shows its keys instead of text.
-                    entries: serde_json::from_str(language.source()).unwrap_or_else(|error| {
-                        tracing::error!(language = language.code(), %error, "built-in translation is not valid JSON");
-                        BTreeMap::new()
-                    }),
+                    entries: language.sources().into_iter().flat_map(|source| parse(language, source)).collect(),
                 })
                 .collect()
         });
@@ -118,6 +123,15 @@ impl Language {
     pub fn plural_forms(self) -> Vec<PluralForm> {
         plural::forms(self)
     }
+}
+
+/// The messages of one translation file. The files are checked by a test;
+/// a broken one shows its keys instead of text.
+fn parse(language: Language, source: &str) -> BTreeMap<String, Message> {
+    serde_json::from_str(source).unwrap_or_else(|error| {
+        tracing::error!(language = language.code(), %error, "built-in translation is not valid JSON");
+        BTreeMap::new()
+    })
 }
 
 /// Picks the visitor's language among `offered`: an explicit choice first,
@@ -184,18 +198,55 @@ impl Strings {
     }
 
     /// The plural message `key` in the form CLDR's rules pick for `n` in
-    /// this language, with `{n}` filled in: `count("days", 1)` is "1 day",
-    /// `count("days", 5)` in Polish "5 dni", in Czech "5 dní".
+    /// this language, with `{n}` filled in as the language writes numbers:
+    /// `count("days", 1)` is "1 day", `count("days", 5)` in Polish "5 dni",
+    /// in Czech "5 dní", `count("days", 1000)` in German "1.000 Tage".
     pub fn count(&self, key: &str, n: u64) -> String {
+        self.counted_form(key, n).replace("{n}", &self.number(n))
+    }
+
+    /// The form of the plural message `key` for `n`, `{n}` left in.
+    fn counted_form<'a>(&'a self, key: &'a str, n: u64) -> &'a str {
         let form = plural::form_for(self.language, n);
-        let text = match self.entries.get(key) {
+        match self.entries.get(key) {
             Some(Message::Plural(forms)) => {
                 forms.get(form.as_str()).or_else(|| forms.get("other")).map_or(key, String::as_str)
             }
             Some(Message::Text(text)) => text,
             None => key,
-        };
-        text.replace("{n}", &n.to_string())
+        }
+    }
+
+    /// The plural message `key` for `n` in three parts, the text before
+    /// the number, the number, the text after it, for a page that marks
+    /// the number up (`<strong>1.234</strong> Konten`).
+    pub fn count_parts(&self, key: &str, n: u64) -> (String, String, String) {
+        let text = self.counted_form(key, n);
+        let (before, after) = text.split_once("{n}").unwrap_or((text, ""));
+        (before.to_owned(), self.number(n), after.to_owned())
+    }
+
+    /// The message `key` with `values` filled in, in two parts around the
+    /// placeholder `{at}`, for a page that puts the value there in markup
+    /// of its own (`Signed in as <strong>…</strong>`).
+    pub fn around(&self, key: &str, at: &str, values: &[(&str, &str)]) -> (String, String) {
+        let text = self.fill(key, values);
+        let mark = format!("{{{at}}}");
+        match text.split_once(&mark) {
+            Some((before, after)) => (before.to_owned(), after.to_owned()),
+            None => (text, String::new()),
+        }
+    }
+
+    /// A whole number as this language writes it ([`numbers::integer`]).
+    pub fn number(&self, n: u64) -> String {
+        numbers::integer(self.language, n)
+    }
+
+    /// A number with up to `fraction_digits` decimals, as this language
+    /// writes it ([`numbers::decimal`]).
+    pub fn decimal(&self, value: f64, fraction_digits: u8) -> String {
+        numbers::decimal(self.language, value, fraction_digits)
     }
 
     /// The message for `key`, as the translation file has it.

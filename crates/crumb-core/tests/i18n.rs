@@ -1,6 +1,9 @@
 //! The translations: every language has every message of English, with the
 //! same placeholders, and every counted message has exactly the plural forms
-//! CLDR gives its language; the forms are picked by CLDR's rules.
+//! CLDR gives its language; the forms are picked by CLDR's rules. Both file
+//! sets are covered: the banner's and policy's (`web/i18n/<code>.json`) and
+//! the pages' (`web/i18n/pages/<code>.json`); numbers are written each
+//! language's way.
 
 use std::collections::BTreeSet;
 
@@ -96,9 +99,20 @@ fn every_language_has_every_message_of_english_with_the_same_placeholders_and_it
     let plural_keys: Vec<&str> =
         keys.iter().copied().filter(|k| matches!(english.message(k), Some(Message::Plural(_)))).collect();
     assert!(
-        ["days", "hours", "consent_days", "stats_visitors", "stats_days", "stats_values"]
-            .iter()
-            .all(|k| plural_keys.contains(k)),
+        [
+            "days",
+            "hours",
+            "consent_days",
+            "stats_visitors",
+            "stats_days",
+            "stats_values",
+            "account_chars",
+            "err_seconds",
+            "admin_consent_records",
+            "admin_accounts"
+        ]
+        .iter()
+        .all(|k| plural_keys.contains(k)),
         "{plural_keys:?}"
     );
     let mut problems = Vec::new();
@@ -207,9 +221,9 @@ fn counts_take_the_form_cldr_gives_them() {
     // Romanian: one, few (0, 2–19, 101–119 …), other ("de").
     assert_eq!(day("ro", 19), "19 zile");
     assert_eq!(day("ro", 400), "400 de zile");
-    // French: one (0 and 1), many (a million), other.
+    // French: one (0 and 1), many (a million), other; the count grouped the French way.
     assert_eq!(day("fr", 0), "0 jour");
-    assert_eq!(day("fr", 1_000_000), "1000000 de jours");
+    assert_eq!(day("fr", 1_000_000), "1\u{202f}000\u{202f}000 de jours");
 }
 
 #[test]
@@ -240,4 +254,75 @@ fn negotiation_offers_only_the_sites_languages() {
     assert_eq!(negotiate(&offered, None, Some("ga-IE, en;q=0.5")), Language::Ga);
     assert_eq!(negotiate(&offered, Some("mt"), Some("ga")), Language::Mt);
     assert_eq!(negotiate(&offered, None, Some("sv, fi;q=0.9")), Language::En);
+}
+
+/// The two file sets of a language are one set of messages: no key is in both.
+#[test]
+fn the_pages_messages_are_a_second_file_set_with_keys_of_their_own() {
+    let banner: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(include_str!("../../../web/i18n/en.json")).unwrap();
+    let pages: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(include_str!("../../../web/i18n/pages/en.json")).unwrap();
+    assert!(pages.len() > 200, "{}", pages.len());
+    let both: Vec<&String> = pages.keys().filter(|k| banner.contains_key(*k)).collect();
+    assert!(both.is_empty(), "keys in both files: {both:?}");
+    let english = Language::En.strings();
+    assert_eq!(english.keys().count(), banner.len() + pages.len());
+    for language in Language::ALL {
+        let strings = language.strings();
+        for key in ["account_sign_in", "admin_title", "dash_pageviews", "problem_not_found", "policy_title"] {
+            assert_ne!(strings.get(key), key, "{}: {key}", language.code());
+        }
+    }
+}
+
+#[test]
+fn the_pages_counts_take_their_cldr_forms() {
+    let count = |code: &str, key: &str, n: u64| Language::parse(code).unwrap().strings().count(key, n);
+    // Polish: one, few, many.
+    assert_eq!(count("pl", "admin_accounts", 1), "1 konto");
+    assert_eq!(count("pl", "admin_accounts", 2), "2 konta");
+    assert_eq!(count("pl", "admin_accounts", 5), "5 kont");
+    assert_eq!(count("pl", "admin_accounts", 22), "22 konta");
+    assert_eq!(count("pl", "account_chars", 12), "12 znaków");
+    // Czech, Slovenian (two), Latvian (zero), Lithuanian, Romanian ("de"), Irish and Maltese.
+    assert_eq!(count("cs", "admin_accounts", 3), "3 účty");
+    assert_eq!(count("cs", "admin_accounts", 12), "12 účtů");
+    assert_eq!(count("sl", "admin_accounts", 2), "2 računa");
+    assert_eq!(count("sl", "admin_accounts", 102), "102 računa");
+    assert_eq!(count("lv", "admin_accounts", 10), "10 kontu");
+    assert_eq!(count("lv", "admin_accounts", 21), "21 konts");
+    assert_eq!(count("lt", "account_chars", 12), "12 ženklų");
+    assert_eq!(count("lt", "account_chars", 22), "22 ženklai");
+    assert_eq!(count("ro", "err_seconds", 30), "30 de secunde");
+    assert_eq!(count("ro", "err_seconds", 5), "5 secunde");
+    assert_eq!(count("ga", "admin_accounts", 8), "8 gcuntas");
+    assert_eq!(count("mt", "account_chars", 12), "12-il karattru");
+    assert_eq!(count("de", "account_chars", 12), "12 Zeichen");
+    // The count itself is grouped the language's way.
+    assert_eq!(count("de", "admin_accounts", 1_234), "1.234 Konten");
+    assert_eq!(count("en", "admin_accounts", 1_234), "1,234 accounts");
+}
+
+#[test]
+fn numbers_are_written_the_way_each_language_writes_them() {
+    use crumb_core::i18n::numbers;
+    for language in Language::ALL {
+        assert!(numbers::has_symbols(*language), "{}", language.code());
+    }
+    let number = |code: &str, n: u64| Language::parse(code).unwrap().strings().number(n);
+    assert_eq!(number("en", 41_380), "41,380");
+    assert_eq!(number("de", 41_380), "41.380");
+    assert_eq!(number("fr", 41_380), "41\u{202f}380");
+    assert_eq!(number("sv", 41_380), "41\u{a0}380");
+    // Polish and Spanish leave four digits ungrouped (CLDR: minimum grouping digits 2).
+    assert_eq!(number("pl", 1_234), "1234");
+    assert_eq!(number("pl", 12_345), "12\u{a0}345");
+    assert_eq!(number("es", 1_234), "1234");
+    assert_eq!(number("es", 12_345), "12.345");
+    let decimal = |code: &str, value: f64| Language::parse(code).unwrap().strings().decimal(value, 1);
+    assert_eq!(decimal("en", 42.46), "42.5");
+    assert_eq!(decimal("de", 42.46), "42,5");
+    assert_eq!(decimal("fr", 1_234.5), "1\u{202f}234,5");
+    assert_eq!(decimal("de", 40.0), "40");
 }

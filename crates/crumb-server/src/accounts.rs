@@ -18,8 +18,8 @@ use crate::auth::{self, accounts_enabled, resolve};
 use crate::consent::append_cookies;
 use crate::extract::{Csrf, JsonOrForm, SignedIn};
 use crate::mount::Mount;
-use crate::pages::account::{self as account_page, Extras};
-use crate::problem::{Problem, ProblemKind};
+use crate::pages::account::{self as account_page, notice_key, with_language, Extras, NOTICES};
+use crate::problem::{PageText, Problem, ProblemKind};
 use crate::request_info::{check_same_origin, cookie, Peer};
 use crate::state::AppState;
 use crate::throttle;
@@ -28,30 +28,6 @@ use crumb_core::accounts::credentials::{self, fold_email};
 use crumb_core::accounts::sessions;
 use crumb_core::analytics::client::device_family;
 use crumb_core::keys::random_id;
-
-/// The notices `/account` shows after a form, by the code its redirect
-/// carries (`/account?notice=signed-out`). The page shows only these texts:
-/// a link that names any other text shows nothing, so no one can make the
-/// site's own page say what they wrote.
-const NOTICES: &[(&str, &str)] = &[
-    ("registered", "If this address was not registered yet, the account now exists: sign in with it."),
-    (
-        "theft",
-        "Someone used a stolen copy of your remember-me cookie: we signed out all your devices. Consider changing your password.",
-    ),
-    ("signed-out", "Signed out."),
-    ("signed-out-everywhere", "Signed out on every device."),
-    ("password-changed", "Password changed; other devices were signed out."),
-    ("device-signed-out", "The device was signed out."),
-    ("erased", "Your account and everything linked to it were erased."),
-    ("linked", "This device counts with your other devices."),
-    ("unlinked", "This device is no longer linked."),
-];
-
-/// The text of the notice `code` names, if it names one.
-fn notice_text(code: &str) -> Option<&'static str> {
-    NOTICES.iter().find(|(known, _)| *known == code).map(|(_, text)| *text)
-}
 
 /// A reply: JSON for API callers, a redirect to `/account` (under the
 /// `mount`) for forms.
@@ -64,9 +40,11 @@ fn reply(
 ) -> Response {
     let mut response = if from_form {
         let notice = body.get("notice").and_then(|n| n.as_str()).unwrap_or("");
-        match NOTICES.iter().find(|(_, text)| *text == notice) {
-            Some((code, _)) => Redirect::to(&mount.at(&format!("/account?notice={code}"))).into_response(),
-            None => Redirect::to(&mount.at("/account")).into_response(),
+        match NOTICES.iter().find(|(_, text, _)| *text == notice) {
+            Some((code, _, _)) => {
+                Redirect::to(&with_language(&mount.at(&format!("/account?notice={code}")))).into_response()
+            }
+            None => Redirect::to(&with_language(&mount.at("/account"))).into_response(),
         }
     } else if status == StatusCode::NO_CONTENT {
         StatusCode::NO_CONTENT.into_response()
@@ -158,7 +136,7 @@ pub async fn register(
     let email_folded = match credentials::check_email(&credentials.email) {
         Ok(folded) => folded,
         Err(fault) => {
-            let problem = Problem::unprocessable(fault.to_string());
+            let problem = Problem::unprocessable(fault.to_string()).shown_as(PageText::of("err_email_invalid"));
             return answer(&state, &headers, from_form, place("email"), Err(problem)).await;
         }
     };
@@ -244,7 +222,8 @@ async fn sign_in_account(
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let valid = credentials::verify_password(&state.hashing, credentials.password, hash).await?;
     let Some(account) = account.filter(|_| valid) else {
-        return Err(Problem::of(ProblemKind::SignInFailed, "wrong e-mail or password"));
+        return Err(Problem::of(ProblemKind::SignInFailed, "wrong e-mail or password")
+            .shown_as(PageText::of("err_sign_in_failed")));
     };
     throttle::clear(&state, &keys).await?;
 
@@ -382,7 +361,8 @@ pub async fn change_password(
                     return answer(&state, &headers, from_form, InPlace::at("password", "new"), Err(problem)).await
                 }
             },
-            Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong")),
+            Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "the current password is wrong")
+                .shown_as(PageText::of("err_current_password"))),
             Err(problem) => Err(problem),
         };
     answer(&state, &headers, from_form, InPlace::at("password", "current"), outcome.and_then(|r| r)).await
@@ -478,7 +458,8 @@ pub async fn erase(
     let (signed_in, confirm, from_form) = (action.signed_in.user, action.value, action.from_form);
     let confirmed = match current_password_matches(&state, &signed_in.account, confirm.password).await {
         Ok(true) => Ok(()),
-        Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "that is not your password: nothing was erased")),
+        Ok(false) => Err(Problem::of(ProblemKind::SignInFailed, "that is not your password: nothing was erased")
+            .shown_as(PageText::of("err_erase_password"))),
         Err(problem) => Err(problem),
     };
     if let Err(problem) = confirmed {
@@ -510,7 +491,7 @@ pub async fn page(
     accounts_enabled(&state)?;
     let resolution = resolve(&state, &headers).await?;
     let extras = Extras {
-        notice: query.get("notice").and_then(|code| notice_text(code)),
+        notice: query.get("notice").and_then(|code| notice_key(code)),
         return_to: query.get("return").cloned(),
         ..Extras::default()
     };
@@ -545,12 +526,12 @@ fn may_link(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
     // Following a user across devices is tracking: Global Privacy Control refuses it too.
     let refusal = if signals.gpc { Some(Signal::Gpc) } else { signals.refuses(Category::Statistics) };
     if let Some(signal) = refusal {
-        let name = match signal {
-            Signal::Gpc => "Global Privacy Control (GPC)",
-            Signal::Dnt => "Do Not Track (DNT)",
+        let (name, key) = match signal {
+            Signal::Gpc => ("Global Privacy Control (GPC)", "err_link_gpc"),
+            Signal::Dnt => ("Do Not Track (DNT)", "err_link_dnt"),
         };
         let detail = format!("your browser sends {name}, which this site honours: this device is not linked");
-        return Err(Problem::of(ProblemKind::RefusedBySignal, detail));
+        return Err(Problem::of(ProblemKind::RefusedBySignal, detail).shown_as(PageText::of(key)));
     }
     let consented = crate::consent::read_consent(state, headers)
         .is_some_and(|c| c.granted.contains(&Category::Statistics) && !crate::consent::needs_prompt(state, Some(&c)));
@@ -558,7 +539,8 @@ fn may_link(state: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
         return Err(Problem::of(
             ProblemKind::ConsentRequired,
             "linking needs statistics consent in this browser: allow statistics in the cookie settings first",
-        ));
+        )
+        .shown_as(PageText::of("err_link_consent")));
     }
     Ok(())
 }

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
+        .layer(axum::middleware::from_fn(crate::page_language::scope))
         .layer(crumbs_own)
         .layer(outer.clone())
         .with_state(state.clone());

@@ -38,7 +38,7 @@ pub fn check_csrf(
     if same(sent, &csrf_token(state, &signed_in.session_id)) {
         Ok(())
     } else {
-        Err(Problem::forbidden("missing or wrong CSRF token"))
+        Err(Problem::forbidden("missing or wrong CSRF token").shown_as(crate::problem::PageText::of("err_csrf")))
     }
 }
 

@@ -350,7 +350,9 @@ pub fn language_for(state: &AppState, headers: &HeaderMap, explicit: Option<&str
         .and_then(|_| cookie(headers, &state.names.preferences))
         .and_then(|prefs| prefs.split('&').find_map(|kv| kv.strip_prefix("lang=")).map(str::to_owned));
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    i18n::negotiate(&state.config.languages, explicit.or(from_preferences.as_deref()), accept)
+    // The request's own `?lang=` when the caller did not read it (`page_language`).
+    let asked = explicit.map(str::to_owned).or_else(crate::page_language::asked);
+    i18n::negotiate(&state.config.languages, asked.as_deref().or(from_preferences.as_deref()), accept)
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub mod host;
 pub mod interests;
 pub mod metrics;
 pub mod mount;
+pub mod page_language;
 pub mod pages;
 pub mod policy;
 pub mod problem;

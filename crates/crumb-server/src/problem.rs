@@ -1,6 +1,8 @@
 //! RFC 9457 problem responses: every error the API returns is one, of one of
 //! the kinds of [`ProblemKind`], whose status, slug and title live here and
-//! nowhere else.
+//! nowhere else. The JSON body is in English, for developers; a problem
+//! shown to a browser as a page says it in the reader's language
+//! ([`PageText`], the messages `problem_<slug>` and `problem_<slug>_text`).
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -148,6 +150,17 @@ impl ProblemKind {
         ProblemKind::UpstreamTimedOut,
     ];
 
+    /// The message key of this kind's title on a page (`problem_not_found`).
+    pub fn page_title_key(self) -> String {
+        format!("problem_{}", self.slug().replace('-', "_"))
+    }
+
+    /// What a page says about a problem of this kind when its own request
+    /// has nothing more precise to say (`problem_not_found_text`).
+    pub fn page_text(self) -> PageText {
+        PageText { key: format!("{}_text", self.page_title_key()), values: Vec::new() }
+    }
+
     /// The kind whose type slug is `slug`.
     pub fn from_slug(slug: &str) -> Option<ProblemKind> {
         ProblemKind::ALL.into_iter().find(|kind| kind.slug() == slug)
@@ -227,6 +240,53 @@ impl ProblemKind {
     }
 }
 
+/// A value of a [`PageText`]: a text as it is, or a count in a counted
+/// message of the page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageValue {
+    /// A text (an address, a path), shown as it is.
+    Text(String),
+    /// `n` in the counted message `key` (`err_seconds`: "30 seconds").
+    Count(&'static str, u64),
+}
+
+/// What a page says about a problem, in the reader's language: a message
+/// of `web/i18n/pages/<code>.json` and the values of its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageText {
+    /// The message's key.
+    pub key: String,
+    /// Its placeholders' values.
+    pub values: Vec<(&'static str, PageValue)>,
+}
+
+impl PageText {
+    /// The message `key` without placeholders.
+    pub fn of(key: &str) -> PageText {
+        PageText { key: key.to_owned(), values: Vec::new() }
+    }
+
+    /// The same message with `{name}` filled with `value`.
+    pub fn with(mut self, name: &'static str, value: PageValue) -> PageText {
+        self.values.push((name, value));
+        self
+    }
+
+    /// The text in the language of `strings`.
+    pub fn render(&self, strings: &crumb_core::i18n::Strings) -> String {
+        let values: Vec<(&str, String)> = self
+            .values
+            .iter()
+            .map(|(name, value)| match value {
+                PageValue::Text(text) => (*name, text.clone()),
+                PageValue::Count(key, n) => (*name, strings.count(key, *n)),
+            })
+            .collect();
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(name, text)| (*name, text.as_str())).collect();
+        strings.fill(&self.key, &pairs)
+    }
+}
+
 /// An `application/problem+json` response.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -242,6 +302,11 @@ pub struct Problem {
     /// Seconds for the `Retry-After` header (429 and 503), not in the body.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// What a page says in the reader's language, when the request has
+    /// something more precise to say than its kind's text; not in the body.
+    /// (Boxed: a problem is the error of many results, and stays small.)
+    #[serde(skip)]
+    pub page_text: Option<Box<PageText>>,
 }
 
 impl Problem {
@@ -254,6 +319,36 @@ impl Problem {
             status: kind.status().as_u16(),
             detail: detail.into(),
             retry_after: None,
+            page_text: None,
+        }
+    }
+
+    /// The same problem, said on a page as `text`.
+    pub fn shown_as(mut self, text: PageText) -> Self {
+        self.page_text = Some(Box::new(text));
+        self
+    }
+
+    /// The kind of this problem (by its `type`).
+    pub fn problem_kind(&self) -> Option<ProblemKind> {
+        ProblemKind::ALL.into_iter().find(|kind| self.is(*kind))
+    }
+
+    /// What a page says about this problem: its own text, or its kind's.
+    pub fn text_for_page(&self) -> PageText {
+        self.page_text.as_deref().cloned().or_else(|| self.problem_kind().map(ProblemKind::page_text)).unwrap_or_else(
+            || {
+                // A problem always has one of the kinds' types; the generic text otherwise.
+                ProblemKind::BadRequest.page_text()
+            },
+        )
+    }
+
+    /// This problem's title on a page, in the language of `strings`.
+    pub fn title_for_page(&self, strings: &crumb_core::i18n::Strings) -> String {
+        match self.problem_kind() {
+            Some(kind) => strings.get(&kind.page_title_key()).to_owned(),
+            None => self.title.clone(),
         }
     }
 
@@ -355,7 +450,14 @@ impl From<crumb_core::accounts::hashing::HashBusy> for Problem {
 
 impl From<crumb_core::accounts::credentials::PasswordRuleError> for Problem {
     fn from(error: crumb_core::accounts::credentials::PasswordRuleError) -> Self {
-        Problem::unprocessable(error.to_string())
+        use crumb_core::accounts::credentials::{PasswordRuleError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+        let text = match error {
+            PasswordRuleError::TooShort => PageText::of("err_password_short")
+                .with("chars", PageValue::Count("account_chars", MIN_PASSWORD_CHARS as u64)),
+            PasswordRuleError::TooLong => PageText::of("err_password_long")
+                .with("chars", PageValue::Count("account_chars", MAX_PASSWORD_CHARS as u64)),
+        };
+        Problem::unprocessable(error.to_string()).shown_as(text)
     }
 }
 
@@ -377,6 +479,15 @@ mod tests {
             assert_eq!(problem.kind, format!("/problems/{}", kind.slug()));
             assert_eq!(ProblemKind::from_slug(kind.slug()), Some(kind));
             assert!(!kind.description().is_empty() && !kind.advice().is_empty(), "{kind:?}");
+            assert_eq!(problem.problem_kind(), Some(kind));
+            let english = crumb_core::i18n::Language::En.strings();
+            assert_eq!(
+                problem.title_for_page(english),
+                kind.title(),
+                "{kind:?}: the page's English title is the JSON's"
+            );
+            let text = problem.text_for_page().render(english);
+            assert!(!text.is_empty() && !text.starts_with("problem_"), "{kind:?}: {text}");
         }
     }
 

@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use crumb_store::{Admission, ThrottlePolicy};
 
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{PageText, PageValue, Problem, ProblemKind};
 use crate::request_info::client_address;
 use crate::state::AppState;
 
@@ -50,8 +50,10 @@ pub async fn admit(state: &AppState, keys: &[String], policy: &ThrottlePolicy, w
         Admission::Wait(ms) => {
             // Whole seconds, rounded up, at least one.
             let seconds = u64::try_from((ms + 999) / 1_000).unwrap_or(1).max(1);
+            let text = PageText::of("err_throttled").with("time", PageValue::Count("err_seconds", seconds));
             Err(Problem::of(ProblemKind::Throttled, format!("too many {what}; try again in {seconds} s"))
-                .retry_after(seconds))
+                .retry_after(seconds)
+                .shown_as(text))
         }
     }
 }

@@ -1079,8 +1079,8 @@ async fn admin_page_looks_up_a_receipt_and_shows_decisions_and_accounts() {
         }
         let html = browser.send(page_get("/admin")).await.text();
         assert!(html.contains("<td>10</td>"), "{backend}: {html}");
-        assert!(html.contains("<td>1 / 9 <span class=\"muted\">(10%)</span></td>"), "{backend}: statistics: {html}");
-        assert!(html.contains("<td>9 / 1 <span class=\"muted\">(90%)</span></td>"), "{backend}: marketing");
+        assert!(html.contains("<td>1 / 9 <span class=\"muted\">(10 %)</span></td>"), "{backend}: statistics: {html}");
+        assert!(html.contains("<td>9 / 1 <span class=\"muted\">(90 %)</span></td>"), "{backend}: marketing");
     }
 }
 

@@ -134,7 +134,7 @@ async fn the_policy_states_how_statistics_are_counted() {
     assert!(html.contains("deleted after 30 days"));
     assert!(html.contains("Without your consent we do not count your visits at all."));
     assert!(html.contains("the raw records of your visits are deleted within minutes"), "{html}");
-    assert!(html.contains("at most 1000 distinct values of each dimension"), "{html}");
+    assert!(html.contains("at most 1,000 distinct values of each dimension"), "{html}");
     let mut config = crumb_core::config::demo();
     config.analytics.cookieless = true;
     config.analytics.min_visitors = 25;

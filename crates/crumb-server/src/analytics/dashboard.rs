@@ -7,12 +7,17 @@
 //! - `GET /api/stats/funnel?steps=/a,/b,event:name` (or `?funnel=<name>`
 //!   of a funnel in `crumb.toml`): a funnel;
 //! - `GET /api/stats.csv`: the report as CSV.
+//!
+//! The page is in the reader's language (`crate::consent::language_for`,
+//! the `dash_*` messages of `web/i18n/pages/<code>.json`), its numbers
+//! written the language's way (`crumb_core::i18n::numbers`); its links and
+//! forms keep `?lang=`. The API and the CSV stay as they are.
 
 use std::fmt::Write as _;
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 
@@ -20,14 +25,16 @@ use askama::Template;
 
 use crumb_store::analytics::rollup::Dimension;
 
+use super::figures::{change, fewer_than, figure, margin, percent};
 use crate::extract::Admin;
 use crate::mount::Mount;
-use crate::pages::{self, Embed};
+use crate::pages::{self, Embed, KeptLanguage};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crumb_core::analytics::report::{
     self, FunnelAsked, FunnelReport, Point, RangeQuery, Report, ReportError, TableRow, Totals,
 };
+use crumb_core::i18n::Strings;
 
 const DASHBOARD_CSS: &str = include_str!("../../../../web/dashboard.css");
 
@@ -147,14 +154,21 @@ pub fn to_csv(report: &Report) -> String {
 
 /// `GET /dashboard`; with `steps` or `funnel`, also that funnel (only when
 /// asked: steps not declared in `crumb.toml` are counted from raw events).
-pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) -> Result<Response, Problem> {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    admin: Admin,
+    Range(q): Range,
+) -> Result<Response, Problem> {
+    let language = crate::consent::language_for(&state, &headers, q.lang.as_deref());
+    let t = language.strings();
     // A range the page cannot show (a "To" before "From") is said next to
     // the date fields, with 400, over the default range.
     let (range, range_form) = match q.range(state.now_millis()) {
         Ok(range) => (range, RangeForm::default()),
-        Err(ReportError::Query(detail)) => (
+        Err(ReportError::Query(_)) => (
             RangeQuery::default().range(state.now_millis())?,
-            RangeForm { from: q.from.clone(), to: q.to.clone(), fault: Some(detail) },
+            RangeForm { from: q.from.clone(), to: q.to.clone(), fault: Some(range_fault(&q, t)) },
         ),
         Err(error) => return Err(error.into()),
     };
@@ -170,8 +184,8 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
         tokio::join!(report::build_filtered(&state, range, q.limit(), &filters), report::realtime(&state), funnel);
     let (report, realtime) = (report?, realtime?);
     let live = match realtime.visitors {
-        Some(n) => format!("{n} visitors in the last 5 minutes"),
-        None => format!("Fewer than {} visitors in the last 5 minutes", realtime.min_visitors),
+        Some(n) => t.fill("dash_live", &[("n", &t.number(n))]),
+        None => t.fill("dash_live_few", &[("k", &t.number(realtime.min_visitors))]),
     };
     // A funnel the page cannot show is said in its card, with 400.
     let (funnel, fault) = match (asked, funnel) {
@@ -181,12 +195,44 @@ pub async fn page(State(state): State<AppState>, admin: Admin, Range(q): Range) 
         _ => (None, None),
     };
     let faulty = fault.is_some() || range_form.fault.is_some();
-    let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault);
-    let mut response = admin.respond(Html(render(Mount::of(&state.config), &report, &live, card, range_form)));
+    let card = funnel_card(&state.config.analytics.funnels, &report, q.steps.as_deref(), funnel, fault, t);
+    let page = Page { mount: Mount::of(&state.config), t, lang: language.code(), keep: KeptLanguage::of(language) };
+    let mut response = admin.respond(Html(render(page, &report, &live, card, range_form)));
     if faulty {
         *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     Ok(response)
+}
+
+/// What is wrong with the range `q` asks for, in the language of `t`:
+/// the rules of `RangeQuery::range`, checked in its order.
+fn range_fault(q: &RangeQuery, t: &Strings) -> String {
+    use crumb_core::analytics::report::{parse_day, MAX_RANGE_DAYS};
+    if let (Some(from), Some(to), None) = (&q.from, &q.to, &q.period) {
+        let (from_day, to_day) = (parse_day(from), parse_day(to));
+        if let Some(bad) = [(from, from_day), (to, to_day)].into_iter().find_map(|(v, d)| d.is_none().then_some(v)) {
+            return t.fill("dash_fault_date", &[("value", bad)]);
+        }
+        if to_day < from_day {
+            return t.fill("dash_fault_reversed", &[("from", from), ("to", to)]);
+        }
+        let max = t.count("days", MAX_RANGE_DAYS.unsigned_abs());
+        return t.fill("dash_fault_too_long", &[("days", &max)]);
+    }
+    t.get("dash_fault_range").to_owned()
+}
+
+/// Where the page is and in which language: what every part of it needs.
+#[derive(Clone, Copy)]
+pub struct Page<'a> {
+    /// Where the dashboard, the exports and the administrators' page are (`[server] prefix`).
+    pub mount: Mount<'a>,
+    /// The page's messages.
+    pub t: &'static Strings,
+    /// The page's language's code (`<html lang>`).
+    pub lang: &'static str,
+    /// The language its links and forms keep (`?lang=`).
+    pub keep: KeptLanguage,
 }
 
 /// The date picker as it was sent, when the range it asks for is not one.
@@ -196,7 +242,7 @@ pub struct RangeForm {
     from: Option<String>,
     /// The "To" sent.
     to: Option<String>,
-    /// What is wrong with them, shown next to the fields.
+    /// What is wrong with them, in the page's language, shown next to the fields.
     fault: Option<String>,
 }
 
@@ -231,17 +277,18 @@ fn funnel_card(
     steps: Option<&str>,
     funnel: Option<(FunnelAsked, FunnelReport)>,
     fault: Option<String>,
+    t: &Strings,
 ) -> FunnelCard {
     let k = report.min_visitors;
     let steps = funnel.as_ref().map(|(asked, _)| asked.steps.as_str()).or(steps).unwrap_or_default().to_owned();
     let result = funnel.map(|(asked, funnel)| FunnelResult {
-        title: asked.name.unwrap_or_else(|| "Steps asked".to_owned()),
+        title: asked.name.unwrap_or_else(|| t.get("dash_steps_asked").to_owned()),
         steps: funnel
             .steps
             .into_iter()
             .map(|step| StepRow {
-                visitors: if step.suppressed { format!("fewer than {k}") } else { figure(step.visitors) },
-                rate: percent(step.conversion_rate),
+                visitors: if step.suppressed { fewer_than(t, k) } else { figure(t, step.visitors) },
+                rate: percent(t, step.conversion_rate),
                 step: step.step,
             })
             .collect(),
@@ -250,51 +297,10 @@ fn funnel_card(
     FunnelCard { configured: configured.iter().map(|named| named.name.clone()).collect(), steps, fault, result }
 }
 
-/// A count as the page's language (English) writes it: 41,380.
-fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-fn figure(value: Option<u64>) -> String {
-    value.map_or_else(|| "—".to_owned(), count)
-}
-
-/// An estimate's margin, as shown after it (`± 1,350`), or nothing for an exact count.
-fn margin(value: Option<u64>) -> String {
-    value.map(|m| format!("± {}", count(m))).unwrap_or_default()
-}
-
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_owned(), |r| format!("{r} %"))
-}
-
-/// The change against the period before: `+12 % vs previous period`, or,
-/// while the range is not over, against the same time of the period before.
-fn change(current: Option<f64>, previous: Option<f64>, partial: bool) -> String {
-    let against = if partial { "vs previous period, same hours" } else { "vs previous period" };
-    match (current, previous) {
-        (Some(c), Some(p)) if p > 0.0 => {
-            let percent = ((c - p) / p * 100.0).round();
-            // Rounded, and far below 2^63: the cast keeps it.
-            let sign = if percent < 0.0 { "−" } else { "+" };
-            format!("{sign}{} % {against}", count(percent.abs() as u64))
-        }
-        _ => String::new(),
-    }
-}
-
 /// A key figure: its element id, label, value and change.
 struct Kpi {
     id: &'static str,
-    label: &'static str,
+    label: String,
     value: String,
     /// An estimate's margin (`± 1,350`), or empty.
     margin: String,
@@ -302,40 +308,46 @@ struct Kpi {
 }
 
 /// The key figures, or none when the range is under the anonymity floor.
-fn kpis(totals: &Totals, previous: &Totals, partial: bool) -> Option<Vec<Kpi>> {
+fn kpis(t: &Strings, totals: &Totals, previous: &Totals, partial: bool) -> Option<Vec<Kpi>> {
     if totals.suppressed {
         return None;
     }
     let as_f = |v: Option<u64>| v.map(|n| n as f64);
-    let change = |current, previous| change(current, previous, partial);
-    let kpi = |id, label, value, delta| Kpi { id, label, value, margin: String::new(), delta };
+    let change = |current, previous| change(t, current, previous, partial);
+    let figure = |value| figure(t, value);
+    let kpi = |id, label, value, delta| Kpi { id, label: t.get(label).to_owned(), value, margin: String::new(), delta };
+    let duration = |d: f64| {
+        // Whole seconds of a visit: far below 2^63.
+        let seconds = d as u64;
+        t.fill("dash_duration_value", &[("m", &t.number(seconds / 60)), ("s", &format!("{:02}", seconds % 60))])
+    };
     Some(vec![
         Kpi {
-            margin: margin(totals.visitors_margin),
+            margin: margin(t, totals.visitors_margin),
             ..kpi(
                 "visitors",
-                "Unique visitors",
+                "dash_unique_visitors",
                 figure(totals.visitors),
                 change(as_f(totals.visitors), as_f(previous.visitors)),
             )
         },
-        kpi("visits", "Visits", figure(totals.visits), change(as_f(totals.visits), as_f(previous.visits))),
+        kpi("visits", "dash_visits", figure(totals.visits), change(as_f(totals.visits), as_f(previous.visits))),
         kpi(
             "pageviews",
-            "Page views",
+            "dash_pageviews",
             figure(totals.pageviews),
             change(as_f(totals.pageviews), as_f(previous.pageviews)),
         ),
-        kpi("bounce", "Bounce rate", percent(totals.bounce_rate), change(totals.bounce_rate, previous.bounce_rate)),
+        kpi("bounce", "dash_bounce", percent(t, totals.bounce_rate), change(totals.bounce_rate, previous.bounce_rate)),
         kpi(
             "duration",
-            "Visit duration",
-            totals.visit_duration_s.map_or("—".into(), |d| format!("{}m {:02}s", (d as u64) / 60, (d as u64) % 60)),
+            "dash_duration",
+            totals.visit_duration_s.map_or("—".into(), duration),
             change(totals.visit_duration_s, previous.visit_duration_s),
         ),
-        kpi("new", "New visits", figure(totals.new_visits), String::new()),
-        kpi("returning", "Returning visits", figure(totals.returning_visits), String::new()),
-        kpi("events", "Events", figure(totals.events), change(as_f(totals.events), as_f(previous.events))),
+        kpi("new", "dash_new", figure(totals.new_visits), String::new()),
+        kpi("returning", "dash_returning", figure(totals.returning_visits), String::new()),
+        kpi("events", "dash_events", figure(totals.events), change(as_f(totals.events), as_f(previous.events))),
     ])
 }
 
@@ -360,9 +372,8 @@ struct AxisLabel {
 struct Marker {
     cx: String,
     cy: String,
-    bucket: String,
-    visitors: String,
-    pageviews: String,
+    /// "2026-11-07 · visitors: 1,234 · page views: 5,678", in the page's language.
+    tooltip: String,
 }
 
 /// The dashboard's line chart of visitors and page views
@@ -376,7 +387,8 @@ pub struct Chart {
     h: f64,
     /// The response's CSP nonce, on the chart's `<style>` (the labels' positions).
     nonce: String,
-    unit: &'static str,
+    /// "Visitors and page views per day", in the page's language.
+    title: &'static str,
     grid: Vec<GridLine>,
     labels: Vec<AxisLabel>,
     pageviews: String,
@@ -420,7 +432,7 @@ fn labelled(points: usize) -> Vec<usize> {
 }
 
 /// The chart of `series`: a point per bucket; a withheld one breaks the lines.
-pub fn chart(series: &[Point], nonce: String) -> Chart {
+pub fn chart(t: &'static Strings, series: &[Point], nonce: String) -> Chart {
     const W: f64 = 1000.0;
     const H: f64 = 200.0;
     let max = series.iter().filter_map(|p| p.pageviews.max(p.visitors)).max().unwrap_or(0);
@@ -450,7 +462,7 @@ pub fn chart(series: &[Point], nonce: String) -> Chart {
             GridLine {
                 y: format!("{:.1}", y(value)),
                 bottom: format!("{:.2}", value as f64 / top * 100.0),
-                value: count(value),
+                value: t.number(value),
             }
         })
         .collect();
@@ -482,9 +494,14 @@ pub fn chart(series: &[Point], nonce: String) -> Chart {
             point.visitors.map(|v| Marker {
                 cx: format!("{:.1}", x(i)),
                 cy: format!("{:.1}", y(v)),
-                bucket: point.bucket.clone(),
-                visitors: count(v),
-                pageviews: figure(point.pageviews),
+                tooltip: t.fill(
+                    "dash_marker",
+                    &[
+                        ("bucket", &point.bucket),
+                        ("visitors", &t.number(v)),
+                        ("pageviews", &figure(t, point.pageviews)),
+                    ],
+                ),
             })
         })
         .collect();
@@ -492,7 +509,11 @@ pub fn chart(series: &[Point], nonce: String) -> Chart {
         w: W,
         h: H,
         nonce,
-        unit: if series.first().is_some_and(|p| p.bucket.contains('T')) { "hour" } else { "day" },
+        title: t.get(if series.first().is_some_and(|p| p.bucket.contains('T')) {
+            "dash_chart_hour"
+        } else {
+            "dash_chart_day"
+        }),
         grid,
         labels,
         pageviews: line(|p| p.pageviews),
@@ -501,27 +522,30 @@ pub fn chart(series: &[Point], nonce: String) -> Chart {
     }
 }
 
-/// A table's heading and its first column's heading.
-fn headings(dimension: Dimension) -> (&'static str, &'static str) {
-    match dimension {
-        Dimension::Total => ("Totals", ""),
-        Dimension::Page => ("Top pages", "Page"),
-        Dimension::Entry => ("Entry pages", "Page"),
-        Dimension::Exit => ("Exit pages", "Page"),
-        Dimension::Source => ("Sources", "Source"),
-        Dimension::UtmSource => ("UTM sources", "utm_source"),
-        Dimension::UtmMedium => ("UTM media", "utm_medium"),
-        Dimension::UtmCampaign => ("UTM campaigns", "utm_campaign"),
-        Dimension::Browser => ("Browsers", "Browser"),
-        Dimension::Os => ("Operating systems", "OS"),
-        Dimension::Device => ("Devices", "Device"),
-        Dimension::VisitorType => ("New vs returning", "Visitors"),
-        Dimension::Tracking => ("How visits were counted", "Counted"),
-        Dimension::Event => ("Custom events", "Event"),
-        Dimension::Property => ("Event properties", "Event · property · value"),
-        Dimension::Outbound => ("Outbound links", "Link"),
-        Dimension::Funnel => ("Funnel steps", "Step"),
-    }
+/// A table's heading and its first column's heading, in the language of
+/// `t` (the UTM parameters keep their names).
+fn headings(t: &'static Strings, dimension: Dimension) -> (&'static str, &'static str) {
+    let (title, column) = match dimension {
+        Dimension::Total => ("dash_t_total", ""),
+        Dimension::Page => ("dash_t_page", "dash_c_page"),
+        Dimension::Entry => ("dash_t_entry", "dash_c_page"),
+        Dimension::Exit => ("dash_t_exit", "dash_c_page"),
+        Dimension::Source => ("dash_t_source", "dash_c_source"),
+        Dimension::UtmSource => ("dash_t_utm_source", "utm_source"),
+        Dimension::UtmMedium => ("dash_t_utm_medium", "utm_medium"),
+        Dimension::UtmCampaign => ("dash_t_utm_campaign", "utm_campaign"),
+        Dimension::Browser => ("dash_t_browser", "dash_c_browser"),
+        Dimension::Os => ("dash_t_os", "dash_c_os"),
+        Dimension::Device => ("dash_t_device", "dash_c_device"),
+        Dimension::VisitorType => ("dash_t_visitor_type", "dash_visitors"),
+        Dimension::Tracking => ("dash_t_tracking", "dash_c_counted"),
+        Dimension::Event => ("dash_t_event", "dash_c_event"),
+        Dimension::Property => ("dash_t_property", "dash_c_property"),
+        Dimension::Outbound => ("dash_t_outbound", "dash_c_link"),
+        Dimension::Funnel => ("dash_t_funnel", "dash_step"),
+    };
+    let column = if column.starts_with("dash_") { t.get(column) } else { column };
+    (t.get(title), column)
 }
 
 /// A row of a report table, as shown.
@@ -536,6 +560,20 @@ struct RowView {
     other: bool,
 }
 
+/// How a row's value is shown: the words crumb writes for it in the
+/// page's language ("(other)", a direct visit, how a visit was counted), or
+/// the value as it was recorded.
+fn shown_value(t: &Strings, dimension: &str, value: &str, other: bool) -> String {
+    match (dimension, value) {
+        _ if other => t.get("dash_other").to_owned(),
+        ("source", "") => t.get("dash_direct").to_owned(),
+        ("property", property) => property.replace('\u{1f}', " · "),
+        ("tracking", "cookie") => t.get("dash_with_consent").to_owned(),
+        ("tracking", "cookieless") => t.get("dash_without_consent").to_owned(),
+        (_, value) => value.to_owned(),
+    }
+}
+
 /// A report table, as shown.
 struct TableView {
     id: &'static str,
@@ -546,20 +584,24 @@ struct TableView {
     rows: Vec<RowView>,
 }
 
-/// The dashboard (at `mount`) of `from` to `to` with `filters` (query names and values).
-fn dashboard_href(mount: Mount<'_>, from: &str, to: &str, filters: &[(&str, &str)]) -> String {
+/// The dashboard (of `page`, in its language) of `from` to `to` with `filters` (query names and values).
+fn dashboard_href(page: Page<'_>, from: &str, to: &str, filters: &[(&str, &str)]) -> String {
     let mut pairs = vec![("from", from), ("to", to)];
     pairs.extend_from_slice(filters);
+    if let Some(code) = page.keep.code() {
+        pairs.push(("lang", code));
+    }
+    let mount = page.mount;
     // Encoding string pairs cannot fail.
     mount.at(&format!("/dashboard?{}", serde_urlencoded::to_string(pairs).unwrap_or_default()))
 }
 
 /// How a filter is named on the page.
-fn filter_label(dimension: Dimension) -> &'static str {
+fn filter_label(t: &'static Strings, dimension: Dimension) -> &'static str {
     match dimension {
-        Dimension::Entry => "Entry page",
-        Dimension::Exit => "Exit page",
-        other => headings(other).1,
+        Dimension::Entry => t.get("dash_c_entry"),
+        Dimension::Exit => t.get("dash_c_exit"),
+        other => headings(t, other).1,
     }
 }
 
@@ -568,6 +610,8 @@ struct FilterView {
     label: &'static str,
     value: String,
     remove: String,
+    /// The remove link's accessible name ("Remove the filter Page: /a").
+    remove_label: String,
 }
 
 /// The report's filters, as query pairs.
@@ -576,13 +620,14 @@ fn filter_pairs(report: &Report) -> Vec<(&'static str, &str)> {
 }
 
 fn table(
-    mount: Mount<'_>,
+    page: Page<'_>,
     dimension: Dimension,
     title: &'static str,
     column: &'static str,
     rows: &[TableRow],
     report: &Report,
 ) -> TableView {
+    let t = page.t;
     let (id, k) = (dimension.name(), report.min_visitors);
     let events = matches!(id, "event" | "property" | "outbound");
     let filterable = report::FILTERABLE.contains(&dimension);
@@ -593,26 +638,21 @@ fn table(
             let href = (filterable && !row.other && !row.suppressed).then(|| {
                 let mut pairs = others.clone();
                 pairs.push((id, row.value.as_str()));
-                dashboard_href(mount, &report.from, &report.to, &pairs)
+                dashboard_href(page, &report.from, &report.to, &pairs)
             });
-            let value = match (id, row.value.as_str()) {
-                ("source", "") => "Direct / none".to_owned(),
-                ("property", property) => property.replace('\u{1f}', " · "),
-                ("tracking", "cookie") => "With consent (visitor cookie)".to_owned(),
-                ("tracking", "cookieless") => "Without consent (cookieless, a day at most)".to_owned(),
-                (_, value) => value.to_owned(),
-            };
+            let value = shown_value(t, id, &row.value, row.other);
+            let second = figure(t, if events { row.events } else { row.visits });
             let (visitors, second) = if row.suppressed {
-                (format!("fewer than {k}"), "—".to_owned())
+                (fewer_than(t, k), "—".to_owned())
             } else if let (None, Some(at_least)) = (row.visitors, row.visitors_at_least) {
-                (format!("{}+", count(at_least)), figure(if events { row.events } else { row.visits }))
+                (format!("{}+", t.number(at_least)), second)
             } else {
-                (figure(row.visitors), figure(if events { row.events } else { row.visits }))
+                (figure(t, row.visitors), second)
             };
-            RowView { value, href, visitors, margin: margin(row.visitors_margin), second, other: row.other }
+            RowView { value, href, visitors, margin: margin(t, row.visitors_margin), second, other: row.other }
         })
         .collect();
-    TableView { id, title, column, second: if events { "Events" } else { "Visits" }, rows }
+    TableView { id, title, column, second: t.get(if events { "dash_events" } else { "dash_visits" }), rows }
 }
 
 /// A goal, as shown.
@@ -629,6 +669,12 @@ struct GoalView {
 struct DashboardPage<'a> {
     /// Where the dashboard, the exports and the administrators' page are (`[server] prefix`).
     mount: Mount<'a>,
+    /// The page's messages.
+    t: &'static Strings,
+    /// The page's language's code: `<html lang>`.
+    lang: &'static str,
+    /// The language its links and forms keep (`?lang=`).
+    keep: KeptLanguage,
     site: &'a str,
     css: &'static str,
     /// The response's CSP nonce, on its `<style>`.
@@ -653,7 +699,8 @@ struct DashboardPage<'a> {
     live: &'a str,
     kpis: Option<Vec<Kpi>>,
     chart: Embed<Chart>,
-    granularity: &'static str,
+    /// The chart's caption: the range and its granularity.
+    caption: String,
     cross_text: String,
     cross_partial: bool,
     goals: Vec<GoalView>,
@@ -661,14 +708,41 @@ struct DashboardPage<'a> {
     tables: Vec<TableView>,
 }
 
+impl DashboardPage<'_> {
+    /// The message `key` of the page's language.
+    fn tr(&self, key: &'static str) -> &'static str {
+        self.t.get(key)
+    }
+
+    /// The message `key` with `values` filled in.
+    fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+        self.t.fill(key, values)
+    }
+
+    /// The message `key` in two parts around its placeholder `at`, for markup there.
+    fn around(&self, key: &str, at: &str) -> (String, String) {
+        self.t.around(key, at, &[])
+    }
+
+    /// The preset `period` ("7d") as its link names it ("7 days").
+    fn preset(&self, days: &u64) -> String {
+        self.t.count("days", *days)
+    }
+
+    /// A number as the page's language writes it.
+    fn number(&self, n: &u64) -> String {
+        self.t.number(*n)
+    }
+}
+
 /// The dashboard page.
-pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard, range_form: RangeForm) -> String {
-    let k = report.min_visitors;
+pub fn render(page: Page<'_>, report: &Report, live: &str, funnel: FunnelCard, range_form: RangeForm) -> String {
+    let (t, k) = (page.t, report.min_visitors);
     let tables = report::tables()
         .filter_map(|dimension| {
             let rows = report.tables.get(dimension.name())?;
-            let (title, column) = headings(dimension);
-            Some(table(mount, dimension, title, column, rows, report))
+            let (title, column) = headings(t, dimension);
+            Some(table(page, dimension, title, column, rows, report))
         })
         .collect();
     let goals = report
@@ -676,21 +750,31 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
         .iter()
         .map(|goal| GoalView {
             name: goal.name.clone(),
-            visitors: if goal.suppressed { format!("fewer than {k}") } else { figure(goal.visitors) },
-            conversions: figure(goal.conversions),
-            rate: percent(goal.conversion_rate),
+            visitors: if goal.suppressed { fewer_than(t, k) } else { figure(t, goal.visitors) },
+            conversions: figure(t, goal.conversions),
+            rate: percent(t, goal.conversion_rate),
         })
         .collect();
     let cross = &report.cross_device;
     let cross_text = match (cross.suppressed, cross.users_on_several_devices, cross.signed_in_users) {
         (false, Some(several), Some(all)) => {
-            format!("{several} of {all} signed-in users with linked devices used more than one device.")
+            t.fill("dash_cross", &[("all", &t.number(all)), ("several", &t.number(several))])
         }
-        _ => format!("Fewer than {k} signed-in users: withheld."),
+        _ => t.fill("dash_cross_few", &[("k", &t.number(k))]),
     };
+    let caption = t.fill(
+        match report.granularity {
+            crumb_store::analytics::Granularity::Hour => "dash_caption_hour",
+            crumb_store::analytics::Granularity::Day => "dash_caption_day",
+        },
+        &[("from", &report.from), ("to", &report.to)],
+    );
     let nonce = crate::security_headers::current_nonce().unwrap_or_default();
     pages::render(&DashboardPage {
-        mount,
+        mount: page.mount,
+        t,
+        lang: page.lang,
+        keep: page.keep,
         site: &report.site,
         css: DASHBOARD_CSS,
         nonce: nonce.clone(),
@@ -705,13 +789,16 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
             .map(|filter| {
                 let rest: Vec<(&str, &str)> =
                     filter_pairs(report).into_iter().filter(|(name, _)| *name != filter.dimension.name()).collect();
+                let label = filter_label(t, filter.dimension);
+                let value = match (filter.dimension, filter.value.as_str()) {
+                    (Dimension::Source, "") => t.get("dash_direct").to_owned(),
+                    (_, value) => value.to_owned(),
+                };
                 FilterView {
-                    label: filter_label(filter.dimension),
-                    value: match (filter.dimension, filter.value.as_str()) {
-                        (Dimension::Source, "") => "Direct / none".to_owned(),
-                        (_, value) => value.to_owned(),
-                    },
-                    remove: dashboard_href(mount, &report.from, &report.to, &rest),
+                    remove_label: t.fill("dash_remove_filter", &[("filter", &format!("{label}: {value}"))]),
+                    label,
+                    value,
+                    remove: dashboard_href(page, &report.from, &report.to, &rest),
                 }
             })
             .collect(),
@@ -727,12 +814,9 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
             || report.tables.values().flatten().any(|row| row.visitors_margin.is_some()),
         k,
         live,
-        kpis: kpis(&report.totals, &report.previous, report.previous_partial),
-        chart: Embed(chart(&report.series, nonce)),
-        granularity: match report.granularity {
-            crumb_store::analytics::Granularity::Hour => "hour",
-            crumb_store::analytics::Granularity::Day => "day",
-        },
+        kpis: kpis(t, &report.totals, &report.previous, report.previous_partial),
+        chart: Embed(chart(t, &report.series, nonce)),
+        caption,
         cross_text,
         cross_partial: cross.partial,
         goals,
@@ -744,6 +828,7 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crumb_core::i18n::Language;
 
     #[test]
     fn csv_fields_are_quoted_and_defused() {
@@ -754,9 +839,12 @@ mod tests {
     }
 
     #[test]
-    fn counts_have_thousands_separators() {
-        let shown: Vec<String> = [0, 7, 999, 1_000, 41_380, 1_234_567].into_iter().map(count).collect();
+    fn counts_have_the_thousands_separators_of_the_page_s_language() {
+        let english = Language::En.strings();
+        let shown: Vec<String> = [0, 7, 999, 1_000, 41_380, 1_234_567].into_iter().map(|n| english.number(n)).collect();
         assert_eq!(shown, ["0", "7", "999", "1,000", "41,380", "1,234,567"]);
+        assert_eq!(percent(english, Some(42.5)), "42.5 %");
+        assert_eq!(percent(Language::De.strings(), Some(42.5)), "42,5 %");
     }
 
     #[test]
@@ -774,7 +862,7 @@ mod tests {
                 visits: Some(1_200),
             })
             .collect();
-        let chart = chart(&series, String::new());
+        let chart = chart(Language::En.strings(), &series, String::new());
         let ticks: Vec<&str> = chart.grid.iter().map(|g| g.value.as_str()).collect();
         assert_eq!(ticks, ["0", "2,000", "4,000", "6,000", "8,000"]);
         let labels: Vec<(&str, &str)> = chart.labels.iter().map(|l| (l.text.as_str(), l.anchor)).collect();
@@ -793,6 +881,7 @@ mod tests {
             visits: v,
         };
         let chart = chart(
+            Language::En.strings(),
             &[point("2026-11-01", Some(10)), point("2026-11-02", None), point("2026-11-03", Some(30))],
             String::new(),
         );

@@ -10,29 +10,40 @@ use askama::Template;
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::pages::negotiate::ErrorPage;
+use crate::pages::Embed;
 use crate::problem::Problem;
 use crate::state::AppState;
+use crumb_core::i18n::Language;
 
-/// The page (`web/templates/gateway/failure.html`).
+/// The page (`web/templates/gateway/failure.html`), in the reader's language.
 #[derive(Template)]
 #[template(path = "gateway/failure.html")]
 struct FailurePage<'a> {
-    problem: &'a Problem,
+    /// The page's language's code (`<html lang>`).
+    lang: &'static str,
+    /// The title, text and link of the problem, as crumb's own problem pages have them.
+    main: Embed<ErrorPage<'a>>,
+    /// The title, in the page's language.
+    title: String,
     site: &'a str,
-    /// The problem type's page, under crumb's prefix.
-    about: String,
     /// crumb's own pages' stylesheet.
     css: &'static str,
 }
 
-/// `problem` as a page (when `html_wanted`) or as itself, uncacheable.
-pub fn respond(state: &AppState, html_wanted: bool, problem: Problem) -> Response {
-    let mut response = if html_wanted {
+/// `problem` as a page in `page_language` (when a page is wanted) or as
+/// itself, uncacheable.
+pub fn respond(state: &AppState, page_language: Option<Language>, problem: Problem) -> Response {
+    let mut response = if let Some(language) = page_language {
         let status = axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+        // The problem type's page, under crumb's prefix.
+        let about = format!("{}{}", state.config.prefix, problem.kind);
+        let main = ErrorPage::new(&problem, &about, language.strings());
         let page = FailurePage {
-            problem: &problem,
+            lang: language.code(),
+            title: main.title().to_owned(),
+            main: Embed(main),
             site: &state.config.site_name,
-            about: format!("{}{}", state.config.prefix, problem.kind),
             css: crate::pages::SITE_CSS,
         };
         (status, Html(crate::pages::render(&page))).into_response()

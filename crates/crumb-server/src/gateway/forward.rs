@@ -208,7 +208,9 @@ impl Sightings<'_> {
 /// The handler behind every path that is not crumb's.
 pub async fn proxy(State(gateway): State<Gateway>, Peer(peer): Peer, mut request: Request) -> Response {
     let state = &gateway.state;
-    let html_wanted = crate::pages::negotiate::wants_html(request.headers());
+    // A browser's navigation gets a page in its reader's language when the upstream fails.
+    let page_language = crate::pages::negotiate::wants_html(request.headers())
+        .then(|| crate::consent::language_for(state, request.headers(), None));
     let rules = Rules::new(&state.config, crate::consent::granted_now(state, request.headers()), gateway.undeclared);
     let seen = Sightings { state, request_path: request.uri().path().to_owned(), now: state.now_millis() };
     let expire = cookies_to_upstream(&seen, &rules, request.headers_mut());
@@ -219,7 +221,7 @@ pub async fn proxy(State(gateway): State<Gateway>, Peer(peer): Peer, mut request
     let head = request.method() == Method::HEAD;
     let mut response = match send(&gateway, request).await {
         Ok(response) => response,
-        Err(problem) => return failure::respond(state, html_wanted, problem),
+        Err(problem) => return failure::respond(state, page_language, problem),
     };
     let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
     if let (true, Some(client_side)) = (switching, client_side) {

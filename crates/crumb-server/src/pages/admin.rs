@@ -8,6 +8,9 @@
 //! (`[analytics] min_visitors`, k): a day with fewer than k decisions shows
 //! no breakdown, so that knowing when someone decided does not tell what
 //! they chose.
+//!
+//! Every text is in the reader's language (`admin_*` messages of
+//! `web/i18n/pages/<code>.json`), counts in its plural forms and its digits.
 
 use std::collections::BTreeMap;
 
@@ -19,12 +22,12 @@ use crumb_core::category::Category;
 use crumb_store::{ConsentRecord, DecisionCount, GatewaySighting, SightingKind, Store, StoreError};
 use serde::Deserialize;
 
-use super::account::plural;
-use super::{Embed, Moment};
+use super::{Embed, KeptLanguage, Moment};
 use crate::extract::Admin;
 use crate::mount::Mount;
 use crate::problem::Problem;
 use crate::state::AppState;
+use crumb_core::i18n::Strings;
 
 /// Days of decisions the page shows, today included.
 pub const DAYS: i64 = 30;
@@ -60,6 +63,16 @@ impl CategoryCell {
     fn percent(&self) -> u64 {
         (self.granted * 100 + self.total() / 2).checked_div(self.total()).unwrap_or(0)
     }
+
+    /// "12 / 3" as the page's language writes numbers.
+    fn shown(&self, t: &Strings) -> String {
+        format!("{} / {}", t.number(self.granted), t.number(self.refused))
+    }
+
+    /// The granted share, "80 %" as the page's language writes it.
+    fn share(&self, t: &Strings) -> String {
+        t.fill("percent", &[("n", &t.number(self.percent()))])
+    }
 }
 
 /// One day's row.
@@ -79,10 +92,14 @@ struct DayRow {
 struct AdminMain<'a> {
     /// Where the links and the look-up form go (`[server] prefix`).
     mount: Mount<'a>,
-    consents: u64,
-    consents_word: &'static str,
-    accounts: u64,
-    accounts_word: &'static str,
+    /// The language its links and look-up form keep (`?lang=`).
+    keep: KeptLanguage,
+    /// The page's messages.
+    t: &'static Strings,
+    /// "1.234 consent records" in three parts, the number in the middle.
+    consents: (String, String, String),
+    /// "2 accounts" in three parts.
+    accounts: (String, String, String),
     admins: Vec<(String, Moment)>,
     receipt: String,
     /// `None`: nothing looked up; `Some(None)`: no such record.
@@ -92,6 +109,49 @@ struct AdminMain<'a> {
     totals: Vec<CategoryCell>,
     k: u64,
     gateway: Embed<GatewaySection>,
+}
+
+impl AdminMain<'_> {
+    /// The message `key` of the page's language.
+    fn tr(&self, key: &'static str) -> &'static str {
+        self.t.get(key)
+    }
+
+    /// The message `key` with `values` filled in.
+    fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+        self.t.fill(key, values)
+    }
+
+    /// The message `key` in two parts around its placeholder `at`, for markup there.
+    fn around(&self, key: &str, at: &str) -> (String, String) {
+        self.t.around(key, at, &[])
+    }
+
+    /// A number as the page's language writes it.
+    fn number(&self, n: &u64) -> String {
+        self.t.number(*n)
+    }
+
+    /// "2 accounts", in the page's language.
+    fn accounts_text(&self) -> String {
+        let (before, number, after) = &self.accounts;
+        format!("{before}{number}{after}")
+    }
+
+    /// A record's decision (`given`, `updated`, `withdrawn`) in the page's language.
+    fn action(&self, record: &ConsentRecord) -> &'static str {
+        use crumb_store::ConsentAction;
+        self.tr(match record.action {
+            ConsentAction::Given => "admin_action_given",
+            ConsentAction::Updated => "admin_action_updated",
+            ConsentAction::Withdrawn => "admin_action_withdrawn",
+        })
+    }
+
+    /// Whether a privacy signal was sent, in the page's language.
+    fn sent(&self, sent: &bool) -> &'static str {
+        self.tr(if *sent { "admin_sent" } else { "admin_not_sent" })
+    }
 }
 
 /// One gateway sighting, as the page shows it.
@@ -114,11 +174,12 @@ pub struct SightingRow {
     pub sample_path: String,
 }
 
-impl From<GatewaySighting> for SightingRow {
-    fn from(s: GatewaySighting) -> Self {
+impl SightingRow {
+    /// The row of sighting `s`, its finding in the language of `t`.
+    fn of(s: GatewaySighting, t: &Strings) -> Self {
         SightingRow {
             finding: match s.kind {
-                SightingKind::Undeclared => "not declared".to_owned(),
+                SightingKind::Undeclared => t.get("admin_gw_undeclared").to_owned(),
                 SightingKind::BeyondDeclaration => s.detail,
             },
             name: s.name,
@@ -139,16 +200,35 @@ pub struct GatewaySection {
     rows: Vec<SightingRow>,
     /// Whether crumb runs as a gateway (the empty state says how to see cookies if not).
     gateway: bool,
+    /// The page's messages.
+    t: &'static Strings,
 }
 
-/// The site's gateway sightings, most recent first.
+impl GatewaySection {
+    /// The message `key` of the page's language.
+    fn tr(&self, key: &'static str) -> &'static str {
+        self.t.get(key)
+    }
+
+    /// A number as the page's language writes it.
+    fn number(&self, n: &u64) -> String {
+        self.t.number(*n)
+    }
+}
+
+/// The site's gateway sightings, most recent first (findings in English).
 pub async fn gateway_rows(store: &dyn Store, site: &str) -> Result<Vec<SightingRow>, StoreError> {
-    Ok(store.gateway_sightings(site).await?.into_iter().map(SightingRow::from).collect())
+    gateway_rows_in(store, site, crumb_core::i18n::Language::En.strings()).await
 }
 
-/// The section's markup for `rows` (as in a gateway's admin page).
+/// The site's gateway sightings, most recent first, with their findings in the language of `t`.
+async fn gateway_rows_in(store: &dyn Store, site: &str, t: &Strings) -> Result<Vec<SightingRow>, StoreError> {
+    Ok(store.gateway_sightings(site).await?.into_iter().map(|s| SightingRow::of(s, t)).collect())
+}
+
+/// The section's markup for `rows` (as in a gateway's admin page), in English.
 pub fn render_gateway_section(rows: Vec<SightingRow>) -> String {
-    super::render(&GatewaySection { rows, gateway: true })
+    super::render(&GatewaySection { rows, gateway: true, t: crumb_core::i18n::Language::En.strings() })
 }
 
 /// The rows of the decisions table from the store's counts: per day
@@ -216,19 +296,20 @@ pub async fn page(
         // What the gateway tallied since its last flush, so the page is current.
         state.gateway_audit.flush(state.store.as_ref()).await?;
     }
-    let gateway = GatewaySection {
-        rows: gateway_rows(state.store.as_ref(), site).await?,
-        gateway: state.config.gateway.is_some(),
-    };
     let language = crate::consent::language_for(&state, &headers, None);
     let strings = language.strings();
+    let gateway = GatewaySection {
+        rows: gateway_rows_in(state.store.as_ref(), site, strings).await?,
+        gateway: state.config.gateway.is_some(),
+        t: strings,
+    };
     let main = AdminMain {
         mount: Mount::of(&state.config),
+        keep: KeptLanguage::of(language),
+        t: strings,
         gateway: Embed(gateway),
-        consents,
-        consents_word: plural(consents, "consent record", "consent records"),
-        accounts,
-        accounts_word: plural(accounts, "account", "accounts"),
+        consents: strings.count_parts("admin_consent_records", consents),
+        accounts: strings.count_parts("admin_accounts", accounts),
         admins,
         receipt,
         found,
@@ -237,7 +318,7 @@ pub async fn page(
         totals,
         k,
     };
-    Ok(admin.respond(Html(super::page(&state.config, language, "Administration", main))))
+    Ok(admin.respond(Html(super::page(&state.config, language, strings.get("admin_title"), main))))
 }
 
 #[cfg(test)]

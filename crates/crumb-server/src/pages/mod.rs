@@ -82,6 +82,35 @@ impl<T: Template> fmt::Display for Embed<T> {
 
 impl<T: Template> askama::filters::HtmlSafe for Embed<T> {}
 
+/// The language a page keeps in its own links and form actions: the page's
+/// language when the reader chose it with `?lang=` (`crate::page_language`),
+/// or none — without a choice, `Accept-Language` picks it again on the next
+/// page, and the links stay as they are.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeptLanguage(Option<&'static str>);
+
+impl KeptLanguage {
+    /// The language to keep on a page in `language`.
+    pub fn of(language: Language) -> KeptLanguage {
+        KeptLanguage(crate::page_language::asked().map(|_| language.code()))
+    }
+
+    /// Its code, if one is kept.
+    pub fn code(&self) -> Option<&'static str> {
+        self.0
+    }
+
+    /// `?lang=de` to add to a path, or nothing.
+    pub fn query(&self) -> String {
+        self.0.map(|code| format!("?lang={code}")).unwrap_or_default()
+    }
+
+    /// `&lang=de` to add to a query, or nothing.
+    pub fn pair(&self) -> String {
+        self.0.map(|code| format!("&lang={code}")).unwrap_or_default()
+    }
+}
+
 /// What both layouts show around the content.
 struct Frame<'a> {
     /// The language's code: `<html lang>` and the script's `?lang=`.
@@ -94,6 +123,14 @@ struct Frame<'a> {
     policy: &'static str,
     /// "Cookie settings", in the page's language.
     settings: &'static str,
+    /// "Skip to content", in the page's language.
+    skip: &'static str,
+    /// "Your account", in the page's language.
+    account: &'static str,
+    /// The site navigation's accessible name, in the page's language.
+    nav: &'static str,
+    /// The language the account link keeps.
+    keep: KeptLanguage,
     /// Whether accounts are enabled (the production layout links to `/account`).
     accounts: bool,
     /// The response's CSP nonce, on its `<style>` and `<script>`.
@@ -154,6 +191,10 @@ pub fn page_in<M: Template>(layout: Layout, config: &Config, language: Language,
         site: &config.site_name,
         policy: strings.get("policy_link"),
         settings: strings.get("settings_title"),
+        skip: strings.get("skip_link"),
+        account: strings.get("nav_account"),
+        nav: strings.get("nav_site"),
+        keep: KeptLanguage::of(language),
         accounts: config.accounts.is_some(),
         nonce: crate::security_headers::current_nonce().unwrap_or_default(),
         mount: Mount::of(config),

@@ -20,6 +20,7 @@ use crate::consent::language_for;
 use crate::mount::Mount;
 use crate::problem::{Problem, ProblemKind};
 use crate::state::AppState;
+use crumb_core::i18n::Strings;
 
 /// Whether the request asks for a page: its `Accept` names `text/html`
 /// (browsers' navigations and form posts do; `fetch` and API clients do not).
@@ -32,13 +33,45 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
         .any(|item| item.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("text/html")))
 }
 
-/// The page that stands for a problem (`web/templates/problems/error.html`).
+/// The page that stands for a problem (`web/templates/problems/error.html`),
+/// in the reader's language.
 #[derive(Template)]
 #[template(path = "problems/error.html")]
-struct ErrorPage<'a> {
+pub struct ErrorPage<'a> {
     problem: &'a Problem,
+    /// The kind's title in the page's language.
+    title: String,
+    /// What the page says about the problem, in its language.
+    text: String,
+    /// The problem's own detail (English, as in its JSON), shown when the
+    /// page has only its kind's text to say: it names what went wrong.
+    detail: Option<&'a str>,
     /// The problem type's page (`{prefix}/problems/<slug>`: the problem's `type`).
     about: &'a str,
+    /// "What this means and what to do", in the page's language.
+    about_label: &'static str,
+    /// "In detail:", in the page's language.
+    detail_label: &'static str,
+}
+
+impl<'a> ErrorPage<'a> {
+    /// The page for `problem` in the language of `t`, linking to `about`.
+    pub fn new(problem: &'a Problem, about: &'a str, t: &'static Strings) -> ErrorPage<'a> {
+        ErrorPage {
+            problem,
+            title: problem.title_for_page(t),
+            text: problem.text_for_page().render(t),
+            detail: problem.page_text.is_none().then_some(problem.detail.as_str()).filter(|d| !d.is_empty()),
+            about,
+            about_label: t.get("problem_about"),
+            detail_label: t.get("problem_detail"),
+        }
+    }
+
+    /// The page's title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
 }
 
 /// The middleware: see the module's documentation.
@@ -60,7 +93,10 @@ pub async fn pages_for_browsers(State(state): State<AppState>, request: Request,
     let mount = Mount::of(&state.config);
     let mut page = if problem.is(ProblemKind::NotSignedIn) {
         let account = mount.at("/account");
-        let target = match back_to.as_deref().and_then(crate::auth::safe_return) {
+        // The sign-in page in the language asked for (`?lang=` of the page that needed it).
+        let lang = crate::page_language::asked()
+            .map(|lang| format!("lang={}", url::form_urlencoded::byte_serialize(lang.as_bytes()).collect::<String>()));
+        let mut target = match back_to.as_deref().and_then(crate::auth::safe_return) {
             Some(path) if path != account => {
                 format!(
                     "{account}?return={}",
@@ -69,12 +105,16 @@ pub async fn pages_for_browsers(State(state): State<AppState>, request: Request,
             }
             _ => account,
         };
+        if let Some(lang) = lang {
+            target = format!("{target}{}{lang}", if target.contains('?') { '&' } else { '?' });
+        }
         Redirect::to(&target).into_response()
     } else {
         let language = language_for(&state, &headers, None);
-        let main = ErrorPage { problem: &problem, about: &problem.kind };
+        let main = ErrorPage::new(&problem, &problem.kind, language.strings());
+        let title = main.title().to_owned();
         let status = response.status();
-        let mut page = (status, Html(super::page(&state.config, language, &problem.title, main))).into_response();
+        let mut page = (status, Html(super::page(&state.config, language, &title, main))).into_response();
         page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
             page.headers_mut().insert(header::RETRY_AFTER, retry.clone());

@@ -89,6 +89,8 @@ pub struct RangeQuery {
     pub device: Option<String>,
     /// Filter: visits that sent this custom event.
     pub event: Option<String>,
+    /// The dashboard page's language (`?lang=`); reports ignore it.
+    pub lang: Option<String>,
 }
 
 /// The funnel a query asks for.

@@ -1,0 +1,55 @@
+//! The language a request asks for with `?lang=`, at hand for the whole
+//! request: a layer around crumb's routes keeps it, so that every page —
+//! the account page answering a failed form post, the problem page made by
+//! `pages::negotiate`, the dashboard — is in the language the reader chose
+//! ([`crate::consent::language_for`] takes it first), and the redirects
+//! after a form keep it in the URL.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+
+tokio::task_local! {
+    /// The request's `?lang=`, when it has one.
+    static ASKED: Arc<str>;
+}
+
+/// The middleware: the request runs with its `?lang=` at hand.
+pub async fn scope(request: Request, next: Next) -> Response {
+    match lang_of_query(request.uri().query()) {
+        Some(asked) => ASKED.scope(Arc::from(asked.as_str()), next.run(request)).await,
+        None => next.run(request).await,
+    }
+}
+
+/// The `lang` of a query string (`a=1&lang=de` → `de`).
+fn lang_of_query(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes()).find(|(name, _)| name == "lang").map(|(_, value)| value.into_owned())
+}
+
+/// The `?lang=` of the request being answered, if it has one.
+pub fn asked() -> Option<String> {
+    ASKED.try_with(|asked| asked.to_string()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lang_of_a_query() {
+        assert_eq!(lang_of_query(Some("notice=signed-out&lang=de")), Some("de".to_owned()));
+        assert_eq!(lang_of_query(Some("lang=pl")), Some("pl".to_owned()));
+        assert_eq!(lang_of_query(Some("language=pl")), None);
+        assert_eq!(lang_of_query(None), None);
+    }
+
+    #[tokio::test]
+    async fn asked_is_the_scoped_value_only_inside_the_request() {
+        assert_eq!(asked(), None);
+        let inside = ASKED.scope(Arc::from("fr"), async { asked() }).await;
+        assert_eq!(inside, Some("fr".to_owned()));
+    }
+}
