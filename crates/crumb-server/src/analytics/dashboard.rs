@@ -291,6 +291,25 @@ fn change(current: Option<f64>, previous: Option<f64>, partial: bool) -> String 
     }
 }
 
+/// What a filtered dashboard says about its comparison with the previous
+/// period, when it is not the same filters over the same raw events.
+fn previous_note(report: &Report) -> Option<&'static str> {
+    match report.previous_counted? {
+        report::PreviousCounted::NotKept => Some(
+            "No comparison with the previous period: its raw events are no longer kept, and its rollups count \
+             one entry page, exit page, source, UTM value, browser, system or device, not these filters.",
+        ),
+        _ if report.previous.suppressed => {
+            Some("The previous period's filtered figures are withheld: they would fall under the anonymity floor.")
+        }
+        report::PreviousCounted::RawEvents => None,
+        report::PreviousCounted::Rollups => Some(
+            "The previous period's raw events are no longer kept: it is compared from its rollups of this value \
+             (no events or returning visits).",
+        ),
+    }
+}
+
 /// A key figure: its element id, label, value and change.
 struct Kpi {
     id: &'static str,
@@ -649,6 +668,8 @@ struct DashboardPage<'a> {
     counted_from: Option<String>,
     /// Some figure shown is an estimate (with its margin).
     has_estimates: bool,
+    /// With filters: how the previous period was compared, when not as the range.
+    previous_note: Option<&'static str>,
     k: u64,
     live: &'a str,
     kpis: Option<Vec<Kpi>>,
@@ -683,6 +704,10 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
         .collect();
     let cross = &report.cross_device;
     let cross_text = match (cross.suppressed, cross.users_on_several_devices, cross.signed_in_users) {
+        _ if cross.not_filtered => {
+            "Cross-device users are counted per signed-in user, not per visit: not filtered, so not shown here."
+                .to_owned()
+        }
         (false, Some(several), Some(all)) => {
             format!("{several} of {all} signed-in users with linked devices used more than one device.")
         }
@@ -725,6 +750,7 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
         counted_from: report.counted_from.clone(),
         has_estimates: report.totals.visitors_margin.is_some()
             || report.tables.values().flatten().any(|row| row.visitors_margin.is_some()),
+        previous_note: previous_note(report),
         k,
         live,
         kpis: kpis(&report.totals, &report.previous, report.previous_partial),
