@@ -291,6 +291,10 @@ fn change(current: Option<f64>, previous: Option<f64>, partial: bool) -> String 
     }
 }
 
+/// What a filtered dashboard says in place of the cross-device figures.
+const CROSS_DEVICE_NOT_FILTERED: &str =
+    "Cross-device users are counted per signed-in user, not per visit: not filtered, so not shown here.";
+
 /// What a filtered dashboard says about its comparison with the previous
 /// period, when it is not the same filters over the same raw events.
 fn previous_note(report: &Report) -> Option<&'static str> {
@@ -704,10 +708,7 @@ pub fn render(mount: Mount<'_>, report: &Report, live: &str, funnel: FunnelCard,
         .collect();
     let cross = &report.cross_device;
     let cross_text = match (cross.suppressed, cross.users_on_several_devices, cross.signed_in_users) {
-        _ if cross.not_filtered => {
-            "Cross-device users are counted per signed-in user, not per visit: not filtered, so not shown here."
-                .to_owned()
-        }
+        _ if cross.not_filtered => CROSS_DEVICE_NOT_FILTERED.to_owned(),
         (false, Some(several), Some(all)) => {
             format!("{several} of {all} signed-in users with linked devices used more than one device.")
         }
