@@ -225,8 +225,9 @@ const FUNNEL_STEPS: &str = "/,/products,event:signup";
 
 /// Bumped whenever what a fill rolls up changes, so that a kept store
 /// filled by an older version is not reused (2: the declared funnel's steps;
-/// 3: exact visitor sets up to 4,096 keys; 4: only for the totals).
-const FILL_VERSION: u32 = 4;
+/// 3: exact visitor sets up to 4,096 keys; 4: only for the totals; 5: in
+/// every row again, as sorted vectors).
+const FILL_VERSION: u32 = 5;
 
 /// The dashboard group's configuration: the ingest one, with
 /// [`FUNNEL_STEPS`] declared as a funnel (rolled up with every day) when

@@ -977,10 +977,19 @@ async fn synth(state: &crumb_server::AppState, events: u64, days: u32, seed: u64
 /// Every figure of a report against the others: `visitors ≤ visits ≤
 /// page views` in the totals, every point and every row (`visitors ≤ visits
 /// ≤ events` for custom events), new visits within the visitors, and one
-/// unique-visitor figure: "how visits were counted" adds up to the total.
+/// unique-visitor figure: "how visits were counted" adds up to the total;
+/// and no margin on a figure of at most 4,096 visits (its visitors, no more
+/// than its visits, are counted exactly: issue 18).
 fn assert_consistent(report: &serde_json::Value, what: &str) {
     let n = |value: &serde_json::Value, field: &str| value[field].as_u64();
     let totals = &report["totals"];
+    let exact_limit = crumb_store::analytics::sketch::EXACT_LIMIT as u64;
+    let exact_under_the_limit = |value: &serde_json::Value, context: &str| {
+        if n(value, "visits").is_some_and(|visits| visits <= exact_limit) {
+            assert!(value["visitors_margin"].is_null(), "{what} {context}: a margin under the exact limit: {value}");
+        }
+    };
+    exact_under_the_limit(totals, "totals");
     let checked = |value: &serde_json::Value, context: &str| {
         let (Some(visitors), Some(visits)) = (n(value, "visitors"), n(value, "visits")) else { return };
         assert!(visitors <= visits, "{what} {context}: {visitors} visitors > {visits} visits: {value}");
@@ -997,6 +1006,7 @@ fn assert_consistent(report: &serde_json::Value, what: &str) {
     }
     for (table, rows) in report["tables"].as_object().unwrap() {
         for row in rows.as_array().unwrap() {
+            exact_under_the_limit(row, table);
             if ["event", "property", "outbound"].contains(&table.as_str()) {
                 if let (Some(visitors), Some(visits), Some(events)) =
                     (n(row, "visitors"), n(row, "visits"), n(row, "events"))
@@ -1282,5 +1292,202 @@ async fn filters_restrict_every_figure_and_keep_the_floor() {
             html.contains("type=\"hidden\" name=\"browser\" value=\"Chrome\""),
             "the date picker keeps the filters"
         );
+    }
+}
+
+/// A visitor key that looks like a keyed hash (splitmix64 of `group` and `i`).
+fn hashed_visitor(group: u64, i: u64) -> i64 {
+    let mut z = (group << 32 | i).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    i64::from_ne_bytes((z ^ (z >> 31)).to_ne_bytes())
+}
+
+/// Who visits in [`write_groups`]: a browser, system and device, the page
+/// they view, and per day before today (1: yesterday) which of the group's
+/// visitors come, one page view each.
+struct Group {
+    browser: &'static str,
+    os: &'static str,
+    device: &'static str,
+    path: &'static str,
+    days: &'static [(i64, std::ops::Range<u64>)],
+}
+
+/// The traffic of the exact-rows and filtered-comparison tests, days before
+/// 2026-05-28: 2,500 Chrome visitors of `/big` over the 26th and 27th (500 on
+/// both days), 400 before (24th and 25th); Firefox 20 and 12 before; Edge 15
+/// and 4 before (under the floor of 10); three Safari phones before only.
+const GROUPS: [Group; 4] = [
+    Group {
+        browser: "Chrome",
+        os: "Linux",
+        device: "desktop",
+        path: "/big",
+        days: &[(2, 0..1_500), (1, 1_000..2_500), (4, 5_000..5_250), (3, 5_150..5_400)],
+    },
+    Group { browser: "Firefox", os: "Linux", device: "desktop", path: "/f", days: &[(1, 0..20), (3, 100..112)] },
+    Group { browser: "Edge", os: "Windows", device: "desktop", path: "/e", days: &[(2, 0..15), (4, 100..104)] },
+    Group { browser: "Safari", os: "iOS", device: "mobile", path: "/m", days: &[(3, 0..3)] },
+];
+
+/// Writes [`GROUPS`]' page views before the site's today and rolls the days up.
+async fn write_groups(state: &crumb_server::AppState) {
+    use crumb_store::analytics::{EventKind, EventRecord};
+    let now = state.now_millis();
+    let today = now - now.rem_euclid(86_400_000);
+    let mut events = Vec::new();
+    for (index, group) in GROUPS.iter().enumerate() {
+        for (days_before, visitors) in group.days {
+            for i in visitors.clone() {
+                events.push(EventRecord {
+                    site: state.config.site_name.clone(),
+                    at: today - days_before * 86_400_000 + 8 * 3_600_000 + (i as i64 % 36_000) * 1_000,
+                    visitor: hashed_visitor(index as u64, i),
+                    cookieless: false,
+                    user: None,
+                    kind: EventKind::Pageview,
+                    name: "pageview".into(),
+                    path: group.path.into(),
+                    source: "news.example".into(),
+                    utm_source: String::new(),
+                    utm_medium: String::new(),
+                    utm_campaign: String::new(),
+                    browser: group.browser.into(),
+                    os: group.os.into(),
+                    device: group.device.into(),
+                    props: Vec::new(),
+                });
+            }
+        }
+    }
+    events.sort_by_key(|event| event.at);
+    state.store.append_events(events).await.unwrap();
+    let first_day = today - 4 * 86_400_000;
+    jobs::run_again_from(state, first_day).await.unwrap();
+}
+
+/// Issue 18: rows of up to a few thousand visitors (here 2,500, counted
+/// over two days that share 500) are exact, with no margin — in the table
+/// rows, the filtered totals and the chart — read from rollups and raw
+/// events alike.
+#[tokio::test]
+async fn rows_of_a_few_thousand_visitors_are_exact() {
+    for (backend, store) in stores().await {
+        let first = Browser::new(config_with("min_visitors = 10"), store);
+        write_groups(&first.state).await;
+        let range =
+            report::RangeQuery { from: Some("2026-05-26".into()), to: Some("2026-05-27".into()), ..Default::default() }
+                .range(first.state.now_millis())
+                .unwrap();
+        let built = report::build(&first.state, range, 10).await.unwrap();
+        let json = serde_json::to_value(&built).unwrap();
+        assert_consistent(&json, backend);
+        let row = |table: &str, value: &str| {
+            built.tables[table]
+                .iter()
+                .find(|row| row.value == value)
+                .cloned()
+                .unwrap_or_else(|| panic!("{table} {value}"))
+        };
+        for (table, value) in [("page", "/big"), ("entry", "/big"), ("browser", "Chrome"), ("os", "Linux")] {
+            let shown = row(table, value);
+            let expected = if value == "Linux" { 2_520 } else { 2_500 };
+            assert_eq!((shown.visitors, shown.visitors_margin), (Some(expected), None), "{backend}: {table} {value}");
+        }
+        assert_eq!((built.totals.visitors, built.totals.visitors_margin), (Some(2_535), None), "{backend}");
+        // The same from raw events, filtered: the totals are the row.
+        let chrome = [report::Filter { dimension: Dimension::Browser, value: "Chrome".into() }];
+        let filtered = report::build_filtered(&first.state, range, 10, &chrome).await.unwrap();
+        assert_consistent(&serde_json::to_value(&filtered).unwrap(), backend);
+        assert_eq!((filtered.totals.visitors, filtered.totals.visitors_margin), (Some(2_500), None), "{backend}");
+        assert_eq!(filtered.tables["page"][0].visitors, Some(2_500), "{backend}");
+        assert_eq!(filtered.tables["page"][0].visitors_margin, None, "{backend}");
+        // On the page: the figure and no ± after it.
+        let mut admin = admin(&first).await;
+        let html = admin.get("/dashboard?from=2026-05-26&to=2026-05-27").await.text();
+        assert!(html.contains("2,500"), "{backend}");
+        assert!(!html.contains("± "), "{backend}: no estimate below 4,096 visitors");
+    }
+}
+
+/// Issue 18: a filtered view compares with the same filters over the
+/// previous period — from raw events while they are kept, from the rollups
+/// of a one-filter visit-level value after, not at all otherwise — and a
+/// previous figure under the floor, or one that would single out fewer than
+/// k visitors by difference, is withheld. Cross-device users are not filtered: withheld.
+#[tokio::test]
+async fn filtered_views_compare_with_the_previous_period_under_the_floor() {
+    for (backend, store) in stores().await {
+        let first = Browser::new(config_with("min_visitors = 10"), store.clone());
+        write_groups(&first.state).await;
+        let now = first.state.now_millis();
+        let range =
+            report::RangeQuery { from: Some("2026-05-26".into()), to: Some("2026-05-27".into()), ..Default::default() }
+                .range(now)
+                .unwrap();
+        let filter = |dimension, value: &str| vec![report::Filter { dimension, value: value.into() }];
+        // Raw events are kept for both periods (30 days).
+        let chrome =
+            report::build_filtered(&first.state, range, 10, &filter(Dimension::Browser, "Chrome")).await.unwrap();
+        assert_eq!(chrome.previous_counted, Some(report::PreviousCounted::RawEvents), "{backend}");
+        assert_eq!((chrome.previous.visitors, chrome.previous.visits), (Some(400), Some(500)), "{backend}");
+        assert_eq!(chrome.previous.visitors_margin, None);
+        assert!(chrome.cross_device.not_filtered && chrome.cross_device.signed_in_users.is_none(), "{backend}");
+        // Edge: 15 visitors now, 4 before: the previous figures are withheld.
+        let edge = report::build_filtered(&first.state, range, 10, &filter(Dimension::Browser, "Edge")).await.unwrap();
+        assert_eq!(edge.totals.visitors, Some(15), "{backend}");
+        assert!(edge.previous.suppressed && edge.previous.visitors.is_none(), "{backend}: {:?}", edge.previous);
+        assert!(edge.previous.pageviews.is_none() && edge.previous.visits.is_none());
+        // Desktop: everyone now; before, it would leave 3 phone visitors out, whom
+        // the unfiltered figures minus these would describe: withheld, not refused.
+        let desktop =
+            report::build_filtered(&first.state, range, 10, &filter(Dimension::Device, "desktop")).await.unwrap();
+        assert_eq!(desktop.totals.visitors, Some(2_535), "{backend}");
+        assert!(
+            desktop.previous.suppressed && desktop.previous.visitors.is_none(),
+            "{backend}: {:?}",
+            desktop.previous
+        );
+        for report in [&chrome, &edge, &desktop] {
+            assert_consistent(&serde_json::to_value(report).unwrap(), backend);
+        }
+
+        // On the page: the change, the withheld previous period, cross-device not filtered.
+        let mut admin = admin(&first).await;
+        let dashboard = |query: &str| format!("/dashboard?from=2026-05-26&to=2026-05-27&{query}");
+        let html = admin.get(&dashboard("browser=Chrome")).await.text();
+        let visitors_card = html.split("id=\"kpi-visitors\"").nth(1).unwrap().split("</li>").next().unwrap();
+        assert!(visitors_card.contains("+525 % vs previous period"), "{backend}: {visitors_card}");
+        assert!(!html.contains("id=\"previous-note\""), "{backend}");
+        assert!(html.contains("not filtered, so not shown here"), "{backend}");
+        let html = admin.get(&dashboard("browser=Edge")).await.text();
+        assert!(html.contains("id=\"previous-note\""), "{backend}");
+        assert!(html.contains("withheld: they would fall under the anonymity floor"), "{backend}");
+        assert!(!html.contains("vs previous period"), "{backend}: no change against withheld figures");
+        let api = admin.get("/api/stats?from=2026-05-26&to=2026-05-27&browser=Edge").await.json();
+        assert!(api["previous"]["visitors"].is_null() && api["previous"]["suppressed"] == true, "{backend}");
+        assert_eq!(api["previous_counted"], "raw_events");
+
+        // Raw events kept 3 days: the previous period (24th–25th) is counted from rollups.
+        let short = state_at(config_with("min_visitors = 10\nraw_retention_days = 3"), store, now);
+        let chrome = report::build_filtered(&short, range, 10, &filter(Dimension::Browser, "Chrome")).await.unwrap();
+        assert_eq!(chrome.previous_counted, Some(report::PreviousCounted::Rollups), "{backend}");
+        let previous = &chrome.previous;
+        assert_eq!(
+            (previous.visitors, previous.visitors_margin, previous.visits, previous.pageviews),
+            (Some(400), None, Some(500), Some(500)),
+            "{backend}: {previous:?}"
+        );
+        assert_eq!((previous.events, previous.returning_visits), (None, None), "not in a value's rollups");
+        assert_eq!(chrome.totals.visitors, Some(2_500), "{backend}: the range itself from raw events");
+        let edge = report::build_filtered(&short, range, 10, &filter(Dimension::Browser, "Edge")).await.unwrap();
+        assert!(edge.previous.suppressed && edge.previous.visitors.is_none(), "{backend}: 4 Edge visitors before");
+        let desktop = report::build_filtered(&short, range, 10, &filter(Dimension::Device, "desktop")).await.unwrap();
+        assert!(desktop.previous.suppressed, "{backend}: 3 phone visitors left out before: {:?}", desktop.previous);
+        let page = report::build_filtered(&short, range, 10, &filter(Dimension::Page, "/big")).await.unwrap();
+        assert_eq!(page.previous_counted, Some(report::PreviousCounted::NotKept), "{backend}");
+        assert!(page.previous.suppressed && page.previous.visitors.is_none(), "{backend}");
+        assert_eq!(page.totals.visitors, Some(2_500), "{backend}");
     }
 }

@@ -297,6 +297,17 @@ fn funnel_card(
     FunnelCard { configured: configured.iter().map(|named| named.name.clone()).collect(), steps, fault, result }
 }
 
+/// What a filtered dashboard says about its comparison with the previous
+/// period, when it is not the same filters over the same raw events.
+fn previous_note(t: &'static Strings, report: &Report) -> Option<&'static str> {
+    match report.previous_counted? {
+        report::PreviousCounted::NotKept => Some(t.get("dash_previous_not_kept")),
+        _ if report.previous.suppressed => Some(t.get("dash_previous_withheld")),
+        report::PreviousCounted::RawEvents => None,
+        report::PreviousCounted::Rollups => Some(t.get("dash_previous_rollups")),
+    }
+}
+
 /// A key figure: its element id, label, value and change.
 struct Kpi {
     id: &'static str,
@@ -695,6 +706,8 @@ struct DashboardPage<'a> {
     counted_from: Option<String>,
     /// Some figure shown is an estimate (with its margin).
     has_estimates: bool,
+    /// With filters: how the previous period was compared, when not as the range.
+    previous_note: Option<&'static str>,
     k: u64,
     live: &'a str,
     kpis: Option<Vec<Kpi>>,
@@ -757,6 +770,7 @@ pub fn render(page: Page<'_>, report: &Report, live: &str, funnel: FunnelCard, r
         .collect();
     let cross = &report.cross_device;
     let cross_text = match (cross.suppressed, cross.users_on_several_devices, cross.signed_in_users) {
+        _ if cross.not_filtered => t.get("dash_cross_not_filtered").to_owned(),
         (false, Some(several), Some(all)) => {
             t.fill("dash_cross", &[("all", &t.number(all)), ("several", &t.number(several))])
         }
@@ -812,6 +826,7 @@ pub fn render(page: Page<'_>, report: &Report, live: &str, funnel: FunnelCard, r
         counted_from: report.counted_from.clone(),
         has_estimates: report.totals.visitors_margin.is_some()
             || report.tables.values().flatten().any(|row| row.visitors_margin.is_some()),
+        previous_note: previous_note(t, report),
         k,
         live,
         kpis: kpis(t, &report.totals, &report.previous, report.previous_partial),

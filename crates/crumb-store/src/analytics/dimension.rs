@@ -98,9 +98,10 @@ impl Dimension {
         }
     }
 
-    /// How precise its rows' visitor sketches are: fine for the site's
-    /// totals and the few rows of funnel steps, coarse for the many rows of
-    /// every other dimension.
+    /// How precise its rows' visitor sketches are once they pass
+    /// [`EXACT_LIMIT`](super::sketch::EXACT_LIMIT) visitors (below, every
+    /// row is an exact set): fine for the site's totals and the few rows of
+    /// funnel steps, coarse for the many rows of every other dimension.
     pub fn precision(self) -> Precision {
         match self {
             Dimension::Total | Dimension::Funnel => Precision::Fine,

@@ -3,36 +3,37 @@
 //! A rollup row cannot hold the visitors it counted (that would keep
 //! per-visitor data for good), and daily unique counts cannot be added up
 //! over a range (a visitor seen on two days would count twice). A
-//! [`VisitorSketch`] of the site's totals ([`Precision::Fine`]) is exact up
-//! to [`EXACT_LIMIT`] visitors: it holds their 64-bit keys (already keyed
-//! hashes, never ids), so counts and unions are exact; above that it is
-//! Cloudflare's `cardinality-estimator`, a HyperLogLog of 4,096 registers
-//! (≈1.6 % standard error). A row of pages, sources and the other
-//! dimensions ([`Precision::Coarse`]), which a report merges by the
-//! thousand, is that estimator from the start: exact in practice up to 128
-//! visitors (a list of 25-bit hash slots), then 1,024 registers (≈3.3 %).
+//! [`VisitorSketch`] is exact up to [`EXACT_LIMIT`] visitors: it holds their
+//! 64-bit keys (already keyed hashes, never ids) as a sorted vector, so
+//! counts are exact and unions are a linear merge; one key more and it
+//! becomes Cloudflare's `cardinality-estimator`, a HyperLogLog of 4,096
+//! registers for the site's totals ([`Precision::Fine`], ≈1.6 % standard
+//! error) or 1,024 for a row of pages, sources and the other dimensions
+//! ([`Precision::Coarse`], ≈3.3 %), which a report merges by the thousand.
 //!
 //! # Stored form
 //!
 //! Rollup rows are kept for good, so the bytes are versioned:
 //!
 //! - version 2 ([`EXACT_VERSION`], an exact set): [`FORMAT_MAGIC`], 2, a
-//!   precision tag, then the keys in ascending order, 8 bytes each,
-//!   little-endian (random 64-bit keys would take 10 bytes as varints).
+//!   precision tag, then the keys in strictly ascending order, 8 bytes each,
+//!   little-endian (random 64-bit keys would take 10 bytes as varints, and
+//!   the gaps between a few thousand sorted ones still about 8).
 //! - version 1 ([`ESTIMATE_VERSION`], an estimate): [`FORMAT_MAGIC`], 1,
 //!   a precision tag (12: fine, 10: coarse), then the estimator as
 //!   `postcard` encodes `cardinality-estimator` 1.x's serde form, a
 //!   `(usize, Option<Vec<u32>>)` tuple. When a vector follows, the `usize`
 //!   is reduced to its two representation bits: the estimator serialises a
 //!   heap address there, which no reader uses and the database need not keep.
+//!   Rows of a dimension rolled up before they were exact sets are in this
+//!   form even when small (the estimator's list of 25-bit hash slots, exact
+//!   in practice up to 128 visitors).
 //! - unversioned (written before version 1): the precision tag and the
 //!   same tuple, address included. Its first byte is a precision tag, never
 //!   [`FORMAT_MAGIC`], so [`VisitorSketch::from_bytes`] reads both.
 //!
 //! A change of estimator crate, or of its serde layout, needs a new version
 //! (and a reader of the old ones).
-
-use std::collections::BTreeSet;
 
 use cardinality_estimator::CardinalityEstimator;
 
@@ -54,9 +55,9 @@ pub const ESTIMATE_VERSION: u8 = 1;
 /// The version [`VisitorSketch::to_bytes`] writes for an exact set.
 pub const EXACT_VERSION: u8 = 2;
 
-/// The most visitors a fine sketch (the site's totals) counts exactly, by
-/// their keys; one more and it becomes a HyperLogLog estimate with a
-/// margin. At 8 bytes a key, an exact sketch is at most 32 KiB.
+/// The most visitors a sketch counts exactly, by their keys; one more and it
+/// becomes a HyperLogLog estimate with a margin. At 8 bytes a key, an exact
+/// sketch is at most 32 KiB.
 pub const EXACT_LIMIT: usize = 4096;
 
 /// The two low bits of the estimator's `usize`: which representation it is.
@@ -84,8 +85,9 @@ enum Estimator {
 /// estimator.
 #[derive(Clone, Debug)]
 enum Tier {
-    /// At most [`EXACT_LIMIT`] keys; the precision is the estimator's to be.
-    Exact(Precision, BTreeSet<u64>),
+    /// At most [`EXACT_LIMIT`] keys, strictly ascending; the precision is
+    /// the estimator's to be.
+    Exact(Precision, Vec<u64>),
     /// A HyperLogLog (or, read from version 1, the estimator's small list).
     Estimated(Estimator),
 }
@@ -115,19 +117,11 @@ impl VisitorSketch {
         Self::default()
     }
 
-    /// An empty sketch of the given precision.
-    ///
-    /// A fine sketch (the site's totals) starts as an exact set of keys; a
-    /// coarse one (a row of a dimension) starts as the estimator, whose own
-    /// list of hash slots is exact in practice up to 128 visitors. A report
-    /// merges thousands of coarse rows: merging exact sets of thousands of
-    /// keys each made the dashboard's report about ten times slower
-    /// (`docs/benchmarks.md`), so rows keep the estimator.
+    /// An empty sketch of the given precision: an exact set of keys until
+    /// it holds more than [`EXACT_LIMIT`], then an estimator of that
+    /// precision.
     pub fn with_precision(precision: Precision) -> Self {
-        match precision {
-            Precision::Fine => VisitorSketch { tier: Tier::Exact(precision, BTreeSet::new()) },
-            Precision::Coarse => VisitorSketch { tier: Tier::Estimated(Estimator::empty(precision)) },
-        }
+        VisitorSketch { tier: Tier::Exact(precision, Vec::new()) }
     }
 
     /// The precision.
@@ -145,7 +139,13 @@ impl VisitorSketch {
         let hash = u64::from_ne_bytes(visitor.to_ne_bytes());
         match &mut self.tier {
             Tier::Exact(_, keys) => {
-                keys.insert(hash);
+                // Keys often come in ascending order (events are read by
+                // visitor): then this is a push.
+                if keys.last().is_none_or(|last| *last < hash) {
+                    keys.push(hash);
+                } else if let Err(at) = keys.binary_search(&hash) {
+                    keys.insert(at, hash);
+                }
                 self.estimate_if_too_many();
             }
             Tier::Estimated(estimator) => estimator.insert(hash),
@@ -168,7 +168,7 @@ impl VisitorSketch {
         }
         match (&mut self.tier, &other.tier) {
             (Tier::Exact(_, keys), Tier::Exact(_, more)) => {
-                keys.extend(more.iter().copied());
+                union_in_place(keys, more);
                 self.estimate_if_too_many();
             }
             (Tier::Estimated(estimator), Tier::Exact(_, more)) => more.iter().for_each(|&k| estimator.insert(k)),
@@ -251,8 +251,7 @@ impl VisitorSketch {
         };
         let estimator = match &self.tier {
             Tier::Exact(_, keys) => {
-                // A BTreeSet iterates in order: the keys are stored sorted, so
-                // equal sets store equal bytes.
+                // The keys are kept sorted: equal sets store equal bytes.
                 let mut bytes = Vec::with_capacity(3 + 8 * keys.len());
                 bytes.extend_from_slice(&[FORMAT_MAGIC, EXACT_VERSION, tag]);
                 keys.iter().for_each(|key| bytes.extend_from_slice(&key.to_le_bytes()));
@@ -300,12 +299,20 @@ impl VisitorSketch {
                 detail: format!("visitor sketch: {} keys in an exact set of at most {EXACT_LIMIT}", keys.len()),
             });
         }
-        let keys = keys.map(|key| {
-            let mut bytes = [0; 8];
-            bytes.copy_from_slice(key);
-            u64::from_le_bytes(bytes)
-        });
-        Ok(VisitorSketch { tier: Tier::Exact(precision, keys.collect()) })
+        let keys: Vec<u64> = keys
+            .map(|key| {
+                let mut bytes = [0; 8];
+                bytes.copy_from_slice(key);
+                u64::from_le_bytes(bytes)
+            })
+            .collect();
+        // Written sorted and without duplicates: anything else was not written by `to_bytes`.
+        if let Some(at) = keys.windows(2).position(|pair| pair[0] >= pair[1]) {
+            return Err(StoreError::Corrupt {
+                detail: format!("visitor sketch: key {} is not above the one before it", at + 1),
+            });
+        }
+        Ok(VisitorSketch { tier: Tier::Exact(precision, keys) })
     }
 
     /// A precision tag and the estimator (version 1 and the unversioned form).
@@ -321,6 +328,34 @@ impl VisitorSketch {
         };
         Ok(VisitorSketch { tier: Tier::Estimated(estimator) })
     }
+}
+
+/// Adds the keys of `more` to `keys`, both strictly ascending, keeping them
+/// so: a merge from the back into the grown vector (no second buffer), then
+/// the keys both held are dropped once.
+fn union_in_place(keys: &mut Vec<u64>, more: &[u64]) {
+    if more.is_empty() {
+        return;
+    }
+    if keys.last().is_none_or(|last| *last < more[0]) {
+        keys.extend_from_slice(more);
+        return;
+    }
+    let (mut mine, mut theirs) = (keys.len(), more.len());
+    keys.resize(mine + theirs, 0);
+    let mut at = keys.len();
+    while theirs > 0 {
+        at -= 1;
+        if mine > 0 && keys[mine - 1] > more[theirs - 1] {
+            keys[at] = keys[mine - 1];
+            mine -= 1;
+        } else {
+            keys[at] = more[theirs - 1];
+            theirs -= 1;
+        }
+    }
+    // `keys[..mine]` was already in place; equal keys are now neighbours.
+    keys.dedup();
 }
 
 impl Estimator {
@@ -391,24 +426,75 @@ mod tests {
 
     #[test]
     fn sets_up_to_the_limit_are_exact_and_one_more_is_an_estimate() {
-        {
-            let precision = Precision::Fine;
+        // The site's totals and a row of a dimension alike.
+        for precision in [Precision::Fine, Precision::Coarse] {
             let mut sketch = VisitorSketch::with_precision(precision);
             (0..EXACT_LIMIT as u64).for_each(|i| sketch.insert(key(i)));
             (0..EXACT_LIMIT as u64).for_each(|i| sketch.insert(key(i)));
             assert_eq!((sketch.count(), sketch.is_exact()), (EXACT_LIMIT as u64, true), "{precision:?}");
+            assert_eq!(sketch.margin(), None, "{precision:?}");
             let back = VisitorSketch::from_bytes(&sketch.to_bytes().unwrap()).unwrap();
             assert_eq!((back.count(), back.is_exact(), back.precision()), (EXACT_LIMIT as u64, true, precision));
             sketch.insert(key(EXACT_LIMIT as u64));
             assert!(!sketch.is_exact() && sketch.margin().is_some(), "{precision:?}");
+            assert_eq!(sketch.precision(), precision);
             let margin = sketch.margin().unwrap();
             assert!(sketch.count().abs_diff(EXACT_LIMIT as u64 + 1) <= margin, "{} ± {margin}", sketch.count());
         }
-        let mut row = VisitorSketch::with_precision(Precision::Coarse);
-        (0..128).for_each(|i| row.insert(key(i)));
-        assert_eq!((row.count(), row.is_exact()), (128, true), "a row is exact up to 128 visitors");
-        (128..1_000).for_each(|i| row.insert(key(i)));
-        assert!(!row.is_exact() && row.margin().is_some(), "and an estimate above");
+    }
+
+    #[test]
+    fn rows_merged_over_days_stay_exact_until_the_limit() {
+        // 30 daily rows of 300 visitors each, overlapping by 200 with the
+        // next day's: 6,100 in all, exact until the union passes 4,096.
+        let day = |d: u64| {
+            let mut row = VisitorSketch::with_precision(Precision::Coarse);
+            (d * 200..d * 200 + 300).for_each(|i| row.insert(key(i)));
+            VisitorSketch::from_bytes(&row.to_bytes().unwrap()).unwrap()
+        };
+        let mut merged = VisitorSketch::new();
+        for d in 0..30 {
+            merged.merge(&day(d));
+            let expected = d * 200 + 300;
+            if expected <= EXACT_LIMIT as u64 {
+                assert_eq!((merged.count(), merged.margin()), (expected, None), "day {d}");
+            } else {
+                let margin = merged.margin().unwrap();
+                assert!(merged.count().abs_diff(expected) <= margin, "day {d}: {} ± {margin}", merged.count());
+            }
+        }
+        assert_eq!(merged.precision(), Precision::Coarse);
+    }
+
+    #[test]
+    fn unions_in_place_equal_set_unions() {
+        use std::collections::BTreeSet;
+        // Interleaved, disjoint, nested, equal, empty and one-sided inputs.
+        let ranges: [(std::ops::Range<u64>, u64); 7] =
+            [(0..50, 1), (25..75, 2), (100..110, 1), (0..0, 1), (0..200, 3), (40..45, 1), (300..301, 1)];
+        for (a, step_a) in ranges.clone() {
+            for (b, step_b) in ranges.clone() {
+                let left: BTreeSet<u64> = a.clone().step_by(step_a as usize).map(|i| i * 7).collect();
+                let right: BTreeSet<u64> = b.clone().step_by(step_b as usize).map(|i| i * 7).collect();
+                let mut keys: Vec<u64> = left.iter().copied().collect();
+                union_in_place(&mut keys, &right.iter().copied().collect::<Vec<_>>());
+                let expected: Vec<u64> = left.union(&right).copied().collect();
+                assert_eq!(keys, expected, "{a:?}/{step_a} ∪ {b:?}/{step_b}");
+            }
+        }
+    }
+
+    #[test]
+    fn insertion_in_any_order_keeps_the_keys_sorted() {
+        let mut sketch = VisitorSketch::with_precision(Precision::Coarse);
+        // 500 down, 500 again, then 250..750 by threes: 83 of them are new.
+        for i in (0..500u64).rev().chain(0..500).chain((250..750).step_by(3)) {
+            sketch.insert(key(i));
+        }
+        assert_eq!(sketch.count(), 583);
+        let bytes = sketch.to_bytes().unwrap();
+        assert_eq!(bytes[..3], [FORMAT_MAGIC, EXACT_VERSION, COARSE_TAG]);
+        assert_eq!(VisitorSketch::from_bytes(&bytes).unwrap().count(), 583, "stored in ascending order");
     }
 
     #[test]
@@ -482,6 +568,14 @@ mod tests {
         assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, ESTIMATE_VERSION]).is_err(), "no precision tag");
         assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, EXACT_VERSION]).is_err(), "no precision tag");
         assert!(VisitorSketch::from_bytes(&[FORMAT_MAGIC, EXACT_VERSION, 12, 0xff]).is_err(), "a cut-off length");
+        let keys_of = |keys: &[u64]| {
+            let mut bytes = vec![FORMAT_MAGIC, EXACT_VERSION, COARSE_TAG];
+            keys.iter().for_each(|key| bytes.extend_from_slice(&key.to_le_bytes()));
+            bytes
+        };
+        assert_eq!(VisitorSketch::from_bytes(&keys_of(&[1, 5, 9])).unwrap().count(), 3);
+        assert!(VisitorSketch::from_bytes(&keys_of(&[1, 9, 5])).is_err(), "keys out of order");
+        assert!(VisitorSketch::from_bytes(&keys_of(&[1, 5, 5])).is_err(), "a key twice");
         let mut too_many = vec![FORMAT_MAGIC, EXACT_VERSION, 12];
         (0..=EXACT_LIMIT as u64).for_each(|key| too_many.extend_from_slice(&key.to_le_bytes()));
         assert!(VisitorSketch::from_bytes(&too_many).is_err(), "more keys than an exact set holds");
@@ -498,7 +592,9 @@ mod tests {
         assert_eq!(sketch.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, FINE_TAG]);
         let mut row = VisitorSketch::with_precision(Precision::Coarse);
         (0..5).for_each(|i| row.insert(key(i)));
-        assert_eq!(row.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, COARSE_TAG], "rows: the estimator");
+        assert_eq!(row.to_bytes().unwrap()[..3], [FORMAT_MAGIC, EXACT_VERSION, COARSE_TAG], "rows: exact sets too");
+        (5..10_000).for_each(|i| row.insert(key(i)));
+        assert_eq!(row.to_bytes().unwrap()[..3], [FORMAT_MAGIC, ESTIMATE_VERSION, COARSE_TAG]);
         let mut newer = bytes.clone();
         newer[1] = EXACT_VERSION + 1;
         match VisitorSketch::from_bytes(&newer) {

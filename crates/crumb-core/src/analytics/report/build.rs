@@ -44,6 +44,7 @@ pub(super) async fn build_at(
         totals,
         previous: totals_of(&previous_rows, returning_visits(&previous_rows), k),
         previous_partial: previous_granularity == Granularity::Hour,
+        previous_counted: None,
         tables,
         goals,
         cross_device,
@@ -200,6 +201,7 @@ pub(super) async fn cross_device(state: &Site, range: DateRange, k: u64) -> Resu
         users_on_several_devices: (!cross_suppressed && (cross == 0 || cross >= k)).then_some(cross),
         signed_in_users: (!cross_suppressed).then_some(signed_in),
         partial: range.from < retention_start,
+        not_filtered: false,
     })
 }
 

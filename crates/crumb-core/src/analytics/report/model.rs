@@ -139,6 +139,37 @@ pub struct CrossDevice {
     pub signed_in_users: Option<u64>,
     /// Whether the range reaches beyond the raw-event retention (older days are not counted).
     pub partial: bool,
+    /// The report is filtered, and these figures cannot be (they count
+    /// signed-in users, not visits): withheld.
+    pub not_filtered: bool,
+}
+
+impl CrossDevice {
+    /// The figures of a filtered report: withheld, as not filtered.
+    pub fn not_filtered() -> Self {
+        CrossDevice {
+            suppressed: true,
+            users_on_several_devices: None,
+            signed_in_users: None,
+            partial: false,
+            not_filtered: true,
+        }
+    }
+}
+
+/// How a filtered report's previous period was counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreviousCounted {
+    /// From raw events, with the same filters, as the range itself.
+    RawEvents,
+    /// From the rollups of the one filter's value (its raw events are no
+    /// longer kept): visitors, visits, page views, bounce rate and visit
+    /// duration; no events or returning visits.
+    Rollups,
+    /// Not at all: its raw events are no longer kept and the filters are
+    /// not one value rollups count per visit (a page, an event, several).
+    NotKept,
 }
 
 /// A whole report.
@@ -162,13 +193,16 @@ pub struct Report {
     /// much of the period before as has passed of this one (today until
     /// now against yesterday until the same time).
     pub previous_partial: bool,
+    /// With filters: how `previous` was counted (`None` without filters:
+    /// from rollups, as the range).
+    pub previous_counted: Option<PreviousCounted>,
     /// The time series.
     pub series: Vec<Point>,
     /// Tables by dimension name (`page`, `entry`, `exit`, `source`, …).
     pub tables: BTreeMap<&'static str, Vec<TableRow>>,
     /// Configured goals.
     pub goals: Vec<GoalRow>,
-    /// Cross-device users (never filtered).
+    /// Cross-device users (withheld in a filtered report: they are not filtered).
     pub cross_device: CrossDevice,
     /// The filters the figures are restricted to (none: every visit).
     pub filters: Vec<Filter>,
