@@ -95,18 +95,7 @@ mod tests {
     use crate::config::parse;
     use crate::interests::TopicId;
 
-    const MINIMAL: &str = r#"
-[site]
-name = "Shop"
-origins = ["https://shop.example"]
-languages = ["en"]
-policy_version = "1"
-
-[contact]
-name = "Shop Ltd"
-address = "1 Road"
-email = "privacy@shop.example"
-"#;
+    use crate::config::MINIMAL_FOR_TESTS as MINIMAL;
 
     #[test]
     fn a_campaign_is_read_with_its_defaults() {

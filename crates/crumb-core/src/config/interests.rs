@@ -102,18 +102,7 @@ mod tests {
     use super::*;
     use crate::config::parse;
 
-    const MINIMAL: &str = r#"
-[site]
-name = "Shop"
-origins = ["https://shop.example"]
-languages = ["en", "fr"]
-policy_version = "1"
-
-[contact]
-name = "Shop Ltd"
-address = "1 Road"
-email = "privacy@shop.example"
-"#;
+    use crate::config::MINIMAL_FOR_TESTS as MINIMAL;
 
     #[test]
     fn interests_are_off_by_default_and_pages_declare_topics() {

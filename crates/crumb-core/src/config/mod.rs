@@ -533,6 +533,22 @@ pub fn demo() -> Config {
         .unwrap_or_else(|e| unreachable!("built-in demo config is invalid: {e}"))
 }
 
+/// The smallest valid declaration (two languages, no cookies of the
+/// site's own), for the config sections' tests.
+#[cfg(test)]
+pub(crate) const MINIMAL_FOR_TESTS: &str = r#"
+[site]
+name = "Shop"
+origins = ["https://shop.example"]
+languages = ["en", "fr"]
+policy_version = "1"
+
+[contact]
+name = "Shop Ltd"
+address = "1 Road"
+email = "privacy@shop.example"
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,18 +661,7 @@ mod tests {
         assert!(config.own_cookie(&names.consent).is_some(), "the names crumb sets are the names it declared");
     }
 
-    const MINIMAL: &str = r#"
-[site]
-name = "Shop"
-origins = ["https://shop.example"]
-languages = ["en", "fr"]
-policy_version = "1"
-
-[contact]
-name = "Shop Ltd"
-address = "1 Road"
-email = "privacy@shop.example"
-"#;
+    const MINIMAL: &str = super::MINIMAL_FOR_TESTS;
 
     fn with_cookie(cookie: &str) -> String {
         format!("{MINIMAL}\n[[cookie]]\n{cookie}\n")
