@@ -138,13 +138,16 @@ fn decisions(c: &mut Criterion) {
     group.finish();
 }
 
-async fn serve(app: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
     format!("http://{address}")
+}
+
+async fn loopback() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
 }
 
 /// Sends `total` requests with `IN_FLIGHT` in flight; returns the elapsed
@@ -198,10 +201,13 @@ fn http(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let client = reqwest::Client::builder().pool_max_idle_per_host(IN_FLIGHT as usize).build().unwrap();
     let (crumb, bare) = runtime.block_on(async {
-        let crumb = serve(router(AppState::new(config, store, keys))).await;
+        let listener = loopback().await;
+        // crumb answers only its own origins (421 otherwise).
+        config.origins = vec![format!("http://{}", listener.local_addr().unwrap())];
+        let crumb = serve(listener, router(AppState::new(config, store, keys))).await;
         let bare = axum::Router::new()
             .route("/api/ad", get(|| async { axum::Json(serde_json::json!({"campaign": "c1", "basis": "context"})) }));
-        (crumb, serve(bare).await)
+        (crumb, serve(loopback().await, bare).await)
     });
     let mut group = c.benchmark_group("http");
     group.sample_size(10);
