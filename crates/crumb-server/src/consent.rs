@@ -228,7 +228,7 @@ async fn withdraw(
     // Withdrawing marketing deletes the interest profile before the answer.
     if refused.contains(&Category::Marketing) {
         if let Some(previous) = read_consent(state, headers) {
-            let profile = crate::ads::profile_of(state, &previous.consent_id);
+            let profile = state.profile_of(&previous.consent_id);
             state.store.erase_profile(&state.config.site_name, profile.0).await?;
         }
     }

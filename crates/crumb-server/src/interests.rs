@@ -33,7 +33,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     let consenting = granted_now(&state, &headers).contains(&Category::Marketing);
     let profile = match read_consent(&state, &headers) {
         Some(consent) => {
-            let key = crate::ads::profile_of(&state, &consent.consent_id);
+            let key = state.profile_of(&consent.consent_id);
             Some(service::view(&state.site, &state.profiles, key).await.map_err(fault)?)
         }
         None => None,
@@ -48,7 +48,7 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap) -> Result
     let Some(consent) = read_consent(&state, &headers) else {
         return Ok(no_store(Json(json!({"erased": null})).into_response()));
     };
-    let key = crate::ads::profile_of(&state, &consent.consent_id);
+    let key = state.profile_of(&consent.consent_id);
     let deleted = service::erase(&state.site, key).await.map_err(fault)?;
     tracing::info!("interest profile erased at its visitor's request");
     Ok(no_store(Json(json!({"erased": deleted})).into_response()))

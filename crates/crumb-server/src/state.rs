@@ -43,9 +43,18 @@ pub struct SharedState {
     /// The gateway's tally of cookies beyond the declaration (empty without a gateway).
     pub gateway_audit: Arc<GatewayAudit>,
     /// The declared campaigns, indexed, and today's impressions.
-    pub ads: Arc<crate::ads::AdServer>,
+    pub ads: Arc<crate::ads::served::AdServer>,
     /// The interest profiles' keys and topics (marketing consent only).
     pub profiles: Arc<crumb_core::profiles::Profiles>,
+}
+
+impl SharedState {
+    /// The interest profile of the visitor whose consent cookie holds
+    /// `consent_id` (its pseudonymous id), keyed with the site's keys.
+    pub fn profile_of(&self, consent_id: &str) -> crumb_core::profiles::ProfileKey {
+        let source = crumb_core::profiles::ProfileSource::Browser(consent_id);
+        self.profiles.keys.profile_key(&self.site.config.site_name, source)
+    }
 }
 
 impl std::ops::Deref for SharedState {
@@ -93,7 +102,7 @@ impl AppState {
             config.server.consents_per_minute,
             Arc::clone(&clock),
         ));
-        let ads = Arc::new(crate::ads::AdServer::new(&config));
+        let ads = Arc::new(crate::ads::served::AdServer::new(&config));
         let profiles =
             Arc::new(crumb_core::profiles::Profiles::new(crumb_core::profiles::ProfileKeys::from_keyring(&keys)));
         let shared = SharedState {

@@ -13,72 +13,29 @@
 //! them is stored. No route sets a cookie.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crumb_core::ads::campaign::Campaign;
 use crumb_core::ads::click::is_slot_name;
-use crumb_core::ads::decide::{decide, AdRequest, Served};
-use crumb_core::ads::{CampaignIndex, ClickError, ClickToken, Creative};
+use crumb_core::ads::decide::{decide, AdRequest};
+use crumb_core::ads::{ClickError, ClickToken, Creative};
 use crumb_core::category::Category;
 use crumb_core::config::Config;
 use crumb_core::interests::{Taxonomy, TopicId};
-use crumb_core::profiles::{service, Consenting, ProfileKey, ProfileSource};
+use crumb_core::profiles::{service, Consenting, ProfileKey};
 use serde::Deserialize;
 use serde_json::json;
+
+pub mod served;
+
+use served::{Counts, DAY_MILLIS};
 
 use crate::mount::Mount;
 use crate::problem::Problem;
 use crate::state::AppState;
-
-/// Milliseconds in a day.
-const DAY_MILLIS: i64 = 86_400_000;
-
-/// The campaigns of the declaration, indexed once, and today's impressions
-/// per campaign (for daily caps; in memory, per node).
-#[derive(Debug, Default)]
-pub struct AdServer {
-    index: CampaignIndex,
-    today: Mutex<(i64, HashMap<String, u32>)>,
-}
-
-impl AdServer {
-    /// The campaigns `config` declares.
-    pub fn new(config: &Config) -> AdServer {
-        AdServer { index: CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2()), today: Mutex::default() }
-    }
-
-    /// The indexed campaigns.
-    pub fn index(&self) -> &CampaignIndex {
-        &self.index
-    }
-
-    /// Counts one impression of `campaign` on Unix day `day`.
-    fn count(&self, campaign: &str, day: i64) {
-        let mut today = self.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if today.0 != day {
-            *today = (day, HashMap::new());
-        }
-        *today.1.entry(campaign.to_owned()).or_default() += 1;
-    }
-}
-
-/// Today's counts as the choice reads them.
-struct Counts<'a>(&'a HashMap<String, u32>);
-
-impl Served for Counts<'_> {
-    fn today(&self, campaign: &Campaign) -> u32 {
-        self.0.get(&campaign.id).copied().unwrap_or(0)
-    }
-    fn to_visitor_today(&self, _: &Campaign) -> u32 {
-        // Only asked on the interests basis, which this slice never uses.
-        0
-    }
-}
 
 /// `GET /api/ad`'s query.
 #[derive(Deserialize)]
@@ -133,7 +90,7 @@ pub async fn ad(
     let interests = interest_topics(&state, &headers, &slot, &page_topics).await?;
     let ads = &state.ads;
     let decision = {
-        let today = ads.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let today = ads.today();
         let empty = HashMap::new();
         let counts = Counts(if today.0 == day { &today.1 } else { &empty });
         let request =
@@ -167,7 +124,7 @@ pub async fn ad(
 /// The interest profile of the request's visitor, if one may be kept: the
 /// consent cookie's pseudonymous id, keyed.
 pub fn profile_of(state: &AppState, consent_id: &str) -> ProfileKey {
-    state.profiles.keys.profile_key(&state.config.site_name, ProfileSource::Browser(consent_id))
+    state.profile_of(consent_id)
 }
 
 /// With `[interests] enabled`, marketing consent and no refusing signal:
