@@ -99,6 +99,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
+    // One `layer` call for the whole stack, outermost first: axum boxes a
+    // route's service once per `Router::layer`, and each `from_fn` layer
+    // clones the service inside it on every request, so seven calls cost
+    // dozens of boxed clones a request where one costs one.
+    let stack = ServiceBuilder::new()
+        .layer(outer.clone())
+        .layer(crumbs_own)
+        .layer(axum::middleware::from_fn(crate::page_language::scope))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
+        .layer(axum::middleware::map_response(problem_for_a_plain_refusal));
     let app = router
         // THE FALLBACK: every path that is none of the routes above (outside
         // the prefix, or an unknown path under it) ends here, and only here.
@@ -108,11 +118,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(problem_for_a_plain_refusal))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
-        .layer(axum::middleware::from_fn(crate::page_language::scope))
-        .layer(crumbs_own)
-        .layer(outer.clone())
+        .layer(stack)
         .with_state(state.clone());
     // With `[gateway]`, crumb's routes sit behind the proxy's dispatch; the
     // proxied side gets the outer layers (prefix scope to Host check) only.

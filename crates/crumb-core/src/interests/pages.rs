@@ -6,6 +6,8 @@
 //! that match, the most specific (the longest path) wins. `/` matches
 //! every page.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::interests::taxonomy::{Taxonomy, TopicId};
@@ -90,17 +92,22 @@ impl PageEntry {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PageTopics {
     entries: Vec<PageEntry>,
+    /// Each entry's index by its path, so that a lookup costs one probe
+    /// per segment of the request's path, whatever the number of entries.
+    #[serde(skip)]
+    by_path: HashMap<String, usize>,
 }
 
 impl PageTopics {
     /// The entries, refused if two have the same path.
     pub fn new(entries: Vec<PageEntry>) -> Result<PageTopics, PageTopicsError> {
+        let mut by_path = HashMap::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
-            if entries[..index].iter().any(|seen| seen.path == entry.path) {
+            if by_path.insert(entry.path.clone(), index).is_some() {
                 return Err(PageTopicsError::Duplicate { path: entry.path.clone() });
             }
         }
-        Ok(PageTopics { entries })
+        Ok(PageTopics { entries, by_path })
     }
 
     /// The entries, in the declaration's order.
@@ -112,8 +119,18 @@ impl PageTopics {
     /// longest; `None` when none does. A query or fragment after the path
     /// is ignored.
     pub fn entry_for(&self, path: &str) -> Option<&PageEntry> {
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        self.entries.iter().filter(|entry| entry.covers(path)).max_by_key(|entry| entry.path.len())
+        let mut candidate = path.split(['?', '#']).next().unwrap_or_default();
+        // The entries that cover a path are the path itself and its
+        // prefixes that end before a `/`: tried longest first, `/` last.
+        loop {
+            if let Some(&index) = self.by_path.get(candidate) {
+                return self.entries.get(index);
+            }
+            match candidate.rfind('/') {
+                Some(end) if end > 0 => candidate = &candidate[..end],
+                _ => return self.by_path.get("/").and_then(|&index| self.entries.get(index)),
+            }
+        }
     }
 
     /// The declared topics of `path` (see [`PageTopics::entry_for`]).
@@ -141,6 +158,22 @@ mod tests {
         assert_eq!(pages.topics_for("/products/bikes-old"), None);
         assert_eq!(pages.topics_for("/products"), None);
         assert_eq!(pages.topics_for("/Products/bikes"), None, "paths are case-sensitive (RFC 3986 §6.2.2.1)");
+    }
+
+    #[test]
+    fn the_indexed_lookup_agrees_with_the_definition() {
+        // The definition: of the entries that cover the path, the longest.
+        let paths = ["/", "/a", "/a/b", "/a/b/c", "/ab", "/a/bc", "/b", "/b/a", "/a/b/"];
+        let pages = declared(&[("/a", &[1]), ("/a/b", &[350]), ("/b/a", &[351]), ("/ab", &[352])]);
+        let rooted = declared(&[("/", &[1]), ("/a/b/c", &[350]), ("/b", &[351])]);
+        for pages in [&pages, &rooted] {
+            for path in paths.iter().flat_map(|p| [p.to_string(), format!("{p}?q=1"), format!("{p}/x#f")]) {
+                let bare = path.split(['?', '#']).next().unwrap();
+                let expected =
+                    pages.entries.iter().filter(|entry| entry.covers(bare)).max_by_key(|entry| entry.path.len());
+                assert_eq!(pages.entry_for(&path), expected, "{path}");
+            }
+        }
     }
 
     #[test]
