@@ -8,7 +8,8 @@
   var N = d.currentScript ? d.currentScript.nonce : "";
   // Loaded twice (crumb.js and the page): the first one fills the slots.
   if (window.crumbAds) return;
-  window.crumbAds = { fill: fill };
+  // For slots a page adds later: crumbAds.fill(element).
+  window.crumbAds = { fill: function (slot) { reserve(slot); fill(slot); } };
 
   /* crumb's own rules: the creative fits inside the slot's box (the box
      itself is the page's to reserve, in its style sheet, so that nothing
