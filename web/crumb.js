@@ -1,26 +1,26 @@
 /* crumb — consent banner and preference centre. No dependencies. */
 (function () {
   "use strict";
-  var C = __CRUMB_CONFIG__, t = C.t, d = document, state = null, banner = null, overlay = null, opener = null;
+  var C = __CRUMB_CONFIG__, t = C.t, d = document, state, banner, overlay, opener;
   // The page's CSP nonce, if it has one: the scripts and the style this one adds carry it.
   var N = d.currentScript ? d.currentScript.nonce : "";
   var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
   // The decision last applied ("" before any), the spacer below the page and its size rule.
-  var last = null, spacer = null, sized = null, S = el("style");
+  var last, spacer, sized, S = el("style");
   // Other tabs of the site hear of a decision at once (nothing is stored for it).
-  var bc = window.BroadcastChannel ? new BroadcastChannel("crumb") : null;
+  var bc = window.BroadcastChannel && new BroadcastChannel("crumb");
   window.crumb = api;
-  if (N) S.nonce = N;
+  S.nonce = N;
   S.textContent = C.css;
   d.head.appendChild(S);
 
   function el(tag, attrs, text) {
     var e = d.createElement(tag);
-    for (var k in attrs) if (attrs[k] !== null) e.setAttribute(k, attrs[k]);
+    for (var k in attrs) if (attrs[k] != null) e.setAttribute(k, attrs[k]);
     if (text) e.textContent = text;
     return e;
   }
-  function add(parent, child) { parent.appendChild(child); return child; }
+  function add(parent, child) { return parent.appendChild(child); }
   function site(s) { return s.split("{site}").join(C.site); }
   function signalOf(id) {
     var r = state ? state.refused_by_signal : [];
@@ -58,7 +58,7 @@
         var a = old.attributes[j];
         if (a.name !== "type" && a.name !== "data-crumb-category") s.setAttribute(a.name, a.value);
       }
-      if (N) s.nonce = N;
+      s.nonce = N;
       s.text = old.text;
       old.parentNode.replaceChild(s, old);
     }
@@ -128,7 +128,8 @@
   }
   function track(name, props) { send({ name: String(name), props: props || {} }); }
   function outbound(e) {
-    if (e.type === "auxclick" && e.button !== 1) return; // middle-click opens a tab: no click event
+    // A middle-click opens a tab: no click event; other auxclicks are no link's.
+    if (e.type === "auxclick" && e.button !== 1) return;
     var a = e.target.closest ? e.target.closest("a[href]") : null;
     if (a && /^https?:$/.test(a.protocol) && a.host !== location.host) {
       send({ name: "outbound", link: a.protocol + "//" + a.host + a.pathname });
@@ -339,6 +340,8 @@
     window.addEventListener("focus", load);
     d.addEventListener("visibilitychange", function () { if (!d.hidden) load(); });
     load().then(function () { if (C.stats) { watchNavigation(); view(); } });
+    // A page with an ad slot gets the slot filler (docs/ad-slots.md).
+    if (d.querySelector("[data-crumb-ad]")) add(d.head, el("script", { src: C.api + "../crumb-ad.js", nonce: N }));
   }
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start); else start();
 })();

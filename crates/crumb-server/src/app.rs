@@ -67,7 +67,8 @@ pub fn router(state: AppState) -> Router {
             .route(DEMO_PATHS[0], get(demo::home))
             .route(DEMO_PATHS[1], get(demo::products))
             .route(DEMO_PATHS[2], get(demo::about))
-            .route(DEMO_PATHS[3], post(demo::save_preferences));
+            .route(DEMO_PATHS[3], post(demo::save_preferences))
+            .route("/topics/{name}", get(demo::topic));
     }
     if let Some(path) = state.config.gateway.as_ref().and_then(|g| g.policy_path.as_deref()) {
         // The configuration keeps it out of the prefix; a path already
@@ -143,6 +144,7 @@ fn crumb_routes() -> Router<AppState> {
         .route("/api/consent", post(consent::post_consent).get(consent::get_state))
         .route("/api/consent/{receipt_id}", get(consent::get_receipt))
         .route("/crumb.js", get(script::crumb_js))
+        .route("/crumb-ad.js", get(script::crumb_ad_js))
         .route("/policy", get(policy::policy_html))
         .route("/policy.json", get(policy::policy_json))
         .route("/problems/{slug}", get(crate::pages::problems::page))

@@ -1,9 +1,12 @@
 //! The demo site `crumb serve` shows with the built-in declaration: a few
 //! pages that embed the script, with statistics and marketing scripts that
-//! run only after consent, and a preference that needs `preferences` consent.
+//! run only after consent, a preference that needs `preferences` consent,
+//! and three topic pages (`/topics/bikes`, `/topics/cooking`,
+//! `/topics/travel`, declared in `[[interests.page]]`) each with an ad slot
+//! that crumb-ad.js fills from the demo's `[[campaign]]`s.
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -114,6 +117,62 @@ pub async fn products(State(state): State<AppState>, headers: HeaderMap, Query(q
 /// `GET /about`.
 pub async fn about(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DemoQuery>) -> Response {
     demo_page(&state, &headers, &q, "About", Content::About).await
+}
+
+/// A topic page's subject (`/topics/{name}`).
+#[derive(Clone, Copy)]
+enum Topic {
+    /// `/topics/bikes`: /Autos & Vehicles/Bicycles & Accessories.
+    Bikes,
+    /// `/topics/cooking`: /Food & Drink/Cooking & Recipes.
+    Cooking,
+    /// `/topics/travel`: /Travel & Transportation.
+    Travel,
+}
+
+impl Topic {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "bikes" => Some(Self::Bikes),
+            "cooking" => Some(Self::Cooking),
+            "travel" => Some(Self::Travel),
+            _ => None,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Bikes => "Cycling to the bakery",
+            Self::Cooking => "Cooking with biscuits",
+            Self::Travel => "Biscuits for the journey",
+        }
+    }
+}
+
+/// A topic page's content (`web/templates/demo/topic.html`): the article,
+/// then the page's ad slot.
+#[derive(Template)]
+#[template(path = "demo/topic.html")]
+struct DemoTopic<'a> {
+    title: &'a str,
+    topic: Topic,
+}
+
+/// `GET /topics/{name}`: one of the demo's topic pages, or 404.
+pub async fn topic(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(q): Query<DemoQuery>,
+) -> Result<Response, Problem> {
+    let topic = Topic::from_name(&name)
+        .ok_or_else(|| Problem::not_found("the demo has topic pages for bikes, cooking and travel only"))?;
+    let language = language_for(&state, &headers, q.lang.as_deref());
+    // The page itself needs no decision: crumb.js shows the banner, and
+    // crumb-ad.js asks /api/ad for the slot.
+    let title = topic.title();
+    let html = pages::page_in(Layout::Demo, &state.config, language, title, DemoTopic { title, topic });
+    Ok(Html(html).into_response())
 }
 
 /// The theme form.

@@ -2,6 +2,10 @@
 //! centre, with the site's declaration and one language's strings inlined,
 //! so a page makes one request for all of it. The CSS travels in the
 //! configuration and the script adds it as a style element (with the page's nonce).
+//!
+//! And the ad-slot filler, `GET /crumb-ad.js` (`web/crumb-ad.js`,
+//! docs/ad-slots.md): crumb.js loads it only on a page with a
+//! `[data-crumb-ad]` slot, so pages without ads pay nothing for it.
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -17,6 +21,7 @@ use crumb_core::policy::build;
 
 const SCRIPT: &str = include_str!("../../../web/crumb.js");
 const CSS: &str = include_str!("../../../web/crumb.css");
+const AD_SCRIPT: &str = include_str!("../../../web/crumb-ad.js");
 
 /// The strings the script uses (the policy page's stay on the server).
 const SCRIPT_KEYS: &[&str] = &[
@@ -48,34 +53,44 @@ const SCRIPT_KEYS: &[&str] = &[
 /// a comment) is joined with the next: a line break there ends nothing.
 fn script_as_sent() -> &'static str {
     static STRIPPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    STRIPPED.get_or_init(|| {
-        let mut out = String::with_capacity(SCRIPT.len());
-        let mut in_block = false;
-        for line in SCRIPT.lines() {
-            let mut line = line.trim();
-            if in_block || line.starts_with("/*") {
-                match line.find("*/") {
-                    // The code after a comment's end stays.
-                    Some(end) => {
-                        in_block = false;
-                        line = line[end + 2..].trim_start();
-                    }
-                    None => {
-                        in_block = true;
-                        continue;
-                    }
+    STRIPPED.get_or_init(|| strip(SCRIPT))
+}
+
+/// `web/crumb-ad.js` as sent, stripped as [`script_as_sent`] strips crumb.js.
+fn ad_script_as_sent() -> &'static str {
+    static STRIPPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STRIPPED.get_or_init(|| strip(AD_SCRIPT))
+}
+
+/// `script` without its comment lines, indentation and needless spaces
+/// (see [`script_as_sent`]).
+fn strip(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut in_block = false;
+    for line in script.lines() {
+        let mut line = line.trim();
+        if in_block || line.starts_with("/*") {
+            match line.find("*/") {
+                // The code after a comment's end stays.
+                Some(end) => {
+                    in_block = false;
+                    line = line[end + 2..].trim_start();
+                }
+                None => {
+                    in_block = true;
+                    continue;
                 }
             }
-            if line.is_empty() || line.starts_with("//") {
-                continue;
-            }
-            out.push_str(&squeeze(line));
-            if !line.ends_with(['{', ';', ',']) || line.contains("//") {
-                out.push('\n');
-            }
         }
-        out
-    })
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        out.push_str(&squeeze(line));
+        if !line.ends_with(['{', ';', ',']) || line.contains("//") {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Characters around which spaces mean nothing in JavaScript. Not `+`, `-`
@@ -119,6 +134,12 @@ fn squeeze(line: &str) -> String {
     out
 }
 
+/// `web/crumb.css` on one line: every line of the file is whole rules
+/// (it ends in `}`, a test checks), so the line breaks between them go.
+fn css_as_sent() -> String {
+    CSS.lines().map(str::trim).collect()
+}
+
 /// Builds the script for one language.
 pub fn render(state: &AppState, language: Language) -> String {
     let strings = language.strings();
@@ -156,7 +177,7 @@ pub fn render(state: &AppState, language: Language) -> String {
     let mount = Mount::of(&state.config);
     let config = json!({
         "t": t,
-        "css": CSS.trim(),
+        "css": css_as_sent(),
         "cats": cats,
         "api": mount.at("/api/"),
         "policy": mount.at(&format!("/policy?lang={}", language.code())),
@@ -183,6 +204,18 @@ pub async fn crumb_js(State(state): State<AppState>, headers: HeaderMap, Query(q
     // The language can come from the visitor's own cookie as well as from
     // Accept-Language: a shared cache must not hand one visitor's to another.
     response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    response
+}
+
+/// `GET /crumb-ad.js`: the slot filler, with the API's base (under
+/// `[server] prefix`) inlined. The same for every visitor and language.
+pub async fn crumb_ad_js(State(state): State<AppState>) -> Response {
+    // A JSON string is a JavaScript string; "</" must not close an element.
+    let api = json!(Mount::of(&state.config).at("/api/")).to_string().replace("</", "<\\/");
+    let mut response = ad_script_as_sent().replace("\"__CRUMB_API__\"", &api).into_response();
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }
 
@@ -217,6 +250,22 @@ mod tests {
         assert!(sent.contains("catch(e){/* no URLSearchParams"));
         // Strings keep their spaces.
         assert!(sent.contains("\" — \"+k.purpose+\" (\""), "{sent}");
+    }
+
+    #[test]
+    fn the_ad_script_as_sent_differs_from_the_file_only_in_comments_and_whitespace() {
+        let sent = ad_script_as_sent();
+        assert!(sent.len() < AD_SCRIPT.len());
+        assert_eq!(bare(sent), bare(AD_SCRIPT));
+        assert_eq!(sent.matches("\"__CRUMB_API__\"").count(), 1, "one placeholder for the API's base");
+    }
+
+    #[test]
+    fn the_css_is_sent_on_one_line_and_only_its_line_breaks_go() {
+        assert!(CSS.lines().all(|line| line.trim().is_empty() || line.trim_end().ends_with('}')), "whole rules a line");
+        let sent = css_as_sent();
+        assert!(!sent.contains('\n'));
+        assert_eq!(sent, CSS.lines().map(str::trim).collect::<Vec<_>>().concat());
     }
 
     #[test]

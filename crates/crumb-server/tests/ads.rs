@@ -50,9 +50,19 @@ text = "Our winter sale"
 slots = ["sidebar"]
 "#;
 
+/// The demo's declaration without its own campaigns (everything from this
+/// marker on: they would compete with the ones above), with `[interests]
+/// enabled` as `interests` says.
+fn demo(interests: bool) -> String {
+    let base = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    assert!(base.len() < config::DEMO_TOML.len(), "the demo's campaigns follow the marker");
+    assert!(base.contains("[interests]\nenabled = true"), "the demo enables [interests]");
+    base.replace("[interests]\nenabled = true", &format!("[interests]\nenabled = {interests}"))
+}
+
 async fn browser() -> Browser {
     let (_, store) = stores().await.remove(0);
-    let text = format!("{}\n{CAMPAIGNS}", config::DEMO_TOML);
+    let text = format!("{}\n{CAMPAIGNS}", demo(false));
     Browser::new(config::parse(&text, "crumb.toml").unwrap(), store)
 }
 
@@ -179,8 +189,7 @@ async fn a_campaign_is_refused_at_start_up_with_its_fault() {
 /// The demo with `[interests] enabled` and the campaigns above.
 async fn with_interests() -> Browser {
     let (_, store) = stores().await.remove(0);
-    let demo = config::DEMO_TOML.replace("[interests]\nenabled = false", "[interests]\nenabled = true");
-    assert_ne!(demo, config::DEMO_TOML, "the demo declares [interests]");
+    let demo = demo(true);
     Browser::new(config::parse(&format!("{demo}\n{CAMPAIGNS}"), "crumb.toml").unwrap(), store)
 }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file takes what it needs
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,6 +63,8 @@ pub struct Server {
     pub origin: String,
     /// Its store.
     pub store: Arc<dyn Store>,
+    /// Its state (configuration, keys, the profile key).
+    pub state: crumb_server::AppState,
     _data: tempfile::TempDir,
 }
 
@@ -69,6 +72,20 @@ pub struct Server {
 /// `adjust`, over SQLite in a temporary folder; `around` may add routes of
 /// the site's own to crumb's router.
 pub async fn serve(adjust: impl FnOnce(&mut Config), around: impl FnOnce(axum::Router) -> axum::Router) -> Server {
+    serve_on_clock(adjust, around, Arc::new(AtomicI64::new(0))).await
+}
+
+/// A day in milliseconds, for moving a server's clock.
+pub const DAY_MILLIS: i64 = 86_400_000;
+
+/// As [`serve`], on a clock the test moves: the server's time is the real
+/// time plus `offset` milliseconds (`offset.fetch_add(7 * DAY_MILLIS, …)`
+/// is a week later for the server; the browser's own clock stays).
+pub async fn serve_on_clock(
+    adjust: impl FnOnce(&mut Config),
+    around: impl FnOnce(axum::Router) -> axum::Router,
+    offset: Arc<AtomicI64>,
+) -> Server {
     let data = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> =
         Arc::new(crumb_store::sqlite::SqliteStore::open(&data.path().join("crumb.db")).unwrap());
@@ -77,13 +94,51 @@ pub async fn serve(adjust: impl FnOnce(&mut Config), around: impl FnOnce(axum::R
     let port = listener.local_addr().unwrap().port();
     let mut config = Config::demo_on_port(port);
     adjust(&mut config);
-    let state = crumb_server::AppState::new(config, Arc::clone(&store), keys);
-    let app = around(crumb_server::router(state));
+    let clock = Arc::new(move || {
+        crumb_cookie::Timestamp::now().unix_micros() / 1000 + offset.load(std::sync::atomic::Ordering::SeqCst)
+    });
+    let state = crumb_server::AppState::with_clock(config, Arc::clone(&store), keys, clock);
+    let app = around(crumb_server::router(state.clone()));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { origin: format!("http://localhost:{port}"), store, _data: data }
+    Server { origin: format!("http://localhost:{port}"), store, state, _data: data }
 }
 
 /// The demo as it ships.
 pub async fn serve_demo() -> Server {
     serve(|_| {}, |router| router).await
+}
+
+/// Runs a Chrome DevTools Protocol command in the browser's page session
+/// (chromedriver's `goog/cdp/execute`), e.g. `Network.setExtraHTTPHeaders`.
+pub async fn cdp(browser: &Browser, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+    browser.client().issue_cmd(Cdp(serde_json::json!({"cmd": cmd, "params": params}))).await.unwrap()
+}
+
+/// A browser that sends Global Privacy Control: `navigator.globalPrivacyControl`
+/// is true in every page and every request carries `Sec-GPC: 1` (Chromium
+/// has no switch for it). `None` without Chromium.
+pub async fn launch_with_gpc(test: &str) -> Option<Browser> {
+    let browser = launch(test).await?;
+    cdp(
+        &browser,
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({"source": "Object.defineProperty(Navigator.prototype,'globalPrivacyControl',{get:function(){return true}})"}),
+    )
+    .await;
+    cdp(&browser, "Network.enable", serde_json::json!({})).await;
+    cdp(&browser, "Network.setExtraHTTPHeaders", serde_json::json!({"headers": {"Sec-GPC": "1"}})).await;
+    Some(browser)
+}
+
+/// One CDP command for chromedriver.
+#[derive(Debug)]
+struct Cdp(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
 }

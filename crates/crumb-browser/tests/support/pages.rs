@@ -147,8 +147,8 @@ pub async fn accept_all(browser: &Browser) -> anyhow::Result<()> {
 /// The pages to look at, in order: a name, and how to get there from a
 /// browser with no cookies (every step after the first keeps the state the
 /// one before left).
-pub const PAGES: [&str; 7] =
-    ["banner", "preference-centre", "policy", "account-signed-out", "account", "admin", "dashboard"];
+pub const PAGES: [&str; 8] =
+    ["banner", "preference-centre", "policy", "topic-bikes", "account-signed-out", "account", "admin", "dashboard"];
 
 /// Brings `browser` to the page `name` of [`PAGES`], from the state the
 /// page before it left.
@@ -167,6 +167,15 @@ pub async fn visit(browser: &Browser, site: &DemoSite, name: &str) -> anyhow::Re
             js(browser, "document.querySelector('.crumb-d [data-crumb=accept]').click(); return true").await?;
             wait_until(browser, "return !document.querySelector('.crumb-d')").await?;
             open(browser, site, "/policy?lang=en").await
+        }
+        // A demo topic page with its ad slot filled (crumb-ad.js).
+        "topic-bikes" => {
+            open(browser, site, "/topics/bikes?lang=en").await?;
+            wait_until(
+                browser,
+                "return document.querySelector('[data-crumb-ad]').getAttribute('data-crumb-ad-state') === 'filled'",
+            )
+            .await
         }
         "account-signed-out" => open(browser, site, "/account").await,
         "account" => sign_in_as_admin(browser, site).await,

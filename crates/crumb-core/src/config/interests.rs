@@ -121,7 +121,8 @@ mod tests {
         let only_pages = format!("{MINIMAL}\n[[interests.page]]\npath = \"/\"\ntopics = [289]\n");
         assert!(!parse(&only_pages, "crumb.toml").unwrap().interests.enabled, "pages alone do not enable");
         let demo = crate::config::demo().interests;
-        assert!(!demo.enabled, "the demo's interests are off until enabled");
+        assert!(demo.enabled, "the demo shows interests: its topic pages and campaigns (docs/ad-slots.md)");
+        assert_eq!(demo.pages.topics_for("/topics/bikes"), Some(&[crate::interests::TopicId(369)][..]), "bikes");
         assert_eq!(demo.pages.topics_for("/products"), Some(&[crate::interests::TopicId(451)][..]), "biscuits");
     }
 
