@@ -389,3 +389,59 @@ async fn the_linked_devices_of_an_account_share_one_profile_exported_and_erased_
             .is_empty());
     }
 }
+
+const ONE_CAMPAIGN: &str = r#"
+[[campaign]]
+id = "house"
+advertiser = "The shop"
+link = "https://shop.example/sale"
+text = "Our winter sale"
+"#;
+
+#[tokio::test]
+async fn the_policy_states_interest_processing_only_with_interests_enabled() {
+    let (_, store) = stores().await.remove(0);
+    // Interests on: the paragraph, from the declaration.
+    let mut on = demo_with_interests(store.clone());
+    let policy = on.get("/policy?lang=en").await.text();
+    assert!(policy.contains("id=\"interests-policy\""), "{policy}");
+    let consent_cookie = on.state.names.consent.clone();
+    assert!(
+        policy.contains(&format!("consent cookie <code>{consent_cookie}</code>, hashed under a secret key")),
+        "{policy}"
+    );
+    assert!(policy.contains("one of 469 fixed topics"), "{policy}");
+    for text in ["5 most read topics", "at most 3 topics", "5% of cases a random topic", "deleted after 4 weeks"] {
+        assert!(policy.contains(text), "{text}");
+    }
+    let k = on.state.config.analytics.min_visitors;
+    assert!(policy.contains(&format!("a group of fewer than {k} visitors")), "the floor k = {k}");
+    assert!(policy.contains("id=\"interests-signals\""), "the demo honours GPC");
+    assert!(policy.contains("<a href=\"/interests?lang=en\">your interests page</a>"), "{policy}");
+    let json = on.get("/policy.json").await.json();
+    assert_eq!(json["interests"]["top_topics"], 5);
+    assert_eq!(json["interests"]["noise_percent"], 5.0);
+    assert_eq!(json["interests"]["retention_days"], 28);
+    assert_eq!(json["interests"]["topics_returned"], 3);
+    assert_eq!(json["interests"]["epoch_days"], 7);
+    assert_eq!(json["interests"]["cookie"], consent_cookie.as_str());
+    // In German too.
+    let german = on.get("/policy?lang=de").await.text();
+    assert!(german.contains("Werbung und Ihre Interessen"), "{german}");
+    assert!(german.contains("in 5 % der Fälle"));
+
+    // Interests off (the demo's default), no campaign: nothing about ads.
+    let mut off = Browser::new(config::demo(), store.clone());
+    let policy = off.get("/policy?lang=en").await.text();
+    assert!(!policy.contains("id=\"interests-policy\""), "{policy}");
+    assert!(!policy.contains("your interests page"));
+    assert!(off.get("/policy.json").await.json()["interests"].is_null());
+
+    // Interests off with a campaign: contextual ads, no cookie, no profile.
+    let text = format!("{}\n{ONE_CAMPAIGN}", config::DEMO_TOML);
+    let mut contextual = Browser::new(config::parse(&text, "crumb.toml").unwrap(), store);
+    let policy = contextual.get("/policy?lang=en").await.text();
+    assert!(policy.contains("id=\"contextual-ads\""), "{policy}");
+    assert!(policy.contains("that needs no cookie and stores nothing about you"));
+    assert!(!policy.contains("id=\"interests-stored\""), "no profile without [interests] enabled");
+}
