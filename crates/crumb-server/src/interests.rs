@@ -80,16 +80,31 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     Ok(no_store(Json(body).into_response()))
 }
 
-/// `DELETE /api/interests`: erases the visitor's profile (same-origin
-/// requests only); `{"erased": {…counts}}`, `{"erased": null}` without one.
+/// `DELETE /api/interests`: erases the visitor's profile — on a linked
+/// device the account's and the browser's own (same-origin requests only);
+/// `{"erased": {"observations", "choices"}}`, `{"erased": null}` without one.
 pub async fn delete(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
     check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
-    let Some(key) = profile_key::for_request(&state, &headers).await.map_err(store_fault)? else {
+    let profiles = profile_key::of_request(&state, &headers).await.map_err(store_fault)?;
+    if profiles.key().is_none() {
         return Ok(no_store(Json(json!({"erased": null})).into_response()));
-    };
-    let deleted = service::erase(&state.site, key).await.map_err(fault)?;
-    tracing::info!("interest profile erased at its visitor's request");
+    }
+    let deleted = erase_all(&state, profiles).await?;
     Ok(no_store(Json(json!({"erased": deleted})).into_response()))
+}
+
+/// Erases every profile the request reaches: the one it uses and, on a
+/// linked device, also the browser's own from before linking. The counts
+/// are summed.
+async fn erase_all(state: &AppState, profiles: profile_key::RequestProfiles) -> Result<serde_json::Value, Problem> {
+    let (mut observations, mut choices) = (0, 0);
+    for key in profiles.all() {
+        let deleted = service::erase(&state.site, key).await.map_err(fault)?;
+        observations += deleted.observations;
+        choices += deleted.choices;
+    }
+    tracing::info!("interest profile erased at its visitor's request");
+    Ok(json!({"observations": observations, "choices": choices}))
 }
 
 /// A topic id from the path: 400 when it is not a number of the taxonomy.
@@ -230,15 +245,17 @@ pub async fn pause_form(
     Ok(back(&state, if paused { "paused" } else { "resumed" }))
 }
 
-/// `POST /interests/erase` (form): erases the whole profile.
+/// `POST /interests/erase` (form): erases the whole profile (on a linked
+/// device, the account's and the browser's own).
 pub async fn erase_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: FormBody,
 ) -> Result<Response, Problem> {
     let form = form_of(body)?;
-    let Some(key) = form_profile(&state, &headers, &form).await? else { return Ok(back(&state, "none")) };
-    service::erase(&state.site, key).await.map_err(fault)?;
-    tracing::info!("interest profile erased at its visitor's request");
+    if form_profile(&state, &headers, &form).await?.is_none() {
+        return Ok(back(&state, "none"));
+    }
+    erase_all(&state, profile_key::of_request(&state, &headers).await.map_err(store_fault)?).await?;
     Ok(back(&state, "erased"))
 }

@@ -387,6 +387,13 @@ async fn the_linked_devices_of_an_account_share_one_profile_exported_and_erased_
             .as_array()
             .unwrap()
             .is_empty());
+        // Erasing on a linked device erases the account's profile and the browser's own.
+        observe(&laptop, shared, &[BIKES], 1).await;
+        observe(&laptop, laptop_own, &[COOKING, BIKES], 1).await;
+        let erase = same_origin(Request::delete("/api/interests")).body(Body::empty()).unwrap();
+        let erased = laptop.send(erase).await.json();
+        assert_eq!(erased["erased"]["observations"], 3, "{backend}: {erased}");
+        assert_eq!((stored_rows(&laptop, shared).await, stored_rows(&laptop, laptop_own).await), (0, 0), "{backend}");
     }
 }
 
