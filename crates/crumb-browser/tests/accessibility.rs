@@ -2,7 +2,7 @@
 //! injected into headless Chromium on every page a person sees — the
 //! banner, the open preference centre, the policy, the account page signed
 //! out and signed in, `/admin` and `/dashboard` (as an administrator, with
-//! data), the same pages in German, Polish and Greek, and the gateway's
+//! data), `/interests` (with a seeded profile), the same pages in German, Polish and Greek, and the gateway's
 //! page for an unreachable site — at a phone's
 //! size (390×844) and a desktop's (1366×900). Each
 //! must have no violation of the `wcag2a`, `wcag2aa`, `wcag21aa` and
@@ -117,7 +117,7 @@ async fn axe_finds_no_violation_on_the_policy_account_and_admin_pages() {
 async fn axe_finds_no_violation_on_the_banner_preference_centre_and_dashboard() {
     check(
         "axe_finds_no_violation_on_the_banner_preference_centre_and_dashboard",
-        &["banner", "preference-centre", "dashboard"],
+        &["banner", "preference-centre", "dashboard", "interests"],
     )
     .await;
 }
@@ -183,6 +183,7 @@ async fn axe_finds_no_violation_on_the_pages_in_other_languages() {
         ("pl", format!("/admin?lang=pl&receipt={}", support::RECEIPT)),
         ("de", "/dashboard?lang=de".to_owned()),
         ("el", "/dashboard?lang=el".to_owned()),
+        ("de", "/interests?lang=de".to_owned()),
     ];
     let mut found = Vec::new();
     for (size, width, height) in SIZES {

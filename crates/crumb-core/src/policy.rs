@@ -79,6 +79,36 @@ pub struct Policy {
     pub categories: Vec<PolicyCategory>,
     /// How statistics are counted (when they are).
     pub statistics: Option<PolicyStatistics>,
+    /// Interest profiles (only with `[interests] enabled`).
+    pub interests: Option<PolicyInterests>,
+    /// Whether the site serves its own ads (`[[campaign]]`): chosen from
+    /// the page's own topics, they need no cookie.
+    pub contextual_ads: bool,
+}
+
+/// What the policy says about interest profiles (`crate::profiles`).
+#[derive(Debug, Serialize)]
+pub struct PolicyInterests {
+    /// The cookie whose pseudonymous id, keyed, identifies the profile.
+    pub cookie: String,
+    /// The topics of the taxonomy a page's topic is one of.
+    pub taxonomy_topics: usize,
+    /// Days in an epoch.
+    pub epoch_days: i64,
+    /// Top topics kept per epoch.
+    pub top_topics: usize,
+    /// Topics an answer holds at most (one per complete epoch).
+    pub topics_returned: i64,
+    /// Chance of a random topic instead of the profile's, in percent.
+    pub noise_percent: f64,
+    /// Days after which an epoch is deleted.
+    pub retention_days: i64,
+    /// The reporting floor k.
+    pub min_visitors: u32,
+    /// The signals the site honours that stop profiling (`gpc`, `dnt`).
+    pub refused_by: Vec<&'static str>,
+    /// Where a visitor sees and erases their profile (under crumb's mount).
+    pub page: &'static str,
 }
 
 /// What the policy says about crumb's own statistics.
@@ -193,12 +223,41 @@ pub fn build(config: &Config, language: Language) -> Policy {
             max_values_per_day: config.analytics.max_values_per_day,
             cookieless: config.analytics.cookieless,
         }),
+        interests: config.interests.enabled.then(|| interests_section(config, every_signal)),
+        contextual_ads: !config.campaigns.is_empty(),
         contact: Contact {
             name: config.contact_name.clone(),
             address: config.contact_address.clone(),
             email: config.contact_email.clone(),
         },
         categories,
+    }
+}
+
+/// The interest-profile section of the policy, from the declaration and
+/// the mechanism's constants.
+fn interests_section(config: &Config, signals: Signals) -> PolicyInterests {
+    use crate::profiles::{epoch, select, top};
+    const DAY_MILLIS: i64 = 86_400_000;
+    let marketing_refused_by = |signals: Signals| signals.refuses(Category::Marketing).is_some();
+    let mut refused_by = Vec::new();
+    if marketing_refused_by(Signals { gpc: signals.gpc, dnt: false }) {
+        refused_by.push("gpc");
+    }
+    if marketing_refused_by(Signals { gpc: false, dnt: signals.dnt }) {
+        refused_by.push("dnt");
+    }
+    PolicyInterests {
+        cookie: crate::own_cookies::OwnCookieNames::new(config.secure_origins()).consent,
+        taxonomy_topics: crate::interests::Taxonomy::v2().len(),
+        epoch_days: epoch::EPOCH_MILLIS / DAY_MILLIS,
+        top_topics: top::TOP_TOPICS,
+        topics_returned: select::EPOCHS_ANSWERED,
+        noise_percent: select::NOISE_RATE * 100.0,
+        retention_days: epoch::RETENTION_MILLIS / DAY_MILLIS,
+        min_visitors: config.analytics.min_visitors,
+        refused_by,
+        page: "/interests",
     }
 }
 

@@ -431,8 +431,20 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap, who: Sign
         },
         None => vec![],
     };
+    // The account's interest profile, shared by its linked devices
+    // (`crate::profile_key`): only when this device is linked.
+    let interest_profile = match state.linked_profile_of(cookie(&headers, &state.names.auth)).await? {
+        Some(key) => {
+            Some(crumb_core::profiles::service::export(&state.site, &state.profiles, key).await.map_err(|error| {
+                tracing::error!(%error, "interest profile export");
+                Problem::unavailable()
+            })?)
+        }
+        None => None,
+    };
     let body = json!({
         "account": signed_in.account,
+        "interest_profile": interest_profile,
         "sessions": state.store.user_sessions(user).await?,
         "remember_me_tokens": state.store.user_remember_tokens(user).await?,
         "devices": state.store.user_devices(user).await?,

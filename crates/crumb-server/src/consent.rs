@@ -225,10 +225,14 @@ async fn withdraw(
             set_cookies.extend(state.expire(declaration));
         }
     }
-    // Withdrawing marketing deletes the interest profile before the answer.
+    // Withdrawing marketing deletes the interest profiles before the
+    // answer: this browser's own and, on a device linked for cross-device
+    // measurement, the account's shared one (`crate::profile_key`).
     if refused.contains(&Category::Marketing) {
-        if let Some(previous) = read_consent(state, headers) {
-            let profile = state.profile_of(&previous.consent_id);
+        let mut profiles: Vec<_> =
+            read_consent(state, headers).map(|c| state.profile_of(&c.consent_id)).into_iter().collect();
+        profiles.extend(state.linked_profile_of(cookie(headers, &state.names.auth)).await?);
+        for profile in profiles {
             state.store.erase_profile(&state.config.site_name, profile.0).await?;
         }
     }

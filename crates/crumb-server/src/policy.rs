@@ -51,6 +51,21 @@ struct StatisticsText {
     limit: String,
 }
 
+/// The policy's section on interest profiles.
+struct InterestsText {
+    /// What is stored, around the consent cookie's name.
+    stored: (String, String),
+    cookie: String,
+    /// Epochs, top topics, noise, retention and the floor.
+    mechanism: String,
+    /// Whether a privacy signal the site honours stops profiling.
+    signals: bool,
+    /// Where to see and erase it, around the link.
+    see: (String, String),
+    /// The `/interests` page under the mount.
+    page: String,
+}
+
 /// The policy page's content (`web/templates/policy.html`).
 #[derive(Template)]
 #[template(path = "policy.html")]
@@ -63,6 +78,10 @@ struct PolicyMain<'a> {
     gpc_key: &'static str,
     dnt_key: &'static str,
     statistics: Option<StatisticsText>,
+    /// Interest profiles (`[interests] enabled`).
+    interests: Option<InterestsText>,
+    /// The site serves its own ads (`[[campaign]]`).
+    contextual_ads: bool,
     contact: String,
     version: String,
     /// The language picker (in the demo's layout, its header has it instead).
@@ -98,6 +117,22 @@ pub fn render(config: &Config, language: Language) -> String {
             cookieless_key: if statistics.cookieless { "stats_cookieless" } else { "stats_no_cookieless" },
             limit: s.fill("stats_limit", &[("n", &s.count("stats_values", statistics.max_values_per_day.into()))]),
         }),
+        interests: policy.interests.as_ref().map(|interests| InterestsText {
+            stored: s.around(
+                "interests_policy_stored",
+                "cookie",
+                &[("topics", &interests.taxonomy_topics.to_string())],
+            ),
+            cookie: interests.cookie.clone(),
+            mechanism: s.fill(
+                "interests_policy_mechanism",
+                &[("k", &s.count("stats_visitors", interests.min_visitors.into()))],
+            ),
+            signals: !interests.refused_by.is_empty(),
+            see: s.around("interests_policy_see", "link", &[]),
+            page: crate::mount::Mount::of(config).at(interests.page),
+        }),
+        contextual_ads: policy.contextual_ads,
         contact: s.fill(
             "contact_text",
             &[("name", &policy.contact.name), ("address", &policy.contact.address), ("email", &policy.contact.email)],

@@ -55,6 +55,31 @@ impl SharedState {
         let source = crumb_core::profiles::ProfileSource::Browser(consent_id);
         self.profiles.keys.profile_key(&self.site.config.site_name, source)
     }
+
+    /// The interest profile of the account signed in with the session
+    /// cookie `session_id`, when its device is linked for cross-device
+    /// measurement (and `[accounts] cross_device` is on): keyed from the
+    /// account's pseudonymous cross-device id, the same on every linked
+    /// device. Only the session cookie is read (no remember-me rotation),
+    /// so looking a profile up never changes a cookie; an expired session
+    /// links nothing.
+    pub async fn linked_profile_of(
+        &self,
+        session_id: Option<&str>,
+    ) -> Result<Option<crumb_core::profiles::ProfileKey>, crumb_store::StoreError> {
+        let Some(settings) = self.site.config.accounts.as_ref().filter(|a| a.cross_device) else { return Ok(None) };
+        let Some(session_id) = session_id else { return Ok(None) };
+        let hashed = crumb_core::accounts::credentials::hash_secret(session_id);
+        let Some(session) = self.site.store.session(&hashed).await? else { return Ok(None) };
+        if !crumb_core::accounts::session_is_live(settings, &session, self.site.now_millis()) {
+            return Ok(None);
+        }
+        let device = self.site.store.device(&session.user_id, &session.device_id).await?;
+        Ok(device.and_then(|d| d.linked_visitor_id).map(|cross_device_id| {
+            let source = crumb_core::profiles::ProfileSource::Linked(&cross_device_id);
+            self.profiles.keys.profile_key(&self.site.config.site_name, source)
+        }))
+    }
 }
 
 impl std::ops::Deref for SharedState {

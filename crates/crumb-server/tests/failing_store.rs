@@ -281,6 +281,8 @@ async fn no_route_answers_a_success_after_a_store_call_failed() {
         "/dashboard",
         "/api/stats",
         "/api/stats/realtime",
+        "/interests",
+        "/api/interests",
     ];
     store.set_mode(FailMode::Always);
     let mut report = Vec::new();
@@ -294,6 +296,7 @@ async fn no_route_answers_a_success_after_a_store_call_failed() {
             ("/api/event", serde_json::json!({"name": "pageview", "url": "http://localhost:8080/"})),
             ("/api/account/cross-device", serde_json::json!({"allow": true})),
             ("/api/account/devices/d-1/sign-out", serde_json::json!({})),
+            ("/api/interests/paused", serde_json::json!({"paused": true})),
         ] {
             store.clear_calls();
             let reply = who.send(json_post(path, body)).await;

@@ -3,7 +3,8 @@
 //! folder), an administrator, consent records over the last days and a
 //! week of synthetic statistics rolled up; and a Chromium that visits the
 //! banner, the preference centre, the policy, the account page (signed out
-//! and in), `/admin` and `/dashboard`.
+//! and in), `/admin`, `/dashboard` and `/interests` (with a profile seeded
+//! for the browser).
 //!
 //! Shared by `tests/accessibility.rs` and `examples/screenshots.rs`.
 #![allow(dead_code)] // each user takes what it needs
@@ -30,6 +31,8 @@ pub struct DemoSite {
     pub origin: String,
     /// Its store.
     pub store: Arc<dyn crumb_store::Store>,
+    /// The server's state (the interest profiles' keys).
+    pub state: crumb_server::AppState,
     _data: tempfile::TempDir,
 }
 
@@ -44,12 +47,13 @@ pub async fn start() -> anyhow::Result<DemoSite> {
     let config = crumb_core::config::Config::demo_on_port(port);
     let state = crumb_server::AppState::new(config, store.clone(), keys);
     seed(&state).await?;
+    let served = state.clone();
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, crumb_server::router(state)).await {
+        if let Err(error) = axum::serve(listener, crumb_server::router(served)).await {
             eprintln!("the demo site stopped: {error}");
         }
     });
-    Ok(DemoSite { origin: format!("http://localhost:{port}"), store, _data: data })
+    Ok(DemoSite { origin: format!("http://localhost:{port}"), store, state, _data: data })
 }
 
 /// An administrator, consent records of the last 5 days (enough a day to
@@ -147,8 +151,47 @@ pub async fn accept_all(browser: &Browser) -> anyhow::Result<()> {
 /// The pages to look at, in order: a name, and how to get there from a
 /// browser with no cookies (every step after the first keeps the state the
 /// one before left).
-pub const PAGES: [&str; 8] =
-    ["banner", "preference-centre", "policy", "topic-bikes", "account-signed-out", "account", "admin", "dashboard"];
+pub const PAGES: [&str; 9] = [
+    "banner",
+    "preference-centre",
+    "policy",
+    "topic-bikes",
+    "account-signed-out",
+    "account",
+    "admin",
+    "dashboard",
+    "interests",
+];
+
+/// Pages read by the browser's own interest profile (the one its cookies
+/// find, `crumb_server::profile_key`) in this week and the three before:
+/// bikes and cooking, then travel, then nothing, then bikes again.
+async fn seed_interests(browser: &Browser, site: &DemoSite) -> anyhow::Result<()> {
+    let cookies = browser.client().get_all_cookies().await?;
+    let header: Vec<String> = cookies.iter().map(|c| format!("{}={}", c.name(), c.value())).collect();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(axum::http::header::COOKIE, header.join("; ").parse()?);
+    let state = &site.state;
+    let key = crumb_server::profile_key::for_request(state, &headers)
+        .await?
+        .context("the browser has a consent decision, so a profile")?;
+    let clock = state.profiles.clock(key);
+    let now = state.now_millis();
+    let current = clock.epoch_at(now);
+    let weeks: [&[(u16, usize)]; 4] = [&[(369, 4), (173, 2)], &[(369, 3), (173, 1), (208, 1)], &[], &[(369, 2)]];
+    for (back, pages) in (0_i64..).zip(weeks) {
+        let epoch = current - back;
+        for (topic, count) in pages {
+            for _ in 0..*count {
+                state
+                    .store
+                    .record_interests(&state.config.site_name, key.0, epoch, clock.start_of(epoch), &[*topic], now)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Brings `browser` to the page `name` of [`PAGES`], from the state the
 /// page before it left.
@@ -181,6 +224,10 @@ pub async fn visit(browser: &Browser, site: &DemoSite, name: &str) -> anyhow::Re
         "account" => sign_in_as_admin(browser, site).await,
         "admin" => open(browser, site, &format!("/admin?receipt={RECEIPT}")).await,
         "dashboard" => open(browser, site, "/dashboard").await,
+        "interests" => {
+            seed_interests(browser, site).await?;
+            open(browser, site, "/interests").await
+        }
         other => anyhow::bail!("no page {other}"),
     }
 }
