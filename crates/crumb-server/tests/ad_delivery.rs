@@ -312,3 +312,31 @@ async fn reports_keep_the_anonymity_floor_and_are_for_administrators() {
         assert!(admin_page.contains("href=\"/admin/ads\""), "linked from /admin");
     }
 }
+
+/// A store that fails: serving (reading the day's counts, or counting the
+/// serve) and counting an impression answer 503 problems; a click still
+/// goes to its link, uncounted.
+#[tokio::test]
+async fn store_failures_are_503_problems_and_a_click_still_redirects() {
+    use crumb_store::failing::{FailMode, FailingStore};
+    let store = FailingStore::new(Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap()));
+    let mut browser = Browser::new(declaration(false), Arc::new(store.clone()));
+    let ad = browser.get("/api/ad?slot=sidebar&url=%2Freading").await.json();
+    for (mode, operation) in [(FailMode::Reads, "ads_served_on"), (FailMode::Writes, "record_ad_event")] {
+        store.set_mode(mode);
+        let reply = browser.get("/api/ad?slot=footer&url=%2Frecipes").await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{mode:?}: {}", reply.text());
+        assert_eq!(reply.headers["content-type"], "application/problem+json");
+        assert!(store.failed().contains(&operation), "{:?}", store.calls());
+    }
+    let seen = browser.send(post_seen(ad["impression_url"].as_str().unwrap())).await;
+    assert_eq!(seen.status, StatusCode::SERVICE_UNAVAILABLE);
+    let click = browser.get(ad["click_url"].as_str().unwrap()).await;
+    assert_eq!(click.status, StatusCode::SEE_OTHER);
+    assert_eq!(click.headers["location"], "https://omni.example/");
+    store.set_mode(FailMode::Never);
+    assert_eq!(counted(&browser, "everywhere").await, (1, 0, 0), "nothing counted while the store failed");
+    // The impression that failed counts when posted again.
+    assert_eq!(browser.send(post_seen(ad["impression_url"].as_str().unwrap())).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(counted(&browser, "everywhere").await, (1, 1, 0));
+}

@@ -252,11 +252,12 @@ pub async fn seen(
             token.basis,
             token.topic,
         );
-        state
-            .store
-            .record_ad_event(&state.config.site_name, &key, AdEvent::Impression, None)
-            .await
-            .map_err(unavailable)?;
+        let counted = state.store.record_ad_event(&state.config.site_name, &key, AdEvent::Impression, None).await;
+        if let Err(error) = counted {
+            // Not counted: a retry of the same token may count it.
+            state.ads.forget_sighting(token.serve);
+            return Err(unavailable(error));
+        }
     }
     Ok(no_store(StatusCode::NO_CONTENT.into_response()))
 }

@@ -106,6 +106,12 @@ impl AdServer {
         }
         seen.ids.insert(serve, expires).is_none()
     }
+
+    /// Forgets serve id `serve` (its impression could not be counted, so a
+    /// retry may count it).
+    pub(super) fn forget_sighting(&self, serve: u64) {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).ids.remove(&serve);
+    }
 }
 
 /// The counts as the choice reads them.
@@ -120,5 +126,64 @@ impl Served for Counts<'_> {
     }
     fn to_visitor_today(&self, campaign: &Campaign) -> u32 {
         self.visitor.get(&campaign.id).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(cap: u32) -> AdServer {
+        let text = format!(
+            "{}\n[[campaign]]\nid = \"capped\"\nadvertiser = \"A\"\nlink = \"https://a.example/\"\ntext = \"t\"\ndaily_cap = {cap}\n",
+            crumb_core::config::DEMO_TOML
+        );
+        AdServer::new(&crumb_core::config::parse(&text, "crumb.toml").expect("a declaration"))
+    }
+
+    fn request(day: i64, random: u64) -> AdRequest<'static> {
+        AdRequest { slot: "s", day, interests: &[], page_topics: &[], random }
+    }
+
+    /// Requests racing on several threads never take more than the cap
+    /// between them: the choice and its count are under one lock.
+    #[test]
+    fn concurrent_choices_keep_the_daily_cap() {
+        let server = std::sync::Arc::new(server(50));
+        assert!(server.has_daily_caps());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let server = std::sync::Arc::clone(&server);
+                std::thread::spawn(move || {
+                    (0..40u64)
+                        .filter(|i| server.choose(&request(7, t * 100 + i), &[], &HashMap::new()).is_some())
+                        .count()
+                })
+            })
+            .collect();
+        let chosen: usize = threads.into_iter().map(|t| t.join().expect("a thread")).sum();
+        assert_eq!(chosen, 50);
+    }
+
+    /// The store's count (other nodes' serves) counts, the node's own
+    /// serves since count on top of a stale store count, and a new day
+    /// starts again.
+    #[test]
+    fn the_store_count_and_the_nodes_own_serves_both_bind() {
+        let server = server(3);
+        let stored = [("capped".to_owned(), 2u64)];
+        assert!(server.choose(&request(7, 1), &stored, &HashMap::new()).is_some());
+        assert!(server.choose(&request(7, 1), &stored, &HashMap::new()).is_none(), "2 elsewhere + 1 here");
+        assert!(server.choose(&request(8, 1), &[], &HashMap::new()).is_some(), "a new day");
+        assert!(server.choose(&request(8, 1), &[("capped".to_owned(), 3)], &HashMap::new()).is_none());
+    }
+
+    #[test]
+    fn a_serve_id_is_first_seen_once_until_forgotten() {
+        let server = server(3);
+        assert!(server.first_sighting(9, 100, 10));
+        assert!(!server.first_sighting(9, 100, 20));
+        server.forget_sighting(9);
+        assert!(server.first_sighting(9, 100, 30));
     }
 }
