@@ -340,3 +340,25 @@ async fn store_failures_are_503_problems_and_a_click_still_redirects() {
     assert_eq!(browser.send(post_seen(ad["impression_url"].as_str().unwrap())).await.status, StatusCode::NO_CONTENT);
     assert_eq!(counted(&browser, "everywhere").await, (1, 1, 0));
 }
+
+/// The retention job deletes the ad log four weeks after an ad was shown.
+#[tokio::test]
+async fn the_ad_log_is_purged_after_four_weeks() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(declaration(true), store);
+        let receipt = visitor.post_consent(&["marketing"], &[]).await.json();
+        let profile = visitor.state.profile_of(receipt["consent_id"].as_str().unwrap());
+        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
+        visitor.clock.advance_seconds(8 * 86_400);
+        assert_eq!(visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await.json()["basis"], "interests");
+        let logged = || async { visitor.state.store.ads_shown_to(&site(&visitor), profile.0, 0).await.unwrap().len() };
+        assert_eq!(logged().await, 1, "{backend}");
+        visitor.clock.advance_seconds(27 * 86_400);
+        crumb_core::profiles::jobs::purge_expired(&visitor.state.site).await.unwrap();
+        assert_eq!(logged().await, 1, "{backend}: kept 27 days");
+        visitor.clock.advance_seconds(86_400);
+        let purged = crumb_core::profiles::jobs::purge_expired(&visitor.state.site).await.unwrap();
+        assert_eq!(purged.ads_shown, 1, "{backend}");
+        assert_eq!(logged().await, 0, "{backend}: gone after four weeks");
+    }
+}
