@@ -195,7 +195,7 @@ async fn with_interests() -> Browser {
 
 /// What the store keeps of the profile behind the receipt's consent id.
 async fn observations(browser: &Browser, receipt: &serde_json::Value) -> usize {
-    let profile = crumb_server::ads::profile_of(&browser.state, receipt["consent_id"].as_str().unwrap());
+    let profile = browser.state.profile_of(receipt["consent_id"].as_str().unwrap());
     let site = &browser.state.config.site_name;
     browser.state.store.interest_observations(site, profile.0, 0).await.unwrap().len()
 }

@@ -12,6 +12,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::ads::{AdCountRow, AdEvent, AdEventKey, AdShown, AdStore};
 use crate::analytics::rollup;
 use crate::analytics::{
     AnalyticsStore, Dimension, EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent,
@@ -641,5 +642,34 @@ impl ProfileStore for FailingStore {
     async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError> {
         self.enter(Access::Write, "purge_interest_epochs")?;
         self.inner.purge_interest_epochs(site, started_by).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AdStore for FailingStore {
+    async fn record_ad_event(
+        &self,
+        site: &str,
+        key: &AdEventKey,
+        event: AdEvent,
+        shown_to: Option<(i64, UnixMillis)>,
+    ) -> Result<(), StoreError> {
+        self.enter(Access::Write, "record_ad_event")?;
+        self.inner.record_ad_event(site, key, event, shown_to).await
+    }
+
+    async fn ads_served_on(&self, site: &str, day: i64) -> Result<Vec<(String, u64)>, StoreError> {
+        self.enter(Access::Read, "ads_served_on")?;
+        self.inner.ads_served_on(site, day).await
+    }
+
+    async fn ads_shown_to(&self, site: &str, profile: i64, since: UnixMillis) -> Result<Vec<AdShown>, StoreError> {
+        self.enter(Access::Read, "ads_shown_to")?;
+        self.inner.ads_shown_to(site, profile, since).await
+    }
+
+    async fn ad_counts(&self, site: &str, from_day: i64, to_day: i64) -> Result<Vec<AdCountRow>, StoreError> {
+        self.enter(Access::Read, "ad_counts")?;
+        self.inner.ad_counts(site, from_day, to_day).await
     }
 }

@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod ads;
 pub mod analytics;
 pub mod consent;
 pub mod error;
@@ -38,6 +39,7 @@ pub mod suite;
 pub mod visitor;
 
 pub use account::{Account, AccountStore, Admission, Device, RememberToken, SessionRecord, ThrottlePolicy};
+pub use ads::AdStore;
 pub use analytics::AnalyticsStore;
 pub use consent::{ConsentAction, ConsentRecord, DecisionCount};
 pub use error::StoreError;
@@ -66,7 +68,7 @@ pub type UnixMillis = i64;
 /// caller that acknowledged a record to a client can rely on it surviving a
 /// crash of the process or the machine.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + AnalyticsStore + ProfileStore + Send + Sync + 'static {
+pub trait Store: AccountStore + AdStore + AnalyticsStore + ProfileStore + Send + Sync + 'static {
     /// Which backend this is (`"sqlite"`, `"postgres"`), for logs and health.
     fn backend(&self) -> &'static str;
 

@@ -31,6 +31,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_rate_windows.sql") },
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_gateway_sightings.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_interest_profiles.sql") },
+    Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_ad_events.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -44,6 +45,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_rate_windows.sql") },
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_gateway_sightings.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_interest_profiles.sql") },
+    Migration { version: 10, sql: include_str!("../migrations/postgres/0010_ad_events.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

@@ -24,6 +24,7 @@
 //! `sslrootcert` or the system's trust store (see [`tls`]).
 
 mod accounts;
+mod ads;
 mod analytics;
 mod columns;
 mod profiles;

@@ -78,6 +78,8 @@ pub struct ProfileDeletion {
     pub observations: u64,
     /// Removal and pause rows.
     pub choices: u64,
+    /// Rows of the log of ads shown (`crate::ads`).
+    pub ads_shown: u64,
 }
 
 /// Durable interest profiles (a supertrait of [`crate::Store`]).
@@ -131,12 +133,13 @@ pub trait ProfileStore: Send + Sync {
         at: UnixMillis,
     ) -> Result<(), StoreError>;
 
-    /// Deletes everything of the profile: observations, removals, pause.
-    /// One transaction.
+    /// Deletes everything of the profile: observations, removals, pause,
+    /// and the log of ads shown to it. One transaction.
     async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError>;
 
     /// Deletes the observations and per-epoch removals of every profile of
-    /// `site` whose epoch began at or before `started_by`. One transaction.
+    /// `site` whose epoch began at or before `started_by`, and the ads
+    /// shown (`crate::ads`) at or before it. One transaction.
     async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError>;
 }
 

@@ -22,6 +22,7 @@
 //! the writer.
 
 mod accounts;
+mod ads;
 mod analytics;
 mod columns;
 mod profiles;

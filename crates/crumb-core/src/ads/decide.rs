@@ -12,7 +12,8 @@ use super::campaign::Campaign;
 use super::index::CampaignIndex;
 
 /// Why an ad was chosen: what the visitor is told.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Basis {
     /// A topic of the visitor's interest profile.
     Interests,

@@ -14,15 +14,22 @@
 //! - [`index`]: campaigns by slot and topic, built once per declaration;
 //! - [`decide`]: the choice for one request;
 //! - [`click`]: signed click tokens (no open redirect: the token names a
-//!   campaign, whose link comes from the declaration).
+//!   campaign, whose link comes from the declaration);
+//! - [`seen`]: signed impression tokens (one impression per serve);
+//! - [`report`]: reports with the anonymity floor;
+//! - [`shown`]: the ads shown to a visitor, for their own page.
 
 pub mod campaign;
 pub mod click;
 pub mod creative;
 pub mod decide;
 pub mod index;
+pub mod report;
+pub mod seen;
+pub mod shown;
 
 pub use campaign::{Campaign, CampaignError, Creative, Schedule};
 pub use click::{ClickError, ClickToken};
 pub use decide::{AdRequest, Basis, Decision, Served};
 pub use index::CampaignIndex;
+pub use seen::SeenToken;

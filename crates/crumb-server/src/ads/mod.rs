@@ -1,6 +1,8 @@
 //! The site's own advertising over HTTP: `GET /api/ad` chooses a campaign
-//! for a slot on a page (crumb_core::ads::decide) and `GET /ad/click/{token}`
-//! sends a click on to the campaign's link.
+//! for a slot on a page (crumb_core::ads::decide) and counts it served,
+//! `POST /api/ad/seen/{token}` counts its impression once the slot is
+//! visible, and `GET /ad/click/{token}` counts a click and sends it on to
+//! the campaign's link. Reports: [`report`].
 //!
 //! The `interests` basis is tried only with `[interests] enabled`, for a
 //! visitor whose current decision grants marketing and who sends no privacy
@@ -11,6 +13,9 @@
 //! declared topics, `[[interests.page]]`) or a run-of-site campaign
 //! (`none`): their request reads no cookie for the choice and nothing about
 //! them is stored. No route sets a cookie.
+//!
+//! A page view asks once per slot; every slot after the first sends
+//! `again=1`, so that the page's topics are recorded once per page view.
 
 use std::collections::HashMap;
 
@@ -20,18 +25,22 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crumb_core::ads::click::is_slot_name;
-use crumb_core::ads::decide::{decide, AdRequest};
-use crumb_core::ads::{ClickError, ClickToken, Creative};
+use crumb_core::ads::decide::{AdRequest, Basis};
+use crumb_core::ads::seen::SEEN_TOKEN_SECONDS;
+use crumb_core::ads::{ClickError, ClickToken, Creative, SeenToken};
 use crumb_core::category::Category;
 use crumb_core::config::Config;
+use crumb_core::i18n::Strings;
 use crumb_core::interests::{Taxonomy, TopicId};
 use crumb_core::profiles::{service, Consenting, ProfileKey};
+use crumb_store::ads::{AdEvent, AdEventKey};
 use serde::Deserialize;
 use serde_json::json;
 
+pub mod report;
 pub mod served;
 
-use served::{Counts, DAY_MILLIS};
+use served::DAY_MILLIS;
 
 use crate::mount::Mount;
 use crate::problem::Problem;
@@ -44,6 +53,9 @@ pub struct AdQuery {
     slot: Option<String>,
     /// The page the slot is on: a path, or a URL on one of the site's origins.
     url: Option<String>,
+    /// `1`: another slot of a page view that already asked (its topics are
+    /// not recorded again).
+    again: Option<String>,
 }
 
 /// The markup of one ad.
@@ -52,7 +64,10 @@ pub struct AdQuery {
 struct CreativeMarkup<'a> {
     creative: &'a Creative,
     click_url: &'a str,
-    advertiser: &'a str,
+    /// "Advertisement · {advertiser}", in the visitor's language.
+    label: &'a str,
+    /// Why it is shown, in the visitor's language ("" on the none basis).
+    because: &'a str,
 }
 
 /// The path of `url` if it is a page of this site: a path (`/a/b`) or a
@@ -67,9 +82,17 @@ fn page_path(config: &Config, url: &str) -> Option<String> {
     config.origins.contains(&origin).then(|| parsed.path().to_owned())
 }
 
-/// `GET /api/ad?slot=NAME&url=PAGE`: the ad for the slot as JSON
-/// (`campaign`, `html`, `click_url`, `basis`, `because`), or 204 when no
-/// campaign may fill it.
+/// A store failure, logged, as a 503.
+fn unavailable(error: impl std::fmt::Display) -> Problem {
+    tracing::error!(%error, "ads");
+    Problem::unavailable()
+}
+
+/// `GET /api/ad?slot=NAME&url=PAGE[&again=1]`: the ad for the slot as JSON
+/// (`campaign`, `name`, `advertiser`, `html`, `click_url`,
+/// `impression_url`, `basis`, `because`), or 204 when no campaign may fill
+/// it. The serve is counted in the store (and, on the interests basis,
+/// logged for the visitor's profile).
 pub async fn ad(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -83,83 +106,166 @@ pub async fn ad(
     let Some(path) = page_path(&state.config, &url) else {
         return Err(Problem::bad_request("url: give the page's path, or its URL on one of the site's origins"));
     };
+    let again = match query.again.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => return Err(Problem::bad_request("again: give 1 for a page view's later slots, or leave it out")),
+    };
     let now = state.now_millis();
     let day = now.div_euclid(DAY_MILLIS);
+    let site = state.config.site_name.clone();
     let page_topics: Vec<TopicId> =
         state.config.interests.pages.topics_for(&path).map(<[TopicId]>::to_vec).unwrap_or_default();
-    let interests = interest_topics(&state, &headers, &slot, &page_topics).await?;
-    let ads = &state.ads;
-    let decision = {
-        let today = ads.today();
-        let empty = HashMap::new();
-        let counts = Counts(if today.0 == day { &today.1 } else { &empty });
-        let request =
-            AdRequest { slot: &slot, day, interests: &interests, page_topics: &page_topics, random: rand::random() };
-        decide(ads.index(), &request, &counts).map(|d| (d.campaign.clone(), d.basis, d.topic))
+    let (interests, profile) = interest_topics(&state, &headers, &slot, &page_topics, again).await?;
+    let visitor = match profile {
+        Some(profile) if !interests.is_empty() => shown_today(&state, profile, day).await?,
+        _ => HashMap::new(),
     };
-    let Some((campaign, basis, topic)) = decision else {
+    let stored = if state.ads.has_daily_caps() {
+        state.store.ads_served_on(&site, day).await.map_err(unavailable)?
+    } else {
+        Vec::new()
+    };
+    let request =
+        AdRequest { slot: &slot, day, interests: &interests, page_topics: &page_topics, random: rand::random() };
+    let Some(chosen) = state.ads.choose(&request, &stored, &visitor) else {
         return Ok(no_store(StatusCode::NO_CONTENT.into_response()));
     };
-    ads.count(&campaign.id, day);
-    let token = ClickToken { campaign: campaign.id.clone(), slot: slot.clone(), basis, topic, issued: now / 1000 };
-    let click_url = format!("{}{}", Mount::of(&state.config).at("/ad/click/"), token.sign(&state.keys));
+    let (campaign, basis, topic) = (chosen.campaign, chosen.basis, chosen.topic);
+    let key = event_key(day, &campaign.id, &slot, basis, topic);
+    let shown_to = profile.filter(|_| basis == Basis::Interests).map(|p| (p.0, now));
+    state.store.record_ad_event(&site, &key, AdEvent::Served, shown_to).await.map_err(unavailable)?;
+
+    let mount = Mount::of(&state.config);
+    let issued = now / 1000;
+    let click = ClickToken { campaign: campaign.id.clone(), slot: slot.clone(), basis, topic, issued };
+    let click_url = format!("{}{}", mount.at("/ad/click/"), click.sign(&state.keys));
+    let seen = SeenToken { campaign: campaign.id.clone(), slot, basis, topic, issued, serve: rand::random() };
+    let impression_url = format!("{}{}", mount.at("/api/ad/seen/"), seen.sign(&state.keys));
+    let strings = crate::consent::language_for(&state, &headers, None).strings();
+    let topic_entry = topic.and_then(|t| Taxonomy::v2().get(t));
+    let because_text = because(strings, basis, topic_entry.map(|t| t.name));
     let html = crate::pages::render(&CreativeMarkup {
         creative: &campaign.creative,
         click_url: &click_url,
-        advertiser: &campaign.advertiser,
+        label: &strings.fill("ad_label", &[("advertiser", &campaign.advertiser)]),
+        because: &because_text,
     });
-    let because = topic.and_then(|t| Taxonomy::v2().get(t)).map(|t| json!({"topic": t.id, "name": t.name}));
+    let because = topic_entry.map(|t| json!({"topic": t.id, "name": t.name}));
     let body = json!({
         "campaign": campaign.id,
         "name": campaign.name,
         "advertiser": campaign.advertiser,
         "html": html,
         "click_url": click_url,
+        "impression_url": impression_url,
         "basis": basis.as_str(),
         "because": because,
     });
     Ok(no_store(Json(body).into_response()))
 }
 
-/// The interest profile of the request's visitor, if one may be kept: the
-/// consent cookie's pseudonymous id, keyed.
-pub fn profile_of(state: &AppState, consent_id: &str) -> ProfileKey {
-    state.profile_of(consent_id)
+/// Why an ad is shown, in the language of `strings`.
+fn because(strings: &Strings, basis: Basis, topic: Option<&str>) -> String {
+    match (basis, topic) {
+        (Basis::Interests, Some(topic)) => strings.fill("ad_because_topic", &[("topic", topic)]),
+        (Basis::Context, _) => strings.get("ad_because_page").to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// What a counter row of this serve is about.
+fn event_key(day: i64, campaign: &str, slot: &str, basis: Basis, topic: Option<TopicId>) -> AdEventKey {
+    AdEventKey {
+        day,
+        campaign: campaign.to_owned(),
+        slot: slot.to_owned(),
+        basis: basis.as_str().to_owned(),
+        topic: topic.map(|t| t.0),
+    }
+}
+
+/// The ads shown to `profile` on Unix day `day`, per campaign.
+async fn shown_today(state: &AppState, profile: ProfileKey, day: i64) -> Result<HashMap<String, u32>, Problem> {
+    let shown =
+        state.store.ads_shown_to(&state.config.site_name, profile.0, day * DAY_MILLIS).await.map_err(unavailable)?;
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    for ad in shown {
+        *counts.entry(ad.campaign).or_default() += 1;
+    }
+    Ok(counts)
 }
 
 /// With `[interests] enabled`, marketing consent and no refusing signal:
-/// records that the visitor read a page about `page_topics`, and returns
-/// the profile's topics for `slot`. Otherwise nothing is read or stored.
+/// records that the visitor read a page about `page_topics` (unless
+/// `again`: another slot of the same page view), and returns the profile's
+/// topics for `slot` and the profile. Otherwise nothing is read or stored.
 async fn interest_topics(
     state: &AppState,
     headers: &HeaderMap,
     slot: &str,
     page_topics: &[TopicId],
-) -> Result<Vec<TopicId>, Problem> {
+    again: bool,
+) -> Result<(Vec<TopicId>, Option<ProfileKey>), Problem> {
     if !state.config.interests.enabled {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let granted = crate::consent::granted_now(state, headers);
     if !granted.contains(&Category::Marketing) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
-    let Some(consent) = crate::consent::read_consent(state, headers) else { return Ok(Vec::new()) };
+    let Some(consent) = crate::consent::read_consent(state, headers) else { return Ok((Vec::new(), None)) };
     let signals = crate::request_info::signals(headers, &state.config);
-    let Ok(who) = Consenting::check(profile_of(state, &consent.consent_id), &granted, signals) else {
-        return Ok(Vec::new());
+    let Ok(who) = Consenting::check(state.profile_of(&consent.consent_id), &granted, signals) else {
+        return Ok((Vec::new(), None));
     };
-    let fault = |error: service::ProfileError| {
-        tracing::error!(%error, "interest profile");
-        Problem::unavailable()
-    };
-    service::observe(&state.site, &state.profiles, who, page_topics).await.map_err(fault)?;
+    let fault = |error: service::ProfileError| unavailable(error);
+    if !again {
+        service::observe(&state.site, &state.profiles, who, page_topics).await.map_err(fault)?;
+    }
     let returned = service::topics_for(&state.site, &state.profiles, who, slot).await.map_err(fault)?;
-    Ok(returned.into_iter().map(|r| r.topic).collect())
+    Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key())))
 }
 
-/// `GET /ad/click/{token}`: 303 to the campaign's link as the declaration
-/// has it. A forged or stale token, or one for a campaign no longer
-/// declared, gets a problem (a page, for a browser) and goes nowhere.
+/// `POST /api/ad/seen/{token}`: the served ad's slot was visible; counts
+/// one impression per serve id (204). A node remembers the serve ids it
+/// counted for as long as their tokens are valid (half an hour), so a
+/// replayed token is not counted twice on that node; on another node it
+/// could be, once. 400 for a forged token, 404 for a stale one, 403
+/// cross-site.
+pub async fn seen(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, Problem> {
+    crate::request_info::check_same_origin(&headers, &state.config).map_err(Problem::forbidden)?;
+    let now = state.now_millis();
+    let token = SeenToken::verify(&token, &state.keys, now / 1000).map_err(|error| match error {
+        ClickError::Invalid => Problem::bad_request("this impression token is not valid"),
+        ClickError::Expired => Problem::not_found("this impression token has expired"),
+    })?;
+    if state.ads.first_sighting(token.serve, token.issued + SEEN_TOKEN_SECONDS, now / 1000) {
+        let key = event_key(
+            (token.issued * 1000).div_euclid(DAY_MILLIS),
+            &token.campaign,
+            &token.slot,
+            token.basis,
+            token.topic,
+        );
+        let counted = state.store.record_ad_event(&state.config.site_name, &key, AdEvent::Impression, None).await;
+        if let Err(error) = counted {
+            // Not counted: a retry of the same token may count it.
+            state.ads.forget_sighting(token.serve);
+            return Err(unavailable(error));
+        }
+    }
+    Ok(no_store(StatusCode::NO_CONTENT.into_response()))
+}
+
+/// `GET /ad/click/{token}`: counts the click and answers 303 to the
+/// campaign's link as the declaration has it. A forged or stale token, or
+/// one for a campaign no longer declared, gets a problem (a page, for a
+/// browser) and goes nowhere.
 pub async fn click(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, Problem> {
     let now = state.now_millis() / 1000;
     let token = ClickToken::verify(&token, &state.keys, now).map_err(|error| match error {
@@ -169,9 +275,14 @@ pub async fn click(State(state): State<AppState>, Path(token): Path<String>) -> 
     let Some(campaign) = state.ads.index().get(&token.campaign) else {
         return Err(Problem::not_found("this ad's campaign has ended"));
     };
-    tracing::info!(campaign = %campaign.id, slot = %token.slot, basis = token.basis.as_str(), "ad click");
     let location = HeaderValue::from_str(campaign.link.as_str())
         .map_err(|_| Problem::not_found("this ad's link is not usable"))?;
+    let key =
+        event_key((token.issued * 1000).div_euclid(DAY_MILLIS), &campaign.id, &token.slot, token.basis, token.topic);
+    if let Err(error) = state.store.record_ad_event(&state.config.site_name, &key, AdEvent::Click, None).await {
+        // The visitor still goes where they clicked; the click is not counted.
+        tracing::error!(%error, campaign = %campaign.id, "ad click not counted");
+    }
     Ok(no_store((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()))
 }
 

@@ -1,30 +1,61 @@
-//! The campaigns of the declaration, indexed once, and today's impressions
-//! per campaign for their daily caps (in memory, per node).
+//! The campaigns of the declaration, indexed once, and the counts the
+//! choice reads: today's ads served per campaign (for daily caps) and the
+//! serve ids whose impression this node already counted.
+//!
+//! Daily caps hold across nodes: every serve is counted in the store
+//! (`crumb_store::ads`), and each request reads the day's counts from it
+//! before choosing. The node keeps, per campaign, the highest count it
+//! knows (the store's, or its own serves since), and chooses and counts
+//! under one lock of it: two requests of one node never both take a
+//! campaign's last impression. Across nodes a cap may overshoot by at most
+//! the requests in flight on the other nodes (each read the store before
+//! the others' serves were written).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crumb_core::ads::campaign::Campaign;
-use crumb_core::ads::decide::Served;
+use crumb_core::ads::decide::{decide, AdRequest, Basis, Served};
 use crumb_core::ads::CampaignIndex;
 use crumb_core::config::Config;
-use crumb_core::interests::Taxonomy;
+use crumb_core::interests::{Taxonomy, TopicId};
 
 /// Milliseconds in a day.
 pub(super) const DAY_MILLIS: i64 = 86_400_000;
 
-/// The campaigns of the declaration, indexed once, and today's impressions
-/// per campaign (for daily caps; in memory, per node).
+/// The serve ids counted and until when (Unix seconds) their tokens are
+/// valid, and when to next forget the expired ones.
+#[derive(Debug, Default)]
+struct SeenIds {
+    ids: HashMap<u64, i64>,
+    next_purge: i64,
+}
+
+/// The campaigns of the declaration, indexed once, and today's counts.
 #[derive(Debug, Default)]
 pub struct AdServer {
     index: CampaignIndex,
-    today: Mutex<(i64, HashMap<String, u32>)>,
+    /// Whether any campaign has a daily cap (else the store is not asked).
+    capped: bool,
+    /// The Unix day and the highest count known per campaign that day.
+    today: Mutex<(i64, HashMap<String, u64>)>,
+    /// Serve ids whose impression this node counted, until their token expires.
+    seen: Mutex<SeenIds>,
+}
+
+/// What the choice picked.
+pub(super) struct Chosen {
+    pub(super) campaign: Campaign,
+    pub(super) basis: Basis,
+    pub(super) topic: Option<TopicId>,
 }
 
 impl AdServer {
     /// The campaigns `config` declares.
     pub fn new(config: &Config) -> AdServer {
-        AdServer { index: CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2()), today: Mutex::default() }
+        let index = CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2());
+        let capped = index.campaigns().iter().any(|c| c.daily_cap.is_some());
+        AdServer { index, capped, today: Mutex::default(), seen: Mutex::default() }
     }
 
     /// The indexed campaigns.
@@ -32,30 +63,127 @@ impl AdServer {
         &self.index
     }
 
-    /// Today's counts (with the day they are for).
-    pub(super) fn today(&self) -> std::sync::MutexGuard<'_, (i64, HashMap<String, u32>)> {
-        self.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Whether a daily cap binds any campaign: only then are the store's
+    /// counts read.
+    pub(super) fn has_daily_caps(&self) -> bool {
+        self.capped
     }
 
-    /// Counts one impression of `campaign` on Unix day `day`.
-    pub(super) fn count(&self, campaign: &str, day: i64) {
-        let mut today = self.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if today.0 != day {
-            *today = (day, HashMap::new());
+    /// Chooses for `request` and counts the serve, under one lock:
+    /// `stored` is the store's count of today's serves per campaign (every
+    /// node's), `visitor` the ads shown to this visitor today.
+    pub(super) fn choose(
+        &self,
+        request: &AdRequest<'_>,
+        stored: &[(String, u64)],
+        visitor: &HashMap<String, u32>,
+    ) -> Option<Chosen> {
+        let mut today = self.today.lock().unwrap_or_else(PoisonError::into_inner);
+        if today.0 != request.day {
+            *today = (request.day, HashMap::new());
         }
-        *today.1.entry(campaign.to_owned()).or_default() += 1;
+        for (campaign, count) in stored {
+            let known = today.1.entry(campaign.clone()).or_default();
+            *known = (*known).max(*count);
+        }
+        let chosen = decide(self.index(), request, &Counts { today: &today.1, visitor }).map(|d| Chosen {
+            campaign: d.campaign.clone(),
+            basis: d.basis,
+            topic: d.topic,
+        })?;
+        *today.1.entry(chosen.campaign.id.clone()).or_default() += 1;
+        Some(chosen)
+    }
+
+    /// Whether serve id `serve` (whose token is valid until `expires`, Unix
+    /// seconds) is seen for the first time on this node; forgets the ids
+    /// whose tokens expired before `now`.
+    pub(super) fn first_sighting(&self, serve: u64, expires: i64, now: i64) -> bool {
+        let mut seen: MutexGuard<'_, SeenIds> = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if now >= seen.next_purge {
+            seen.ids.retain(|_, until| *until >= now);
+            seen.next_purge = now + 60;
+        }
+        seen.ids.insert(serve, expires).is_none()
+    }
+
+    /// Forgets serve id `serve` (its impression could not be counted, so a
+    /// retry may count it).
+    pub(super) fn forget_sighting(&self, serve: u64) {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).ids.remove(&serve);
     }
 }
 
-/// Today's counts as the choice reads them.
-pub(super) struct Counts<'a>(pub(super) &'a HashMap<String, u32>);
+/// The counts as the choice reads them.
+struct Counts<'a> {
+    today: &'a HashMap<String, u64>,
+    visitor: &'a HashMap<String, u32>,
+}
 
 impl Served for Counts<'_> {
     fn today(&self, campaign: &Campaign) -> u32 {
-        self.0.get(&campaign.id).copied().unwrap_or(0)
+        u32::try_from(self.today.get(&campaign.id).copied().unwrap_or(0)).unwrap_or(u32::MAX)
     }
-    fn to_visitor_today(&self, _: &Campaign) -> u32 {
-        // Only asked on the interests basis, which this slice never uses.
-        0
+    fn to_visitor_today(&self, campaign: &Campaign) -> u32 {
+        self.visitor.get(&campaign.id).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(cap: u32) -> AdServer {
+        let text = format!(
+            "{}\n[[campaign]]\nid = \"capped\"\nadvertiser = \"A\"\nlink = \"https://a.example/\"\ntext = \"t\"\ndaily_cap = {cap}\n",
+            crumb_core::config::DEMO_TOML
+        );
+        AdServer::new(&crumb_core::config::parse(&text, "crumb.toml").expect("a declaration"))
+    }
+
+    fn request(day: i64, random: u64) -> AdRequest<'static> {
+        AdRequest { slot: "s", day, interests: &[], page_topics: &[], random }
+    }
+
+    /// Requests racing on several threads never take more than the cap
+    /// between them: the choice and its count are under one lock.
+    #[test]
+    fn concurrent_choices_keep_the_daily_cap() {
+        let server = std::sync::Arc::new(server(50));
+        assert!(server.has_daily_caps());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let server = std::sync::Arc::clone(&server);
+                std::thread::spawn(move || {
+                    (0..40u64)
+                        .filter(|i| server.choose(&request(7, t * 100 + i), &[], &HashMap::new()).is_some())
+                        .count()
+                })
+            })
+            .collect();
+        let chosen: usize = threads.into_iter().map(|t| t.join().expect("a thread")).sum();
+        assert_eq!(chosen, 50);
+    }
+
+    /// The store's count (other nodes' serves) counts, the node's own
+    /// serves since count on top of a stale store count, and a new day
+    /// starts again.
+    #[test]
+    fn the_store_count_and_the_nodes_own_serves_both_bind() {
+        let server = server(3);
+        let stored = [("capped".to_owned(), 2u64)];
+        assert!(server.choose(&request(7, 1), &stored, &HashMap::new()).is_some());
+        assert!(server.choose(&request(7, 1), &stored, &HashMap::new()).is_none(), "2 elsewhere + 1 here");
+        assert!(server.choose(&request(8, 1), &[], &HashMap::new()).is_some(), "a new day");
+        assert!(server.choose(&request(8, 1), &[("capped".to_owned(), 3)], &HashMap::new()).is_none());
+    }
+
+    #[test]
+    fn a_serve_id_is_first_seen_once_until_forgotten() {
+        let server = server(3);
+        assert!(server.first_sighting(9, 100, 10));
+        assert!(!server.first_sighting(9, 100, 20));
+        server.forget_sighting(9);
+        assert!(server.first_sighting(9, 100, 30));
     }
 }

@@ -142,13 +142,15 @@ impl ProfileStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;
         let mut deleted = ProfileDeletion::default();
-        for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused"] {
+        for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused", "ads_shown"] {
             let rows = tx
                 .execute(&format!("DELETE FROM {table} WHERE site = $1 AND profile = $2"), &[&site, &profile])
                 .await
                 .map_err(backend_error)?;
             if table == "interest_observations" {
                 deleted.observations += rows;
+            } else if table == "ads_shown" {
+                deleted.ads_shown += rows;
             } else {
                 deleted.choices += rows;
             }
@@ -168,7 +170,11 @@ impl ProfileStore for PgStore {
             .execute("DELETE FROM interest_removed WHERE site = $1 AND epoch_start <= $2", &[&site, &started_by])
             .await
             .map_err(backend_error)?;
+        let ads_shown = tx
+            .execute("DELETE FROM ads_shown WHERE site = $1 AND at <= $2", &[&site, &started_by])
+            .await
+            .map_err(backend_error)?;
         tx.commit().await.map_err(backend_error)?;
-        Ok(ProfileDeletion { observations, choices })
+        Ok(ProfileDeletion { observations, choices, ads_shown })
     }
 }

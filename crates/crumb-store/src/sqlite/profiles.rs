@@ -146,12 +146,16 @@ impl ProfileStore for SqliteStore {
         self.with(move |c| {
             let tx = c.transaction().map_err(backend_error)?;
             let mut deleted = ProfileDeletion::default();
-            for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused"] {
+            for table in
+                ["interest_observations", "interest_removed", "interest_blocked", "interest_paused", "ads_shown"]
+            {
                 let rows = tx
                     .execute(&format!("DELETE FROM {table} WHERE site = ?1 AND profile = ?2"), params![site, profile])
                     .map_err(backend_error)?;
                 if table == "interest_observations" {
                     deleted.observations += changed(rows);
+                } else if table == "ads_shown" {
+                    deleted.ads_shown += changed(rows);
                 } else {
                     deleted.choices += changed(rows);
                 }
@@ -178,8 +182,15 @@ impl ProfileStore for SqliteStore {
                     params![site, started_by],
                 )
                 .map_err(backend_error)?;
+            let ads_shown = tx
+                .execute("DELETE FROM ads_shown WHERE site = ?1 AND at <= ?2", params![site, started_by])
+                .map_err(backend_error)?;
             tx.commit().map_err(backend_error)?;
-            Ok(ProfileDeletion { observations: changed(observations), choices: changed(choices) })
+            Ok(ProfileDeletion {
+                observations: changed(observations),
+                choices: changed(choices),
+                ads_shown: changed(ads_shown),
+            })
         })
         .await
     }

@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // test code: a failed unwrap is a failed check
 
 mod accounts;
+mod ads;
 mod analytics;
 mod consent;
 mod profiles;
@@ -23,6 +24,7 @@ mod value_limit;
 use std::sync::Arc;
 
 pub use accounts::*;
+pub use ads::*;
 pub use analytics::*;
 pub use consent::*;
 pub use profiles::*;
@@ -102,6 +104,8 @@ macro_rules! __conformance {
             interest_choices
             interest_profile_erased
             interest_epochs_purged
+            ad_counters_add_up
+            ads_shown_logged_erased_and_purged
         );
     };
     (@tests [$runner:path] $($check:ident)*) => {

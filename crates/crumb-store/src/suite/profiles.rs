@@ -98,7 +98,7 @@ pub async fn interest_profile_erased(store: Arc<dyn Store>) {
         store.set_profile_paused(site, who, true, 2).await.unwrap();
     }
     let deleted = store.erase_profile(site, profile).await.unwrap();
-    assert_eq!(deleted, ProfileDeletion { observations: 3, choices: 3 });
+    assert_eq!(deleted, ProfileDeletion { observations: 3, choices: 3, ads_shown: 0 });
     assert!(store.interest_observations(site, profile, i64::MIN).await.unwrap().is_empty());
     assert_eq!(store.profile_choices(site, profile).await.unwrap(), ProfileChoices::default());
     assert_eq!(store.interest_observations(site, other, i64::MIN).await.unwrap().len(), 3, "the other profile stays");
@@ -131,7 +131,7 @@ pub async fn interest_epochs_purged(store: Arc<dyn Store>) {
 
     // Up to profile 1's epoch 101 start: profile 1 loses 100 and 101, profile 2 only 100.
     let purged = store.purge_interest_epochs(site, START + WEEK).await.unwrap();
-    assert_eq!(purged, ProfileDeletion { observations: 6, choices: 3 });
+    assert_eq!(purged, ProfileDeletion { observations: 6, choices: 3, ads_shown: 0 });
     let epochs = |rows: Vec<InterestObservation>| rows.iter().map(|o| o.epoch).collect::<Vec<_>>();
     assert_eq!(epochs(store.interest_observations(site, 1, i64::MIN).await.unwrap()), [102, 102, 103, 103]);
     assert_eq!(epochs(store.interest_observations(site, 2, i64::MIN).await.unwrap()), [101, 101, 102, 102, 103, 103]);
