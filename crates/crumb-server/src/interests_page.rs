@@ -7,14 +7,15 @@
 //! The forms post to `crate::interests`'s form routes, which answer 303
 //! back here with a notice (`?notice=`).
 //!
-//! "Ads shown to you and why" has its place: [`AdShownRow`]s in
-//! [`InterestsMain::ads_shown`], empty until the ad server's record of
-//! what it showed (`crumb_core::ads::shown::recent`) fills it.
+//! "Ads shown to you and why" lists the ads the ad server showed this
+//! profile on its interests over the last four weeks
+//! (`crumb_core::ads::shown::recent`), each with the topic that chose it.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
+use crumb_core::ads::decide::Basis;
 use crumb_core::category::Category;
 use crumb_core::i18n::Strings;
 use crumb_core::profiles::service;
@@ -144,6 +145,26 @@ pub async fn page(
             })
         }
     };
+    let ads_shown = match profiles.key() {
+        None => Vec::new(),
+        Some(key) => crumb_core::ads::shown::recent(&state.site, &state.ads.index(), key)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "ads shown");
+                Problem::unavailable()
+            })?
+            .into_iter()
+            .map(|ad| AdShownRow {
+                because: match (ad.basis, ad.topic_name) {
+                    (Basis::Interests, Some(topic)) => t.fill("ad_because_topic", &[("topic", topic)]),
+                    _ => t.get("ad_because_page").to_owned(),
+                },
+                advertiser: ad.advertiser,
+                name: ad.name,
+                at: Moment::at(ad.at),
+            })
+            .collect(),
+    };
     let main = InterestsMain {
         mount: Mount::of(&state.config),
         keep: KeptLanguage::of(language),
@@ -152,7 +173,7 @@ pub async fn page(
         marketing: granted_now(&state, &headers).contains(&Category::Marketing),
         linked: profiles.linked.is_some(),
         profile,
-        ads_shown: Vec::new(),
+        ads_shown,
     };
     let html = crate::pages::page_in(Layout::Site, &state.config, language, t.get("interests_title"), main);
     let mut response = Html(html).into_response();

@@ -214,9 +214,13 @@ async fn interest_topics(
     if !granted.contains(&Category::Marketing) {
         return Ok((Vec::new(), None));
     }
-    let Some(consent) = crate::consent::read_consent(state, headers) else { return Ok((Vec::new(), None)) };
     let signals = crate::request_info::signals(headers, &state.config);
-    let Ok(who) = Consenting::check(state.profile_of(&consent.consent_id), &granted, signals) else {
+    if signals.refuses(Category::Marketing).is_some() {
+        return Ok((Vec::new(), None));
+    }
+    // The account's profile on a linked device, else the consent cookie's.
+    let profile = crate::profile_key::for_request(state, headers).await.map_err(unavailable)?;
+    let Some(Ok(who)) = profile.map(|key| Consenting::check(key, &granted, signals)) else {
         return Ok((Vec::new(), None));
     };
     let fault = |error: service::ProfileError| unavailable(error);
