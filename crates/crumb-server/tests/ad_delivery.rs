@@ -28,10 +28,12 @@ fn declaration(interests: bool) -> config::Config {
     let roots: Vec<String> = taxonomy.topics().filter(|t| t.parent.is_none()).map(|t| t.id.0.to_string()).collect();
     let five: Vec<String> =
         taxonomy.topics().filter(|t| t.parent.is_some()).take(5).map(|t| t.id.0.to_string()).collect();
+    // The demo's declaration without its own campaigns.
+    let base = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
     let demo = if interests {
-        config::DEMO_TOML.replace("[interests]\nenabled = false", "[interests]\nenabled = true")
+        base.to_owned()
     } else {
-        config::DEMO_TOML.to_owned()
+        base.replace("[interests]\nenabled = true", "[interests]\nenabled = false")
     };
     let text = format!(
         r#"{demo}

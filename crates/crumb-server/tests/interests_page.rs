@@ -30,9 +30,14 @@ const WEEK: i64 = 7 * 86_400;
 const PASSWORD: &str = "correct horse battery staple";
 
 fn demo_with_interests(store: Arc<dyn Store>) -> Browser {
-    let demo = config::DEMO_TOML.replace("[interests]\nenabled = false", "[interests]\nenabled = true");
-    assert_ne!(demo, config::DEMO_TOML, "the demo declares [interests]");
-    Browser::new(config::parse(&demo, "crumb.toml").unwrap(), store)
+    assert!(config::DEMO_TOML.contains("[interests]\nenabled = true"), "the demo has interests on");
+    Browser::new(config::demo(), store)
+}
+
+/// The demo's declaration with `[interests]` off and without its campaigns.
+fn demo_without_ads() -> String {
+    let base = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    base.replace("[interests]\nenabled = true", "[interests]\nenabled = false")
 }
 
 /// The request headers the browser would send to `path` (its cookies).
@@ -437,15 +442,15 @@ async fn the_policy_states_interest_processing_only_with_interests_enabled() {
     assert!(german.contains("Werbung und Ihre Interessen"), "{german}");
     assert!(german.contains("in 5 % der Fälle"));
 
-    // Interests off (the demo's default), no campaign: nothing about ads.
-    let mut off = Browser::new(config::demo(), store.clone());
+    // Interests off, no campaign: nothing about ads.
+    let mut off = Browser::new(config::parse(&demo_without_ads(), "crumb.toml").unwrap(), store.clone());
     let policy = off.get("/policy?lang=en").await.text();
     assert!(!policy.contains("id=\"interests-policy\""), "{policy}");
     assert!(!policy.contains("your interests page"));
     assert!(off.get("/policy.json").await.json()["interests"].is_null());
 
     // Interests off with a campaign: contextual ads, no cookie, no profile.
-    let text = format!("{}\n{ONE_CAMPAIGN}", config::DEMO_TOML);
+    let text = format!("{}\n{ONE_CAMPAIGN}", demo_without_ads());
     let mut contextual = Browser::new(config::parse(&text, "crumb.toml").unwrap(), store);
     let policy = contextual.get("/policy?lang=en").await.text();
     assert!(policy.contains("id=\"contextual-ads\""), "{policy}");
