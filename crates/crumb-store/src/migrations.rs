@@ -31,6 +31,8 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_rate_windows.sql") },
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_gateway_sightings.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_interest_profiles.sql") },
+    // 0010 (ad counters) comes from another branch and goes here.
+    Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_campaigns.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -44,6 +46,8 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_rate_windows.sql") },
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_gateway_sightings.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_interest_profiles.sql") },
+    // 0010 (ad counters) comes from another branch and goes here.
+    Migration { version: 11, sql: include_str!("../migrations/postgres/0011_campaigns.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

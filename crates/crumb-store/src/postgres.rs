@@ -25,6 +25,7 @@
 
 mod accounts;
 mod analytics;
+mod campaigns;
 mod columns;
 mod profiles;
 mod store;

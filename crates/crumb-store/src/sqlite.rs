@@ -23,6 +23,7 @@
 
 mod accounts;
 mod analytics;
+mod campaigns;
 mod columns;
 mod profiles;
 mod store;

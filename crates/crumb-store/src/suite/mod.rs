@@ -16,6 +16,7 @@
 
 mod accounts;
 mod analytics;
+mod campaigns;
 mod consent;
 mod profiles;
 mod value_limit;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use accounts::*;
 pub use analytics::*;
+pub use campaigns::*;
 pub use consent::*;
 pub use profiles::*;
 pub use value_limit::*;
@@ -102,6 +104,8 @@ macro_rules! __conformance {
             interest_choices
             interest_profile_erased
             interest_epochs_purged
+            campaigns_round_trip
+            campaigns_updated_and_deleted
         );
     };
     (@tests [$runner:path] $($check:ident)*) => {
