@@ -1,7 +1,7 @@
 //! Accessibility measured by a real checker: axe-core (npm `axe-core`),
 //! injected into headless Chromium on every page a person sees — the
 //! banner, the open preference centre, the policy, the account page signed
-//! out and signed in, `/admin` and `/dashboard` (as an administrator, with
+//! out and signed in, `/admin`, `/admin/campaigns` and `/dashboard` (as an administrator, with
 //! data), the same pages in German, Polish and Greek, and the gateway's
 //! page for an unreachable site — at a phone's
 //! size (390×844) and a desktop's (1366×900). Each
@@ -108,7 +108,7 @@ async fn check(test: &str, checked: &[&str]) {
 async fn axe_finds_no_violation_on_the_policy_account_and_admin_pages() {
     check(
         "axe_finds_no_violation_on_the_policy_account_and_admin_pages",
-        &["policy", "account-signed-out", "account", "admin"],
+        &["policy", "account-signed-out", "account", "admin", "admin-campaigns"],
     )
     .await;
 }

@@ -95,7 +95,7 @@ pub async fn ad(
         let counts = Counts(if today.0 == day { &today.1 } else { &empty });
         let request =
             AdRequest { slot: &slot, day, interests: &interests, page_topics: &page_topics, random: rand::random() };
-        decide(ads.index(), &request, &counts).map(|d| (d.campaign.clone(), d.basis, d.topic))
+        decide(&ads.index(), &request, &counts).map(|d| (d.campaign.clone(), d.basis, d.topic))
     };
     let Some((campaign, basis, topic)) = decision else {
         return Ok(no_store(StatusCode::NO_CONTENT.into_response()));
@@ -166,7 +166,8 @@ pub async fn click(State(state): State<AppState>, Path(token): Path<String>) -> 
         ClickError::Invalid => Problem::bad_request("this ad link is not valid"),
         ClickError::Expired => Problem::not_found("this ad link has expired"),
     })?;
-    let Some(campaign) = state.ads.index().get(&token.campaign) else {
+    let index = state.ads.index();
+    let Some(campaign) = index.get(&token.campaign) else {
         return Err(Problem::not_found("this ad's campaign has ended"));
     };
     tracing::info!(campaign = %campaign.id, slot = %token.slot, basis = token.basis.as_str(), "ad click");

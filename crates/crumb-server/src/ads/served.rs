@@ -1,8 +1,11 @@
-//! The campaigns of the declaration, indexed once, and today's impressions
-//! per campaign for their daily caps (in memory, per node).
+//! The campaigns of the declaration and those managed on `/admin`,
+//! indexed (rebuilt after every change on `/admin`, and reloaded from the
+//! store every [`RELOAD_EVERY`] by `crumb serve` for changes made on other
+//! nodes), and today's impressions per campaign for their daily caps (in
+//! memory, per node).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use crumb_core::ads::campaign::Campaign;
 use crumb_core::ads::decide::Served;
@@ -13,23 +16,41 @@ use crumb_core::interests::Taxonomy;
 /// Milliseconds in a day.
 pub(super) const DAY_MILLIS: i64 = 86_400_000;
 
-/// The campaigns of the declaration, indexed once, and today's impressions
-/// per campaign (for daily caps; in memory, per node).
+/// How often `crumb serve` reloads the stored campaigns, for changes made
+/// on `/admin` of another node on the same store.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The campaigns of the declaration and the stored ones, indexed, and
+/// today's impressions per campaign (for daily caps; in memory, per node).
 #[derive(Debug, Default)]
 pub struct AdServer {
-    index: CampaignIndex,
+    /// The declared campaigns, which every index starts with.
+    declared: Vec<Campaign>,
+    /// The current index; a rebuild swaps it whole, so a request keeps the
+    /// one it started with.
+    index: RwLock<Arc<CampaignIndex>>,
     today: Mutex<(i64, HashMap<String, u32>)>,
 }
 
 impl AdServer {
-    /// The campaigns `config` declares.
+    /// The campaigns `config` declares (the stored ones come with [`AdServer::replace_stored`]).
     pub fn new(config: &Config) -> AdServer {
-        AdServer { index: CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2()), today: Mutex::default() }
+        let index = CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2());
+        AdServer { declared: config.campaigns.clone(), index: RwLock::new(Arc::new(index)), today: Mutex::default() }
     }
 
-    /// The indexed campaigns.
-    pub fn index(&self) -> &CampaignIndex {
-        &self.index
+    /// The indexed campaigns, as they are now.
+    pub fn index(&self) -> Arc<CampaignIndex> {
+        Arc::clone(&self.index.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Rebuilds the index from the declared campaigns and `stored` (those
+    /// managed on `/admin`; one whose id is declared is left out).
+    pub fn replace_stored(&self, stored: Vec<Campaign>) {
+        let mut campaigns = self.declared.clone();
+        campaigns.extend(stored.into_iter().filter(|c| !self.declared.iter().any(|d| d.id == c.id)));
+        let index = Arc::new(CampaignIndex::new(campaigns, Taxonomy::v2()));
+        *self.index.write().unwrap_or_else(std::sync::PoisonError::into_inner) = index;
     }
 
     /// Today's counts (with the day they are for).
