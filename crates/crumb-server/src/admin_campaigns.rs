@@ -380,19 +380,25 @@ async fn refused(
                 let html = render_page(state, headers, &request.signed_in, editing, values, Some(&fault)).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
             }
-            let detail = if fault.field.is_empty() { fault.message } else { format!("{}: {}", fault.field, fault.message) };
+            let detail =
+                if fault.field.is_empty() { fault.message } else { format!("{}: {}", fault.field, fault.message) };
             Err(Problem::unprocessable(detail))
         }
-        ManagedError::Declared(id) => Err(Problem::forbidden(format!(
-            "campaign {id:?} is declared in crumb.toml: change it there"
-        ))),
+        ManagedError::Declared(id) => {
+            Err(Problem::forbidden(format!("campaign {id:?} is declared in crumb.toml: change it there")))
+        }
         ManagedError::NotFound(id) => Err(Problem::not_found(format!("no campaign {id:?} is managed here"))),
         ManagedError::Store(error) => Err(error.into()),
     }
 }
 
 /// A change that worked: the page again (forms), or the campaign as JSON.
-async fn done(state: &AppState, request: Csrf<serde_json::Value>, status: StatusCode, id: &str) -> Result<Response, Problem> {
+async fn done(
+    state: &AppState,
+    request: Csrf<serde_json::Value>,
+    status: StatusCode,
+    id: &str,
+) -> Result<Response, Problem> {
     reload(state).await?;
     let Csrf { signed_in, from_form, .. } = request;
     if from_form {

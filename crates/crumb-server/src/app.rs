@@ -159,7 +159,9 @@ fn crumb_routes() -> Router<AppState> {
         .route("/api/admin/campaigns", get(crate::admin_campaigns::list).post(crate::admin_campaigns::create))
         .route(
             "/api/admin/campaigns/{id}",
-            put(crate::admin_campaigns::update).post(crate::admin_campaigns::update).delete(crate::admin_campaigns::end),
+            put(crate::admin_campaigns::update)
+                .post(crate::admin_campaigns::update)
+                .delete(crate::admin_campaigns::end),
         )
         .route("/api/admin/campaigns/{id}/end", post(crate::admin_campaigns::end))
         .route("/api/event", post(ingest::post_event))

@@ -186,16 +186,8 @@ pub async fn accept_all(browser: &Browser) -> anyhow::Result<()> {
 /// The pages to look at, in order: a name, and how to get there from a
 /// browser with no cookies (every step after the first keeps the state the
 /// one before left).
-pub const PAGES: [&str; 8] = [
-    "banner",
-    "preference-centre",
-    "policy",
-    "account-signed-out",
-    "account",
-    "admin",
-    "admin-campaigns",
-    "dashboard",
-];
+pub const PAGES: [&str; 8] =
+    ["banner", "preference-centre", "policy", "account-signed-out", "account", "admin", "admin-campaigns", "dashboard"];
 
 /// Brings `browser` to the page `name` of [`PAGES`], from the state the
 /// page before it left.

@@ -295,9 +295,8 @@ impl CampaignForm {
             })
         };
         let priority = number("priority", &self.priority)?.unwrap_or(0);
-        let priority = u8::try_from(priority).map_err(|_| {
-            FieldError::new("priority", "campaign_error_priority", "priority must be 0 to 255")
-        })?;
+        let priority = u8::try_from(priority)
+            .map_err(|_| FieldError::new("priority", "campaign_error_priority", "priority must be 0 to 255"))?;
         let weight = number("weight", &self.weight)?.unwrap_or(1);
         let topics = list_entries(&self.topics, Some(Taxonomy::v2()))
             .into_iter()

@@ -28,7 +28,9 @@ impl CampaignStore for PgStore {
     }
 
     async fn delete_campaign(&self, site: &str, id: &str) -> Result<bool, StoreError> {
-        self.execute("DELETE FROM campaigns WHERE site = $1 AND id = $2", &[&site, &id]).await.map(|changed| changed > 0)
+        self.execute("DELETE FROM campaigns WHERE site = $1 AND id = $2", &[&site, &id])
+            .await
+            .map(|changed| changed > 0)
     }
 
     async fn stored_campaigns(&self, site: &str) -> Result<Vec<StoredCampaign>, StoreError> {
