@@ -392,14 +392,45 @@ async fn refused(
     }
 }
 
+/// A change made in the store, for the node's index.
+enum Change {
+    /// A campaign created or changed.
+    Upsert(Campaign),
+    /// A campaign ended.
+    Remove(String),
+}
+
+/// Rebuilds the node's index after `change`: from the store, or — when
+/// reading it back fails — from the index with the change applied (logged;
+/// the periodic reload catches up). The change is durable either way.
+async fn rebuild_after(state: &AppState, change: Change) {
+    let Err(error) = reload(state).await else { return };
+    tracing::error!(%error, "reading the campaigns back failed; the index takes the change in memory");
+    let declared = &state.config.campaigns;
+    let mut stored: Vec<Campaign> =
+        state.ads.index().campaigns().iter().filter(|c| !declared.iter().any(|d| d.id == c.id)).cloned().collect();
+    match change {
+        Change::Upsert(campaign) => match stored.iter_mut().find(|c| c.id == campaign.id) {
+            Some(slot) => *slot = campaign,
+            None => stored.push(campaign),
+        },
+        Change::Remove(id) => stored.retain(|c| c.id != id),
+    }
+    state.ads.replace_stored(stored);
+}
+
 /// A change that worked: the page again (forms), or the campaign as JSON.
 async fn done(
     state: &AppState,
     request: Csrf<serde_json::Value>,
     status: StatusCode,
-    id: &str,
+    change: Change,
 ) -> Result<Response, Problem> {
-    reload(state).await?;
+    let made = match &change {
+        Change::Upsert(campaign) => Some(campaign.clone()),
+        Change::Remove(_) => None,
+    };
+    rebuild_after(state, change).await;
     let Csrf { signed_in, from_form, .. } = request;
     if from_form {
         let path = crate::pages::account::with_language(&Mount::of(&state.config).at("/admin/campaigns"));
@@ -409,9 +440,17 @@ async fn done(
         return Ok(signed_in.respond(StatusCode::NO_CONTENT));
     }
     let day = state.now_millis().div_euclid(DAY_MILLIS);
-    let entries = managed::effective(&state.site).await?;
-    let body = entries.iter().find(|e| e.campaign.id == id).map(|e| campaign_json(e, day)).unwrap_or_default();
-    Ok(signed_in.respond((status, Json(body))))
+    let Some(campaign) = made else { return Ok(signed_in.respond(status)) };
+    // As stored (with who changed it when); as made, if the store cannot say.
+    let stored = match managed::effective(&state.site).await {
+        Ok(entries) => entries.into_iter().find(|e| e.campaign.id == campaign.id),
+        Err(error) => {
+            tracing::error!(%error, "reading the campaign back failed; answering with it as made");
+            None
+        }
+    };
+    let entry = stored.unwrap_or(Entry { campaign, source: Source::Admin, stored: None, input: None });
+    Ok(signed_in.respond((status, Json(campaign_json(&entry, day)))))
 }
 
 /// `POST /api/admin/campaigns`: creates a campaign (JSON: 201 with it).
@@ -427,7 +466,7 @@ pub async fn create(
     };
     let admin = request.signed_in.user.account.user_id.clone();
     match managed::create(&state.site, input, &admin).await {
-        Ok(campaign) => done(&state, request, StatusCode::CREATED, &campaign.id).await,
+        Ok(campaign) => done(&state, request, StatusCode::CREATED, Change::Upsert(campaign)).await,
         Err(error) => refused(&state, &headers, &request, None, form, error).await,
     }
 }
@@ -446,7 +485,7 @@ pub async fn update(
     };
     let admin = request.signed_in.user.account.user_id.clone();
     match managed::update(&state.site, &id, input, &admin).await {
-        Ok(campaign) => done(&state, request, StatusCode::OK, &campaign.id).await,
+        Ok(campaign) => done(&state, request, StatusCode::OK, Change::Upsert(campaign)).await,
         Err(error) => refused(&state, &headers, &request, Some(id), form, error).await,
     }
 }
@@ -460,7 +499,7 @@ pub async fn end(
 ) -> Result<Response, Problem> {
     only_admins(&request.signed_in)?;
     match managed::end(&state.site, &id).await {
-        Ok(()) => done(&state, request, StatusCode::NO_CONTENT, &id).await,
+        Ok(()) => done(&state, request, StatusCode::NO_CONTENT, Change::Remove(id)).await,
         Err(error) => refused(&state, &headers, &request, None, None, error).await,
     }
 }

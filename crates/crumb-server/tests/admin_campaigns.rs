@@ -361,3 +361,44 @@ async fn only_administrators_with_the_csrf_token_change_campaigns() {
         );
     }
 }
+
+/// A store that fails: 503 problems and the index as it was (the ad still
+/// served from it); a change that was made but cannot be read back is
+/// answered, and the node's index takes it in memory.
+#[tokio::test]
+async fn store_failures_are_503s_and_leave_the_index_as_it_was() {
+    use crumb_store::failing::{FailMode, FailingStore};
+    let failing = FailingStore::new(std::sync::Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap()));
+    let mut browser = browser(std::sync::Arc::new(failing.clone()));
+    let csrf = sign_in(&mut browser, "boss@example.com", true).await;
+    let reply =
+        browser.send(json_request("POST", "/api/admin/campaigns", Some(bikes_json("bikes")), Some(&csrf))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+
+    let campaign_calls: &[&'static str] =
+        &["insert_campaign", "update_campaign", "delete_campaign", "stored_campaigns"];
+    failing.restrict_to(Some(campaign_calls));
+    failing.set_mode(FailMode::Always);
+    assert_eq!(browser.get("/api/admin/campaigns").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(browser.get("/admin/campaigns").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    let reply = browser.send(json_request("POST", "/api/admin/campaigns", Some(bikes_json("b2")), Some(&csrf))).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.text());
+    let reply = browser.send(json_request("DELETE", "/api/admin/campaigns/bikes", None, Some(&csrf))).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.text());
+    assert!(crumb_server::admin_campaigns::reload(&browser.state).await.is_err());
+    assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "bikes", "the index stays as it was");
+
+    // The write goes through but reading the campaigns back fails: the
+    // change is made (204) and the index takes it in memory.
+    failing.restrict_to(Some(&["stored_campaigns"]));
+    let reply = browser.send(json_request("DELETE", "/api/admin/campaigns/bikes", None, Some(&csrf))).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "204", "ended at once");
+    let reply = browser.send(json_request("POST", "/api/admin/campaigns", Some(bikes_json("b3")), Some(&csrf))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!((reply.json()["id"].as_str(), reply.json()["source"].as_str()), (Some("b3"), Some("admin")));
+    assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "b3", "served at once, from memory");
+    failing.set_mode(FailMode::Never);
+    crumb_server::admin_campaigns::reload(&browser.state).await.unwrap();
+    assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "b3", "and from the store");
+}
