@@ -395,7 +395,7 @@ async fn refused(
 /// A change made in the store, for the node's index.
 enum Change {
     /// A campaign created or changed.
-    Upsert(Campaign),
+    Upsert(Box<Campaign>),
     /// A campaign ended.
     Remove(String),
 }
@@ -411,8 +411,8 @@ async fn rebuild_after(state: &AppState, change: Change) {
         state.ads.index().campaigns().iter().filter(|c| !declared.iter().any(|d| d.id == c.id)).cloned().collect();
     match change {
         Change::Upsert(campaign) => match stored.iter_mut().find(|c| c.id == campaign.id) {
-            Some(slot) => *slot = campaign,
-            None => stored.push(campaign),
+            Some(slot) => *slot = *campaign,
+            None => stored.push(*campaign),
         },
         Change::Remove(id) => stored.retain(|c| c.id != id),
     }
@@ -427,7 +427,7 @@ async fn done(
     change: Change,
 ) -> Result<Response, Problem> {
     let made = match &change {
-        Change::Upsert(campaign) => Some(campaign.clone()),
+        Change::Upsert(campaign) => Some(campaign.as_ref().clone()),
         Change::Remove(_) => None,
     };
     rebuild_after(state, change).await;
@@ -466,7 +466,7 @@ pub async fn create(
     };
     let admin = request.signed_in.user.account.user_id.clone();
     match managed::create(&state.site, input, &admin).await {
-        Ok(campaign) => done(&state, request, StatusCode::CREATED, Change::Upsert(campaign)).await,
+        Ok(campaign) => done(&state, request, StatusCode::CREATED, Change::Upsert(Box::new(campaign))).await,
         Err(error) => refused(&state, &headers, &request, None, form, error).await,
     }
 }
@@ -485,7 +485,7 @@ pub async fn update(
     };
     let admin = request.signed_in.user.account.user_id.clone();
     match managed::update(&state.site, &id, input, &admin).await {
-        Ok(campaign) => done(&state, request, StatusCode::OK, Change::Upsert(campaign)).await,
+        Ok(campaign) => done(&state, request, StatusCode::OK, Change::Upsert(Box::new(campaign))).await,
         Err(error) => refused(&state, &headers, &request, Some(id), form, error).await,
     }
 }
