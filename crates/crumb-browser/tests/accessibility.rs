@@ -162,7 +162,7 @@ async fn axe_finds_no_violation_on_the_gateways_failure_page() {
     assert!(found.is_empty(), "axe-core found {} violations:\n  {}", found.len(), found.join("\n  "));
 }
 
-/// The account, administration and statistics pages in other languages
+/// The account, administration, campaigns and statistics pages in other languages
 /// (`?lang=`): German, Polish and Greek, as an administrator with data, at
 /// both sizes — their `lang`, labels and names are the translated ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,6 +181,7 @@ async fn axe_finds_no_violation_on_the_pages_in_other_languages() {
     let paths = [
         ("de", "/account?lang=de".to_owned()),
         ("pl", format!("/admin?lang=pl&receipt={}", support::RECEIPT)),
+        ("el", "/admin/campaigns?lang=el&edit=winter-sale".to_owned()),
         ("de", "/dashboard?lang=de".to_owned()),
         ("el", "/dashboard?lang=el".to_owned()),
     ];
