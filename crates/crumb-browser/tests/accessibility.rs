@@ -1,7 +1,7 @@
 //! Accessibility measured by a real checker: axe-core (npm `axe-core`),
 //! injected into headless Chromium on every page a person sees — the
 //! banner, the open preference centre, the policy, the account page signed
-//! out and signed in, `/admin` and `/dashboard` (as an administrator, with
+//! out and signed in, `/admin`, `/admin/campaigns` and `/dashboard` (as an administrator, with
 //! data), `/interests` (with a seeded profile), the same pages in German, Polish and Greek, and the gateway's
 //! page for an unreachable site — at a phone's
 //! size (390×844) and a desktop's (1366×900). Each
@@ -108,7 +108,7 @@ async fn check(test: &str, checked: &[&str]) {
 async fn axe_finds_no_violation_on_the_policy_account_and_admin_pages() {
     check(
         "axe_finds_no_violation_on_the_policy_account_and_admin_pages",
-        &["policy", "topic-bikes", "account-signed-out", "account", "admin"],
+        &["policy", "topic-bikes", "account-signed-out", "account", "admin", "admin-campaigns"],
     )
     .await;
 }
@@ -162,7 +162,7 @@ async fn axe_finds_no_violation_on_the_gateways_failure_page() {
     assert!(found.is_empty(), "axe-core found {} violations:\n  {}", found.len(), found.join("\n  "));
 }
 
-/// The account, administration and statistics pages in other languages
+/// The account, administration, campaigns and statistics pages in other languages
 /// (`?lang=`): German, Polish and Greek, as an administrator with data, at
 /// both sizes — their `lang`, labels and names are the translated ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,6 +181,7 @@ async fn axe_finds_no_violation_on_the_pages_in_other_languages() {
     let paths = [
         ("de", "/account?lang=de".to_owned()),
         ("pl", format!("/admin?lang=pl&receipt={}", support::RECEIPT)),
+        ("el", "/admin/campaigns?lang=el&edit=winter-sale".to_owned()),
         ("de", "/dashboard?lang=de".to_owned()),
         ("el", "/dashboard?lang=el".to_owned()),
         ("de", "/interests?lang=de".to_owned()),

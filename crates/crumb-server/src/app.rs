@@ -33,7 +33,7 @@
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 use tower::ServiceBuilder;
@@ -163,6 +163,15 @@ fn crumb_routes() -> Router<AppState> {
         .route("/api/account/delete", post(accounts::erase))
         .route("/api/account/cross-device", post(accounts::cross_device))
         .route("/admin", get(accounts::admin))
+        .route("/admin/campaigns", get(crate::admin_campaigns::page))
+        .route("/api/admin/campaigns", get(crate::admin_campaigns::list).post(crate::admin_campaigns::create))
+        .route(
+            "/api/admin/campaigns/{id}",
+            put(crate::admin_campaigns::update)
+                .post(crate::admin_campaigns::update)
+                .delete(crate::admin_campaigns::end),
+        )
+        .route("/api/admin/campaigns/{id}/end", post(crate::admin_campaigns::end))
         .route("/api/event", post(ingest::post_event))
         .route("/api/ad", get(crate::ads::ad))
         .route("/api/interests", get(crate::interests::get).delete(crate::interests::delete))

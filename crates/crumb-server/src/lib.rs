@@ -25,6 +25,7 @@
 //! cookies itself (that is `crumb-cookie`) or touch SQL (that is `crumb-store`).
 
 pub mod accounts;
+pub mod admin_campaigns;
 pub mod ads;
 pub mod analytics;
 pub mod app;

@@ -127,7 +127,7 @@ async fn the_frequency_cap_binds_per_visitor_and_erasure_removes_the_ad_log() {
         assert_eq!(other.get("/api/ad?slot=sidebar&url=%2Freading").await.json()["campaign"], "everywhere");
         // The visitor's own view of why.
         let shown =
-            crumb_core::ads::shown::recent(&visitor.state.site, visitor.state.ads.index(), profile).await.unwrap();
+            crumb_core::ads::shown::recent(&visitor.state.site, &visitor.state.ads.index(), profile).await.unwrap();
         assert_eq!(shown.len(), 2, "{backend}: {shown:?}");
         assert!(shown.iter().all(|s| s.campaign == "everywhere" && s.name == "Everywhere" && s.advertiser == "Omni"));
         assert!(shown.iter().all(|s| s.topic.is_some() && s.topic_name.is_some()), "{shown:?}");

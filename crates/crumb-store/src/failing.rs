@@ -17,6 +17,7 @@ use crate::analytics::rollup;
 use crate::analytics::{
     AnalyticsStore, Dimension, EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent,
 };
+use crate::campaigns::{CampaignStore, StoredCampaign};
 use crate::profiles::{InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal};
 use crate::{
     Account, AccountStore, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, Store, StoreError,
@@ -578,6 +579,29 @@ impl AnalyticsStore for FailingStore {
     async fn shared_salt(&self, day: UnixMillis, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
         self.enter(Access::Write, "shared_salt")?;
         self.inner.shared_salt(day, candidate).await
+    }
+}
+
+#[async_trait::async_trait]
+impl CampaignStore for FailingStore {
+    async fn insert_campaign(&self, campaign: &StoredCampaign) -> Result<(), StoreError> {
+        self.enter(Access::Write, "insert_campaign")?;
+        self.inner.insert_campaign(campaign).await
+    }
+
+    async fn update_campaign(&self, campaign: &StoredCampaign) -> Result<bool, StoreError> {
+        self.enter(Access::Write, "update_campaign")?;
+        self.inner.update_campaign(campaign).await
+    }
+
+    async fn delete_campaign(&self, site: &str, id: &str) -> Result<bool, StoreError> {
+        self.enter(Access::Write, "delete_campaign")?;
+        self.inner.delete_campaign(site, id).await
+    }
+
+    async fn stored_campaigns(&self, site: &str) -> Result<Vec<StoredCampaign>, StoreError> {
+        self.enter(Access::Read, "stored_campaigns")?;
+        self.inner.stored_campaigns(site).await
     }
 }
 

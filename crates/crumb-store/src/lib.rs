@@ -1,7 +1,8 @@
 //! # crumb-store
 //!
 //! crumb's domain records — consent decisions, recognised visitors,
-//! accounts, analytics, interest profiles ([`profiles`]) — and
+//! accounts, analytics, interest profiles ([`profiles`]), campaigns managed
+//! on `/admin` ([`campaigns`]) — and
 //! the [`Store`] trait that keeps them, with two backends that pass one
 //! shared test suite:
 //!
@@ -23,6 +24,7 @@
 pub mod account;
 pub mod ads;
 pub mod analytics;
+pub mod campaigns;
 pub mod consent;
 pub mod error;
 #[cfg(feature = "failing")]
@@ -41,6 +43,7 @@ pub mod visitor;
 pub use account::{Account, AccountStore, Admission, Device, RememberToken, SessionRecord, ThrottlePolicy};
 pub use ads::AdStore;
 pub use analytics::AnalyticsStore;
+pub use campaigns::{CampaignStore, StoredCampaign};
 pub use consent::{ConsentAction, ConsentRecord, DecisionCount};
 pub use error::StoreError;
 pub use gateway::{GatewaySighting, SightingKind};
@@ -68,7 +71,9 @@ pub type UnixMillis = i64;
 /// caller that acknowledged a record to a client can rely on it surviving a
 /// crash of the process or the machine.
 #[async_trait::async_trait]
-pub trait Store: AccountStore + AdStore + AnalyticsStore + ProfileStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + AdStore + AnalyticsStore + CampaignStore + ProfileStore + Send + Sync + 'static
+{
     /// Which backend this is (`"sqlite"`, `"postgres"`), for logs and health.
     fn backend(&self) -> &'static str;
 

@@ -32,6 +32,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_gateway_sightings.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_interest_profiles.sql") },
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_ad_events.sql") },
+    Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_campaigns.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -46,6 +47,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_gateway_sightings.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_interest_profiles.sql") },
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_ad_events.sql") },
+    Migration { version: 11, sql: include_str!("../migrations/postgres/0011_campaigns.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

@@ -24,6 +24,7 @@
 mod accounts;
 mod ads;
 mod analytics;
+mod campaigns;
 mod columns;
 mod profiles;
 mod store;

@@ -224,6 +224,8 @@ async fn serve(
     crumb_core::analytics::jobs::spawn(state.site.clone(), std::time::Duration::from_secs(60));
     // Delete interest profiles' epochs four weeks after they began: now, then every hour.
     crumb_core::profiles::jobs::spawn(state.site.clone(), std::time::Duration::from_secs(3600));
+    // Campaigns managed on /admin: loaded now, then reloaded every 30 s for changes made on other nodes.
+    crumb_server::admin_campaigns::spawn_reload(state.clone(), crumb_server::ads::served::RELOAD_EVERY);
     if let Some(metrics_address) = metrics_listen {
         let metrics_listener = tokio::net::TcpListener::bind(&metrics_address)
             .await

@@ -105,6 +105,45 @@ async fn seed(state: &crumb_server::AppState) -> anyhow::Result<()> {
         state.store.append_events(chunk).await?;
     }
     crumb_core::analytics::jobs::run_once(state).await?;
+    seed_campaigns(state).await
+}
+
+/// Two campaigns managed on `/admin`: an image ad on bicycles and a
+/// scheduled HTML one (its markup with a script that the sanitiser drops).
+async fn seed_campaigns(state: &crumb_server::AppState) -> anyhow::Result<()> {
+    use crumb_core::ads::managed::{self, CampaignInput, TopicRef};
+    let bikes = CampaignInput {
+        id: "spring-bikes".into(),
+        name: "Spring bikes".into(),
+        advertiser: "Velo & Co".into(),
+        link: "https://velo.example/spring".into(),
+        text: Some("Road bikes, 20% off".into()),
+        image: Some("/favicon.svg".into()),
+        alt: Some("A red road bike".into()),
+        topics: vec![TopicRef::Name("Bicycles & Accessories".into())],
+        slots: vec!["sidebar".into()],
+        daily_cap: Some(10_000),
+        frequency_cap: Some(3),
+        weight: 1,
+        ..CampaignInput::default()
+    };
+    let sale = CampaignInput {
+        id: "winter-sale".into(),
+        name: "Winter sale".into(),
+        advertiser: "The shop".into(),
+        link: "https://shop.example/sale".into(),
+        html: Some("<h3>Winter sale</h3><p>Everything <b>30%</b> off<script>alert(1)</script></p>".into()),
+        topics: vec![TopicRef::Id(1)],
+        start: Some("2099-01-01".into()),
+        end: Some("2099-01-31".into()),
+        priority: 2,
+        weight: 3,
+        ..CampaignInput::default()
+    };
+    for input in [bikes, sale] {
+        managed::create(&state.site, input, "seeded-admin").await?;
+    }
+    crumb_server::admin_campaigns::reload(state).await?;
     Ok(())
 }
 
@@ -151,7 +190,7 @@ pub async fn accept_all(browser: &Browser) -> anyhow::Result<()> {
 /// The pages to look at, in order: a name, and how to get there from a
 /// browser with no cookies (every step after the first keeps the state the
 /// one before left).
-pub const PAGES: [&str; 9] = [
+pub const PAGES: [&str; 10] = [
     "banner",
     "preference-centre",
     "policy",
@@ -159,6 +198,7 @@ pub const PAGES: [&str; 9] = [
     "account-signed-out",
     "account",
     "admin",
+    "admin-campaigns",
     "dashboard",
     "interests",
 ];
@@ -223,6 +263,8 @@ pub async fn visit(browser: &Browser, site: &DemoSite, name: &str) -> anyhow::Re
         "account-signed-out" => open(browser, site, "/account").await,
         "account" => sign_in_as_admin(browser, site).await,
         "admin" => open(browser, site, &format!("/admin?receipt={RECEIPT}")).await,
+        // The edit form of the seeded HTML campaign, with its sanitised preview.
+        "admin-campaigns" => open(browser, site, "/admin/campaigns?edit=winter-sale").await,
         "dashboard" => open(browser, site, "/dashboard").await,
         "interests" => {
             seed_interests(browser, site).await?;

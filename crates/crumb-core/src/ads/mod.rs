@@ -13,6 +13,7 @@
 //! - [`creative`]: the creative's markup, sanitised;
 //! - [`index`]: campaigns by slot and topic, built once per declaration;
 //! - [`decide`]: the choice for one request;
+//! - [`managed`]: campaigns managed on `/admin`, beside the declared ones;
 //! - [`click`]: signed click tokens (no open redirect: the token names a
 //!   campaign, whose link comes from the declaration);
 //! - [`seen`]: signed impression tokens (one impression per serve);
@@ -24,6 +25,7 @@ pub mod click;
 pub mod creative;
 pub mod decide;
 pub mod index;
+pub mod managed;
 pub mod report;
 pub mod seen;
 pub mod shown;

@@ -276,7 +276,8 @@ pub async fn click(State(state): State<AppState>, Path(token): Path<String>) -> 
         ClickError::Invalid => Problem::bad_request("this ad link is not valid"),
         ClickError::Expired => Problem::not_found("this ad link has expired"),
     })?;
-    let Some(campaign) = state.ads.index().get(&token.campaign) else {
+    let index = state.ads.index();
+    let Some(campaign) = index.get(&token.campaign) else {
         return Err(Problem::not_found("this ad's campaign has ended"));
     };
     let location = HeaderValue::from_str(campaign.link.as_str())

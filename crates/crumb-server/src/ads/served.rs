@@ -1,6 +1,9 @@
-//! The campaigns of the declaration, indexed once, and the counts the
-//! choice reads: today's ads served per campaign (for daily caps) and the
-//! serve ids whose impression this node already counted.
+//! The campaigns of the declaration and those managed on `/admin`,
+//! indexed (rebuilt after every change on `/admin`, and reloaded from the
+//! store every [`RELOAD_EVERY`] by `crumb serve` for changes made on other
+//! nodes), and the counts the choice reads: today's ads served per
+//! campaign (for daily caps) and the serve ids whose impression this node
+//! already counted.
 //!
 //! Daily caps hold across nodes: every serve is counted in the store
 //! (`crumb_store::ads`), and each request reads the day's counts from it
@@ -12,7 +15,8 @@
 //! the others' serves were written).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crumb_core::ads::campaign::Campaign;
 use crumb_core::ads::decide::{decide, AdRequest, Basis, Served};
@@ -23,6 +27,10 @@ use crumb_core::interests::{Taxonomy, TopicId};
 /// Milliseconds in a day.
 pub(super) const DAY_MILLIS: i64 = 86_400_000;
 
+/// How often `crumb serve` reloads the stored campaigns, for changes made
+/// on `/admin` of another node on the same store.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The serve ids counted and until when (Unix seconds) their tokens are
 /// valid, and when to next forget the expired ones.
 #[derive(Debug, Default)]
@@ -31,12 +39,17 @@ struct SeenIds {
     next_purge: i64,
 }
 
-/// The campaigns of the declaration, indexed once, and today's counts.
+/// The campaigns of the declaration and the stored ones, indexed, and
+/// today's counts.
 #[derive(Debug, Default)]
 pub struct AdServer {
-    index: CampaignIndex,
+    /// The declared campaigns, which every index starts with.
+    declared: Vec<Campaign>,
+    /// The current index; a rebuild swaps it whole, so a request keeps the
+    /// one it started with.
+    index: RwLock<Arc<CampaignIndex>>,
     /// Whether any campaign has a daily cap (else the store is not asked).
-    capped: bool,
+    capped: AtomicBool,
     /// The Unix day and the highest count known per campaign that day.
     today: Mutex<(i64, HashMap<String, u64>)>,
     /// Serve ids whose impression this node counted, until their token expires.
@@ -51,22 +64,38 @@ pub(super) struct Chosen {
 }
 
 impl AdServer {
-    /// The campaigns `config` declares.
+    /// The campaigns `config` declares (the stored ones come with [`AdServer::replace_stored`]).
     pub fn new(config: &Config) -> AdServer {
         let index = CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2());
-        let capped = index.campaigns().iter().any(|c| c.daily_cap.is_some());
-        AdServer { index, capped, today: Mutex::default(), seen: Mutex::default() }
+        let capped = AtomicBool::new(index.campaigns().iter().any(|c| c.daily_cap.is_some()));
+        AdServer {
+            declared: config.campaigns.clone(),
+            index: RwLock::new(Arc::new(index)),
+            capped,
+            today: Mutex::default(),
+            seen: Mutex::default(),
+        }
     }
 
-    /// The indexed campaigns.
-    pub fn index(&self) -> &CampaignIndex {
-        &self.index
+    /// The indexed campaigns, as they are now.
+    pub fn index(&self) -> Arc<CampaignIndex> {
+        Arc::clone(&self.index.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Rebuilds the index from the declared campaigns and `stored` (those
+    /// managed on `/admin`; one whose id is declared is left out).
+    pub fn replace_stored(&self, stored: Vec<Campaign>) {
+        let mut campaigns = self.declared.clone();
+        campaigns.extend(stored.into_iter().filter(|c| !self.declared.iter().any(|d| d.id == c.id)));
+        let index = Arc::new(CampaignIndex::new(campaigns, Taxonomy::v2()));
+        self.capped.store(index.campaigns().iter().any(|c| c.daily_cap.is_some()), Ordering::Relaxed);
+        *self.index.write().unwrap_or_else(PoisonError::into_inner) = index;
     }
 
     /// Whether a daily cap binds any campaign: only then are the store's
     /// counts read.
     pub(super) fn has_daily_caps(&self) -> bool {
-        self.capped
+        self.capped.load(Ordering::Relaxed)
     }
 
     /// Chooses for `request` and counts the serve, under one lock:
@@ -86,7 +115,8 @@ impl AdServer {
             let known = today.1.entry(campaign.clone()).or_default();
             *known = (*known).max(*count);
         }
-        let chosen = decide(self.index(), request, &Counts { today: &today.1, visitor }).map(|d| Chosen {
+        let index = self.index();
+        let chosen = decide(&index, request, &Counts { today: &today.1, visitor }).map(|d| Chosen {
             campaign: d.campaign.clone(),
             basis: d.basis,
             topic: d.topic,

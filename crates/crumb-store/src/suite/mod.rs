@@ -17,6 +17,7 @@
 mod accounts;
 mod ads;
 mod analytics;
+mod campaigns;
 mod consent;
 mod profiles;
 mod value_limit;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 pub use accounts::*;
 pub use ads::*;
 pub use analytics::*;
+pub use campaigns::*;
 pub use consent::*;
 pub use profiles::*;
 pub use value_limit::*;
@@ -106,6 +108,8 @@ macro_rules! __conformance {
             interest_epochs_purged
             ad_counters_add_up
             ads_shown_logged_erased_and_purged
+            campaigns_round_trip
+            campaigns_updated_and_deleted
         );
     };
     (@tests [$runner:path] $($check:ident)*) => {
