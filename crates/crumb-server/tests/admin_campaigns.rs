@@ -36,7 +36,9 @@ slots = ["footer"]
 "#;
 
 fn browser(store: std::sync::Arc<dyn crumb_store::Store>) -> Browser {
-    let text = format!("{}\n{SITE}", config::DEMO_TOML);
+    // The demo's declaration without its own campaigns.
+    let demo = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    let text = format!("{demo}\n{SITE}");
     Browser::new(config::parse(&text, "crumb.toml").unwrap(), store)
 }
 
