@@ -81,6 +81,10 @@ pub trait AdStore: Send + Sync {
         shown_to: Option<(i64, UnixMillis)>,
     ) -> Result<(), StoreError>;
 
+    /// Adds each `served` count to its key's `served` counter: the serves
+    /// a node gathered since its last report, in one transaction.
+    async fn add_ads_served(&self, site: &str, served: &[(AdEventKey, u64)]) -> Result<(), StoreError>;
+
     /// Ads served on Unix day `day`, per campaign (every node's), by campaign id.
     async fn ads_served_on(&self, site: &str, day: i64) -> Result<Vec<(String, u64)>, StoreError>;
 

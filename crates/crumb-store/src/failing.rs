@@ -682,6 +682,11 @@ impl AdStore for FailingStore {
         self.inner.record_ad_event(site, key, event, shown_to).await
     }
 
+    async fn add_ads_served(&self, site: &str, served: &[(AdEventKey, u64)]) -> Result<(), StoreError> {
+        self.enter(Access::Write, "add_ads_served")?;
+        self.inner.add_ads_served(site, served).await
+    }
+
     async fn ads_served_on(&self, site: &str, day: i64) -> Result<Vec<(String, u64)>, StoreError> {
         self.enter(Access::Read, "ads_served_on")?;
         self.inner.ads_served_on(site, day).await

@@ -133,8 +133,16 @@ pub async fn ad(
     };
     let (campaign, basis, topic) = (chosen.campaign, chosen.basis, chosen.topic);
     let key = event_key(day, &campaign.id, &slot, basis, topic);
-    let shown_to = profile.filter(|_| basis == Basis::Interests).map(|p| (p.0, now));
-    state.store.record_ad_event(&site, &key, AdEvent::Served, shown_to).await.map_err(unavailable)?;
+    match profile.filter(|_| basis == Basis::Interests) {
+        // Shown to a profile: the serve and its log row (the frequency cap
+        // and the visitor's own list read it) are written before the answer.
+        Some(profile) => state
+            .store
+            .record_ad_event(&site, &key, AdEvent::Served, Some((profile.0, now)))
+            .await
+            .map_err(unavailable)?,
+        None => state.ads.count_served(key, &state.store, &site),
+    }
 
     let mount = Mount::of(&state.config);
     let issued = now / 1000;

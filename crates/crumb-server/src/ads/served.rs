@@ -16,7 +16,10 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+
+use crumb_store::ads::AdEventKey;
+use crumb_store::{Store, StoreError};
 
 use crumb_core::ads::campaign::Campaign;
 use crumb_core::ads::decide::{decide, AdRequest, Basis, Served};
@@ -26,6 +29,9 @@ use crumb_core::interests::{Taxonomy, TopicId};
 
 /// Milliseconds in a day.
 pub(super) const DAY_MILLIS: i64 = 86_400_000;
+
+/// How often a node reports the serves it counted to the store.
+pub const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How often `crumb serve` reloads the stored campaigns, for changes made
 /// on `/admin` of another node on the same store.
@@ -54,6 +60,10 @@ pub struct AdServer {
     today: Mutex<(i64, HashMap<String, u64>)>,
     /// Serve ids whose impression this node counted, until their token expires.
     seen: Mutex<SeenIds>,
+    /// Serves counted here and not yet reported to the store.
+    unreported: Mutex<HashMap<AdEventKey, u64>>,
+    /// The task that reports them, started by the first serve.
+    reporter: OnceLock<()>,
 }
 
 /// What the choice picked.
@@ -74,6 +84,8 @@ impl AdServer {
             capped,
             today: Mutex::default(),
             seen: Mutex::default(),
+            unreported: Mutex::default(),
+            reporter: OnceLock::new(),
         }
     }
 
@@ -123,6 +135,48 @@ impl AdServer {
         })?;
         *today.1.entry(chosen.campaign.id.clone()).or_default() += 1;
         Some(chosen)
+    }
+
+    /// Counts a serve of `key` (not shown to a profile: those are written
+    /// at once, with their log row): gathered here and reported to `store`
+    /// about once a second ([`REPORT_EVERY`]) in one transaction, so that a
+    /// serve costs no write of its own. A crash loses at most the last
+    /// second's serve counts; impressions and clicks are written at once.
+    pub(super) fn count_served(self: &Arc<Self>, key: AdEventKey, store: &Arc<dyn Store>, site: &str) {
+        *self.unreported.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_default() += 1;
+        self.reporter.get_or_init(|| {
+            let (server, store, site) = (Arc::downgrade(self), Arc::clone(store), site.to_owned());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(REPORT_EVERY);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    // The state is gone (a test's server, a reload): so is the task.
+                    let Some(server) = server.upgrade() else { return };
+                    if let Err(error) = server.report(store.as_ref(), &site).await {
+                        tracing::warn!(%error, "ad serve counts not reported; kept for the next report");
+                    }
+                }
+            });
+        });
+    }
+
+    /// Reports the serves gathered since the last report to `store` (kept
+    /// for the next report if the store fails).
+    pub async fn report(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
+        let gathered: Vec<(AdEventKey, u64)> =
+            std::mem::take(&mut *self.unreported.lock().unwrap_or_else(PoisonError::into_inner)).into_iter().collect();
+        if gathered.is_empty() {
+            return Ok(());
+        }
+        let reported = store.add_ads_served(site, &gathered).await;
+        if reported.is_err() {
+            let mut unreported = self.unreported.lock().unwrap_or_else(PoisonError::into_inner);
+            for (key, n) in gathered {
+                *unreported.entry(key).or_default() += n;
+            }
+        }
+        reported
     }
 
     /// Whether serve id `serve` (whose token is valid until `expires`, Unix

@@ -35,6 +35,20 @@ impl AdStore for PgStore {
         tx.commit().await.map_err(backend_error)
     }
 
+    async fn add_ads_served(&self, site: &str, served: &[(AdEventKey, u64)]) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        let count = tx.prepare_cached(ads::COUNT).await.map_err(backend_error)?;
+        for (key, n) in served {
+            let n = i64::try_from(*n).unwrap_or(i64::MAX);
+            let topic = ads::stored_topic(key.topic);
+            tx.execute(&count, &[&site, &key.day, &key.campaign, &key.slot, &key.basis, &topic, &n, &0_i64, &0_i64])
+                .await
+                .map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
     async fn ads_served_on(&self, site: &str, day: i64) -> Result<Vec<(String, u64)>, StoreError> {
         self.query_all(ads::SERVED_ON, &[&site, &day], |row| ads::served_row(&PgRow::record(row))).await
     }

@@ -51,6 +51,25 @@ impl AdStore for SqliteStore {
         .await
     }
 
+    async fn add_ads_served(&self, site: &str, served: &[(AdEventKey, u64)]) -> Result<(), StoreError> {
+        let (site, served) = (site.to_owned(), served.to_vec());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            {
+                let mut count = tx.prepare_cached(&sqlite(ads::COUNT)).map_err(backend_error)?;
+                for (key, n) in &served {
+                    let n = i64::try_from(*n).unwrap_or(i64::MAX);
+                    let topic = ads::stored_topic(key.topic);
+                    count
+                        .execute(params![site, key.day, key.campaign, key.slot, key.basis, topic, n, 0_i64, 0_i64])
+                        .map_err(backend_error)?;
+                }
+            }
+            tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
     async fn ads_served_on(&self, site: &str, day: i64) -> Result<Vec<(String, u64)>, StoreError> {
         let site = site.to_owned();
         self.read(move |c| query_all(c, &sqlite(ads::SERVED_ON), params![site, day], |row| ads::served_row(row))).await

@@ -48,6 +48,15 @@ pub async fn ad_counters_add_up(store: Arc<dyn Store>) {
     );
     assert_eq!(store.ad_counts(site, 20_000, 20_001).await.unwrap().len(), 4);
     assert!(store.ad_counts(site, 20_002, 20_010).await.unwrap().is_empty());
+
+    // A node's gathered serves, added in one batch: onto existing rows and as new ones.
+    let fresh = key(20_000, "food", "footer", "none", None);
+    store.add_ads_served(site, &[(bikes.clone(), 5), (fresh.clone(), 3)]).await.unwrap();
+    store.add_ads_served(site, &[]).await.unwrap();
+    assert_eq!(store.ads_served_on(site, 20_000).await.unwrap(), [("bikes".to_owned(), 26), ("food".to_owned(), 4)]);
+    let rows = store.ad_counts(site, 20_000, 20_000).await.unwrap();
+    assert!(rows.contains(&AdCountRow { key: bikes.clone(), served: 25, impressions: 2, clicks: 1 }), "{rows:?}");
+    assert!(rows.contains(&AdCountRow { key: fresh, served: 3, impressions: 0, clicks: 0 }), "{rows:?}");
 }
 
 /// The log of ads shown to a profile: only for events given a profile,
