@@ -121,14 +121,9 @@ pub async fn ad(
         Some(profile) if !interests.is_empty() => shown_today(&state, profile, day).await?,
         _ => HashMap::new(),
     };
-    let stored = if state.ads.has_daily_caps() {
-        state.store.ads_served_on(&site, day).await.map_err(unavailable)?
-    } else {
-        Vec::new()
-    };
     let request =
         AdRequest { slot: &slot, day, interests: &interests, page_topics: &page_topics, random: rand::random() };
-    let Some(chosen) = state.ads.choose(&request, &stored, &visitor) else {
+    let Some(chosen) = state.ads.choose(&request, &[], &visitor) else {
         return Ok(no_store(StatusCode::NO_CONTENT.into_response()));
     };
     let (campaign, basis, topic) = (chosen.campaign, chosen.basis, chosen.topic);

@@ -6,13 +6,14 @@
 //! already counted.
 //!
 //! Daily caps hold across nodes: every serve is counted in the store
-//! (`crumb_store::ads`), and each request reads the day's counts from it
-//! before choosing. The node keeps, per campaign, the highest count it
-//! knows (the store's, or its own serves since), and chooses and counts
-//! under one lock of it: two requests of one node never both take a
-//! campaign's last impression. Across nodes a cap may overshoot by at most
-//! the requests in flight on the other nodes (each read the store before
-//! the others' serves were written).
+//! (`crumb_store::ads`), reported by its node about once a second
+//! ([`REPORT_EVERY`]), and each report reads back the day's counts of
+//! every node. The node keeps, per campaign, the highest count it knows
+//! (the store's, or its own serves since), and chooses and counts under
+//! one lock of it: two requests of one node never both take a campaign's
+//! last impression, and no request waits for the store. Across nodes a cap
+//! may overshoot by what the other nodes served in about two seconds (one
+//! report interval each way).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,6 +65,9 @@ pub struct AdServer {
     unreported: Mutex<HashMap<AdEventKey, u64>>,
     /// The task that reports them, started by the first serve.
     reporter: OnceLock<()>,
+    /// Held by the report under way: one at a time, so that a report reads
+    /// back the day's counts only after the one before it wrote.
+    reporting: tokio::sync::Mutex<()>,
 }
 
 /// What the choice picked.
@@ -86,6 +90,7 @@ impl AdServer {
             seen: Mutex::default(),
             unreported: Mutex::default(),
             reporter: OnceLock::new(),
+            reporting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -162,21 +167,35 @@ impl AdServer {
     }
 
     /// Reports the serves gathered since the last report to `store` (kept
-    /// for the next report if the store fails).
+    /// for the next report if the store fails), then, when a campaign has
+    /// a daily cap, reads back every node's count of the day: the choice
+    /// reads these, so that no request waits for the store.
     pub async fn report(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
+        let _one_at_a_time = self.reporting.lock().await;
         let gathered: Vec<(AdEventKey, u64)> =
             std::mem::take(&mut *self.unreported.lock().unwrap_or_else(PoisonError::into_inner)).into_iter().collect();
-        if gathered.is_empty() {
-            return Ok(());
-        }
-        let reported = store.add_ads_served(site, &gathered).await;
-        if reported.is_err() {
-            let mut unreported = self.unreported.lock().unwrap_or_else(PoisonError::into_inner);
-            for (key, n) in gathered {
-                *unreported.entry(key).or_default() += n;
+        if !gathered.is_empty() {
+            if let Err(error) = store.add_ads_served(site, &gathered).await {
+                let mut unreported = self.unreported.lock().unwrap_or_else(PoisonError::into_inner);
+                for (key, n) in gathered {
+                    *unreported.entry(key).or_default() += n;
+                }
+                return Err(error);
             }
         }
-        reported
+        if !self.has_daily_caps() {
+            return Ok(());
+        }
+        let day = self.today.lock().unwrap_or_else(PoisonError::into_inner).0;
+        let stored = store.ads_served_on(site, day).await?;
+        let mut today = self.today.lock().unwrap_or_else(PoisonError::into_inner);
+        if today.0 == day {
+            for (campaign, count) in stored {
+                let known = today.1.entry(campaign).or_default();
+                *known = (*known).max(count);
+            }
+        }
+        Ok(())
     }
 
     /// Whether serve id `serve` (whose token is valid until `expires`, Unix
