@@ -17,10 +17,16 @@
      there is no ad goes away. */
   var S = d.createElement("style");
   if (N) S.nonce = N;
+  // The slot is a column: the creative takes what room there is (its
+  // image shrinks, its text keeps its lines) and the label
+  // ("Advertisement · …") always keeps its own.
   S.textContent = "[data-crumb-ad]{overflow:hidden;box-sizing:border-box}" +
+    "[data-crumb-ad][data-crumb-ad-state=filled]{display:flex;flex-direction:column}" +
     "[data-crumb-ad][hidden]{display:none!important}" +
-    "[data-crumb-ad] .crumb-ad{display:block}" +
-    "[data-crumb-ad] img{max-width:100%;height:auto}";
+    "[data-crumb-ad] .crumb-ad{display:block;flex:1 1 auto;min-height:0;overflow:hidden}" +
+    "[data-crumb-ad] .crumb-ad:has(>img){display:flex;flex-direction:column}" +
+    "[data-crumb-ad] .crumb-ad-label,[data-crumb-ad] .crumb-ad-text{flex:none}" +
+    "[data-crumb-ad] img{flex:0 1 auto;min-height:0;max-width:100%;object-fit:contain;align-self:flex-start}";
   d.head.appendChild(S);
 
   /* A size the page did not reserve itself: a box of that width (at most
