@@ -54,9 +54,30 @@ pub fn is_slot_name(slot: &str) -> bool {
 impl ClickToken {
     /// The token, signed: URL-safe (base64url and dots).
     pub fn sign(&self, keyring: &Keyring) -> String {
+        keyring.sign(SIGNED_AS, self.body().as_bytes())
+    }
+
+    /// The token's body before signing: a version and the fields, one a
+    /// line (an impression token appends its serve id).
+    pub(super) fn body(&self) -> String {
         let topic = self.topic.map_or_else(|| "-".to_owned(), |t| t.0.to_string());
-        let body = format!("1\n{}\n{}\n{}\n{}\n{}", self.campaign, self.slot, self.basis.as_str(), topic, self.issued);
-        keyring.sign(SIGNED_AS, body.as_bytes())
+        format!("1\n{}\n{}\n{}\n{}\n{}", self.campaign, self.slot, self.basis.as_str(), topic, self.issued)
+    }
+
+    /// The fields of a body (after its version line) as a token, if each
+    /// parses and it was issued within `max_age` seconds before `now`.
+    pub(super) fn from_fields(fields: [&str; 5], now: i64, max_age: i64) -> Result<ClickToken, ClickError> {
+        let [campaign, slot, basis, topic, issued] = fields;
+        let basis = Basis::parse(basis).ok_or(ClickError::Invalid)?;
+        let topic = match topic {
+            "-" => None,
+            id => Some(TopicId(id.parse().map_err(|_| ClickError::Invalid)?)),
+        };
+        let issued: i64 = issued.parse().map_err(|_| ClickError::Invalid)?;
+        if issued > now + 60 || now - issued > max_age {
+            return Err(ClickError::Expired);
+        }
+        Ok(ClickToken { campaign: campaign.to_owned(), slot: slot.to_owned(), basis, topic, issued })
     }
 
     /// The token's contents, if its signature verifies and it was issued
@@ -68,16 +89,7 @@ impl ClickToken {
         let ["1", campaign, slot, basis, topic, issued] = fields[..] else {
             return Err(ClickError::Invalid);
         };
-        let basis = Basis::parse(basis).ok_or(ClickError::Invalid)?;
-        let topic = match topic {
-            "-" => None,
-            id => Some(TopicId(id.parse().map_err(|_| ClickError::Invalid)?)),
-        };
-        let issued: i64 = issued.parse().map_err(|_| ClickError::Invalid)?;
-        if issued > now + 60 || now - issued > CLICK_TOKEN_SECONDS {
-            return Err(ClickError::Expired);
-        }
-        Ok(ClickToken { campaign: campaign.to_owned(), slot: slot.to_owned(), basis, topic, issued })
+        ClickToken::from_fields([campaign, slot, basis, topic, issued], now, CLICK_TOKEN_SECONDS)
     }
 }
 

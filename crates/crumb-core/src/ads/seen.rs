@@ -9,7 +9,7 @@ use crumb_cookie::signed::{Keyring, ValueError};
 
 use crate::interests::TopicId;
 
-use super::click::ClickError;
+use super::click::{ClickError, ClickToken};
 use super::decide::Basis;
 
 /// The name the tokens are signed under (domain separation).
@@ -39,16 +39,14 @@ pub struct SeenToken {
 impl SeenToken {
     /// The token, signed: URL-safe (base64url and dots).
     pub fn sign(&self, keyring: &Keyring) -> String {
-        let topic = self.topic.map_or_else(|| "-".to_owned(), |t| t.0.to_string());
-        let body = format!(
-            "1\n{}\n{}\n{}\n{}\n{}\n{:016x}",
-            self.campaign,
-            self.slot,
-            self.basis.as_str(),
-            topic,
-            self.issued,
-            self.serve
-        );
+        let served = ClickToken {
+            campaign: self.campaign.clone(),
+            slot: self.slot.clone(),
+            basis: self.basis,
+            topic: self.topic,
+            issued: self.issued,
+        };
+        let body = format!("{}\n{:016x}", served.body(), self.serve);
         keyring.sign(SIGNED_AS, body.as_bytes())
     }
 
@@ -61,17 +59,10 @@ impl SeenToken {
         let ["1", campaign, slot, basis, topic, issued, serve] = fields[..] else {
             return Err(ClickError::Invalid);
         };
-        let basis = Basis::parse(basis).ok_or(ClickError::Invalid)?;
-        let topic = match topic {
-            "-" => None,
-            id => Some(TopicId(id.parse().map_err(|_| ClickError::Invalid)?)),
-        };
-        let issued: i64 = issued.parse().map_err(|_| ClickError::Invalid)?;
         let serve = u64::from_str_radix(serve, 16).map_err(|_| ClickError::Invalid)?;
-        if issued > now + 60 || now - issued > SEEN_TOKEN_SECONDS {
-            return Err(ClickError::Expired);
-        }
-        Ok(SeenToken { campaign: campaign.to_owned(), slot: slot.to_owned(), basis, topic, issued, serve })
+        let served = ClickToken::from_fields([campaign, slot, basis, topic, issued], now, SEEN_TOKEN_SECONDS)?;
+        let ClickToken { campaign, slot, basis, topic, issued } = served;
+        Ok(SeenToken { campaign, slot, basis, topic, issued, serve })
     }
 }
 
