@@ -20,7 +20,8 @@ use axum::response::{Html, IntoResponse, Response};
 use crumb_browser::browser::Browser;
 use serde_json::Value;
 use support::{
-    banner_shown, click, cookie_names, js, launch, launch_with_gpc, serve_on_clock, wait_until, Server, DAY_MILLIS,
+    banner_shown, click, cookie_names, js, launch, launch_with_gpc, layout_shift, record_layout_shifts, serve_on_clock,
+    wait_until, Server, DAY_MILLIS,
 };
 
 /// What the browser asked of the ad routes, as the server saw it.
@@ -405,24 +406,10 @@ async fn the_slot_moves_nothing_and_counts_one_impression_when_seen() {
         browser.client().set_window_size(width, height).await.unwrap();
         let before = seen.impressions();
         browser.navigate_raw(&format!("{}/topics/bikes?lang=en", server.origin)).await.unwrap();
-        js(
-            &browser,
-            "window.shifts = []; new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {\
-               if (!e.hadRecentInput) window.shifts.push({value: e.value, sources: (e.sources || []).map(function (s) {\
-               var n = s.node; return n ? n.nodeName + (n.className ? '.' + n.className : '') : '?'; })}); }); })\
-               .observe({type: 'layout-shift', buffered: true}); return true",
-        )
-        .await;
+        record_layout_shifts(&browser).await;
         wait_until(&browser, "var s = document.querySelector('[data-crumb-ad=sidebar]'); return s.getAttribute('data-crumb-ad-state') === 'filled'").await;
-        wait_until(
-            &browser,
-            "if (!window.framesSeen) { window.framesSeen = 0; requestAnimationFrame(function f() { if (++window.framesSeen < 3) requestAnimationFrame(f); }); }\
-             return window.framesSeen >= 3",
-        )
-        .await;
-        let cls = js(&browser, "return window.shifts.reduce(function (a, b) { return a + b.value; }, 0)").await;
-        let shifts = js(&browser, "return window.shifts").await;
-        assert_eq!(cls.as_f64(), Some(0.0), "{width}x{height}: layout shift, from {shifts}");
+        let (cls, shifts) = layout_shift(&browser).await;
+        assert_eq!(cls, Some(0.0), "{width}x{height}: layout shift, from {shifts}");
         let boxed = js(
             &browser,
             "var s = document.querySelector('[data-crumb-ad=sidebar]'), r = s.getBoundingClientRect();\

@@ -8,7 +8,9 @@ mod chromium;
 
 use std::time::Duration;
 
-use chromium::{banner_shown, click, cookie_names, js, serve_demo as start_server, wait_until};
+use chromium::{
+    banner_shown, click, cookie_names, js, layout_shift, record_layout_shifts, serve_demo as start_server, wait_until,
+};
 use crumb_browser::browser::Browser;
 use fantoccini::key::Key;
 
@@ -451,29 +453,14 @@ async fn the_banner_causes_no_layout_shift() {
         browser.client().delete_all_cookies().await.unwrap();
         browser.navigate_raw(&format!("{}/policy?lang=en", server.origin)).await.unwrap();
         banner_shown(&browser).await;
-        js(
-            &browser,
-            "window.shifts = []; new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {\
-               if (!e.hadRecentInput) window.shifts.push({value: e.value, at: e.startTime, sources: (e.sources || []).map(function (s) {\
-               var n = s.node; return n ? (n.nodeName + (n.className ? '.' + n.className : '')) : '?'; })}); }); })\
-               .observe({type: 'layout-shift', buffered: true});\
-             return true",
-        )
-        .await;
+        record_layout_shifts(&browser).await;
         wait_until(&browser, "return !!document.querySelector('.crumb-p')").await;
         // Decide without input (input excuses shifts): the banner goes.
         js(&browser, "crumb.rejectAll(); return true").await;
         wait_until(&browser, "return !document.querySelector('.crumb-b')").await;
         // A few frames later every shift there was has been reported.
-        wait_until(
-            &browser,
-            "if (!window.framesSeen) { window.framesSeen = 0; requestAnimationFrame(function f() { if (++window.framesSeen < 3) requestAnimationFrame(f); }); }\
-             return window.framesSeen >= 3",
-        )
-        .await;
-        let cls = js(&browser, "return window.shifts.reduce(function (a, b) { return a + b.value; }, 0)").await;
-        let shifts = js(&browser, "return window.shifts").await;
-        assert_eq!(cls.as_f64(), Some(0.0), "{width}x{height}: cumulative layout shift, from {shifts}");
+        let (cls, shifts) = layout_shift(&browser).await;
+        assert_eq!(cls, Some(0.0), "{width}x{height}: cumulative layout shift, from {shifts}");
     }
     browser.close().await.unwrap();
 }

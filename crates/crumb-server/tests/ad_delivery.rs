@@ -29,7 +29,7 @@ fn declaration(interests: bool) -> config::Config {
     let five: Vec<String> =
         taxonomy.topics().filter(|t| t.parent.is_some()).take(5).map(|t| t.id.0.to_string()).collect();
     // The demo's declaration without its own campaigns.
-    let base = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    let base = config::demo_toml_without_campaigns();
     let demo = if interests {
         base.to_owned()
     } else {

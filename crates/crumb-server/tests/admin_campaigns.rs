@@ -37,7 +37,7 @@ slots = ["footer"]
 
 fn browser(store: std::sync::Arc<dyn crumb_store::Store>) -> Browser {
     // The demo's declaration without its own campaigns.
-    let demo = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    let demo = config::demo_toml_without_campaigns();
     let text = format!("{demo}\n{SITE}");
     Browser::new(config::parse(&text, "crumb.toml").unwrap(), store)
 }

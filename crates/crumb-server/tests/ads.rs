@@ -54,7 +54,7 @@ slots = ["sidebar"]
 /// marker on: they would compete with the ones above), with `[interests]
 /// enabled` as `interests` says.
 fn demo(interests: bool) -> String {
-    let base = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    let base = config::demo_toml_without_campaigns();
     assert!(base.len() < config::DEMO_TOML.len(), "the demo's campaigns follow the marker");
     assert!(base.contains("[interests]\nenabled = true"), "the demo enables [interests]");
     base.replace("[interests]\nenabled = true", &format!("[interests]\nenabled = {interests}"))

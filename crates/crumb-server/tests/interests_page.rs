@@ -36,7 +36,7 @@ fn demo_with_interests(store: Arc<dyn Store>) -> Browser {
 
 /// The demo's declaration with `[interests]` off and without its campaigns.
 fn demo_without_ads() -> String {
-    let base = config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap();
+    let base = config::demo_toml_without_campaigns();
     base.replace("[interests]\nenabled = true", "[interests]\nenabled = false")
 }
 

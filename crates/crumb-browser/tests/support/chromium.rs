@@ -142,3 +142,32 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         (http::Method::POST, Some(self.0.to_string()))
     }
 }
+
+/// Starts recording the page's layout shifts (Chromium's
+/// `PerformanceObserver`, buffered, so shifts before the call count too;
+/// shifts right after input are excused, as the metric excuses them).
+pub async fn record_layout_shifts(browser: &Browser) {
+    js(
+        browser,
+        "window.shifts = []; new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {\
+           if (!e.hadRecentInput) window.shifts.push({value: e.value, at: e.startTime, sources: (e.sources || []).map(function (s) {\
+           var n = s.node; return n ? (n.nodeName + (n.className ? '.' + n.className : '')) : '?'; })}); }); })\
+           .observe({type: 'layout-shift', buffered: true});\
+         return true",
+    )
+    .await;
+}
+
+/// After a few more frames (so that every shift there was is reported):
+/// the cumulative layout shift since [`record_layout_shifts`], and the
+/// shifts themselves with the nodes that moved.
+pub async fn layout_shift(browser: &Browser) -> (Option<f64>, serde_json::Value) {
+    wait_until(
+        browser,
+        "if (!window.framesSeen) { window.framesSeen = 0; requestAnimationFrame(function f() { if (++window.framesSeen < 3) requestAnimationFrame(f); }); }\
+         return window.framesSeen >= 3",
+    )
+    .await;
+    let total = js(browser, "return window.shifts.reduce(function (a, b) { return a + b.value; }, 0)").await;
+    (total.as_f64(), js(browser, "return window.shifts").await)
+}

@@ -437,6 +437,13 @@ fn split_authority(text: &str) -> Option<(String, Option<u16>)> {
 /// The built-in demo declaration, used when `crumb serve` has no config.
 pub const DEMO_TOML: &str = include_str!("../../../../web/demo/crumb.toml");
 
+/// The demo declaration without its campaigns (everything before the
+/// `# ---- demo campaigns ----` line of `web/demo/crumb.toml`), for a
+/// declaration that brings campaigns of its own.
+pub fn demo_toml_without_campaigns() -> &'static str {
+    DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap_or(DEMO_TOML)
+}
+
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     let file = path.display().to_string();
@@ -552,6 +559,15 @@ email = "privacy@shop.example"
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_without_its_campaigns_is_the_demo_with_none() {
+        let demo = parse(DEMO_TOML, "crumb.toml").expect("the demo");
+        assert!(!demo.campaigns.is_empty(), "the demo has campaigns");
+        let without = parse(demo_toml_without_campaigns(), "crumb.toml").expect("the demo without campaigns");
+        assert!(without.campaigns.is_empty());
+        assert_eq!(without.interests, demo.interests, "only the campaigns are cut");
+    }
 
     #[test]
     fn a_host_header_names_an_origin_only_with_the_same_host_and_port() {

@@ -240,7 +240,7 @@ mod tests {
         let text = format!(
             "{}\n[[campaign]]\nid = \"capped\"\nadvertiser = \"A\"\nlink = \"https://a.example/\"\ntext = \"t\"\ndaily_cap = {cap}\n",
             // The demo's declaration without its own campaigns.
-            crumb_core::config::DEMO_TOML.split("# ---- demo campaigns ----").next().unwrap_or_default()
+            crumb_core::config::demo_toml_without_campaigns()
         );
         AdServer::new(&crumb_core::config::parse(&text, "crumb.toml").expect("a declaration"))
     }
