@@ -9,7 +9,7 @@
 use crate::interests::TopicId;
 
 use super::campaign::Campaign;
-use super::index::CampaignIndex;
+use super::index::{CampaignIndex, Listed};
 
 /// Why an ad was chosen: what the visitor is told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -60,10 +60,12 @@ pub struct AdRequest<'a> {
     pub random: u64,
 }
 
-/// How often campaigns were served, for their caps.
+/// How often campaigns were served, for their caps. `position` is the
+/// campaign's place in the index the choice runs on
+/// ([`CampaignIndex::campaigns`]), so a count can be kept by it.
 pub trait Served {
     /// Impressions of `campaign` today, site-wide.
-    fn today(&self, campaign: &Campaign) -> u32;
+    fn today(&self, position: usize, campaign: &Campaign) -> u32;
     /// Impressions of `campaign` today to this visitor. Asked only on the
     /// interests basis: without a profile nothing is counted per visitor,
     /// so frequency caps bind only where one may be kept.
@@ -74,7 +76,7 @@ pub trait Served {
 pub struct NothingServed;
 
 impl Served for NothingServed {
-    fn today(&self, _: &Campaign) -> u32 {
+    fn today(&self, _: usize, _: &Campaign) -> u32 {
         0
     }
     fn to_visitor_today(&self, _: &Campaign) -> u32 {
@@ -87,6 +89,8 @@ impl Served for NothingServed {
 pub struct Decision<'a> {
     /// The campaign.
     pub campaign: &'a Campaign,
+    /// Its position in the index.
+    pub position: usize,
     /// Why.
     pub basis: Basis,
     /// The topic that matched (of the visitor's or of the page's); `None`
@@ -97,70 +101,101 @@ pub struct Decision<'a> {
 /// The campaign to show for `request`, or `None` when no campaign may fill
 /// the slot.
 pub fn decide<'a>(index: &'a CampaignIndex, request: &AdRequest<'_>, served: &impl Served) -> Option<Decision<'a>> {
-    let by_topics = |topics: &[TopicId], basis: Basis| {
-        let candidates = topics.iter().flat_map(|&topic| index.for_topic(topic).map(move |c| (c, Some(topic))));
-        pick(candidates, request, served, basis).map(|(campaign, topic)| Decision { campaign, basis, topic })
+    let slot_bit = index.slot_bit(request.slot);
+    let pick = |lists: &[(Option<TopicId>, &[Listed])], basis: Basis| {
+        let (position, topic) = pick(index, lists, request, slot_bit, served, basis)?;
+        let campaign = index.at(position);
+        Some(Decision { campaign, position: position as usize, basis, topic })
     };
-    by_topics(request.interests, Basis::Interests).or_else(|| by_topics(request.page_topics, Basis::Context)).or_else(
-        || {
-            let candidates = index.untargeted().map(|c| (c, None));
-            pick(candidates, request, served, Basis::None).map(|(campaign, topic)| Decision {
-                campaign,
-                basis: Basis::None,
-                topic,
-            })
-        },
-    )
+    let by_topics = |topics: &[TopicId], basis: Basis| {
+        let lists: Vec<_> = topics.iter().map(|&topic| (Some(topic), index.for_topic(topic))).collect();
+        pick(&lists, basis)
+    };
+    by_topics(request.interests, Basis::Interests)
+        .or_else(|| by_topics(request.page_topics, Basis::Context))
+        .or_else(|| pick(&[(None, index.untargeted())], Basis::None))
 }
 
-/// Whether `campaign` may fill the request's slot today.
-fn eligible(campaign: &Campaign, request: &AdRequest<'_>, served: &impl Served, basis: Basis) -> bool {
-    (campaign.slots.is_empty() || campaign.slots.iter().any(|slot| slot == request.slot))
-        && campaign.schedule.runs_on(request.day)
-        && campaign.daily_cap.is_none_or(|cap| served.today(campaign) < cap)
-        && (basis != Basis::Interests
-            || campaign.frequency_cap.is_none_or(|cap| served.to_visitor_today(campaign) < cap))
-}
-
-/// The weighted draw among the eligible candidates of the highest
-/// priority. A campaign matched through several topics competes once,
-/// through the first.
-fn pick<'a>(
-    candidates: impl Iterator<Item = (&'a Campaign, Option<TopicId>)>,
+/// The weighted draw among the eligible campaigns of the highest priority
+/// in `lists` (each a topic's campaigns, highest priority first): the
+/// chosen campaign's position and the topic it matched through. A
+/// campaign matched through several topics competes once, through the
+/// first.
+fn pick(
+    index: &CampaignIndex,
+    lists: &[(Option<TopicId>, &[Listed])],
     request: &AdRequest<'_>,
+    slot_bit: u64,
     served: &impl Served,
     basis: Basis,
-) -> Option<(&'a Campaign, Option<TopicId>)> {
-    let mut best: Vec<(&'a Campaign, Option<TopicId>)> = Vec::new();
-    let mut priority = 0u8;
-    for (campaign, topic) in candidates {
-        if !eligible(campaign, request, served, basis) {
-            continue;
-        }
-        if !best.is_empty() && campaign.priority < priority {
-            continue;
-        }
-        if best.is_empty() || campaign.priority > priority {
-            best.clear();
-            priority = campaign.priority;
-        }
-        if !best.iter().any(|(seen, _)| std::ptr::eq(*seen, campaign)) {
-            best.push((campaign, topic));
+) -> Option<(u32, Option<TopicId>)> {
+    let mut draw = Draw { chosen: None, priority: 0, total: 0, random: request.random };
+    for (k, &(topic, list)) in lists.iter().enumerate() {
+        for &listed in list {
+            // Below the priority of a campaign already drawn from: this one
+            // cannot win, nor can the rest of the list, which come lower.
+            if draw.chosen.is_some() && listed.priority() < draw.priority {
+                break;
+            }
+            // Listed under an earlier topic: it competed there (or was not
+            // eligible there either).
+            if lists[..k].iter().any(|&(_, earlier)| CampaignIndex::holds(earlier, listed)) {
+                continue;
+            }
+            let position = listed.position;
+            let brief = index.brief(position);
+            // Whether it may fill the request's slot today.
+            let eligible = index.fills(position, request.slot, slot_bit)
+                && brief.schedule.runs_on(request.day)
+                && brief.daily_cap.is_none_or(|cap| served.today(position as usize, index.at(position)) < cap)
+                && (basis != Basis::Interests
+                    || brief.frequency_cap.is_none_or(|cap| served.to_visitor_today(index.at(position)) < cap));
+            if eligible {
+                draw.offer(listed.priority(), brief.weight, (position, topic));
+            }
         }
     }
-    let total: u64 = best.iter().map(|(c, _)| u64::from(c.weight)).sum();
-    if total == 0 {
-        return None;
-    }
-    let mut ticket = request.random % total;
-    for (campaign, topic) in best {
-        let weight = u64::from(campaign.weight);
-        if ticket < weight {
-            return Some((campaign, topic));
+    draw.chosen
+}
+
+/// A weighted draw in one pass (a weighted reservoir of one, after Chao,
+/// 1982): each campaign offered replaces the one held with probability
+/// its weight over the weights offered so far, so that in the end each is
+/// held in proportion to its weight. A campaign of a higher priority
+/// starts the draw afresh.
+struct Draw {
+    /// The position of the campaign held, and the topic it matched through.
+    chosen: Option<(u32, Option<TopicId>)>,
+    /// The priority of the campaigns drawn from.
+    priority: u8,
+    /// Their weights' sum.
+    total: u64,
+    /// The request's randomness, stepped for each offer (SplitMix64).
+    random: u64,
+}
+
+impl Draw {
+    fn offer(&mut self, priority: u8, weight: u32, candidate: (u32, Option<TopicId>)) {
+        let weight = u64::from(weight);
+        if weight == 0 {
+            return;
         }
-        ticket -= weight;
+        if self.chosen.is_none() || priority > self.priority {
+            (self.priority, self.total) = (priority, 0);
+        }
+        self.total += weight;
+        if self.next_random() % self.total < weight {
+            self.chosen = Some(candidate);
+        }
     }
-    None
+
+    fn next_random(&mut self) -> u64 {
+        self.random = self.random.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.random;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
 
 #[cfg(test)]
@@ -231,7 +266,7 @@ mod tests {
     fn slot_schedule_and_caps_are_kept() {
         struct Counts(HashMap<&'static str, (u32, u32)>);
         impl Served for Counts {
-            fn today(&self, c: &Campaign) -> u32 {
+            fn today(&self, _: usize, c: &Campaign) -> u32 {
                 self.0.get(c.id.as_str()).map_or(0, |x| x.0)
             }
             fn to_visitor_today(&self, c: &Campaign) -> u32 {
@@ -257,6 +292,25 @@ mod tests {
         let fresh = Counts(HashMap::from([("frequent", (0, 2))]));
         let d = decide(&ix, &request(&bikes, &[]), &fresh).expect("an ad");
         assert_eq!(d.campaign.id, "capped");
+    }
+
+    /// A campaign that matches through two of the visitor's topics has
+    /// one chance, not two, and is told as matched through the first.
+    #[test]
+    fn a_campaign_matched_through_two_topics_competes_once() {
+        let ix = index(vec![campaign("both", vec![BIKES, cooking().0]), campaign("bikes-only", vec![BIKES])]);
+        let topics = [cooking(), TopicId(BIKES)];
+        let mut both = 0u32;
+        for random in 0..4_000u64 {
+            let r = AdRequest { random: random.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7, ..request(&topics, &[]) };
+            let d = decide(&ix, &r, &NothingServed).expect("an ad");
+            if d.campaign.id == "both" {
+                assert_eq!(d.topic, Some(cooking()), "through the first topic that matched");
+                both += 1;
+            }
+        }
+        let share = f64::from(both) / 4_000.0;
+        assert!((share - 0.5).abs() < 0.03, "share of the campaign matched twice: {share}");
     }
 
     #[test]

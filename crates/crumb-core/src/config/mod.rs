@@ -349,10 +349,17 @@ impl Config {
     /// for any other host — a DNS-rebinding page whose name now points
     /// here, a scanner — is not for this site.
     pub fn origin_for_host(&self, host: &str) -> Option<&str> {
-        let (host, port) = split_authority(host)?;
+        // Asked on every request: a `Host` written exactly as an origin's
+        // authority (the usual case) is that origin's without parsing either.
+        let as_written = |origin: &str| origin.split_once("://").is_some_and(|(_, authority)| authority == host);
+        let parsed = split_authority(host);
         self.origins.iter().map(String::as_str).find(|origin| {
-            Origin::parse(origin)
-                .is_some_and(|own| own.host == host && port.unwrap_or(if own.https { 443 } else { 80 }) == own.port)
+            as_written(origin)
+                || parsed.as_ref().is_some_and(|(host, port)| {
+                    Origin::parse(origin).is_some_and(|own| {
+                        own.host == *host && port.unwrap_or(if own.https { 443 } else { 80 }) == own.port
+                    })
+                })
         })
     }
 

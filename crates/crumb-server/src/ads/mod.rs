@@ -35,7 +35,6 @@ use crumb_core::interests::{Taxonomy, TopicId};
 use crumb_core::profiles::{service, Consenting, ProfileKey};
 use crumb_store::ads::{AdEvent, AdEventKey};
 use serde::Deserialize;
-use serde_json::json;
 
 pub mod report;
 pub mod served;
@@ -113,7 +112,6 @@ pub async fn ad(
     };
     let now = state.now_millis();
     let day = now.div_euclid(DAY_MILLIS);
-    let site = state.config.site_name.clone();
     let page_topics: Vec<TopicId> =
         state.config.interests.pages.topics_for(&path).map(<[TopicId]>::to_vec).unwrap_or_default();
     let (interests, profile) = interest_topics(&state, &headers, &slot, &page_topics, again).await?;
@@ -123,27 +121,27 @@ pub async fn ad(
     };
     let request =
         AdRequest { slot: &slot, day, interests: &interests, page_topics: &page_topics, random: rand::random() };
-    let Some(chosen) = state.ads.choose(&request, &[], &visitor) else {
+    let Some(chosen) = state.ads.choose(&request, &visitor) else {
         return Ok(no_store(StatusCode::NO_CONTENT.into_response()));
     };
-    let (campaign, basis, topic) = (chosen.campaign, chosen.basis, chosen.topic);
+    let (campaign, basis, topic) = (chosen.campaign(), chosen.basis, chosen.topic);
     let key = event_key(day, &campaign.id, &slot, basis, topic);
     match profile.filter(|_| basis == Basis::Interests) {
         // Shown to a profile: the serve and its log row (the frequency cap
         // and the visitor's own list read it) are written before the answer.
         Some(profile) => state
             .store
-            .record_ad_event(&site, &key, AdEvent::Served, Some((profile.0, now)))
+            .record_ad_event(&state.config.site_name, &key, AdEvent::Served, Some((profile.0, now)))
             .await
             .map_err(unavailable)?,
-        None => state.ads.count_served(key, &state.store, &site),
+        None => state.ads.count_served(key, &state.store, &state.config.site_name),
     }
 
     let mount = Mount::of(&state.config);
     let issued = now / 1000;
-    let click = ClickToken { campaign: campaign.id.clone(), slot: slot.clone(), basis, topic, issued };
+    let click = ClickToken { campaign: campaign.id.clone(), slot, basis, topic, issued };
     let click_url = format!("{}{}", mount.at("/ad/click/"), click.sign(&state.keys));
-    let seen = SeenToken { campaign: campaign.id.clone(), slot, basis, topic, issued, serve: rand::random() };
+    let seen = SeenToken { campaign: click.campaign, slot: click.slot, basis, topic, issued, serve: rand::random() };
     let impression_url = format!("{}{}", mount.at("/api/ad/seen/"), seen.sign(&state.keys));
     let strings = crate::consent::language_for(&state, &headers, None).strings();
     let topic_entry = topic.and_then(|t| Taxonomy::v2().get(t));
@@ -154,18 +152,38 @@ pub async fn ad(
         label: &strings.fill("ad_label", &[("advertiser", &campaign.advertiser)]),
         because: &because_text,
     });
-    let because = topic_entry.map(|t| json!({"topic": t.id, "name": t.name}));
-    let body = json!({
-        "campaign": campaign.id,
-        "name": campaign.name,
-        "advertiser": campaign.advertiser,
-        "html": html,
-        "click_url": click_url,
-        "impression_url": impression_url,
-        "basis": basis.as_str(),
-        "because": because,
-    });
+    let body = AdBody {
+        campaign: &campaign.id,
+        name: &campaign.name,
+        advertiser: &campaign.advertiser,
+        html: &html,
+        click_url: &click_url,
+        impression_url: &impression_url,
+        basis: basis.as_str(),
+        because: topic_entry.map(|t| Because { topic: t.id.0, name: t.name }),
+    };
     Ok(no_store(Json(body).into_response()))
+}
+
+/// `GET /api/ad`'s answer.
+#[derive(serde::Serialize)]
+struct AdBody<'a> {
+    campaign: &'a str,
+    name: &'a str,
+    advertiser: &'a str,
+    html: &'a str,
+    click_url: &'a str,
+    impression_url: &'a str,
+    basis: &'static str,
+    /// The topic it was chosen through, if any (`null` on the none basis).
+    because: Option<Because>,
+}
+
+/// The topic an ad was chosen through.
+#[derive(serde::Serialize)]
+struct Because {
+    topic: u16,
+    name: &'static str,
 }
 
 /// Why an ad is shown, in the language of `strings`.

@@ -9,14 +9,16 @@
 //! (`crumb_store::ads`), reported by its node about once a second
 //! ([`REPORT_EVERY`]), and each report reads back the day's counts of
 //! every node. The node keeps, per campaign, the highest count it knows
-//! (the store's, or its own serves since), and chooses and counts under
-//! one lock of it: two requests of one node never both take a campaign's
-//! last impression, and no request waits for the store. Across nodes a cap
-//! may overshoot by what the other nodes served in about two seconds (one
-//! report interval each way).
+//! (the store's, or its own serves since) in an atomic counter beside the
+//! index, and a serve of a capped campaign takes its place in that count
+//! only while the count is below the cap: two requests of one node never
+//! both take a campaign's last serve (the second chooses again), no
+//! request waits for another's choice, and none waits for the store.
+//! Across nodes a cap may overshoot by what the other nodes served in
+//! about two seconds (one report interval each way).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
 use crumb_store::ads::AdEventKey;
@@ -46,19 +48,43 @@ struct SeenIds {
     next_purge: i64,
 }
 
+/// An index and one day's serves per campaign, by position in it: replaced
+/// whole when the index is rebuilt (the counts carried over by campaign id)
+/// or a new day starts (from zero), so a request keeps the one it started
+/// with.
+#[derive(Debug)]
+struct Live {
+    index: Arc<CampaignIndex>,
+    /// The Unix day the counts are for.
+    day: i64,
+    /// The highest count known per campaign that day, by position.
+    counts: Vec<AtomicU64>,
+}
+
+impl Live {
+    fn new(index: Arc<CampaignIndex>, day: i64) -> Live {
+        let counts = index.campaigns().iter().map(|_| AtomicU64::new(0)).collect();
+        Live { index, day, counts }
+    }
+
+    /// Raises campaign `id`'s count to `count` if that is higher.
+    fn raise(&self, id: &str, count: u64) {
+        if let Some(position) = self.index.position(id) {
+            self.counts[position].fetch_max(count, Ordering::Relaxed);
+        }
+    }
+}
+
 /// The campaigns of the declaration and the stored ones, indexed, and
 /// today's counts.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AdServer {
     /// The declared campaigns, which every index starts with.
     declared: Vec<Campaign>,
-    /// The current index; a rebuild swaps it whole, so a request keeps the
-    /// one it started with.
-    index: RwLock<Arc<CampaignIndex>>,
+    /// The current index and the day's counts.
+    live: RwLock<Arc<Live>>,
     /// Whether any campaign has a daily cap (else the store is not asked).
     capped: AtomicBool,
-    /// The Unix day and the highest count known per campaign that day.
-    today: Mutex<(i64, HashMap<String, u64>)>,
     /// Serve ids whose impression this node counted, until their token expires.
     seen: Mutex<SeenIds>,
     /// Serves counted here and not yet reported to the store.
@@ -70,11 +96,20 @@ pub struct AdServer {
     reporting: tokio::sync::Mutex<()>,
 }
 
-/// What the choice picked.
+/// What the choice picked: the campaign (in the index it was chosen
+/// from, held as long as the request needs it), why, and through which topic.
 pub(super) struct Chosen {
-    pub(super) campaign: Campaign,
+    live: Arc<Live>,
+    position: usize,
     pub(super) basis: Basis,
     pub(super) topic: Option<TopicId>,
+}
+
+impl Chosen {
+    /// The chosen campaign.
+    pub(super) fn campaign(&self) -> &Campaign {
+        &self.live.index.campaigns()[self.position]
+    }
 }
 
 impl AdServer {
@@ -84,9 +119,8 @@ impl AdServer {
         let capped = AtomicBool::new(index.campaigns().iter().any(|c| c.daily_cap.is_some()));
         AdServer {
             declared: config.campaigns.clone(),
-            index: RwLock::new(Arc::new(index)),
+            live: RwLock::new(Arc::new(Live::new(Arc::new(index), i64::MIN))),
             capped,
-            today: Mutex::default(),
             seen: Mutex::default(),
             unreported: Mutex::default(),
             reporter: OnceLock::new(),
@@ -94,19 +128,42 @@ impl AdServer {
         }
     }
 
+    fn live(&self) -> Arc<Live> {
+        Arc::clone(&self.live.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The index with the counts of `day`: a new day starts from zero.
+    fn live_on(&self, day: i64) -> Arc<Live> {
+        let live = self.live();
+        if live.day == day {
+            return live;
+        }
+        let mut current = self.live.write().unwrap_or_else(PoisonError::into_inner);
+        if current.day != day {
+            *current = Arc::new(Live::new(Arc::clone(&current.index), day));
+        }
+        Arc::clone(&current)
+    }
+
     /// The indexed campaigns, as they are now.
     pub fn index(&self) -> Arc<CampaignIndex> {
-        Arc::clone(&self.index.read().unwrap_or_else(PoisonError::into_inner))
+        Arc::clone(&self.live().index)
     }
 
     /// Rebuilds the index from the declared campaigns and `stored` (those
-    /// managed on `/admin`; one whose id is declared is left out).
+    /// managed on `/admin`; one whose id is declared is left out). The
+    /// day's counts go with each campaign's id into the new index.
     pub fn replace_stored(&self, stored: Vec<Campaign>) {
         let mut campaigns = self.declared.clone();
         campaigns.extend(stored.into_iter().filter(|c| !self.declared.iter().any(|d| d.id == c.id)));
         let index = Arc::new(CampaignIndex::new(campaigns, Taxonomy::v2()));
         self.capped.store(index.campaigns().iter().any(|c| c.daily_cap.is_some()), Ordering::Relaxed);
-        *self.index.write().unwrap_or_else(PoisonError::into_inner) = index;
+        let mut current = self.live.write().unwrap_or_else(PoisonError::into_inner);
+        let next = Live::new(index, current.day);
+        for (campaign, count) in current.index.campaigns().iter().zip(&current.counts) {
+            next.raise(&campaign.id, count.load(Ordering::Relaxed));
+        }
+        *current = Arc::new(next);
     }
 
     /// Whether a daily cap binds any campaign: only then are the store's
@@ -115,31 +172,30 @@ impl AdServer {
         self.capped.load(Ordering::Relaxed)
     }
 
-    /// Chooses for `request` and counts the serve, under one lock:
-    /// `stored` is the store's count of today's serves per campaign (every
-    /// node's), `visitor` the ads shown to this visitor today.
-    pub(super) fn choose(
-        &self,
-        request: &AdRequest<'_>,
-        stored: &[(String, u64)],
-        visitor: &HashMap<String, u32>,
-    ) -> Option<Chosen> {
-        let mut today = self.today.lock().unwrap_or_else(PoisonError::into_inner);
-        if today.0 != request.day {
-            *today = (request.day, HashMap::new());
+    /// Chooses for `request` and counts the serve in the day's counts
+    /// (`visitor`: the ads shown to this visitor today). A capped campaign
+    /// is taken only while its count is below the cap; when another
+    /// request took its last serve between this one's choice and count, the
+    /// choice is made again, and that campaign is now at its cap.
+    pub(super) fn choose(&self, request: &AdRequest<'_>, visitor: &HashMap<String, u32>) -> Option<Chosen> {
+        let live = self.live_on(request.day);
+        loop {
+            let decision = decide(&live.index, request, &Counts { counts: &live.counts, visitor })?;
+            let count = &live.counts[decision.position];
+            let taken = match decision.campaign.daily_cap {
+                None => {
+                    count.fetch_add(1, Ordering::Relaxed);
+                    true
+                }
+                Some(cap) => count
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < u64::from(cap)).then_some(n + 1))
+                    .is_ok(),
+            };
+            if taken {
+                let (position, basis, topic) = (decision.position, decision.basis, decision.topic);
+                return Some(Chosen { live, position, basis, topic });
+            }
         }
-        for (campaign, count) in stored {
-            let known = today.1.entry(campaign.clone()).or_default();
-            *known = (*known).max(*count);
-        }
-        let index = self.index();
-        let chosen = decide(&index, request, &Counts { today: &today.1, visitor }).map(|d| Chosen {
-            campaign: d.campaign.clone(),
-            basis: d.basis,
-            topic: d.topic,
-        })?;
-        *today.1.entry(chosen.campaign.id.clone()).or_default() += 1;
-        Some(chosen)
     }
 
     /// Counts a serve of `key` (not shown to a profile: those are written
@@ -186,16 +242,21 @@ impl AdServer {
         if !self.has_daily_caps() {
             return Ok(());
         }
-        let day = self.today.lock().unwrap_or_else(PoisonError::into_inner).0;
+        let day = self.live().day;
         let stored = store.ads_served_on(site, day).await?;
-        let mut today = self.today.lock().unwrap_or_else(PoisonError::into_inner);
-        if today.0 == day {
+        self.absorb(day, &stored);
+        Ok(())
+    }
+
+    /// Raises the counts of `day` to the store's (every node's serves),
+    /// where they are higher; counts of another day are dropped.
+    fn absorb(&self, day: i64, stored: &[(String, u64)]) {
+        let live = self.live();
+        if live.day == day {
             for (campaign, count) in stored {
-                let known = today.1.entry(campaign).or_default();
-                *known = (*known).max(count);
+                live.raise(campaign, *count);
             }
         }
-        Ok(())
     }
 
     /// Whether serve id `serve` (whose token is valid until `expires`, Unix
@@ -219,13 +280,13 @@ impl AdServer {
 
 /// The counts as the choice reads them.
 struct Counts<'a> {
-    today: &'a HashMap<String, u64>,
+    counts: &'a [AtomicU64],
     visitor: &'a HashMap<String, u32>,
 }
 
 impl Served for Counts<'_> {
-    fn today(&self, campaign: &Campaign) -> u32 {
-        u32::try_from(self.today.get(&campaign.id).copied().unwrap_or(0)).unwrap_or(u32::MAX)
+    fn today(&self, position: usize, _: &Campaign) -> u32 {
+        u32::try_from(self.counts[position].load(Ordering::Relaxed)).unwrap_or(u32::MAX)
     }
     fn to_visitor_today(&self, campaign: &Campaign) -> u32 {
         self.visitor.get(&campaign.id).copied().unwrap_or(0)
@@ -250,7 +311,7 @@ mod tests {
     }
 
     /// Requests racing on several threads never take more than the cap
-    /// between them: the choice and its count are under one lock.
+    /// between them: a serve takes its place in the count only below the cap.
     #[test]
     fn concurrent_choices_keep_the_daily_cap() {
         let server = std::sync::Arc::new(server(50));
@@ -259,9 +320,7 @@ mod tests {
             .map(|t| {
                 let server = std::sync::Arc::clone(&server);
                 std::thread::spawn(move || {
-                    (0..40u64)
-                        .filter(|i| server.choose(&request(7, t * 100 + i), &[], &HashMap::new()).is_some())
-                        .count()
+                    (0..40u64).filter(|i| server.choose(&request(7, t * 100 + i), &HashMap::new()).is_some()).count()
                 })
             })
             .collect();
@@ -275,11 +334,28 @@ mod tests {
     #[test]
     fn the_store_count_and_the_nodes_own_serves_both_bind() {
         let server = server(3);
-        let stored = [("capped".to_owned(), 2u64)];
-        assert!(server.choose(&request(7, 1), &stored, &HashMap::new()).is_some());
-        assert!(server.choose(&request(7, 1), &stored, &HashMap::new()).is_none(), "2 elsewhere + 1 here");
-        assert!(server.choose(&request(8, 1), &[], &HashMap::new()).is_some(), "a new day");
-        assert!(server.choose(&request(8, 1), &[("capped".to_owned(), 3)], &HashMap::new()).is_none());
+        let none = HashMap::new();
+        assert!(server.choose(&request(7, 1), &none).is_some(), "the day's live counts start");
+        server.absorb(7, &[("capped".to_owned(), 2)]);
+        assert!(server.choose(&request(7, 1), &none).is_some());
+        assert!(server.choose(&request(7, 1), &none).is_none(), "2 known to the store, 1 served here since");
+        server.absorb(7, &[("capped".to_owned(), 1)]);
+        assert!(server.choose(&request(7, 1), &none).is_none(), "a lower stored count does not lower it");
+        assert!(server.choose(&request(8, 1), &none).is_some(), "a new day");
+        server.absorb(7, &[("capped".to_owned(), 0)]);
+        server.absorb(8, &[("capped".to_owned(), 3)]);
+        assert!(server.choose(&request(8, 1), &none).is_none());
+    }
+
+    /// A rebuilt index (a campaign added on `/admin`) keeps the day's counts.
+    #[test]
+    fn a_rebuilt_index_keeps_the_days_counts() {
+        let server = server(2);
+        let none = HashMap::new();
+        assert!(server.choose(&request(7, 1), &none).is_some());
+        assert!(server.choose(&request(7, 1), &none).is_some());
+        server.replace_stored(Vec::new());
+        assert!(server.choose(&request(7, 1), &none).is_none(), "still at its cap");
     }
 
     #[test]
