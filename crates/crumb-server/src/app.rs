@@ -30,7 +30,9 @@
 //! (the prefix, `policy_path`, gpc.json and the root probes) to the
 //! upstream, through layers 1 to 4 only.
 
-use axum::extract::{DefaultBodyLimit, State};
+use std::future::Future;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -44,6 +46,7 @@ use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::analytics::{dashboard, ingest};
+use crate::around::{Answer, AroundLayer, Middleware};
 use crate::mount::{GPC_RESOURCE, PROBE_PATHS};
 use crate::problem::{Problem, ProblemKind};
 use crate::request_info::BODY_LIMIT_BYTES;
@@ -85,31 +88,32 @@ pub fn router(state: AppState) -> Router {
         }
     }
     let request_id = axum::http::HeaderName::from_static("x-request-id");
+    // crumb's own middlewares are `around::Middleware`s, which call the
+    // service inside them directly (axum's `from_fn` clones it on every
+    // request).
     let outer = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(std::sync::Arc::<str>::from(prefix.as_str()), crate::mount::scope))
-        .layer(axum::middleware::map_request(with_request_id))
+        .layer(AroundLayer(crate::mount::Scope(std::sync::Arc::from(prefix.as_str()))))
+        .layer(AroundLayer(WithRequestId))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", id, method = %request.method(), uri = %request.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(AroundLayer(metrics::Track))
         .layer(CatchPanicLayer::custom(failsafe::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), host::require_own_host));
+        .layer(AroundLayer(host::RequireOwnHost(state.clone())));
     let crumbs_own = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers::add))
+        .layer(AroundLayer(security_headers::Add(state.clone())))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), failsafe::deadline));
+        .layer(AroundLayer(failsafe::Deadline(state.config.server.request_timeout)));
     // One `layer` call for the whole stack, outermost first: axum boxes a
-    // route's service once per `Router::layer`, and each `from_fn` layer
-    // clones the service inside it on every request, so seven calls cost
-    // dozens of boxed clones a request where one costs one.
+    // route's service once per `Router::layer`.
     let stack = ServiceBuilder::new()
         .layer(outer.clone())
         .layer(crumbs_own)
-        .layer(axum::middleware::from_fn(crate::page_language::scope))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::negotiate::pages_for_browsers))
-        .layer(axum::middleware::map_response(problem_for_a_plain_refusal));
+        .layer(AroundLayer(crate::page_language::Scope))
+        .layer(AroundLayer(crate::pages::negotiate::PagesForBrowsers(state.clone())))
+        .layer(AroundLayer(PlainRefusals));
     let app = router
         // THE FALLBACK: every path that is none of the routes above (outside
         // the prefix, or an unknown path under it) ends here, and only here.
@@ -195,19 +199,27 @@ fn crumb_routes() -> Router<AppState> {
 /// Request ids: the client's own, when it looks like one (1 to 64
 /// letters, digits, `-`, `_`, `.`), so that a proxy's id follows the
 /// request; else 128 random bits.
-async fn with_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
-    let given = request.headers().get("x-request-id").is_some_and(|value| {
-        let bytes = value.as_bytes();
-        !bytes.is_empty()
-            && bytes.len() <= 64
-            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    });
-    if !given {
-        if let Ok(fresh) = HeaderValue::from_str(&crumb_core::keys::random_id()) {
-            request.headers_mut().insert("x-request-id", fresh);
+#[derive(Clone, Copy, Debug)]
+struct WithRequestId;
+
+impl Middleware for WithRequestId {
+    fn call<F>(&self, mut request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let given = request.headers().get("x-request-id").is_some_and(|value| {
+            let bytes = value.as_bytes();
+            !bytes.is_empty()
+                && bytes.len() <= 64
+                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        });
+        if !given {
+            if let Ok(fresh) = HeaderValue::from_str(&crumb_core::keys::random_id()) {
+                request.headers_mut().insert("x-request-id", fresh);
+            }
         }
+        Box::pin(run(request))
     }
-    request
 }
 
 /// A refusal that arrives in plain text — a body over the limits above
@@ -216,6 +228,20 @@ async fn with_request_id(mut request: axum::extract::Request) -> axum::extract::
 /// UTF-8) — gets a problem like every other fault: the kind its status
 /// stands for, and axum's text as the detail. Pages and problems pass as
 /// they are.
+#[derive(Clone, Copy, Debug)]
+struct PlainRefusals;
+
+impl Middleware for PlainRefusals {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let response = run(request);
+        Box::pin(async move { problem_for_a_plain_refusal(response.await).await })
+    }
+}
+
+/// What [`PlainRefusals`] does to a response.
 async fn problem_for_a_plain_refusal(response: Response) -> Response {
     let status = response.status();
     let plain =

@@ -4,24 +4,38 @@
 //! RFC 9457 problems like every other fault; the process keeps serving.
 
 use std::any::Any;
+use std::future::Future;
+use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 
-use crate::problem::{Problem, ProblemKind};
-use crate::state::AppState;
+use crate::around::{Answer, Middleware};
 
-/// The middleware: the request's handler, or a problem when the deadline passes first.
-pub async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = state.config.server.request_timeout;
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(limit_ms = limit.as_millis(), "request stopped at its deadline");
-            Problem::of(ProblemKind::TimedOut, format!("the request took longer than {} s", limit.as_secs()))
-                .into_response()
-        }
+use crate::problem::{Problem, ProblemKind};
+
+/// The middleware: the request's handler, or a problem when the deadline
+/// (`server.request_timeout_seconds`) passes first.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(pub Duration);
+
+impl Middleware for Deadline {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let limit = self.0;
+        let response = tokio::time::timeout(limit, run(request));
+        Box::pin(async move {
+            match response.await {
+                Ok(response) => response,
+                Err(_) => {
+                    tracing::warn!(limit_ms = limit.as_millis(), "request stopped at its deadline");
+                    Problem::of(ProblemKind::TimedOut, format!("the request took longer than {} s", limit.as_secs()))
+                        .into_response()
+                }
+            }
+        })
     }
 }
 

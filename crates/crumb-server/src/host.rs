@@ -8,10 +8,13 @@
 //! `/healthz`, `/metrics`; under `[server] prefix` when there is one, and
 //! the first three at the root as well) are not site pages and pass.
 
-use axum::extract::{Request, State};
+use std::future::Future;
+
+use axum::extract::Request;
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::around::{Answer, Middleware};
 
 use crate::mount::PROBE_PATHS;
 use crate::problem::{Problem, ProblemKind};
@@ -21,19 +24,34 @@ use crate::state::AppState;
 const ANY_HOST: &[&str] = &["/livez", "/readyz", "/healthz", "/metrics"];
 
 /// The middleware.
-pub async fn require_own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = crate::mount::Mount::of(&state.config).route_of(request.uri().path());
-    if route.is_some_and(|path| ANY_HOST.contains(&path)) || PROBE_PATHS.contains(&request.uri().path()) {
-        return next.run(request).await;
-    }
-    match named_host(&request) {
-        Some(host) if state.config.origin_for_host(&host).is_none() => Problem::of(
-            ProblemKind::MisdirectedRequest,
-            format!("this server answers for {}, not for the host this request names", state.config.origins.join(", ")),
-        )
-        .into_response(),
-        // A request that names no host (HTTP/1.0) comes from no browser page.
-        _ => next.run(request).await,
+#[derive(Clone)]
+pub struct RequireOwnHost(pub AppState);
+
+impl Middleware for RequireOwnHost {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let config = &self.0.config;
+        let route = crate::mount::Mount::of(config).route_of(request.uri().path());
+        if route.is_some_and(|path| ANY_HOST.contains(&path)) || PROBE_PATHS.contains(&request.uri().path()) {
+            return Box::pin(run(request));
+        }
+        match named_host(&request) {
+            Some(host) if config.origin_for_host(&host).is_none() => {
+                let refusal = Problem::of(
+                    ProblemKind::MisdirectedRequest,
+                    format!(
+                        "this server answers for {}, not for the host this request names",
+                        config.origins.join(", ")
+                    ),
+                )
+                .into_response();
+                Box::pin(std::future::ready(refusal))
+            }
+            // A request that names no host (HTTP/1.0) comes from no browser page.
+            _ => Box::pin(run(request)),
+        }
     }
 }
 

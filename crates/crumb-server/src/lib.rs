@@ -29,6 +29,7 @@ pub mod admin_campaigns;
 pub mod ads;
 pub mod analytics;
 pub mod app;
+pub mod around;
 pub mod auth;
 pub mod consent;
 pub mod demo;

@@ -14,18 +14,19 @@
 //! does not exist (404). `server.metrics_listen` serves it without a token
 //! on an address of its own, for a scraper on a private network.
 
+use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq as _;
 
+use crate::around::{Answer, Middleware};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -61,19 +62,30 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// The middleware: counts every request by route (the route's pattern, not
 /// the path, so ids do not make new series), method and status.
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(unmatched)".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("crumb_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
-        .increment(1);
-    metrics::histogram!("crumb_http_request_duration_seconds", "route" => route).record(started.elapsed());
-    response
+#[derive(Clone, Copy, Debug)]
+pub struct Track;
+
+impl Middleware for Track {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or_else(|| "(unmatched)".to_owned(), |path| path.as_str().to_owned());
+        let method = request.method().as_str().to_owned();
+        let started = Instant::now();
+        let response = run(request);
+        Box::pin(async move {
+            let response = response.await;
+            let status = response.status().as_u16().to_string();
+            metrics::counter!("crumb_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+                .increment(1);
+            metrics::histogram!("crumb_http_request_duration_seconds", "route" => route).record(started.elapsed());
+            response
+        })
+    }
 }
 
 /// `GET /metrics` on the site's address: the token or nothing.

@@ -12,10 +12,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use std::future::Future;
+
+use axum::extract::Request;
 use axum::response::Response;
 use crumb_core::config::Config;
+
+use crate::around::{Answer, Middleware};
 
 /// A path outside the prefix that crumb still answers when it has one:
 /// the Global Privacy Control support resource, which GPC §4.2 places at
@@ -88,12 +91,21 @@ tokio::task_local! {
 /// inside) runs with the prefix at hand, so that a problem made anywhere
 /// — a handler, the `Host` check, the deadline, a caught panic — names its
 /// type under the prefix ([`current_problem_type`]) without every caller
-/// passing the configuration along. Its state is `[server] prefix`.
-pub async fn scope(State(prefix): State<Arc<str>>, request: Request, next: Next) -> Response {
-    if prefix.is_empty() {
-        return next.run(request).await;
+/// passing the configuration along. It holds `[server] prefix`.
+#[derive(Clone, Debug)]
+pub struct Scope(pub Arc<str>);
+
+impl Middleware for Scope {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        if self.0.is_empty() {
+            return Box::pin(run(request));
+        }
+        let response = PREFIX.sync_scope(Arc::clone(&self.0), || run(request));
+        Box::pin(PREFIX.scope(Arc::clone(&self.0), response))
     }
-    PREFIX.scope(prefix, next.run(request)).await
 }
 
 /// The `type` URI of the problem type `slug` for the request being

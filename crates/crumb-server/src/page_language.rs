@@ -5,11 +5,13 @@
 //! ([`crate::consent::language_for`] takes it first), and the redirects
 //! after a form keep it in the URL.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::around::{Answer, Middleware};
 
 tokio::task_local! {
     /// The request's `?lang=`, when it has one.
@@ -17,10 +19,22 @@ tokio::task_local! {
 }
 
 /// The middleware: the request runs with its `?lang=` at hand.
-pub async fn scope(request: Request, next: Next) -> Response {
-    match lang_of_query(request.uri().query()) {
-        Some(asked) => ASKED.scope(Arc::from(asked.as_str()), next.run(request)).await,
-        None => next.run(request).await,
+#[derive(Clone, Copy, Debug)]
+pub struct Scope;
+
+impl Middleware for Scope {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        match lang_of_query(request.uri().query()) {
+            Some(asked) => {
+                let asked: Arc<str> = Arc::from(asked.as_str());
+                let response = ASKED.sync_scope(Arc::clone(&asked), || run(request));
+                Box::pin(ASKED.scope(asked, response))
+            }
+            None => Box::pin(run(request)),
+        }
     }
 }
 

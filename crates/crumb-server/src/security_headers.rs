@@ -15,11 +15,13 @@
 //! handler has to pass it along); `crumb.js` copies it from its own
 //! `<script>` element onto the style and the consented scripts it adds.
 
-use axum::extract::{Request, State};
+use std::future::Future;
+
+use axum::extract::Request;
 use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::around::{Answer, Middleware};
 use crate::state::AppState;
 
 tokio::task_local! {
@@ -50,26 +52,44 @@ fn fresh_nonce() -> String {
 
 /// The middleware: runs the request with a fresh nonce in scope, then sets
 /// the headers on its response.
-pub async fn add(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    // `Host` over HTTP/1.1, `:authority` over HTTP/2.
-    let https = crate::host::named_host(&request)
-        .and_then(|host| state.config.origin_for_host(&host).map(|origin| origin.starts_with("https://")))
-        .unwrap_or(false);
-    let nonce = fresh_nonce();
-    let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
+#[derive(Clone)]
+pub struct Add(pub AppState);
+
+impl Middleware for Add {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        // `Host` over HTTP/1.1, `:authority` over HTTP/2.
+        let https = crate::host::named_host(&request)
+            .and_then(|host| self.0.config.origin_for_host(&host).map(|origin| origin.starts_with("https://")))
+            .unwrap_or(false);
+        let nonce = fresh_nonce();
+        let response = NONCE.sync_scope(nonce.clone(), || run(request));
+        let development = self.0.config.development;
+        Box::pin(async move {
+            let response = NONCE.scope(nonce.clone(), response).await;
+            with_headers(response, https && !development, &nonce)
+        })
+    }
+}
+
+/// `response` with the security headers: HSTS when `hsts`, and on an HTML
+/// page the policy with `nonce`.
+fn with_headers(mut response: Response, hsts: bool, nonce: &str) -> Response {
     let html =
         response.headers().get(header::CONTENT_TYPE).is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    // Not in development mode: a year of HSTS would pin a *.test or
-    // *.localhost name to https in the developer's browser.
-    if https && !state.config.development {
+    // Not in development mode (the caller's part): a year of HSTS would pin
+    // a *.test or *.localhost name to https in the developer's browser.
+    if hsts {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     if html {
         // Base64 is header-safe, so the policy always is a valid value.
-        if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        if let Ok(policy) = HeaderValue::from_str(&content_security_policy(nonce)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -11,11 +11,13 @@
 //! (`/_crumb/account?return=/_crumb/dashboard`).
 
 use askama::Template;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{OriginalUri, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use std::future::Future;
+
+use crate::around::{Answer, Middleware};
 use crate::consent::language_for;
 use crate::mount::Mount;
 use crate::problem::{Problem, ProblemKind};
@@ -75,18 +77,36 @@ impl<'a> ErrorPage<'a> {
 }
 
 /// The middleware: see the module's documentation.
-pub async fn pages_for_browsers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !wants_html(request.headers()) {
-        return next.run(request).await;
+#[derive(Clone)]
+pub struct PagesForBrowsers(pub AppState);
+
+impl Middleware for PagesForBrowsers {
+    fn call<F>(&self, request: Request, run: impl FnOnce(Request) -> F) -> Answer
+    where
+        F: Future<Output = Response> + Send + 'static,
+    {
+        if !wants_html(request.headers()) {
+            return Box::pin(run(request));
+        }
+        let headers = request.headers().clone();
+        // The whole path, prefix included: the middleware runs outside the
+        // nested routes, but `OriginalUri` is what the browser asked for wherever it runs.
+        let uri = request
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+        let back_to =
+            (request.method() == Method::GET).then(|| uri.path_and_query().map(|p| p.as_str().to_owned())).flatten();
+        let response = run(request);
+        let state = self.0.clone();
+        Box::pin(async move { page_for_a_problem(&state, &headers, back_to, response.await) })
     }
-    let headers = request.headers().clone();
-    // The whole path, prefix included: the middleware runs outside the
-    // nested routes, but `OriginalUri` is what the browser asked for wherever it runs.
-    let uri =
-        request.extensions().get::<OriginalUri>().map_or_else(|| request.uri().clone(), |original| original.0.clone());
-    let back_to =
-        (request.method() == Method::GET).then(|| uri.path_and_query().map(|p| p.as_str().to_owned())).flatten();
-    let response = next.run(request).await;
+}
+
+/// `response` as the browser that sent `headers` should get it: a problem
+/// becomes a page (or, not signed in, a redirect to the sign-in form that
+/// returns to `back_to`); anything else passes.
+fn page_for_a_problem(state: &AppState, headers: &HeaderMap, back_to: Option<String>, response: Response) -> Response {
     let Some(problem) = response.extensions().get::<Problem>().cloned() else {
         return response;
     };
@@ -110,7 +130,7 @@ pub async fn pages_for_browsers(State(state): State<AppState>, request: Request,
         }
         Redirect::to(&target).into_response()
     } else {
-        let language = language_for(&state, &headers, None);
+        let language = language_for(state, headers, None);
         let main = ErrorPage::new(&problem, &problem.kind, language.strings());
         let title = main.title().to_owned();
         let status = response.status();
