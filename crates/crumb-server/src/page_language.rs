@@ -40,7 +40,15 @@ impl Middleware for Scope {
 
 /// The `lang` of a query string (`a=1&lang=de` → `de`).
 fn lang_of_query(query: Option<&str>) -> Option<String> {
-    url::form_urlencoded::parse(query?.as_bytes()).find(|(name, _)| name == "lang").map(|(_, value)| value.into_owned())
+    // Asked of every request: most queries name no `lang`, and a name can
+    // only decode to `lang` if it holds the text `lang` or an escape.
+    let query = query.filter(|query| {
+        query.split('&').any(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            name.contains("lang") || name.contains('%')
+        })
+    })?;
+    url::form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "lang").map(|(_, value)| value.into_owned())
 }
 
 /// The `?lang=` of the request being answered, if it has one.
@@ -58,6 +66,8 @@ mod tests {
         assert_eq!(lang_of_query(Some("lang=pl")), Some("pl".to_owned()));
         assert_eq!(lang_of_query(Some("language=pl")), None);
         assert_eq!(lang_of_query(None), None);
+        assert_eq!(lang_of_query(Some("url=%2Flang%2Fx&slot=a")), None, "lang in a value only");
+        assert_eq!(lang_of_query(Some("%6Cang=it")), Some("it".to_owned()), "an escaped name");
     }
 
     #[tokio::test]

@@ -352,10 +352,10 @@ impl Config {
         // Asked on every request: a `Host` written exactly as an origin's
         // authority (the usual case) is that origin's without parsing either.
         let as_written = |origin: &str| origin.split_once("://").is_some_and(|(_, authority)| authority == host);
-        let parsed = split_authority(host);
+        let parsed = std::cell::OnceCell::new();
         self.origins.iter().map(String::as_str).find(|origin| {
             as_written(origin)
-                || parsed.as_ref().is_some_and(|(host, port)| {
+                || parsed.get_or_init(|| split_authority(host)).as_ref().is_some_and(|(host, port)| {
                     Origin::parse(origin).is_some_and(|own| {
                         own.host == *host && port.unwrap_or(if own.https { 443 } else { 80 }) == own.port
                     })
