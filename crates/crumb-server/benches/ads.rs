@@ -7,11 +7,18 @@
 //!   latency of every one of the 100,000 decisions is recorded and its
 //!   percentiles printed.
 //! - `http/…`: `GET /api/ad?slot=sidebar&url=/topic/N` against crumb (every
-//!   topic of the taxonomy declared as a page, so the choice runs on the
-//!   context basis: the interests basis is not served over HTTP yet) and a
-//!   bare axum handler that answers a fixed JSON body, both on loopback in
-//!   this process, 64 requests in flight, then paired rounds; each crumb
-//!   request's latency is recorded for its p99.
+//!   topic of the taxonomy declared as a page) from visitors without
+//!   consent, so the choice runs on the context basis and nothing is read
+//!   or written per request, and a bare axum handler that answers a fixed
+//!   JSON body, both on loopback in this process, 64 requests in flight,
+//!   then paired rounds; each crumb request's latency is recorded for its
+//!   p99.
+//! - then paired rounds of the same requests from 1,000 visitors who gave
+//!   marketing consent (`POST /api/consent` first), so that every request
+//!   takes the interests basis: it records the page's topics in the
+//!   visitor's profile, reads the profile's topics and the ads it was shown
+//!   today, and writes the serve with its log row before answering (four
+//!   store operations, SQLite in memory).
 //!
 //! `cargo bench -p crumb-server --bench ads`
 #![allow(clippy::unwrap_used)]
@@ -36,6 +43,8 @@ const CAMPAIGNS: usize = 10_000;
 const PROFILES: usize = 100_000;
 const IN_FLIGHT: u64 = 64;
 const PAIRED_REQUESTS: u64 = 10_000;
+/// Visitors with marketing consent, for the interests basis over HTTP.
+const VISITORS: usize = 1_000;
 
 /// A small deterministic generator (SplitMix64), so every run sees the same campaigns.
 struct Mix(u64);
@@ -158,11 +167,23 @@ async fn fire(
     total: u64,
     latencies: Option<Arc<Mutex<Vec<Duration>>>>,
 ) -> Duration {
+    fire_as(client, base, total, latencies, Arc::new(Vec::new())).await
+}
+
+/// [`fire`], request `n` with the `Cookie` header `cookies[n % len]` (none when empty).
+async fn fire_as(
+    client: &reqwest::Client,
+    base: &str,
+    total: u64,
+    latencies: Option<Arc<Mutex<Vec<Duration>>>>,
+    cookies: Arc<Vec<String>>,
+) -> Duration {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..IN_FLIGHT)
         .map(|_| {
             let (client, base, next, latencies) = (client.clone(), base.to_owned(), next.clone(), latencies.clone());
+            let cookies = cookies.clone();
             tokio::spawn(async move {
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
@@ -173,7 +194,11 @@ async fn fire(
                     let topic = ids[(n as usize) % ids.len()];
                     let url = format!("{base}/api/ad?slot=sidebar&url=%2Ftopic%2F{topic}");
                     let began = Instant::now();
-                    let response = client.get(&url).send().await.unwrap();
+                    let mut request = client.get(&url);
+                    if !cookies.is_empty() {
+                        request = request.header("cookie", &cookies[(n as usize) % cookies.len()]);
+                    }
+                    let response = request.send().await.unwrap();
                     assert_eq!(response.status(), reqwest::StatusCode::OK);
                     response.bytes().await.unwrap();
                     if let Some(latencies) = &latencies {
@@ -196,15 +221,25 @@ fn http(c: &mut Criterion) {
         .collect();
     let mut config = config::parse(&format!("{}\n{pages}", config::DEMO_TOML), "bench.toml").unwrap();
     config.campaigns = campaigns();
+    // The consenting visitors below all come from one address.
+    config.server.consents_per_minute = 100_000;
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::from_secret(&[7u8; 32]).unwrap());
     let store = Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    // crumb's clock: now, plus this many milliseconds (the interests basis
+    // below needs weeks of history).
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
     let client = reqwest::Client::builder().pool_max_idle_per_host(IN_FLIGHT as usize).build().unwrap();
     let (crumb, bare) = runtime.block_on(async {
         let listener = loopback().await;
         // crumb answers only its own origins (421 otherwise).
         config.origins = vec![format!("http://{}", listener.local_addr().unwrap())];
-        let crumb = serve(listener, router(AppState::new(config, store, keys))).await;
+        let clock_offset = Arc::clone(&offset);
+        let clock: crumb_server::state::Clock = Arc::new(move || {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+            now + clock_offset.load(Ordering::Relaxed)
+        });
+        let crumb = serve(listener, router(AppState::with_clock(config, store, keys, clock))).await;
         let bare = axum::Router::new()
             .route("/api/ad", get(|| async { axum::Json(serde_json::json!({"campaign": "c1", "basis": "context"})) }));
         (crumb, serve(loopback().await, bare).await)
@@ -242,6 +277,78 @@ fn http(c: &mut Criterion) {
         percentile(&latencies, 0.99),
         latencies.len()
     );
+
+    // The interests basis: visitors with marketing consent.
+    // Consent a month ago, then a page a week for three weeks, so that
+    // every profile has three finished weekly epochs; then back to now.
+    const DAY: i64 = 86_400_000;
+    offset.store(-30 * DAY, Ordering::Relaxed);
+    let cookies = Arc::new(runtime.block_on(consenting_visitors(&client, &crumb, VISITORS)));
+    for _week in 0..3 {
+        runtime.block_on(fire_as(&client, &crumb, VISITORS as u64 * 2, None, cookies.clone()));
+        offset.fetch_add(8 * DAY, Ordering::Relaxed);
+    }
+    offset.store(0, Ordering::Relaxed);
+    let bases = runtime.block_on(async {
+        let mut interests = 0;
+        for (n, cookie) in cookies.iter().enumerate().take(100) {
+            let url = format!("{crumb}/api/ad?slot=sidebar&url=%2Ftopic%2F{}", ids()[n % ids().len()]);
+            let body: serde_json::Value =
+                client.get(&url).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
+            interests += usize::from(body["basis"] == "interests");
+        }
+        interests
+    });
+    // The rest: the profile's topic for the slot has no campaign, so the page's decides.
+    assert!(bases >= 50, "{bases} of 100 consenting requests on the interests basis");
+    eprintln!("http, interests basis: {bases} of 100 sample requests answered on it");
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let mut ratios = Vec::new();
+    for _ in 0..3 {
+        let bare_time = runtime.block_on(fire(&client, &bare, PAIRED_REQUESTS, None));
+        let crumb_time =
+            runtime.block_on(fire_as(&client, &crumb, PAIRED_REQUESTS, Some(latencies.clone()), cookies.clone()));
+        ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort();
+    eprintln!(
+        "http, interests basis ({VISITORS} consenting visitors): crumb/bare throughput over 3 paired rounds of \
+         {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: median {:.2} (min {:.2}, max {:.2}); crumb's latency \
+         p50 {:?}, p99 {:?} over {} requests",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.len()
+    );
+}
+
+/// Visitors who gave marketing consent: each one's `Cookie` header.
+async fn consenting_visitors(client: &reqwest::Client, base: &str, count: usize) -> Vec<String> {
+    let mut cookies = Vec::with_capacity(count);
+    for _ in 0..count {
+        let response = client
+            .post(format!("{base}/api/consent"))
+            .header("content-type", "application/json")
+            .header("origin", base)
+            .header("sec-fetch-site", "same-origin")
+            .body(r#"{"granted": ["marketing"], "language": "en"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let pairs: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect();
+        cookies.push(pairs.join("; "));
+    }
+    cookies
 }
 
 criterion_group!(benches, decisions, http);
