@@ -116,7 +116,9 @@ pub async fn ad(
         state.config.interests.pages.topics_for(&path).map(<[TopicId]>::to_vec).unwrap_or_default();
     let (interests, profile) = interest_topics(&state, &headers, &slot, &page_topics, again).await?;
     let visitor = match profile {
-        Some(profile) if !interests.is_empty() => shown_today(&state, profile, day).await?,
+        Some(profile) if !interests.is_empty() && state.ads.has_frequency_caps() => {
+            shown_today(&state, profile, day).await?
+        }
         _ => HashMap::new(),
     };
     let request =

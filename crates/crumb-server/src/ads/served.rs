@@ -85,6 +85,9 @@ pub struct AdServer {
     live: RwLock<Arc<Live>>,
     /// Whether any campaign has a daily cap (else the store is not asked).
     capped: AtomicBool,
+    /// Whether any campaign has a per-visitor frequency cap (else a
+    /// visitor's ads shown today are not read).
+    frequency_capped: AtomicBool,
     /// Serve ids whose impression this node counted, until their token expires.
     seen: Mutex<SeenIds>,
     /// Serves counted here and not yet reported to the store.
@@ -117,10 +120,12 @@ impl AdServer {
     pub fn new(config: &Config) -> AdServer {
         let index = CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2());
         let capped = AtomicBool::new(index.campaigns().iter().any(|c| c.daily_cap.is_some()));
+        let frequency_capped = AtomicBool::new(index.campaigns().iter().any(|c| c.frequency_cap.is_some()));
         AdServer {
             declared: config.campaigns.clone(),
             live: RwLock::new(Arc::new(Live::new(Arc::new(index), i64::MIN))),
             capped,
+            frequency_capped,
             seen: Mutex::default(),
             unreported: Mutex::default(),
             reporter: OnceLock::new(),
@@ -158,6 +163,7 @@ impl AdServer {
         campaigns.extend(stored.into_iter().filter(|c| !self.declared.iter().any(|d| d.id == c.id)));
         let index = Arc::new(CampaignIndex::new(campaigns, Taxonomy::v2()));
         self.capped.store(index.campaigns().iter().any(|c| c.daily_cap.is_some()), Ordering::Relaxed);
+        self.frequency_capped.store(index.campaigns().iter().any(|c| c.frequency_cap.is_some()), Ordering::Relaxed);
         let mut current = self.live.write().unwrap_or_else(PoisonError::into_inner);
         let next = Live::new(index, current.day);
         for (campaign, count) in current.index.campaigns().iter().zip(&current.counts) {
@@ -170,6 +176,12 @@ impl AdServer {
     /// counts read.
     pub(super) fn has_daily_caps(&self) -> bool {
         self.capped.load(Ordering::Relaxed)
+    }
+
+    /// Whether a per-visitor frequency cap binds any campaign: only then
+    /// are a visitor's ads shown today read before the choice.
+    pub(super) fn has_frequency_caps(&self) -> bool {
+        self.frequency_capped.load(Ordering::Relaxed)
     }
 
     /// Chooses for `request` and counts the serve in the day's counts
@@ -316,6 +328,7 @@ mod tests {
     fn concurrent_choices_keep_the_daily_cap() {
         let server = std::sync::Arc::new(server(50));
         assert!(server.has_daily_caps());
+        assert!(!server.has_frequency_caps(), "no campaign caps a visitor: their ads shown are not read");
         let threads: Vec<_> = (0..8)
             .map(|t| {
                 let server = std::sync::Arc::clone(&server);
