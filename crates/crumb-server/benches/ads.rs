@@ -167,20 +167,22 @@ async fn fire(
     total: u64,
     latencies: Option<Arc<Mutex<Vec<Duration>>>>,
 ) -> Duration {
-    fire_as(client, base, total, latencies, Arc::new(Vec::new())).await
+    fire_as(client, base, total, IN_FLIGHT, latencies, Arc::new(Vec::new())).await
 }
 
-/// [`fire`], request `n` with the `Cookie` header `cookies[n % len]` (none when empty).
+/// [`fire`] with `in_flight` requests in flight, request `n` with the
+/// `Cookie` header `cookies[n % len]` (none when empty).
 async fn fire_as(
     client: &reqwest::Client,
     base: &str,
     total: u64,
+    in_flight: u64,
     latencies: Option<Arc<Mutex<Vec<Duration>>>>,
     cookies: Arc<Vec<String>>,
 ) -> Duration {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
-    let workers: Vec<_> = (0..IN_FLIGHT)
+    let workers: Vec<_> = (0..in_flight)
         .map(|_| {
             let (client, base, next, latencies) = (client.clone(), base.to_owned(), next.clone(), latencies.clone());
             let cookies = cookies.clone();
@@ -278,6 +280,22 @@ fn http(c: &mut Criterion) {
         latencies.len()
     );
 
+    // Latency below saturation: at 64 in flight a request mostly waits its
+    // turn (Little's law), so the latency is also measured with 4 in flight.
+    let low_latency = |cookies: Arc<Vec<String>>| {
+        let latencies = Arc::new(Mutex::new(Vec::new()));
+        runtime.block_on(fire_as(&client, &crumb, PAIRED_REQUESTS, 4, Some(latencies.clone()), cookies));
+        let mut latencies = latencies.lock().unwrap().clone();
+        latencies.sort();
+        format!(
+            "p50 {:?}, p99 {:?} over {} requests",
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            latencies.len()
+        )
+    };
+    eprintln!("http, context basis, 4 in flight: crumb's latency {}", low_latency(Arc::new(Vec::new())));
+
     // The interests basis: visitors with marketing consent.
     // Consent a month ago, then a page a week for three weeks, so that
     // every profile has three finished weekly epochs; then back to now.
@@ -285,7 +303,7 @@ fn http(c: &mut Criterion) {
     offset.store(-30 * DAY, Ordering::Relaxed);
     let cookies = Arc::new(runtime.block_on(consenting_visitors(&client, &crumb, VISITORS)));
     for _week in 0..3 {
-        runtime.block_on(fire_as(&client, &crumb, VISITORS as u64 * 2, None, cookies.clone()));
+        runtime.block_on(fire_as(&client, &crumb, VISITORS as u64 * 2, IN_FLIGHT, None, cookies.clone()));
         offset.fetch_add(8 * DAY, Ordering::Relaxed);
     }
     offset.store(0, Ordering::Relaxed);
@@ -306,8 +324,14 @@ fn http(c: &mut Criterion) {
     let mut ratios = Vec::new();
     for _ in 0..3 {
         let bare_time = runtime.block_on(fire(&client, &bare, PAIRED_REQUESTS, None));
-        let crumb_time =
-            runtime.block_on(fire_as(&client, &crumb, PAIRED_REQUESTS, Some(latencies.clone()), cookies.clone()));
+        let crumb_time = runtime.block_on(fire_as(
+            &client,
+            &crumb,
+            PAIRED_REQUESTS,
+            IN_FLIGHT,
+            Some(latencies.clone()),
+            cookies.clone(),
+        ));
         ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
     }
     ratios.sort_by(f64::total_cmp);
@@ -324,6 +348,7 @@ fn http(c: &mut Criterion) {
         percentile(&latencies, 0.99),
         latencies.len()
     );
+    eprintln!("http, interests basis, 4 in flight: crumb's latency {}", low_latency(cookies));
 }
 
 /// Visitors who gave marketing consent: each one's `Cookie` header.
