@@ -266,18 +266,9 @@ fn http(c: &mut Criterion) {
         };
         ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
     }
-    ratios.sort_by(f64::total_cmp);
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort();
     eprintln!(
-        "http: crumb/bare throughput over 6 paired rounds of {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: \
-         median {:.2} (min {:.2}, max {:.2}); crumb's latency p50 {:?}, p99 {:?} over {} requests",
-        ratios[ratios.len() / 2],
-        ratios[0],
-        ratios[ratios.len() - 1],
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        latencies.len()
+        "http: crumb/bare throughput over 6 paired rounds of {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: {}",
+        summary(ratios, &latencies)
     );
 
     // Latency below saturation: at 64 in flight a request mostly waits its
@@ -334,21 +325,28 @@ fn http(c: &mut Criterion) {
         ));
         ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
     }
+    eprintln!(
+        "http, interests basis ({VISITORS} consenting visitors): crumb/bare throughput over 3 paired rounds of \
+         {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: {}",
+        summary(ratios, &latencies)
+    );
+    eprintln!("http, interests basis, 4 in flight: crumb's latency {}", low_latency(cookies));
+}
+
+/// The paired rounds' throughput ratios (median, min, max) and crumb's latencies (p50, p99).
+fn summary(mut ratios: Vec<f64>, latencies: &Mutex<Vec<Duration>>) -> String {
     ratios.sort_by(f64::total_cmp);
     let mut latencies = latencies.lock().unwrap().clone();
     latencies.sort();
-    eprintln!(
-        "http, interests basis ({VISITORS} consenting visitors): crumb/bare throughput over 3 paired rounds of \
-         {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: median {:.2} (min {:.2}, max {:.2}); crumb's latency \
-         p50 {:?}, p99 {:?} over {} requests",
+    format!(
+        "median {:.2} (min {:.2}, max {:.2}); crumb's latency p50 {:?}, p99 {:?} over {} requests",
         ratios[ratios.len() / 2],
         ratios[0],
         ratios[ratios.len() - 1],
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
         latencies.len()
-    );
-    eprintln!("http, interests basis, 4 in flight: crumb's latency {}", low_latency(cookies));
+    )
 }
 
 /// Visitors who gave marketing consent: each one's `Cookie` header.

@@ -199,7 +199,7 @@ impl Draw {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::ads::campaign::CampaignDraft;
     use crate::interests::Taxonomy;
@@ -212,7 +212,8 @@ mod tests {
         Taxonomy::v2().get(TopicId(BIKES)).and_then(|b| b.parent).expect("a parent").0
     }
 
-    fn campaign(id: &str, topics: Vec<u16>) -> CampaignDraft {
+    /// A campaign for `topics`, weight 1, priority 0.
+    pub(in crate::ads) fn campaign(id: &str, topics: Vec<u16>) -> CampaignDraft {
         CampaignDraft {
             id: id.into(),
             advertiser: "A".into(),

@@ -186,16 +186,7 @@ mod tests {
     const BIKES: u16 = 369; // /Autos & Vehicles/Bicycles & Accessories
 
     fn draft(id: &str, topics: Vec<u16>, priority: u8) -> CampaignDraft {
-        CampaignDraft {
-            id: id.into(),
-            advertiser: "A".into(),
-            link: "https://a.example/".into(),
-            text: Some(id.into()),
-            topics,
-            priority,
-            weight: 1,
-            ..CampaignDraft::default()
-        }
+        CampaignDraft { priority, ..crate::ads::decide::tests::campaign(id, topics) }
     }
 
     /// A topic lists the campaigns for it and for every topic above it,
