@@ -159,8 +159,14 @@ pub async fn record_layout_shifts(browser: &Browser) {
 }
 
 /// After a few more frames (so that every shift there was is reported):
-/// the cumulative layout shift since [`record_layout_shifts`], and the
-/// shifts themselves with the nodes that moved.
+/// the cumulative layout shift since the page's deferred scripts could run,
+/// and the shifts themselves (all of them) with the nodes that moved.
+///
+/// crumb.js is a deferred script: it runs once the document is parsed
+/// (`domInteractive`), and so do the banner and the ad slots it fills. A
+/// shift before that is the page's own loading — seen under load, when
+/// Chromium paints part of the page while it is still parsing and the rest
+/// then widens or scrolls it — and cannot be crumb's.
 pub async fn layout_shift(browser: &Browser) -> (Option<f64>, serde_json::Value) {
     wait_until(
         browser,
@@ -168,6 +174,17 @@ pub async fn layout_shift(browser: &Browser) -> (Option<f64>, serde_json::Value)
          return window.framesSeen >= 3",
     )
     .await;
-    let total = js(browser, "return window.shifts.reduce(function (a, b) { return a + b.value; }, 0)").await;
-    (total.as_f64(), js(browser, "return window.shifts").await)
+    let total = js(
+        browser,
+        "var parsed = performance.getEntriesByType('navigation')[0].domInteractive;\
+         return window.shifts.filter(function (s) { return s.at >= parsed; })\
+           .reduce(function (a, b) { return a + b.value; }, 0)",
+    )
+    .await;
+    let seen = js(
+        browser,
+        "return {parsed: performance.getEntriesByType('navigation')[0].domInteractive, shifts: window.shifts}",
+    )
+    .await;
+    (total.as_f64(), seen)
 }
