@@ -135,7 +135,10 @@ async fn fetch_json(browser: &Browser, path: &str) -> Value {
 /// How many observations the store keeps for the profile behind `consent_id`.
 async fn observations(server: &Server, consent_id: &str) -> usize {
     let profile = server.state.profile_of(consent_id);
-    server.store.interest_observations(&server.state.config.site_name, profile.0, 0).await.unwrap().len()
+    let site = &server.state.config.site_name;
+    // What the node gathered is written with its next report: now.
+    server.state.ads.report(server.store.as_ref(), site).await.unwrap();
+    server.store.interest_observations(site, profile.0, 0).await.unwrap().len()
 }
 
 /// Decides in the banner (`accept` or `reject`) and returns the receipt's consent id.

@@ -435,6 +435,7 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap, who: Sign
     // (`crate::profile_key`): only when this device is linked.
     let interest_profile = match state.linked_profile_of(cookie(&headers, &state.names.auth)).await? {
         Some(key) => {
+            crate::ads::write_gathered_for_view(&state).await;
             Some(crumb_core::profiles::service::export(&state.site, &state.profiles, key).await.map_err(|error| {
                 tracing::error!(%error, "interest profile export");
                 Problem::unavailable()

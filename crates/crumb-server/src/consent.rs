@@ -233,7 +233,8 @@ async fn withdraw(
             read_consent(state, headers).map(|c| state.profile_of(&c.consent_id)).into_iter().collect();
         profiles.extend(state.linked_profile_of(cookie(headers, &state.names.auth)).await?);
         for profile in profiles {
-            state.store.erase_profile(&state.config.site_name, profile.0).await?;
+            state.ads.gathered.forget(profile.0);
+            state.store.erase_profile(&state.config.site_name, profile.0, state.now_millis()).await?;
         }
     }
     if refused.contains(&Category::Statistics) {

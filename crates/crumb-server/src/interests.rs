@@ -73,7 +73,10 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     let consenting = granted_now(&state, &headers).contains(&Category::Marketing);
     let profiles = profile_key::of_request(&state, &headers).await.map_err(store_fault)?;
     let profile = match profiles.key() {
-        Some(key) => Some(service::view(&state.site, &state.profiles, key).await.map_err(fault)?),
+        Some(key) => {
+            crate::ads::write_gathered_for_view(&state).await;
+            Some(service::view(&state.site, &state.profiles, key).await.map_err(fault)?)
+        }
         None => None,
     };
     let body = json!({"marketing_consent": consenting, "linked": profiles.linked.is_some(), "profile": profile});
@@ -99,6 +102,7 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap) -> Result
 async fn erase_all(state: &AppState, profiles: profile_key::RequestProfiles) -> Result<serde_json::Value, Problem> {
     let (mut observations, mut choices) = (0, 0);
     for key in profiles.all() {
+        state.ads.gathered.forget(key.0);
         let deleted = service::erase(&state.site, key).await.map_err(fault)?;
         observations += deleted.observations;
         choices += deleted.choices;

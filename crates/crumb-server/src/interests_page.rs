@@ -110,6 +110,7 @@ pub async fn page(
     let profile = match profiles.key() {
         None => None,
         Some(key) => {
+            crate::ads::write_gathered_for_view(&state).await;
             let view = service::view(&state.site, &state.profiles, key).await.map_err(|error| {
                 tracing::error!(%error, "interest profile");
                 Problem::unavailable()

@@ -14,6 +14,7 @@ use axum::http::{Request, StatusCode};
 use common::{stores, Browser};
 use crumb_core::config;
 use crumb_core::interests::Taxonomy;
+use crumb_server::{router, AppState};
 use crumb_store::ads::{AdEvent, AdEventKey};
 use crumb_store::Store;
 
@@ -131,7 +132,8 @@ async fn the_frequency_cap_binds_per_visitor_and_erasure_removes_the_ad_log() {
         let mut other = visitor.sibling();
         other.post_consent(&["marketing"], &[]).await;
         assert_eq!(other.get("/api/ad?slot=sidebar&url=%2Freading").await.json()["campaign"], "everywhere");
-        // The visitor's own view of why.
+        // The visitor's own view of why (once the node wrote its log rows).
+        report(&visitor).await;
         let shown =
             crumb_core::ads::shown::recent(&visitor.state.site, &visitor.state.ads.index(), profile).await.unwrap();
         assert_eq!(shown.len(), 2, "{backend}: {shown:?}");
@@ -140,15 +142,78 @@ async fn the_frequency_cap_binds_per_visitor_and_erasure_removes_the_ad_log() {
         // The next day the cap starts again.
         visitor.clock.advance_seconds(86_400);
         assert_eq!(visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await.json()["basis"], "interests");
-        // Withdrawal erases the profile and its log.
+        // Withdrawal erases the profile and its log, also the rows the node
+        // gathered and had not written yet.
+        assert_eq!(visitor.get("/api/ad?slot=sidebar&url=%2Freading").await.json()["basis"], "interests", "{backend}");
+        assert_eq!(visitor.state.ads.gathered.history_of(profile.0).len(), 1, "{backend}: a page gathered");
         assert_eq!(visitor.post_consent(&[], &[]).await.status, StatusCode::CREATED);
+        report(&visitor).await;
         let log = visitor.state.store.ads_shown_to(&site(&visitor), profile.0, 0).await.unwrap();
         assert!(log.is_empty(), "{backend}: {log:?}");
+        let pages = visitor.state.store.interest_observations(&site(&visitor), profile.0, i64::MIN).await.unwrap();
+        assert!(pages.is_empty(), "{backend}: {pages:?}");
         // Without consent the same request is not logged (and not capped).
         let after = visitor.get("/api/ad?slot=sidebar&url=%2Freading").await.json();
         assert_eq!(after["basis"], "context");
         assert!(visitor.state.store.ads_shown_to(&site(&visitor), profile.0, 0).await.unwrap().is_empty());
     }
+}
+
+/// Two nodes on one store: what one node gathered about a visitor (a page
+/// read, an ad shown) and writes only after the visitor withdrew marketing
+/// consent on the other node does not bring the erased profile back; pages
+/// read after a new consent are recorded again.
+#[tokio::test]
+async fn a_withdrawal_on_one_node_outruns_what_another_gathered() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(declaration(true), Arc::clone(&store));
+        let site = site(&visitor);
+        visitor.post_consent(&["marketing"], &[]).await;
+        let headers = cookies(&mut visitor);
+        let profile = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
+        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
+        report(&visitor).await;
+        let page_rows = store.interest_observations(&site, profile.0, i64::MIN).await.unwrap().len();
+        assert!(page_rows > 0, "{backend}");
+        visitor.clock.advance_seconds(8 * 86_400);
+        let ad = visitor.get("/api/ad?slot=sidebar&url=%2Freading").await.json();
+        assert_eq!(ad["basis"], "interests", "{backend}: {ad}");
+        let gathering = visitor.state.clone();
+        assert!(!gathering.ads.gathered.history_of(profile.0).is_empty(), "{backend}: gathered, not written");
+
+        // The visitor's next request reaches the other node.
+        let clock = Arc::clone(&visitor.clock);
+        let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
+        let other = AppState::with_clock(declaration(true), Arc::clone(&store), common::keyring(), now);
+        visitor.app = router(other.clone());
+        visitor.state = other;
+        visitor.clock.advance_seconds(1);
+        assert_eq!(visitor.post_consent(&[], &[]).await.status, StatusCode::CREATED, "{backend}");
+        gathering.ads.report(store.as_ref(), &site).await.unwrap();
+        let pages = store.interest_observations(&site, profile.0, i64::MIN).await.unwrap();
+        assert!(pages.is_empty(), "{backend}: {pages:?}");
+        assert!(store.ads_shown_to(&site, profile.0, 0).await.unwrap().is_empty(), "{backend}");
+
+        // A new consent, a second later, starts a new profile history.
+        visitor.clock.advance_seconds(1);
+        visitor.post_consent(&["marketing"], &[]).await;
+        let headers = cookies(&mut visitor);
+        let profile = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
+        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
+        report(&visitor).await;
+        let pages = store.interest_observations(&site, profile.0, i64::MIN).await.unwrap();
+        assert_eq!(pages.len(), page_rows, "{backend}: one row per topic of the page: {pages:?}");
+    }
+}
+
+/// The request headers the visitor's browser sends to the site's root.
+fn cookies(browser: &mut Browser) -> axum::http::HeaderMap {
+    let url = crumb_cookie::RequestUrl::parse(&format!("{}/", browser.origin)).unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(cookie) = browser.jar.cookie_header(&url, crumb_cookie::RequestContext::same_site("GET")) {
+        headers.insert("cookie", cookie.parse().unwrap());
+    }
+    headers
 }
 
 /// `again=1` records nothing: a page's topics count once per page view.
@@ -162,6 +227,7 @@ async fn later_slots_of_a_page_view_record_no_observation() {
         for _ in 0..3 {
             visitor.get("/api/ad?slot=footer&url=%2Frecipes&again=1").await;
         }
+        report(&visitor).await;
         let observed = visitor.state.store.interest_observations(&site(&visitor), profile.0, 0).await.unwrap();
         assert_eq!(observed.iter().map(|o| o.count).sum::<u64>(), 1, "{backend}: {observed:?}");
         assert_eq!(visitor.get("/api/ad?slot=footer&url=%2Frecipes&again=2").await.status, StatusCode::BAD_REQUEST);
@@ -370,6 +436,7 @@ async fn the_ad_log_is_purged_after_four_weeks() {
         visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
         visitor.clock.advance_seconds(8 * 86_400);
         assert_eq!(visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await.json()["basis"], "interests");
+        report(&visitor).await;
         let logged = || async { visitor.state.store.ads_shown_to(&site(&visitor), profile.0, 0).await.unwrap().len() };
         assert_eq!(logged().await, 1, "{backend}");
         visitor.clock.advance_seconds(27 * 86_400);

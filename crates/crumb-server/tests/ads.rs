@@ -197,6 +197,8 @@ async fn with_interests() -> Browser {
 async fn observations(browser: &Browser, receipt: &serde_json::Value) -> usize {
     let profile = browser.state.profile_of(receipt["consent_id"].as_str().unwrap());
     let site = &browser.state.config.site_name;
+    // What the node gathered is written with its next report: now.
+    browser.state.ads.report(browser.state.store.as_ref(), site).await.unwrap();
     browser.state.store.interest_observations(site, profile.0, 0).await.unwrap().len()
 }
 

@@ -18,7 +18,7 @@ use crate::analytics::{
     AnalyticsStore, Dimension, EventRecord, Granularity, OpenVisit, RollupRow, RollupSummary, StoredEvent,
 };
 use crate::campaigns::{CampaignStore, StoredCampaign};
-use crate::profiles::{InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal};
+use crate::profiles::{InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore, Removal};
 use crate::{
     Account, AccountStore, ConsentRecord, DecisionCount, Device, RememberToken, SessionRecord, Store, StoreError,
     UnixMillis, VisitorStatus,
@@ -658,9 +658,14 @@ impl ProfileStore for FailingStore {
         self.inner.set_profile_paused(site, profile, paused, at).await
     }
 
-    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError> {
+    async fn write_profile_batch(&self, site: &str, batch: &ProfileBatch) -> Result<(), StoreError> {
+        self.enter(Access::Write, "write_profile_batch")?;
+        self.inner.write_profile_batch(site, batch).await
+    }
+
+    async fn erase_profile(&self, site: &str, profile: i64, at: UnixMillis) -> Result<ProfileDeletion, StoreError> {
         self.enter(Access::Write, "erase_profile")?;
-        self.inner.erase_profile(site, profile).await
+        self.inner.erase_profile(site, profile, at).await
     }
 
     async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError> {

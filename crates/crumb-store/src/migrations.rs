@@ -33,6 +33,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_interest_profiles.sql") },
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_ad_events.sql") },
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_campaigns.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_interest_erasures.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -48,6 +49,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_interest_profiles.sql") },
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_ad_events.sql") },
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_campaigns.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/postgres/0012_interest_erasures.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

@@ -82,6 +82,58 @@ pub struct ProfileDeletion {
     pub ads_shown: u64,
 }
 
+/// Pages about one topic that a node gathered for one profile in one epoch
+/// since its last batch ([`ProfileStore::write_profile_batch`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatheredObservation {
+    /// The profile.
+    pub profile: i64,
+    /// The profile's epoch number.
+    pub epoch: i64,
+    /// When that epoch began for the profile.
+    pub epoch_start: UnixMillis,
+    /// The taxonomy topic id.
+    pub topic: u16,
+    /// Pages read about it.
+    pub count: u64,
+    /// The first of them.
+    pub first_seen: UnixMillis,
+    /// The last of them.
+    pub last_seen: UnixMillis,
+}
+
+/// An ad a node showed to a profile, gathered for its next batch: a row of
+/// the log of ads shown (`crate::ads`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatheredShown {
+    /// The profile.
+    pub profile: i64,
+    /// When it was served.
+    pub at: UnixMillis,
+    /// The campaign's id.
+    pub campaign: String,
+    /// The basis it was chosen on.
+    pub basis: String,
+    /// The topic it was chosen through.
+    pub topic: Option<u16>,
+}
+
+/// What a node gathered about profiles since its last batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileBatch {
+    /// Pages read, per profile, epoch and topic.
+    pub observations: Vec<GatheredObservation>,
+    /// Ads shown.
+    pub shown: Vec<GatheredShown>,
+}
+
+impl ProfileBatch {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.observations.is_empty() && self.shown.is_empty()
+    }
+}
+
 /// Durable interest profiles (a supertrait of [`crate::Store`]).
 #[async_trait::async_trait]
 pub trait ProfileStore: Send + Sync {
@@ -133,13 +185,25 @@ pub trait ProfileStore: Send + Sync {
         at: UnixMillis,
     ) -> Result<(), StoreError>;
 
+    /// Writes what a node gathered, in one transaction: each observation
+    /// is added to its row as [`ProfileStore::record_interests`] adds one
+    /// page (and, like it, not for a paused profile or a topic removed for
+    /// good), and each ad shown is logged; but nothing of a profile erased
+    /// at or after the observation's first page or the ad's serve. A batch
+    /// that reaches the store after the erasure (from another node, or
+    /// from this one a second later) does not bring the profile back.
+    async fn write_profile_batch(&self, site: &str, batch: &ProfileBatch) -> Result<(), StoreError>;
+
     /// Deletes everything of the profile: observations, removals, pause,
-    /// and the log of ads shown to it. One transaction.
-    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError>;
+    /// and the log of ads shown to it; and notes that it was erased `at`
+    /// (see [`ProfileStore::write_profile_batch`]; the note goes with the
+    /// epochs, [`ProfileStore::purge_interest_epochs`]). One transaction.
+    async fn erase_profile(&self, site: &str, profile: i64, at: UnixMillis) -> Result<ProfileDeletion, StoreError>;
 
     /// Deletes the observations and per-epoch removals of every profile of
     /// `site` whose epoch began at or before `started_by`, and the ads
-    /// shown (`crate::ads`) at or before it. One transaction.
+    /// shown (`crate::ads`) and the erasure notes at or before it. One
+    /// transaction.
     async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError>;
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crumb_store::analytics::{Dimension, EventKind, EventRecord, Granularity};
 use crumb_store::failing::{Access, FailMode, FailingStore, InjectedFailure};
-use crumb_store::profiles::{ProfileChoices, Removal};
+use crumb_store::profiles::{GatheredObservation, ProfileBatch, ProfileChoices, Removal};
 use crumb_store::sqlite::SqliteStore;
 use crumb_store::{
     Account, AccountStore, AnalyticsStore, ConsentAction, ConsentRecord, Device, ProfileStore, RememberToken,
@@ -185,11 +185,12 @@ async fn call_everything(store: &FailingStore) {
     expect_failure("profile_choices", store.profile_choices("x", 1).await.map(|_| ()));
     expect_failure("remove_interest_topic", store.remove_interest_topic("x", 1, 1, Removal::ForGood, 1).await);
     expect_failure("set_profile_paused", store.set_profile_paused("x", 1, true, 1).await);
-    expect_failure("erase_profile", store.erase_profile("x", 1).await.map(|_| ()));
+    expect_failure("erase_profile", store.erase_profile("x", 1, 0).await.map(|_| ()));
+    expect_failure("write_profile_batch", store.write_profile_batch("x", &one_gathered_page()).await);
     expect_failure("purge_interest_epochs", store.purge_interest_epochs("x", 1).await.map(|_| ()));
 }
 
-const METHODS: usize = 60;
+const METHODS: usize = 61;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_always_fails_every_method_and_reaches_nothing() {
@@ -260,4 +261,11 @@ fn modes_fail_what_they_say() {
     ] {
         assert_eq!((mode.fails(Access::Read), mode.fails(Access::Write)), (read, write), "{mode:?}");
     }
+}
+
+/// A batch of one page read, for the calls above.
+fn one_gathered_page() -> ProfileBatch {
+    let page =
+        GatheredObservation { profile: 1, epoch: 1, epoch_start: 0, topic: 1, count: 1, first_seen: 1, last_seen: 1 };
+    ProfileBatch { observations: vec![page], shown: Vec::new() }
 }

@@ -237,6 +237,7 @@ async fn serve(
             }
         });
     }
+    let stopped_state = state.clone();
     let app = router(state);
     let signal_received = shutdown_signal();
     println!("{announcement}");
@@ -264,11 +265,21 @@ async fn serve(
         result = &mut server => result?,
         _ = async { let _ = signal.wait_for(|stop| *stop).await; tokio::time::sleep(grace).await } => {
             tracing::warn!(grace_seconds = grace.as_secs(), "requests still in flight after the grace period; exiting without them");
+            write_gathered(&stopped_state).await;
             return Ok(());
         }
     }
     tracing::info!("stopped: every request in flight was answered");
+    write_gathered(&stopped_state).await;
     Ok(())
+}
+
+/// Writes what the ad server gathered and has not reported yet (serve
+/// counts, interest pages, ads shown to profiles) before crumb exits.
+async fn write_gathered(state: &AppState) {
+    if let Err(error) = state.ads.report(state.store.as_ref(), &state.config.site_name).await {
+        tracing::error!(%error, "the last second's ad serves and interest pages could not be written");
+    }
 }
 
 /// What `crumb serve` prints once it listens: the site, its records, and

@@ -94,6 +94,37 @@ pub enum ProfileError {
     EpochNotKept(i64),
 }
 
+/// One page read about some topics by a consenting profile, placed in its
+/// epoch: what [`observe`] writes at once, and what a node may gather and
+/// write later in a batch ([`ProfileStore::write_profile_batch`](crumb_store::ProfileStore::write_profile_batch)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRead {
+    /// The profile.
+    pub profile: ProfileKey,
+    /// The profile's epoch at `at`.
+    pub epoch: i64,
+    /// When that epoch began for the profile.
+    pub epoch_start: i64,
+    /// The page's topics that are in the taxonomy, each once.
+    pub topics: Vec<u16>,
+    /// When (Unix milliseconds).
+    pub at: i64,
+}
+
+/// The page about `topics` that `who` read at `now`, or `None` when none
+/// of its topics is in the taxonomy.
+pub fn page_read(profiles: &Profiles, who: Consenting, topics: &[TopicId], now: i64) -> Option<PageRead> {
+    let mut known: Vec<u16> = topics.iter().filter(|t| profiles.pool.contains(**t)).map(|t| t.0).collect();
+    known.sort_unstable();
+    known.dedup();
+    if known.is_empty() {
+        return None;
+    }
+    let clock = profiles.clock(who.key());
+    let epoch = clock.epoch_at(now);
+    Some(PageRead { profile: who.key(), epoch, epoch_start: clock.start_of(epoch), topics: known, at: now })
+}
+
 /// Records one page about `topics` for a consenting profile, in its epoch
 /// at the site's clock. Topics outside the taxonomy are ignored; a paused
 /// profile and topics removed for good record nothing (the store checks).
@@ -103,14 +134,11 @@ pub async fn observe(
     who: Consenting,
     topics: &[TopicId],
 ) -> Result<(), ProfileError> {
-    let known: Vec<u16> = topics.iter().filter(|t| profiles.pool.contains(**t)).map(|t| t.0).collect();
-    if known.is_empty() {
+    let Some(read) = page_read(profiles, who, topics, site.now_millis()) else {
         return Ok(());
-    }
-    let now = site.now_millis();
-    let clock = profiles.clock(who.key());
-    let epoch = clock.epoch_at(now);
-    site.store.record_interests(&site.config.site_name, who.key().0, epoch, clock.start_of(epoch), &known, now).await?;
+    };
+    let name = &site.config.site_name;
+    site.store.record_interests(name, read.profile.0, read.epoch, read.epoch_start, &read.topics, read.at).await?;
     Ok(())
 }
 
@@ -122,6 +150,18 @@ pub async fn topics_for(
     who: Consenting,
     placement: &str,
 ) -> Result<Vec<ReturnedTopic>, ProfileError> {
+    topics_for_adding(site, profiles, who, placement, &History::new()).await
+}
+
+/// [`topics_for`], counting also `unstored`: pages of the profile read
+/// but not yet in the store (a node gathers them for a batch write).
+pub async fn topics_for_adding(
+    site: &Site,
+    profiles: &Profiles,
+    who: Consenting,
+    placement: &str,
+    unstored: &History,
+) -> Result<Vec<ReturnedTopic>, ProfileError> {
     let profile = who.key();
     let name = &site.config.site_name;
     let choices = site.store.profile_choices(name, profile.0).await?;
@@ -130,7 +170,13 @@ pub async fn topics_for(
     }
     let current = profiles.clock(profile).epoch_at(site.now_millis());
     let observations = site.store.interest_observations(name, profile.0, current - EPOCHS_ANSWERED).await?;
-    let history = history(&observations);
+    let mut history = history(&observations);
+    for (epoch, topics) in unstored.range(current - EPOCHS_ANSWERED..) {
+        let pages = history.entry(*epoch).or_default();
+        for (topic, count) in topics {
+            *pages.entry(*topic).or_default() += count;
+        }
+    }
     Ok(select::answer(&profiles.keys, &profiles.pool, profile, current, placement, &history, &removed(&choices)))
 }
 
@@ -269,8 +315,10 @@ pub async fn set_paused(site: &Site, profile: ProfileKey, paused: bool) -> Resul
 
 /// Deletes everything of the profile (erase-all, `DELETE /api/interests`,
 /// withdrawal of marketing consent).
+/// Notes the erasure's time, so that pages and ads a node gathered before
+/// it and writes later are not written ([`ProfileStore::write_profile_batch`](crumb_store::ProfileStore::write_profile_batch)).
 pub async fn erase(site: &Site, profile: ProfileKey) -> Result<ProfileDeletion, ProfileError> {
-    Ok(site.store.erase_profile(&site.config.site_name, profile.0).await?)
+    Ok(site.store.erase_profile(&site.config.site_name, profile.0, site.now_millis()).await?)
 }
 
 /// Everything kept about a profile, for the account data export.

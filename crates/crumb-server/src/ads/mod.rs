@@ -34,12 +34,14 @@ use crumb_core::i18n::Strings;
 use crumb_core::interests::{Taxonomy, TopicId};
 use crumb_core::profiles::{service, Consenting, ProfileKey};
 use crumb_store::ads::{AdEvent, AdEventKey};
+use crumb_store::profiles::GatheredShown;
 use serde::Deserialize;
 
+pub mod gathered;
 pub mod report;
 pub mod served;
 
-use served::DAY_MILLIS;
+use served::{Chosen, DAY_MILLIS};
 
 use crate::mount::Mount;
 use crate::problem::Problem;
@@ -114,7 +116,7 @@ pub async fn ad(
     let day = now.div_euclid(DAY_MILLIS);
     let page_topics: Vec<TopicId> =
         state.config.interests.pages.topics_for(&path).map(<[TopicId]>::to_vec).unwrap_or_default();
-    let (interests, profile) = interest_topics(&state, &headers, &slot, &page_topics, again).await?;
+    let (interests, profile, _reading) = interest_topics(&state, &headers, &slot, &page_topics, again).await?;
     let visitor = match profile {
         Some(profile) if !interests.is_empty() && state.ads.has_frequency_caps() => {
             shown_today(&state, profile, day).await?
@@ -126,26 +128,40 @@ pub async fn ad(
     let Some(chosen) = state.ads.choose(&request, &visitor) else {
         return Ok(no_store(StatusCode::NO_CONTENT.into_response()));
     };
-    let (campaign, basis, topic) = (chosen.campaign(), chosen.basis, chosen.topic);
-    let key = event_key(day, &campaign.id, &slot, basis, topic);
-    match profile.filter(|_| basis == Basis::Interests) {
-        // Shown to a profile: the serve and its log row (the frequency cap
-        // and the visitor's own list read it) are written before the answer.
-        Some(profile) => state
-            .store
-            .record_ad_event(&state.config.site_name, &key, AdEvent::Served, Some((profile.0, now)))
-            .await
-            .map_err(unavailable)?,
-        None => state.ads.count_served(key, &state.store, &state.config.site_name),
+    let key = event_key(day, &chosen.campaign().id, &slot, chosen.basis, chosen.topic);
+    if let Some(profile) = profile.filter(|_| chosen.basis == Basis::Interests) {
+        // Shown to a profile: logged for it (the frequency cap and the
+        // visitor's own list read the log), with the next report.
+        let ad = GatheredShown {
+            profile: profile.0,
+            at: now,
+            campaign: key.campaign.clone(),
+            basis: key.basis.clone(),
+            topic: key.topic,
+        };
+        if let Err(ad) = state.ads.gathered.shown(ad) {
+            // Too much waits for the store: written now, serve and log row.
+            let shown_to = Some((ad.profile, ad.at));
+            let site = &state.config.site_name;
+            state.store.record_ad_event(site, &key, AdEvent::Served, shown_to).await.map_err(unavailable)?;
+            return answer(&state, &headers, chosen, slot, now);
+        }
     }
+    state.ads.count_served(key, &state.store, &state.config.site_name);
+    answer(&state, &headers, chosen, slot, now)
+}
 
+/// The answer for `chosen`, counted as served: the creative in the
+/// visitor's language with its click and impression links.
+fn answer(state: &AppState, headers: &HeaderMap, chosen: Chosen, slot: String, now: i64) -> Result<Response, Problem> {
+    let (campaign, basis, topic) = (chosen.campaign(), chosen.basis, chosen.topic);
     let mount = Mount::of(&state.config);
     let issued = now / 1000;
     let click = ClickToken { campaign: campaign.id.clone(), slot, basis, topic, issued };
     let click_url = format!("{}{}", mount.at("/ad/click/"), click.sign(&state.keys));
     let seen = SeenToken { campaign: click.campaign, slot: click.slot, basis, topic, issued, serve: rand::random() };
     let impression_url = format!("{}{}", mount.at("/api/ad/seen/"), seen.sign(&state.keys));
-    let strings = crate::consent::language_for(&state, &headers, None).strings();
+    let strings = crate::consent::language_for(state, headers, None).strings();
     let topic_entry = topic.and_then(|t| Taxonomy::v2().get(t));
     let because_text = because(strings, basis, topic_entry.map(|t| t.name));
     let html = crate::pages::render(&CreativeMarkup {
@@ -216,6 +232,7 @@ async fn shown_today(state: &AppState, profile: ProfileKey, day: i64) -> Result<
     for ad in shown {
         *counts.entry(ad.campaign).or_default() += 1;
     }
+    state.ads.gathered.add_shown_since(profile.0, day * DAY_MILLIS, &mut counts);
     Ok(counts)
 }
 
@@ -223,36 +240,61 @@ async fn shown_today(state: &AppState, profile: ProfileKey, day: i64) -> Result<
 /// records that the visitor read a page about `page_topics` (unless
 /// `again`: another slot of the same page view), and returns the profile's
 /// topics for `slot` and the profile. Otherwise nothing is read or stored.
-async fn interest_topics(
-    state: &AppState,
+async fn interest_topics<'a>(
+    state: &'a AppState,
     headers: &HeaderMap,
     slot: &str,
     page_topics: &[TopicId],
     again: bool,
-) -> Result<(Vec<TopicId>, Option<ProfileKey>), Problem> {
+) -> Result<(Vec<TopicId>, Option<ProfileKey>, Option<ReadingProfile<'a>>), Problem> {
     if !state.config.interests.enabled {
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, None));
     }
     let granted = crate::consent::granted_now(state, headers);
     if !granted.contains(&Category::Marketing) {
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, None));
     }
     let signals = crate::request_info::signals(headers, &state.config);
     if signals.refuses(Category::Marketing).is_some() {
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, None));
     }
     // The account's profile on a linked device, else the consent cookie's.
     let profile = crate::profile_key::for_request(state, headers).await.map_err(unavailable)?;
     let Some(Ok(who)) = profile.map(|key| Consenting::check(key, &granted, signals)) else {
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, None));
     };
     let fault = |error: service::ProfileError| unavailable(error);
+    // The profile is read from this node's gathered rows and the store's
+    // with no batch written in between (held until the choice is counted).
+    let reading = state.ads.writing_gathered.read().await;
     if !again {
-        service::observe(&state.site, &state.profiles, who, page_topics).await.map_err(fault)?;
+        if let Some(read) = service::page_read(&state.profiles, who, page_topics, state.now_millis()) {
+            if state.ads.gathered.page(&read) {
+                state.ads.start_reporter(&state.store, &state.config.site_name);
+            } else {
+                // Too much waits for the store: written now.
+                service::observe(&state.site, &state.profiles, who, page_topics).await.map_err(fault)?;
+            }
+        }
     }
-    let returned = service::topics_for(&state.site, &state.profiles, who, slot).await.map_err(fault)?;
-    Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key())))
+    let unstored = state.ads.gathered.history_of(who.key().0);
+    let returned =
+        service::topics_for_adding(&state.site, &state.profiles, who, slot, &unstored).await.map_err(fault)?;
+    Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key()), Some(reading)))
 }
+
+/// Writes the pages and ads shown this node gathered ([`gathered`]) before
+/// a visitor looks at their own profile, so that it shows their latest
+/// pages; when the store fails, the view shows what is stored (the rows
+/// wait for the next report).
+pub(crate) async fn write_gathered_for_view(state: &AppState) {
+    if let Err(error) = state.ads.write_gathered(state.store.as_ref(), &state.config.site_name).await {
+        tracing::warn!(%error, "gathered interest pages not written before a profile view");
+    }
+}
+
+/// Held while a request reads a profile: see `AdServer::writing_gathered`.
+type ReadingProfile<'a> = tokio::sync::RwLockReadGuard<'a, ()>;
 
 /// `POST /api/ad/seen/{token}`: the served ad's slot was visible; counts
 /// one impression per serve id (204). A node remembers the serve ids it

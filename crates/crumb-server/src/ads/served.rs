@@ -30,6 +30,8 @@ use crumb_core::ads::CampaignIndex;
 use crumb_core::config::Config;
 use crumb_core::interests::{Taxonomy, TopicId};
 
+use super::gathered::Gathered;
+
 /// Milliseconds in a day.
 pub(super) const DAY_MILLIS: i64 = 86_400_000;
 
@@ -92,6 +94,13 @@ pub struct AdServer {
     seen: Mutex<SeenIds>,
     /// Serves counted here and not yet reported to the store.
     unreported: Mutex<HashMap<AdEventKey, u64>>,
+    /// Pages and ads shown on the interests basis, not yet written.
+    pub gathered: Gathered,
+    /// Held shared by a request that reads a profile (its gathered rows,
+    /// then the store's), and exclusively while gathered rows are taken
+    /// and written: so that a request counts each row once, from one
+    /// place or the other, never from neither or both.
+    pub(super) writing_gathered: tokio::sync::RwLock<()>,
     /// The task that reports them, started by the first serve.
     reporter: OnceLock<()>,
     /// Held by the report under way: one at a time, so that a report reads
@@ -128,6 +137,8 @@ impl AdServer {
             frequency_capped,
             seen: Mutex::default(),
             unreported: Mutex::default(),
+            gathered: Gathered::default(),
+            writing_gathered: tokio::sync::RwLock::new(()),
             reporter: OnceLock::new(),
             reporting: tokio::sync::Mutex::new(()),
         }
@@ -217,6 +228,11 @@ impl AdServer {
     /// second's serve counts; impressions and clicks are written at once.
     pub(super) fn count_served(self: &Arc<Self>, key: AdEventKey, store: &Arc<dyn Store>, site: &str) {
         *self.unreported.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_default() += 1;
+        self.start_reporter(store, site);
+    }
+
+    /// Starts the task that reports about once a second, unless it runs.
+    pub(super) fn start_reporter(self: &Arc<Self>, store: &Arc<dyn Store>, site: &str) {
         self.reporter.get_or_init(|| {
             let (server, store, site) = (Arc::downgrade(self), Arc::clone(store), site.to_owned());
             tokio::spawn(async move {
@@ -234,12 +250,35 @@ impl AdServer {
         });
     }
 
-    /// Reports the serves gathered since the last report to `store` (kept
-    /// for the next report if the store fails), then, when a campaign has
-    /// a daily cap, reads back every node's count of the day: the choice
+    /// Writes the pages and ads shown gathered on the interests basis
+    /// ([`super::gathered`]); kept for the next write if the store fails.
+    pub async fn write_gathered(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
+        let _no_reader = self.writing_gathered.write().await;
+        let batch = self.gathered.take();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let written = store.write_profile_batch(site, &batch).await;
+        if written.is_err() {
+            self.gathered.put_back(batch);
+        }
+        written
+    }
+
+    /// Reports what was gathered since the last report to `store` (kept
+    /// for the next report if the store fails): the pages and ads shown on
+    /// the interests basis, and the serves; then, when a campaign has a
+    /// daily cap, reads back every node's count of the day: the choice
     /// reads these, so that no request waits for the store.
     pub async fn report(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
         let _one_at_a_time = self.reporting.lock().await;
+        let profiles = self.write_gathered(store, site).await;
+        let counts = self.report_counts(store, site).await;
+        profiles.and(counts)
+    }
+
+    /// The serve counts' part of [`AdServer::report`].
+    async fn report_counts(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
         let gathered: Vec<(AdEventKey, u64)> =
             std::mem::take(&mut *self.unreported.lock().unwrap_or_else(PoisonError::into_inner)).into_iter().collect();
         if !gathered.is_empty() {

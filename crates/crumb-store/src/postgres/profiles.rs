@@ -3,7 +3,8 @@
 use super::columns::PgRow;
 use super::{backend_error, PgStore};
 use crate::profiles::{
-    self, InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal, OBSERVATION_COLUMNS,
+    self, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore, Removal,
+    OBSERVATION_COLUMNS,
 };
 use crate::{StoreError, UnixMillis};
 
@@ -19,6 +20,27 @@ const RECORD: &str = "INSERT INTO interest_observations
        count = interest_observations.count + 1,
        first_seen = LEAST(interest_observations.first_seen, EXCLUDED.first_seen),
        last_seen = GREATEST(interest_observations.last_seen, EXCLUDED.last_seen)";
+
+/// Adds a node's gathered pages for one topic, unless the profile is
+/// paused, the topic removed for good, or the profile erased at or after
+/// the first of them (`$1` site, `$2` profile, `$3` epoch, `$4` topic,
+/// `$5` epoch start, `$6` count, `$7` first seen, `$8` last seen).
+const ADD_GATHERED: &str = "INSERT INTO interest_observations
+       (site, profile, epoch, topic, epoch_start, count, first_seen, last_seen)
+     SELECT $1::TEXT, $2::BIGINT, $3::BIGINT, $4::BIGINT, $5::BIGINT, $6::BIGINT, $7::BIGINT, $8::BIGINT
+     WHERE NOT EXISTS (SELECT 1 FROM interest_paused WHERE site = $1 AND profile = $2)
+       AND NOT EXISTS (SELECT 1 FROM interest_blocked WHERE site = $1 AND profile = $2 AND topic = $4)
+       AND NOT EXISTS (SELECT 1 FROM interest_erasures WHERE site = $1 AND profile = $2 AND erased_at >= $7)
+     ON CONFLICT (site, profile, epoch, topic) DO UPDATE SET
+       count = interest_observations.count + EXCLUDED.count,
+       first_seen = LEAST(interest_observations.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(interest_observations.last_seen, EXCLUDED.last_seen)";
+
+/// Logs a gathered ad shown, unless the profile was erased at or after it
+/// (`$1` site, `$2` profile, `$3` at, `$4` campaign, `$5` basis, `$6` topic).
+const LOG_GATHERED: &str = "INSERT INTO ads_shown (site, profile, at, campaign, basis, topic)
+     SELECT $1::TEXT, $2::BIGINT, $3::BIGINT, $4::TEXT, $5::TEXT, $6::BIGINT
+     WHERE NOT EXISTS (SELECT 1 FROM interest_erasures WHERE site = $1 AND profile = $2 AND erased_at >= $3)";
 
 #[async_trait::async_trait]
 impl ProfileStore for PgStore {
@@ -138,9 +160,43 @@ impl ProfileStore for PgStore {
         written.map(|_| ()).map_err(backend_error)
     }
 
-    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError> {
+    async fn write_profile_batch(&self, site: &str, batch: &ProfileBatch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;
+        let add = tx.prepare_cached(ADD_GATHERED).await.map_err(backend_error)?;
+        for o in &batch.observations {
+            let (topic, count) = (i64::from(o.topic), i64::try_from(o.count).unwrap_or(i64::MAX));
+            tx.execute(
+                &add,
+                &[&site, &o.profile, &o.epoch, &topic, &o.epoch_start, &count, &o.first_seen, &o.last_seen],
+            )
+            .await
+            .map_err(backend_error)?;
+        }
+        let log = tx.prepare_cached(LOG_GATHERED).await.map_err(backend_error)?;
+        for ad in &batch.shown {
+            let topic = ad.topic.map(i64::from);
+            tx.execute(&log, &[&site, &ad.profile, &ad.at, &ad.campaign, &ad.basis, &topic])
+                .await
+                .map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn erase_profile(&self, site: &str, profile: i64, at: UnixMillis) -> Result<ProfileDeletion, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        tx.execute(
+            "INSERT INTO interest_erasures (site, profile, erased_at) VALUES ($1, $2, $3)
+             ON CONFLICT (site, profile) DO UPDATE
+             SET erased_at = GREATEST(interest_erasures.erased_at, EXCLUDED.erased_at)",
+            &[&site, &profile, &at],
+        )
+        .await
+        .map_err(backend_error)?;
         let mut deleted = ProfileDeletion::default();
         for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused", "ads_shown"] {
             let rows = tx
@@ -172,6 +228,9 @@ impl ProfileStore for PgStore {
             .map_err(backend_error)?;
         let ads_shown = tx
             .execute("DELETE FROM ads_shown WHERE site = $1 AND at <= $2", &[&site, &started_by])
+            .await
+            .map_err(backend_error)?;
+        tx.execute("DELETE FROM interest_erasures WHERE site = $1 AND erased_at <= $2", &[&site, &started_by])
             .await
             .map_err(backend_error)?;
         tx.commit().await.map_err(backend_error)?;

@@ -4,7 +4,8 @@ use rusqlite::params;
 
 use super::{backend_error, query_all, SqliteStore};
 use crate::profiles::{
-    self, InterestObservation, ProfileChoices, ProfileDeletion, ProfileStore, Removal, OBSERVATION_COLUMNS,
+    self, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore, Removal,
+    OBSERVATION_COLUMNS,
 };
 use crate::rows::changed;
 use crate::{StoreError, UnixMillis};
@@ -22,6 +23,27 @@ const RECORD: &str = "INSERT INTO interest_observations
        count = count + 1,
        first_seen = MIN(first_seen, excluded.first_seen),
        last_seen = MAX(last_seen, excluded.last_seen)";
+
+/// Adds a node's gathered pages for one topic, unless the profile is
+/// paused, the topic removed for good, or the profile erased at or after
+/// the first of them (`?1` site, `?2` profile, `?3` epoch, `?4` topic,
+/// `?5` epoch start, `?6` count, `?7` first seen, `?8` last seen).
+const ADD_GATHERED: &str = "INSERT INTO interest_observations
+       (site, profile, epoch, topic, epoch_start, count, first_seen, last_seen)
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+     WHERE NOT EXISTS (SELECT 1 FROM interest_paused WHERE site = ?1 AND profile = ?2)
+       AND NOT EXISTS (SELECT 1 FROM interest_blocked WHERE site = ?1 AND profile = ?2 AND topic = ?4)
+       AND NOT EXISTS (SELECT 1 FROM interest_erasures WHERE site = ?1 AND profile = ?2 AND erased_at >= ?7)
+     ON CONFLICT (site, profile, epoch, topic) DO UPDATE SET
+       count = count + excluded.count,
+       first_seen = MIN(first_seen, excluded.first_seen),
+       last_seen = MAX(last_seen, excluded.last_seen)";
+
+/// Logs a gathered ad shown, unless the profile was erased at or after it
+/// (`?1` site, `?2` profile, `?3` at, `?4` campaign, `?5` basis, `?6` topic).
+const LOG_GATHERED: &str = "INSERT INTO ads_shown (site, profile, at, campaign, basis, topic)
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6
+     WHERE NOT EXISTS (SELECT 1 FROM interest_erasures WHERE site = ?1 AND profile = ?2 AND erased_at >= ?3)";
 
 #[async_trait::async_trait]
 impl ProfileStore for SqliteStore {
@@ -141,10 +163,50 @@ impl ProfileStore for SqliteStore {
         .await
     }
 
-    async fn erase_profile(&self, site: &str, profile: i64) -> Result<ProfileDeletion, StoreError> {
+    async fn write_profile_batch(&self, site: &str, batch: &ProfileBatch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let (site, batch) = (site.to_owned(), batch.clone());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
+            {
+                let mut add = tx.prepare_cached(ADD_GATHERED).map_err(backend_error)?;
+                for o in &batch.observations {
+                    let count = i64::try_from(o.count).unwrap_or(i64::MAX);
+                    add.execute(params![
+                        site,
+                        o.profile,
+                        o.epoch,
+                        o.topic,
+                        o.epoch_start,
+                        count,
+                        o.first_seen,
+                        o.last_seen
+                    ])
+                    .map_err(backend_error)?;
+                }
+                let mut log = tx.prepare_cached(LOG_GATHERED).map_err(backend_error)?;
+                for ad in &batch.shown {
+                    log.execute(params![site, ad.profile, ad.at, ad.campaign, ad.basis, ad.topic.map(i64::from)])
+                        .map_err(backend_error)?;
+                }
+            }
+            tx.commit().map_err(backend_error)
+        })
+        .await
+    }
+
+    async fn erase_profile(&self, site: &str, profile: i64, at: UnixMillis) -> Result<ProfileDeletion, StoreError> {
         let site = site.to_owned();
         self.with(move |c| {
             let tx = c.transaction().map_err(backend_error)?;
+            tx.execute(
+                "INSERT INTO interest_erasures (site, profile, erased_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (site, profile) DO UPDATE SET erased_at = MAX(erased_at, excluded.erased_at)",
+                params![site, profile, at],
+            )
+            .map_err(backend_error)?;
             let mut deleted = ProfileDeletion::default();
             for table in
                 ["interest_observations", "interest_removed", "interest_blocked", "interest_paused", "ads_shown"]
@@ -184,6 +246,8 @@ impl ProfileStore for SqliteStore {
                 .map_err(backend_error)?;
             let ads_shown = tx
                 .execute("DELETE FROM ads_shown WHERE site = ?1 AND at <= ?2", params![site, started_by])
+                .map_err(backend_error)?;
+            tx.execute("DELETE FROM interest_erasures WHERE site = ?1 AND erased_at <= ?2", params![site, started_by])
                 .map_err(backend_error)?;
             tx.commit().map_err(backend_error)?;
             Ok(ProfileDeletion {

@@ -75,7 +75,7 @@ pub async fn ads_shown_logged_erased_and_purged(store: Arc<dyn Store>) {
     assert!(store.ads_shown_to("ad-2-other", 1, 0).await.unwrap().is_empty());
     assert_eq!(store.ads_served_on(site, 20_000).await.unwrap(), [("bikes".to_owned(), 5)]);
 
-    let erased = store.erase_profile(site, 1).await.unwrap();
+    let erased = store.erase_profile(site, 1, 2_500).await.unwrap();
     assert_eq!(erased, ProfileDeletion { ads_shown: 2, ..ProfileDeletion::default() });
     assert!(store.ads_shown_to(site, 1, 0).await.unwrap().is_empty());
     assert_eq!(store.ads_shown_to(site, 2, 0).await.unwrap().len(), 2, "another profile stays");

@@ -105,6 +105,7 @@ macro_rules! __conformance {
             interests_counted_per_epoch_and_topic
             interest_choices
             interest_profile_erased
+            gathered_batches_written_unless_erased
             interest_epochs_purged
             ad_counters_add_up
             ads_shown_logged_erased_and_purged

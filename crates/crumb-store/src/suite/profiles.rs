@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::profiles::{InterestObservation, ProfileChoices, ProfileDeletion, Removal, RemovedTopic};
+use crate::ads::AdShown;
+use crate::profiles::{
+    GatheredObservation, GatheredShown, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, Removal,
+    RemovedTopic,
+};
 use crate::Store;
 
 const WEEK: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -97,13 +101,17 @@ pub async fn interest_profile_erased(store: Arc<dyn Store>) {
         store.remove_interest_topic(site, who, 1, Removal::Epoch { epoch: 100, epoch_start: START }, 1).await.unwrap();
         store.set_profile_paused(site, who, true, 2).await.unwrap();
     }
-    let deleted = store.erase_profile(site, profile).await.unwrap();
+    let deleted = store.erase_profile(site, profile, START + 3).await.unwrap();
     assert_eq!(deleted, ProfileDeletion { observations: 3, choices: 3, ads_shown: 0 });
     assert!(store.interest_observations(site, profile, i64::MIN).await.unwrap().is_empty());
     assert_eq!(store.profile_choices(site, profile).await.unwrap(), ProfileChoices::default());
     assert_eq!(store.interest_observations(site, other, i64::MIN).await.unwrap().len(), 3, "the other profile stays");
     assert_eq!(store.profile_choices(site, other).await.unwrap().removed.len(), 2);
-    assert_eq!(store.erase_profile(site, profile).await.unwrap(), ProfileDeletion::default(), "nothing left");
+    assert_eq!(
+        store.erase_profile(site, profile, START + 4).await.unwrap(),
+        ProfileDeletion::default(),
+        "nothing left"
+    );
     // Recording works again afterwards: the pause went with the profile.
     store.record_interests(site, profile, 102, START + 2 * WEEK, &[4], START + 2 * WEEK).await.unwrap();
     assert_eq!(store.interest_observations(site, profile, i64::MIN).await.unwrap().len(), 1);
@@ -139,4 +147,84 @@ pub async fn interest_epochs_purged(store: Arc<dyn Store>) {
     assert_eq!(choices.removed.iter().map(|r| r.epoch).collect::<Vec<_>>(), [Some(102), Some(103), None]);
     assert_eq!(store.interest_observations("pr-4-other", 1, i64::MIN).await.unwrap().len(), 1, "another site");
     assert_eq!(store.purge_interest_epochs(site, START + WEEK).await.unwrap(), ProfileDeletion::default());
+}
+
+/// A node's gathered batch adds to the rows as single pages would (also
+/// not for a paused profile or a topic removed for good) and logs its ads
+/// shown; nothing of a profile erased at or after it is written, whichever
+/// erasure is later counts, and the note goes with the purged epochs.
+pub async fn gathered_batches_written_unless_erased(store: Arc<dyn Store>) {
+    let (site, profile, other, paused) = ("pr-5", 1, 2, 3);
+    let page = |profile, topic, count, first_seen, last_seen| GatheredObservation {
+        profile,
+        epoch: 100,
+        epoch_start: START,
+        topic,
+        count,
+        first_seen,
+        last_seen,
+    };
+    let ad = |profile, at| GatheredShown {
+        profile,
+        at,
+        campaign: "bikes".into(),
+        basis: "interests".into(),
+        topic: Some(369),
+    };
+    let shown = |at| AdShown { at, campaign: "bikes".into(), basis: "interests".into(), topic: Some(369) };
+    store.record_interests(site, profile, 100, START, &[369], START + 30).await.unwrap();
+    store.remove_interest_topic(site, profile, 9, Removal::ForGood, START).await.unwrap();
+    store.set_profile_paused(site, paused, true, START).await.unwrap();
+    let batch = ProfileBatch {
+        observations: vec![
+            page(profile, 369, 3, START + 10, START + 20),
+            page(profile, 1, 2, START + 40, START + 50),
+            page(profile, 9, 1, START + 40, START + 40),
+            page(paused, 1, 1, START + 40, START + 40),
+        ],
+        shown: vec![ad(profile, START + 15), ad(other, START + 16)],
+    };
+    store.write_profile_batch(site, &batch).await.unwrap();
+    store.write_profile_batch(site, &ProfileBatch::default()).await.unwrap();
+    assert_eq!(
+        store.interest_observations(site, profile, i64::MIN).await.unwrap(),
+        [seen(100, 1, 2, START + 40, START + 50), seen(100, 369, 4, START + 10, START + 30)],
+        "added to the page recorded singly; 9 was removed for good"
+    );
+    assert!(store.interest_observations(site, paused, i64::MIN).await.unwrap().is_empty(), "paused");
+    assert_eq!(store.ads_shown_to(site, profile, 0).await.unwrap(), [shown(START + 15)]);
+
+    // Erased at START + 100: a batch from before then, or of that very
+    // instant, brings nothing back; one from after it is a new profile.
+    store.erase_profile(site, profile, START + 100).await.unwrap();
+    store.erase_profile(site, profile, START + 60).await.unwrap();
+    let late = ProfileBatch {
+        observations: vec![
+            page(profile, 369, 5, START + 80, START + 120),
+            page(profile, 2, 1, START + 100, START + 100),
+            page(profile, 3, 1, START + 101, START + 101),
+            page(other, 369, 1, START + 50, START + 50),
+        ],
+        shown: vec![ad(profile, START + 90), ad(profile, START + 100), ad(profile, START + 200), ad(other, START + 50)],
+    };
+    store.write_profile_batch(site, &late).await.unwrap();
+    assert_eq!(
+        store.interest_observations(site, profile, i64::MIN).await.unwrap(),
+        [seen(100, 3, 1, START + 101, START + 101)],
+        "the later of the two erasures holds"
+    );
+    assert_eq!(store.ads_shown_to(site, profile, 0).await.unwrap(), [shown(START + 200)]);
+    assert_eq!(store.interest_observations(site, other, i64::MIN).await.unwrap().len(), 1, "no one else's");
+    assert_eq!(store.ads_shown_to(site, other, 0).await.unwrap(), [shown(START + 50), shown(START + 16)]);
+    assert!(store.interest_observations("pr-5-other", profile, i64::MIN).await.unwrap().is_empty());
+
+    // Retention purges the note with the epochs.
+    store.purge_interest_epochs(site, START + 100).await.unwrap();
+    let after_purge = ProfileBatch { observations: vec![page(profile, 4, 1, START + 90, START + 90)], shown: vec![] };
+    store.write_profile_batch(site, &after_purge).await.unwrap();
+    assert_eq!(
+        store.interest_observations(site, profile, i64::MIN).await.unwrap(),
+        [seen(100, 4, 1, START + 90, START + 90)],
+        "the purge took epoch 100 and the note; a row from before the erasure is written now"
+    );
 }
