@@ -74,7 +74,7 @@ pub fn read_consent(state: &AppState, headers: &HeaderMap) -> Option<ConsentCook
 pub fn needs_prompt(state: &AppState, consent: Option<&ConsentCookie>) -> bool {
     let Some(consent) = consent else { return true };
     let expired = consent.decided_at + i64::from(state.config.consent_days) * 86_400 <= state.now_millis() / 1000;
-    let changed = state.config.reprompt_on_change && consent.policy_version != state.config.consent_version();
+    let changed = state.config.reprompt_on_change && *consent.policy_version != *state.consent_version;
     expired || changed
 }
 
@@ -156,7 +156,7 @@ async fn record_decision(
         receipt_id: random_id(),
         consent_id: consent_id.clone(),
         site: state.config.site_name.clone(),
-        policy_version: state.config.consent_version(),
+        policy_version: state.consent_version.to_string(),
         granted: std::iter::once("necessary".to_owned()).chain(granted.iter().map(|c| c.id().to_owned())).collect(),
         refused: refused.iter().map(|c| c.id().to_owned()).collect(),
         gpc: gpc_sent,
@@ -313,7 +313,7 @@ pub async fn current_state(state: &AppState, headers: &HeaderMap) -> Result<(Con
         needs_prompt: prompt,
         granted: std::iter::once("necessary".to_owned()).chain(granted.iter().map(|c| c.id().to_owned())).collect(),
         refused_by_signal: refused_by_signals(honoured),
-        policy_version: state.config.consent_version(),
+        policy_version: state.consent_version.to_string(),
         visitor: recognition.visitor.map(|v| VisitorView { returning: v.is_returning(), visits: v.visits }),
     };
     Ok((view, recognition.set_cookies))

@@ -46,6 +46,10 @@ pub struct SharedState {
     pub ads: Arc<crate::ads::served::AdServer>,
     /// The interest profiles' keys and topics (marketing consent only).
     pub profiles: Arc<crumb_core::profiles::Profiles>,
+    /// [`Config::consent_version`], computed once: every request that
+    /// reads the consent cookie compares it (a digest of the whole
+    /// declaration, with its texts in 24 languages).
+    pub consent_version: Arc<str>,
 }
 
 impl SharedState {
@@ -130,9 +134,11 @@ impl AppState {
         let ads = Arc::new(crate::ads::served::AdServer::new(&config));
         let profiles =
             Arc::new(crumb_core::profiles::Profiles::new(crumb_core::profiles::ProfileKeys::from_keyring(&keys)));
+        let consent_version = Arc::from(config.consent_version());
         let shared = SharedState {
             ads,
             profiles,
+            consent_version,
             analytics,
             rate_limits,
             site: Site::with_clock(Arc::new(config), store, clock),
@@ -158,6 +164,7 @@ impl AppState {
             rate_limits: Arc::clone(&shared.rate_limits),
             gateway_audit: Arc::clone(&shared.gateway_audit),
             ads: Arc::clone(&shared.ads),
+            consent_version: Arc::clone(&shared.consent_version),
             profiles: Arc::clone(&shared.profiles),
             metrics_token: token.filter(|token| !token.is_empty()),
         };
