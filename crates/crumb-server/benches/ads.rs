@@ -15,10 +15,12 @@
 //!   p99.
 //! - then paired rounds of the same requests from 1,000 visitors who gave
 //!   marketing consent (`POST /api/consent` first), so that every request
-//!   takes the interests basis: it records the page's topics in the
-//!   visitor's profile, reads the profile's topics and the ads it was shown
-//!   today, and writes the serve with its log row before answering (four
-//!   store operations, SQLite in memory).
+//!   takes the interests basis: it gathers the page's topics for the
+//!   visitor's profile (written with the node's once-a-second batch), reads
+//!   the profile (its choices and recent epochs, one read) and gathers the
+//!   serve's log row. The store is a SQLite file in WAL mode with its
+//!   readers, as `crumb serve` keeps `crumb.db` (`CRUMB_BENCH_MEMORY=1`:
+//!   one in-memory connection).
 //!
 //! `cargo bench -p crumb-server --bench ads`
 #![allow(clippy::unwrap_used)]
@@ -226,7 +228,13 @@ fn http(c: &mut Criterion) {
     // The consenting visitors below all come from one address.
     config.server.consents_per_minute = 100_000;
     let keys = crumb_cookie::Keyring::new(crumb_cookie::Key::from_secret(&[7u8; 32]).unwrap());
-    let store = Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap());
+    // A file in WAL mode with its readers, as `crumb serve` keeps `crumb.db`
+    // (`CRUMB_BENCH_MEMORY=1`: one in-memory connection instead).
+    let directory = tempfile::tempdir().unwrap();
+    let store = match std::env::var_os("CRUMB_BENCH_MEMORY") {
+        Some(_) => Arc::new(crumb_store::sqlite::SqliteStore::open_in_memory().unwrap()),
+        None => Arc::new(crumb_store::sqlite::SqliteStore::open(&directory.path().join("crumb.db")).unwrap()),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     // crumb's clock: now, plus this many milliseconds (the interests basis
     // below needs weeks of history).

@@ -455,6 +455,27 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap, who: Sign
     Ok(who.respond(([(header::CONTENT_DISPOSITION, disposition)], Json(body))))
 }
 
+/// Erases the interest profile the account's linked devices share
+/// (`crate::profile_key`): it is the account's, so it goes with it.
+async fn erase_linked_profiles(state: &AppState, user_id: &str) -> Result<(), Problem> {
+    let mut erased = Vec::new();
+    for device in state.store.user_devices(user_id).await? {
+        let Some(cross_device_id) = device.linked_visitor_id else { continue };
+        let source = crumb_core::profiles::ProfileSource::Linked(&cross_device_id);
+        let profile = state.profiles.keys.profile_key(&state.config.site_name, source);
+        if erased.contains(&profile) {
+            continue;
+        }
+        state.ads.gathered.forget(profile.0);
+        crumb_core::profiles::service::erase(&state.site, profile).await.map_err(|error| {
+            tracing::error!(%error, "interest profile of a deleted account");
+            Problem::unavailable()
+        })?;
+        erased.push(profile);
+    }
+    Ok(())
+}
+
 /// `{password}` to confirm erasure.
 #[derive(Deserialize, Default)]
 pub struct Confirm {
@@ -478,6 +499,7 @@ pub async fn erase(
     if let Err(problem) = confirmed {
         return answer(&state, &headers, from_form, InPlace::at("erase", "password"), Err(problem)).await;
     }
+    erase_linked_profiles(&state, &signed_in.account.user_id).await?;
     state.store.delete_account(&signed_in.account.user_id).await?;
     let names = &state.names;
     let cookies = [&names.auth, &names.remember, &names.device, &names.trusted_device]

@@ -399,6 +399,18 @@ async fn the_linked_devices_of_an_account_share_one_profile_exported_and_erased_
         let erased = laptop.send(erase).await.json();
         assert_eq!(erased["erased"]["observations"], 3, "{backend}: {erased}");
         assert_eq!((stored_rows(&laptop, shared).await, stored_rows(&laptop, laptop_own).await), (0, 0), "{backend}");
+        // Deleting the account erases the profile its devices share.
+        observe(&phone, shared, &[BIKES], 1).await;
+        let csrf = sign_in(&mut laptop, "kim@example.com", false).await;
+        let delete = Request::post("/api/account/delete")
+            .header("content-type", "application/json")
+            .header("origin", "http://localhost:8080")
+            .header("x-csrf-token", csrf)
+            .body(Body::from(serde_json::json!({"password": PASSWORD}).to_string()))
+            .unwrap();
+        let deleted = laptop.send(delete).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{backend}: {}", deleted.text());
+        assert_eq!(stored_rows(&laptop, shared).await, 0, "{backend}: the account's profile erased with it");
     }
 }
 

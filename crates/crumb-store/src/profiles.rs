@@ -164,6 +164,21 @@ pub trait ProfileStore: Send + Sync {
     /// What the visitor decided about the profile (nothing, for an unknown one).
     async fn profile_choices(&self, site: &str, profile: i64) -> Result<ProfileChoices, StoreError>;
 
+    /// [`ProfileStore::profile_choices`] and
+    /// [`ProfileStore::interest_observations`] from `from_epoch` together,
+    /// what answering a placement reads (a backend may read both in one
+    /// trip; SQLite does, on one reader).
+    async fn profile_for_answer(
+        &self,
+        site: &str,
+        profile: i64,
+        from_epoch: i64,
+    ) -> Result<(ProfileChoices, Vec<InterestObservation>), StoreError> {
+        let choices = self.profile_choices(site, profile).await?;
+        let observations = self.interest_observations(site, profile, from_epoch).await?;
+        Ok((choices, observations))
+    }
+
     /// Removes `topic` from one epoch or for good (again: keeps the first
     /// removal's time). Observations stay (the domain leaves the topic
     /// out); a topic removed for good is no longer counted.

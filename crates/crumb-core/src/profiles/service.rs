@@ -164,12 +164,11 @@ pub async fn topics_for_adding(
 ) -> Result<Vec<ReturnedTopic>, ProfileError> {
     let profile = who.key();
     let name = &site.config.site_name;
-    let choices = site.store.profile_choices(name, profile.0).await?;
+    let current = profiles.clock(profile).epoch_at(site.now_millis());
+    let (choices, observations) = site.store.profile_for_answer(name, profile.0, current - EPOCHS_ANSWERED).await?;
     if choices.paused_since.is_some() {
         return Ok(Vec::new());
     }
-    let current = profiles.clock(profile).epoch_at(site.now_millis());
-    let observations = site.store.interest_observations(name, profile.0, current - EPOCHS_ANSWERED).await?;
     let mut history = history(&observations);
     for (epoch, topics) in unstored.range(current - EPOCHS_ANSWERED..) {
         let pages = history.entry(*epoch).or_default();

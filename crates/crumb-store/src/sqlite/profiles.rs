@@ -45,6 +45,38 @@ const LOG_GATHERED: &str = "INSERT INTO ads_shown (site, profile, at, campaign, 
      SELECT ?1, ?2, ?3, ?4, ?5, ?6
      WHERE NOT EXISTS (SELECT 1 FROM interest_erasures WHERE site = ?1 AND profile = ?2 AND erased_at >= ?3)";
 
+/// The profile's observations of epochs `from_epoch` and later.
+fn observations_from(
+    c: &rusqlite::Connection,
+    site: &str,
+    profile: i64,
+    from_epoch: i64,
+) -> Result<Vec<InterestObservation>, StoreError> {
+    query_all(
+        c,
+        &format!(
+            "SELECT {OBSERVATION_COLUMNS} FROM interest_observations
+             WHERE site = ?1 AND profile = ?2 AND epoch >= ?3 ORDER BY epoch, topic"
+        ),
+        params![site, profile, from_epoch],
+        |row| profiles::observation(row),
+    )
+}
+
+/// What the visitor decided about the profile.
+fn choices_of(c: &rusqlite::Connection, site: &str, profile: i64) -> Result<ProfileChoices, StoreError> {
+    let paused = query_all(
+        c,
+        "SELECT paused_at FROM interest_paused WHERE site = ?1 AND profile = ?2",
+        params![site, profile],
+        |row| row.get::<_, i64>(0).map_err(backend_error),
+    )?;
+    let removed = query_all(c, &profiles::REMOVED_QUERY.replace('$', "?"), params![site, profile], |row| {
+        profiles::removed_topic(row)
+    })?;
+    Ok(ProfileChoices { paused_since: paused.first().copied(), removed })
+}
+
 #[async_trait::async_trait]
 impl ProfileStore for SqliteStore {
     async fn record_interests(
@@ -81,33 +113,27 @@ impl ProfileStore for SqliteStore {
         from_epoch: i64,
     ) -> Result<Vec<InterestObservation>, StoreError> {
         let site = site.to_owned();
-        self.read(move |c| {
-            query_all(
-                c,
-                &format!(
-                    "SELECT {OBSERVATION_COLUMNS} FROM interest_observations
-                     WHERE site = ?1 AND profile = ?2 AND epoch >= ?3 ORDER BY epoch, topic"
-                ),
-                params![site, profile, from_epoch],
-                |row| profiles::observation(row),
-            )
-        })
-        .await
+        self.read(move |c| observations_from(c, &site, profile, from_epoch)).await
     }
 
     async fn profile_choices(&self, site: &str, profile: i64) -> Result<ProfileChoices, StoreError> {
         let site = site.to_owned();
+        self.read(move |c| choices_of(c, &site, profile)).await
+    }
+
+    async fn profile_for_answer(
+        &self,
+        site: &str,
+        profile: i64,
+        from_epoch: i64,
+    ) -> Result<(ProfileChoices, Vec<InterestObservation>), StoreError> {
+        let site = site.to_owned();
         self.read(move |c| {
-            let paused = query_all(
-                c,
-                "SELECT paused_at FROM interest_paused WHERE site = ?1 AND profile = ?2",
-                params![site, profile],
-                |row| row.get::<_, i64>(0).map_err(backend_error),
-            )?;
-            let removed = query_all(c, &profiles::REMOVED_QUERY.replace('$', "?"), params![site, profile], |row| {
-                profiles::removed_topic(row)
-            })?;
-            Ok(ProfileChoices { paused_since: paused.first().copied(), removed })
+            // One transaction: both reads see the same state.
+            let tx = c.transaction().map_err(backend_error)?;
+            let choices = choices_of(&tx, &site, profile)?;
+            let observations = observations_from(&tx, &site, profile, from_epoch)?;
+            Ok((choices, observations))
         })
         .await
     }

@@ -89,6 +89,16 @@ pub async fn interest_choices(store: Arc<dyn Store>) {
         }
     );
     assert_eq!(store.profile_choices(site, profile + 1).await.unwrap(), ProfileChoices::default(), "its own profile");
+    // Both read together, as an answer reads them.
+    let together = store.profile_for_answer(site, profile, 100).await.unwrap();
+    let apart = (
+        store.profile_choices(site, profile).await.unwrap(),
+        store.interest_observations(site, profile, 100).await.unwrap(),
+    );
+    assert_eq!(together, apart);
+    assert_eq!(together.0.removed.len(), 4);
+    assert_eq!(together.1.len(), 1);
+    assert_eq!(store.profile_for_answer(site, profile, 101).await.unwrap().1, []);
 }
 
 /// Erasing a profile deletes its observations and choices, and no one else's.
