@@ -471,6 +471,7 @@ async fn erase_linked_profiles(state: &AppState, user_id: &str) -> Result<(), Pr
             tracing::error!(%error, "interest profile of a deleted account");
             Problem::unavailable()
         })?;
+        state.ads.kept_profiles.forget(&[profile.0]);
         erased.push(profile);
     }
     Ok(())

@@ -235,6 +235,7 @@ async fn withdraw(
         for profile in profiles {
             state.ads.gathered.forget(profile.0);
             state.store.erase_profile(&state.config.site_name, profile.0, state.now_millis()).await?;
+            state.ads.kept_profiles.forget(&[profile.0]);
         }
     }
     if refused.contains(&Category::Statistics) {

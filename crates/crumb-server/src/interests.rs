@@ -104,6 +104,7 @@ async fn erase_all(state: &AppState, profiles: profile_key::RequestProfiles) -> 
     for key in profiles.all() {
         state.ads.gathered.forget(key.0);
         let deleted = service::erase(&state.site, key).await.map_err(fault)?;
+        state.ads.kept_profiles.forget(&[key.0]);
         observations += deleted.observations;
         choices += deleted.choices;
     }
@@ -130,6 +131,7 @@ pub async fn remove_topic(
     let topic = topic_of(&id)?;
     let key = profile_or_404(&state, &headers).await?;
     service::remove_topic(&state.site, &state.profiles, key, topic, RemoveFrom::ForGood).await.map_err(fault)?;
+    state.ads.kept_profiles.forget(&[key.0]);
     Ok(no_store(Json(json!({"removed": topic})).into_response()))
 }
 
@@ -151,6 +153,7 @@ pub async fn set_paused(
     let Json(body) = body.map_err(|e| Problem::bad_request(format!("send {{\"paused\": true|false}}: {e}")))?;
     let key = profile_or_404(&state, &headers).await?;
     service::set_paused(&state.site, key, body.paused).await.map_err(fault)?;
+    state.ads.kept_profiles.forget(&[key.0]);
     Ok(no_store(Json(json!({"paused": body.paused})).into_response()))
 }
 
@@ -229,6 +232,7 @@ pub async fn remove_topic_form(
     let Some(key) = form_profile(&state, &headers, &form).await? else { return Ok(back(&state, "none")) };
     let topic = topic_of(&id)?;
     service::remove_topic(&state.site, &state.profiles, key, topic, RemoveFrom::ForGood).await.map_err(fault)?;
+    state.ads.kept_profiles.forget(&[key.0]);
     Ok(back(&state, "removed"))
 }
 
@@ -246,6 +250,7 @@ pub async fn pause_form(
         _ => return Err(Problem::bad_request("send paused=true or paused=false")),
     };
     service::set_paused(&state.site, key, paused).await.map_err(fault)?;
+    state.ads.kept_profiles.forget(&[key.0]);
     Ok(back(&state, if paused { "paused" } else { "resumed" }))
 }
 

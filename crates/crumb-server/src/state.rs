@@ -131,7 +131,7 @@ impl AppState {
             config.server.consents_per_minute,
             Arc::clone(&clock),
         ));
-        let ads = Arc::new(crate::ads::served::AdServer::new(&config));
+        let ads = Arc::new(crate::ads::served::AdServer::new(&config, Arc::clone(&clock)));
         let profiles =
             Arc::new(crumb_core::profiles::Profiles::new(crumb_core::profiles::ProfileKeys::from_keyring(&keys)));
         let consent_version = Arc::from(config.consent_version());

@@ -206,6 +206,61 @@ async fn a_withdrawal_on_one_node_outruns_what_another_gathered() {
     }
 }
 
+/// Two nodes on one store: a node keeps what answering read of a profile
+/// for its epoch, and forgets it once its report learns that the visitor
+/// removed a topic on the other node; on the node that removed it, at once.
+#[tokio::test]
+async fn a_topic_removed_on_one_node_stops_the_other_nodes_answers_after_its_report() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(declaration(true), Arc::clone(&store));
+        let site = site(&visitor);
+        visitor.post_consent(&["marketing"], &[]).await;
+        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
+        report(&visitor).await;
+        visitor.clock.advance_seconds(8 * 86_400);
+        let ad = visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await.json();
+        assert_eq!(ad["basis"], "interests", "{backend}: {ad}");
+        let topic = ad["because"]["topic"].as_u64().unwrap();
+        let answering = (visitor.app.clone(), visitor.state.clone());
+
+        // The visitor removes that topic on the other node.
+        let clock = Arc::clone(&visitor.clock);
+        let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
+        let other = AppState::with_clock(declaration(true), Arc::clone(&store), common::keyring(), now);
+        visitor.app = router(other.clone());
+        visitor.state = other;
+        let remove = Request::delete(format!("/api/interests/topics/{topic}"))
+            .header("origin", "http://localhost:8080")
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(visitor.send(remove).await.status, StatusCode::OK, "{backend}");
+        let on_this_node = because(&visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await);
+        assert_ne!(on_this_node, Some(topic), "{backend}: removed here, so not used here");
+
+        // Back on the first node: kept until its report (about a second)…
+        (visitor.app, visitor.state) = answering;
+        let kept = because(&visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await);
+        assert_eq!(kept, Some(topic), "{backend}: the node answers from what it kept");
+        // … and once it has reported, not that topic.
+        report(&visitor).await;
+        for _ in 0..8 {
+            let answer = because(&visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await);
+            assert_ne!(answer, Some(topic), "{backend}");
+        }
+        assert!(store.profiles_changed_since(&site, 0).await.unwrap().len() == 1, "{backend}");
+    }
+}
+
+/// The topic an answer was chosen through, if it is an ad on the interests basis.
+fn because(reply: &common::Reply) -> Option<u64> {
+    if reply.status != StatusCode::OK {
+        return None;
+    }
+    let ad = reply.json();
+    (ad["basis"] == "interests").then(|| ad["because"]["topic"].as_u64()).flatten()
+}
+
 /// The request headers the visitor's browser sends to the site's root.
 fn cookies(browser: &mut Browser) -> axum::http::HeaderMap {
     let url = crumb_cookie::RequestUrl::parse(&format!("{}/", browser.origin)).unwrap();

@@ -663,6 +663,11 @@ impl ProfileStore for FailingStore {
         self.inner.write_profile_batch(site, batch).await
     }
 
+    async fn profiles_changed_since(&self, site: &str, since: UnixMillis) -> Result<Vec<i64>, StoreError> {
+        self.enter(Access::Read, "profiles_changed_since")?;
+        self.inner.profiles_changed_since(site, since).await
+    }
+
     async fn erase_profile(&self, site: &str, profile: i64, at: UnixMillis) -> Result<ProfileDeletion, StoreError> {
         self.enter(Access::Write, "erase_profile")?;
         self.inner.erase_profile(site, profile, at).await

@@ -33,7 +33,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_interest_profiles.sql") },
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_ad_events.sql") },
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_campaigns.sql") },
-    Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_interest_erasures.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_interest_batches.sql") },
 ];
 
 /// PostgreSQL migrations, oldest first.
@@ -49,7 +49,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_interest_profiles.sql") },
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_ad_events.sql") },
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_campaigns.sql") },
-    Migration { version: 12, sql: include_str!("../migrations/postgres/0012_interest_erasures.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/postgres/0012_interest_batches.sql") },
 ];
 
 /// The newest version of a list (0 for an empty list).

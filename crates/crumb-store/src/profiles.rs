@@ -215,10 +215,15 @@ pub trait ProfileStore: Send + Sync {
     /// epochs, [`ProfileStore::purge_interest_epochs`]). One transaction.
     async fn erase_profile(&self, site: &str, profile: i64, at: UnixMillis) -> Result<ProfileDeletion, StoreError>;
 
+    /// The profiles whose choices changed (a topic removed, paused or
+    /// resumed, erased) at or after `since`, in no order: each of those
+    /// calls notes the time it is given.
+    async fn profiles_changed_since(&self, site: &str, since: UnixMillis) -> Result<Vec<i64>, StoreError>;
+
     /// Deletes the observations and per-epoch removals of every profile of
     /// `site` whose epoch began at or before `started_by`, and the ads
-    /// shown (`crate::ads`) and the erasure notes at or before it. One
-    /// transaction.
+    /// shown (`crate::ads`) and the erasure and change notes at or before
+    /// it. One transaction.
     async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError>;
 }
 

@@ -187,10 +187,11 @@ async fn call_everything(store: &FailingStore) {
     expect_failure("set_profile_paused", store.set_profile_paused("x", 1, true, 1).await);
     expect_failure("erase_profile", store.erase_profile("x", 1, 0).await.map(|_| ()));
     expect_failure("write_profile_batch", store.write_profile_batch("x", &one_gathered_page()).await);
+    expect_failure("profiles_changed_since", store.profiles_changed_since("x", 1).await.map(|_| ()));
     expect_failure("purge_interest_epochs", store.purge_interest_epochs("x", 1).await.map(|_| ()));
 }
 
-const METHODS: usize = 61;
+const METHODS: usize = 62;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_always_fails_every_method_and_reaches_nothing() {

@@ -162,21 +162,71 @@ pub async fn topics_for_adding(
     placement: &str,
     unstored: &History,
 ) -> Result<Vec<ReturnedTopic>, ProfileError> {
-    let profile = who.key();
+    let current = profiles.clock(who.key()).epoch_at(site.now_millis());
+    let inputs = answer_inputs(site, who.key(), current).await?;
+    Ok(topics_from(profiles, who, placement, current, &inputs, unstored))
+}
+
+/// What answering reads of a profile in its epoch `current`: whether it is
+/// paused, the topics removed, and the pages of the complete epochs an
+/// answer reads. None of it changes during the epoch unless the visitor
+/// changes their choices (each such change is noted in the store,
+/// [`ProfileStore::profiles_changed_since`](crumb_store::ProfileStore::profiles_changed_since)),
+/// or pages of the last epoch reach the store late (a node's batch, a
+/// second or so after the epoch ended): a node may keep it for the epoch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnswerInputs {
+    /// The profile is paused: nothing is answered.
+    pub paused: bool,
+    /// The topics removed.
+    pub removed: Removed,
+    /// Pages per complete epoch answered (the last [`EPOCHS_ANSWERED`]).
+    pub history: History,
+}
+
+/// [`AnswerInputs`] of `profile` in its epoch `current`, from the store (one read).
+pub async fn answer_inputs(site: &Site, profile: ProfileKey, current: i64) -> Result<AnswerInputs, ProfileError> {
     let name = &site.config.site_name;
-    let current = profiles.clock(profile).epoch_at(site.now_millis());
     let (choices, observations) = site.store.profile_for_answer(name, profile.0, current - EPOCHS_ANSWERED).await?;
-    if choices.paused_since.is_some() {
-        return Ok(Vec::new());
-    }
     let mut history = history(&observations);
-    for (epoch, topics) in unstored.range(current - EPOCHS_ANSWERED..) {
+    history.retain(|epoch, _| *epoch < current);
+    Ok(AnswerInputs { paused: choices.paused_since.is_some(), removed: removed(&choices), history })
+}
+
+/// The topics `placement` may use for `who` in its epoch `current` (see
+/// [`select::answer`]), from `inputs` and, counted with them, `unstored`:
+/// pages read but not yet in the store. Empty for a paused profile.
+pub fn topics_from(
+    profiles: &Profiles,
+    who: Consenting,
+    placement: &str,
+    current: i64,
+    inputs: &AnswerInputs,
+    unstored: &History,
+) -> Vec<ReturnedTopic> {
+    if inputs.paused {
+        return Vec::new();
+    }
+    let profile = who.key();
+    if unstored.range(current - EPOCHS_ANSWERED..current).next().is_none() {
+        return select::answer(
+            &profiles.keys,
+            &profiles.pool,
+            profile,
+            current,
+            placement,
+            &inputs.history,
+            &inputs.removed,
+        );
+    }
+    let mut history = inputs.history.clone();
+    for (epoch, topics) in unstored.range(current - EPOCHS_ANSWERED..current) {
         let pages = history.entry(*epoch).or_default();
         for (topic, count) in topics {
             *pages.entry(*topic).or_default() += count;
         }
     }
-    Ok(select::answer(&profiles.keys, &profiles.pool, profile, current, placement, &history, &removed(&choices)))
+    select::answer(&profiles.keys, &profiles.pool, profile, current, placement, &history, &inputs.removed)
 }
 
 /// A profile as its visitor sees it.

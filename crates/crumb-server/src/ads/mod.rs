@@ -18,6 +18,7 @@
 //! `again=1`, so that the page's topics are recorded once per page view.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -32,12 +33,14 @@ use crumb_core::category::Category;
 use crumb_core::config::Config;
 use crumb_core::i18n::Strings;
 use crumb_core::interests::{Taxonomy, TopicId};
+use crumb_core::profiles::service::AnswerInputs;
 use crumb_core::profiles::{service, Consenting, ProfileKey};
 use crumb_store::ads::{AdEvent, AdEventKey};
 use crumb_store::profiles::GatheredShown;
 use serde::Deserialize;
 
 pub mod gathered;
+pub mod profile_cache;
 pub mod report;
 pub mod served;
 
@@ -278,9 +281,30 @@ async fn interest_topics<'a>(
         }
     }
     let unstored = state.ads.gathered.history_of(who.key().0);
-    let returned =
-        service::topics_for_adding(&state.site, &state.profiles, who, slot, &unstored).await.map_err(fault)?;
+    let (current, inputs) = answer_inputs(state, who.key()).await.map_err(fault)?;
+    let returned = service::topics_from(&state.profiles, who, slot, current, &inputs, &unstored);
     Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key()), Some(reading)))
+}
+
+/// The current epoch of `profile` and what answering reads of it: kept by the node
+/// ([`profile_cache`]), else read from the store (and kept, unless the
+/// epoch began less than [`profile_cache::SETTLE_MILLIS`] ago).
+async fn answer_inputs(
+    state: &AppState,
+    profile: ProfileKey,
+) -> Result<(i64, Arc<AnswerInputs>), service::ProfileError> {
+    let now = state.now_millis();
+    let clock = state.profiles.clock(profile);
+    let current = clock.epoch_at(now);
+    let miss = match state.ads.kept_profiles.get(profile.0, current) {
+        Ok(kept) => return Ok((current, kept)),
+        Err(miss) => miss,
+    };
+    let inputs = Arc::new(service::answer_inputs(&state.site, profile, current).await?);
+    if now - clock.start_of(current) >= profile_cache::SETTLE_MILLIS {
+        state.ads.kept_profiles.keep(profile.0, current, miss, Arc::clone(&inputs));
+    }
+    Ok((current, inputs))
 }
 
 /// Writes the pages and ads shown this node gathered ([`gathered`]) before

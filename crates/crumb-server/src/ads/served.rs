@@ -31,6 +31,21 @@ use crumb_core::config::Config;
 use crumb_core::interests::{Taxonomy, TopicId};
 
 use super::gathered::Gathered;
+use super::profile_cache::ProfileCache;
+use crate::state::Clock;
+
+/// The site's clock (Unix milliseconds), which the notes of changes use.
+struct SiteClock(Clock);
+
+impl std::fmt::Debug for SiteClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SiteClock")
+    }
+}
+
+/// How far back of its last look a node asks which profiles changed: more
+/// than nodes' clocks differ, and than a change takes to commit.
+pub const CHANGES_OVERLAP_MILLIS: i64 = 10_000;
 
 /// Milliseconds in a day.
 pub(super) const DAY_MILLIS: i64 = 86_400_000;
@@ -101,6 +116,14 @@ pub struct AdServer {
     /// and written: so that a request counts each row once, from one
     /// place or the other, never from neither or both.
     pub(super) writing_gathered: tokio::sync::RwLock<()>,
+    /// What answering read of profiles, for their current epoch.
+    pub kept_profiles: ProfileCache,
+    /// When the last report asked the store which profiles changed (the
+    /// site's clock); at first, when the node started (nothing is kept
+    /// from before).
+    changes_read_at: Mutex<i64>,
+    /// The site's clock.
+    clock: SiteClock,
     /// The task that reports them, started by the first serve.
     reporter: OnceLock<()>,
     /// Held by the report under way: one at a time, so that a report reads
@@ -126,7 +149,7 @@ impl Chosen {
 
 impl AdServer {
     /// The campaigns `config` declares (the stored ones come with [`AdServer::replace_stored`]).
-    pub fn new(config: &Config) -> AdServer {
+    pub fn new(config: &Config, clock: Clock) -> AdServer {
         let index = CampaignIndex::new(config.campaigns.clone(), Taxonomy::v2());
         let capped = AtomicBool::new(index.campaigns().iter().any(|c| c.daily_cap.is_some()));
         let frequency_capped = AtomicBool::new(index.campaigns().iter().any(|c| c.frequency_cap.is_some()));
@@ -139,6 +162,9 @@ impl AdServer {
             unreported: Mutex::default(),
             gathered: Gathered::default(),
             writing_gathered: tokio::sync::RwLock::new(()),
+            kept_profiles: ProfileCache::default(),
+            changes_read_at: Mutex::new(clock()),
+            clock: SiteClock(clock),
             reporter: OnceLock::new(),
             reporting: tokio::sync::Mutex::new(()),
         }
@@ -259,10 +285,29 @@ impl AdServer {
             return Ok(());
         }
         let written = store.write_profile_batch(site, &batch).await;
-        if written.is_err() {
-            self.gathered.put_back(batch);
+        match written {
+            Ok(()) => {
+                for page in &batch.observations {
+                    self.kept_profiles.forget_if_past(page.profile, page.epoch);
+                }
+            }
+            Err(_) => self.gathered.put_back(batch),
         }
         written
+    }
+
+    /// Forgets the kept profiles whose choices changed on any node since
+    /// the last time this was asked (less [`CHANGES_OVERLAP_MILLIS`], for
+    /// nodes whose clocks differ a little).
+    pub async fn forget_changed_profiles(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
+        let now = (self.clock.0)();
+        let last = *self.changes_read_at.lock().unwrap_or_else(PoisonError::into_inner);
+        let changed = store.profiles_changed_since(site, last - CHANGES_OVERLAP_MILLIS).await?;
+        if !changed.is_empty() {
+            self.kept_profiles.forget(&changed);
+        }
+        *self.changes_read_at.lock().unwrap_or_else(PoisonError::into_inner) = now;
+        Ok(())
     }
 
     /// Reports what was gathered since the last report to `store` (kept
@@ -273,8 +318,9 @@ impl AdServer {
     pub async fn report(&self, store: &dyn Store, site: &str) -> Result<(), StoreError> {
         let _one_at_a_time = self.reporting.lock().await;
         let profiles = self.write_gathered(store, site).await;
+        let changes = self.forget_changed_profiles(store, site).await;
         let counts = self.report_counts(store, site).await;
-        profiles.and(counts)
+        profiles.and(changes).and(counts)
     }
 
     /// The serve counts' part of [`AdServer::report`].
@@ -354,7 +400,7 @@ mod tests {
             // The demo's declaration without its own campaigns.
             crumb_core::config::demo_toml_without_campaigns()
         );
-        AdServer::new(&crumb_core::config::parse(&text, "crumb.toml").expect("a declaration"))
+        AdServer::new(&crumb_core::config::parse(&text, "crumb.toml").expect("a declaration"), Arc::new(|| 0))
     }
 
     fn request(day: i64, random: u64) -> AdRequest<'static> {

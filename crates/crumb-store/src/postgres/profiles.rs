@@ -42,6 +42,12 @@ const LOG_GATHERED: &str = "INSERT INTO ads_shown (site, profile, at, campaign, 
      SELECT $1::TEXT, $2::BIGINT, $3::BIGINT, $4::TEXT, $5::TEXT, $6::BIGINT
      WHERE NOT EXISTS (SELECT 1 FROM interest_erasures WHERE site = $1 AND profile = $2 AND erased_at >= $3)";
 
+/// Notes that the visitor changed the profile's choices (`$1` site, `$2`
+/// profile, `$3` at).
+const NOTE_CHANGE: &str = "INSERT INTO interest_changes (site, profile, changed_at) VALUES ($1, $2, $3)
+     ON CONFLICT (site, profile) DO UPDATE
+     SET changed_at = GREATEST(interest_changes.changed_at, EXCLUDED.changed_at)";
+
 #[async_trait::async_trait]
 impl ProfileStore for PgStore {
     async fn record_interests(
@@ -112,30 +118,31 @@ impl ProfileStore for PgStore {
         removal: Removal,
         at: UnixMillis,
     ) -> Result<(), StoreError> {
-        let client = self.client().await?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
         let topic = i64::from(topic);
-        let written = match removal {
+        match removal {
             Removal::ForGood => {
-                client
-                    .execute(
-                        "INSERT INTO interest_blocked (site, profile, topic, blocked_at) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (site, profile, topic) DO NOTHING",
-                        &[&site, &profile, &topic, &at],
-                    )
-                    .await
+                tx.execute(
+                    "INSERT INTO interest_blocked (site, profile, topic, blocked_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (site, profile, topic) DO NOTHING",
+                    &[&site, &profile, &topic, &at],
+                )
+                .await
             }
             Removal::Epoch { epoch, epoch_start } => {
-                client
-                    .execute(
-                        "INSERT INTO interest_removed (site, profile, epoch, topic, epoch_start, removed_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)
-                         ON CONFLICT (site, profile, epoch, topic) DO NOTHING",
-                        &[&site, &profile, &epoch, &topic, &epoch_start, &at],
-                    )
-                    .await
+                tx.execute(
+                    "INSERT INTO interest_removed (site, profile, epoch, topic, epoch_start, removed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (site, profile, epoch, topic) DO NOTHING",
+                    &[&site, &profile, &epoch, &topic, &epoch_start, &at],
+                )
+                .await
             }
-        };
-        written.map(|_| ()).map_err(backend_error)
+        }
+        .map_err(backend_error)?;
+        tx.execute(NOTE_CHANGE, &[&site, &profile, &at]).await.map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
     }
 
     async fn set_profile_paused(
@@ -145,19 +152,21 @@ impl ProfileStore for PgStore {
         paused: bool,
         at: UnixMillis,
     ) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        let written = if paused {
-            client
-                .execute(
-                    "INSERT INTO interest_paused (site, profile, paused_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (site, profile) DO NOTHING",
-                    &[&site, &profile, &at],
-                )
-                .await
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend_error)?;
+        if paused {
+            tx.execute(
+                "INSERT INTO interest_paused (site, profile, paused_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (site, profile) DO NOTHING",
+                &[&site, &profile, &at],
+            )
+            .await
         } else {
-            client.execute("DELETE FROM interest_paused WHERE site = $1 AND profile = $2", &[&site, &profile]).await
-        };
-        written.map(|_| ()).map_err(backend_error)
+            tx.execute("DELETE FROM interest_paused WHERE site = $1 AND profile = $2", &[&site, &profile]).await
+        }
+        .map_err(backend_error)?;
+        tx.execute(NOTE_CHANGE, &[&site, &profile, &at]).await.map_err(backend_error)?;
+        tx.commit().await.map_err(backend_error)
     }
 
     async fn write_profile_batch(&self, site: &str, batch: &ProfileBatch) -> Result<(), StoreError> {
@@ -197,6 +206,7 @@ impl ProfileStore for PgStore {
         )
         .await
         .map_err(backend_error)?;
+        tx.execute(NOTE_CHANGE, &[&site, &profile, &at]).await.map_err(backend_error)?;
         let mut deleted = ProfileDeletion::default();
         for table in ["interest_observations", "interest_removed", "interest_blocked", "interest_paused", "ads_shown"] {
             let rows = tx
@@ -215,6 +225,15 @@ impl ProfileStore for PgStore {
         Ok(deleted)
     }
 
+    async fn profiles_changed_since(&self, site: &str, since: UnixMillis) -> Result<Vec<i64>, StoreError> {
+        self.query_all(
+            "SELECT profile FROM interest_changes WHERE site = $1 AND changed_at >= $2",
+            &[&site, &since],
+            |row| crate::rows::Columns::int(&PgRow::record(row), 0),
+        )
+        .await
+    }
+
     async fn purge_interest_epochs(&self, site: &str, started_by: UnixMillis) -> Result<ProfileDeletion, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;
@@ -231,6 +250,9 @@ impl ProfileStore for PgStore {
             .await
             .map_err(backend_error)?;
         tx.execute("DELETE FROM interest_erasures WHERE site = $1 AND erased_at <= $2", &[&site, &started_by])
+            .await
+            .map_err(backend_error)?;
+        tx.execute("DELETE FROM interest_changes WHERE site = $1 AND changed_at <= $2", &[&site, &started_by])
             .await
             .map_err(backend_error)?;
         tx.commit().await.map_err(backend_error)?;

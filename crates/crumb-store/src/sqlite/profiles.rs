@@ -77,6 +77,11 @@ fn choices_of(c: &rusqlite::Connection, site: &str, profile: i64) -> Result<Prof
     Ok(ProfileChoices { paused_since: paused.first().copied(), removed })
 }
 
+/// Notes that the visitor changed the profile's choices (`?1` site, `?2`
+/// profile, `?3` at).
+const NOTE_CHANGE: &str = "INSERT INTO interest_changes (site, profile, changed_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (site, profile) DO UPDATE SET changed_at = MAX(changed_at, excluded.changed_at)";
+
 #[async_trait::async_trait]
 impl ProfileStore for SqliteStore {
     async fn record_interests(
@@ -148,20 +153,23 @@ impl ProfileStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let site = site.to_owned();
         self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
             let written = match removal {
-                Removal::ForGood => c.execute(
+                Removal::ForGood => tx.execute(
                     "INSERT INTO interest_blocked (site, profile, topic, blocked_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (site, profile, topic) DO NOTHING",
                     params![site, profile, topic, at],
                 ),
-                Removal::Epoch { epoch, epoch_start } => c.execute(
+                Removal::Epoch { epoch, epoch_start } => tx.execute(
                     "INSERT INTO interest_removed (site, profile, epoch, topic, epoch_start, removed_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (site, profile, epoch, topic) DO NOTHING",
                     params![site, profile, epoch, topic, epoch_start, at],
                 ),
             };
-            written.map(|_| ()).map_err(backend_error)
+            written.map_err(backend_error)?;
+            tx.execute(NOTE_CHANGE, params![site, profile, at]).map_err(backend_error)?;
+            tx.commit().map_err(backend_error)
         })
         .await
     }
@@ -175,16 +183,19 @@ impl ProfileStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let site = site.to_owned();
         self.with(move |c| {
+            let tx = c.transaction().map_err(backend_error)?;
             let written = if paused {
-                c.execute(
+                tx.execute(
                     "INSERT INTO interest_paused (site, profile, paused_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT (site, profile) DO NOTHING",
                     params![site, profile, at],
                 )
             } else {
-                c.execute("DELETE FROM interest_paused WHERE site = ?1 AND profile = ?2", params![site, profile])
+                tx.execute("DELETE FROM interest_paused WHERE site = ?1 AND profile = ?2", params![site, profile])
             };
-            written.map(|_| ()).map_err(backend_error)
+            written.map_err(backend_error)?;
+            tx.execute(NOTE_CHANGE, params![site, profile, at]).map_err(backend_error)?;
+            tx.commit().map_err(backend_error)
         })
         .await
     }
@@ -233,6 +244,7 @@ impl ProfileStore for SqliteStore {
                 params![site, profile, at],
             )
             .map_err(backend_error)?;
+            tx.execute(NOTE_CHANGE, params![site, profile, at]).map_err(backend_error)?;
             let mut deleted = ProfileDeletion::default();
             for table in
                 ["interest_observations", "interest_removed", "interest_blocked", "interest_paused", "ads_shown"]
@@ -250,6 +262,19 @@ impl ProfileStore for SqliteStore {
             }
             tx.commit().map_err(backend_error)?;
             Ok(deleted)
+        })
+        .await
+    }
+
+    async fn profiles_changed_since(&self, site: &str, since: UnixMillis) -> Result<Vec<i64>, StoreError> {
+        let site = site.to_owned();
+        self.read(move |c| {
+            query_all(
+                c,
+                "SELECT profile FROM interest_changes WHERE site = ?1 AND changed_at >= ?2",
+                params![site, since],
+                |row| row.get::<_, i64>(0).map_err(backend_error),
+            )
         })
         .await
     }
@@ -274,6 +299,8 @@ impl ProfileStore for SqliteStore {
                 .execute("DELETE FROM ads_shown WHERE site = ?1 AND at <= ?2", params![site, started_by])
                 .map_err(backend_error)?;
             tx.execute("DELETE FROM interest_erasures WHERE site = ?1 AND erased_at <= ?2", params![site, started_by])
+                .map_err(backend_error)?;
+            tx.execute("DELETE FROM interest_changes WHERE site = ?1 AND changed_at <= ?2", params![site, started_by])
                 .map_err(backend_error)?;
             tx.commit().map_err(backend_error)?;
             Ok(ProfileDeletion {

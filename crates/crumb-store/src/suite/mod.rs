@@ -106,6 +106,7 @@ macro_rules! __conformance {
             interest_choices
             interest_profile_erased
             gathered_batches_written_unless_erased
+            profile_changes_noted
             interest_epochs_purged
             ad_counters_add_up
             ads_shown_logged_erased_and_purged

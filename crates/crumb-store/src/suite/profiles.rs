@@ -238,3 +238,37 @@ pub async fn gathered_batches_written_unless_erased(store: Arc<dyn Store>) {
         "the purge took epoch 100 and the note; a row from before the erasure is written now"
     );
 }
+
+/// Every change of a profile's choices notes its time (the latest one
+/// kept); reads list the profiles changed since a time, of one site; the
+/// notes go with the purged epochs.
+pub async fn profile_changes_noted(store: Arc<dyn Store>) {
+    let site = "pr-6";
+    assert!(store.profiles_changed_since(site, 0).await.unwrap().is_empty());
+    store.remove_interest_topic(site, 1, 5, Removal::ForGood, START + 10).await.unwrap();
+    store
+        .remove_interest_topic(site, 2, 5, Removal::Epoch { epoch: 100, epoch_start: START }, START + 20)
+        .await
+        .unwrap();
+    store.set_profile_paused(site, 3, true, START + 30).await.unwrap();
+    store.set_profile_paused(site, 4, false, START + 40).await.unwrap();
+    store.erase_profile(site, 5, START + 50).await.unwrap();
+    store.set_profile_paused("pr-6-other", 6, true, START + 60).await.unwrap();
+    let changed = |since| {
+        let store = Arc::clone(&store);
+        async move {
+            let mut profiles = store.profiles_changed_since(site, since).await.unwrap();
+            profiles.sort_unstable();
+            profiles
+        }
+    };
+    assert_eq!(changed(START).await, [1, 2, 3, 4, 5]);
+    assert_eq!(changed(START + 30).await, [3, 4, 5], "at or after");
+    assert_eq!(changed(START + 51).await, Vec::<i64>::new());
+    // An earlier time given later does not move the note back.
+    store.set_profile_paused(site, 5, true, START + 70).await.unwrap();
+    store.set_profile_paused(site, 5, false, START + 65).await.unwrap();
+    assert_eq!(changed(START + 70).await, [5]);
+    store.purge_interest_epochs(site, START + 40).await.unwrap();
+    assert_eq!(changed(0).await, [5], "purged with the epochs: only 5 changed after the cut-off");
+}

@@ -10,3 +10,15 @@ CREATE TABLE interest_erasures (
     PRIMARY KEY (site, profile)
 ) WITHOUT ROWID;
 CREATE INDEX interest_erasures_by_time ON interest_erasures (site, erased_at);
+
+-- When the visitor last changed each profile's choices (a topic removed,
+-- paused or resumed, erased): a node keeps what answering reads of a
+-- profile in memory for its current epoch and, about once a second,
+-- forgets the profiles changed on any node since. Purged with the epochs.
+CREATE TABLE interest_changes (
+    site       TEXT    NOT NULL,
+    profile    INTEGER NOT NULL,
+    changed_at INTEGER NOT NULL, -- Unix milliseconds, UTC
+    PRIMARY KEY (site, profile)
+);
+CREATE INDEX interest_changes_by_time ON interest_changes (site, changed_at);
