@@ -325,9 +325,13 @@ pub async fn current_state(state: &AppState, headers: &HeaderMap) -> Result<(Con
 /// policy: nothing until renewed) or an honoured privacy signal refuses
 /// them. What crumb's own handlers and the gateway both go by.
 pub fn granted_now(state: &AppState, headers: &HeaderMap) -> BTreeSet<Category> {
-    let consent = read_consent(state, headers);
-    let prompt = needs_prompt(state, consent.as_ref());
-    granted_by(consent.as_ref(), prompt, signals(headers, &state.config))
+    granted_by_cookie(state, headers, read_consent(state, headers).as_ref())
+}
+
+/// [`granted_now`], with the request's consent cookie already read.
+pub fn granted_by_cookie(state: &AppState, headers: &HeaderMap, consent: Option<&ConsentCookie>) -> BTreeSet<Category> {
+    let prompt = needs_prompt(state, consent);
+    granted_by(consent, prompt, signals(headers, &state.config))
 }
 
 fn granted_by(consent: Option<&ConsentCookie>, prompt: bool, honoured: Signals) -> BTreeSet<Category> {

@@ -17,7 +17,7 @@ use axum::http::HeaderMap;
 use crumb_core::profiles::ProfileKey;
 use crumb_store::StoreError;
 
-use crate::consent::read_consent;
+use crate::consent::{read_consent, ConsentCookie};
 use crate::request_info::cookie;
 use crate::state::AppState;
 
@@ -47,7 +47,16 @@ impl RequestProfiles {
 /// The profiles of the request in `headers` (reads the store for a linked
 /// account's device; never changes a cookie).
 pub async fn of_request(state: &AppState, headers: &HeaderMap) -> Result<RequestProfiles, StoreError> {
-    let device = read_consent(state, headers).map(|consent| state.profile_of(&consent.consent_id));
+    of_consent(state, headers, read_consent(state, headers).as_ref()).await
+}
+
+/// [`of_request`], with the request's consent cookie already read.
+pub async fn of_consent(
+    state: &AppState,
+    headers: &HeaderMap,
+    consent: Option<&ConsentCookie>,
+) -> Result<RequestProfiles, StoreError> {
+    let device = consent.map(|consent| state.profile_of(&consent.consent_id));
     let linked = state.linked_profile_of(cookie(headers, &state.names.auth)).await?;
     Ok(RequestProfiles { device, linked })
 }

@@ -253,7 +253,8 @@ async fn interest_topics<'a>(
     if !state.config.interests.enabled {
         return Ok((Vec::new(), None, None));
     }
-    let granted = crate::consent::granted_now(state, headers);
+    let consent = crate::consent::read_consent(state, headers);
+    let granted = crate::consent::granted_by_cookie(state, headers, consent.as_ref());
     if !granted.contains(&Category::Marketing) {
         return Ok((Vec::new(), None, None));
     }
@@ -262,7 +263,7 @@ async fn interest_topics<'a>(
         return Ok((Vec::new(), None, None));
     }
     // The account's profile on a linked device, else the consent cookie's.
-    let profile = crate::profile_key::for_request(state, headers).await.map_err(unavailable)?;
+    let profile = crate::profile_key::of_consent(state, headers, consent.as_ref()).await.map_err(unavailable)?.key();
     let Some(Ok(who)) = profile.map(|key| Consenting::check(key, &granted, signals)) else {
         return Ok((Vec::new(), None, None));
     };
