@@ -182,11 +182,7 @@ async fn a_withdrawal_on_one_node_outruns_what_another_gathered() {
         assert!(!gathering.ads.gathered.history_of(profile.0).is_empty(), "{backend}: gathered, not written");
 
         // The visitor's next request reaches the other node.
-        let clock = Arc::clone(&visitor.clock);
-        let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
-        let other = AppState::with_clock(declaration(true), Arc::clone(&store), common::keyring(), now);
-        visitor.app = router(other.clone());
-        visitor.state = other;
+        to_another_node(&mut visitor, &store);
         visitor.clock.advance_seconds(1);
         assert_eq!(visitor.post_consent(&[], &[]).await.status, StatusCode::CREATED, "{backend}");
         gathering.ads.report(store.as_ref(), &site).await.unwrap();
@@ -224,11 +220,7 @@ async fn a_topic_removed_on_one_node_stops_the_other_nodes_answers_after_its_rep
         let answering = (visitor.app.clone(), visitor.state.clone());
 
         // The visitor removes that topic on the other node.
-        let clock = Arc::clone(&visitor.clock);
-        let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
-        let other = AppState::with_clock(declaration(true), Arc::clone(&store), common::keyring(), now);
-        visitor.app = router(other.clone());
-        visitor.state = other;
+        to_another_node(&mut visitor, &store);
         let remove = Request::delete(format!("/api/interests/topics/{topic}"))
             .header("origin", "http://localhost:8080")
             .header("sec-fetch-site", "same-origin")
@@ -250,6 +242,16 @@ async fn a_topic_removed_on_one_node_stops_the_other_nodes_answers_after_its_rep
         }
         assert!(store.profiles_changed_since(&site, 0).await.unwrap().len() == 1, "{backend}");
     }
+}
+
+/// Sends the visitor's next requests to another node on `store` (its own
+/// state: gathered rows, kept profiles), on the visitor's clock.
+fn to_another_node(visitor: &mut Browser, store: &Arc<dyn Store>) {
+    let clock = Arc::clone(&visitor.clock);
+    let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
+    let other = AppState::with_clock(declaration(true), Arc::clone(store), common::keyring(), now);
+    visitor.app = router(other.clone());
+    visitor.state = other;
 }
 
 /// The topic an answer was chosen through, if it is an ad on the interests basis.

@@ -88,18 +88,8 @@ pub struct ProfileDeletion {
 pub struct GatheredObservation {
     /// The profile.
     pub profile: i64,
-    /// The profile's epoch number.
-    pub epoch: i64,
-    /// When that epoch began for the profile.
-    pub epoch_start: UnixMillis,
-    /// The taxonomy topic id.
-    pub topic: u16,
-    /// Pages read about it.
-    pub count: u64,
-    /// The first of them.
-    pub first_seen: UnixMillis,
-    /// The last of them.
-    pub last_seen: UnixMillis,
+    /// The pages, to be added to the profile's row of their epoch and topic.
+    pub pages: InterestObservation,
 }
 
 /// An ad a node showed to a profile, gathered for its next batch: a row of

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crumb_store::analytics::{Dimension, EventKind, EventRecord, Granularity};
 use crumb_store::failing::{Access, FailMode, FailingStore, InjectedFailure};
-use crumb_store::profiles::{GatheredObservation, ProfileBatch, ProfileChoices, Removal};
+use crumb_store::profiles::{GatheredObservation, InterestObservation, ProfileBatch, ProfileChoices, Removal};
 use crumb_store::sqlite::SqliteStore;
 use crumb_store::{
     Account, AccountStore, AnalyticsStore, ConsentAction, ConsentRecord, Device, ProfileStore, RememberToken,
@@ -266,7 +266,6 @@ fn modes_fail_what_they_say() {
 
 /// A batch of one page read, for the calls above.
 fn one_gathered_page() -> ProfileBatch {
-    let page =
-        GatheredObservation { profile: 1, epoch: 1, epoch_start: 0, topic: 1, count: 1, first_seen: 1, last_seen: 1 };
-    ProfileBatch { observations: vec![page], shown: Vec::new() }
+    let pages = InterestObservation { epoch: 1, epoch_start: 0, topic: 1, count: 1, first_seen: 1, last_seen: 1 };
+    ProfileBatch { observations: vec![GatheredObservation { profile: 1, pages }], shown: Vec::new() }
 }

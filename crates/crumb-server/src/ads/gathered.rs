@@ -38,7 +38,7 @@ use std::sync::{Mutex, PoisonError};
 use crumb_core::interests::TopicId;
 use crumb_core::profiles::select::History;
 use crumb_core::profiles::service::PageRead;
-use crumb_store::profiles::{GatheredObservation, GatheredShown, ProfileBatch};
+use crumb_store::profiles::{GatheredObservation, GatheredShown, InterestObservation, ProfileBatch};
 
 /// The most rows (pages per profile, epoch and topic; ads shown) that wait
 /// for a write: about 20 MB at most, and a minute of a busy node's requests.
@@ -53,19 +53,10 @@ pub struct Gathered {
 /// Pages by profile and (epoch, topic), and ads shown by profile.
 #[derive(Debug, Default)]
 struct Batch {
-    pages: HashMap<i64, HashMap<(i64, u16), Pages>>,
+    pages: HashMap<i64, HashMap<(i64, u16), InterestObservation>>,
     page_rows: usize,
     shown: HashMap<i64, Vec<GatheredShown>>,
     shown_rows: usize,
-}
-
-/// Pages about one topic in one epoch of one profile.
-#[derive(Clone, Copy, Debug)]
-struct Pages {
-    epoch_start: i64,
-    count: u64,
-    first_seen: i64,
-    last_seen: i64,
 }
 
 impl Batch {
@@ -73,8 +64,8 @@ impl Batch {
         self.page_rows + self.shown_rows
     }
 
-    fn add_pages(&mut self, profile: i64, key: (i64, u16), pages: Pages) {
-        match self.pages.entry(profile).or_default().entry(key) {
+    fn add_pages(&mut self, profile: i64, pages: InterestObservation) {
+        match self.pages.entry(profile).or_default().entry((pages.epoch, pages.topic)) {
             Entry::Occupied(mut row) => {
                 let row = row.get_mut();
                 row.count += pages.count;
@@ -107,8 +98,9 @@ impl Gathered {
             return false;
         }
         for &topic in &read.topics {
-            let pages = Pages { epoch_start: read.epoch_start, count: 1, first_seen: read.at, last_seen: read.at };
-            batch.add_pages(read.profile.0, (read.epoch, topic), pages);
+            let (epoch, epoch_start, at) = (read.epoch, read.epoch_start, read.at);
+            let page = InterestObservation { epoch, epoch_start, topic, count: 1, first_seen: at, last_seen: at };
+            batch.add_pages(read.profile.0, page);
         }
         true
     }
@@ -137,8 +129,8 @@ impl Gathered {
     pub fn history_of(&self, profile: i64) -> History {
         let batch = self.lock();
         let mut history = History::new();
-        for (&(epoch, topic), pages) in batch.pages.get(&profile).into_iter().flatten() {
-            history.entry(epoch).or_default().insert(TopicId(topic), pages.count);
+        for pages in batch.pages.get(&profile).into_iter().flat_map(HashMap::values) {
+            history.entry(pages.epoch).or_default().insert(TopicId(pages.topic), pages.count);
         }
         history
     }
@@ -160,16 +152,7 @@ impl Gathered {
         let observations = batch
             .pages
             .into_iter()
-            .flat_map(|(profile, pages)| pages.into_iter().map(move |(key, p)| (profile, key, p)))
-            .map(|(profile, (epoch, topic), p)| GatheredObservation {
-                profile,
-                epoch,
-                epoch_start: p.epoch_start,
-                topic,
-                count: p.count,
-                first_seen: p.first_seen,
-                last_seen: p.last_seen,
-            })
+            .flat_map(|(profile, pages)| pages.into_values().map(move |pages| GatheredObservation { profile, pages }))
             .collect();
         let shown = batch.shown.into_values().flatten().collect();
         ProfileBatch { observations, shown }
@@ -179,10 +162,8 @@ impl Gathered {
     /// [`MAX_GATHERED`] when rows were gathered meanwhile: none is dropped).
     pub fn put_back(&self, taken: ProfileBatch) {
         let mut batch = self.lock();
-        for o in taken.observations {
-            let pages =
-                Pages { epoch_start: o.epoch_start, count: o.count, first_seen: o.first_seen, last_seen: o.last_seen };
-            batch.add_pages(o.profile, (o.epoch, o.topic), pages);
+        for GatheredObservation { profile, pages } in taken.observations {
+            batch.add_pages(profile, pages);
         }
         for ad in taken.shown {
             batch.add_shown(ad);
@@ -204,7 +185,7 @@ mod tests {
     }
 
     fn sorted(mut batch: ProfileBatch) -> ProfileBatch {
-        batch.observations.sort_by_key(|o| (o.profile, o.epoch, o.topic));
+        batch.observations.sort_by_key(|o| (o.profile, o.pages.epoch, o.pages.topic));
         batch.shown.sort_by_key(|s| (s.profile, s.at));
         batch
     }
@@ -220,12 +201,7 @@ mod tests {
         let batch = sorted(gathered.take());
         let row = |profile, topic, count, first_seen, last_seen| GatheredObservation {
             profile,
-            epoch: 7,
-            epoch_start: 1_000,
-            topic,
-            count,
-            first_seen,
-            last_seen,
+            pages: InterestObservation { epoch: 7, epoch_start: 1_000, topic, count, first_seen, last_seen },
         };
         assert_eq!(
             batch.observations,
@@ -280,7 +256,7 @@ mod tests {
         gathered.put_back(failed);
         let batch = gathered.take();
         assert_eq!(batch.observations.len(), 1);
-        assert_eq!((batch.observations[0].count, batch.observations[0].first_seen), (2, 1_000));
+        assert_eq!((batch.observations[0].pages.count, batch.observations[0].pages.first_seen), (2, 1_000));
         assert_eq!(batch.shown, [ad(1, "bikes", 2_000)]);
     }
 

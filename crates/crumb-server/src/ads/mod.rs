@@ -95,8 +95,9 @@ fn unavailable(error: impl std::fmt::Display) -> Problem {
 /// `GET /api/ad?slot=NAME&url=PAGE[&again=1]`: the ad for the slot as JSON
 /// (`campaign`, `name`, `advertiser`, `html`, `click_url`,
 /// `impression_url`, `basis`, `because`), or 204 when no campaign may fill
-/// it. The serve is counted in the store (and, on the interests basis,
-/// logged for the visitor's profile).
+/// it. The serve is counted (and, on the interests basis, logged for the
+/// visitor's profile) in the node's memory and reported to the store about
+/// once a second ([`served`], [`gathered`]).
 pub async fn ad(
     State(state): State<AppState>,
     headers: HeaderMap,

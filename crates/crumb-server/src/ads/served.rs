@@ -32,7 +32,7 @@ use crumb_core::interests::{Taxonomy, TopicId};
 
 use super::gathered::Gathered;
 use super::profile_cache::ProfileCache;
-use crate::state::Clock;
+use crumb_core::Clock;
 
 /// The site's clock (Unix milliseconds), which the notes of changes use.
 struct SiteClock(Clock);
@@ -288,7 +288,7 @@ impl AdServer {
         match written {
             Ok(()) => {
                 for page in &batch.observations {
-                    self.kept_profiles.forget_if_past(page.profile, page.epoch);
+                    self.kept_profiles.forget_if_past(page.profile, page.pages.epoch);
                 }
             }
             Err(_) => self.gathered.put_back(batch),

@@ -3,8 +3,8 @@
 use super::columns::PgRow;
 use super::{backend_error, PgStore};
 use crate::profiles::{
-    self, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore, Removal,
-    OBSERVATION_COLUMNS,
+    self, GatheredObservation, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore,
+    Removal, OBSERVATION_COLUMNS,
 };
 use crate::{StoreError, UnixMillis};
 
@@ -176,14 +176,11 @@ impl ProfileStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend_error)?;
         let add = tx.prepare_cached(ADD_GATHERED).await.map_err(backend_error)?;
-        for o in &batch.observations {
+        for GatheredObservation { profile, pages: o } in &batch.observations {
             let (topic, count) = (i64::from(o.topic), i64::try_from(o.count).unwrap_or(i64::MAX));
-            tx.execute(
-                &add,
-                &[&site, &o.profile, &o.epoch, &topic, &o.epoch_start, &count, &o.first_seen, &o.last_seen],
-            )
-            .await
-            .map_err(backend_error)?;
+            tx.execute(&add, &[&site, profile, &o.epoch, &topic, &o.epoch_start, &count, &o.first_seen, &o.last_seen])
+                .await
+                .map_err(backend_error)?;
         }
         let log = tx.prepare_cached(LOG_GATHERED).await.map_err(backend_error)?;
         for ad in &batch.shown {

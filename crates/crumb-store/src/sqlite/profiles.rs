@@ -4,8 +4,8 @@ use rusqlite::params;
 
 use super::{backend_error, query_all, SqliteStore};
 use crate::profiles::{
-    self, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore, Removal,
-    OBSERVATION_COLUMNS,
+    self, GatheredObservation, InterestObservation, ProfileBatch, ProfileChoices, ProfileDeletion, ProfileStore,
+    Removal, OBSERVATION_COLUMNS,
 };
 use crate::rows::changed;
 use crate::{StoreError, UnixMillis};
@@ -209,11 +209,11 @@ impl ProfileStore for SqliteStore {
             let tx = c.transaction().map_err(backend_error)?;
             {
                 let mut add = tx.prepare_cached(ADD_GATHERED).map_err(backend_error)?;
-                for o in &batch.observations {
+                for GatheredObservation { profile, pages: o } in &batch.observations {
                     let count = i64::try_from(o.count).unwrap_or(i64::MAX);
                     add.execute(params![
                         site,
-                        o.profile,
+                        profile,
                         o.epoch,
                         o.topic,
                         o.epoch_start,

@@ -167,12 +167,7 @@ pub async fn gathered_batches_written_unless_erased(store: Arc<dyn Store>) {
     let (site, profile, other, paused) = ("pr-5", 1, 2, 3);
     let page = |profile, topic, count, first_seen, last_seen| GatheredObservation {
         profile,
-        epoch: 100,
-        epoch_start: START,
-        topic,
-        count,
-        first_seen,
-        last_seen,
+        pages: InterestObservation { epoch: 100, epoch_start: START, topic, count, first_seen, last_seen },
     };
     let ad = |profile, at| GatheredShown {
         profile,
