@@ -10,6 +10,7 @@
 //! kept about them, also after withdrawing consent. When marketing consent
 //! is withdrawn the server calls [`erase`] before it answers.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -150,21 +151,9 @@ pub async fn topics_for(
     who: Consenting,
     placement: &str,
 ) -> Result<Vec<ReturnedTopic>, ProfileError> {
-    topics_for_adding(site, profiles, who, placement, &History::new()).await
-}
-
-/// [`topics_for`], counting also `unstored`: pages of the profile read
-/// but not yet in the store (a node gathers them for a batch write).
-pub async fn topics_for_adding(
-    site: &Site,
-    profiles: &Profiles,
-    who: Consenting,
-    placement: &str,
-    unstored: &History,
-) -> Result<Vec<ReturnedTopic>, ProfileError> {
     let current = profiles.clock(who.key()).epoch_at(site.now_millis());
     let inputs = answer_inputs(site, who.key(), current).await?;
-    Ok(topics_from(profiles, who, placement, current, &inputs, unstored))
+    Ok(topics_from(profiles, who, placement, current, &inputs, &History::new()))
 }
 
 /// What answering reads of a profile in its epoch `current`: whether it is
@@ -207,26 +196,21 @@ pub fn topics_from(
     if inputs.paused {
         return Vec::new();
     }
-    let profile = who.key();
-    if unstored.range(current - EPOCHS_ANSWERED..current).next().is_none() {
-        return select::answer(
-            &profiles.keys,
-            &profiles.pool,
-            profile,
-            current,
-            placement,
-            &inputs.history,
-            &inputs.removed,
-        );
-    }
-    let mut history = inputs.history.clone();
-    for (epoch, topics) in unstored.range(current - EPOCHS_ANSWERED..current) {
-        let pages = history.entry(*epoch).or_default();
-        for (topic, count) in topics {
-            *pages.entry(*topic).or_default() += count;
+    let answered = current - EPOCHS_ANSWERED..current;
+    let history = match unstored.range(answered.clone()).next() {
+        None => Cow::Borrowed(&inputs.history),
+        Some(_) => {
+            let mut history = inputs.history.clone();
+            for (epoch, topics) in unstored.range(answered) {
+                let pages = history.entry(*epoch).or_default();
+                for (topic, count) in topics {
+                    *pages.entry(*topic).or_default() += count;
+                }
+            }
+            Cow::Owned(history)
         }
-    }
-    select::answer(&profiles.keys, &profiles.pool, profile, current, placement, &history, &inputs.removed)
+    };
+    select::answer(&profiles.keys, &profiles.pool, who.key(), current, placement, &history, &inputs.removed)
 }
 
 /// A profile as its visitor sees it.
