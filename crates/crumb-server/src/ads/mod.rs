@@ -305,6 +305,9 @@ async fn answer_inputs(
     let inputs = Arc::new(service::answer_inputs(&state.site, profile, current).await?);
     if now - clock.start_of(current) >= profile_cache::SETTLE_MILLIS {
         state.ads.kept_profiles.keep(profile.0, current, miss, Arc::clone(&inputs));
+        // Its reports forget what changed on other nodes, even while no
+        // ad is served.
+        state.ads.start_reporter(&state.store, &state.config.site_name);
     }
     Ok((current, inputs))
 }
