@@ -7,6 +7,11 @@
   var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
   // The decision last applied ("" before any), the spacer below the page and its size rule.
   var last, spacer, sized, S = el("style");
+  /* Counts each read of the server's state and each decision sent: a read
+     is applied only if nothing was asked after it, so an answer that was
+     overtaken (a read sent before a decision, answered after it) never
+     undoes the decision. */
+  var asked = 0;
   // Other tabs of the site hear of a decision at once (nothing is stored for it).
   var bc = window.BroadcastChannel && new BroadcastChannel("crumb");
   window.crumb = api;
@@ -179,11 +184,14 @@
     if (s.needs_prompt) showBanner(); else hideBanner();
   }
   function load() {
+    var n = ++asked;
     return fetch(C.api + "consent", { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { return r.json(); }).then(sync, function () {});
+      .then(function (r) { return r.json(); })
+      .then(function (s) { if (n === asked) sync(s); }, function () {});
   }
 
   function save(granted) {
+    ++asked;
     return fetch(C.api + "consent", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
@@ -192,6 +200,7 @@
       if (!r.ok) throw new Error("crumb: consent not saved (" + r.status + ")");
       return r.json();
     }).then(function (receipt) {
+      ++asked;
       api.receipt = receipt;
       apply(receipt.granted);
       if (bc) bc.postMessage(1);
