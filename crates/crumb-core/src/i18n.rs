@@ -190,10 +190,29 @@ impl Strings {
 
     /// The string for `key` with `{name}` placeholders filled in.
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
-        let mut text = self.get(key).to_owned();
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
+        let template = self.get(key);
+        let mut text = String::with_capacity(template.len() + values.iter().map(|(_, v)| v.len()).sum::<usize>());
+        let mut rest = template;
+        // One pass: each `{name}` with a value is replaced, anything else kept.
+        while let Some(open) = rest.find('{') {
+            text.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                values.iter().find(|(n, _)| *n == name).map(|(_, value)| (*value, close))
+            });
+            match value {
+                Some((value, close)) => {
+                    text.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    text.push('{');
+                    rest = after;
+                }
+            }
         }
+        text.push_str(rest);
         text
     }
 
@@ -278,6 +297,20 @@ mod tests {
         assert_eq!(negotiate(&offered, Some("fr"), Some("de")), Language::Fr);
         assert_eq!(negotiate(&offered, Some("pl"), None), Language::En, "not offered");
         assert_eq!(negotiate(&offered, None, Some("de;q=0")), Language::En);
+    }
+
+    #[test]
+    fn fill_replaces_each_named_placeholder_once() {
+        let en = Language::En.strings();
+        assert_eq!(en.fill("ad_label", &[("advertiser", "Velo")]), "Advertisement · Velo");
+        // A value is not read for placeholders (an advertiser may be called anything).
+        assert_eq!(
+            en.fill("ad_label", &[("advertiser", "{topic} {advertiser}"), ("topic", "x")]),
+            "Advertisement · {topic} {advertiser}"
+        );
+        // A placeholder with no value stays, for `around`.
+        assert_eq!(en.fill("ad_because_topic", &[]), "Because you read about {topic}");
+        assert_eq!(en.around("ad_because_topic", "topic", &[]), ("Because you read about ".to_owned(), String::new()));
     }
 
     #[test]

@@ -47,6 +47,13 @@ const IN_FLIGHT: u64 = 64;
 const PAIRED_REQUESTS: u64 = 10_000;
 /// Visitors with marketing consent, for the interests basis over HTTP.
 const VISITORS: usize = 1_000;
+/// Paired rounds on the interests basis, each of [`INTERESTS_REQUESTS`]:
+/// enough for every crumb round to take about two seconds, so that each
+/// includes the node's once-a-second batch writes (with rounds of a
+/// fraction of a second, one write fell in some rounds and not others, and
+/// the ratio ranged from 0.27 to 0.60 within one run).
+const INTERESTS_ROUNDS: usize = 7;
+const INTERESTS_REQUESTS: u64 = 50_000;
 
 /// A small deterministic generator (SplitMix64), so every run sees the same campaigns.
 struct Mix(u64);
@@ -321,21 +328,24 @@ fn http(c: &mut Criterion) {
     eprintln!("http, interests basis: {bases} of 100 sample requests answered on it");
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let mut ratios = Vec::new();
-    for _ in 0..3 {
-        let bare_time = runtime.block_on(fire(&client, &bare, PAIRED_REQUESTS, None));
-        let crumb_time = runtime.block_on(fire_as(
-            &client,
-            &crumb,
-            PAIRED_REQUESTS,
-            IN_FLIGHT,
-            Some(latencies.clone()),
-            cookies.clone(),
-        ));
+    for round in 0..INTERESTS_ROUNDS {
+        let crumb_round = || {
+            let latencies = Some(latencies.clone());
+            runtime.block_on(fire_as(&client, &crumb, INTERESTS_REQUESTS, IN_FLIGHT, latencies, cookies.clone()))
+        };
+        // Which runs first alternates, as in the context basis's rounds.
+        let (bare_time, crumb_time) = if round % 2 == 0 {
+            let bare_time = runtime.block_on(fire(&client, &bare, INTERESTS_REQUESTS, None));
+            (bare_time, crumb_round())
+        } else {
+            let crumb_time = crumb_round();
+            (runtime.block_on(fire(&client, &bare, INTERESTS_REQUESTS, None)), crumb_time)
+        };
         ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
     }
     eprintln!(
-        "http, interests basis ({VISITORS} consenting visitors): crumb/bare throughput over 3 paired rounds of \
-         {PAIRED_REQUESTS} requests, {IN_FLIGHT} in flight: {}",
+        "http, interests basis ({VISITORS} consenting visitors): crumb/bare throughput over {INTERESTS_ROUNDS} paired rounds of \
+         {INTERESTS_REQUESTS} requests, {IN_FLIGHT} in flight: {}",
         summary(ratios, &latencies)
     );
     eprintln!("http, interests basis, 4 in flight: crumb's latency {}", low_latency(cookies));

@@ -355,7 +355,17 @@ pub async fn get_state(State(state): State<AppState>, headers: HeaderMap) -> Res
 
 /// Negotiates the language of a request for this site.
 pub fn language_for(state: &AppState, headers: &HeaderMap, explicit: Option<&str>) -> Language {
-    let from_preferences = read_consent(state, headers)
+    language_with_consent(state, headers, read_consent(state, headers).as_ref(), explicit)
+}
+
+/// [`language_for`], with the request's consent cookie already read.
+pub fn language_with_consent(
+    state: &AppState,
+    headers: &HeaderMap,
+    consent: Option<&ConsentCookie>,
+    explicit: Option<&str>,
+) -> Language {
+    let from_preferences = consent
         .filter(|c| c.granted.contains(&Category::Preferences))
         .and_then(|_| cookie(headers, &state.names.preferences))
         .and_then(|prefs| prefs.split('&').find_map(|kv| kv.strip_prefix("lang=")).map(str::to_owned));

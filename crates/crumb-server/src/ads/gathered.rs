@@ -10,9 +10,13 @@
 //!   ones ([`Gathered::history_of`]). Answers read only complete epochs
 //!   (`crumb_core::profiles::select`), so on another node a page not yet
 //!   written changes no answer, except in the second an epoch ends.
-//!   A request reads the gathered rows and then the store's while no batch
-//!   is being written (`AdServer::writing_gathered`), so it counts each
-//!   row once.
+//!   A request that reads the store reads the gathered rows and then the
+//!   store's while no batch is being written (`AdServer::writing_gathered`),
+//!   so it counts each row once. A request answered from the profile this
+//!   node keeps (`super::profile_cache`) reads no store and waits for no
+//!   write: a kept profile is never from its epoch's first ten seconds, so
+//!   the rows gathered for it are of its current epoch, which no answer
+//!   reads.
 //! - **Frequency caps** count the ads this node gathered for the visitor
 //!   as well as the stored ones ([`Gathered::add_shown_since`]); across
 //!   nodes a cap may overshoot by what another node showed the same

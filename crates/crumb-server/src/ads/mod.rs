@@ -46,6 +46,7 @@ pub mod served;
 
 use served::{Chosen, DAY_MILLIS};
 
+use crate::consent::ConsentCookie;
 use crate::mount::Mount;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -120,7 +121,9 @@ pub async fn ad(
     let day = now.div_euclid(DAY_MILLIS);
     let page_topics: Vec<TopicId> =
         state.config.interests.pages.topics_for(&path).map(<[TopicId]>::to_vec).unwrap_or_default();
-    let (interests, profile, _reading) = interest_topics(&state, &headers, &slot, &page_topics, again).await?;
+    let consent = crate::consent::read_consent(&state, &headers);
+    let (interests, profile, _reading) =
+        interest_topics(&state, &headers, consent.as_ref(), &slot, &page_topics, again).await?;
     let visitor = match profile {
         Some(profile) if !interests.is_empty() && state.ads.has_frequency_caps() => {
             shown_today(&state, profile, day).await?
@@ -148,16 +151,23 @@ pub async fn ad(
             let shown_to = Some((ad.profile, ad.at));
             let site = &state.config.site_name;
             state.store.record_ad_event(site, &key, AdEvent::Served, shown_to).await.map_err(unavailable)?;
-            return answer(&state, &headers, chosen, slot, now);
+            return answer(&state, &headers, consent.as_ref(), chosen, slot, now);
         }
     }
     state.ads.count_served(key, &state.store, &state.config.site_name);
-    answer(&state, &headers, chosen, slot, now)
+    answer(&state, &headers, consent.as_ref(), chosen, slot, now)
 }
 
 /// The answer for `chosen`, counted as served: the creative in the
 /// visitor's language with its click and impression links.
-fn answer(state: &AppState, headers: &HeaderMap, chosen: Chosen, slot: String, now: i64) -> Result<Response, Problem> {
+fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    consent: Option<&ConsentCookie>,
+    chosen: Chosen,
+    slot: String,
+    now: i64,
+) -> Result<Response, Problem> {
     let (campaign, basis, topic) = (chosen.campaign(), chosen.basis, chosen.topic);
     let mount = Mount::of(&state.config);
     let issued = now / 1000;
@@ -165,7 +175,7 @@ fn answer(state: &AppState, headers: &HeaderMap, chosen: Chosen, slot: String, n
     let click_url = format!("{}{}", mount.at("/ad/click/"), click.sign(&state.keys));
     let seen = SeenToken { campaign: click.campaign, slot: click.slot, basis, topic, issued, serve: rand::random() };
     let impression_url = format!("{}{}", mount.at("/api/ad/seen/"), seen.sign(&state.keys));
-    let strings = crate::consent::language_for(state, headers, None).strings();
+    let strings = crate::consent::language_with_consent(state, headers, consent, None).strings();
     let topic_entry = topic.and_then(|t| Taxonomy::v2().get(t));
     let because_text = because(strings, basis, topic_entry.map(|t| t.name));
     let html = crate::pages::render(&CreativeMarkup {
@@ -247,6 +257,7 @@ async fn shown_today(state: &AppState, profile: ProfileKey, day: i64) -> Result<
 async fn interest_topics<'a>(
     state: &'a AppState,
     headers: &HeaderMap,
+    consent: Option<&ConsentCookie>,
     slot: &str,
     page_topics: &[TopicId],
     again: bool,
@@ -254,8 +265,7 @@ async fn interest_topics<'a>(
     if !state.config.interests.enabled {
         return Ok((Vec::new(), None, None));
     }
-    let consent = crate::consent::read_consent(state, headers);
-    let granted = crate::consent::granted_by_cookie(state, headers, consent.as_ref());
+    let granted = crate::consent::granted_by_cookie(state, headers, consent);
     if !granted.contains(&Category::Marketing) {
         return Ok((Vec::new(), None, None));
     }
@@ -264,14 +274,13 @@ async fn interest_topics<'a>(
         return Ok((Vec::new(), None, None));
     }
     // The account's profile on a linked device, else the consent cookie's.
-    let profile = crate::profile_key::of_consent(state, headers, consent.as_ref()).await.map_err(unavailable)?.key();
+    let profile = crate::profile_key::of_consent(state, headers, consent).await.map_err(unavailable)?.key();
     let Some(Ok(who)) = profile.map(|key| Consenting::check(key, &granted, signals)) else {
         return Ok((Vec::new(), None, None));
     };
     let fault = |error: service::ProfileError| unavailable(error);
-    // The profile is read from this node's gathered rows and the store's
-    // with no batch written in between (held until the choice is counted).
-    let reading = state.ads.writing_gathered.read().await;
+    // A page gathered now goes with the next batch, whether or not one is
+    // being written.
     if !again {
         if let Some(read) = service::page_read(&state.profiles, who, page_topics, state.now_millis()) {
             if state.ads.gathered.page(&read) {
@@ -282,6 +291,22 @@ async fn interest_topics<'a>(
             }
         }
     }
+    // Kept by this node, and no frequency cap to read: nothing is read
+    // from the store, so nothing waits for a batch being written. A kept
+    // profile is never from its epoch's first ten seconds, so the pages
+    // gathered here are all of its current epoch, which no answer reads.
+    let current = state.profiles.clock(who.key()).epoch_at(state.now_millis());
+    if !state.ads.has_frequency_caps() {
+        if let Ok(inputs) = state.ads.kept_profiles.get(who.key().0, current) {
+            let unstored = state.ads.gathered.history_of(who.key().0);
+            let returned = service::topics_from(&state.profiles, who, slot, current, &inputs, &unstored);
+            return Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key()), None));
+        }
+    }
+    // Otherwise the profile is read from this node's gathered rows and the
+    // store's with no batch written in between (held until the choice,
+    // which a frequency cap makes read the ads shown, is counted).
+    let reading = state.ads.writing_gathered.read().await;
     let unstored = state.ads.gathered.history_of(who.key().0);
     let (current, inputs) = answer_inputs(state, who.key()).await.map_err(fault)?;
     let returned = service::topics_from(&state.profiles, who, slot, current, &inputs, &unstored);

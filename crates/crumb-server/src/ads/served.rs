@@ -262,7 +262,9 @@ impl AdServer {
         self.reporter.get_or_init(|| {
             let (server, store, site) = (Arc::downgrade(self), Arc::clone(store), site.to_owned());
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(REPORT_EVERY);
+                // The first report a period after the start, not at once:
+                // what started the task has just been gathered.
+                let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + REPORT_EVERY, REPORT_EVERY);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tick.tick().await;
