@@ -37,6 +37,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use crumb_core::interests::TopicId;
@@ -131,9 +132,17 @@ impl Gathered {
 
     /// The pages gathered for `profile`, by epoch and topic.
     pub fn history_of(&self, profile: i64) -> History {
+        self.history_in(profile, i64::MIN..i64::MAX)
+    }
+
+    /// The pages gathered for `profile` in `epochs` (an answer reads its
+    /// last complete epochs: pages of those are rarely still waiting, so
+    /// this is mostly empty and allocates nothing).
+    pub fn history_in(&self, profile: i64, epochs: Range<i64>) -> History {
         let batch = self.lock();
         let mut history = History::new();
-        for pages in batch.pages.get(&profile).into_iter().flat_map(HashMap::values) {
+        let gathered = batch.pages.get(&profile).into_iter().flat_map(HashMap::values);
+        for pages in gathered.filter(|pages| epochs.contains(&pages.epoch)) {
             history.entry(pages.epoch).or_default().insert(TopicId(pages.topic), pages.count);
         }
         history

@@ -44,6 +44,7 @@ pub mod profile_cache;
 pub mod report;
 pub mod served;
 
+use profile_cache::KeptProfile;
 use served::{Chosen, DAY_MILLIS};
 
 use crate::consent::ConsentCookie;
@@ -297,44 +298,54 @@ async fn interest_topics<'a>(
     // gathered here are all of its current epoch, which no answer reads.
     let current = state.profiles.clock(who.key()).epoch_at(state.now_millis());
     if !state.ads.has_frequency_caps() {
-        if let Ok(inputs) = state.ads.kept_profiles.get(who.key().0, current) {
-            let unstored = state.ads.gathered.history_of(who.key().0);
-            let returned = service::topics_from(&state.profiles, who, slot, current, &inputs, &unstored);
-            return Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key()), None));
+        if let Ok(kept) = state.ads.kept_profiles.get(who.key().0, current) {
+            let unstored = state.ads.gathered.history_in(who.key().0, answered(current));
+            let answer = |inputs: &AnswerInputs| {
+                let returned = service::topics_from(&state.profiles, who, slot, current, inputs, &unstored);
+                returned.into_iter().map(|r| r.topic).collect()
+            };
+            // The same inputs give the same answer all epoch.
+            let topics = if unstored.is_empty() { kept.topics_for(slot, answer) } else { answer(&kept.inputs) };
+            return Ok((topics, Some(who.key()), None));
         }
     }
     // Otherwise the profile is read from this node's gathered rows and the
     // store's with no batch written in between (held until the choice,
     // which a frequency cap makes read the ads shown, is counted).
     let reading = state.ads.writing_gathered.read().await;
-    let unstored = state.ads.gathered.history_of(who.key().0);
-    let (current, inputs) = answer_inputs(state, who.key()).await.map_err(fault)?;
-    let returned = service::topics_from(&state.profiles, who, slot, current, &inputs, &unstored);
+    let unstored = state.ads.gathered.history_in(who.key().0, answered(current));
+    let kept = answer_inputs(state, who.key(), current).await.map_err(fault)?;
+    let returned = service::topics_from(&state.profiles, who, slot, current, &kept.inputs, &unstored);
     Ok((returned.into_iter().map(|r| r.topic).collect(), Some(who.key()), Some(reading)))
 }
 
-/// The current epoch of `profile` and what answering reads of it: kept by the node
-/// ([`profile_cache`]), else read from the store (and kept, unless the
+/// What answering in `profile`'s epoch `current` reads of it: kept by the
+/// node ([`profile_cache`]), else read from the store (and kept, unless the
 /// epoch began less than [`profile_cache::SETTLE_MILLIS`] ago).
 async fn answer_inputs(
     state: &AppState,
     profile: ProfileKey,
-) -> Result<(i64, Arc<AnswerInputs>), service::ProfileError> {
+    current: i64,
+) -> Result<Arc<KeptProfile>, service::ProfileError> {
     let now = state.now_millis();
     let clock = state.profiles.clock(profile);
-    let current = clock.epoch_at(now);
     let miss = match state.ads.kept_profiles.get(profile.0, current) {
-        Ok(kept) => return Ok((current, kept)),
+        Ok(kept) => return Ok(kept),
         Err(miss) => miss,
     };
-    let inputs = Arc::new(service::answer_inputs(&state.site, profile, current).await?);
+    let inputs = Arc::new(KeptProfile::new(service::answer_inputs(&state.site, profile, current).await?));
     if now - clock.start_of(current) >= profile_cache::SETTLE_MILLIS {
         state.ads.kept_profiles.keep(profile.0, current, miss, Arc::clone(&inputs));
         // Its reports forget what changed on other nodes, even while no
         // ad is served.
         state.ads.start_reporter(&state.store, &state.config.site_name);
     }
-    Ok((current, inputs))
+    Ok(inputs)
+}
+
+/// The epochs an answer in epoch `current` reads (the last complete ones).
+fn answered(current: i64) -> std::ops::Range<i64> {
+    current - crumb_core::profiles::select::EPOCHS_ANSWERED..current
 }
 
 /// Writes the pages and ads shown this node gathered ([`gathered`]) before

@@ -18,6 +18,11 @@
 //!   with pages of an epoch a kept entry already counts as complete makes
 //!   it forget that profile.
 //!
+//! With the inputs, each kept profile holds the topics it answered for
+//! each placement ([`KeptProfile::topics_for`]): the same inputs give the
+//! same answer all epoch (the choice is a keyed function of the profile,
+//! the epoch and the placement), so it is worked out once per placement.
+//!
 //! A read that started before a profile was forgotten does not put the
 //! old state back: an entry is kept only if nothing was forgotten while it
 //! was read (a generation count). At most [`MAX_PROFILES`] are kept; when
@@ -26,6 +31,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crumb_core::interests::TopicId;
 use crumb_core::profiles::service::AnswerInputs;
 
 /// How long into an epoch its reads are not kept (a node's batch is
@@ -36,7 +42,46 @@ pub const SETTLE_MILLIS: i64 = 10_000;
 /// The most profiles kept (each a few hundred bytes).
 pub const MAX_PROFILES: usize = 200_000;
 
-/// The kept [`AnswerInputs`], by profile, with the epoch they are for.
+/// The most placements a kept profile holds answers for (a site has a
+/// few slots; a request may name any, and beyond these it is answered
+/// from the inputs each time).
+pub const MAX_PLACEMENTS: usize = 8;
+
+/// What a node keeps of a profile for one epoch.
+#[derive(Debug, Default)]
+pub struct KeptProfile {
+    /// What answering reads.
+    pub inputs: AnswerInputs,
+    /// The topics answered from `inputs`, by placement.
+    answered: Mutex<Vec<(Box<str>, Vec<TopicId>)>>,
+}
+
+impl KeptProfile {
+    /// Keeps `inputs`, with no answer yet.
+    pub fn new(inputs: AnswerInputs) -> Self {
+        KeptProfile { inputs, answered: Mutex::new(Vec::new()) }
+    }
+
+    /// The topics for `placement`: as answered before from these inputs,
+    /// else `answer(inputs)`, then held (for up to [`MAX_PLACEMENTS`]).
+    /// Only for an answer that reads nothing but the inputs.
+    pub fn topics_for(&self, placement: &str, answer: impl FnOnce(&AnswerInputs) -> Vec<TopicId>) -> Vec<TopicId> {
+        let held = |answered: &Vec<(Box<str>, Vec<TopicId>)>| {
+            answered.iter().find(|(p, _)| &**p == placement).map(|(_, topics)| topics.clone())
+        };
+        if let Some(topics) = held(&self.answered.lock().unwrap_or_else(PoisonError::into_inner)) {
+            return topics;
+        }
+        let topics = answer(&self.inputs);
+        let mut answered = self.answered.lock().unwrap_or_else(PoisonError::into_inner);
+        if answered.len() < MAX_PLACEMENTS && held(&answered).is_none() {
+            answered.push((placement.into(), topics.clone()));
+        }
+        topics
+    }
+}
+
+/// The kept profiles ([`KeptProfile`]), with the epoch each is for.
 #[derive(Debug, Default)]
 pub struct ProfileCache {
     inner: Mutex<Kept>,
@@ -44,7 +89,7 @@ pub struct ProfileCache {
 
 #[derive(Debug, Default)]
 struct Kept {
-    entries: HashMap<i64, (i64, Arc<AnswerInputs>)>,
+    entries: HashMap<i64, (i64, Arc<KeptProfile>)>,
     /// Counts forgettings: a read keeps its result only if this did not
     /// change while it read.
     generation: u64,
@@ -63,7 +108,7 @@ impl ProfileCache {
 
     /// The kept inputs of `profile` for its epoch `epoch`, or a [`Miss`] to
     /// keep the store's with.
-    pub fn get(&self, profile: i64, epoch: i64) -> Result<Arc<AnswerInputs>, Miss> {
+    pub fn get(&self, profile: i64, epoch: i64) -> Result<Arc<KeptProfile>, Miss> {
         let kept = self.lock();
         match kept.entries.get(&profile) {
             Some((kept_epoch, inputs)) if *kept_epoch == epoch => Ok(Arc::clone(inputs)),
@@ -73,7 +118,7 @@ impl ProfileCache {
 
     /// Keeps `inputs`, read from the store after `miss`, for `profile`'s
     /// epoch `epoch`, unless a profile was forgotten since.
-    pub fn keep(&self, profile: i64, epoch: i64, miss: Miss, inputs: Arc<AnswerInputs>) {
+    pub fn keep(&self, profile: i64, epoch: i64, miss: Miss, inputs: Arc<KeptProfile>) {
         let mut kept = self.lock();
         if kept.generation != miss.generation {
             return;
@@ -108,8 +153,36 @@ impl ProfileCache {
 mod tests {
     use super::*;
 
-    fn inputs(paused: bool) -> Arc<AnswerInputs> {
-        Arc::new(AnswerInputs { paused, ..AnswerInputs::default() })
+    fn inputs(paused: bool) -> Arc<KeptProfile> {
+        Arc::new(KeptProfile::new(AnswerInputs { paused, ..AnswerInputs::default() }))
+    }
+
+    #[test]
+    fn an_answer_is_worked_out_once_per_placement() {
+        let kept = inputs(false);
+        let mut worked = 0;
+        for _ in 0..3 {
+            let topics = kept.topics_for("sidebar", |_| {
+                worked += 1;
+                vec![TopicId(369)]
+            });
+            assert_eq!(topics, [TopicId(369)]);
+        }
+        assert_eq!(worked, 1);
+        assert_eq!(kept.topics_for("footer", |_| vec![TopicId(1)]), [TopicId(1)], "each placement its own");
+        // Beyond MAX_PLACEMENTS, answered each time.
+        for n in 0..MAX_PLACEMENTS {
+            kept.topics_for(&format!("slot-{n}"), |_| Vec::new());
+        }
+        let mut again = 0;
+        for _ in 0..2 {
+            kept.topics_for("one-too-many", |_| {
+                again += 1;
+                Vec::new()
+            });
+        }
+        assert_eq!(again, 2);
+        assert_eq!(kept.topics_for("sidebar", |_| Vec::new()), [TopicId(369)], "held ones stay");
     }
 
     #[test]
@@ -117,7 +190,7 @@ mod tests {
         let cache = ProfileCache::default();
         let miss = cache.get(1, 10).unwrap_err();
         cache.keep(1, 10, miss, inputs(true));
-        assert!(cache.get(1, 10).unwrap().paused);
+        assert!(cache.get(1, 10).unwrap().inputs.paused);
         assert!(cache.get(1, 11).is_err(), "a new epoch reads again");
         assert!(cache.get(2, 10).is_err(), "another profile");
     }
