@@ -13,6 +13,10 @@
 //! the same store reload the stored campaigns every
 //! [`RELOAD_EVERY`](crate::ads::served::RELOAD_EVERY) ([`spawn_reload`]).
 
+mod picker;
+
+use std::collections::BTreeSet;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,7 +26,7 @@ use crumb_core::ads::creative::sanitise;
 use crumb_core::ads::managed::{self, CampaignForm, CampaignInput, Entry, FieldError, ManagedError, Source, Status};
 use crumb_core::ads::{Campaign, Creative};
 use crumb_core::i18n::{Language, Strings};
-use crumb_core::interests::Taxonomy;
+use crumb_core::interests::{Taxonomy, TopicId};
 use crumb_store::StoreError;
 use serde::Deserialize;
 use serde_json::json;
@@ -72,6 +76,8 @@ struct FormValues {
     alt: String,
     html: String,
     topics: String,
+    /// The topics ticked in the picker ([`picker`]).
+    ticked: BTreeSet<u16>,
     slots: String,
     start: String,
     end: String,
@@ -82,7 +88,7 @@ struct FormValues {
 }
 
 impl FormValues {
-    fn of_form(form: &CampaignForm) -> Self {
+    fn of_form(form: &CampaignForm, ticked: BTreeSet<u16>) -> Self {
         FormValues {
             id: form.id.clone(),
             name: form.name.clone(),
@@ -94,6 +100,7 @@ impl FormValues {
             alt: form.alt.clone(),
             html: form.html.clone(),
             topics: form.topics.clone(),
+            ticked,
             slots: form.slots.clone(),
             start: form.start.clone(),
             end: form.end.clone(),
@@ -104,15 +111,9 @@ impl FormValues {
         }
     }
 
-    fn of_input(input: &CampaignInput) -> Self {
-        let topics: Vec<String> = input
-            .topics
-            .iter()
-            .map(|t| match t {
-                managed::TopicRef::Id(id) => id.to_string(),
-                managed::TopicRef::Name(name) => name.clone(),
-            })
-            .collect();
+    /// A stored campaign's values, its topics (`targets`, as resolved)
+    /// ticked in the picker.
+    fn of_input(input: &CampaignInput, targets: &[TopicId]) -> Self {
         let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
         FormValues {
             id: input.id.clone(),
@@ -124,7 +125,8 @@ impl FormValues {
             image: input.image.clone().unwrap_or_default(),
             alt: input.alt.clone().unwrap_or_default(),
             html: input.html.clone().unwrap_or_default(),
-            topics: topics.join(", "),
+            topics: String::new(),
+            ticked: targets.iter().map(|t| t.0).collect(),
             slots: input.slots.join(", "),
             start: input.start.clone().unwrap_or_default(),
             end: input.end.clone().unwrap_or_default(),
@@ -148,6 +150,8 @@ struct CampaignsMain<'a> {
     /// The id of the campaign the form edits, if it edits one.
     editing: Option<String>,
     values: FormValues,
+    /// The topic picker's groups, with the form's topics ticked.
+    picker: Vec<picker::Group>,
     /// The field at fault and what is wrong, in the page's language.
     error: Option<(&'static str, String)>,
     /// The form's HTML creative, sanitised (markup safe to show as it is).
@@ -161,6 +165,11 @@ impl CampaignsMain<'_> {
 
     fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
         self.t.fill(key, values)
+    }
+
+    /// `n` as the page's language writes numbers.
+    fn count(&self, n: impl std::borrow::Borrow<usize>) -> String {
+        self.t.number(u64::try_from(*n.borrow()).unwrap_or(u64::MAX))
     }
 
     /// The error on `field`, if the form's fault is there.
@@ -272,6 +281,7 @@ async fn render_page(
         csrf: auth::csrf_token(state, &signed_in.user.session_id),
         rows: entries.iter().map(|e| row(e, day, t)).collect(),
         editing,
+        picker: picker::groups(&values.ticked),
         values,
         error: error.map(|e| (e.field, error_text(e, t))),
         preview,
@@ -289,10 +299,12 @@ pub async fn page(
     let (editing, values) = match query.edit {
         Some(id) => {
             let entries = managed::effective(&state.site).await?;
-            let Some(input) = entries.into_iter().find(|e| e.campaign.id == id).and_then(|e| e.input) else {
+            let Some((input, targets)) =
+                entries.into_iter().find(|e| e.campaign.id == id).and_then(|e| Some((e.input?, e.campaign.topics)))
+            else {
                 return Err(Problem::not_found("no campaign with this id is managed here"));
             };
-            (Some(id), FormValues::of_input(&input))
+            (Some(id), FormValues::of_input(&input, &targets))
         }
         None => (None, FormValues { weight: "1".into(), priority: "0".into(), ..FormValues::default() }),
     };
@@ -348,19 +360,27 @@ fn only_admins(signed_in: &SignedIn) -> Result<(), Problem> {
     }
 }
 
-/// The request's campaign: a form's fields, or the JSON body.
-fn read_input(request: &Csrf<serde_json::Value>) -> Result<(CampaignInput, Option<CampaignForm>), FieldError> {
+/// A posted form as typed, with the topics ticked in its picker.
+type PostedForm = (CampaignForm, BTreeSet<u16>);
+
+/// The request's campaign: a form's fields (the typed topics and the
+/// ticked ones), or the JSON body; and the form as posted, to show again
+/// with its fault.
+fn read_input(request: &Csrf<serde_json::Value>) -> (Result<CampaignInput, FieldError>, Option<PostedForm>) {
     if request.from_form {
         let form: CampaignForm = serde_json::from_value(request.value.clone()).unwrap_or_default();
-        Ok((form.clone().into_input()?, Some(form)))
+        let ticked = picker::ticked_in(&request.value);
+        let topics = picker::with_ticked(&form.topics, &ticked);
+        let input = CampaignForm { topics, ..form.clone() }.into_input();
+        (input, Some((form, ticked)))
     } else {
         let input = serde_json::from_value(request.value.clone()).map_err(|e| FieldError {
             field: "",
             message: e.to_string(),
             key: "campaigns_not_saved",
             values: Vec::new(),
-        })?;
-        Ok((input, None))
+        });
+        (input, None)
     }
 }
 
@@ -370,13 +390,13 @@ async fn refused(
     headers: &HeaderMap,
     request: &Csrf<serde_json::Value>,
     editing: Option<String>,
-    form: Option<CampaignForm>,
+    form: Option<PostedForm>,
     error: ManagedError,
 ) -> Result<Response, Problem> {
     match error {
         ManagedError::Invalid(fault) => {
-            if let (true, Some(form)) = (request.from_form, form) {
-                let values = FormValues::of_form(&form);
+            if let (true, Some((form, ticked))) = (request.from_form, form) {
+                let values = FormValues::of_form(&form, ticked);
                 let html = render_page(state, headers, &request.signed_in, editing, values, Some(&fault)).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
             }
@@ -460,9 +480,10 @@ pub async fn create(
     request: Csrf<serde_json::Value>,
 ) -> Result<Response, Problem> {
     only_admins(&request.signed_in)?;
-    let (input, form) = match read_input(&request) {
-        Ok(read) => read,
-        Err(fault) => return refused(&state, &headers, &request, None, None, fault.into()).await,
+    let (input, form) = read_input(&request);
+    let input = match input {
+        Ok(input) => input,
+        Err(fault) => return refused(&state, &headers, &request, None, form, fault.into()).await,
     };
     let admin = request.signed_in.user.account.user_id.clone();
     match managed::create(&state.site, input, &admin).await {
@@ -479,9 +500,10 @@ pub async fn update(
     request: Csrf<serde_json::Value>,
 ) -> Result<Response, Problem> {
     only_admins(&request.signed_in)?;
-    let (input, form) = match read_input(&request) {
-        Ok(read) => read,
-        Err(fault) => return refused(&state, &headers, &request, Some(id), None, fault.into()).await,
+    let (input, form) = read_input(&request);
+    let input = match input {
+        Ok(input) => input,
+        Err(fault) => return refused(&state, &headers, &request, Some(id), form, fault.into()).await,
     };
     let admin = request.signed_in.user.account.user_id.clone();
     match managed::update(&state.site, &id, input, &admin).await {

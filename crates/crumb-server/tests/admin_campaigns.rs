@@ -200,7 +200,8 @@ async fn editing_the_topics_changes_what_is_served_and_ending_stops_it() {
         // The edit form: GET ?edit= fills it, POST to the campaign's path changes it.
         let page = browser.get("/admin/campaigns?edit=bikes").await.text();
         assert!(
-            page.contains("action=\"/api/admin/campaigns/bikes\"") && page.contains("value=\"173\""),
+            page.contains("action=\"/api/admin/campaigns/bikes\"")
+                && page.contains("name=\"topic_173\" value=\"1\" checked"),
             "{backend}: {page}"
         );
         let form = [
@@ -235,6 +236,74 @@ async fn editing_the_topics_changes_what_is_served_and_ending_stops_it() {
             browser.send(json_request("DELETE", "/api/admin/campaigns/declared-house", None, Some(&csrf))).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{backend}");
         assert_eq!(ad(&mut browser, "footer", "/").await, "declared-house", "{backend}");
+    }
+}
+
+/// The form's topic picker: every topic of the taxonomy as a checkbox;
+/// ticked ones join the typed ones, editing ticks the campaign's topics
+/// (unticking one removes it), and a refused form comes back with its
+/// ticks (also for a fault found before the campaign is checked).
+#[tokio::test]
+async fn topics_are_picked_from_the_taxonomy() {
+    for (backend, store) in stores().await {
+        let mut browser = browser(store);
+        let csrf = sign_in(&mut browser, "boss@example.com", true).await;
+        let page = browser.get("/admin/campaigns").await.text();
+        let boxes = page.matches("type=\"checkbox\" id=\"campaign-topic-").count();
+        assert_eq!(boxes, crumb_core::interests::Taxonomy::v2().len(), "{backend}: one per topic");
+        assert!(page.contains("name=\"topic_369\" value=\"1\">"), "{backend}: none ticked");
+        assert!(!page.contains("id=\"campaign-topic-picker\" open"), "{backend}: folded");
+
+        let base = [
+            ("csrf", csrf.as_str()),
+            ("id", "picked"),
+            ("advertiser", "Velo & Co"),
+            ("link", "https://velo.example/picked"),
+            ("kind", "image"),
+            ("text", "Bikes and pasta"),
+            ("slots", "sidebar"),
+        ];
+        let ticked = [base.as_slice(), &[("topics", ""), ("topic_369", "1"), ("topic_9999", "1")]].concat();
+        let reply = browser.send(form_post("/api/admin/campaigns", &ticked, "en")).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{backend}: {}", reply.text());
+        let listed = browser.send(json_request("GET", "/api/admin/campaigns", None, None)).await.json();
+        let picked = listed["campaigns"].as_array().unwrap().iter().find(|c| c["id"] == "picked").unwrap().clone();
+        assert_eq!(picked["topics"], json!([369]), "{backend}: the ticked topic (an unknown id is no topic)");
+        assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "picked", "{backend}");
+
+        // Editing ticks it; a typed name joins what is ticked.
+        let page = browser.get("/admin/campaigns?edit=picked").await.text();
+        assert!(page.contains("name=\"topic_369\" value=\"1\" checked"), "{backend}");
+        assert!(page.contains("id=\"campaign-topic-picker\" open"), "{backend}: open when a topic is ticked");
+        assert!(!page.contains("name=\"topics\" value="), "{backend}: the text field is left empty");
+        let both = [base.as_slice(), &[("topics", "Cooking & Recipes"), ("topic_369", "1")]].concat();
+        let reply = browser.send(form_post("/api/admin/campaigns/picked", &both, "en")).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{backend}: {}", reply.text());
+        assert_eq!(ad(&mut browser, "sidebar", "/recipes").await, "picked", "{backend}: cooking too");
+        assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "picked", "{backend}: still bikes");
+
+        // Unticking bicycles (and typing nothing) leaves cooking alone.
+        let page = browser.get("/admin/campaigns?edit=picked").await.text();
+        assert!(page.contains("name=\"topic_173\" value=\"1\" checked"), "{backend}: the typed name, ticked now");
+        let only_cooking = [base.as_slice(), &[("topics", ""), ("topic_173", "1")]].concat();
+        let reply = browser.send(form_post("/api/admin/campaigns/picked", &only_cooking, "en")).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{backend}: {}", reply.text());
+        assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "204", "{backend}: unticked");
+
+        // Refused forms keep their ticks: a fault of the campaign, and one
+        // of the form itself (a cap that is no number).
+        for (field, value) in [("link", "javascript:alert(1)"), ("daily_cap", "lots")] {
+            let mut fields = [base.as_slice(), &[("topic_369", "1"), ("topic_173", "1")]].concat();
+            fields.retain(|(name, _)| *name != field);
+            fields.push((field, value));
+            let reply = browser.send(form_post("/api/admin/campaigns/picked", &fields, "en")).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}: {field}");
+            let html = reply.text();
+            assert!(html.contains(&format!("id=\"campaign-{field}-error\"")), "{backend}: {field}: {html}");
+            for id in [369, 173] {
+                assert!(html.contains(&format!("name=\"topic_{id}\" value=\"1\" checked")), "{backend}: {field}");
+            }
+        }
     }
 }
 
