@@ -178,6 +178,20 @@ impl Keyring {
         mac.finish()
     }
 
+    /// A 32-byte key for `label`, derived from the oldest key in the ring:
+    /// for what must outlast a rotation (a new current key leaves it as it
+    /// is) and ends when that key is retired (interest profiles: a rotation
+    /// keeps them; retiring their key unlinks what is stored under it).
+    pub fn derive_lasting(&self, label: &str) -> [u8; 32] {
+        // The ring always holds its current key (`new`, `retire_older_than`
+        // keeps at least one), so there is a last one.
+        let oldest = self.keys.last().unwrap_or_else(|| self.current());
+        let mut mac = oldest.mac.clone();
+        mac.update(b"crumb-derive-lasting\0");
+        mac.update(label.as_bytes());
+        mac.finish()
+    }
+
     /// Signs `value` for the cookie `name` with the current key.
     pub fn sign(&self, name: &str, value: &[u8]) -> String {
         let key = self.current();
@@ -290,6 +304,20 @@ mod tests {
         assert_eq!(ring.derive("csrf"), Keyring::new(key(1)).derive("csrf"));
         assert_ne!(ring.derive("csrf"), ring.derive("other"));
         assert_ne!(ring.derive("csrf"), Keyring::new(key(2)).derive("csrf"));
+    }
+
+    #[test]
+    fn lasting_keys_outlast_a_rotation_and_end_with_their_key() {
+        let mut ring = Keyring::new(key(1));
+        let lasting = ring.derive_lasting("profiles");
+        assert_ne!(lasting, ring.derive("profiles"), "not the rotating derivation");
+        assert_ne!(lasting, ring.derive_lasting("other"));
+        ring.rotate(key(2));
+        assert_ne!(ring.derive("profiles"), Keyring::new(key(1)).derive("profiles"), "derive follows the new key");
+        assert_eq!(ring.derive_lasting("profiles"), lasting, "derive_lasting stays");
+        ring.retire_older_than(1);
+        assert_eq!(ring.derive_lasting("profiles"), Keyring::new(key(2)).derive_lasting("profiles"));
+        assert_ne!(ring.derive_lasting("profiles"), lasting, "retiring the key ends it");
     }
 
     #[test]

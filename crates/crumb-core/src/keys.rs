@@ -2,7 +2,9 @@
 //!
 //! The file holds one hex-encoded 32-byte secret per line, newest first:
 //! the first signs, every line verifies. To rotate, add a new first line
-//! and restart; remove old lines once their cookies have expired.
+//! and restart; remove old lines once their cookies have expired. The last
+//! line also keys the interest profiles (`crate::profiles::keys`): a
+//! rotation keeps them, removing that line starts them afresh.
 
 use std::io::Write;
 use std::path::Path;

@@ -244,6 +244,43 @@ async fn a_topic_removed_on_one_node_stops_the_other_nodes_answers_after_its_rep
     }
 }
 
+/// A key rotation (a new first line in the key file) keeps the visitor's
+/// profile: the node with the rotated keys answers from the same topics,
+/// and a withdrawal there erases what was stored before the rotation.
+#[tokio::test]
+async fn a_key_rotation_keeps_the_profile_and_its_erasure() {
+    for (backend, store) in stores().await {
+        let mut visitor = Browser::new(declaration(true), Arc::clone(&store));
+        let site = site(&visitor);
+        visitor.post_consent(&["marketing"], &[]).await;
+        let headers = cookies(&mut visitor);
+        let profile = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
+        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
+        report(&visitor).await;
+        visitor.clock.advance_seconds(8 * 86_400);
+        let before = because(&visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await);
+        assert!(before.is_some(), "{backend}: on the interests basis");
+
+        // The same site restarted with a new current key, the old one kept.
+        let clock = Arc::clone(&visitor.clock);
+        let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
+        let rotated = crumb_cookie::Keyring::new(crumb_cookie::Key::from_secret(&[8u8; 32]).unwrap())
+            .with_previous(crumb_cookie::Key::from_secret(&[7u8; 32]).unwrap());
+        assert_ne!(rotated.derive("x"), common::keyring().derive("x"), "{backend}: another current key");
+        let state = AppState::with_clock(declaration(true), Arc::clone(&store), rotated, now);
+        (visitor.app, visitor.state) = (router(state.clone()), state);
+        let headers = cookies(&mut visitor);
+        let same = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
+        assert_eq!(same, profile, "{backend}: the same profile");
+        let after = because(&visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await);
+        assert_eq!(after, before, "{backend}: the same answer");
+
+        assert_eq!(visitor.post_consent(&[], &[]).await.status, StatusCode::CREATED, "{backend}");
+        let pages = store.interest_observations(&site, profile.0, i64::MIN).await.unwrap();
+        assert!(pages.is_empty(), "{backend}: erased: {pages:?}");
+    }
+}
+
 /// Sends the visitor's next requests to another node on `store` (its own
 /// state: gathered rows, kept profiles), on the visitor's clock.
 fn to_another_node(visitor: &mut Browser, store: &Arc<dyn Store>) {

@@ -9,8 +9,12 @@
 //! the key can predict a choice, and the same inputs always give the same
 //! choice. The keys are never logged (`Debug` prints none of them).
 //!
-//! Rotating the key file (a new first line) changes every profile key:
-//! profiles start afresh and the old ones age out with retention.
+//! The sub-keys come from the oldest key of the file (its last line,
+//! [`Keyring::derive_lasting`]), so rotating the key file (a new first
+//! line, which signs cookies from then on) keeps every profile. Removing
+//! that last line starts profiles afresh: what was stored under the old
+//! keys can no longer be linked to any visitor, and ages out with
+//! retention (four weeks).
 
 use crumb_cookie::{HmacSha256Writer, Keyring};
 
@@ -62,12 +66,12 @@ pub(crate) enum Draw {
 }
 
 impl ProfileKeys {
-    /// The sub-keys of the keyring's current key.
+    /// The sub-keys of the keyring's oldest key (they outlast a rotation).
     pub fn from_keyring(keys: &Keyring) -> Self {
         ProfileKeys {
-            identity: HmacSha256Writer::new(&keys.derive("crumb interests profile key v1")),
-            schedule: HmacSha256Writer::new(&keys.derive("crumb interests epoch offset v1")),
-            choice: HmacSha256Writer::new(&keys.derive("crumb interests choice v1")),
+            identity: HmacSha256Writer::new(&keys.derive_lasting("crumb interests profile key v1")),
+            schedule: HmacSha256Writer::new(&keys.derive_lasting("crumb interests epoch offset v1")),
+            choice: HmacSha256Writer::new(&keys.derive_lasting("crumb interests choice v1")),
         }
     }
 
@@ -167,6 +171,21 @@ mod tests {
         assert_ne!(linked, keys.profile_key("t", ProfileSource::Linked("cross-1")), "per site");
         assert_ne!(linked, self::keys(2).profile_key("s", ProfileSource::Linked("cross-1")), "per key");
         assert_eq!(format!("{keys:?}"), "ProfileKeys { .. }", "no secret in Debug");
+    }
+
+    #[test]
+    fn a_rotation_keeps_profiles_and_retiring_the_oldest_key_ends_them() {
+        let key = |byte: u8| crumb_cookie::Key::from_secret(&[byte; 32]).unwrap();
+        let before = ProfileKeys::from_keyring(&Keyring::new(key(1)));
+        let rotated = ProfileKeys::from_keyring(&Keyring::new(key(2)).with_previous(key(1)));
+        let visitor = ProfileSource::Browser("visitor-1");
+        let profile = before.profile_key("s", visitor);
+        assert_eq!(rotated.profile_key("s", visitor), profile, "a new first key keeps the profile");
+        assert_eq!(rotated.schedule_word(profile), before.schedule_word(profile), "and its week");
+        let words = |keys: &ProfileKeys| keys.words(Draw::Pick, profile, 7, "sidebar", 0);
+        assert_eq!(words(&rotated), words(&before), "and its choices");
+        let retired = ProfileKeys::from_keyring(&Keyring::new(key(2)));
+        assert_ne!(retired.profile_key("s", visitor), profile, "without the old key: a new profile");
     }
 
     #[test]
