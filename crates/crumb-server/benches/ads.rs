@@ -13,16 +13,20 @@
 //!   JSON body, both on loopback in this process, 64 requests in flight,
 //!   then paired rounds; each crumb request's latency is recorded for its
 //!   p99.
-//! - then paired rounds of the same requests from 1,000 visitors who gave
+//! - then paired rounds of the same requests from 1,000 visitors
+//!   (`CRUMB_BENCH_VISITORS`: another number) who gave
 //!   marketing consent (`POST /api/consent` first), so that every request
 //!   takes the interests basis: it gathers the page's topics for the
 //!   visitor's profile (written with the node's once-a-second batch), reads
-//!   the profile (its choices and recent epochs, one read) and gathers the
-//!   serve's log row. The store is a SQLite file in WAL mode with its
+//!   the profile (its choices and recent epochs: kept by the node after the
+//!   visitor's first request of the epoch, one store read before) and
+//!   gathers the serve's log row. The store is a SQLite file in WAL mode with its
 //!   readers, as `crumb serve` keeps `crumb.db` (`CRUMB_BENCH_MEMORY=1`:
 //!   one in-memory connection).
 //!
 //! `cargo bench -p crumb-server --bench ads`
+//! (`CRUMB_BENCH_VISITORS=100000 cargo bench -p crumb-server --bench ads -- http`
+//! for as many consenting visitors as profiles)
 #![allow(clippy::unwrap_used)]
 
 #[global_allocator]
@@ -45,8 +49,13 @@ const CAMPAIGNS: usize = 10_000;
 const PROFILES: usize = 100_000;
 const IN_FLIGHT: u64 = 64;
 const PAIRED_REQUESTS: u64 = 10_000;
-/// Visitors with marketing consent, for the interests basis over HTTP.
-const VISITORS: usize = 1_000;
+/// Visitors with marketing consent, for the interests basis over HTTP:
+/// 1,000 (each returns many times: the steady state, where the node keeps
+/// every profile), or `CRUMB_BENCH_VISITORS` (100,000: each visitor's
+/// first request of the epoch reads the store).
+fn visitors() -> usize {
+    std::env::var("CRUMB_BENCH_VISITORS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
+}
 /// Paired rounds on the interests basis, each of [`INTERESTS_REQUESTS`]:
 /// enough for every crumb round to take about two seconds, so that each
 /// includes the node's once-a-second batch writes (with rounds of a
@@ -307,9 +316,10 @@ fn http(c: &mut Criterion) {
     // every profile has three finished weekly epochs; then back to now.
     const DAY: i64 = 86_400_000;
     offset.store(-30 * DAY, Ordering::Relaxed);
-    let cookies = Arc::new(runtime.block_on(consenting_visitors(&client, &crumb, VISITORS)));
+    let visitors = visitors();
+    let cookies = Arc::new(runtime.block_on(consenting_visitors(&client, &crumb, visitors)));
     for _week in 0..3 {
-        runtime.block_on(fire_as(&client, &crumb, VISITORS as u64 * 2, IN_FLIGHT, None, cookies.clone()));
+        runtime.block_on(fire_as(&client, &crumb, visitors as u64 * 2, IN_FLIGHT, None, cookies.clone()));
         offset.fetch_add(8 * DAY, Ordering::Relaxed);
     }
     offset.store(0, Ordering::Relaxed);
@@ -344,7 +354,7 @@ fn http(c: &mut Criterion) {
         ratios.push(bare_time.as_secs_f64() / crumb_time.as_secs_f64());
     }
     eprintln!(
-        "http, interests basis ({VISITORS} consenting visitors): crumb/bare throughput over {INTERESTS_ROUNDS} paired rounds of \
+        "http, interests basis ({visitors} consenting visitors): crumb/bare throughput over {INTERESTS_ROUNDS} paired rounds of \
          {INTERESTS_REQUESTS} requests, {IN_FLIGHT} in flight: {}",
         summary(ratios, &latencies)
     );
