@@ -14,6 +14,7 @@ use axum::http::{Request, StatusCode};
 use common::{stores, Browser};
 use crumb_core::config;
 use crumb_core::interests::Taxonomy;
+use crumb_core::profiles::ProfileKey;
 use crumb_server::{router, AppState};
 use crumb_store::ads::{AdEvent, AdEventKey};
 use crumb_store::Store;
@@ -94,6 +95,19 @@ async fn report(browser: &Browser) {
     browser.state.ads.report(browser.state.store.as_ref(), &site(browser)).await.unwrap();
 }
 
+/// A visitor with marketing consent who read `/reading`, written with the
+/// node's report: the browser, the site's name and the visitor's profile.
+async fn a_reader(store: &Arc<dyn Store>) -> (Browser, String, ProfileKey) {
+    let mut visitor = Browser::new(declaration(true), Arc::clone(store));
+    let site = site(&visitor);
+    visitor.post_consent(&["marketing"], &[]).await;
+    let headers = cookies(&mut visitor);
+    let profile = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
+    visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
+    report(&visitor).await;
+    (visitor, site, profile)
+}
+
 fn post_seen(url: &str) -> Request<Body> {
     Request::post(url)
         .header("origin", "http://localhost:8080")
@@ -166,13 +180,7 @@ async fn the_frequency_cap_binds_per_visitor_and_erasure_removes_the_ad_log() {
 #[tokio::test]
 async fn a_withdrawal_on_one_node_outruns_what_another_gathered() {
     for (backend, store) in stores().await {
-        let mut visitor = Browser::new(declaration(true), Arc::clone(&store));
-        let site = site(&visitor);
-        visitor.post_consent(&["marketing"], &[]).await;
-        let headers = cookies(&mut visitor);
-        let profile = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
-        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
-        report(&visitor).await;
+        let (mut visitor, site, profile) = a_reader(&store).await;
         let page_rows = store.interest_observations(&site, profile.0, i64::MIN).await.unwrap().len();
         assert!(page_rows > 0, "{backend}");
         visitor.clock.advance_seconds(8 * 86_400);
@@ -250,13 +258,7 @@ async fn a_topic_removed_on_one_node_stops_the_other_nodes_answers_after_its_rep
 #[tokio::test]
 async fn a_key_rotation_keeps_the_profile_and_its_erasure() {
     for (backend, store) in stores().await {
-        let mut visitor = Browser::new(declaration(true), Arc::clone(&store));
-        let site = site(&visitor);
-        visitor.post_consent(&["marketing"], &[]).await;
-        let headers = cookies(&mut visitor);
-        let profile = crumb_server::profile_key::for_request(&visitor.state, &headers).await.unwrap().unwrap();
-        visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
-        report(&visitor).await;
+        let (mut visitor, site, profile) = a_reader(&store).await;
         visitor.clock.advance_seconds(8 * 86_400);
         let before = because(&visitor.get("/api/ad?slot=sidebar&url=%2F&again=1").await);
         assert!(before.is_some(), "{backend}: on the interests basis");
