@@ -207,6 +207,10 @@
       close();
       announce(t.saved);
       return receipt;
+    }, function (e) {
+      // Not saved: a read set aside for it is asked again.
+      load();
+      throw e;
     });
   }
   function acceptAll() { return save(allowed()); }

@@ -545,10 +545,12 @@ pub struct CrossDevice {
 
 /// The pseudonymous cross-device id of a user: HMAC of the user id under
 /// the server key, so analytics can join a user's devices without ever
-/// seeing the account.
+/// seeing the account. Under the key file's oldest key (as interest
+/// profiles), so that a device linked after a key rotation gets the same
+/// id, and so the same profile, as one linked before.
 pub fn cross_device_id(state: &AppState, user_id: &str) -> String {
     use base64::Engine as _;
-    let mut mac = crumb_cookie::HmacSha256Writer::new(&state.keys.derive("crumb cross-device v1"));
+    let mut mac = crumb_cookie::HmacSha256Writer::new(&state.keys.derive_lasting("crumb cross-device v1"));
     mac.update(user_id.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finish()[..16])
 }

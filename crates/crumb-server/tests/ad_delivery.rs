@@ -96,9 +96,11 @@ async fn report(browser: &Browser) {
 }
 
 /// A visitor with marketing consent who read `/reading`, written with the
-/// node's report: the browser, the site's name and the visitor's profile.
+/// node's report (the node reports only when the test says): the browser,
+/// the site's name and the visitor's profile.
 async fn a_reader(store: &Arc<dyn Store>) -> (Browser, String, ProfileKey) {
     let mut visitor = Browser::new(declaration(true), Arc::clone(store));
+    visitor.state.ads.report_by_hand();
     let site = site(&visitor);
     visitor.post_consent(&["marketing"], &[]).await;
     let headers = cookies(&mut visitor);
@@ -217,6 +219,8 @@ async fn a_withdrawal_on_one_node_outruns_what_another_gathered() {
 async fn a_topic_removed_on_one_node_stops_the_other_nodes_answers_after_its_report() {
     for (backend, store) in stores().await {
         let mut visitor = Browser::new(declaration(true), Arc::clone(&store));
+        // This node reports when the test says, not a second after its start.
+        visitor.state.ads.report_by_hand();
         let site = site(&visitor);
         visitor.post_consent(&["marketing"], &[]).await;
         visitor.get("/api/ad?slot=sidebar&url=%2Freading").await;
@@ -284,11 +288,13 @@ async fn a_key_rotation_keeps_the_profile_and_its_erasure() {
 }
 
 /// Sends the visitor's next requests to another node on `store` (its own
-/// state: gathered rows, kept profiles), on the visitor's clock.
+/// state: gathered rows, kept profiles), on the visitor's clock, which
+/// reports only when the test says.
 fn to_another_node(visitor: &mut Browser, store: &Arc<dyn Store>) {
     let clock = Arc::clone(&visitor.clock);
     let now = Arc::new(move || crumb_cookie::Clock::now(&*clock).unix_micros() / 1000);
     let other = AppState::with_clock(declaration(true), Arc::clone(store), common::keyring(), now);
+    other.ads.report_by_hand();
     visitor.app = router(other.clone());
     visitor.state = other;
 }

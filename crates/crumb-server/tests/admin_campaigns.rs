@@ -282,6 +282,15 @@ async fn topics_are_picked_from_the_taxonomy() {
         assert_eq!(ad(&mut browser, "sidebar", "/recipes").await, "picked", "{backend}: cooking too");
         assert_eq!(ad(&mut browser, "sidebar", "/blog/bikes").await, "picked", "{backend}: still bikes");
 
+        // A typed name with commas in it, with a tick.
+        let comma = [base.as_slice(), &[("topics", "Patio, Lawn & Garden"), ("topic_173", "1")]].concat();
+        let reply = browser.send(form_post("/api/admin/campaigns/picked", &comma, "en")).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{backend}: {}", reply.text());
+        let listed = browser.send(json_request("GET", "/api/admin/campaigns", None, None)).await.json();
+        let picked = listed["campaigns"].as_array().unwrap().iter().find(|c| c["id"] == "picked").unwrap().clone();
+        let patio = crumb_core::interests::Taxonomy::v2().topics().find(|t| t.name == "Patio, Lawn & Garden").unwrap();
+        assert_eq!(picked["topics"], json!([patio.id.0, 173]), "{backend}");
+
         // Unticking bicycles (and typing nothing) leaves cooking alone.
         let page = browser.get("/admin/campaigns?edit=picked").await.text();
         assert!(page.contains("name=\"topic_173\" value=\"1\" checked"), "{backend}: the typed name, ticked now");

@@ -76,14 +76,16 @@ pub fn ticked_in(form: &serde_json::Value) -> BTreeSet<u16> {
 
 /// What the text field held, with the ticked topics' ids added: the
 /// campaign's topics as [`crumb_core::ads::managed::CampaignForm`] reads
-/// them (a topic both typed and ticked counts once).
+/// them (a topic both typed and ticked counts once). The ids go after a
+/// `;`, so that a typed name with commas in it ("Trucks, Vans & SUVs")
+/// stays one entry.
 pub fn with_ticked(typed: &str, ticked: &BTreeSet<u16>) -> String {
     let typed = typed.trim();
     let ids = ticked.iter().map(u16::to_string);
     if typed.is_empty() {
-        ids.collect::<Vec<_>>().join(", ")
+        ids.collect::<Vec<_>>().join("; ")
     } else {
-        std::iter::once(typed.to_owned()).chain(ids).collect::<Vec<_>>().join(", ")
+        std::iter::once(typed.to_owned()).chain(ids).collect::<Vec<_>>().join("; ")
     }
 }
 
@@ -124,8 +126,8 @@ mod tests {
         });
         let ticked = ticked_in(&form);
         assert_eq!(ticked, BTreeSet::from([1, 369]), "unknown ids and other fields are not topics");
-        assert_eq!(with_ticked(" Cooking & Recipes ", &ticked), "Cooking & Recipes, 1, 369");
-        assert_eq!(with_ticked("", &ticked), "1, 369");
+        assert_eq!(with_ticked(" Cooking & Recipes ", &ticked), "Cooking & Recipes; 1; 369");
+        assert_eq!(with_ticked("", &ticked), "1; 369");
         assert_eq!(with_ticked("", &BTreeSet::new()), "");
     }
 }

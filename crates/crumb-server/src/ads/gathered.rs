@@ -16,7 +16,7 @@
 //!   node keeps (`super::profile_cache`) reads no store and waits for no
 //!   write: a kept profile is never from its epoch's first ten seconds, so
 //!   the rows gathered for it are of its current epoch, which no answer
-//!   reads.
+//!   reads (unless a failed write put older ones back: those are counted).
 //! - **Frequency caps** count the ads this node gathered for the visitor
 //!   as well as the stored ones ([`Gathered::add_shown_since`]); across
 //!   nodes a cap may overshoot by what another node showed the same

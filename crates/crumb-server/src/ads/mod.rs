@@ -295,8 +295,11 @@ async fn interest_topics<'a>(
     // Kept by this node, and no frequency cap to read: nothing is read
     // from the store, so nothing waits for a batch being written. A kept
     // profile is never from its epoch's first ten seconds, so the pages
-    // gathered here are all of its current epoch, which no answer reads.
-    let current = state.profiles.clock(who.key()).epoch_at(state.now_millis());
+    // gathered for it are of its current epoch, which no answer reads
+    // (unless the store failed and older ones wait: then they are counted,
+    // and the answer is not held).
+    let clock = state.profiles.clock(who.key());
+    let current = clock.epoch_at(state.now_millis());
     if !state.ads.has_frequency_caps() {
         if let Ok(kept) = state.ads.kept_profiles.get(who.key().0, current) {
             let unstored = state.ads.gathered.history_in(who.key().0, answered(current));
@@ -313,6 +316,8 @@ async fn interest_topics<'a>(
     // store's with no batch written in between (held until the choice,
     // which a frequency cap makes read the ads shown, is counted).
     let reading = state.ads.writing_gathered.read().await;
+    // The epoch once the lock is held (a write may have taken a while).
+    let current = clock.epoch_at(state.now_millis());
     let unstored = state.ads.gathered.history_in(who.key().0, answered(current));
     let kept = answer_inputs(state, who.key(), current).await.map_err(fault)?;
     let returned = service::topics_from(&state.profiles, who, slot, current, &kept.inputs, &unstored);

@@ -39,7 +39,8 @@ use crumb_core::profiles::service::AnswerInputs;
 /// store).
 pub const SETTLE_MILLIS: i64 = 10_000;
 
-/// The most profiles kept (each a few hundred bytes).
+/// The most profiles kept (each a few hundred bytes, and up to about
+/// 800 more for the answers it holds, [`MAX_PLACEMENTS`]).
 pub const MAX_PROFILES: usize = 200_000;
 
 /// The most placements a kept profile holds answers for (a site has a

@@ -257,6 +257,15 @@ impl AdServer {
         self.start_reporter(store, site);
     }
 
+    /// Makes this node report only when [`AdServer::report`] is called: no
+    /// task is started. For a program that reports on its own schedule,
+    /// and for tests that say exactly when a node reports.
+    pub fn report_by_hand(&self) {
+        // Set, the task is never started (`start_reporter` starts it only
+        // when unset); already set, it runs already: nothing to change.
+        let _ = self.reporter.set(());
+    }
+
     /// Starts the task that reports about once a second, unless it runs.
     pub(super) fn start_reporter(self: &Arc<Self>, store: &Arc<dyn Store>, site: &str) {
         self.reporter.get_or_init(|| {
