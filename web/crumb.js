@@ -5,13 +5,9 @@
   // The page's CSP nonce, if it has one: the scripts and the style this one adds carry it.
   var N = d.currentScript ? d.currentScript.nonce : "";
   var api = { consent: null, open: openSettings, acceptAll: acceptAll, rejectAll: rejectAll, save: save, track: track };
-  // The decision last applied ("" before any), the spacer below the page and its size rule.
-  var last, spacer, sized, S = el("style");
-  /* Counts each read of the server's state and each decision sent: a read
-     is applied only if nothing was asked after it, so an answer that was
-     overtaken (a read sent before a decision, answered after it) never
-     undoes the decision. */
-  var asked = 0;
+  // The decision last applied ("" before any), the spacer below the page and its size rule;
+  // the reads and decisions asked for (a read older than either is dropped).
+  var last, spacer, sized, asked = 0, S = el("style");
   // Other tabs of the site hear of a decision at once (nothing is stored for it).
   var bc = window.BroadcastChannel && new BroadcastChannel("crumb");
   window.crumb = api;
@@ -187,11 +183,10 @@
     var n = ++asked;
     return fetch(C.api + "consent", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.json(); })
-      .then(function (s) { if (n === asked) sync(s); }, function () {});
+      .then(function (s) { if (n == asked) sync(s); }, function () {});
   }
 
   function save(granted) {
-    ++asked;
     return fetch(C.api + "consent", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
@@ -207,10 +202,6 @@
       close();
       announce(t.saved);
       return receipt;
-    }, function (e) {
-      // Not saved: a read set aside for it is asked again.
-      load();
-      throw e;
     });
   }
   function acceptAll() { return save(allowed()); }
